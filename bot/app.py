@@ -1,0 +1,79 @@
+"""The running bot: one asyncio process holding the web server, the scheduler, the outbox sender and the
+adapters (the terminal when no platform token is set)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+from rich.console import Console
+
+from bot.config_file import apply_config
+from bot.console.adapter import ConsoleAdapter
+from bot.console.repl import ConsoleSession, SimClock
+from bot.notify import Adapter, Sender
+from bot.scheduler import start_scheduler
+from bot.server import make_app
+from bot.service import Panel
+from bot.service.bootstrap import open_panel
+from bot.settings import Settings
+from flows.preset import load_preset
+from storage.db import ensure_ready, is_fresh_sqlite, make_engine
+
+log = logging.getLogger("panelbot")
+
+
+@asynccontextmanager
+async def panel_from_settings(settings: Settings, *, migrate_fresh: bool = False, clock=None) -> AsyncIterator[Panel]:  # type: ignore[no-untyped-def]
+    """The panel the settings describe, on a database that is ready. Used by `run` and every CLI command."""
+    preset = load_preset(settings.preset)
+    url = settings.database_url.get_secret_value()
+    fresh = is_fresh_sqlite(url)
+    engine = make_engine(url)
+    try:
+        await ensure_ready(engine, migrate_fresh=migrate_fresh and fresh)
+        yield await open_panel(engine, preset, timezone=settings.timezone, clock=clock)
+    finally:
+        await engine.dispose()
+
+
+async def serve(settings: Settings, *, console_mode: bool | None = None) -> None:
+    tokens = settings.platform_tokens_set
+    if tokens:
+        log.warning(
+            "Platform tokens are set (%s) but those adapters are not built yet; running the terminal adapter only.",
+            ", ".join(tokens),
+        )
+    interactive = sys.stdin.isatty() if console_mode is None else console_mode
+    clock = SimClock()
+    console = Console()
+    async with panel_from_settings(settings, migrate_fresh=True, clock=clock) as panel:
+        if settings.config is not None:
+            for change in await apply_config(panel, settings.config):
+                log.info("panel config: %s", change)
+        adapters: list[Adapter] = [ConsoleAdapter(panel, console)]
+        sender = Sender(panel, adapters)
+
+        async def kick() -> None:
+            await sender.flush()
+
+        panel.on_outbox = kick
+        scheduler = start_scheduler(panel, sender)
+        runner = web.AppRunner(make_app(panel))
+        await runner.setup()
+        site = web.TCPSite(runner, settings.http_host, settings.http_port)
+        await site.start()
+        log.info("listening on http://%s:%s (GET /healthz)", settings.http_host, settings.http_port)
+        try:
+            if interactive:
+                await ConsoleSession(panel, sender, console, clock).loop()
+            else:
+                console.print("Panelbot is running with no terminal attached. Stop it with Ctrl-C.")
+                await asyncio.Event().wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            await runner.cleanup()

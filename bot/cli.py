@@ -1,0 +1,330 @@
+"""`panelbot`: run the bot, set up the panel, check presets and the audit log, answer "when is this due?".
+
+Entry points are thin: parse, call the service, print. Every refusal is one plain sentence and exit
+status 1 (2 for a usage mistake); no traceback reaches the person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.settings import Settings
+from flows.errors import PanelError
+from flows.preset import PresetError, available_presets, load_preset
+
+app = typer.Typer(
+    help="Panelbot: a safeguarding partnership's virtual panel, in chat.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+member_app = typer.Typer(help="Panel members: add, list, remove.", no_args_is_help=True)
+channel_app = typer.Typer(help="Where the bot posts: the panel channel, the BM, each agency.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+preset_app = typer.Typer(help="Partnership presets.", no_args_is_help=True)
+app.add_typer(member_app, name="member")
+app.add_typer(channel_app, name="channel")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(preset_app, name="preset")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(message, style="red", markup=False, highlight=False)
+    return typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:  # name the setting, never echo a secret's value
+        first = exc.errors()[0]
+        raise fail(f"Setting {first['loc'][0]} is not valid: {first['msg']}.") from None
+
+
+def call(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine, turning every error a person can cause into one sentence."""
+    try:
+        return asyncio.run(coro)
+    except (PanelError, PresetError) as exc:
+        raise fail(str(exc)) from None
+    except (OperationalError, DBAPIError) as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        raise fail(f"Could not use the database ({reason}). Check PANELBOT_DATABASE_URL.") from None
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+# Running ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+def run(
+    console: bool | None = typer.Option(
+        None, "--console/--no-console", help="Open the terminal panel (default: when run in a terminal)."
+    ),
+) -> None:
+    """Start the bot: web server (/healthz), scheduler and, with no chat tokens, the terminal panel.
+    A new SQLite database file is created and migrated on first run."""
+    from bot.app import serve
+
+    s = settings()
+    configure_logging(s.log_level)
+    try:
+        call(serve(s, console_mode=console))
+    except KeyboardInterrupt:
+        out.print("Stopped.")
+
+
+@app.command()
+def demo() -> None:
+    """A narrated walkthrough on a temporary database: filing, voting, a decision, a tie, a role quorum."""
+    from bot.demo import run_demo
+
+    call(run_demo(out))
+
+
+@app.command()
+def clocks(
+    preset: str = typer.Option(..., "--preset", help="A preset name (salford, dudley, ...) or a file path."),
+    start: str = typer.Option(..., "--start", help="When each clock's starting event happened, ISO 8601."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: [{clock, due, unit, amount}]."),
+    timezone: str | None = typer.Option(None, "--timezone", help="Override the preset's time zone."),
+) -> None:
+    """Every clock of a preset computed from one start time: "when is this due?"."""
+    from flows.clocks import all_clocks, calendar_for
+
+    try:
+        p = load_preset(preset)
+    except PresetError as exc:
+        raise fail(str(exc)) from None
+    cal = calendar_for(p, timezone)
+    try:
+        begin = datetime.fromisoformat(start)
+    except ValueError:
+        raise fail(
+            f'"{start}" is not an ISO 8601 time; write it like 2026-11-23T10:12 or 2026-11-23T10:12+00:00.', 2
+        ) from None
+    if begin.tzinfo is None:
+        begin = begin.replace(tzinfo=cal.tz)
+    rows = all_clocks(p, cal, begin)
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "clock": r.clock.id,
+                        "due": cal.local(r.due).isoformat(),
+                        "unit": r.clock.unit,
+                        "amount": r.clock.amount,
+                        "starts": r.clock.starts,
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
+        return
+    out.print(f"{p.name}: clocks from {cal.format(begin)} (UK time)", highlight=False)
+    for r in rows:
+        origin = f" after {r.clock.after_clock}" if r.clock.after_clock else f" from {r.clock.starts}"
+        out.print(
+            f"  {r.clock.id:<28} {cal.format(r.due):<24} {r.clock.describe()}{origin}", highlight=False, markup=False
+        )
+
+
+# Panel set-up ----------------------------------------------------------------------------------------
+
+
+def with_panel(fn):  # type: ignore[no-untyped-def]
+    """Run `fn(panel)` on the configured database and preset."""
+    from bot.app import panel_from_settings
+
+    async def go() -> Any:
+        async with panel_from_settings(settings(), migrate_fresh=True) as panel:
+            return await fn(panel)
+
+    return call(go())
+
+
+@member_app.command("add")
+def member_add(
+    name: str = typer.Argument(..., help="The member's name as colleagues know it."),
+    role: str = typer.Option(..., "--role", help="A role of the preset, e.g. police, health, chair."),
+    ids: list[str] = typer.Option([], "--id", help="A platform identity, PLATFORM:ID (slack:U0123, telegram:5551234)."),
+) -> None:
+    """Add a panel member (recorded in the audit log)."""
+    from bot.service import Actor
+
+    info = with_panel(lambda p: p.add_member(actor=Actor.operator(), name=name, role=role, ids=ids))
+    out.print(
+        f"Added {info.name} as {info.role_label}" + (f" ({', '.join(info.identities)})." if info.identities else "."),
+        highlight=False,
+        markup=False,
+    )
+
+
+@member_app.command("list")
+def member_list() -> None:
+    """List the panel members, their roles and platform identities."""
+    members = with_panel(lambda p: p.list_members())
+    if not members:
+        out.print("The panel has no members yet. Add one with `panelbot member add NAME --role ROLE`.", markup=False)
+        return
+    table = Table("Name", "Role", "Votes", "Platform ids")
+    for m in members:
+        table.add_row(m.name, m.role_label, "yes" if m.votes else "no", ", ".join(m.identities) or "-")
+    out.print(table)
+
+
+@member_app.command("remove")
+def member_remove(name: str = typer.Argument(..., help="The member's name.")) -> None:
+    """Remove a panel member (their past votes are kept)."""
+    from bot.service import Actor
+
+    info = with_panel(lambda p: p.remove_member(actor=Actor.operator(), name=name))
+    out.print(f"Removed {info.name} ({info.role_label}) from the panel.", markup=False, highlight=False)
+
+
+@channel_app.command("set")
+def channel_set(
+    purpose: str = typer.Argument(..., help="panel, bm or agency:NAME"),
+    platform_id: str = typer.Option(..., "--id", help="PLATFORM:ID, e.g. slack:C0123 or telegram:-1001234"),
+) -> None:
+    """Say where referrals are posted (panel), where the BM is told things (bm), where an agency is reached."""
+    from bot.service import Actor
+
+    purpose_, platform, external = with_panel(
+        lambda p: p.set_channel(actor=Actor.operator(), purpose=purpose, platform_id=platform_id)
+    )
+    out.print(f"{purpose_} is now {platform}:{external}.", markup=False, highlight=False)
+
+
+@channel_app.command("list")
+def channel_list() -> None:
+    """List the channels set."""
+    rows = with_panel(lambda p: p.list_channels())
+    if not rows:
+        out.print("No channels are set yet.")
+    for purpose, platform, external in rows:
+        out.print(f"{purpose}: {platform}:{external}", markup=False, highlight=False)
+
+
+# Reading the record ----------------------------------------------------------------------------------
+
+
+@app.command()
+def status(reference: str | None = typer.Argument(None, help="One referral, e.g. SAL-2026-014.")) -> None:
+    """Open referrals: stage, what each waits for, the next deadline (UK time)."""
+    from bot.commands import status_lines
+    from bot.console.render import styled
+
+    for line in with_panel(lambda p: status_lines(p, reference)):
+        out.print(styled(line))
+
+
+@app.command()
+def overdue() -> None:
+    """Everything past its deadline, oldest first."""
+    from bot.commands import overdue_lines
+    from bot.console.render import styled
+
+    for line in with_panel(overdue_lines):
+        out.print(styled(line))
+
+
+# Database, audit, presets ----------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every database migration not yet applied."""
+    from storage.db import make_engine, upgrade
+
+    async def go() -> tuple[str | None, str]:
+        engine = make_engine(settings().database_url.get_secret_value())
+        try:
+            return await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    before, after = call(go())
+    if before == after:
+        out.print(f"The database is already up to date (migration {after}).")
+    else:
+        out.print(f"Database upgraded from {before or 'empty'} to migration {after}.")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Prove the audit log is complete and unaltered, and that every vote matches what was recorded."""
+    from storage.audit import verify
+
+    async def go(panel):  # type: ignore[no-untyped-def]
+        async with panel.uow() as uow:
+            return await verify(uow.session)
+
+    report = with_panel(go)
+    if report.ok:
+        out.print(f"Audit log verified: {report.entries} entries, unbroken. Head hash {report.head}.", highlight=False)
+        return
+    for problem in report.problems:
+        err.print(problem, style="red", markup=False, highlight=False)
+    raise fail(f"The audit log does NOT verify: {len(report.problems)} problem(s) found.")
+
+
+@preset_app.command("check")
+def preset_check(file: Path = typer.Argument(..., help="A preset TOML file, or a shipped preset's name.")) -> None:
+    """Validate a preset file exactly as the bot does at start."""
+    try:
+        p = load_preset(str(file))
+    except PresetError as exc:
+        raise fail(str(exc)) from None
+    out.print(
+        f"{p.source_file}: OK. {p.name}: {len(p.roles)} roles, {len(p.outcomes)} outcomes, "
+        f"{len(p.clocks)} clocks; quorum {p.quorum.describe(p.role_labels)}; ties go to the "
+        f"{p.role_label(p.tie_break_role)}.",
+        markup=False,
+        highlight=False,
+    )
+
+
+@preset_app.command("list")
+def preset_list() -> None:
+    """The presets shipped with Panelbot."""
+    for name in available_presets():
+        p = load_preset(name)
+        out.print(f"{name}: {p.name}", markup=False, highlight=False)
+
+
+@app.command()
+def jobs() -> None:
+    """The scheduled jobs the running bot performs."""
+    from bot.scheduler import JOBS
+
+    for job in JOBS:
+        out.print(f"{job.name}: every {job.every_seconds} s, {job.what}", markup=False, highlight=False)
+
+
+def main() -> None:
+    app()

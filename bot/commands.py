@@ -1,0 +1,255 @@
+"""The text commands every platform shares: `status`, `vote SAL-2026-014 commence`, `hold REF until DATE`...
+
+A platform turns what a person typed (a Slack slash command, a Telegram /command, a Teams @-mention, a line
+in the terminal) into `run(panel, actor, text)` and shows the `Reply` in its own format. Forms (filing a
+referral) and buttons are the platform's own, but they end in the same `Panel` methods.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.service import Actor, Panel
+from flows.errors import InvalidInput, PanelError
+from flows.preset import EVENTS
+from flows.views import CardView
+
+
+@dataclass
+class Reply:
+    lines: list[str] = field(default_factory=list)
+    card: CardView | None = None
+    ok: bool = True
+
+
+Handler = Callable[[Panel, Actor, list[str]], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    help: str
+    example: str
+    handler: Handler
+    min_args: int = 0
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, usage: str, help: str, example: str, min_args: int = 0) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = Command(name, usage, help, example, handler, min_args)
+        return handler
+
+    return register
+
+
+def parse_date(text: str) -> date:
+    """Dates as people type them: 2026-12-25 or 25/12/2026."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f'"{text}" is not a date; write it like 2026-12-25 or 25/12/2026.')
+
+
+async def run(panel: Panel, actor: Actor, text: str) -> Reply:
+    """Run one command line. A refusal is a Reply with ok=False and one plain sentence; it changes nothing."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    if not words:
+        return await _help(panel, actor, [])
+    name, args = words[0].lower().lstrip("/"), words[1:]
+    cmd = COMMANDS.get(name)
+    if cmd is None:
+        return Reply([f'"{name}" is not a command. Type `help` to see the commands.'], ok=False)
+    if len(args) < cmd.min_args:
+        return Reply([f"Usage: `{cmd.usage}` (for example `{cmd.example}`)."], ok=False)
+    try:
+        return await cmd.handler(panel, actor, args)
+    except PanelError as exc:
+        return Reply([str(exc)], ok=False)
+
+
+@command("help", "help", "list the commands", "help")
+async def _help(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    lines = ["Commands (REF is a referral reference such as SAL-2026-014):"]
+    lines += [f"  `{c.usage}`: {c.help}" for c in COMMANDS.values()]
+    return Reply(lines)
+
+
+@command("status", "status [REF]", "open referrals, what each waits for and the next deadline", "status")
+async def _status(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    if args:
+        card = await panel.card(args[0])
+        lines = await status_lines(panel, args[0])
+        return Reply(lines, card=card)
+    return Reply(await status_lines(panel, None))
+
+
+async def status_lines(panel: Panel, reference: str | None) -> list[str]:
+    rows = await panel.status(reference)
+    if not rows:
+        return ["No open referrals."]
+    out = []
+    for r in rows:
+        due = f" Next: {r.next_due_label} by **{panel.fmt(r.next_due)}**." if r.next_due else ""
+        out.append(
+            f"**{r.reference} · {r.subject}** ({r.type_label}): {r.status_label}; waiting for {r.waiting_for}.{due}"
+        )
+    return out
+
+
+@command("overdue", "overdue", "everything past its deadline, oldest first", "overdue")
+async def _overdue(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply(await overdue_lines(panel))
+
+
+async def overdue_lines(panel: Panel) -> list[str]:
+    rows = await panel.overdue()
+    if not rows:
+        return ["Nothing is overdue."]
+    out = []
+    for r in rows:
+        late = (
+            f"{r.working_days_late} working day{'s' if r.working_days_late != 1 else ''} late"
+            if r.working_days_late
+            else f"{int(r.hours_late)} hour{'s' if int(r.hours_late) != 1 else ''} late"
+        )
+        out.append(
+            f"**Overdue since {panel.fmt(r.due)}** ({late}): {r.label} for {r.reference} · {r.subject} "
+            f"(waiting on {r.owner})."
+        )
+    return out
+
+
+@command("show", "show REF", "the referral card", "show SAL-2026-001", 1)
+async def _show(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply([], card=await panel.card(args[0]))
+
+
+@command("vote", "vote REF OUTCOME [REASON]", "vote (again to change your vote)", "vote SAL-2026-001 commence", 2)
+async def _vote(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    receipt = await panel.vote(actor=actor, reference=args[0], outcome=args[1], reason=" ".join(args[2:]))
+    return Reply([receipt.message], ok=receipt.changed)
+
+
+@command("recuse", "recuse REF [REASON]", "step aside for a conflict of interest", "recuse SAL-2026-001", 1)
+async def _recuse(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    receipt = await panel.recuse(actor=actor, reference=args[0], reason=" ".join(args[1:]))
+    return Reply([receipt.message])
+
+
+@command(
+    "decide",
+    "decide REF OUTCOME REASON",
+    "BM: decide at once (Salford 7.5); chair: decide an escalation",
+    "decide SAL-2026-001 commence obviously a rapid review",
+    3,
+)
+async def _decide(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    ref, outcome, reason = args[0], args[1], " ".join(args[2:])
+    card = await panel.card(ref)
+    if card.status == "escalated":
+        return Reply([await panel.chair_decide(actor=actor, reference=ref, outcome=outcome, reason=reason)])
+    return Reply([await panel.decide_now(actor=actor, reference=ref, outcome=outcome, reason=reason)])
+
+
+@command("close", "close REF", "BM: close voting once quorum is met", "close SAL-2026-001", 1)
+async def _close(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply([await panel.close_ballot(actor=actor, reference=args[0])])
+
+
+@command("escalate", "escalate REF", "BM: pass a referral to the chair without waiting", "escalate SAL-2026-001", 1)
+async def _escalate(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply([await panel.escalate(actor=actor, reference=args[0])])
+
+
+@command(
+    "return",
+    "return REF WHAT IS MISSING",
+    "BM: return an incomplete referral to the referrer",
+    "return SAL-2026-001 no chronology attached",
+    2,
+)
+async def _return(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply([await panel.return_incomplete(actor=actor, reference=args[0], missing=" ".join(args[1:]))])
+
+
+@command("resubmit", "resubmit REF", "BM: an incomplete referral is back; voting reopens", "resubmit SAL-2026-001", 1)
+async def _resubmit(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply([await panel.resubmit(actor=actor, reference=args[0])])
+
+
+@command(
+    "hold",
+    "hold REF [until DATE] [REASON]",
+    "BM: pause a referral (Suffolk 4)",
+    "hold SUF-2026-003 until 2027-01-25",
+    1,
+)
+async def _hold(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    until = None
+    rest = args[1:]
+    if rest and rest[0].lower() == "until":
+        if len(rest) < 2:
+            raise InvalidInput("Say the date to hold until, e.g. `hold SUF-2026-003 until 2027-01-25`.")
+        until, rest = parse_date(rest[1]), rest[2:]
+    return Reply([await panel.hold(actor=actor, reference=args[0], until=until, reason=" ".join(rest))])
+
+
+@command("resume", "resume REF", "BM: bring a held referral back to the panel", "resume SUF-2026-003", 1)
+async def _resume(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply([await panel.resume(actor=actor, reference=args[0])])
+
+
+@command("withdraw", "withdraw REF REASON", "BM: withdraw a referral", "withdraw SAL-2026-001 filed twice", 2)
+async def _withdraw(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply([await panel.withdraw(actor=actor, reference=args[0], reason=" ".join(args[1:]))])
+
+
+@command(
+    "event",
+    "event REF EVENT",
+    "BM: record that something happened (starts its clocks)",
+    "event SAL-2026-001 rr_meeting",
+    2,
+)
+async def _event(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    started = await panel.record_event(actor=actor, reference=args[0], event=args[1])
+    what = EVENTS.get(args[1], args[1])
+    if not started:
+        return Reply([f"Recorded {what} for {args[0].upper()}. No clock starts from it in this procedure."])
+    return Reply([f"Recorded {what} for {args[0].upper()}. Clocks started: {', '.join(started)}."])
+
+
+@command(
+    "done",
+    "done REF CLOCK",
+    "BM: mark a milestone met (e.g. info_request_send)",
+    "done SAL-2026-001 info_request_send",
+    2,
+)
+async def _done(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply([await panel.mark_done(actor=actor, reference=args[0], clock_id=args[1])])
+
+
+@command("members", "members", "who is on the panel", "members")
+async def _members(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    members = await panel.list_members()
+    if not members:
+        return Reply(["The panel has no members yet."])
+    lines = []
+    for m in members:
+        votes = "votes" if m.votes else "does not vote"
+        lines.append(f"{m.name}: {m.role_label} ({votes})")
+    return Reply(lines)

@@ -1,0 +1,250 @@
+"""The interactive terminal session: act as a member, file, vote, see the card, move time forward."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shlex
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from rich.console import Console
+
+from bot.commands import parse_date, run
+from bot.console.render import card_panel, styled
+from bot.notify import Sender
+from bot.scheduler import run_due_jobs
+from bot.service import Actor, Panel
+from flows.anonymity import CATEGORY_LABELS
+from flows.errors import InvalidInput, PanelError
+from flows.referrals import ReferralDraft
+
+InputFn = Callable[[str], Awaitable[str]]
+
+
+class SimClock:
+    """Real time plus an offset the person moves with `clock`, so deadlines can be seen to pass."""
+
+    def __init__(self, real: Callable[[], datetime] | None = None) -> None:
+        self.real = real or (lambda: datetime.now(UTC))
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return self.real() + self.offset
+
+
+_STEP = re.compile(r"^\+?(\d+)\s*(m|min|minutes?|h|hours?|d|days?|w|weeks?)$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+EXTRA_HELP = [
+    "In the terminal you also have:",
+    "  `as NAME` or `as ROLE`: act as a panel member (e.g. `as bm`, `as police`, `as Ann`)",
+    "  `new`: file a referral (business manager), answering a few questions",
+    "  `sample`: add a sample panel for this partnership, one member per role",
+    "  `member add NAME ROLE [PLATFORM:ID ...]`: add a member",
+    "  `clock`, `clock +2d`, `clock +48h`, `clock 2026-12-01 09:00`: show or move the simulated time",
+    "  `quit`: leave",
+]
+
+
+class ConsoleSession:
+    def __init__(
+        self, panel: Panel, sender: Sender, console: Console, clock: SimClock, input_fn: InputFn | None = None
+    ) -> None:
+        self.panel = panel
+        self.sender = sender
+        self.console = console
+        self.clock = clock
+        self.actor: Actor | None = None
+        self._input = input_fn or self._read
+
+    async def _read(self, prompt: str) -> str:
+        return await asyncio.to_thread(self.console.input, prompt)
+
+    def say(self, line: str, style: str | None = None) -> None:
+        text = styled(line)
+        if style:
+            text.stylize(style)
+        self.console.print(text)
+
+    async def intro(self) -> None:
+        p = self.panel.preset
+        self.say(f"**Panelbot** · {p.name} · the terminal panel")
+        self.say(f"Simulated time: {self.panel.fmt(self.clock())}. Type `help` for the commands.")
+        if not await self.panel.list_members():
+            self.say(
+                "The panel has no members yet. Type `sample` to add a sample panel, then `as bm` to act as "
+                "the business manager.",
+                "yellow",
+            )
+
+    async def loop(self) -> None:
+        await self.intro()
+        while True:
+            who = self.actor.name if self.actor else "nobody"
+            try:
+                line = await self._input(f"[{who}] > ")
+            except (EOFError, KeyboardInterrupt):
+                self.say("Goodbye.")
+                return
+            if not await self.handle(line):
+                return
+
+    async def handle(self, line: str) -> bool:
+        """Run one line. Returns False when the person wants to leave."""
+        line = line.strip()
+        if not line:
+            return True
+        word = line.split()[0].lower()
+        try:
+            if word in ("quit", "exit"):
+                self.say("Goodbye.")
+                return False
+            if word == "as":
+                await self._as(line[2:].strip())
+            elif word == "whoami":
+                self._whoami()
+            elif word == "new":
+                await self._new()
+            elif word == "sample":
+                await self._sample()
+            elif word == "member":
+                await self._member(line)
+            elif word == "clock":
+                await self._clock(line[5:].strip())
+            else:
+                await self._shared(line)
+        except PanelError as exc:
+            self.say(str(exc), "red")
+        await self.sender.flush()
+        return True
+
+    async def _shared(self, line: str) -> None:
+        word = line.split()[0].lower()
+        if self.actor is None and word not in ("help", "status", "overdue", "show", "members"):
+            raise InvalidInput("First say who you are, e.g. `as bm` or `as police` (`members` lists the panel).")
+        reply = await run(self.panel, self.actor or Actor.operator(), line)
+        for text in reply.lines:
+            self.say(text, None if reply.ok else "red")
+        if reply.card is not None:
+            self.console.print(card_panel(reply.card, self.panel.cal, title="Referral card"))
+        if word == "help":
+            for text in EXTRA_HELP:
+                self.say(text)
+
+    async def _as(self, who: str) -> None:
+        if not who:
+            raise InvalidInput("Say who, e.g. `as bm` or `as Ann`.")
+        self.actor = await self.panel.actor_named(who)
+        self._whoami()
+
+    def _whoami(self) -> None:
+        if self.actor is None:
+            self.say("You are not acting as anyone yet. Use `as NAME` or `as ROLE`.")
+            return
+        self.say(f"You are {self.actor.name}, {self.panel.preset.role_label(self.actor.role)}.")
+
+    async def _ask(self, question: str, *, optional: bool = False) -> str:
+        while True:
+            answer = (await self._input(f"  {question}: ")).strip()
+            if answer.lower() == "cancel":
+                raise InvalidInput("Filing cancelled; nothing was saved.")
+            if answer or optional:
+                return answer
+            self.say("  Please answer, or type `cancel`.", "yellow")
+
+    async def _choose(self, question: str, options: list[tuple[str, str]]) -> str:
+        for i, (_, label) in enumerate(options, 1):
+            self.say(f"    {i}. {label}")
+        while True:
+            answer = await self._ask(question)
+            if answer.isdigit() and 1 <= int(answer) <= len(options):
+                return options[int(answer) - 1][0]
+            for oid, label in options:
+                if answer.lower() in (oid.lower(), label.lower()):
+                    return oid
+            self.say(f"  Please choose 1 to {len(options)}.", "yellow")
+
+    async def _new(self) -> None:
+        if self.actor is None:
+            raise InvalidInput("First say who you are; only the business manager files referrals (`as bm`).")
+        self.panel.require_bm(self.actor, "file a referral")
+        p = self.panel.preset
+        self.say(
+            "New referral. There is no field for a name, date of birth or address: the subject is shown "
+            "only by category and letter. Type `cancel` to stop."
+        )
+        rtype = await self._choose("Referral type", [(t.id, t.label) for t in p.referral_types])
+        referrer = await self._ask("Referring agency")
+        aware = await self._ask("Date the partnership became aware (e.g. 2026-11-23; blank for today)", optional=True)
+        category = await self._choose(
+            "Subject category",
+            [
+                (c.value, f"{label} ({hint})")
+                for (c, label), hint in zip(CATEGORY_LABELS.items(), ("under 2", "2 to 17", "18 and over"), strict=True)
+            ],
+        )
+        letter = await self._ask("Subject letter (A to Z)")
+        summary = await self._ask("Summary (no names, dates of birth or addresses)")
+        themes = []
+        if p.themes:
+            answer = await self._ask(f"Themes, comma-separated, blank for none ({', '.join(p.themes)})", optional=True)
+            themes = [t.strip() for t in answer.split(",") if t.strip()]
+        draft = ReferralDraft(
+            referral_type=rtype,
+            referrer=referrer,
+            category=category,
+            letter=letter,
+            summary=summary,
+            aware_on=parse_date(aware) if aware else None,
+            themes=themes,
+        )
+        reference = await self.panel.file_referral(actor=self.actor, draft=draft)
+        self.say(f"Filed **{reference}** and posted it to the panel.", "green")
+
+    async def _sample(self) -> None:
+        p = self.panel.preset
+        if await self.panel.list_members():
+            raise InvalidInput("The panel already has members; `members` lists them.")
+        wanted = [r for r in p.roles if r.votes or r.id in ("business_manager", p.tie_break_role)]
+        first = ["Alex", "Sam", "Jo", "Priya", "Chris", "Morgan", "Taylor", "Robin"]
+        for i, role in enumerate(wanted):
+            name = f"{first[i % len(first)]} ({role.label})"
+            await self.panel.add_member(actor=Actor.operator(), name=name, role=role.id)
+        for m in await self.panel.list_members():
+            self.say(f"Added {m.name}: {m.role_label}" + (", votes" if m.votes else ""))
+        self.say("Now `as bm` and `new` to file a referral; `as ROLE` and `vote REF OUTCOME` to vote.")
+
+    async def _member(self, line: str) -> None:
+        words = shlex.split(line)
+        if len(words) >= 2 and words[1] == "list":
+            await self._shared("members")
+            return
+        if len(words) < 4 or words[1] != "add":
+            raise InvalidInput('Usage: `member add "NAME" ROLE [PLATFORM:ID ...]`.')
+        actor = self.actor or Actor.operator()
+        info = await self.panel.add_member(actor=actor, name=words[2], role=words[3], ids=words[4:])
+        self.say(f"Added {info.name} as {info.role_label}.")
+
+    async def _clock(self, arg: str) -> None:
+        if arg:
+            step = (
+                _STEP.match(arg.replace(" ", ""))
+                if arg.startswith("+") or arg[0].isdigit() and " " not in arg
+                else None
+            )
+            if step:
+                amount, unit = int(step.group(1)), _UNITS[step.group(2)[0].lower()]
+                self.clock.offset += timedelta(**{unit: amount})
+            else:
+                try:
+                    target = datetime.fromisoformat(arg).replace(tzinfo=None)
+                except ValueError:
+                    raise InvalidInput("Write `clock +2d`, `clock +48h` or `clock 2026-12-01 09:00`.") from None
+                aware = target.replace(tzinfo=self.panel.cal.tz)
+                if aware < self.clock():
+                    raise InvalidInput("The simulated clock only moves forward.")
+                self.clock.offset += aware - self.clock()
+        self.say(f"Simulated time: **{self.panel.fmt(self.clock())}**.")
+        if arg:
+            await run_due_jobs(self.panel, self.sender)

@@ -1,0 +1,194 @@
+"""The one fan-out for every platform: deliver outbox rows to the adapters that are running.
+
+A command writes an outbox row in its own transaction. The sender here claims due rows in a short
+transaction, delivers them with no transaction open, then records each target it reached, so that a retry
+never repeats a delivery that already succeeded. Failed deliveries are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select
+
+from bot.service import Panel
+from flows.views import CardView
+from storage.models import Channel, Identity, OutboxMessage, PostedMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)  # a claimed row is not picked up again for this long
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What an adapter is asked to show. `card` for referral cards and decisions; `text` for notices."""
+
+    kind: str  # referral_card | card_update | decision | escalation | notice
+    purpose: str  # panel | bm | agency:NAME | member:ID
+    card: CardView | None = None
+    text: str | None = None
+    headline: str | None = None
+
+
+class Adapter(Protocol):
+    """A platform. `deliver` posts (or, given `previous_id`, updates) a message and returns its id."""
+
+    platform: str
+    reaches_everyone: bool  # the terminal: one screen shows every channel and every person
+
+    async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=10 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+class Sender:
+    def __init__(self, panel: Panel, adapters: list[Adapter]) -> None:
+        self.panel = panel
+        self.adapters = adapters
+
+    async def _targets(self, purpose: str) -> list[tuple[Adapter, str]]:
+        out: list[tuple[Adapter, str]] = []
+        async with self.panel.uow() as uow:
+            s = uow.session
+            for adapter in self.adapters:
+                if adapter.reaches_everyone:
+                    out.append((adapter, purpose))
+                    continue
+                if purpose.startswith("member:"):
+                    member_id = int(purpose.partition(":")[2])
+                    rows = (
+                        await s.execute(
+                            select(Identity.external_id).where(
+                                Identity.member_id == member_id, Identity.platform == adapter.platform
+                            )
+                        )
+                    ).scalars()
+                else:
+                    rows = (
+                        await s.execute(
+                            select(Channel.external_id).where(
+                                Channel.partnership_id == self.panel.partnership_id,
+                                Channel.purpose == purpose,
+                                Channel.platform == adapter.platform,
+                            )
+                        )
+                    ).scalars()
+                out.extend((adapter, ext) for ext in rows)
+        return out
+
+    async def _claim(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        async with self.panel.uow() as uow:
+            rows = list(
+                (
+                    await uow.session.execute(
+                        select(OutboxMessage)
+                        .where(
+                            OutboxMessage.partnership_id == self.panel.partnership_id,
+                            OutboxMessage.sent_at.is_(None),
+                            OutboxMessage.next_attempt_at <= now,
+                        )
+                        .order_by(OutboxMessage.id)
+                        .limit(limit)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).scalars()
+            )
+            for row in rows:
+                row.attempts += 1
+                row.next_attempt_at = now + LEASE
+            await uow.commit()
+        return rows
+
+    async def _outgoing(self, row: OutboxMessage) -> Outgoing:
+        card = None
+        if row.kind in ("referral_card", "card_update", "decision") and row.referral_id is not None:
+            card = await self.panel.card_by_id(row.referral_id)
+        return Outgoing(
+            kind=row.kind, purpose=row.purpose, card=card, text=row.body.get("text"), headline=row.body.get("headline")
+        )
+
+    async def flush(self, limit: int = 100) -> int:
+        """Deliver every due row. Returns how many rows were completed."""
+        now = self.panel.now()
+        done = 0
+        for row in await self._claim(now, limit):
+            delivered = list(row.delivered_to or [])
+            errors: list[str] = []
+            message = await self._outgoing(row)
+            for adapter, target in await self._targets(row.purpose):
+                key = f"{adapter.platform}:{target}"
+                if key in delivered:
+                    continue
+                try:
+                    previous = await self._posted(row, adapter.platform, target)
+                    message_id = await adapter.deliver(target, message, previous)
+                except Exception as exc:  # one platform failing must not stop the others
+                    log.warning("delivery of outbox %s to %s failed: %s", row.id, adapter.platform, type(exc).__name__)
+                    errors.append(f"{adapter.platform}: {type(exc).__name__}")
+                    continue
+                delivered.append(key)
+                if message_id and row.kind == "referral_card" and row.referral_id is not None:
+                    await self._remember(row.referral_id, adapter.platform, target, message_id)
+            done += await self._record(row.id, delivered, errors)
+        return done
+
+    async def _posted(self, row: OutboxMessage, platform: str, channel: str) -> str | None:
+        if row.kind != "card_update" or row.referral_id is None:
+            return None
+        async with self.panel.uow() as uow:
+            return (
+                await uow.session.execute(
+                    select(PostedMessage.message_id).where(
+                        PostedMessage.referral_id == row.referral_id,
+                        PostedMessage.platform == platform,
+                        PostedMessage.channel == channel,
+                    )
+                )
+            ).scalar_one_or_none()
+
+    async def _remember(self, referral_id: int, platform: str, channel: str, message_id: str) -> None:
+        async with self.panel.uow() as uow:
+            existing = (
+                await uow.session.execute(
+                    select(PostedMessage).where(
+                        PostedMessage.referral_id == referral_id,
+                        PostedMessage.platform == platform,
+                        PostedMessage.channel == channel,
+                    )
+                )
+            ).scalar_one_or_none()
+            if existing is None:
+                uow.session.add(
+                    PostedMessage(
+                        partnership_id=self.panel.partnership_id,
+                        referral_id=referral_id,
+                        platform=platform,
+                        channel=channel,
+                        message_id=message_id,
+                    )
+                )
+            else:
+                existing.message_id = message_id
+            await uow.commit()
+
+    async def _record(self, row_id: int, delivered: list[str], errors: list[str]) -> int:
+        now = self.panel.now()
+        async with self.panel.uow() as uow:
+            row = await uow.session.get(OutboxMessage, row_id)
+            assert row is not None
+            row.delivered_to = delivered
+            if errors:
+                row.last_error = "; ".join(errors)
+                row.next_attempt_at = now + backoff(row.attempts)
+            else:
+                row.sent_at = now
+                row.last_error = None if delivered else "no channel is set for this message"
+            await uow.commit()
+            return 0 if errors else 1

@@ -1,0 +1,491 @@
+"""Voting: cast, change, recuse, close, escalate, and the chair's decision.
+
+The rules (quorum, majority, when a ballot closes) are `flows.ballots`; this module loads the current
+votes, asks those rules, and records what they say, with the audit entry and the messages it implies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.service.base import Actor, PanelBase
+from flows import ballots as rules
+from flows.anonymity import IdentifyingDetail, check_free_text
+from flows.errors import InvalidInput, NotAllowed, WrongState
+from flows.referrals import Status, check_transition
+from flows.views import result_text
+from storage.audit import vote_fingerprint
+from storage.models import Ballot, Deadline, Member, Referral, Vote
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the person who pressed a button is told (privately where the platform allows)."""
+
+    message: str
+    changed: bool
+    closed: bool = False
+
+
+class BallotCommands(PanelBase):
+    # Reading the ballot -----------------------------------------------------------------------------
+    async def _eligible_and_votes(self, uow: UnitOfWork, ballot: Ballot) -> tuple[list[rules.Voter], list[Vote]]:
+        members = await self.active_members(uow.session)
+        current = list(
+            (await uow.session.execute(select(Vote).where(Vote.ballot_id == ballot.id, Vote.is_current))).scalars()
+        )
+        recused = {v.member_id for v in current if v.kind == "recuse"}
+        voting = set(self.preset.voting_roles)
+        eligible = [rules.Voter(m.id, m.role) for m in members if m.role in voting and m.id not in recused]
+        return eligible, current
+
+    async def _tally(self, uow: UnitOfWork, ballot: Ballot) -> rules.Tally:
+        eligible, current = await self._eligible_and_votes(uow, ballot)
+        votes = [rules.Vote(v.member_id, v.role, v.outcome) for v in current if v.kind == "vote" and v.outcome]
+        return rules.tally(self.preset.quorum, eligible, votes)
+
+    def _closed_message(self, referral: Referral, ballot: Ballot) -> str:
+        when = self.fmt(ballot.closed_at) if ballot.closed_at else "earlier"
+        if referral.status == Status.DECIDED and referral.outcome:
+            what = f"decided: {self.preset.outcome(referral.outcome).label.lower()}"
+        else:
+            what = {
+                Status.ESCALATED: "escalated to the " + self.preset.role_label(self.preset.tie_break_role),
+                Status.RETURNED: "returned as incomplete",
+                Status.WITHDRAWN: "withdrawn",
+            }.get(Status(referral.status), referral.status)
+        return f"Voting on {referral.reference} closed at {when} ({what}). Your vote was not recorded."
+
+    async def _open_ballot_for_vote(
+        self, uow: UnitOfWork, actor: Actor, reference: str
+    ) -> tuple[Referral, Ballot, Member]:
+        referral = await self.referral(uow.session, reference, lock=True)
+        ballot = await self.current_ballot(uow.session, referral, lock=True)
+        if referral.status == Status.ON_HOLD:
+            raise WrongState(f"{referral.reference} is on hold, so voting is paused. Your vote was not recorded.")
+        if ballot is None or ballot.closed_at is not None or referral.status != Status.WITH_PANEL:
+            if ballot is None:
+                raise WrongState(f"{referral.reference} is not with the panel. Your vote was not recorded.")
+            raise WrongState(self._closed_message(referral, ballot))
+        member = await uow.session.get(Member, actor.member_id) if actor.member_id is not None else None
+        if member is None or member.removed_at is not None:
+            raise NotAllowed(
+                "You are not on this partnership's panel, so your vote was not counted. "
+                "Ask the business manager to add you."
+            )
+        if member.role not in self.preset.voting_roles:
+            raise NotAllowed(
+                f"As {self.preset.role_label(member.role)} you are not a voting member of this panel, "
+                "so your vote was not counted."
+            )
+        return referral, ballot, member
+
+    # Voting -------------------------------------------------------------------------------------------
+    async def vote(
+        self, *, actor: Actor, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None
+    ) -> Receipt:
+        """Record a member's vote (or change it). A repeated delivery of the same payload (`delivery_key`,
+        e.g. a platform's event id) changes nothing."""
+        reason = reason.strip()
+        async with self.uow() as uow:
+            if delivery_key is not None:
+                seen = (
+                    await uow.session.execute(select(Vote).where(Vote.delivery_key == delivery_key))
+                ).scalar_one_or_none()
+                if seen is not None:
+                    return Receipt("That vote was already recorded; nothing has changed.", changed=False)
+            referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference)
+            outcome_id = self._outcome_id(outcome)
+            chosen = self.preset.outcome(outcome_id)
+            if chosen.reason_required and not reason:
+                raise InvalidInput(
+                    f'Please give a reason for "{chosen.label}"; the procedure asks for one. '
+                    "Your vote was not recorded."
+                )
+            self._screen(reason, "reason")
+            current = (
+                await uow.session.execute(
+                    select(Vote).where(Vote.ballot_id == ballot.id, Vote.member_id == member.id, Vote.is_current)
+                )
+            ).scalar_one_or_none()
+            if current is not None and current.kind == "recuse":
+                raise WrongState(f"You recused yourself from {referral.reference}, so your vote was not counted.")
+            if current is not None and current.outcome == outcome_id and (current.reason or "") == reason:
+                return Receipt(
+                    f"Your vote on {referral.reference} is already {chosen.label}; nothing has changed.", changed=False
+                )
+            if current is not None:
+                current.is_current = False
+                await uow.session.flush()
+            row = Vote(
+                partnership_id=self.partnership_id,
+                ballot_id=ballot.id,
+                member_id=member.id,
+                role=member.role,
+                kind="vote",
+                outcome=outcome_id,
+                reason=reason or None,
+                cast_at=self.now(),
+                is_current=True,
+                delivery_key=delivery_key,
+            )
+            uow.session.add(row)
+            await uow.session.flush()
+            action = "vote_changed" if current is not None else "vote_cast"
+            await self.audit(
+                uow,
+                actor,
+                action,
+                referral.reference,
+                vote=vote_fingerprint(row),
+                replaces=current.id if current is not None else None,
+            )
+            self._card_update(uow, referral)
+            closed = await self._evaluate(uow, referral, ballot, deadline_passed=False)
+            await self.finish(uow)
+        verb = "changed to" if current is not None else "recorded:"
+        message = f"Your vote on {referral.reference} is {verb} {chosen.label}."
+        if closed:
+            message += f" Voting has now closed ({self._state_words(referral)})."
+        return Receipt(message, changed=True, closed=closed)
+
+    async def recuse(self, *, actor: Actor, reference: str, reason: str = "") -> Receipt:
+        """A conflict of interest: the member stops counting as eligible on this referral (BALLOTS.md)."""
+        reason = reason.strip()
+        self._screen(reason, "reason")
+        async with self.uow() as uow:
+            referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference)
+            current = (
+                await uow.session.execute(
+                    select(Vote).where(Vote.ballot_id == ballot.id, Vote.member_id == member.id, Vote.is_current)
+                )
+            ).scalar_one_or_none()
+            if current is not None and current.kind == "recuse":
+                return Receipt(f"You have already recused yourself from {referral.reference}.", changed=False)
+            if current is not None:
+                current.is_current = False
+                await uow.session.flush()
+            row = Vote(
+                partnership_id=self.partnership_id,
+                ballot_id=ballot.id,
+                member_id=member.id,
+                role=member.role,
+                kind="recuse",
+                outcome=None,
+                reason=reason or None,
+                cast_at=self.now(),
+                is_current=True,
+            )
+            uow.session.add(row)
+            await uow.session.flush()
+            await self.audit(uow, actor, "recused", referral.reference, vote=vote_fingerprint(row))
+            self._card_update(uow, referral)
+            closed = await self._evaluate(uow, referral, ballot, deadline_passed=False)
+            await self.finish(uow)
+        message = f"You have recused yourself from {referral.reference}; you no longer count towards its vote."
+        if closed:
+            message += f" Voting has now closed ({self._state_words(referral)})."
+        return Receipt(message, changed=True, closed=closed)
+
+    # Closing ------------------------------------------------------------------------------------------
+    async def close_ballot(self, *, actor: Actor, reference: str) -> str:
+        """The BM closes voting early; only once quorum is met (BALLOTS.md rule 5)."""
+        self.require_bm(actor, "close a vote")
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            ballot = await self.current_ballot(uow.session, referral, lock=True)
+            if ballot is None or ballot.closed_at is not None or referral.status != Status.WITH_PANEL:
+                raise WrongState(f"Voting on {referral.reference} is not open, so there is nothing to close.")
+            t = await self._tally(uow, ballot)
+            if not t.quorum_met:
+                raise WrongState(
+                    f"{referral.reference} has no quorum yet ({self._missing_words(t)}), so voting cannot be closed. "
+                    f"You can escalate it to the {self.preset.role_label(self.preset.tie_break_role)} instead."
+                )
+            self._card_update(uow, referral)
+            await self._close(uow, referral, ballot, t, rules.CloseReason.CLOSED_BY_BM, actor)
+            await self.finish(uow)
+        return f"Voting on {referral.reference} is closed: {self._state_words(referral)}."
+
+    async def escalate(self, *, actor: Actor, reference: str) -> str:
+        """Before quorum the BM cannot close, only pass the referral to the tie-break role."""
+        self.require_bm(actor, "escalate a referral")
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            ballot = await self.current_ballot(uow.session, referral, lock=True)
+            check_transition(referral.reference, Status(referral.status), Status.ESCALATED)
+            assert ballot is not None
+            t = await self._tally(uow, ballot)
+            self._card_update(uow, referral)
+            await self._close(uow, referral, ballot, t, rules.CloseReason.CLOSED_BY_BM, actor, force_escalate=True)
+            await self.finish(uow)
+        return f"{referral.reference} is escalated to the {self.preset.role_label(self.preset.tie_break_role)}."
+
+    async def chair_decide(self, *, actor: Actor, reference: str, outcome: str, reason: str) -> str:
+        """The tie-break role decides an escalated referral, with a reason (BALLOTS.md)."""
+        chair_label = self.preset.role_label(self.preset.tie_break_role)
+        if actor.role != self.preset.tie_break_role:
+            raise NotAllowed(f"Only the {chair_label} can decide an escalated referral. Nothing was changed.")
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("Please give the reason for your decision; it is recorded with it.")
+        self._screen(reason, "reason")
+        outcome_id = self._outcome_id(outcome)
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            if referral.status != Status.ESCALATED:
+                raise WrongState(
+                    f"{referral.reference} is not waiting for the {chair_label}, so there is nothing to decide."
+                )
+            self._card_update(uow, referral)
+            await self._record_decision(uow, referral, outcome_id, how="chair", actor=actor, reason=reason)
+            self._decision_notice(uow, referral)
+            await self.finish(uow)
+        return f"{referral.reference} is decided: {self.preset.outcome(outcome_id).label}."
+
+    async def check_deadlines(self) -> list[str]:
+        """The scheduler's job: close every ballot whose decision deadline has passed. Returns references."""
+        now = self.now()
+        async with self.uow() as uow:
+            due = list(
+                (
+                    await uow.session.execute(
+                        select(Referral, Ballot)
+                        .join(Ballot, Ballot.referral_id == Referral.id)
+                        .where(
+                            Referral.partnership_id == self.partnership_id,
+                            Referral.status == Status.WITH_PANEL,
+                            Ballot.closed_at.is_(None),
+                            Ballot.deadline_at <= now,
+                        )
+                    )
+                ).all()
+            )
+            closed = []
+            for referral, ballot in due:
+                t = await self._tally(uow, ballot)
+                if rules.closing(t, deadline_passed=True) is not None:
+                    self._card_update(uow, referral)
+                    await self._evaluate(uow, referral, ballot, deadline_passed=True)
+                    closed.append(referral.reference)
+            await self.finish(uow)
+        return closed
+
+    async def _evaluate(self, uow: UnitOfWork, referral: Referral, ballot: Ballot, *, deadline_passed: bool) -> bool:
+        t = await self._tally(uow, ballot)
+        reason = rules.closing(t, deadline_passed=deadline_passed)
+        if reason is None:
+            return False
+        await self._close(uow, referral, ballot, t, reason, Actor(None, "Panelbot", "system"))
+        return True
+
+    async def _close(
+        self,
+        uow: UnitOfWork,
+        referral: Referral,
+        ballot: Ballot,
+        t: rules.Tally,
+        reason: rules.CloseReason,
+        actor: Actor,
+        *,
+        force_escalate: bool = False,
+    ) -> None:
+        result = rules.result(t)
+        if force_escalate and not result.escalated:
+            result = rules.Result(rules.ResultKind.NO_MAJORITY)
+        now = self.now()
+        ballot.closed_at = now
+        ballot.close_reason = reason.value
+        ballot.result = result.kind.value
+        ballot.result_outcome = result.outcome
+        ballot.missing = ",".join(result.missing_roles) or (str(result.missing_votes) if result.missing_votes else None)
+        await self._finish_clock(uow, referral, self.preset.decision_clock, actor)
+        await self.audit(
+            uow,
+            actor,
+            "ballot_closed",
+            referral.reference,
+            round=ballot.round,
+            reason=reason.value,
+            result=result.kind.value,
+            outcome=result.outcome,
+            counts=t.counts,
+            missing_roles=list(result.missing_roles),
+        )
+        if not result.escalated and result.outcome is not None:
+            await self._record_decision(uow, referral, result.outcome, how="panel", actor=actor, reason=None)
+            self._decision_notice(uow, referral)
+            return
+        check_transition(referral.reference, Status(referral.status), Status.ESCALATED)
+        referral.status = Status.ESCALATED
+        text = result_text(self.preset, result.kind, None, result.missing_roles, result.missing_votes)
+        await self.audit(
+            uow,
+            actor,
+            "escalated",
+            referral.reference,
+            result=result.kind.value,
+            tie_break_role=self.preset.tie_break_role,
+        )
+        body = {"text": self._escalation_text(referral, t, result), "headline": text}
+        chairs = [m for m in await self.active_members(uow.session) if m.role == self.preset.tie_break_role]
+        for chair in chairs:
+            uow.outbox(
+                partnership_id=self.partnership_id,
+                now=now,
+                purpose=f"member:{chair.id}",
+                kind="escalation",
+                referral_id=referral.id,
+                body=body,
+            )
+        uow.outbox(
+            partnership_id=self.partnership_id,
+            now=now,
+            purpose="bm",
+            kind="escalation",
+            referral_id=referral.id,
+            body=body,
+        )
+
+    def _escalation_text(self, referral: Referral, t: rules.Tally, result: rules.Result) -> str:
+        chair = self.preset.role_label(self.preset.tie_break_role)
+        head = f"{referral.reference} · {referral.subject}: "
+        if result.kind is rules.ResultKind.NO_QUORUM:
+            head += f"the panel has **no quorum** ({self._missing_words(t)})."
+        elif result.kind is rules.ResultKind.TIE:
+            head += "the panel is **tied**."
+        else:
+            head += "**no outcome has a majority** of the votes."
+        return head + f" As {chair} you decide, with a reason: `decide {referral.reference} OUTCOME REASON`."
+
+    def _missing_words(self, t: rules.Tally) -> str:
+        if t.missing_roles:
+            return "still needed: " + ", ".join(self.preset.role_label(r) for r in t.missing_roles)
+        return f"{t.missing_votes} more vote{'s' if t.missing_votes != 1 else ''} needed"
+
+    # Decisions ----------------------------------------------------------------------------------------
+    async def _record_decision(
+        self, uow: UnitOfWork, referral: Referral, outcome_id: str, *, how: str, actor: Actor, reason: str | None
+    ) -> None:
+        outcome = self.preset.outcome(outcome_id)
+        new_status = Status.RETURNED if outcome.incomplete else Status.DECIDED
+        check_transition(referral.reference, Status(referral.status), Status.DECIDED)
+        now = self.now()
+        referral.status = new_status
+        referral.outcome = outcome_id
+        referral.decided_how = how
+        referral.decided_by_id = actor.member_id
+        referral.decision_reason = reason
+        referral.decided_at = now
+        if outcome.incomplete:
+            referral.missing_info = reason
+        await self.audit(uow, actor, "decided", referral.reference, outcome=outcome_id, how=how, reason=reason)
+        if outcome.follow_up:
+            await self._start_clock(uow, referral, self.preset.clock(outcome.follow_up), now, actor)
+
+    # Clocks used by several commands ------------------------------------------------------------------
+    async def _start_clock(
+        self,
+        uow: UnitOfWork,
+        referral: Referral,
+        clock,
+        start: datetime,  # type: ignore[no-untyped-def]
+        actor: Actor,
+    ) -> Deadline:
+        from flows.clocks import due
+
+        running = (
+            (
+                await uow.session.execute(
+                    select(Deadline).where(
+                        Deadline.referral_id == referral.id,
+                        Deadline.clock_id == clock.id,
+                        Deadline.done_at.is_(None),
+                        Deadline.cancelled_at.is_(None),
+                    )
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if running is not None:  # one running instance per clock: a follow-up may name a clock already going
+            return running
+        row = Deadline(
+            partnership_id=self.partnership_id,
+            referral_id=referral.id,
+            clock_id=clock.id,
+            label=clock.label,
+            owner=clock.owner,
+            started_at=start,
+            due_at=due(self.preset, self.cal, clock, start),
+        )
+        uow.session.add(row)
+        await uow.session.flush()
+        await self.audit(uow, actor, "clock_started", referral.reference, clock=clock.id, due=row.due_at.isoformat())
+        return row
+
+    async def _finish_clock(self, uow: UnitOfWork, referral: Referral, clock_id: str, actor: Actor) -> None:
+        rows = (
+            await uow.session.execute(
+                select(Deadline).where(
+                    Deadline.referral_id == referral.id,
+                    Deadline.clock_id == clock_id,
+                    Deadline.done_at.is_(None),
+                    Deadline.cancelled_at.is_(None),
+                )
+            )
+        ).scalars()
+        for row in rows:
+            row.done_at = self.now()
+            row.done_by_id = actor.member_id
+
+    # Small helpers -----------------------------------------------------------------------------------
+    def _outcome_id(self, text: str) -> str:
+        key = text.strip().lower().replace(" ", "_").replace("-", "_")
+        ids = [o.id for o in self.preset.outcomes]
+        if key in ids:
+            return key
+        by_label = {o.label.lower(): o.id for o in self.preset.outcomes}
+        if text.strip().lower() in by_label:
+            return by_label[text.strip().lower()]
+        prefixed = [i for i in ids if i.startswith(key)] if key else []
+        if len(prefixed) == 1:
+            return prefixed[0]
+        choices = ", ".join(f"{o.id} ({o.label})" for o in self.preset.outcomes)
+        raise InvalidInput(f'"{text}" is not an outcome this panel can choose. Choose one of: {choices}.')
+
+    def _screen(self, text: str, field: str) -> None:
+        try:
+            check_free_text(field, text)
+        except IdentifyingDetail as exc:
+            raise InvalidInput(str(exc)) from None
+
+    def _state_words(self, referral: Referral) -> str:
+        if referral.outcome and referral.status in (Status.DECIDED, Status.RETURNED):
+            return "decided: " + self.preset.outcome(referral.outcome).label
+        if referral.status == Status.ESCALATED:
+            return "escalated to the " + self.preset.role_label(self.preset.tie_break_role)
+        return referral.status
+
+    def _card_update(self, uow: UnitOfWork, referral: Referral) -> None:
+        uow.outbox(
+            partnership_id=self.partnership_id,
+            now=self.now(),
+            purpose="panel",
+            kind="card_update",
+            referral_id=referral.id,
+        )
+
+    def _decision_notice(self, uow: UnitOfWork, referral: Referral) -> None:
+        for purpose in ("panel", "bm"):
+            uow.outbox(
+                partnership_id=self.partnership_id,
+                now=self.now(),
+                purpose=purpose,
+                kind="decision",
+                referral_id=referral.id,
+            )

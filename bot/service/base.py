@@ -1,0 +1,118 @@
+"""The service layer's shared parts: who is acting, the dependencies, and small lookups every command uses.
+
+Commands are methods of `Panel` (see `bot/service/__init__.py`), grouped by concept in sibling modules.
+Each command opens one unit of work, checks who is acting, calls the pure rules in `flows/`, writes rows,
+an audit entry and any outbox messages, and commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flows.calendar import WorkingCalendar
+from flows.errors import NotAllowed, NotFound
+from flows.preset import Preset
+from flows.referrals import normalise_reference
+from storage.models import Ballot, Member, Referral
+from storage.uow import UnitOfWork
+
+BM_ROLE = "business_manager"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking. `member_id` is None for the person at the command line, who runs the installation
+    and so may do what a business manager may."""
+
+    member_id: int | None
+    name: str
+    role: str
+
+    @classmethod
+    def operator(cls) -> Actor:
+        return cls(member_id=None, name="command line", role=BM_ROLE)
+
+    @property
+    def is_bm(self) -> bool:
+        return self.role == BM_ROLE
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.name} ({self.role})" if self.member_id is not None else "operator (command line)"
+
+
+class PanelBase:
+    def __init__(
+        self,
+        *,
+        preset: Preset,
+        calendar: WorkingCalendar,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        partnership_id: int,
+        clock: Callable[[], datetime] | None = None,
+        on_outbox: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.preset = preset
+        self.cal = calendar
+        self.sessionmaker = sessionmaker
+        self.partnership_id = partnership_id
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.on_outbox = on_outbox
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessionmaker)
+
+    async def finish(self, uow: UnitOfWork) -> None:
+        """Commit, then wake the sender if the command queued messages (never send inside the transaction)."""
+        await uow.commit()
+        if uow.wrote_outbox and self.on_outbox is not None:
+            await self.on_outbox()
+
+    async def audit(self, uow: UnitOfWork, actor: Actor, action: str, on: str, **payload: object) -> None:
+        await uow.audit(
+            partnership_id=self.partnership_id,
+            at=self.now(),
+            actor=actor.audit_name,
+            action=action,
+            subject=on,
+            payload=dict(payload),
+        )
+
+    def require_bm(self, actor: Actor, doing: str) -> None:
+        if not actor.is_bm:
+            raise NotAllowed(f"Only the business manager can {doing}. Nothing was changed.")
+
+    async def referral(self, session: AsyncSession, reference: str, *, lock: bool = False) -> Referral:
+        ref = normalise_reference(reference)
+        stmt = select(Referral).where(Referral.partnership_id == self.partnership_id, Referral.reference == ref)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = (await session.execute(stmt)).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"There is no referral {ref}. Use `status` to list open referrals.")
+        return row
+
+    async def current_ballot(self, session: AsyncSession, referral: Referral, *, lock: bool = False) -> Ballot | None:
+        stmt = select(Ballot).where(Ballot.referral_id == referral.id).order_by(Ballot.round.desc()).limit(1)
+        if lock:
+            stmt = stmt.with_for_update()
+        return (await session.execute(stmt)).scalar_one_or_none()
+
+    async def active_members(self, session: AsyncSession) -> list[Member]:
+        stmt = (
+            select(Member)
+            .where(Member.partnership_id == self.partnership_id, Member.removed_at.is_(None))
+            .order_by(Member.id)
+        )
+        return list((await session.execute(stmt)).scalars())
+
+    def fmt(self, dt: datetime) -> str:
+        return self.cal.format(dt)

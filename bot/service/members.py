@@ -1,0 +1,234 @@
+"""Setting up the panel: members, their platform identities, and the channels the bot speaks in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.service.base import Actor, PanelBase
+from flows.errors import InvalidInput, NotFound
+from storage.models import Channel, Identity, Member
+
+PLATFORMS = ("slack", "teams", "telegram", "console")
+FIXED_PURPOSES = ("panel", "bm")
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    id: int
+    name: str
+    role: str
+    role_label: str
+    votes: bool
+    identities: tuple[str, ...]
+
+
+def parse_platform_id(text: str) -> tuple[str, str]:
+    """`slack:U0123` -> ("slack", "U0123"), refusing unknown platforms with the list of valid ones."""
+    platform, sep, external = text.strip().partition(":")
+    platform = platform.lower()
+    if not sep or not external.strip():
+        raise InvalidInput(f'"{text}" is not a platform id; write it as PLATFORM:ID, e.g. slack:U0123.')
+    if platform not in PLATFORMS:
+        raise InvalidInput(f'"{platform}" is not a platform Panelbot knows; use one of {", ".join(PLATFORMS)}.')
+    return platform, external.strip()
+
+
+class MemberCommands(PanelBase):
+    def _check_role(self, role: str) -> str:
+        role_id = role.strip().lower().replace(" ", "_").replace("-", "_")
+        if role_id not in self.preset.role_labels:
+            valid = ", ".join(self.preset.role_labels)
+            raise InvalidInput(f'"{role}" is not a role in the {self.preset.name} panel; use one of {valid}.')
+        return role_id
+
+    def _info(self, member: Member, identities: list[Identity]) -> MemberInfo:
+        role = self.preset.role_labels.get(member.role, member.role)
+        votes = member.role in self.preset.voting_roles
+        return MemberInfo(
+            member.id, member.name, member.role, role, votes, tuple(f"{i.platform}:{i.external_id}" for i in identities)
+        )
+
+    async def add_member(self, *, actor: Actor, name: str, role: str, ids: list[str] = ()) -> MemberInfo:  # type: ignore[assignment]
+        self.require_bm(actor, "add panel members")
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidInput("Please give the member's name.")
+        role_id = self._check_role(role)
+        parsed = [parse_platform_id(i) for i in ids]
+        async with self.uow() as uow:
+            s = uow.session
+            existing = (
+                await s.execute(
+                    select(Member).where(
+                        Member.partnership_id == self.partnership_id,
+                        Member.name_key == name.lower(),
+                        Member.removed_at.is_(None),
+                    )
+                )
+            ).scalar_one_or_none()
+            if existing is not None:
+                raise InvalidInput(f"{name} is already on the panel (as {self.preset.role_label(existing.role)}).")
+            for platform, external in parsed:
+                taken = (
+                    await s.execute(
+                        select(Identity).where(
+                            Identity.partnership_id == self.partnership_id,
+                            Identity.platform == platform,
+                            Identity.external_id == external,
+                        )
+                    )
+                ).scalar_one_or_none()
+                if taken is not None:
+                    owner = await s.get(Member, taken.member_id)
+                    raise InvalidInput(
+                        f"{platform}:{external} already belongs to {owner.name if owner else 'someone'}."
+                    )
+            member = Member(
+                partnership_id=self.partnership_id, name=name, name_key=name.lower(), role=role_id, added_at=self.now()
+            )
+            member.identities = [
+                Identity(partnership_id=self.partnership_id, platform=p, external_id=e) for p, e in parsed
+            ]
+            s.add(member)
+            await s.flush()
+            await self.audit(
+                uow,
+                actor,
+                "member_added",
+                f"member:{member.id}",
+                name=name,
+                role=role_id,
+                ids=[f"{p}:{e}" for p, e in parsed],
+            )
+            info = self._info(member, member.identities)
+            await self.finish(uow)
+            return info
+
+    async def remove_member(self, *, actor: Actor, name: str) -> MemberInfo:
+        self.require_bm(actor, "remove panel members")
+        async with self.uow() as uow:
+            member = await self._member_by_name(uow.session, name)
+            member.removed_at = self.now()
+            identities = list(
+                (await uow.session.execute(select(Identity).where(Identity.member_id == member.id))).scalars()
+            )
+            for identity in identities:
+                await uow.session.delete(identity)
+            await self.audit(uow, actor, "member_removed", f"member:{member.id}", name=member.name, role=member.role)
+            info = self._info(member, identities)
+            await self.finish(uow)
+            return info
+
+    async def _member_by_name(self, session, name: str) -> Member:  # type: ignore[no-untyped-def]
+        key = " ".join(name.split()).lower()
+        member = (
+            await session.execute(
+                select(Member).where(
+                    Member.partnership_id == self.partnership_id, Member.name_key == key, Member.removed_at.is_(None)
+                )
+            )
+        ).scalar_one_or_none()
+        if member is None:
+            raise NotFound(f'Nobody called "{name}" is on the panel. Use `member list` to see who is.')
+        return member
+
+    async def list_members(self) -> list[MemberInfo]:
+        async with self.uow() as uow:
+            members = await self.active_members(uow.session)
+            ids = list(
+                (
+                    await uow.session.execute(select(Identity).where(Identity.partnership_id == self.partnership_id))
+                ).scalars()
+            )
+        by_member: dict[int, list[Identity]] = {}
+        for identity in ids:
+            by_member.setdefault(identity.member_id, []).append(identity)
+        return [self._info(m, by_member.get(m.id, [])) for m in members]
+
+    async def set_channel(self, *, actor: Actor, purpose: str, platform_id: str) -> tuple[str, str, str]:
+        """`panel`, `bm` or `agency:NAME`, on one platform. Setting it again moves it."""
+        self.require_bm(actor, "set channels")
+        purpose = purpose.strip().lower()
+        if purpose.startswith("agency:"):
+            agency = purpose.partition(":")[2].strip().replace(" ", "_")
+            if not agency:
+                raise InvalidInput("Name the agency, e.g. agency:police.")
+            purpose = f"agency:{agency}"
+        elif purpose not in FIXED_PURPOSES:
+            raise InvalidInput(f'"{purpose}" is not a channel purpose; use panel, bm or agency:NAME.')
+        platform, external = parse_platform_id(platform_id)
+        async with self.uow() as uow:
+            row = (
+                await uow.session.execute(
+                    select(Channel).where(
+                        Channel.partnership_id == self.partnership_id,
+                        Channel.purpose == purpose,
+                        Channel.platform == platform,
+                    )
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                row = Channel(
+                    partnership_id=self.partnership_id,
+                    purpose=purpose,
+                    platform=platform,
+                    external_id=external,
+                    updated_at=self.now(),
+                )
+                uow.session.add(row)
+            else:
+                row.external_id = external
+                row.updated_at = self.now()
+            await self.audit(uow, actor, "channel_set", purpose, platform=platform, external_id=external)
+            await self.finish(uow)
+        return purpose, platform, external
+
+    async def list_channels(self) -> list[tuple[str, str, str]]:
+        async with self.uow() as uow:
+            rows = (
+                await uow.session.execute(
+                    select(Channel)
+                    .where(Channel.partnership_id == self.partnership_id)
+                    .order_by(Channel.purpose, Channel.platform)
+                )
+            ).scalars()
+            return [(c.purpose, c.platform, c.external_id) for c in rows]
+
+    async def actor_for(self, platform: str, external_id: str) -> Actor | None:
+        """The panel member behind a platform account, or None for someone not on the panel."""
+        async with self.uow() as uow:
+            row = (
+                await uow.session.execute(
+                    select(Member)
+                    .join(Identity, Identity.member_id == Member.id)
+                    .where(
+                        Identity.partnership_id == self.partnership_id,
+                        Identity.platform == platform,
+                        Identity.external_id == external_id,
+                        Member.removed_at.is_(None),
+                    )
+                )
+            ).scalar_one_or_none()
+            return None if row is None else Actor(row.id, row.name, row.role)
+
+    async def actor_named(self, text: str) -> Actor:
+        """A member by name, or by role when exactly one member holds it (`as bm`, `as police`)."""
+        key = " ".join(text.split()).lower()
+        aliases = {"bm": "business_manager", "la": "local_authority", "chair": "chair"}
+        async with self.uow() as uow:
+            members = await self.active_members(uow.session)
+        for m in members:
+            if m.name_key == key:
+                return Actor(m.id, m.name, m.role)
+        role = aliases.get(key, key.replace(" ", "_"))
+        labels = {label.lower(): rid for rid, label in self.preset.role_labels.items()}
+        role = labels.get(key, role)
+        holders = [m for m in members if m.role == role]
+        if len(holders) == 1:
+            return Actor(holders[0].id, holders[0].name, holders[0].role)
+        if len(holders) > 1:
+            names = ", ".join(m.name for m in holders)
+            raise InvalidInput(f"More than one member is {self.preset.role_label(role)} ({names}); give a name.")
+        raise NotFound(f'Nobody called "{text}" is on the panel. Use `members` to see who is.')

@@ -1,0 +1,415 @@
+"""The business manager's commands on a referral: file it, decide it at once, return it as incomplete,
+resubmit, hold and resume, withdraw, and record the events and milestones that start or stop clocks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import func, select
+
+from bot.service.ballots import BallotCommands
+from bot.service.base import Actor
+from flows.clocks import due
+from flows.errors import InvalidInput, NotFound, WrongState
+from flows.preset import EVENTS
+from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
+from storage.models import Ballot, Deadline, Referral
+from storage.uow import UnitOfWork
+
+FILING_EVENTS = ("referral_received", "became_aware")
+
+
+class ReferralCommands(BallotCommands):
+    async def file_referral(self, *, actor: Actor, draft: ReferralDraft) -> str:
+        """File a referral and put it straight to the panel: the card is posted through the outbox and the
+        panel's decision clock starts (Salford 7.5: 48 hours from receipt)."""
+        self.require_bm(actor, "file a referral")
+        now = self.now()
+        local_today = self.cal.local(now).date()
+        clean = clean_draft(self.preset, draft, today=local_today)
+        async with self.uow() as uow:
+            s = uow.session
+            year = local_today.year
+            last = (
+                await s.execute(
+                    select(func.max(Referral.number)).where(
+                        Referral.partnership_id == self.partnership_id, Referral.year == year
+                    )
+                )
+            ).scalar()
+            number = (last or 0) + 1
+            reference = format_reference(self.preset.reference_prefix, year, number)
+            referral = Referral(
+                partnership_id=self.partnership_id,
+                reference=reference,
+                year=year,
+                number=number,
+                referral_type=clean.referral_type,
+                referrer=clean.referrer,
+                subject_category=clean.category.value,
+                subject_letter=clean.letter,
+                summary=clean.summary,
+                themes=list(clean.themes),
+                received_at=now,
+                aware_on=clean.aware_on,
+                status=Status.RECEIVED,
+                filed_by_id=actor.member_id,
+            )
+            s.add(referral)
+            await s.flush()
+            # The audit log keeps the reference and the anonymised subject, never the summary's text.
+            await self.audit(
+                uow,
+                actor,
+                "referral_filed",
+                reference,
+                type=clean.referral_type,
+                subject=clean.subject,
+                referrer=clean.referrer,
+                themes=list(clean.themes),
+            )
+            for clock in self.preset.clocks:
+                if not clock.applies_to(clean.referral_type):
+                    continue
+                if clock.starts == "referral_received":
+                    await self._start_clock(uow, referral, clock, now, actor)
+                elif clock.starts == "became_aware":
+                    await self._start_clock(uow, referral, clock, self._aware_at(clean.aware_on, now), actor)
+            await self._open_round(uow, referral, now, actor)
+            uow.outbox(
+                partnership_id=self.partnership_id,
+                now=now,
+                purpose="panel",
+                kind="referral_card",
+                referral_id=referral.id,
+            )
+            await self.finish(uow)
+        return reference
+
+    def _aware_at(self, aware_on: date | None, fallback: datetime) -> datetime:
+        if aware_on is None:
+            return fallback
+        return datetime.combine(aware_on, self.cal.day_start, tzinfo=self.cal.tz)
+
+    async def _open_round(self, uow: UnitOfWork, referral: Referral, start: datetime, actor: Actor) -> Ballot:
+        """Open a new ballot round. Its deadline is the preset's decision clock from `start`."""
+        last = await self.current_ballot(uow.session, referral)
+        clock = self.preset.clock(self.preset.decision_clock)
+        deadline = due(self.preset, self.cal, clock, start)
+        ballot = Ballot(
+            partnership_id=self.partnership_id,
+            referral_id=referral.id,
+            round=1 if last is None else last.round + 1,
+            opened_at=start,
+            deadline_at=deadline,
+        )
+        uow.session.add(ballot)
+        check_transition(referral.reference, Status(referral.status), Status.WITH_PANEL)
+        referral.status = Status.WITH_PANEL
+        await uow.session.flush()
+        if last is not None:  # the first round's clock was started with the referral's own clocks
+            await self._start_clock(uow, referral, clock, start, actor)
+        await self.audit(
+            uow, actor, "ballot_opened", referral.reference, round=ballot.round, deadline=deadline.isoformat()
+        )
+        return ballot
+
+    async def decide_now(self, *, actor: Actor, reference: str, outcome: str, reason: str) -> str:
+        """Salford 7.5: where the review is obviously a rapid review, the BM decides at once and the panel is
+        told. Only presets with `immediate_decision = true` allow it."""
+        self.require_bm(actor, "decide a referral at once")
+        if not self.preset.immediate_decision:
+            raise WrongState(
+                f"The {self.preset.name} procedure does not let the business manager decide at once; the panel votes."
+            )
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("Please give the reason for deciding at once; the panel will see it.")
+        self._screen(reason, "reason")
+        outcome_id = self._outcome_id(outcome)
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            ballot = await self.current_ballot(uow.session, referral, lock=True)
+            check_transition(referral.reference, Status(referral.status), Status.DECIDED)
+            if ballot is not None and ballot.closed_at is None:
+                ballot.closed_at = self.now()
+                ballot.close_reason = "decided_by_bm"
+                ballot.result = "decided"
+                ballot.result_outcome = outcome_id
+            await self._finish_clock(uow, referral, self.preset.decision_clock, actor)
+            await self._record_decision(uow, referral, outcome_id, how="bm", actor=actor, reason=reason)
+            self._card_update(uow, referral)
+            self._decision_notice(uow, referral)
+            await self.finish(uow)
+        return f"{referral.reference} is decided: {self.preset.outcome(outcome_id).label}. The panel has been told."
+
+    async def return_incomplete(self, *, actor: Actor, reference: str, missing: str) -> str:
+        """Salford 7.5: an incomplete referral goes back to the referrer, to be resubmitted within 5 WD."""
+        self.require_bm(actor, "return a referral")
+        missing = missing.strip()
+        if not missing:
+            raise InvalidInput("Please say what is missing from the referral; the referrer is told.")
+        self._screen(missing, "note of what is missing")
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            check_transition(referral.reference, Status(referral.status), Status.RETURNED)
+            await self._close_open_ballot(uow, referral, "returned")
+            referral.status = Status.RETURNED
+            referral.missing_info = missing
+            await self.audit(uow, actor, "returned_incomplete", referral.reference, missing=missing)
+            await self._start_event_clocks(uow, referral, "returned_incomplete", self.now(), actor)
+            self._card_update(uow, referral)
+            uow.outbox(
+                partnership_id=self.partnership_id,
+                now=self.now(),
+                purpose="bm",
+                kind="notice",
+                referral_id=referral.id,
+                body={
+                    "text": f"{referral.reference} · {referral.subject} was returned as incomplete. Missing: {missing}."
+                },
+            )
+            await self.finish(uow)
+        return f"{referral.reference} is returned as incomplete."
+
+    async def resubmit(self, *, actor: Actor, reference: str, summary: str | None = None) -> str:
+        """An incomplete referral comes back: it reopens with a new round of voting."""
+        self.require_bm(actor, "resubmit a referral")
+        if summary is not None:
+            self._screen(summary, "summary")
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            if referral.status != Status.RETURNED:
+                raise WrongState(f"{referral.reference} was not returned as incomplete, so it cannot be resubmitted.")
+            await self._finish_clock(uow, referral, "resubmission", actor)
+            if summary and summary.strip():
+                referral.summary = summary.strip()
+            referral.missing_info = None
+            referral.outcome = None
+            referral.decided_at = None
+            referral.decided_how = None
+            await self.audit(uow, actor, "resubmitted", referral.reference, summary_changed=bool(summary))
+            await self._open_round(uow, referral, self.now(), actor)
+            uow.outbox(
+                partnership_id=self.partnership_id,
+                now=self.now(),
+                purpose="panel",
+                kind="referral_card",
+                referral_id=referral.id,
+            )
+            await self.finish(uow)
+        return f"{referral.reference} is resubmitted and back with the panel."
+
+    async def hold(self, *, actor: Actor, reference: str, until: date | None = None, reason: str = "") -> str:
+        """Suffolk section 4: a case can be held for a set period or indefinitely. Voting pauses; the
+        ballot and its votes are kept, and the decision clock starts again on resume."""
+        self.require_bm(actor, "put a referral on hold")
+        self._screen(reason, "reason")
+        now = self.now()
+        if until is not None and until <= self.cal.local(now).date():
+            raise InvalidInput("The date to hold until must be in the future.")
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            check_transition(referral.reference, Status(referral.status), Status.ON_HOLD)
+            if referral.status == Status.ESCALATED:
+                raise WrongState(f"{referral.reference} is waiting for the chair's decision, so it cannot be held.")
+            referral.status = Status.ON_HOLD
+            referral.hold_until = None if until is None else datetime.combine(until, time(0), tzinfo=self.cal.tz)
+            await self.audit(
+                uow, actor, "held", referral.reference, until=str(until) if until else None, reason=reason or None
+            )
+            self._card_update(uow, referral)
+            await self.finish(uow)
+        return f"{referral.reference} is on hold " + (
+            f"until {self.cal.format(referral.hold_until, with_time=False)}."
+            if referral.hold_until
+            else "until you resume it."
+        )
+
+    async def resume(self, *, actor: Actor, reference: str) -> str:
+        self.require_bm(actor, "resume a referral")
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            if referral.status != Status.ON_HOLD:
+                raise WrongState(f"{referral.reference} is not on hold.")
+            await self._resume(uow, referral, actor)
+            await self.finish(uow)
+        return f"{referral.reference} is back with the panel."
+
+    async def _resume(self, uow: UnitOfWork, referral: Referral, actor: Actor) -> None:
+        now = self.now()
+        ballot = await self.current_ballot(uow.session, referral, lock=True)
+        referral.status = Status.WITH_PANEL
+        referral.hold_until = None
+        if ballot is not None and ballot.closed_at is None:
+            clock = self.preset.clock(self.preset.decision_clock)
+            ballot.deadline_at = due(self.preset, self.cal, clock, now)
+            rows = (
+                await uow.session.execute(
+                    select(Deadline).where(
+                        Deadline.referral_id == referral.id,
+                        Deadline.clock_id == clock.id,
+                        Deadline.done_at.is_(None),
+                        Deadline.cancelled_at.is_(None),
+                    )
+                )
+            ).scalars()
+            for row in rows:
+                row.due_at = ballot.deadline_at
+        await self.audit(
+            uow, actor, "resumed", referral.reference, deadline=ballot.deadline_at.isoformat() if ballot else None
+        )
+        self._card_update(uow, referral)
+
+    async def release_holds(self) -> list[str]:
+        """The scheduler's job: a hold with an end date ends by itself, and the BM is told."""
+        now = self.now()
+        system = Actor(None, "Panelbot", "system")
+        async with self.uow() as uow:
+            rows = list(
+                (
+                    await uow.session.execute(
+                        select(Referral).where(
+                            Referral.partnership_id == self.partnership_id,
+                            Referral.status == Status.ON_HOLD,
+                            Referral.hold_until.is_not(None),
+                            Referral.hold_until <= now,
+                        )
+                    )
+                ).scalars()
+            )
+            for referral in rows:
+                await self._resume(uow, referral, system)
+                uow.outbox(
+                    partnership_id=self.partnership_id,
+                    now=now,
+                    purpose="bm",
+                    kind="notice",
+                    referral_id=referral.id,
+                    body={
+                        "text": f"{referral.reference} · {referral.subject}: the hold has ended and it is "
+                        "back with the panel."
+                    },
+                )
+            await self.finish(uow)
+        return [r.reference for r in rows]
+
+    async def withdraw(self, *, actor: Actor, reference: str, reason: str) -> str:
+        self.require_bm(actor, "withdraw a referral")
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("Please give the reason for withdrawing the referral.")
+        self._screen(reason, "reason")
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            check_transition(referral.reference, Status(referral.status), Status.WITHDRAWN)
+            await self._close_open_ballot(uow, referral, "withdrawn")
+            referral.status = Status.WITHDRAWN
+            referral.decision_reason = reason
+            referral.decided_at = self.now()
+            for row in (
+                await uow.session.execute(
+                    select(Deadline).where(
+                        Deadline.referral_id == referral.id, Deadline.done_at.is_(None), Deadline.cancelled_at.is_(None)
+                    )
+                )
+            ).scalars():
+                row.cancelled_at = self.now()
+            await self.audit(uow, actor, "withdrawn", referral.reference, reason=reason)
+            self._card_update(uow, referral)
+            await self.finish(uow)
+        return f"{referral.reference} is withdrawn; its open deadlines are cancelled."
+
+    async def record_event(self, *, actor: Actor, reference: str, event: str, at: datetime | None = None) -> list[str]:
+        """Record that something happened (the rapid review meeting, a review commissioned, ...) and start
+        every clock the preset starts from it, with the clocks chained after those."""
+        self.require_bm(actor, "record events")
+        if event not in EVENTS or event in FILING_EVENTS:
+            valid = ", ".join(e for e in EVENTS if e not in FILING_EVENTS)
+            raise InvalidInput(f'"{event}" is not an event Panelbot tracks; use one of {valid}.')
+        when = at or self.now()
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            if referral.status == Status.WITHDRAWN:
+                raise WrongState(f"{referral.reference} is withdrawn.")
+            await self.audit(uow, actor, "event", referral.reference, event=event, at=when.isoformat())
+            started = await self._start_event_clocks(uow, referral, event, when, actor)
+            await self.finish(uow)
+        return started
+
+    async def _start_event_clocks(
+        self, uow: UnitOfWork, referral: Referral, event: str, when: datetime, actor: Actor
+    ) -> list[str]:
+        started = []
+        pending = [(c, when) for c in self.preset.clocks if c.starts == event and c.applies_to(referral.referral_type)]
+        while pending:
+            clock, start = pending.pop(0)
+            row = await self._start_clock(uow, referral, clock, start, actor)
+            started.append(clock.id)
+            pending.extend((c, row.due_at) for c in self.preset.clocks if c.after_clock == clock.id)
+        return started
+
+    async def mark_done(self, *, actor: Actor, reference: str, clock_id: str) -> str:
+        """A milestone met (requests sent, lead reviewer appointed): its clock stops and counts as met or late."""
+        self.require_bm(actor, "mark milestones done")
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            rows = list(
+                (
+                    await uow.session.execute(
+                        select(Deadline).where(
+                            Deadline.referral_id == referral.id,
+                            Deadline.clock_id == clock_id,
+                            Deadline.done_at.is_(None),
+                            Deadline.cancelled_at.is_(None),
+                        )
+                    )
+                ).scalars()
+            )
+            if not rows:
+                open_ids = sorted(
+                    {
+                        d.clock_id
+                        for d in (
+                            await uow.session.execute(
+                                select(Deadline).where(
+                                    Deadline.referral_id == referral.id,
+                                    Deadline.done_at.is_(None),
+                                    Deadline.cancelled_at.is_(None),
+                                )
+                            )
+                        ).scalars()
+                    }
+                )
+                raise NotFound(
+                    f'{referral.reference} has no open "{clock_id}" deadline. '
+                    f"Open ones: {', '.join(open_ids) or 'none'}."
+                )
+            if clock_id == self.preset.decision_clock:
+                raise WrongState("The panel's decision deadline stops by itself when the panel decides.")
+            for row in rows:
+                row.done_at = self.now()
+                row.done_by_id = actor.member_id
+            late = self.cal.working_days_late(rows[0].due_at, self.now())
+            await self.audit(uow, actor, "milestone_done", referral.reference, clock=clock_id, working_days_late=late)
+            await self.finish(uow)
+        return f"{referral.reference}: {rows[0].label} marked done" + (
+            f", {late} working day(s) late." if late else ", on time."
+        )
+
+    async def _close_open_ballot(self, uow: UnitOfWork, referral: Referral, why: str) -> None:
+        ballot = await self.current_ballot(uow.session, referral, lock=True)
+        if ballot is not None and ballot.closed_at is None:
+            ballot.closed_at = self.now()
+            ballot.close_reason = why
+        for row in (
+            await uow.session.execute(
+                select(Deadline).where(
+                    Deadline.referral_id == referral.id,
+                    Deadline.clock_id == self.preset.decision_clock,
+                    Deadline.done_at.is_(None),
+                    Deadline.cancelled_at.is_(None),
+                )
+            )
+        ).scalars():
+            row.cancelled_at = self.now()

@@ -1,0 +1,213 @@
+"""Reads: the referral card, the status list and the overdue list, built from the record and worded by
+`flows.views`. Reads never change anything and never write to the audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.service.ballots import BallotCommands
+from flows.anonymity import CATEGORY_LABELS, SubjectCategory
+from flows.ballots import ResultKind
+from flows.referrals import OPEN_STATUSES, STATUS_LABELS, Status
+from flows.views import CardView, OverdueLine, StatusLine, VoteLine, result_text, tally_text
+from storage.models import Deadline, Member, Referral, Vote
+from storage.uow import UnitOfWork
+
+
+def subject_of(referral: Referral) -> str:
+    return f"{CATEGORY_LABELS[SubjectCategory(referral.subject_category)]} {referral.subject_letter}"
+
+
+class Views(BallotCommands):
+    async def card(self, reference: str) -> CardView:
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference)
+            return await self._card(uow, referral)
+
+    async def card_by_id(self, referral_id: int) -> CardView:
+        async with self.uow() as uow:
+            referral = await uow.session.get(Referral, referral_id)
+            assert referral is not None
+            return await self._card(uow, referral)
+
+    async def _card(self, uow: UnitOfWork, referral: Referral) -> CardView:
+        p = self.preset
+        ballot = await self.current_ballot(uow.session, referral)
+        status = Status(referral.status)
+        members = {
+            m.id: m
+            for m in (
+                await uow.session.execute(select(Member).where(Member.partnership_id == self.partnership_id))
+            ).scalars()
+        }
+        votes: list[VoteLine] = []
+        tally = ""
+        if ballot is not None:
+            current = {
+                v.member_id: v
+                for v in (
+                    await uow.session.execute(select(Vote).where(Vote.ballot_id == ballot.id, Vote.is_current))
+                ).scalars()
+            }
+            voters = [m for m in members.values() if m.removed_at is None and m.role in p.voting_roles]
+            voters += [members[mid] for mid in current if members[mid] not in voters]
+            order = {r: i for i, r in enumerate(p.voting_roles)}
+            for m in sorted(voters, key=lambda m: (order.get(m.role, 99), m.id)):
+                v = current.get(m.id)
+                votes.append(
+                    VoteLine(
+                        member=m.name,
+                        role=p.role_label(m.role),
+                        outcome=p.outcome(v.outcome).label if v is not None and v.outcome else None,
+                        recused=v is not None and v.kind == "recuse",
+                        reason=v.reason if v is not None else None,
+                    )
+                )
+            tally = tally_text(p, await self._tally(uow, ballot))
+        result = None
+        decided_by = None
+        if status in (Status.DECIDED, Status.RETURNED) and referral.outcome:
+            result = result_text(p, ResultKind.DECIDED, referral.outcome)
+            who = members.get(referral.decided_by_id) if referral.decided_by_id else None
+            decided_by = {
+                "panel": "the panel, by majority",
+                "bm": f"the Business Manager ({who.name})" if who else "the Business Manager",
+                "chair": f"the {p.role_label(p.tie_break_role)} ({who.name})" if who else "the chair",
+            }.get(referral.decided_how or "", None)
+        elif status == Status.ESCALATED and ballot is not None and ballot.result:
+            missing = tuple(r for r in (ballot.missing or "").split(",") if r and not r.isdigit())
+            count = int(ballot.missing) if ballot.missing and ballot.missing.isdigit() else 0
+            result = result_text(p, ResultKind(ballot.result), None, missing, count)
+        elif status == Status.WITHDRAWN:
+            result = "Withdrawn"
+        open_ = status == Status.WITH_PANEL and ballot is not None and ballot.closed_at is None
+        clock = p.clock(p.decision_clock)
+        rule = "the next monthly panel" if clock.unit == "panel_meeting" else clock.describe()
+        return CardView(
+            reference=referral.reference,
+            subject=subject_of(referral),
+            type_label=p.referral_type(referral.referral_type).label,
+            referrer=referral.referrer,
+            received_at=referral.received_at,
+            status=status.value,
+            status_label=STATUS_LABELS[status],
+            deadline=ballot.deadline_at if ballot is not None else None,
+            deadline_rule=rule,
+            outcomes=tuple((o.id, o.label) for o in p.outcomes),
+            votes=tuple(votes),
+            tally_text=tally,
+            open=open_,
+            result_text=result,
+            decided_at=referral.decided_at,
+            decided_by=decided_by,
+            decision_reason=referral.decision_reason if status != Status.WITHDRAWN else None,
+            next_steps=tuple(await self._next_steps(uow, referral)),
+            hold_until=referral.hold_until,
+            missing_info=referral.missing_info if status == Status.RETURNED else None,
+        )
+
+    async def _open_deadlines(self, uow: UnitOfWork, referral_ids: list[int] | None = None) -> list[Deadline]:
+        stmt = (
+            select(Deadline)
+            .where(
+                Deadline.partnership_id == self.partnership_id,
+                Deadline.done_at.is_(None),
+                Deadline.cancelled_at.is_(None),
+            )
+            .order_by(Deadline.due_at)
+        )
+        if referral_ids is not None:
+            stmt = stmt.where(Deadline.referral_id.in_(referral_ids))
+        return list((await uow.session.execute(stmt)).scalars())
+
+    async def _next_steps(self, uow: UnitOfWork, referral: Referral) -> list[str]:
+        if Status(referral.status) not in (Status.DECIDED, Status.RETURNED):
+            return []
+        steps = []
+        for d in await self._open_deadlines(uow, [referral.id]):
+            if d.clock_id != self.preset.decision_clock:
+                steps.append(f"{d.label} by **{self.fmt(d.due_at)}**")
+        return steps[:3]
+
+    async def status(self, reference: str | None = None) -> list[StatusLine]:
+        """Every open referral (or one), what it waits for and its next deadline."""
+        async with self.uow() as uow:
+            stmt = select(Referral).where(Referral.partnership_id == self.partnership_id).order_by(Referral.id)
+            if reference is not None:
+                stmt = stmt.where(Referral.id == (await self.referral(uow.session, reference)).id)
+            else:
+                stmt = stmt.where(Referral.status.in_([s.value for s in OPEN_STATUSES]))
+            referrals = list((await uow.session.execute(stmt)).scalars())
+            deadlines = await self._open_deadlines(uow, [r.id for r in referrals])
+            lines = []
+            for r in referrals:
+                mine = [d for d in deadlines if d.referral_id == r.id]
+                nxt = mine[0] if mine else None
+                lines.append(
+                    StatusLine(
+                        reference=r.reference,
+                        subject=subject_of(r),
+                        type_label=self.preset.referral_type(r.referral_type).label,
+                        status_label=STATUS_LABELS[Status(r.status)],
+                        waiting_for=await self._waiting_for(uow, r),
+                        next_due=nxt.due_at if nxt else None,
+                        next_due_label=nxt.label if nxt else None,
+                    )
+                )
+            return lines
+
+    async def _waiting_for(self, uow: UnitOfWork, r: Referral) -> str:
+        status = Status(r.status)
+        if status == Status.WITH_PANEL:
+            ballot = await self.current_ballot(uow.session, r)
+            if ballot is None:
+                return "the panel"
+            t = await self._tally(uow, ballot)
+            if t.missing_roles:
+                return "votes from " + ", ".join(self.preset.role_label(x) for x in t.missing_roles)
+            if not t.quorum_met:
+                return f"{t.missing_votes} more vote(s) for quorum"
+            return f"{len(t.remaining)} more vote(s), or the deadline"
+        if status == Status.ESCALATED:
+            return f"the {self.preset.role_label(self.preset.tie_break_role)}'s decision"
+        if status == Status.RETURNED:
+            return f"resubmission by {r.referrer}"
+        if status == Status.ON_HOLD:
+            return "the end of the hold" if r.hold_until else "the business manager to resume it"
+        if status == Status.DECIDED:
+            return "nothing: decided"
+        return "nothing"
+
+    async def overdue(self) -> list[OverdueLine]:
+        """Every open deadline that has passed, the latest first."""
+        now = self.now()
+        async with self.uow() as uow:
+            deadlines = [d for d in await self._open_deadlines(uow) if d.due_at < now]
+            refs = {
+                r.id: r
+                for r in (
+                    await uow.session.execute(
+                        select(Referral).where(Referral.id.in_([d.referral_id for d in deadlines]))
+                    )
+                ).scalars()
+            }
+        owners = {
+            "bm": "business manager",
+            "panel": "the panel",
+            "agency": "agencies",
+            "chair": "the chair",
+            "la": "local authority",
+        }
+        lines = [
+            OverdueLine(
+                reference=refs[d.referral_id].reference,
+                subject=subject_of(refs[d.referral_id]),
+                label=d.label,
+                owner=owners.get(d.owner, d.owner),
+                due=d.due_at,
+                working_days_late=self.cal.working_days_late(d.due_at, now),
+                hours_late=(now - d.due_at).total_seconds() / 3600,
+            )
+            for d in deadlines
+        ]
+        return sorted(lines, key=lambda x: x.due)

@@ -1,0 +1,175 @@
+"""What people see, as data and as plain-English sentences, shared by every platform.
+
+A platform adapter turns a `CardView` into Block Kit, an Adaptive Card, a Telegram message or a rich panel;
+the words come from here so that every platform says the same thing. Nothing here can name a child or an
+adult: a view only ever holds a reference and an anonymised subject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flows.ballots import ResultKind, Tally
+from flows.calendar import WorkingCalendar
+from flows.preset import Preset
+
+
+@dataclass(frozen=True)
+class VoteLine:
+    member: str
+    role: str  # the role's label
+    outcome: str | None  # the outcome's label; None if not voted
+    recused: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CardView:
+    reference: str
+    subject: str
+    type_label: str
+    referrer: str
+    received_at: datetime
+    status: str  # flows.referrals.Status value
+    status_label: str
+    deadline: datetime | None  # the panel decision deadline while voting is open
+    deadline_rule: str  # "48 hours", "the next monthly panel"
+    outcomes: tuple[tuple[str, str], ...]  # (id, label), in the preset's order; buttons while open
+    votes: tuple[VoteLine, ...]
+    tally_text: str
+    open: bool
+    result_text: str | None = None  # "Decided: Commence rapid review" / "Escalated: tie"
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    decision_reason: str | None = None
+    next_steps: tuple[str, ...] = ()
+    hold_until: datetime | None = None
+    missing_info: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    reference: str
+    subject: str
+    type_label: str
+    status_label: str
+    waiting_for: str
+    next_due: datetime | None
+    next_due_label: str | None
+
+
+@dataclass(frozen=True)
+class OverdueLine:
+    reference: str
+    subject: str
+    label: str
+    owner: str
+    due: datetime
+    working_days_late: int
+    hours_late: float
+
+
+@dataclass
+class Notice:
+    """A short message to a person or a channel (escalations, decisions, refusals)."""
+
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+
+def tally_text(preset: Preset, t: Tally) -> str:
+    """One or two sentences: who has voted, whether quorum is met, what is still needed (BALLOTS.md)."""
+    labels = preset.role_labels
+    outcome_labels = {o.id: o.label for o in preset.outcomes}
+    parts: list[str] = []
+    if preset.quorum.roles:
+        total = len(preset.quorum.roles)
+        have = total - len(t.missing_roles)
+        noun = (
+            "statutory partners"
+            if set(preset.quorum.roles) == {"local_authority", "police", "health"}
+            else ("required roles")
+        )
+        if t.missing_roles:
+            missing = ", ".join(labels.get(r, r) for r in t.missing_roles)
+            parts.append(f"{have} of {total} {noun} have voted. Still needed: {missing}.")
+        else:
+            parts.append(f"All {total} {noun} have voted: quorum met.")
+    else:
+        need = preset.quorum.count or 0
+        if t.quorum_met:
+            parts.append(f"Quorum met ({t.votes_cast} of {need} needed).")
+        else:
+            so_far = (
+                "No votes yet" if not t.votes_cast else f"{t.votes_cast} vote{'s' if t.votes_cast != 1 else ''} so far"
+            )
+            parts.append(f"{so_far}; {need} needed for quorum.")
+    if t.votes_cast:
+        ranked = sorted(t.counts.items(), key=lambda kv: -kv[1])
+        score = "–".join(str(n) for _, n in ranked) if len(ranked) > 1 else f"{ranked[0][1]}–0"
+        if t.leader is not None:
+            parts.append(f"Leading: {outcome_labels.get(t.leader, t.leader)} {score}.")
+        else:
+            parts.append(f"Level: {score}.")
+        if t.quorum_met and t.leader is not None and not t.settled:
+            needed = (t.votes_cast + len(t.remaining)) // 2 + 1
+            if needed > t.leader_votes:
+                parts.append(f"Closes early at {needed} votes for one outcome.")
+    if t.remaining and t.eligible:
+        parts.append(f"{len(t.remaining)} of {t.eligible} eligible members still to vote.")
+    return " ".join(parts)
+
+
+def result_text(
+    preset: Preset, kind: ResultKind, outcome: str | None, missing_roles: tuple[str, ...] = (), missing_votes: int = 0
+) -> str:
+    labels = preset.role_labels
+    chair = preset.role_label(preset.tie_break_role)
+    if kind is ResultKind.DECIDED and outcome is not None:
+        return f"Decided: {preset.outcome(outcome).label}"
+    if kind is ResultKind.TIE:
+        return f"Escalated to the {chair}: the panel is tied"
+    if kind is ResultKind.NO_MAJORITY:
+        return f"Escalated to the {chair}: no outcome has a majority"
+    if missing_roles:
+        return f"Escalated to the {chair}: no quorum (missing: {', '.join(labels.get(r, r) for r in missing_roles)})"
+    return f"Escalated to the {chair}: no quorum ({missing_votes} more vote{'s' if missing_votes != 1 else ''} needed)"
+
+
+def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
+    """The referral card as plain-text lines (the terminal prints these; platforms use them as the
+    fallback text of a rich card). Bold is marked with **...**, which every platform can turn into its own."""
+    fmt = cal.format
+    lines = [f"**{view.reference} · {view.subject} · {view.type_label}**"]
+    lines.append(f"Referred by {view.referrer} · received {fmt(view.received_at)}")
+    if view.open and view.deadline is not None:
+        lines.append(f"Panel decision due **{fmt(view.deadline)}** ({view.deadline_rule})")
+    if view.status not in ("with_panel",) and not view.result_text:
+        lines.append(f"Status: {view.status_label}")
+    if view.hold_until is not None:
+        lines.append(f"On hold until {fmt(view.hold_until)}")
+    if view.missing_info:
+        lines.append(f"Returned as incomplete. Missing: {view.missing_info}")
+    votes = []
+    for v in view.votes:
+        if v.recused:
+            votes.append(f"{v.role} ({v.member}): recused")
+        elif v.outcome is None:
+            votes.append(f"{v.role} ({v.member}): –")
+        else:
+            votes.append(f"{v.role} ({v.member}): {v.outcome}")
+    if votes:
+        lines.append("Votes: " + " · ".join(votes))
+    if view.tally_text and (view.open or view.status == "on_hold"):
+        lines.append(view.tally_text)
+    if view.result_text:
+        when = f" ({fmt(view.decided_at)})" if view.decided_at else ""
+        lines.append(f"**{view.result_text}**{when}")
+        if view.decided_by:
+            lines.append(
+                f"Decided by {view.decided_by}." + (f" Reason: {view.decision_reason}" if view.decision_reason else "")
+            )
+    for step in view.next_steps:
+        lines.append(f"Next: {step}")
+    return lines

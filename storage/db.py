@@ -1,0 +1,115 @@
+"""Engines and migrations.
+
+The default database is a SQLite file, `./panelbot.db`, so the bot runs on a fresh machine with nothing
+else installed. PostgreSQL is used by giving `PANELBOT_DATABASE_URL=postgresql+psycopg://...`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from flows.errors import PanelError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./panelbot.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseNotReady(PanelError):
+    """The database exists but its tables are missing or older than this version of the bot."""
+
+
+def async_url(url: str) -> str:
+    """Accept the URLs people paste (sqlite:///x.db, postgresql://...) and pick the async drivers."""
+    parsed = make_url(url)
+    driver = parsed.drivername
+    if driver in ("sqlite", "sqlite+pysqlite"):
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif driver in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif driver not in ("sqlite+aiosqlite",):
+        raise PanelError(
+            f'The database URL uses "{driver}", which Panelbot does not support; use SQLite or PostgreSQL.'
+        )
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **kwargs: object) -> AsyncEngine:
+    engine = create_async_engine(async_url(url), **kwargs)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+    return engine
+
+
+def is_fresh_sqlite(url: str) -> bool:
+    """True for a SQLite file that does not exist yet (or an in-memory database)."""
+    parsed = make_url(async_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    database = parsed.database or ""
+    return database in ("", ":memory:") or not Path(database).exists() or Path(database).stat().st_size == 0
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as conn:
+        return await conn.run_sync(_current_revision)
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")
+
+
+async def upgrade(engine: AsyncEngine) -> tuple[str | None, str]:
+    """Apply every migration not yet applied. Returns (revision before, revision after)."""
+    before = await current_revision(engine)
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade)
+    return before, head_revision()
+
+
+async def ensure_ready(engine: AsyncEngine, *, migrate_fresh: bool) -> None:
+    """Refuse to run on a database that is not at the latest migration, saying what to run. A brand-new
+    SQLite file is migrated here when `migrate_fresh` is set, so the first run needs no extra step."""
+    current = await current_revision(engine)
+    if current == head_revision():
+        return
+    if current is None and migrate_fresh:
+        await upgrade(engine)
+        return
+    if current is None:
+        raise DatabaseNotReady("The database has no Panelbot tables yet. Run `panelbot db upgrade` first.")
+    raise DatabaseNotReady(
+        f"The database is at migration {current}, older than this version of Panelbot "
+        f"({head_revision()}). Run `panelbot db upgrade` first."
+    )

@@ -1,0 +1,90 @@
+"""Shared fixtures.
+
+Storage and service tests run on SQLite always, and on PostgreSQL too when PANELBOT_TEST_DATABASE_URL
+points at one (`.ci/run` sets it). Each PostgreSQL test gets a schema of its own, migrated from nothing
+and dropped afterwards, so tests never see each other's rows.
+
+Time is injected: `clock` is a mutable clock the tests move forward; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import make_engine, upgrade
+
+PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
+
+
+class Clock:
+    """A clock tests move by hand. Starts on Mon 23 Nov 2026, 10:12 UK time (GMT)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 23, 10, 12, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now = self.now + timedelta(**kwargs)
+        return self.now
+
+    def set(self, when: datetime) -> datetime:
+        self.now = when
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def _backends() -> list:
+    params = [pytest.param("sqlite", id="sqlite")]
+    params.append(pytest.param(
+        "postgresql", id="postgresql",
+        marks=pytest.mark.skipif(not PG_URL, reason="PANELBOT_TEST_DATABASE_URL is not set to a PostgreSQL URL"),
+    ))
+    return params
+
+
+@pytest.fixture(params=_backends())
+async def engine(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'panel.db'}")
+        await upgrade(eng)
+        yield eng
+        await eng.dispose()
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    eng = make_engine(PG_URL, connect_args={"options": f"-c search_path={schema}"})
+    try:
+        await upgrade(eng)
+        yield eng
+    finally:
+        await eng.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture
+def make_panel(engine: AsyncEngine, clock: Clock) -> Callable:
+    """`await make_panel("salford")` -> a Panel on the test database with the test clock."""
+    from bot.service.bootstrap import open_panel
+    from flows.preset import load_preset
+
+    async def factory(preset: str = "salford"):  # type: ignore[no-untyped-def]
+        return await open_panel(engine, load_preset(preset), clock=clock)
+
+    return factory
