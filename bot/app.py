@@ -58,10 +58,8 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
         adapters: list[Adapter] = [ConsoleAdapter(panel, console)]
         sender = Sender(panel, adapters)
 
-        async def kick() -> None:
-            await sender.flush()
-
-        panel.on_outbox = kick
+        # The terminal session flushes the outbox after printing each reply, so replies come before the
+        # messages they caused; the scheduler's flush_outbox job delivers the rest.
         scheduler = start_scheduler(panel, sender)
         runner = web.AppRunner(make_app(panel))
         await runner.setup()

@@ -43,6 +43,7 @@ class Tally:
     impossible_roles: tuple[str, ...]  # role quorum: roles with no eligible member left
     leader: str | None  # the single leading outcome, None on a tie for the lead or no votes
     leader_votes: int
+    leaders: tuple[str, ...] = ()  # every outcome sharing the most votes
 
     @property
     def majority(self) -> str | None:
@@ -72,7 +73,7 @@ def tally(quorum: Quorum, eligible: list[Voter], votes: list[Vote]) -> Tally:
     counts = Counter(v.outcome for v in counted)
     remaining = tuple(v for v in eligible if v.member_id not in voted_ids)
     ranked = counts.most_common()
-    leader, leader_votes = (None, 0)
+    leader, leader_votes, leaders = None, 0, []
     if ranked:
         top = ranked[0][1]
         leaders = [o for o, n in ranked if n == top]
@@ -103,6 +104,7 @@ def tally(quorum: Quorum, eligible: list[Voter], votes: list[Vote]) -> Tally:
         impossible_roles=impossible,
         leader=leader,
         leader_votes=leader_votes,
+        leaders=tuple(leaders),
     )
 
 
@@ -116,7 +118,7 @@ class CloseReason(StrEnum):
 
 class ResultKind(StrEnum):
     DECIDED = "decided"
-    TIE = "tie"  # quorum met, two or more outcomes share the lead
+    TIE = "tie"  # quorum met, two outcomes share the lead
     NO_MAJORITY = "no_majority"  # quorum met, a leader without more than half
     NO_QUORUM = "no_quorum"
 
@@ -152,6 +154,6 @@ def result(t: Tally) -> Result:
         return Result(ResultKind.NO_QUORUM, missing_roles=t.missing_roles, missing_votes=t.missing_votes)
     if t.majority is not None:
         return Result(ResultKind.DECIDED, outcome=t.majority)
-    if t.leader is None:
+    if len(t.leaders) == 2:  # two outcomes level at the top: A, B, A, B
         return Result(ResultKind.TIE)
-    return Result(ResultKind.NO_MAJORITY)
+    return Result(ResultKind.NO_MAJORITY)  # a spread such as 1-1-1, or a leader short of half

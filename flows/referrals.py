@@ -30,7 +30,7 @@ class Status(StrEnum):
 STATUS_LABELS = {
     Status.RECEIVED: "received",
     Status.WITH_PANEL: "with the panel",
-    Status.ESCALATED: "waiting for the chair",
+    Status.ESCALATED: "escalated",
     Status.DECIDED: "decided",
     Status.RETURNED: "returned as incomplete",
     Status.ON_HOLD: "on hold",

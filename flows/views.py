@@ -99,7 +99,7 @@ def tally_text(preset: Preset, t: Tally) -> str:
     else:
         need = preset.quorum.count or 0
         if t.quorum_met:
-            parts.append(f"Quorum met ({t.votes_cast} of {need} needed).")
+            parts.append(f"Quorum met ({t.votes_cast} vote{'s' if t.votes_cast != 1 else ''}; {need} needed).")
         else:
             so_far = (
                 "No votes yet" if not t.votes_cast else f"{t.votes_cast} vote{'s' if t.votes_cast != 1 else ''} so far"

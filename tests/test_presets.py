@@ -6,6 +6,7 @@ documents; the presets quote the section in each clock's `source`.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -15,12 +16,14 @@ import pytest
 
 from flows.preset import (
     EVENTS,
+    OWNERS,
     PRESET_DIR,
     STATUTORY_ROLES,
     UNITS,
     PresetError,
     available_presets,
     load_preset,
+    parse_preset,
 )
 
 SHIPPED = ("dudley", "kirklees", "salford", "stockport", "suffolk")
@@ -477,3 +480,397 @@ def test_unknown_preset_name_lists_the_shipped_ones():
     assert caught.value.key == "name"
     for name in SHIPPED:
         assert name in caught.value.problem
+
+
+def parse_error(data: dict, source: str = "testshire.toml") -> PresetError:
+    with pytest.raises(PresetError) as caught:
+        parse_preset(data, source=source)
+    return caught.value
+
+
+def assert_error(error: PresetError, source: str, key: str, problem: str) -> None:
+    assert (error.source, error.key) == (source, key), str(error)
+    assert problem in error.problem, str(error)
+    assert str(error) == f"{source}: {key}: {error.problem}"
+
+
+# Unknown settings: every table refuses a key it does not know ------------------------------------------
+
+AGENCIES = """
+[[agencies]]
+id = "police"
+label = "Police"
+"""
+
+WORKING_HOURS = """
+[working_hours]
+start = "09:00"
+end = "17:00"
+"""
+
+MISPLACED = "(did you put a top-level key after a [[table]]?"
+
+UNKNOWN_SETTINGS = [
+    pytest.param(
+        replaced(MINIMAL, 'themes = ["neglect"]\n', "") + AGENCIES + 'themes = ["neglect"]\n',
+        "agencies[0].themes", MISPLACED,
+        id="TOML: themes written after the last [[agencies]] lands in that agency",
+    ),
+    pytest.param(
+        MINIMAL + 'timezone = "Europe/London"\n',
+        "clocks.review.timezone", MISPLACED,
+        id="TOML: a top-level key after the last [[clocks]] lands in that clock",
+    ),
+    pytest.param(
+        replaced(MINIMAL, 'decision_clock = "panel_decision"\n',
+                 'decision_clock = "panel_decision"\nnation = "ENG"\n'),
+        "panel.nation", MISPLACED,
+        id="TOML: a top-level key after [panel] lands in the panel",
+    ),
+    pytest.param(
+        HEADER + replaced(WORKING_HOURS, "start", "strat") + ROLES + PANEL + OUTCOMES_AND_CLOCKS,
+        "working_hours.strat", 'did you mean "start"?',
+        id="typo in [working_hours]",
+    ),
+    pytest.param(
+        replaced(MINIMAL, "votes = true", "vote = true"),
+        "roles[0].vote", 'did you mean "votes"?',
+        id="typo in [[roles]]",
+    ),
+    pytest.param(
+        replaced(MINIMAL, 'label = "Rapid review"', 'lable = "Rapid review"'),
+        "referral_types[0].lable", 'did you mean "label"?',
+        id="typo in [[referral_types]]",
+    ),
+    pytest.param(
+        replaced(MINIMAL, 'follow_up = "review"', 'followup = "review"'),
+        "outcomes.review.followup", 'did you mean "follow_up"?',
+        id="typo in [[outcomes]]",
+    ),
+    pytest.param(
+        replaced(MINIMAL, 'unit = "months"', 'unti = "months"'),
+        "clocks.review.unti", 'did you mean "unit"?',
+        id="typo in [[clocks]] is reported before the missing unit",
+    ),
+    pytest.param(
+        replaced(MINIMAL, 'starts = "decision"\n', 'starts = "decision"\ncolour = "red"\n'),
+        "clocks.review.colour", "the settings here are id, label, amount, unit, starts, source, owner",
+        id="no close match: the known settings are listed",
+    ),
+    pytest.param(
+        replaced(MINIMAL, "tie_break =", "tiebreak ="),
+        "panel.tiebreak", 'did you mean "tie_break"?',
+        id="typo in [panel]",
+    ),
+    pytest.param(
+        replaced(MINIMAL, "quorum = { roles =", "quorum = { cout = 2, roles ="),
+        "panel.quorum.cout", 'did you mean "count"?',
+        id="typo in panel.quorum",
+    ),
+    pytest.param(
+        replaced(MINIMAL, 'decision_clock = "panel_decision"\n',
+                 'decision_clock = "panel_decision"\nmonthly = { day = 25, cutoff = 15 }\n'),
+        "panel.monthly.cutoff", 'did you mean "cutoff_day"?',
+        id="typo in panel.monthly",
+    ),
+    pytest.param(
+        MINIMAL + replaced(AGENCIES, "label", "lable"),
+        "agencies[0].lable", 'did you mean "label"?',
+        id="typo in [[agencies]]",
+    ),
+    pytest.param(
+        replaced(MINIMAL, 'themes = ["neglect"]\n', 'theme = ["neglect"]\n'),
+        "theme", 'did you mean "themes"?',
+        id="typo at the top level",
+    ),
+    pytest.param(
+        replaced(MINIMAL, 'themes = ["neglect"]\n',
+                 'themes = ["neglect"]\ntie_break = "independent_chair"\n'),
+        "tie_break", "it belongs under a [panel] header",
+        id="a [panel] setting written at the top of the file",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "problem"), UNKNOWN_SETTINGS)
+def test_unknown_setting_is_refused_with_a_hint(tmp_path, text, key, problem):
+    path = write(tmp_path, text)
+    with pytest.raises(PresetError) as caught:
+        load_preset(str(path))
+    assert_error(caught.value, str(path), key, problem)
+    assert "is not a setting here" in caught.value.problem
+
+
+def test_salford_themes_moved_below_the_agencies_is_named_as_a_toml_mistake(tmp_path):
+    # The classic mistake in a real file: themes pasted at the end lands in the last of Salford's 6 agencies.
+    text = (PRESET_DIR / "salford.toml").read_text(encoding="utf-8")
+    themes = re.search(r"^themes = \[.*?\]\n", text, re.MULTILINE | re.DOTALL)
+    assert themes is not None
+    path = write(tmp_path, text.replace(themes.group(0), "") + themes.group(0), filename="salford.toml")
+    with pytest.raises(PresetError) as caught:
+        load_preset(str(path))
+    assert str(caught.value) == (
+        f"{path}: agencies[5].themes: is not a setting here (did you put a top-level key after a [[table]]?"
+        " Top-level settings such as this one go above the first [table] or [[table]] header)"
+    )
+
+
+# Clock owners --------------------------------------------------------------------------------------------
+
+def test_clock_owners_are_the_five_the_product_knows():
+    assert OWNERS == ("bm", "panel", "agency", "chair", "la")
+    assert set(OWNERS) == OWNER_IDS
+
+
+@pytest.mark.parametrize("owner", OWNERS)
+def test_clock_owner_is_read(tmp_path, owner):
+    text = replaced(MINIMAL, 'starts = "decision"\n', f'starts = "decision"\nowner = "{owner}"\n')
+    preset = load_preset(str(write(tmp_path, text)))
+    assert preset.clock("review").owner == owner
+    assert preset.clock("panel_decision").owner == "bm"  # the default
+
+
+def test_clock_owner_must_be_a_known_owner(tmp_path):
+    text = replaced(MINIMAL, 'starts = "decision"\n', 'starts = "decision"\nowner = "boss"\n')
+    path = write(tmp_path, text)
+    with pytest.raises(PresetError) as caught:
+        load_preset(str(path))
+    problem = '"boss" is not one of bm, panel, agency, chair, la'
+    assert_error(caught.value, str(path), "clocks.review.owner", problem)
+
+
+# Wrong types: a PresetError naming the key, never a Python exception --------------------------------------
+
+def _set(path: tuple, value: object):
+    def change(data: dict) -> None:
+        node = data
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = value
+
+    return change
+
+
+WRONG_TYPES = [
+    pytest.param(_set(("working_hours",), 5), "working_hours", "must be a table", id="working_hours = 5"),
+    pytest.param(_set(("panel", "monthly"), 25), "panel.monthly", "must be a table", id="panel.monthly = 25"),
+    pytest.param(_set(("panel", "monthly"), {"day": "25", "cutoff_day": 15}), "panel.monthly", "needs day",
+                 id="panel.monthly day in quotes"),
+    pytest.param(_set(("agencies",), "x"), "agencies", "must be a list of [[agencies]] tables",
+                 id='agencies = "x"'),
+    pytest.param(_set(("themes",), 3), "themes", "must be a list", id="themes = 3"),
+    pytest.param(_set(("themes",), ["neglect", 3]), "themes", "must be a list", id="themes = [..., 3]"),
+    pytest.param(_set(("roles",), 1), "roles", "must be a non-empty list of [[roles]] tables",
+                 id="roles = 1"),
+    pytest.param(_set(("referral_types",), {"id": "x"}), "referral_types", "must be a non-empty list",
+                 id="referral_types written as one table"),
+    pytest.param(_set(("clocks",), []), "clocks", "must be a non-empty list", id="clocks = []"),
+    pytest.param(_set(("clocks", 1, "source"), 5), "clocks.review.source", "must be text", id="source = 5"),
+    pytest.param(_set(("clocks", 1, "amount"), "6"), "clocks.review.amount", "whole number",
+                 id='amount = "6"'),
+    pytest.param(_set(("clocks", 1, "owner"), 3), "clocks.review.owner", "must be a non-empty string",
+                 id="owner = 3"),
+    pytest.param(_set(("clocks", 1, "referral_types"), "rapid_review"), "clocks.review.referral_types",
+                 "must be a list", id="clock referral_types not a list"),
+    pytest.param(_set(("roles", 0, "votes"), "yes"), "roles[0].votes", "true or false", id='votes = "yes"'),
+    pytest.param(_set(("outcomes", 0, "follow_up"), 5), "outcomes.review.follow_up",
+                 "must be the id of a clock",
+                 id="follow_up = 5"),
+    pytest.param(_set(("panel",), 5), "panel", "must be a [panel] table", id="panel = 5"),
+    pytest.param(_set(("panel", "quorum"), 2), "panel.quorum", "must be a table", id="panel.quorum = 2"),
+    pytest.param(_set(("panel", "quorum"), {"roles": [["police"]]}), "panel.quorum.roles",
+                 "non-empty list of role ids", id="quorum roles nested list"),
+    pytest.param(_set(("timezone",), "Mars/Olympus"), "timezone", "is not a time zone",
+                 id="unknown time zone"),
+    pytest.param(_set(("timezone",), 0), "timezone", "must be a non-empty string", id="timezone = 0"),
+]
+
+
+@pytest.mark.parametrize(("change", "key", "problem"), WRONG_TYPES)
+def test_wrong_type_gives_a_preset_error_naming_the_key(change, key, problem):
+    data = tomllib.loads(MINIMAL)
+    change(data)
+    assert_error(parse_error(data), "testshire.toml", key, problem)
+
+
+def _paths(node: object, prefix: tuple = ()):
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        yield (*prefix, key)
+        yield from _paths(value, (*prefix, key))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_no_wrong_value_anywhere_crashes_the_loader(name):
+    # Every setting of every shipped preset, replaced by a value of the wrong kind: the loader either accepts
+    # it or gives a PresetError; it never fails with a TypeError, AttributeError or KeyError.
+    original = tomllib.loads((PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8"))
+    for path in list(_paths(original)):
+        for wrong in (5, "x", True, 2.5, [], [1], {}, [{}]):
+            data = copy.deepcopy(original)
+            _set(path, wrong)(data)
+            try:
+                parse_preset(data, source=f"{name}.toml")
+            except PresetError:
+                pass
+
+
+# Clocks limited to referral types --------------------------------------------------------------------------
+
+TWO_TYPES = replaced(MINIMAL, '[[referral_types]]\nid = "rapid_review"\nlabel = "Rapid review"\n',
+                     '[[referral_types]]\nid = "rapid_review"\nlabel = "Rapid review"\n\n'
+                     '[[referral_types]]\nid = "sar"\nlabel = "Safeguarding adults review"\n')
+
+SAR_CLOCKS = """
+[[clocks]]
+id = "sar_screening"
+label = "SAR screening"
+amount = 15
+unit = "working_days"
+starts = "referral_received"
+referral_types = ["sar"]
+
+[[clocks]]
+id = "sar_chair"
+label = "Chair decides"
+amount = 5
+unit = "working_days"
+starts = "clock:sar_screening"
+referral_types = ["sar"]
+"""
+
+
+def test_clock_referral_types_are_read_and_limit_the_clock(tmp_path):
+    preset = load_preset(str(write(tmp_path, TWO_TYPES + SAR_CLOCKS)))
+    screening = preset.clock("sar_screening")
+    assert screening.referral_types == ("sar",)
+    assert screening.applies_to("sar")
+    assert not screening.applies_to("rapid_review")
+    assert preset.clock("panel_decision").referral_types == ()  # none given: every type
+    assert preset.clock("panel_decision").applies_to("sar")
+
+
+MALFORMED_REFERRAL_TYPES = [
+    pytest.param(
+        replaced(TWO_TYPES + SAR_CLOCKS, 'referral_types = ["sar"]', 'referral_types = ["adult"]'),
+        "clocks.sar_screening.referral_types",
+        '"adult" is not a referral type of this preset; use rapid_review, sar',
+        id="a clock names an unknown referral type",
+    ),
+    pytest.param(
+        replaced(TWO_TYPES + SAR_CLOCKS, 'referral_types = ["sar"]', 'referral_types = ["sar", "sar"]'),
+        "clocks.sar_screening.referral_types", '"sar" appears twice',
+        id="a clock names a referral type twice",
+    ),
+    pytest.param(
+        replaced(TWO_TYPES + SAR_CLOCKS, 'starts = "clock:sar_screening"\nreferral_types = ["sar"]',
+                 'starts = "clock:sar_screening"\nreferral_types = ["rapid_review"]'),
+        "clocks.sar_chair.referral_types", 'starts from clock "sar_screening", which runs only for sar',
+        id="a chained clock names a type its first clock never runs for",
+    ),
+    pytest.param(
+        replaced(TWO_TYPES, 'starts = "referral_received"\n',
+                 'starts = "referral_received"\nreferral_types = ["sar"]\n'),
+        "clocks.panel_decision.referral_types", "the panel's decision clock, which every referral needs",
+        id="the panel decision clock limited to some types",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "problem"), MALFORMED_REFERRAL_TYPES)
+def test_malformed_clock_referral_types(tmp_path, text, key, problem):
+    path = write(tmp_path, text)
+    with pytest.raises(PresetError) as caught:
+        load_preset(str(path))
+    assert_error(caught.value, str(path), key, problem)
+
+
+FILING_EVENTS = ("referral_received", "became_aware")
+
+
+def started_at_filing(preset, type_id: str) -> list[str]:
+    """The clocks filing a referral of this type starts (bot.service.referrals does the same)."""
+    return [c.id for c in preset.clocks if c.starts in FILING_EVENTS and c.applies_to(type_id)]
+
+
+@pytest.mark.parametrize(
+    ("name", "type_id", "expected"),
+    [
+        pytest.param("dudley", "cspr",
+                     {"info_request_send", "rr_meeting_earliest", "rr_meeting_latest", "panel_decision",
+                      "rr_complete"},
+                     id="Dudley (Rapid Reviews): a child referral starts the rapid review clocks only"),
+        pytest.param("dudley", "sar", {"panel_decision", "sar_scoping_returns", "sar_subgroup_decision"},
+                     id="Dudley (SARs Timescales): a SAR referral starts the SAR request clocks only"),
+        pytest.param("stockport", "child", {"panel_decision"},
+                     id="Stockport 1: a child referral starts the virtual panel's clock only"),
+        pytest.param("stockport", "sar", {"panel_decision", "sar_screening", "sar_quarterly_report"},
+                     id="Stockport 5/11: a SAR referral starts screening and the quarterly report"),
+        pytest.param("suffolk", "child", {"panel_decision", "la_notification"},
+                     id="Suffolk 3: a child referral starts the panel and the LA notification"),
+        pytest.param("suffolk", "adult", {"panel_decision"},
+                     id="Suffolk 3: an adult (SAR) referral starts no children's notification"),
+        pytest.param("suffolk", "dfe", {"panel_decision", "la_notification", "dfe_response"},
+                     id="Suffolk 3 (DfE Referrals): only a DfE referral starts the 15-day DfE response"),
+        pytest.param("suffolk", "court", {"panel_decision", "la_notification"},
+                     id="Suffolk 3 (Court Referrals): handled by the rapid review process"),
+    ],
+)
+def test_clocks_started_at_filing(name, type_id, expected):
+    assert set(started_at_filing(load_preset(name), type_id)) == expected
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_referral_type_starts_the_panel_decision_at_filing(name):
+    preset = load_preset(name)
+    for choice in preset.referral_types:
+        filed = started_at_filing(preset, choice.id)
+        assert preset.decision_clock in filed, choice.id
+
+
+@pytest.mark.parametrize(
+    ("name", "rapid_review", "sar"),
+    [
+        pytest.param("dudley", "cspr", "sar", id="Dudley: rapid reviews and SARs keep separate clocks"),
+        pytest.param("stockport", "child", "sar",
+                     id="Stockport 1/11: child referrals and SARs keep separate clocks"),
+    ],
+)
+def test_no_sar_clock_starts_for_a_rapid_review(name, rapid_review, sar):
+    preset = load_preset(name)
+    sar_clocks = {c.id for c in preset.clocks if c.id.startswith("sar_")}
+    assert sar_clocks
+    for clock_id in sar_clocks:
+        assert preset.clock(clock_id).referral_types == (sar,), clock_id
+    assert not sar_clocks & set(started_at_filing(preset, rapid_review))
+    assert sar_clocks & set(started_at_filing(preset, sar))
+    # Nor does a later event (a review commissioned, a scoping review) start a SAR clock on a child referral.
+    for clock in preset.clocks:
+        if clock.id in sar_clocks:
+            assert not clock.applies_to(rapid_review), clock.id
+
+
+def test_dudley_rapid_review_clocks_do_not_start_for_a_sar():
+    preset = load_preset("dudley")
+    for clock_id in ("info_request_send", "agency_return", "rr_meeting_earliest", "rr_meeting_latest",
+                     "rr_complete", "national_panel_outcome"):
+        clock = preset.clock(clock_id)
+        assert clock.applies_to("cspr") and not clock.applies_to("sar"), clock_id
+
+
+def referral_type_of(name: str, clock_id: str) -> str:
+    """The referral type a required clock belongs to, by its procedure."""
+    if name in ("dudley", "stockport") and clock_id.startswith("sar_"):
+        return "sar"
+    if name == "suffolk" and clock_id == "dfe_response":
+        return "dfe"
+    return load_preset(name).referral_types[0].id  # Dudley cspr, Stockport child, Suffolk child, ...
+
+
+@pytest.mark.parametrize(
+    ("name", "clock_id"),
+    [pytest.param(row[1], row[2], id=row[0]) for row in REQUIRED_CLOCKS],
+)
+def test_required_clock_runs_for_its_referral_type(name, clock_id):
+    clock = load_preset(name).clock(clock_id)
+    assert clock.applies_to(referral_type_of(name, clock_id)), clock.referral_types

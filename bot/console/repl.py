@@ -15,7 +15,7 @@ from bot.console.render import card_panel, styled
 from bot.notify import Sender
 from bot.scheduler import run_due_jobs
 from bot.service import Actor, Panel
-from flows.anonymity import CATEGORY_LABELS
+from flows.anonymity import CATEGORY_LABELS, SubjectCategory, check_free_text, subject_label
 from flows.errors import InvalidInput, PanelError
 from flows.referrals import ReferralDraft
 
@@ -144,14 +144,22 @@ class ConsoleSession:
             return
         self.say(f"You are {self.actor.name}, {self.panel.preset.role_label(self.actor.role)}.")
 
-    async def _ask(self, question: str, *, optional: bool = False) -> str:
+    async def _ask(self, question: str, *, optional: bool = False, check: Callable[[str], object] | None = None) -> str:
+        """Ask until the answer is acceptable, so one bad field never costs the person the whole form."""
         while True:
             answer = (await self._input(f"  {question}: ")).strip()
             if answer.lower() == "cancel":
                 raise InvalidInput("Filing cancelled; nothing was saved.")
-            if answer or optional:
-                return answer
-            self.say("  Please answer, or type `cancel`.", "yellow")
+            if not answer and not optional:
+                self.say("  Please answer, or type `cancel`.", "yellow")
+                continue
+            if answer and check is not None:
+                try:
+                    check(answer)
+                except (PanelError, ValueError) as exc:
+                    self.say(f"  {exc}", "yellow")
+                    continue
+            return answer
 
     async def _choose(self, question: str, options: list[tuple[str, str]]) -> str:
         for i, (_, label) in enumerate(options, 1):
@@ -175,8 +183,10 @@ class ConsoleSession:
             "only by category and letter. Type `cancel` to stop."
         )
         rtype = await self._choose("Referral type", [(t.id, t.label) for t in p.referral_types])
-        referrer = await self._ask("Referring agency")
-        aware = await self._ask("Date the partnership became aware (e.g. 2026-11-23; blank for today)", optional=True)
+        referrer = await self._ask("Referring agency", check=lambda a: check_free_text("referring agency", a))
+        aware = await self._ask(
+            "Date the partnership became aware (e.g. 2026-11-23; blank for today)", optional=True, check=parse_date
+        )
         category = await self._choose(
             "Subject category",
             [
@@ -184,11 +194,17 @@ class ConsoleSession:
                 for (c, label), hint in zip(CATEGORY_LABELS.items(), ("under 2", "2 to 17", "18 and over"), strict=True)
             ],
         )
-        letter = await self._ask("Subject letter (A to Z)")
-        summary = await self._ask("Summary (no names, dates of birth or addresses)")
+        letter = await self._ask("Subject letter (A to Z)", check=lambda a: subject_label(SubjectCategory(category), a))
+        summary = await self._ask(
+            "Summary (no names, dates of birth or addresses)", check=lambda a: check_free_text("summary", a)
+        )
         themes = []
         if p.themes:
-            answer = await self._ask(f"Themes, comma-separated, blank for none ({', '.join(p.themes)})", optional=True)
+            answer = await self._ask(
+                f"Themes, comma-separated, blank for none ({', '.join(p.themes)})",
+                optional=True,
+                check=self._check_themes,
+            )
             themes = [t.strip() for t in answer.split(",") if t.strip()]
         draft = ReferralDraft(
             referral_type=rtype,
@@ -202,6 +218,13 @@ class ConsoleSession:
         reference = await self.panel.file_referral(actor=self.actor, draft=draft)
         self.say(f"Filed **{reference}** and posted it to the panel.", "green")
 
+    def _check_themes(self, answer: str) -> None:
+        unknown = [
+            t.strip() for t in answer.split(",") if t.strip() and t.strip().lower() not in self.panel.preset.themes
+        ]
+        if unknown:
+            raise InvalidInput(f'"{unknown[0]}" is not one of the themes listed; leave it blank if none fits.')
+
     async def _sample(self) -> None:
         p = self.panel.preset
         if await self.panel.list_members():
@@ -209,7 +232,7 @@ class ConsoleSession:
         wanted = [r for r in p.roles if r.votes or r.id in ("business_manager", p.tie_break_role)]
         first = ["Alex", "Sam", "Jo", "Priya", "Chris", "Morgan", "Taylor", "Robin"]
         for i, role in enumerate(wanted):
-            name = f"{first[i % len(first)]} ({role.label})"
+            name = first[i % len(first)]
             await self.panel.add_member(actor=Actor.operator(), name=name, role=role.id)
         for m in await self.panel.list_members():
             self.say(f"Added {m.name}: {m.role_label}" + (", votes" if m.votes else ""))

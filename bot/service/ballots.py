@@ -331,8 +331,16 @@ class BallotCommands(PanelBase):
             result=result.kind.value,
             tie_break_role=self.preset.tie_break_role,
         )
-        body = {"text": self._escalation_text(referral, t, result), "headline": text}
+        why = self._escalation_text(referral, t, result)
+        chair_label = self.preset.role_label(self.preset.tie_break_role)
+        to_chair = {
+            "headline": text,
+            "text": f"{why} As {chair_label} you decide, with a reason: `decide {referral.reference} OUTCOME REASON`.",
+        }
+        to_bm = {"headline": text, "text": f"{why} It has been passed to the {chair_label} to decide."}
         chairs = [m for m in await self.active_members(uow.session) if m.role == self.preset.tie_break_role]
+        if not chairs:
+            to_bm["text"] += f" Nobody on the panel holds the {chair_label} role yet: please add them."
         for chair in chairs:
             uow.outbox(
                 partnership_id=self.partnership_id,
@@ -340,7 +348,7 @@ class BallotCommands(PanelBase):
                 purpose=f"member:{chair.id}",
                 kind="escalation",
                 referral_id=referral.id,
-                body=body,
+                body=to_chair,
             )
         uow.outbox(
             partnership_id=self.partnership_id,
@@ -348,19 +356,19 @@ class BallotCommands(PanelBase):
             purpose="bm",
             kind="escalation",
             referral_id=referral.id,
-            body=body,
+            body=to_bm,
         )
 
     def _escalation_text(self, referral: Referral, t: rules.Tally, result: rules.Result) -> str:
-        chair = self.preset.role_label(self.preset.tie_break_role)
         head = f"{referral.reference} · {referral.subject}: "
         if result.kind is rules.ResultKind.NO_QUORUM:
-            head += f"the panel has **no quorum** ({self._missing_words(t)})."
-        elif result.kind is rules.ResultKind.TIE:
-            head += "the panel is **tied**."
-        else:
-            head += "**no outcome has a majority** of the votes."
-        return head + f" As {chair} you decide, with a reason: `decide {referral.reference} OUTCOME REASON`."
+            return head + f"the panel has **no quorum** ({self._missing_words(t)})."
+        counts = ", ".join(
+            f"{self.preset.outcome(o).label} {n}" for o, n in sorted(t.counts.items(), key=lambda x: -x[1])
+        )
+        if result.kind is rules.ResultKind.TIE:
+            return head + f"the panel is **tied** ({counts})."
+        return head + f"**no outcome has a majority** of the votes ({counts or 'no votes'})."
 
     def _missing_words(self, t: rules.Tally) -> str:
         if t.missing_roles:

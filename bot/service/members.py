@@ -222,6 +222,9 @@ class MemberCommands(PanelBase):
         for m in members:
             if m.name_key == key:
                 return Actor(m.id, m.name, m.role)
+        first_names = [m for m in members if m.name_key.split()[0] == key]
+        if len(first_names) == 1:
+            return Actor(first_names[0].id, first_names[0].name, first_names[0].role)
         role = aliases.get(key, key.replace(" ", "_"))
         labels = {label.lower(): rid for rid, label in self.preset.role_labels.items()}
         role = labels.get(key, role)

@@ -68,13 +68,8 @@ class ReferralCommands(BallotCommands):
                 referrer=clean.referrer,
                 themes=list(clean.themes),
             )
-            for clock in self.preset.clocks:
-                if not clock.applies_to(clean.referral_type):
-                    continue
-                if clock.starts == "referral_received":
-                    await self._start_clock(uow, referral, clock, now, actor)
-                elif clock.starts == "became_aware":
-                    await self._start_clock(uow, referral, clock, self._aware_at(clean.aware_on, now), actor)
+            await self._start_event_clocks(uow, referral, "referral_received", now, actor)
+            await self._start_event_clocks(uow, referral, "became_aware", self._aware_at(clean.aware_on, now), actor)
             await self._open_round(uow, referral, now, actor)
             uow.outbox(
                 partnership_id=self.partnership_id,
@@ -346,7 +341,11 @@ class ReferralCommands(BallotCommands):
             clock, start = pending.pop(0)
             row = await self._start_clock(uow, referral, clock, start, actor)
             started.append(clock.id)
-            pending.extend((c, row.due_at) for c in self.preset.clocks if c.after_clock == clock.id)
+            pending.extend(
+                (c, row.due_at)
+                for c in self.preset.clocks
+                if c.after_clock == clock.id and c.applies_to(referral.referral_type)
+            )
         return started
 
     async def mark_done(self, *, actor: Actor, reference: str, clock_id: str) -> str:
