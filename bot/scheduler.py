@@ -32,6 +32,10 @@ async def _release_holds(panel: Panel, sender: Sender) -> object:
     return await panel.release_holds()
 
 
+async def _hold_agenda(panel: Panel, sender: Sender) -> object:
+    return await panel.hold_agenda()
+
+
 async def _flush_outbox(panel: Panel, sender: Sender) -> object:
     return await sender.flush()
 
@@ -39,6 +43,7 @@ async def _flush_outbox(panel: Panel, sender: Sender) -> object:
 JOBS = (
     Job("close_due_ballots", 60, "close ballots whose decision deadline has passed", _close_due_ballots),
     Job("release_holds", 300, "bring back referrals whose hold has ended", _release_holds),
+    Job("hold_agenda", 900, "on a monthly panel's day, list the cases on hold (Suffolk 4)", _hold_agenda),
     Job("flush_outbox", 5, "deliver queued messages, retrying failures with backoff", _flush_outbox),
 )
 

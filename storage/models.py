@@ -68,6 +68,8 @@ class Partnership(Base):
     preset_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # Suffolk section 4: the date of the last monthly panel whose list of held cases was sent.
+    hold_agenda_sent_for: Mapped[date | None] = mapped_column(Date)
 
 
 class Member(Base):

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from bot.service.ballots import BallotCommands
 from bot.service.base import Actor
-from flows.clocks import due
+from flows.clocks import due, next_panel_meeting
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.preset import EVENTS
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
-from storage.models import Ballot, Deadline, Referral
+from storage.models import Ballot, Deadline, Partnership, Referral
 from storage.uow import UnitOfWork
 
 FILING_EVENTS = ("referral_received", "became_aware")
@@ -288,6 +288,46 @@ class ReferralCommands(BallotCommands):
                 )
             await self.finish(uow)
         return [r.reference for r in rows]
+
+    async def hold_agenda(self) -> list[str]:
+        """Suffolk section 4: every case on hold comes back at each monthly panel. On the panel's day the
+        panel channel and the BM get the list of held cases, once per meeting."""
+        monthly = self.preset.monthly_panel
+        if monthly is None:
+            return []
+        now = self.now()
+        today = self.cal.local(now).date()
+        first_of_month = datetime.combine(today.replace(day=1), time(0), tzinfo=self.cal.tz)
+        meeting = self.cal.local(next_panel_meeting(self.cal, monthly, first_of_month)).date()
+        if today < meeting:
+            return []
+        async with self.uow() as uow:
+            partnership = await uow.session.get(Partnership, self.partnership_id, with_for_update=True)
+            assert partnership is not None
+            if partnership.hold_agenda_sent_for is not None and partnership.hold_agenda_sent_for >= meeting:
+                return []
+            partnership.hold_agenda_sent_for = meeting
+            held = list(
+                (
+                    await uow.session.execute(
+                        select(Referral)
+                        .where(Referral.partnership_id == self.partnership_id, Referral.status == Status.ON_HOLD)
+                        .order_by(Referral.id)
+                    )
+                ).scalars()
+            )
+            if held:
+                items = "; ".join(f"{r.reference} · {r.subject}" for r in held)
+                text = f"Cases on hold, back at the panel of {self.cal.format(now, with_time=False)}: {items}."
+                for purpose in ("panel", "bm"):
+                    uow.outbox(
+                        partnership_id=self.partnership_id, now=now, purpose=purpose, kind="notice", body={"text": text}
+                    )
+            await self.audit(
+                uow, Actor(None, "Panelbot", "system"), "hold_agenda", str(meeting), held=[r.reference for r in held]
+            )
+            await self.finish(uow)
+        return [r.reference for r in held]
 
     async def withdraw(self, *, actor: Actor, reference: str, reason: str) -> str:
         self.require_bm(actor, "withdraw a referral")

@@ -121,13 +121,13 @@ class Views(BallotCommands):
         return list((await uow.session.execute(stmt)).scalars())
 
     async def _next_steps(self, uow: UnitOfWork, referral: Referral) -> list[str]:
+        """After a decision: the decided outcome's own follow-up first, then the nearest other deadlines."""
         if Status(referral.status) not in (Status.DECIDED, Status.RETURNED):
             return []
-        steps = []
-        for d in await self._open_deadlines(uow, [referral.id]):
-            if d.clock_id != self.preset.decision_clock:
-                steps.append(f"{d.label} by **{self.fmt(d.due_at)}**")
-        return steps[:3]
+        follow_up = self.preset.outcome(referral.outcome).follow_up if referral.outcome else None
+        open_ = [d for d in await self._open_deadlines(uow, [referral.id]) if d.clock_id != self.preset.decision_clock]
+        open_.sort(key=lambda d: (d.clock_id != follow_up, d.due_at))
+        return [f"{d.label} by **{self.fmt(d.due_at)}**" for d in open_[:3]]
 
     async def status(self, reference: str | None = None) -> list[StatusLine]:
         """Every open referral (or one), what it waits for and its next deadline."""

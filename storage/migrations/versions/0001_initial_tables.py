@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("preset_id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("hold_agenda_sent_for", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_partnerships")),
         sa.UniqueConstraint("preset_id", name=op.f("uq_partnerships_preset_id")),
     )
