@@ -24,6 +24,10 @@ from bot.service import Actor, Panel
 from flows.errors import InvalidInput
 
 
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
 async def apply_config(panel: Panel, path: Path) -> list[str]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -33,11 +37,12 @@ async def apply_config(panel: Panel, path: Path) -> list[str]:
         raise InvalidInput(f"The panel config file {path} is not valid TOML ({exc}).") from None
     operator = Actor.operator()
     done: list[str] = []
-    existing = {m.name.lower() for m in await panel.list_members()}
+    _check(panel, path, data)
+    existing = {_name_key(m.name) for m in await panel.list_members()}
     for i, item in enumerate(data.get("members", [])):
         if not isinstance(item, dict) or "name" not in item or "role" not in item:
             raise InvalidInput(f"{path}: members[{i}] needs a name and a role.")
-        if str(item["name"]).lower() in existing:
+        if _name_key(str(item["name"])) in existing:
             continue
         await panel.add_member(
             actor=operator, name=str(item["name"]), role=str(item["role"]), ids=[str(x) for x in item.get("ids", [])]
@@ -47,8 +52,37 @@ async def apply_config(panel: Panel, path: Path) -> list[str]:
     for purpose, ids in (data.get("channels") or {}).items():
         for platform_id in [ids] if isinstance(ids, str) else ids:
             platform, _, external = str(platform_id).partition(":")
-            if (purpose, platform, external) in current:
+            if (purpose.strip().lower(), platform.strip().lower(), external.strip()) in current:
                 continue
             await panel.set_channel(actor=operator, purpose=purpose, platform_id=str(platform_id))
             done.append(f"set {purpose} to {platform_id}")
     return done
+
+
+def _check(panel: Panel, path: Path, data: dict) -> None:
+    """Check the whole file before changing anything, so a mistake never leaves the panel half set up."""
+    from bot.service.members import parse_platform_id
+
+    for i, item in enumerate(data.get("members", [])):
+        if not isinstance(item, dict) or "name" not in item or "role" not in item:
+            raise InvalidInput(f"{path}: members[{i}] needs a name and a role.")
+        role = str(item["role"]).strip().lower()
+        if role not in panel.preset.role_labels:
+            raise InvalidInput(
+                f'{path}: members[{i}]: "{item["role"]}" is not a role in the '
+                f"{panel.preset.name} panel; use one of {', '.join(panel.preset.role_labels)}."
+            )
+        for platform_id in item.get("ids", []):
+            try:
+                parse_platform_id(str(platform_id))
+            except InvalidInput as exc:
+                raise InvalidInput(f"{path}: members[{i}]: {exc}") from None
+    channels = data.get("channels") or {}
+    if not isinstance(channels, dict):
+        raise InvalidInput(f'{path}: [channels] must be a table of purpose = ["PLATFORM:ID", ...].')
+    for purpose, ids in channels.items():
+        for platform_id in [ids] if isinstance(ids, str) else ids:
+            try:
+                parse_platform_id(str(platform_id))
+            except InvalidInput as exc:
+                raise InvalidInput(f"{path}: channels.{purpose}: {exc}") from None

@@ -151,7 +151,9 @@ def closing(t: Tally, *, deadline_passed: bool) -> CloseReason | None:
 def result(t: Tally) -> Result:
     """What a closed ballot means (BALLOTS.md, "What the close means")."""
     if not t.quorum_met:
-        return Result(ResultKind.NO_QUORUM, missing_roles=t.missing_roles, missing_votes=t.missing_votes)
+        # Name the roles nobody eligible can fill first (rule 3: so the BM can add a substitute).
+        missing = t.impossible_roles or t.missing_roles
+        return Result(ResultKind.NO_QUORUM, missing_roles=missing, missing_votes=t.missing_votes)
     if t.majority is not None:
         return Result(ResultKind.DECIDED, outcome=t.majority)
     if len(t.leaders) == 2:  # two outcomes level at the top: A, B, A, B

@@ -38,7 +38,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "panel": ("quorum", "tie_break", "immediate_decision", "decision_clock", "monthly"),
     "panel.quorum": ("count", "roles"),
     "panel.monthly": ("day", "cutoff_day"),
-    "outcomes": ("id", "label", "reason_required", "follow_up", "incomplete"),
+    "outcomes": ("id", "label", "reason_required", "follow_up", "incomplete", "stops"),
     "clocks": ("id", "label", "amount", "unit", "starts", "source", "owner", "referral_types"),
     "agencies": ("id", "label"),
 }
@@ -98,6 +98,7 @@ class Outcome:
     label: str
     reason_required: bool = False
     follow_up: str | None = None  # clock id started by this decision
+    stops: tuple[str, ...] = ()  # clocks this decision makes unnecessary (e.g. no rapid review: no RR clocks)
     incomplete: bool = False  # deciding this returns the referral to the referrer
 
 
@@ -434,9 +435,14 @@ class _Parser:
                 raise self.fail(f"{where}follow_up", 'must be the id of a clock, in quotes, e.g. "review"')
             if follow_up is not None and follow_up not in clock_ids:
                 raise self.fail(f"{where}follow_up", f'points at clock "{follow_up}", which is not defined')
+            stops = self.strings(item.get("stops", []), f"{where}stops", "clock ids")
+            for clock_id in stops:
+                if clock_id not in clock_ids:
+                    raise self.fail(f"{where}stops", f'names clock "{clock_id}", which is not defined')
             outcomes.append(
                 Outcome(
                     id=outcome_id,
+                    stops=tuple(stops),
                     label=self.text(item, "label", where),
                     reason_required=self.flag(item, "reason_required", where),
                     follow_up=follow_up,

@@ -44,6 +44,7 @@ async def verify(session: AsyncSession) -> VerifyReport:
     prev = GENESIS
     expected_seq = 1
     recorded_votes: dict[int, dict[str, object]] = {}
+    latest: dict[tuple[object, object], int] = {}  # (ballot, member) -> the vote row that should be current
     entries = (await session.execute(select(AuditEntry).order_by(AuditEntry.seq))).scalars()
     for entry in entries:
         report.entries += 1
@@ -65,6 +66,7 @@ async def verify(session: AsyncSession) -> VerifyReport:
         vote = entry.payload.get("vote") if isinstance(entry.payload, dict) else None
         if isinstance(vote, dict) and "vote_id" in vote:
             recorded_votes[int(vote["vote_id"])] = vote
+            latest[(vote.get("ballot_id"), vote.get("member_id"))] = int(vote["vote_id"])
         prev = entry.hash
         expected_seq = entry.seq + 1
     report.head = prev
@@ -78,6 +80,9 @@ async def verify(session: AsyncSession) -> VerifyReport:
             report.problems.append(f"Vote {row.id} has no audit entry: it was added outside the bot.")
         elif recorded != vote_fingerprint(row):
             report.problems.append(f"Vote {row.id} was changed after it was recorded.")
+        elif row.is_current != (latest.get((row.ballot_id, row.member_id)) == row.id):
+            state = "current" if row.is_current else "replaced"
+            report.problems.append(f"Vote {row.id} is marked {state}, which the audit log does not support.")
     for vote_id in sorted(set(recorded_votes) - seen):
         report.problems.append(f"Vote {vote_id} was recorded in the audit log but is missing from the votes table.")
     return report

@@ -42,16 +42,32 @@ def async_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:
+    parsed = make_url(async_url(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = Path(parsed.database).expanduser().parent
+        if not folder.is_dir():
+            raise PanelError(
+                f"The folder for the database file, {folder}, does not exist. Check PANELBOT_DATABASE_URL."
+            )
     engine = create_async_engine(async_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            # Take transactions into our own hands (below) instead of the driver's deferred BEGIN.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute("PRAGMA busy_timeout=10000")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            # SQLite has no SELECT ... FOR UPDATE. BEGIN IMMEDIATE takes the write lock at the start of every
+            # transaction, so two commands on one ballot run one after the other, as they do on PostgreSQL
+            # with row locks: two simultaneous closing votes cannot both close it.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

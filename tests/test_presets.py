@@ -252,7 +252,7 @@ TOP_KEYS = {"id", "name", "reference_prefix", "nation", "timezone", "themes", "w
 TABLE_KEYS = {
     "roles": {"id", "label", "votes", "statutory"},
     "referral_types": {"id", "label"},
-    "outcomes": {"id", "label", "reason_required", "follow_up", "incomplete"},
+    "outcomes": {"id", "label", "reason_required", "follow_up", "incomplete", "stops"},
     "clocks": {"id", "label", "amount", "unit", "starts", "source", "owner", "referral_types"},
     "agencies": {"id", "label"},
 }

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
-from bot.commands import parse_date, run
+from bot.commands import COMMANDS, parse_date, run
 from bot.console.render import card_panel, styled
 from bot.notify import Sender
 from bot.scheduler import run_due_jobs
@@ -121,7 +121,7 @@ class ConsoleSession:
 
     async def _shared(self, line: str) -> None:
         word = line.split()[0].lower()
-        if self.actor is None and word not in ("help", "status", "overdue", "show", "members"):
+        if self.actor is None and word in COMMANDS and word not in ("help", "status", "overdue", "show", "members"):
             raise InvalidInput("First say who you are, e.g. `as bm` or `as police` (`members` lists the panel).")
         reply = await run(self.panel, self.actor or Actor.operator(), line)
         for text in reply.lines:

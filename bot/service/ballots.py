@@ -71,6 +71,13 @@ class BallotCommands(PanelBase):
             if ballot is None:
                 raise WrongState(f"{referral.reference} is not with the panel. Your vote was not recorded.")
             raise WrongState(self._closed_message(referral, ballot))
+        if ballot.deadline_at <= self.now():
+            # The deadline has passed but the scheduler has not closed the ballot yet: close it now, as it
+            # stood at the deadline, and refuse the late vote.
+            self._card_update(uow, referral)
+            await self._evaluate(uow, referral, ballot, deadline_passed=True)
+            await self.finish(uow)
+            raise WrongState(self._closed_message(referral, ballot))
         member = await uow.session.get(Member, actor.member_id) if actor.member_id is not None else None
         if member is None or member.removed_at is not None:
             raise NotAllowed(
@@ -280,7 +287,9 @@ class BallotCommands(PanelBase):
         reason = rules.closing(t, deadline_passed=deadline_passed)
         if reason is None:
             return False
-        await self._close(uow, referral, ballot, t, reason, Actor(None, "Panelbot", "system"))
+        # A ballot that closes because its deadline passed closed at the deadline, whenever the job ran.
+        at = ballot.deadline_at if reason is rules.CloseReason.DEADLINE else None
+        await self._close(uow, referral, ballot, t, reason, Actor(None, "Panelbot", "system"), at=at)
         return True
 
     async def _close(
@@ -293,17 +302,19 @@ class BallotCommands(PanelBase):
         actor: Actor,
         *,
         force_escalate: bool = False,
+        at: datetime | None = None,
     ) -> None:
         result = rules.result(t)
         if force_escalate and not result.escalated:
             result = rules.Result(rules.ResultKind.NO_MAJORITY)
         now = self.now()
-        ballot.closed_at = now
+        closed_at = at or now
+        ballot.closed_at = closed_at
         ballot.close_reason = reason.value
         ballot.result = result.kind.value
         ballot.result_outcome = result.outcome
         ballot.missing = ",".join(result.missing_roles) or (str(result.missing_votes) if result.missing_votes else None)
-        await self._finish_clock(uow, referral, self.preset.decision_clock, actor)
+        await self._finish_clock(uow, referral, self.preset.decision_clock, actor, at=closed_at)
         await self.audit(
             uow,
             actor,
@@ -317,7 +328,17 @@ class BallotCommands(PanelBase):
             missing_roles=list(result.missing_roles),
         )
         if not result.escalated and result.outcome is not None:
-            await self._record_decision(uow, referral, result.outcome, how="panel", actor=actor, reason=None)
+            reasons = (
+                await uow.session.execute(
+                    select(Vote.reason)
+                    .where(Vote.ballot_id == ballot.id, Vote.is_current, Vote.outcome == result.outcome)
+                    .order_by(Vote.id)
+                )
+            ).scalars()
+            joined = "; ".join(r for r in reasons if r) or None
+            await self._record_decision(
+                uow, referral, result.outcome, how="panel", actor=actor, reason=joined, at=closed_at
+            )
             self._decision_notice(uow, referral)
             return
         check_transition(referral.reference, Status(referral.status), Status.ESCALATED)
@@ -377,23 +398,55 @@ class BallotCommands(PanelBase):
 
     # Decisions ----------------------------------------------------------------------------------------
     async def _record_decision(
-        self, uow: UnitOfWork, referral: Referral, outcome_id: str, *, how: str, actor: Actor, reason: str | None
+        self,
+        uow: UnitOfWork,
+        referral: Referral,
+        outcome_id: str,
+        *,
+        how: str,
+        actor: Actor,
+        reason: str | None,
+        at: datetime | None = None,
     ) -> None:
         outcome = self.preset.outcome(outcome_id)
         new_status = Status.RETURNED if outcome.incomplete else Status.DECIDED
         check_transition(referral.reference, Status(referral.status), Status.DECIDED)
-        now = self.now()
+        now = at or self.now()
         referral.status = new_status
         referral.outcome = outcome_id
         referral.decided_how = how
         referral.decided_by_id = actor.member_id
         referral.decision_reason = reason
         referral.decided_at = now
-        if outcome.incomplete:
-            referral.missing_info = reason
         await self.audit(uow, actor, "decided", referral.reference, outcome=outcome_id, how=how, reason=reason)
+        for stopped in (
+            await uow.session.execute(
+                select(Deadline).where(
+                    Deadline.referral_id == referral.id,
+                    Deadline.clock_id.in_(outcome.stops),
+                    Deadline.done_at.is_(None),
+                    Deadline.cancelled_at.is_(None),
+                )
+            )
+        ).scalars():
+            stopped.cancelled_at = now
         if outcome.follow_up:
             await self._start_clock(uow, referral, self.preset.clock(outcome.follow_up), now, actor)
+        if outcome.incomplete:
+            # Salford 7.5: the referral goes back to the referrer, with what is missing, to resubmit.
+            referral.missing_info = reason or "see the panel's reasons"
+            uow.outbox(
+                partnership_id=self.partnership_id,
+                now=now,
+                purpose="bm",
+                kind="notice",
+                referral_id=referral.id,
+                body={
+                    "text": f"{referral.reference} · {referral.subject} was found incomplete. Missing: "
+                    f"{referral.missing_info}. Please tell the referrer ({referral.referrer}); use "
+                    f"`resubmit {referral.reference}` when it comes back."
+                },
+            )
 
     # Clocks used by several commands ------------------------------------------------------------------
     async def _start_clock(
@@ -436,7 +489,9 @@ class BallotCommands(PanelBase):
         await self.audit(uow, actor, "clock_started", referral.reference, clock=clock.id, due=row.due_at.isoformat())
         return row
 
-    async def _finish_clock(self, uow: UnitOfWork, referral: Referral, clock_id: str, actor: Actor) -> None:
+    async def _finish_clock(
+        self, uow: UnitOfWork, referral: Referral, clock_id: str, actor: Actor, at: datetime | None = None
+    ) -> None:
         rows = (
             await uow.session.execute(
                 select(Deadline).where(
@@ -448,7 +503,7 @@ class BallotCommands(PanelBase):
             )
         ).scalars()
         for row in rows:
-            row.done_at = self.now()
+            row.done_at = at or self.now()
             row.done_by_id = actor.member_id
 
     # Small helpers -----------------------------------------------------------------------------------

@@ -210,6 +210,7 @@ class ReferralCommands(BallotCommands):
                 raise WrongState(f"{referral.reference} is waiting for the chair's decision, so it cannot be held.")
             referral.status = Status.ON_HOLD
             referral.hold_until = None if until is None else datetime.combine(until, time(0), tzinfo=self.cal.tz)
+            await self._stop_decision_clock(uow, referral)  # paused: a held case is not overdue
             await self.audit(
                 uow, actor, "held", referral.reference, until=str(until) if until else None, reason=reason or None
             )
@@ -232,25 +233,15 @@ class ReferralCommands(BallotCommands):
         return f"{referral.reference} is back with the panel."
 
     async def _resume(self, uow: UnitOfWork, referral: Referral, actor: Actor) -> None:
+        """Back to the panel: the votes already cast stand, and the decision clock starts again from now."""
         now = self.now()
         ballot = await self.current_ballot(uow.session, referral, lock=True)
         referral.status = Status.WITH_PANEL
         referral.hold_until = None
         if ballot is not None and ballot.closed_at is None:
             clock = self.preset.clock(self.preset.decision_clock)
-            ballot.deadline_at = due(self.preset, self.cal, clock, now)
-            rows = (
-                await uow.session.execute(
-                    select(Deadline).where(
-                        Deadline.referral_id == referral.id,
-                        Deadline.clock_id == clock.id,
-                        Deadline.done_at.is_(None),
-                        Deadline.cancelled_at.is_(None),
-                    )
-                )
-            ).scalars()
-            for row in rows:
-                row.due_at = ballot.deadline_at
+            row = await self._start_clock(uow, referral, clock, now, actor)
+            ballot.deadline_at = row.due_at
         await self.audit(
             uow, actor, "resumed", referral.reference, deadline=ballot.deadline_at.isoformat() if ballot else None
         )
@@ -441,6 +432,9 @@ class ReferralCommands(BallotCommands):
         if ballot is not None and ballot.closed_at is None:
             ballot.closed_at = self.now()
             ballot.close_reason = why
+        await self._stop_decision_clock(uow, referral)
+
+    async def _stop_decision_clock(self, uow: UnitOfWork, referral: Referral) -> None:
         for row in (
             await uow.session.execute(
                 select(Deadline).where(

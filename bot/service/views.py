@@ -179,7 +179,7 @@ class Views(BallotCommands):
         return "nothing"
 
     async def overdue(self) -> list[OverdueLine]:
-        """Every open deadline that has passed, the latest first."""
+        """Every open deadline that has passed, the one overdue longest first."""
         now = self.now()
         async with self.uow() as uow:
             deadlines = [d for d in await self._open_deadlines(uow) if d.due_at < now]
