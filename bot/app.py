@@ -21,6 +21,7 @@ from bot.server import make_app
 from bot.service import Panel
 from bot.service.bootstrap import open_panel
 from bot.settings import Settings
+from flows.errors import PanelError
 from flows.preset import load_preset
 from storage.db import ensure_ready, is_fresh_sqlite, make_engine
 
@@ -64,7 +65,15 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
         runner = web.AppRunner(make_app(panel))
         await runner.setup()
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            scheduler.shutdown(wait=False)
+            await runner.cleanup()
+            raise PanelError(
+                f"Could not listen on {settings.http_host}:{settings.http_port} ({exc.strerror or exc}). "
+                "Is Panelbot already running? Set PANELBOT_HTTP_PORT to use another port."
+            ) from None
         log.info("listening on http://%s:%s (GET /healthz)", settings.http_host, settings.http_port)
         try:
             if interactive:
