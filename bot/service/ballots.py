@@ -60,6 +60,55 @@ class BallotCommands(PanelBase):
             }.get(Status(referral.status), referral.status)
         return f"Voting on {referral.reference} closed at {when} ({what}). Your vote was not recorded."
 
+    async def _current_vote(self, uow: UnitOfWork, ballot: Ballot, member: Member) -> Vote | None:
+        stmt = select(Vote).where(Vote.ballot_id == ballot.id, Vote.member_id == member.id, Vote.is_current)
+        return (await uow.session.execute(stmt)).scalar_one_or_none()
+
+    async def _record_vote(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        referral: Referral,
+        ballot: Ballot,
+        member: Member,
+        current: Vote | None,
+        action: str,
+        outcome_id: str | None,
+        reason: str,
+        delivery_key: str | None = None,
+    ) -> bool:
+        """Append the member's new current vote (or recusal), keep the old one as history, audit it, update
+        the card, and close the ballot if that settles it. Commits. Returns whether voting closed."""
+        if current is not None:
+            current.is_current = False
+            await uow.session.flush()
+        row = Vote(
+            partnership_id=self.partnership_id,
+            ballot_id=ballot.id,
+            member_id=member.id,
+            role=member.role,
+            kind="recuse" if action == "recused" else "vote",
+            outcome=outcome_id,
+            reason=reason or None,
+            cast_at=self.now(),
+            is_current=True,
+            delivery_key=delivery_key,
+        )
+        uow.session.add(row)
+        await uow.session.flush()
+        await self.audit(
+            uow,
+            actor,
+            action,
+            referral.reference,
+            vote=vote_fingerprint(row),
+            replaces=current.id if current is not None else None,
+        )
+        self._card_update(uow, referral)
+        closed = await self._evaluate(uow, referral, ballot, deadline_passed=False)
+        await self.finish(uow)
+        return closed
+
     async def _open_ballot_for_vote(
         self, uow: UnitOfWork, actor: Actor, reference: str
     ) -> tuple[Referral, Ballot, Member]:
@@ -114,46 +163,17 @@ class BallotCommands(PanelBase):
                     "Your vote was not recorded."
                 )
             self._screen(reason, "reason")
-            current = (
-                await uow.session.execute(
-                    select(Vote).where(Vote.ballot_id == ballot.id, Vote.member_id == member.id, Vote.is_current)
-                )
-            ).scalar_one_or_none()
+            current = await self._current_vote(uow, ballot, member)
             if current is not None and current.kind == "recuse":
                 raise WrongState(f"You recused yourself from {referral.reference}, so your vote was not counted.")
             if current is not None and current.outcome == outcome_id and (current.reason or "") == reason:
                 return Receipt(
                     f"Your vote on {referral.reference} is already {chosen.label}; nothing has changed.", changed=False
                 )
-            if current is not None:
-                current.is_current = False
-                await uow.session.flush()
-            row = Vote(
-                partnership_id=self.partnership_id,
-                ballot_id=ballot.id,
-                member_id=member.id,
-                role=member.role,
-                kind="vote",
-                outcome=outcome_id,
-                reason=reason or None,
-                cast_at=self.now(),
-                is_current=True,
-                delivery_key=delivery_key,
-            )
-            uow.session.add(row)
-            await uow.session.flush()
             action = "vote_changed" if current is not None else "vote_cast"
-            await self.audit(
-                uow,
-                actor,
-                action,
-                referral.reference,
-                vote=vote_fingerprint(row),
-                replaces=current.id if current is not None else None,
+            closed = await self._record_vote(
+                uow, actor, referral, ballot, member, current, action, outcome_id, reason, delivery_key
             )
-            self._card_update(uow, referral)
-            closed = await self._evaluate(uow, referral, ballot, deadline_passed=False)
-            await self.finish(uow)
         verb = "changed to" if current is not None else "recorded:"
         message = f"Your vote on {referral.reference} is {verb} {chosen.label}."
         if closed:
@@ -166,33 +186,10 @@ class BallotCommands(PanelBase):
         self._screen(reason, "reason")
         async with self.uow() as uow:
             referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference)
-            current = (
-                await uow.session.execute(
-                    select(Vote).where(Vote.ballot_id == ballot.id, Vote.member_id == member.id, Vote.is_current)
-                )
-            ).scalar_one_or_none()
+            current = await self._current_vote(uow, ballot, member)
             if current is not None and current.kind == "recuse":
                 return Receipt(f"You have already recused yourself from {referral.reference}.", changed=False)
-            if current is not None:
-                current.is_current = False
-                await uow.session.flush()
-            row = Vote(
-                partnership_id=self.partnership_id,
-                ballot_id=ballot.id,
-                member_id=member.id,
-                role=member.role,
-                kind="recuse",
-                outcome=None,
-                reason=reason or None,
-                cast_at=self.now(),
-                is_current=True,
-            )
-            uow.session.add(row)
-            await uow.session.flush()
-            await self.audit(uow, actor, "recused", referral.reference, vote=vote_fingerprint(row))
-            self._card_update(uow, referral)
-            closed = await self._evaluate(uow, referral, ballot, deadline_passed=False)
-            await self.finish(uow)
+            closed = await self._record_vote(uow, actor, referral, ballot, member, current, "recused", None, reason)
         message = f"You have recused yourself from {referral.reference}; you no longer count towards its vote."
         if closed:
             message += f" Voting has now closed ({self._state_words(referral)})."
@@ -419,33 +416,20 @@ class BallotCommands(PanelBase):
         referral.decision_reason = reason
         referral.decided_at = now
         await self.audit(uow, actor, "decided", referral.reference, outcome=outcome_id, how=how, reason=reason)
-        for stopped in (
-            await uow.session.execute(
-                select(Deadline).where(
-                    Deadline.referral_id == referral.id,
-                    Deadline.clock_id.in_(outcome.stops),
-                    Deadline.done_at.is_(None),
-                    Deadline.cancelled_at.is_(None),
-                )
-            )
-        ).scalars():
+        for stopped in await self.running_deadlines(uow.session, referral, outcome.stops):
             stopped.cancelled_at = now
         if outcome.follow_up:
             await self._start_clock(uow, referral, self.preset.clock(outcome.follow_up), now, actor)
         if outcome.incomplete:
             # Salford 7.5: the referral goes back to the referrer, with what is missing, to resubmit.
             referral.missing_info = reason or "see the panel's reasons"
-            uow.outbox(
-                partnership_id=self.partnership_id,
-                now=now,
-                purpose="bm",
-                kind="notice",
-                referral_id=referral.id,
-                body={
-                    "text": f"{referral.reference} · {referral.subject} was found incomplete. Missing: "
-                    f"{referral.missing_info}. Please tell the referrer ({referral.referrer}); use "
-                    f"`resubmit {referral.reference}` when it comes back."
-                },
+            self.notice(
+                uow,
+                "bm",
+                f"{referral.reference} · {referral.subject} was found incomplete. Missing: "
+                f"{referral.missing_info}. Please tell the referrer ({referral.referrer}); use "
+                f"`resubmit {referral.reference}` when it comes back.",
+                referral,
             )
 
     # Clocks used by several commands ------------------------------------------------------------------
@@ -459,22 +443,9 @@ class BallotCommands(PanelBase):
     ) -> Deadline:
         from flows.clocks import due
 
-        running = (
-            (
-                await uow.session.execute(
-                    select(Deadline).where(
-                        Deadline.referral_id == referral.id,
-                        Deadline.clock_id == clock.id,
-                        Deadline.done_at.is_(None),
-                        Deadline.cancelled_at.is_(None),
-                    )
-                )
-            )
-            .scalars()
-            .first()
-        )
-        if running is not None:  # one running instance per clock: a follow-up may name a clock already going
-            return running
+        running = await self.running_deadlines(uow.session, referral, [clock.id])
+        if running:  # one running instance per clock: a follow-up may name a clock already going
+            return running[0]
         row = Deadline(
             partnership_id=self.partnership_id,
             referral_id=referral.id,
@@ -492,17 +463,7 @@ class BallotCommands(PanelBase):
     async def _finish_clock(
         self, uow: UnitOfWork, referral: Referral, clock_id: str, actor: Actor, at: datetime | None = None
     ) -> None:
-        rows = (
-            await uow.session.execute(
-                select(Deadline).where(
-                    Deadline.referral_id == referral.id,
-                    Deadline.clock_id == clock_id,
-                    Deadline.done_at.is_(None),
-                    Deadline.cancelled_at.is_(None),
-                )
-            )
-        ).scalars()
-        for row in rows:
+        for row in await self.running_deadlines(uow.session, referral, [clock_id]):
             row.done_at = at or self.now()
             row.done_by_id = actor.member_id
 

@@ -7,7 +7,7 @@ an audit entry and any outbox messages, and commits once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,7 +18,7 @@ from flows.calendar import WorkingCalendar
 from flows.errors import NotAllowed, NotFound
 from flows.preset import Preset
 from flows.referrals import normalise_reference
-from storage.models import Ballot, Member, Referral
+from storage.models import Ballot, Deadline, Member, Referral
 from storage.uow import UnitOfWork
 
 BM_ROLE = "business_manager"
@@ -86,6 +86,17 @@ class PanelBase:
             payload=dict(payload),
         )
 
+    def notice(self, uow: UnitOfWork, purpose: str, text: str, referral: Referral | None = None) -> None:
+        """Queue a short message (to `bm`, `panel`, `agency:NAME` or `member:ID`) in this transaction."""
+        uow.outbox(
+            partnership_id=self.partnership_id,
+            now=self.now(),
+            purpose=purpose,
+            kind="notice",
+            referral_id=referral.id if referral is not None else None,
+            body={"text": text},
+        )
+
     def require_bm(self, actor: Actor, doing: str) -> None:
         if not actor.is_bm:
             raise NotAllowed(f"Only the business manager can {doing}. Nothing was changed.")
@@ -113,6 +124,17 @@ class PanelBase:
             .order_by(Member.id)
         )
         return list((await session.execute(stmt)).scalars())
+
+    async def running_deadlines(
+        self, session: AsyncSession, referral: Referral, clock_ids: Iterable[str] | None = None
+    ) -> list[Deadline]:
+        """The referral's clocks still running (neither met nor cancelled), soonest first."""
+        stmt = select(Deadline).where(
+            Deadline.referral_id == referral.id, Deadline.done_at.is_(None), Deadline.cancelled_at.is_(None)
+        )
+        if clock_ids is not None:
+            stmt = stmt.where(Deadline.clock_id.in_(list(clock_ids)))
+        return list((await session.execute(stmt.order_by(Deadline.due_at, Deadline.id))).scalars())
 
     def fmt(self, dt: datetime) -> str:
         return self.cal.format(dt)

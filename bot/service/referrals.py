@@ -13,7 +13,7 @@ from flows.clocks import due, next_panel_meeting
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.preset import EVENTS
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
-from storage.models import Ballot, Deadline, Partnership, Referral
+from storage.models import Ballot, Partnership, Referral
 from storage.uow import UnitOfWork
 
 FILING_EVENTS = ("referral_received", "became_aware")
@@ -154,15 +154,11 @@ class ReferralCommands(BallotCommands):
             await self.audit(uow, actor, "returned_incomplete", referral.reference, missing=missing)
             await self._start_event_clocks(uow, referral, "returned_incomplete", self.now(), actor)
             self._card_update(uow, referral)
-            uow.outbox(
-                partnership_id=self.partnership_id,
-                now=self.now(),
-                purpose="bm",
-                kind="notice",
-                referral_id=referral.id,
-                body={
-                    "text": f"{referral.reference} · {referral.subject} was returned as incomplete. Missing: {missing}."
-                },
+            self.notice(
+                uow,
+                "bm",
+                f"{referral.reference} · {referral.subject} was returned as incomplete. Missing: {missing}.",
+                referral,
             )
             await self.finish(uow)
         return f"{referral.reference} is returned as incomplete."
@@ -266,16 +262,11 @@ class ReferralCommands(BallotCommands):
             )
             for referral in rows:
                 await self._resume(uow, referral, system)
-                uow.outbox(
-                    partnership_id=self.partnership_id,
-                    now=now,
-                    purpose="bm",
-                    kind="notice",
-                    referral_id=referral.id,
-                    body={
-                        "text": f"{referral.reference} · {referral.subject}: the hold has ended and it is "
-                        "back with the panel."
-                    },
+                self.notice(
+                    uow,
+                    "bm",
+                    f"{referral.reference} · {referral.subject}: the hold has ended and it is back with the panel.",
+                    referral,
                 )
             await self.finish(uow)
         return [r.reference for r in rows]
@@ -311,9 +302,7 @@ class ReferralCommands(BallotCommands):
                 items = "; ".join(f"{r.reference} · {r.subject}" for r in held)
                 text = f"Cases on hold, back at the panel of {self.cal.format(now, with_time=False)}: {items}."
                 for purpose in ("panel", "bm"):
-                    uow.outbox(
-                        partnership_id=self.partnership_id, now=now, purpose=purpose, kind="notice", body={"text": text}
-                    )
+                    self.notice(uow, purpose, text)
             await self.audit(
                 uow, Actor(None, "Panelbot", "system"), "hold_agenda", str(meeting), held=[r.reference for r in held]
             )
@@ -333,13 +322,7 @@ class ReferralCommands(BallotCommands):
             referral.status = Status.WITHDRAWN
             referral.decision_reason = reason
             referral.decided_at = self.now()
-            for row in (
-                await uow.session.execute(
-                    select(Deadline).where(
-                        Deadline.referral_id == referral.id, Deadline.done_at.is_(None), Deadline.cancelled_at.is_(None)
-                    )
-                )
-            ).scalars():
+            for row in await self.running_deadlines(uow.session, referral):
                 row.cancelled_at = self.now()
             await self.audit(uow, actor, "withdrawn", referral.reference, reason=reason)
             self._card_update(uow, referral)
@@ -384,33 +367,9 @@ class ReferralCommands(BallotCommands):
         self.require_bm(actor, "mark milestones done")
         async with self.uow() as uow:
             referral = await self.referral(uow.session, reference, lock=True)
-            rows = list(
-                (
-                    await uow.session.execute(
-                        select(Deadline).where(
-                            Deadline.referral_id == referral.id,
-                            Deadline.clock_id == clock_id,
-                            Deadline.done_at.is_(None),
-                            Deadline.cancelled_at.is_(None),
-                        )
-                    )
-                ).scalars()
-            )
+            rows = await self.running_deadlines(uow.session, referral, [clock_id])
             if not rows:
-                open_ids = sorted(
-                    {
-                        d.clock_id
-                        for d in (
-                            await uow.session.execute(
-                                select(Deadline).where(
-                                    Deadline.referral_id == referral.id,
-                                    Deadline.done_at.is_(None),
-                                    Deadline.cancelled_at.is_(None),
-                                )
-                            )
-                        ).scalars()
-                    }
-                )
+                open_ids = sorted({d.clock_id for d in await self.running_deadlines(uow.session, referral)})
                 raise NotFound(
                     f'{referral.reference} has no open "{clock_id}" deadline. '
                     f"Open ones: {', '.join(open_ids) or 'none'}."
@@ -435,14 +394,5 @@ class ReferralCommands(BallotCommands):
         await self._stop_decision_clock(uow, referral)
 
     async def _stop_decision_clock(self, uow: UnitOfWork, referral: Referral) -> None:
-        for row in (
-            await uow.session.execute(
-                select(Deadline).where(
-                    Deadline.referral_id == referral.id,
-                    Deadline.clock_id == self.preset.decision_clock,
-                    Deadline.done_at.is_(None),
-                    Deadline.cancelled_at.is_(None),
-                )
-            )
-        ).scalars():
+        for row in await self.running_deadlines(uow.session, referral, [self.preset.decision_clock]):
             row.cancelled_at = self.now()
