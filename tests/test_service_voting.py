@@ -555,3 +555,46 @@ async def test_simultaneous_duplicate_deliveries_record_one_vote(make_panel):
     assert not any(isinstance(r, BaseException) for r in results), results
     assert sorted(r.changed for r in results) == [False, True]
     assert len(await votes_of(panel, "Ann")) == 1
+
+
+# Decisions that change which clocks run ------------------------------------------------------------------
+
+async def test_salford_neither_threshold_stops_the_rapid_review_clocks(make_panel, clock):
+    """Salford 7.5: "meets neither threshold" means no review, so the agency requests (7.7, 2 WD) and the
+    National Panel result are no longer due and must not show as overdue later. The local authority's own
+    notification duty (7.4) still runs."""
+    panel = await salford(make_panel)
+    ref = await file(panel)
+    for name in ("Ann", "Ben", "Cat"):
+        await vote(panel, name, ref, NEITHER, reason="no abuse or neglect suspected")
+    lines = text_of(await card(panel, ref))
+    assert "Decided: Meets neither threshold" in lines
+    assert "Agency summary and chronology requests sent" not in lines
+    clock.advance(days=30)
+    assert [o.label for o in await panel.overdue()] == ["Local authority notification to the National Panel"]
+
+
+async def test_salford_commence_keeps_the_agency_request_clock(make_panel):
+    """The same clocks keep running when the panel commences a rapid review (Salford 7.7)."""
+    panel = await salford(make_panel)
+    ref = await file(panel)
+    for name in ("Ann", "Ben", "Cat"):
+        await vote(panel, name, ref, COMMENCE)
+    assert "Next: Agency summary and chronology requests sent by **Wed 25 Nov 2026, 17:00**" in await card(panel, ref)
+
+
+async def test_panel_finding_a_referral_incomplete_tells_the_bm_what_is_missing(make_panel):
+    """Salford 7.5: an incomplete referral goes back to the referrer to be resubmitted within 5 WD; the
+    panel's reasons say what is missing, and the BM is told."""
+    panel = await salford(make_panel)
+    ref = await file(panel)
+    await vote(panel, "Ann", ref, "incomplete_referral", reason="no chronology attached")
+    await vote(panel, "Ben", ref, "incomplete_referral", reason="no GP information")
+    await vote(panel, "Cat", ref, "incomplete_referral", reason="no chronology attached")
+    card_view = await panel.card(ref)
+    assert card_view.status == Status.RETURNED
+    assert card_view.missing_info == "no chronology attached; no GP information; no chronology attached"
+    notices = [o.body["text"] for o in await outbox(panel, ref, "notice")]
+    assert any("was found incomplete. Missing: no chronology attached" in t and f"resubmit {ref}" in t
+               for t in notices)
+    assert "Next: Incomplete referral resubmitted by **Mon 30 Nov 2026, 17:00**" in await card(panel, ref)
