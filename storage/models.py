@@ -278,3 +278,21 @@ class PostedMessage(Base):
     platform: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(200))
     message_id: Mapped[str] = mapped_column(String(200))
+
+
+class ConversationState(Base):
+    """A multi-step exchange in progress on a platform with no forms (Telegram's guided `/new`), kept in the
+    database so that it survives a restart of the bot. One per person per chat."""
+
+    __tablename__ = "conversation_state"
+    __table_args__ = (UniqueConstraint("partnership_id", "platform", "chat_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str] = mapped_column(String(200))
+    flow: Mapped[str] = mapped_column(String(32))  # e.g. new_referral, vote_reason
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]

@@ -237,9 +237,30 @@ def upgrade() -> None:
             sqlite_where=sa.text("is_current"),
             postgresql_where=sa.text("is_current"),
         )
+    op.create_table(
+        "conversation_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partnership_id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("chat_id", sa.String(length=200), nullable=False),
+        sa.Column("user_id", sa.String(length=200), nullable=False),
+        sa.Column("flow", sa.String(length=32), nullable=False),
+        sa.Column("step", sa.String(length=32), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["partnership_id"], ["partnerships.id"], name=op.f("fk_conversation_state_partnership_id_partnerships")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation_state")),
+        sa.UniqueConstraint(
+            "partnership_id", "platform", "chat_id", "user_id", name=op.f("uq_conversation_state_partnership_id")
+        ),
+    )
+
 
 
 def downgrade() -> None:
+    op.drop_table("conversation_state")
     with op.batch_alter_table("votes", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_votes_current", sqlite_where=sa.text("is_current"), postgresql_where=sa.text("is_current")
