@@ -25,14 +25,29 @@ MAX_BACKOFF = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
-class Outgoing:
-    """What an adapter is asked to show. `card` for referral cards and decisions; `text` for notices."""
+class Action:
+    """A button under a message. Pressing it runs a shared text command (`bot/commands.py`) as the person
+    who pressed it, e.g. `decide SAL-2026-001 commence_rapid_review`. With `needs_reason` the platform first
+    asks for a reason (a modal, a reply) and appends it to the command."""
 
-    kind: str  # referral_card | card_update | decision | escalation | notice
+    label: str
+    command: str
+    needs_reason: bool = False
+    style: str = "default"  # primary | danger | default
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What an adapter is asked to show. `card` for referral cards and decisions; `text` for notices.
+    Adapters render a kind they do not know as a plain notice (`text`, with its `actions` as buttons), so
+    new kinds of message work on every platform at once."""
+
+    kind: str  # referral_card | card_update | decision | escalation | notice (and more as issues land)
     purpose: str  # panel | bm | agency:NAME | member:ID
     card: CardView | None = None
     text: str | None = None
     headline: str | None = None
+    actions: tuple[Action, ...] = ()
 
 
 class Adapter(Protocol):
@@ -111,7 +126,12 @@ class Sender:
         if row.kind in ("referral_card", "card_update", "decision") and row.referral_id is not None:
             card = await self.panel.card_by_id(row.referral_id)
         return Outgoing(
-            kind=row.kind, purpose=row.purpose, card=card, text=row.body.get("text"), headline=row.body.get("headline")
+            kind=row.kind,
+            purpose=row.purpose,
+            card=card,
+            text=row.body.get("text"),
+            headline=row.body.get("headline"),
+            actions=tuple(Action(**a) for a in row.body.get("actions", [])),
         )
 
     async def flush(self, limit: int = 100) -> int:

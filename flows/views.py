@@ -46,6 +46,7 @@ class CardView:
     next_steps: tuple[str, ...] = ()
     hold_until: datetime | None = None
     missing_info: str | None = None
+    reason_required: tuple[str, ...] = ()  # outcome ids whose vote needs a written reason
 
 
 @dataclass(frozen=True)

@@ -52,4 +52,7 @@ class ConsoleAdapter:
                 self.console.print(styled(f"      Next: {step}"))
             return None
         self.console.print(styled(f"  ✉ {where}: {message.text or message.headline or ''}"))
+        for action in message.actions:
+            reason = " REASON" if action.needs_reason else ""
+            self.console.print(styled(f"      [{action.label}]  type `{action.command}{reason}`"), style="green")
         return None

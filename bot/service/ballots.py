@@ -354,6 +354,10 @@ class BallotCommands(PanelBase):
         to_chair = {
             "headline": text,
             "text": f"{why} As {chair_label} you decide, with a reason: `decide {referral.reference} OUTCOME REASON`.",
+            "actions": [
+                {"label": o.label, "command": f"decide {referral.reference} {o.id}", "needs_reason": True}
+                for o in self.preset.outcomes
+            ],
         }
         to_bm = {"headline": text, "text": f"{why} It has been passed to the {chair_label} to decide."}
         chairs = [m for m in await self.active_members(uow.session) if m.role == self.preset.tie_break_role]
