@@ -35,11 +35,13 @@ channel_app = typer.Typer(help="Where the bot posts: the panel channel, the BM, 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 preset_app = typer.Typer(help="Partnership presets.", no_args_is_help=True)
+reminders_app = typer.Typer(help="Reminders: what will be sent and when; run a sweep.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
 app.add_typer(channel_app, name="channel")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(preset_app, name="preset")
+app.add_typer(reminders_app, name="reminders")
 
 out = Console()
 err = Console(stderr=True)
@@ -157,15 +159,26 @@ def clocks(
 # Panel set-up ----------------------------------------------------------------------------------------
 
 
-def with_panel(fn):  # type: ignore[no-untyped-def]
-    """Run `fn(panel)` on the configured database and preset."""
+def with_panel(fn, clock=None):  # type: ignore[no-untyped-def]
+    """Run `fn(panel)` on the configured database and preset (at a fixed time when `clock` is given)."""
     from bot.app import panel_from_settings
 
     async def go() -> Any:
-        async with panel_from_settings(settings(), migrate_fresh=True) as panel:
+        async with panel_from_settings(settings(), migrate_fresh=True, clock=clock) as panel:
             return await fn(panel)
 
     return call(go())
+
+
+def parse_when(text: str, option: str) -> datetime:
+    """An ISO 8601 time; without an offset it is read as UK time."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f'{option} "{text}" is not an ISO 8601 time; write it like 2026-12-01T09:30.', 2) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=ZoneInfo("Europe/London"))
 
 
 @member_app.command("add")
@@ -316,6 +329,41 @@ def preset_list() -> None:
     for name in available_presets():
         p = load_preset(name)
         out.print(f"{name}: {p.name}", markup=False, highlight=False)
+
+
+@reminders_app.command("list")
+def reminders_list(
+    due_before: str | None = typer.Option(None, "--due-before", help="Only those due by this time (ISO 8601)."),
+) -> None:
+    """What the reminder sweep will send next, and when (UK time)."""
+    from bot.console.render import styled
+
+    before = parse_when(due_before, "--due-before") if due_before else None
+    rows = with_panel(lambda p: _upcoming(p, before))
+    if not rows:
+        out.print("No reminders are waiting to be sent.")
+    for line in rows:
+        out.print(styled(line))
+
+
+async def _upcoming(panel, before):  # type: ignore[no-untyped-def]
+    rows = await panel.upcoming_reminders(before)
+    return [
+        f"{panel.fmt(r.at)}: {r.kind} · {r.label}"
+        + (f" ({r.agency})" if r.agency else "")
+        + f" · {r.reference} · {r.subject} · due {panel.fmt(r.due)}"
+        for r in rows
+    ]
+
+
+@reminders_app.command("run")
+def reminders_run(
+    now: str | None = typer.Option(None, "--now", help="Run the sweep as if it were this time (ISO 8601)."),
+) -> None:
+    """Run one reminder sweep now (or at --now). Messages are queued for the running bot to deliver."""
+    when = parse_when(now, "--now") if now else None
+    queued = with_panel(lambda p: p.run_reminders(), clock=(lambda: when) if when else None)
+    out.print(f"{queued} reminder message{'s' if queued != 1 else ''} queued.")
 
 
 @app.command()

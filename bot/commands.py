@@ -243,6 +243,67 @@ async def _done(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     return Reply([await panel.mark_done(actor=actor, reference=args[0], clock_id=args[1])])
 
 
+@command(
+    "request",
+    "request REF AGENCY...",
+    "BM: send information requests to agencies",
+    "request SAL-2026-001 police health",
+    2,
+)
+async def _request(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    lines = await panel.send_requests(actor=actor, reference=args[0], agencies=args[1:])
+    return Reply([f"Information requests for {args[0].upper()}:", *lines])
+
+
+@command(
+    "returned",
+    "returned REF AGENCY",
+    "record that an agency has sent its information",
+    "returned SAL-2026-001 police",
+    2,
+)
+async def _returned(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply([await panel.mark_returned(actor=actor, reference=args[0], agency=" ".join(args[1:]))])
+
+
+@command(
+    "extend",
+    "extend REF AGENCY DATE REASON",
+    "BM: give an agency until a later date",
+    "extend SAL-2026-001 police 2026-12-10 awaiting records from archive",
+    4,
+)
+async def _extend(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    until = parse_date(args[2])
+    return Reply(
+        [
+            await panel.extend_request(
+                actor=actor, reference=args[0], agency=args[1], until=until, reason=" ".join(args[3:])
+            )
+        ]
+    )
+
+
+@command(
+    "requests", "requests REF", "the information requests of a referral and their returns", "requests SAL-2026-001", 1
+)
+async def _requests(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    rows = await panel.list_requests(args[0])
+    if not rows:
+        return Reply([f"No information requests have been sent for {args[0].upper()}."])
+    lines = []
+    for r in rows:
+        state = (
+            f"returned {panel.fmt(r.returned_at)}"
+            if r.returned_at
+            else (
+                f"**overdue since {panel.fmt(r.due_at)}**" if r.due_at < panel.now() else f"due {panel.fmt(r.due_at)}"
+            )
+        )
+        lines.append(f"{r.agency}: sent {panel.fmt(r.sent_at)}; {state}.")
+    return Reply(lines)
+
+
 @command("members", "members", "who is on the panel", "members")
 async def _members(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     members = await panel.list_members()

@@ -7,8 +7,9 @@ never repeats a delivery that already succeeded. Failed deliveries are retried w
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -48,6 +49,9 @@ class Outgoing:
     text: str | None = None
     headline: str | None = None
     actions: tuple[Action, ...] = ()
+    # For a message about a referral whose card was posted to this same target: the card's message id, so
+    # a platform can answer in the card's thread (Slack: a decision is a thread reply under its card).
+    card_message_id: str | None = None
 
 
 class Adapter(Protocol):
@@ -63,10 +67,20 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=10 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+class RetryLater(Exception):
+    """Raised by an adapter when the platform asks it to wait (flood control: Telegram's RetryAfter, a 429
+    with Retry-After). The sender tries the row again after `retry_after` seconds, not before."""
+
+    def __init__(self, retry_after: float, detail: str = "") -> None:
+        self.retry_after = float(retry_after)
+        super().__init__(detail or f"the platform asked to retry after {self.retry_after:g} s")
+
+
 class Sender:
     def __init__(self, panel: Panel, adapters: list[Adapter]) -> None:
         self.panel = panel
         self.adapters = adapters
+        self._flushing = asyncio.Lock()  # one flush at a time: rows go out in order, a card before its updates
 
     async def _targets(self, purpose: str) -> list[tuple[Adapter, str]]:
         out: list[tuple[Adapter, str]] = []
@@ -123,7 +137,7 @@ class Sender:
 
     async def _outgoing(self, row: OutboxMessage) -> Outgoing:
         card = None
-        if row.kind in ("referral_card", "card_update", "decision") and row.referral_id is not None:
+        if row.kind in ("referral_card", "card_update", "decision", "escalation") and row.referral_id is not None:
             card = await self.panel.card_by_id(row.referral_id)
         return Outgoing(
             kind=row.kind,
@@ -136,31 +150,44 @@ class Sender:
 
     async def flush(self, limit: int = 100) -> int:
         """Deliver every due row. Returns how many rows were completed."""
+        async with self._flushing:
+            return await self._flush(limit)
+
+    async def _flush(self, limit: int) -> int:
         now = self.panel.now()
         done = 0
         for row in await self._claim(now, limit):
             delivered = list(row.delivered_to or [])
             errors: list[str] = []
+            waits: list[float] = []  # flood control: seconds each rate-limited target asked for
+            if row.kind in ("reminder", "escalation") and not await self.panel.still_wanted(row.body):
+                done += await self._record(row.id, delivered, [], skipped="not needed any more: already done")
+                continue
             message = await self._outgoing(row)
             for adapter, target in await self._targets(row.purpose):
                 key = f"{adapter.platform}:{target}"
                 if key in delivered:
                     continue
                 try:
-                    previous = await self._posted(row, adapter.platform, target)
-                    message_id = await adapter.deliver(target, message, previous)
+                    posted = await self._posted(row, adapter.platform, target)
+                    previous = posted if row.kind == "card_update" else None
+                    outgoing = replace(message, card_message_id=posted) if posted and previous is None else message
+                    message_id = await adapter.deliver(target, outgoing, previous)
                 except Exception as exc:  # one platform failing must not stop the others
                     log.warning("delivery of outbox %s to %s failed: %s", row.id, adapter.platform, type(exc).__name__)
                     errors.append(f"{adapter.platform}: {type(exc).__name__}")
+                    if isinstance(exc, RetryLater):
+                        waits.append(exc.retry_after)
                     continue
                 delivered.append(key)
                 if message_id and row.kind == "referral_card" and row.referral_id is not None:
                     await self._remember(row.referral_id, adapter.platform, target, message_id)
-            done += await self._record(row.id, delivered, errors)
+            only_waits = bool(waits) and len(waits) == len(errors)
+            done += await self._record(row.id, delivered, errors, retry_after=max(waits) if only_waits else None)
         return done
 
     async def _posted(self, row: OutboxMessage, platform: str, channel: str) -> str | None:
-        if row.kind != "card_update" or row.referral_id is None:
+        if row.kind == "referral_card" or row.referral_id is None:
             return None
         async with self.panel.uow() as uow:
             return (
@@ -198,7 +225,14 @@ class Sender:
                 existing.message_id = message_id
             await uow.commit()
 
-    async def _record(self, row_id: int, delivered: list[str], errors: list[str]) -> int:
+    async def _record(
+        self,
+        row_id: int,
+        delivered: list[str],
+        errors: list[str],
+        skipped: str | None = None,
+        retry_after: float | None = None,
+    ) -> int:
         now = self.panel.now()
         async with self.panel.uow() as uow:
             row = await uow.session.get(OutboxMessage, row_id)
@@ -206,9 +240,11 @@ class Sender:
             row.delivered_to = delivered
             if errors:
                 row.last_error = "; ".join(errors)
-                row.next_attempt_at = now + backoff(row.attempts)
+                # When every failure was flood control, come back exactly when the platform said.
+                wait = timedelta(seconds=retry_after) if retry_after is not None else backoff(row.attempts)
+                row.next_attempt_at = now + wait
             else:
                 row.sent_at = now
-                row.last_error = None if delivered else "no channel is set for this message"
+                row.last_error = skipped or (None if delivered else "no channel is set for this message")
             await uow.commit()
             return 0 if errors else 1

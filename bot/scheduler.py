@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -36,6 +38,10 @@ async def _hold_agenda(panel: Panel, sender: Sender) -> object:
     return await panel.hold_agenda()
 
 
+async def _send_reminders(panel: Panel, sender: Sender) -> object:
+    return await panel.run_reminders()
+
+
 async def _flush_outbox(panel: Panel, sender: Sender) -> object:
     return await sender.flush()
 
@@ -44,8 +50,11 @@ JOBS = (
     Job("close_due_ballots", 60, "close ballots whose decision deadline has passed", _close_due_ballots),
     Job("release_holds", 300, "bring back referrals whose hold has ended", _release_holds),
     Job("hold_agenda", 900, "on a monthly panel's day, list the cases on hold (Suffolk 4)", _hold_agenda),
+    Job("send_reminders", 60, "send the reminders and escalations that have fallen due", _send_reminders),
     Job("flush_outbox", 5, "deliver queued messages, retrying failures with backoff", _flush_outbox),
 )
+
+JOBS_BY_NAME = {job.name: job for job in JOBS}
 
 
 async def run_due_jobs(panel: Panel, sender: Sender) -> None:
@@ -55,17 +64,47 @@ async def run_due_jobs(panel: Panel, sender: Sender) -> None:
 
 
 def start_scheduler(panel: Panel, sender: Sender) -> AsyncIOScheduler:
+    """Every job on its interval, each run first a few seconds after start (so what fell due while the bot
+    was down goes out within a minute), plus a wake-up at the next reminder's exact time."""
     scheduler = AsyncIOScheduler()
-    for job in JOBS:
+    started = datetime.now(UTC)
 
-        async def tick(job: Job = job) -> None:
-            try:
-                await job.run(panel, sender)
-            except Exception:  # a failing job is logged and tried again on its next tick
-                log.exception("scheduled job %s failed", job.name)
-
+    async def wake_for_next_reminder() -> None:
+        nxt = await panel.next_reminder_time()
+        if nxt is None:
+            return
+        # The panel's clock may be simulated (the terminal's `clock`); the scheduler runs on real time.
+        delay = max((nxt - panel.now()).total_seconds(), 1.0)
         scheduler.add_job(
-            tick, "interval", seconds=job.every_seconds, id=job.name, name=job.name, max_instances=1, coalesce=True
+            reminders_tick,
+            "date",
+            run_date=datetime.now(UTC) + timedelta(seconds=delay),
+            id="next_reminder",
+            name="next_reminder",
+            replace_existing=True,
+        )
+
+    async def reminders_tick() -> None:
+        await tick_job(JOBS_BY_NAME["send_reminders"])
+        await wake_for_next_reminder()
+
+    async def tick_job(job: Job) -> None:
+        try:
+            await job.run(panel, sender)
+        except Exception:  # a failing job is logged and tried again on its next tick
+            log.exception("scheduled job %s failed", job.name)
+
+    for i, job in enumerate(JOBS):
+        run = reminders_tick if job.name == "send_reminders" else partial(tick_job, job)
+        scheduler.add_job(
+            run,
+            "interval",
+            seconds=job.every_seconds,
+            id=job.name,
+            name=job.name,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=started + timedelta(seconds=2 + i),
         )
     scheduler.start()
     return scheduler

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     # Platform tokens. Their adapters arrive with their own issues; while none is set the bot runs the
     # terminal adapter.
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    # Slack (bot/slack): the signing secret verifies requests to /slack/events; an app-level token
+    # (xapp-...) switches to Socket Mode; the Web API base URL is Slack's own unless tests or staging say.
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     teams_client_id: str | None = Field(default=None, alias="TEAMS_CLIENT_ID")
 

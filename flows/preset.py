@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flows.reminders import Plan, PlanError, plan_from
+
 PRESET_DIR = Path(__file__).parent / "presets"
 
 STATUTORY_ROLES = ("local_authority", "police", "health")
@@ -30,8 +32,8 @@ OWNERS = ("bm", "panel", "agency", "chair", "la")
 # file). Anything else is refused, because TOML puts a key written below a [table] or [[table]] header into
 # that table: a top-level key typed after the last [[agencies]] would otherwise vanish without a word.
 SETTINGS: dict[str, tuple[str, ...]] = {
-    "": ("id", "name", "reference_prefix", "nation", "timezone", "themes", "working_hours", "roles",
-         "referral_types", "panel", "outcomes", "clocks", "agencies"),
+    "": ("id", "name", "reference_prefix", "nation", "timezone", "themes", "request_template", "working_hours",
+         "roles", "referral_types", "panel", "outcomes", "clocks", "agencies"),
     "working_hours": ("start", "end"),
     "roles": ("id", "label", "votes", "statutory"),
     "referral_types": ("id", "label"),
@@ -39,7 +41,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "panel.quorum": ("count", "roles"),
     "panel.monthly": ("day", "cutoff_day"),
     "outcomes": ("id", "label", "reason_required", "follow_up", "incomplete", "stops"),
-    "clocks": ("id", "label", "amount", "unit", "starts", "source", "owner", "referral_types"),
+    "clocks": ("id", "label", "amount", "unit", "starts", "source", "owner", "referral_types", "reminders"),
     "agencies": ("id", "label"),
 }
 _TABLES = ("working_hours", "panel")  # written [name]
@@ -112,6 +114,7 @@ class Clock:
     source: str = ""  # section of the seed document the rule comes from
     owner: str = "bm"  # who the clock waits on: bm, panel, agency, chair, la
     referral_types: tuple[str, ...] = ()  # started only for these referral types; empty means every type
+    reminders: dict[str, Any] | None = field(default=None, hash=False, compare=False)  # overrides, see reminders.py
 
     def applies_to(self, referral_type: str) -> bool:
         return not self.referral_types or referral_type in self.referral_types
@@ -169,6 +172,7 @@ class Preset:
     agencies: tuple[Choice, ...] = ()
     themes: tuple[str, ...] = ()
     monthly_panel: MonthlyPanel | None = None
+    request_template: str = "information about the agency's involvement"
     source_file: str = ""
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -204,6 +208,10 @@ class Preset:
             if clock.id == clock_id:
                 return clock
         raise KeyError(clock_id)
+
+    def reminder_plan(self, clock: Clock) -> Plan:
+        """When this clock nags, and whom (flows/reminders.py): the defaults with the preset's overrides."""
+        return plan_from(clock.reminders, clock.unit, clock.owner, decision_clock=clock.id == self.decision_clock)
 
     def has_clock(self, clock_id: str) -> bool:
         return any(c.id == clock_id for c in self.clocks)
@@ -495,6 +503,9 @@ class _Parser:
         ]
         self.unique([a.id for a in agencies], "agencies")
         themes = self.strings(data.get("themes", []), "themes", "themes")
+        request_template = data.get("request_template", "information about the agency's involvement")
+        if not isinstance(request_template, str) or not request_template.strip():
+            raise self.fail("request_template", "must be text in quotes saying what agencies are asked for")
 
         return Preset(
             id=preset_id,
@@ -514,6 +525,7 @@ class _Parser:
             clocks=tuple(clocks),
             agencies=tuple(agencies),
             themes=tuple(themes),
+            request_template=request_template.strip(),
             monthly_panel=monthly,
             source_file=self.source,
         )
@@ -548,6 +560,14 @@ class _Parser:
                     f'"{type_id}" is not a referral type of this preset; use {", ".join(type_ids)}',
                 )
         self.unique(applies, f"{where}referral_types")
+        reminders = item.get("reminders")
+        if reminders is not None:
+            if not isinstance(reminders, dict):
+                raise self.fail(f"{where}reminders", 'must be a table, e.g. reminders = { before = ["24h"] }')
+            try:
+                plan_from(reminders, unit, owner)
+            except PlanError as exc:
+                raise self.fail(f"{where}reminders", str(exc)) from None
         return Clock(
             id=clock_id,
             label=self.text(item, "label", where),
@@ -557,6 +577,7 @@ class _Parser:
             source=source,
             owner=owner,
             referral_types=tuple(applies),
+            reminders=reminders,
         )
 
     def _quorum(self, table: dict[str, Any], roles: list[Role]) -> Quorum:

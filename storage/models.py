@@ -209,9 +209,12 @@ class Vote(Base):
 
 class Deadline(Base):
     """A running clock on a referral (a preset clock started by an event). Reminder state lives here, in
-    columns, not in timers, so a restart loses nothing."""
+    columns, not in timers, so a restart loses nothing: `next_reminder_at` is when the sweep must next look
+    at it (indexed, so a sweep costs what is due, not what is open), `last_reminder_at` the time of the
+    last reminder occurrence sent, `escalated_at` when it was escalated."""
 
     __tablename__ = "deadlines"
+    __table_args__ = (Index("ix_deadlines_next_reminder", "next_reminder_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
@@ -225,6 +228,9 @@ class Deadline(Base):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     cancelled_at: Mapped[datetime | None]
     last_reminder_at: Mapped[datetime | None]
+    agency: Mapped[str | None] = mapped_column(String(120))  # set for an agency's information return
+    next_reminder_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):
@@ -296,3 +302,38 @@ class ConversationState(Base):
     step: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict] = mapped_column(default=dict)
     updated_at: Mapped[datetime]
+
+
+class InfoRequest(Base):
+    """An information request to an agency (Salford 7.7, Dudley's scoping template, Kirklees' tool): what
+    was asked, when, and its return. Its due time is the `agency_return` clock, kept as a Deadline."""
+
+    __tablename__ = "info_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id"), unique=True)
+    agency: Mapped[str] = mapped_column(String(120))
+    asked: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime]
+    sent_by: Mapped[str] = mapped_column(String(200))
+    returned_at: Mapped[datetime | None]
+    returned_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ReminderLog(Base):
+    """One row per reminder occurrence sent. The unique key (deadline, occurrence, recipient) is the last
+    line of defence against a duplicate: two sweepers that both decide to send the same reminder cannot
+    both commit it."""
+
+    __tablename__ = "reminder_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id"))
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(120))
+    occurrence_at: Mapped[datetime]
+    sent_at: Mapped[datetime]

@@ -22,6 +22,10 @@ from storage.db import make_engine, upgrade
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
 
+# For each test engine, how to open a second, independent engine on the same database (a second bot
+# process sharing it).
+TWINS: dict[AsyncEngine, Callable[[], AsyncEngine]] = {}
+
 
 class Clock:
     """A clock tests move by hand. Starts on Mon 23 Nov 2026, 10:12 UK time (GMT)."""
@@ -58,9 +62,12 @@ def _backends() -> list:
 @pytest.fixture(params=_backends())
 async def engine(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'panel.db'}")
+        url = f"sqlite+aiosqlite:///{tmp_path / 'panel.db'}"
+        eng = make_engine(url)
+        TWINS[eng] = lambda: make_engine(url)
         await upgrade(eng)
         yield eng
+        TWINS.pop(eng, None)
         await eng.dispose()
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -68,14 +75,22 @@ async def engine(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Asyn
     async with admin.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     eng = make_engine(PG_URL, connect_args={"options": f"-c search_path={schema}"})
+    TWINS[eng] = lambda: make_engine(PG_URL, connect_args={"options": f"-c search_path={schema}"})
     try:
         await upgrade(eng)
         yield eng
     finally:
+        TWINS.pop(eng, None)
         await eng.dispose()
         async with admin.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await admin.dispose()
+
+
+@pytest.fixture
+def twin_engine(engine: AsyncEngine) -> Callable[[], AsyncEngine]:
+    """Opens a second, independent engine on the test database: another bot process sharing it."""
+    return TWINS[engine]
 
 
 @pytest.fixture

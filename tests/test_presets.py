@@ -248,12 +248,12 @@ def test_salford_7_5_quorum_of_two_and_the_bms_immediate_decision():
 # out independently.
 
 TOP_KEYS = {"id", "name", "reference_prefix", "nation", "timezone", "themes", "working_hours", "roles",
-            "referral_types", "panel", "outcomes", "clocks", "agencies"}
+            "referral_types", "panel", "outcomes", "clocks", "agencies", "request_template"}
 TABLE_KEYS = {
     "roles": {"id", "label", "votes", "statutory"},
     "referral_types": {"id", "label"},
     "outcomes": {"id", "label", "reason_required", "follow_up", "incomplete", "stops"},
-    "clocks": {"id", "label", "amount", "unit", "starts", "source", "owner", "referral_types"},
+    "clocks": {"id", "label", "amount", "unit", "starts", "source", "owner", "referral_types", "reminders"},
     "agencies": {"id", "label"},
 }
 PANEL_KEYS = {"quorum", "tie_break", "immediate_decision", "decision_clock", "monthly"}

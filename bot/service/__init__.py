@@ -1,17 +1,19 @@
 """The service layer every adapter shares: `Panel` is the one object a platform talks to.
 
 Its commands live beside it, one module per concept: `members` (panel set-up), `referrals` (the business
-manager's commands), `ballots` (voting and decisions) and `views` (reads). `bootstrap.open_panel` wires it
+manager's commands), `ballots` (voting and decisions), `requests` (information requests to agencies),
+`reminders` (the reminder sweep) and `views` (reads). `bootstrap.open_panel` wires it
 to a database and a preset.
 """
 
 from bot.service.base import Actor
 from bot.service.members import MemberCommands, MemberInfo
 from bot.service.referrals import ReferralCommands
+from bot.service.reminders import ReminderCommands
 from bot.service.views import Views
 
 
-class Panel(ReferralCommands, Views, MemberCommands):
+class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands):
     """One partnership's panel: every command and view, over one database."""
 
 

@@ -13,8 +13,11 @@ from sqlalchemy import select
 
 from bot.service.base import Actor, PanelBase
 from flows import ballots as rules
+from flows import reminders
 from flows.anonymity import IdentifyingDetail, check_free_text
+from flows.clocks import due
 from flows.errors import InvalidInput, NotAllowed, WrongState
+from flows.preset import Clock
 from flows.referrals import Status, check_transition
 from flows.views import result_text
 from storage.audit import vote_fingerprint
@@ -286,7 +289,7 @@ class BallotCommands(PanelBase):
             return False
         # A ballot that closes because its deadline passed closed at the deadline, whenever the job ran.
         at = ballot.deadline_at if reason is rules.CloseReason.DEADLINE else None
-        await self._close(uow, referral, ballot, t, reason, Actor(None, "Panelbot", "system"), at=at)
+        await self._close(uow, referral, ballot, t, reason, Actor.system(), at=at)
         return True
 
     async def _close(
@@ -441,14 +444,16 @@ class BallotCommands(PanelBase):
         self,
         uow: UnitOfWork,
         referral: Referral,
-        clock,
-        start: datetime,  # type: ignore[no-untyped-def]
+        clock: Clock,
+        start: datetime,
         actor: Actor,
+        *,
+        agency: str | None = None,
     ) -> Deadline:
-        from flows.clocks import due
-
-        running = await self.running_deadlines(uow.session, referral, [clock.id])
-        if running:  # one running instance per clock: a follow-up may name a clock already going
+        """Start a clock (one running instance per clock, and per agency for information returns) and
+        work out when its first reminder is due."""
+        running = [d for d in await self.running_deadlines(uow.session, referral, [clock.id]) if d.agency == agency]
+        if running:  # a follow-up may name a clock already going
             return running[0]
         row = Deadline(
             partnership_id=self.partnership_id,
@@ -456,13 +461,22 @@ class BallotCommands(PanelBase):
             clock_id=clock.id,
             label=clock.label,
             owner=clock.owner,
+            agency=agency,
             started_at=start,
             due_at=due(self.preset, self.cal, clock, start),
+            last_reminder_at=start,  # nothing planned before the clock started is ever sent
         )
+        self.schedule_reminders(row, clock, after=start)
         uow.session.add(row)
         await uow.session.flush()
-        await self.audit(uow, actor, "clock_started", referral.reference, clock=clock.id, due=row.due_at.isoformat())
+        await self.audit(
+            uow, actor, "clock_started", referral.reference, clock=clock.id, agency=agency, due=row.due_at.isoformat()
+        )
         return row
+
+    def schedule_reminders(self, row: Deadline, clock: Clock, *, after: datetime) -> None:
+        """Set when the reminder sweep must next look at this deadline (None: never again)."""
+        row.next_reminder_at = reminders.next_after(self.preset.reminder_plan(clock), self.cal, row.due_at, after)
 
     async def _finish_clock(
         self, uow: UnitOfWork, referral: Referral, clock_id: str, actor: Actor, at: datetime | None = None

@@ -37,13 +37,29 @@ class Actor:
     def operator(cls) -> Actor:
         return cls(member_id=None, name="command line", role=BM_ROLE)
 
+    @classmethod
+    def system(cls) -> Actor:
+        """The bot itself: closing a ballot at its deadline, ending a hold, sending reminders."""
+        return cls(member_id=None, name="Panelbot", role="system")
+
+    @classmethod
+    def guest(cls, platform: str, external_id: str, name: str | None = None) -> Actor:
+        """Someone who is not on the panel, such as an agency contact pressing "Mark as returned". They can
+        do only what needs no role; the record names their platform account."""
+        label = f"{name} ({platform}:{external_id})" if name else f"{platform}:{external_id}"
+        return cls(member_id=None, name=label, role="guest")
+
     @property
     def is_bm(self) -> bool:
         return self.role == BM_ROLE
 
     @property
     def audit_name(self) -> str:
-        return f"{self.name} ({self.role})" if self.member_id is not None else "operator (command line)"
+        if self.member_id is not None or self.role == "guest":
+            return f"{self.name} ({self.role})"
+        if self.role == "system":
+            return "Panelbot (automatic)"
+        return "operator (command line)"
 
 
 class PanelBase:

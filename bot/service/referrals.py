@@ -246,7 +246,7 @@ class ReferralCommands(BallotCommands):
     async def release_holds(self) -> list[str]:
         """The scheduler's job: a hold with an end date ends by itself, and the BM is told."""
         now = self.now()
-        system = Actor(None, "Panelbot", "system")
+        system = Actor.system()
         async with self.uow() as uow:
             rows = list(
                 (
@@ -304,7 +304,7 @@ class ReferralCommands(BallotCommands):
                 for purpose in ("panel", "bm"):
                     self.notice(uow, purpose, text)
             await self.audit(
-                uow, Actor(None, "Panelbot", "system"), "hold_agenda", str(meeting), held=[r.reference for r in held]
+                uow, Actor.system(), "hold_agenda", str(meeting), held=[r.reference for r in held]
             )
             await self.finish(uow)
         return [r.reference for r in held]

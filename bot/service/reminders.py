@@ -1,0 +1,281 @@
+"""The reminder sweep: who is nagged about what, exactly once, across restarts.
+
+The database says what is due: each running deadline carries `next_reminder_at`. A sweep takes the rows
+whose time has come (row-locked with SKIP LOCKED on PostgreSQL, so two bot processes never take the same
+row; on SQLite every transaction begins IMMEDIATE, so sweeps run one at a time), works out from the
+reminder plan which occurrences fell due since the last one sent, and sends only the latest of them: after
+an outage the person gets one "overdue since ..." message, not every reminder they missed. Each message is
+logged under a unique key (deadline, occurrence, recipient) in the same transaction as its outbox row.
+
+Sweeps only send inside working hours on working days; outside them, what is due waits for the morning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.service.base import Actor
+from bot.service.requests import RequestCommands
+from flows import reminders as plans
+from flows.referrals import Status
+from storage.models import Deadline, Referral, ReminderLog
+from storage.uow import UnitOfWork
+
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    reference: str
+    subject: str
+    label: str
+    agency: str | None
+    due: datetime
+    at: datetime
+    kind: str
+
+
+class ReminderCommands(RequestCommands):
+    async def run_reminders(self) -> int:
+        """One sweep at the panel's current time. Returns how many reminder messages were queued."""
+        now = self.now()
+        if not plans.in_working_hours(self.cal, now):
+            return 0
+        queued = 0
+        while True:
+            async with self.uow() as uow:
+                rows = list(
+                    (
+                        await uow.session.execute(
+                            select(Deadline)
+                            .where(
+                                Deadline.partnership_id == self.partnership_id,
+                                Deadline.next_reminder_at <= now,
+                                Deadline.done_at.is_(None),
+                                Deadline.cancelled_at.is_(None),
+                            )
+                            .order_by(Deadline.next_reminder_at, Deadline.id)
+                            .limit(BATCH)
+                            .with_for_update(skip_locked=True)
+                        )
+                    ).scalars()
+                )
+                for row in rows:
+                    queued += await self._remind(uow, row, now)
+                await self.finish(uow)
+            if len(rows) < BATCH:
+                return queued
+
+    async def _remind(self, uow: UnitOfWork, row: Deadline, now: datetime) -> int:
+        if not self.preset.has_clock(row.clock_id):  # the preset was edited and the clock is gone
+            row.next_reminder_at = None
+            return 0
+        clock = self.preset.clock(row.clock_id)
+        plan = self.preset.reminder_plan(clock)
+        due_now = plans.pending(plan, self.cal, row.due_at, last_sent=row.last_reminder_at, now=now)
+        referral = await uow.session.get(Referral, row.referral_id)
+        assert referral is not None
+        queued = 0
+        owner_occurrences = [o for o in due_now if o.kind != "escalation"]
+        if owner_occurrences:
+            latest = owner_occurrences[-1]
+            for purpose in await self._recipients(uow, row, referral):
+                queued += await self._send(uow, row, referral, latest, purpose, now, collapsed=len(owner_occurrences))
+        escalations = [o for o in due_now if o.kind == "escalation"]
+        if escalations and row.escalated_at is None:
+            row.escalated_at = now
+            targets = ["bm"]
+            if plan.escalate_to_lead and row.agency:
+                targets.append(f"agency:{row.agency}:lead")
+            for purpose in targets:
+                queued += await self._send(uow, row, referral, escalations[-1], purpose, now, collapsed=1)
+            await self.audit(
+                uow, Actor.system(), "escalated_overdue", referral.reference, clock=row.clock_id, agency=row.agency
+            )
+        if due_now:
+            row.last_reminder_at = max(o.at for o in due_now)
+        self.schedule_reminders(row, clock, after=now)
+        return queued
+
+    async def _recipients(self, uow: UnitOfWork, row: Deadline, referral: Referral) -> list[str]:
+        if row.agency:
+            return [f"agency:{row.agency}"]
+        if row.clock_id == self.preset.decision_clock:
+            return [f"member:{m}" for m in await self._not_voted(uow, referral)]
+        return ["bm"]
+
+    async def _not_voted(self, uow: UnitOfWork, referral: Referral) -> list[int]:
+        """Eligible members who have neither voted nor recused on the open ballot (none once it closes)."""
+        if Status(referral.status) != Status.WITH_PANEL:
+            return []
+        ballot = await self.current_ballot(uow.session, referral)
+        if ballot is None or ballot.closed_at is not None:
+            return []
+        eligible, current = await self._eligible_and_votes(uow, ballot)
+        acted = {v.member_id for v in current}
+        return [v.member_id for v in eligible if v.member_id not in acted]
+
+    async def _send(
+        self,
+        uow: UnitOfWork,
+        row: Deadline,
+        referral: Referral,
+        occ: plans.Occurrence,
+        purpose: str,
+        now: datetime,
+        *,
+        collapsed: int,
+    ) -> int:
+        key = f"{row.id}:{occ.key}:{purpose}"
+        try:
+            async with uow.session.begin_nested():
+                uow.session.add(
+                    ReminderLog(
+                        partnership_id=self.partnership_id,
+                        deadline_id=row.id,
+                        key=key,
+                        kind=occ.kind,
+                        recipient=purpose,
+                        occurrence_at=occ.at,
+                        sent_at=now,
+                    )
+                )
+        except IntegrityError:  # already sent by another sweeper: never twice
+            return 0
+        text, actions = self._reminder_text(row, referral, occ, purpose, now)
+        body: dict[str, object] = {"deadline_id": row.id, "text": text, "actions": actions, "occurrence": occ.key}
+        if purpose.startswith("member:"):
+            body["member_id"] = int(purpose.partition(":")[2])
+        uow.outbox(
+            partnership_id=self.partnership_id,
+            now=now,
+            purpose=purpose,
+            kind="escalation" if occ.kind == "escalation" else "reminder",
+            referral_id=referral.id,
+            body=body,
+        )
+        return 1
+
+    def _when(self, due: datetime, now: datetime) -> str:
+        today, day = self.cal.local(now).date(), self.cal.local(due).date()
+        hours = (due - now).total_seconds() / 3600
+        if hours <= 6:
+            return f"in {max(1, round(hours))} hour{'s' if round(hours) > 1 else ''}"
+        if day == today:
+            return "today"
+        if (day - today).days == 1:
+            return "tomorrow"
+        return f"in {(day - today).days} days"
+
+    def _reminder_text(
+        self, row: Deadline, referral: Referral, occ: plans.Occurrence, purpose: str, now: datetime
+    ) -> tuple[str, list[dict[str, object]]]:
+        ref = f"**{referral.reference} · {referral.subject}**"
+        due = self.fmt(row.due_at)
+        agency = next((a.label for a in self.preset.agencies if a.id == row.agency), row.agency)
+        late = self.cal.working_days_late(row.due_at, now)
+        late_words = f"{late} working day{'s' if late != 1 else ''} late" if late else "due today"
+        if purpose.startswith("member:"):
+            return (
+                f"Reminder: your vote on {ref} is needed by **{due}** ({self._when(row.due_at, now)}). "
+                "Vote with the buttons on the referral card.",
+                [],
+            )
+        if row.agency:
+            what = self.preset.request_template
+            actions = [self._returned_action(referral, row.agency)]
+            if occ.kind == "escalation":
+                return (
+                    f"Escalation: {agency}'s information for {ref} is **overdue since {due}** ({late_words}). "
+                    f"Please follow it up with {agency}.",
+                    actions,
+                )
+            if row.due_at <= now:
+                return (
+                    f"**Overdue since {due}**: {what} for {ref} ({agency}). This has been passed to the "
+                    "business manager. Press Mark as returned once it is sent.",
+                    actions,
+                )
+            return (
+                f"Reminder: {what} for {ref} is due **{due}** ({self._when(row.due_at, now)}). "
+                "Press Mark as returned once it is sent. Questions: reply here and the business manager will "
+                "see it.",
+                actions,
+            )
+        done = [{"label": "Mark done", "command": f"done {referral.reference} {row.clock_id}", "style": "primary"}]
+        if occ.kind == "escalation":
+            return (f"Escalation: **{row.label}** for {ref} is **overdue since {due}** ({late_words}).", done)
+        if row.due_at <= now:
+            return f"**Overdue since {due}**: {row.label} for {ref} ({late_words}).", done
+        return f"Reminder: **{row.label}** for {ref} is due **{due}** ({self._when(row.due_at, now)}).", done
+
+    async def upcoming_reminders(self, before: datetime | None = None) -> list[Upcoming]:
+        """What the sweep will send next, and when: `panelbot reminders list`."""
+        async with self.uow() as uow:
+            stmt = (
+                select(Deadline, Referral)
+                .join(Referral, Referral.id == Deadline.referral_id)
+                .where(
+                    Deadline.partnership_id == self.partnership_id,
+                    Deadline.next_reminder_at.is_not(None),
+                    Deadline.done_at.is_(None),
+                    Deadline.cancelled_at.is_(None),
+                )
+                .order_by(Deadline.next_reminder_at)
+            )
+            if before is not None:
+                stmt = stmt.where(Deadline.next_reminder_at <= before)
+            rows = (await uow.session.execute(stmt)).all()
+        out = []
+        for d, r in rows:
+            plan = (
+                self.preset.reminder_plan(self.preset.clock(d.clock_id)) if self.preset.has_clock(d.clock_id) else None
+            )
+            kind = "reminder"
+            if plan is not None:
+                nxt = [
+                    o
+                    for o in plans.occurrences(plan, self.cal, d.due_at, until=d.next_reminder_at)
+                    if o.at == d.next_reminder_at
+                ]
+                kind = nxt[-1].kind if nxt else kind
+            out.append(Upcoming(r.reference, r.subject, d.label, d.agency, d.due_at, d.next_reminder_at, kind))
+        return out
+
+    async def next_reminder_time(self) -> datetime | None:
+        """When the scheduler should next wake the sweep."""
+        async with self.uow() as uow:
+            return (
+                await uow.session.execute(
+                    select(Deadline.next_reminder_at)
+                    .where(
+                        Deadline.partnership_id == self.partnership_id,
+                        Deadline.next_reminder_at.is_not(None),
+                        Deadline.done_at.is_(None),
+                        Deadline.cancelled_at.is_(None),
+                    )
+                    .order_by(Deadline.next_reminder_at)
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+
+    async def still_wanted(self, body: dict[str, object]) -> bool:
+        """At delivery time: is this reminder still worth sending? Not if the thing was done, or the member
+        voted, a moment after it was queued: nobody is reminded of what they have already done."""
+        deadline_id = body.get("deadline_id")
+        if deadline_id is None:
+            return True
+        async with self.uow() as uow:
+            row = await uow.session.get(Deadline, deadline_id)
+            if row is None or row.done_at is not None or row.cancelled_at is not None:
+                return False
+            member_id = body.get("member_id")
+            if member_id is None:
+                return True
+            referral = await uow.session.get(Referral, row.referral_id)
+            assert referral is not None
+            return int(member_id) in await self._not_voted(uow, referral)

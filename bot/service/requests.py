@@ -1,0 +1,245 @@
+"""Information requests to agencies: send, mark returned, extend (Salford 7.7, Dudley's scoping template,
+Kirklees' information gathering tool). Each request's due time is the preset's `agency_return` clock, kept
+as a Deadline with the agency's name, so reminders and the overdue list treat it like any other clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from bot.service.ballots import BallotCommands
+from bot.service.base import Actor
+from flows.errors import InvalidInput, NotFound, WrongState
+from flows.preset import Choice
+from flows.referrals import Status
+from storage.models import Channel, Deadline, InfoRequest, Referral
+from storage.uow import UnitOfWork
+
+RETURN_CLOCK = "agency_return"
+SEND_CLOCK = "info_request_send"
+
+
+@dataclass(frozen=True)
+class RequestLine:
+    agency: str
+    sent_at: datetime
+    due_at: datetime
+    returned_at: datetime | None
+    returned_by: str | None
+
+
+class RequestCommands(BallotCommands):
+    def agency(self, text: str) -> Choice:
+        """An agency of the preset by id or label ("police", "Children's Social Care")."""
+        key = text.strip().lower().replace(" ", "_")
+        for agency in self.preset.agencies:
+            if key in (agency.id, agency.label.lower().replace(" ", "_")):
+                return agency
+        valid = ", ".join(a.id for a in self.preset.agencies) or "none are listed in the preset"
+        raise InvalidInput(f'"{text}" is not an agency this partnership sends requests to; use one of {valid}.')
+
+    def _return_clock(self):  # type: ignore[no-untyped-def]
+        if not self.preset.has_clock(RETURN_CLOCK):
+            raise WrongState(
+                f"The {self.preset.name} preset sets no time for agency returns (an `{RETURN_CLOCK}` clock), so "
+                "requests cannot be tracked yet. Add the clock to the preset."
+            )
+        return self.preset.clock(RETURN_CLOCK)
+
+    async def send_requests(self, *, actor: Actor, reference: str, agencies: list[str]) -> list[str]:
+        """Send an information request to each agency. Returns one line per agency for the BM."""
+        self.require_bm(actor, "send information requests")
+        if not agencies:
+            raise InvalidInput("Name at least one agency, e.g. `request SAL-2026-001 police health`.")
+        chosen = []
+        for text in agencies:
+            agency = self.agency(text)
+            if agency not in chosen:
+                chosen.append(agency)
+        clock = self._return_clock()
+        now = self.now()
+        lines = []
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            if Status(referral.status) == Status.WITHDRAWN:
+                raise WrongState(f"{referral.reference} is withdrawn, so no requests can be sent for it.")
+            open_for = {
+                r.agency
+                for r in (
+                    await uow.session.execute(
+                        select(InfoRequest).where(
+                            InfoRequest.referral_id == referral.id, InfoRequest.returned_at.is_(None)
+                        )
+                    )
+                ).scalars()
+            }
+            reachable = set(
+                (
+                    await uow.session.execute(
+                        select(Channel.purpose).where(Channel.partnership_id == self.partnership_id)
+                    )
+                ).scalars()
+            )
+            for agency in chosen:
+                if agency.id in open_for:
+                    lines.append(f"{agency.label}: a request is already open; nothing sent again.")
+                    continue
+                deadline = await self._start_clock(uow, referral, clock, now, actor, agency=agency.id)
+                request = InfoRequest(
+                    partnership_id=self.partnership_id,
+                    referral_id=referral.id,
+                    deadline_id=deadline.id,
+                    agency=agency.id,
+                    asked=self.preset.request_template,
+                    sent_at=now,
+                    sent_by=actor.audit_name,
+                )
+                uow.session.add(request)
+                await uow.session.flush()
+                await self.audit(
+                    uow, actor, "request_sent", referral.reference, agency=agency.id, due=deadline.due_at.isoformat()
+                )
+                uow.outbox(
+                    partnership_id=self.partnership_id,
+                    now=now,
+                    purpose=f"agency:{agency.id}",
+                    kind="request",
+                    referral_id=referral.id,
+                    body={
+                        "deadline_id": deadline.id,
+                        "text": f"Information request for **{referral.reference} · {referral.subject}** "
+                        f"({self.preset.referral_type(referral.referral_type).label}). Please send "
+                        f"{self.preset.request_template} by **{self.fmt(deadline.due_at)}** "
+                        f"({clock.describe()}). When it is sent, press Mark as returned.",
+                        "actions": [self._returned_action(referral, agency.id)],
+                    },
+                )
+                note = (
+                    ""
+                    if f"agency:{agency.id}" in reachable
+                    else (
+                        f" No channel is set for {agency.id} yet: set one with "
+                        f"`panelbot channel set agency:{agency.id} --id PLATFORM:ID` so the request reaches them."
+                    )
+                )
+                lines.append(f"{agency.label}: requested, due {self.fmt(deadline.due_at)}.{note}")
+            # The requests going out is itself a milestone with a deadline (Salford 7.7: within 2 WD).
+            await self._finish_clock(uow, referral, SEND_CLOCK, actor)
+            await self.finish(uow)
+        return lines
+
+    def _returned_action(self, referral: Referral, agency: str) -> dict[str, object]:
+        return {"label": "Mark as returned", "command": f"returned {referral.reference} {agency}", "style": "primary"}
+
+    async def _open_request(self, uow: UnitOfWork, referral: Referral, agency: Choice) -> tuple[InfoRequest, Deadline]:
+        rows = (
+            await uow.session.execute(
+                select(InfoRequest, Deadline)
+                .join(Deadline, Deadline.id == InfoRequest.deadline_id)
+                .where(InfoRequest.referral_id == referral.id, InfoRequest.agency == agency.id)
+                .order_by(InfoRequest.id.desc())
+                .with_for_update()
+            )
+        ).all()
+        if not rows:
+            raise NotFound(f"No information request was sent to {agency.label} for {referral.reference}.")
+        request, deadline = rows[0]
+        return request, deadline
+
+    async def mark_returned(self, *, actor: Actor, reference: str, agency: str) -> str:
+        """The agency (anyone pressing its button, or the BM) records the return; reminders stop at once."""
+        chosen = self.agency(agency)
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            request, deadline = await self._open_request(uow, referral, chosen)
+            if request.returned_at is not None:
+                return (
+                    f"{chosen.label}'s return for {referral.reference} was already recorded on "
+                    f"{self.fmt(request.returned_at)} by {request.returned_by}. Nothing has changed."
+                )
+            now = self.now()
+            request.returned_at = now
+            request.returned_by = actor.audit_name
+            deadline.done_at = now
+            deadline.done_by_id = actor.member_id
+            deadline.next_reminder_at = None
+            late = self.cal.working_days_late(deadline.due_at, now)
+            await self.audit(
+                uow, actor, "request_returned", referral.reference, agency=chosen.id, working_days_late=late
+            )
+            self.notice(
+                uow,
+                "bm",
+                f"{chosen.label} has returned its information for {referral.reference} · {referral.subject}"
+                + (f", {late} working day{'s' if late != 1 else ''} late." if late else ", on time."),
+                referral,
+            )
+            await self.finish(uow)
+        return f"Thank you: {chosen.label}'s return for {referral.reference} is recorded. No more reminders."
+
+    async def extend_request(self, *, actor: Actor, reference: str, agency: str, until: date, reason: str) -> str:
+        """The BM agrees a later date with the agency: the due time moves, reminders start again from it."""
+        self.require_bm(actor, "extend a request")
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("Please give the reason for the extension; it is recorded with it.")
+        self._screen(reason, "reason")
+        chosen = self.agency(agency)
+        now = self.now()
+        new_due = self.cal.end_of_day(until)
+        if new_due <= now:
+            raise InvalidInput("The new due date must be in the future.")
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference, lock=True)
+            request, deadline = await self._open_request(uow, referral, chosen)
+            if request.returned_at is not None:
+                raise WrongState(f"{chosen.label}'s return for {referral.reference} is already in; nothing to extend.")
+            old = deadline.due_at
+            deadline.due_at = new_due
+            deadline.escalated_at = None
+            deadline.last_reminder_at = now
+            self.schedule_reminders(deadline, self.preset.clock(deadline.clock_id), after=now)
+            await self.audit(
+                uow,
+                actor,
+                "request_extended",
+                referral.reference,
+                agency=chosen.id,
+                old_due=old.isoformat(),
+                new_due=new_due.isoformat(),
+                reason=reason,
+            )
+            uow.outbox(
+                partnership_id=self.partnership_id,
+                now=now,
+                purpose=f"agency:{chosen.id}",
+                kind="request",
+                referral_id=referral.id,
+                body={
+                    "deadline_id": deadline.id,
+                    "text": f"The information for **{referral.reference} · {referral.subject}** is now due "
+                    f"**{self.fmt(new_due)}** (extended by the business manager).",
+                    "actions": [self._returned_action(referral, chosen.id)],
+                },
+            )
+            await self.finish(uow)
+        return f"{chosen.label}'s return for {referral.reference} is now due {self.fmt(new_due)}."
+
+    async def list_requests(self, reference: str) -> list[RequestLine]:
+        async with self.uow() as uow:
+            referral = await self.referral(uow.session, reference)
+            rows = (
+                await uow.session.execute(
+                    select(InfoRequest, Deadline)
+                    .join(Deadline, Deadline.id == InfoRequest.deadline_id)
+                    .where(InfoRequest.referral_id == referral.id)
+                    .order_by(InfoRequest.id)
+                )
+            ).all()
+        labels = {a.id: a.label for a in self.preset.agencies}
+        return [
+            RequestLine(labels.get(r.agency, r.agency), r.sent_at, d.due_at, r.returned_at, r.returned_by)
+            for r, d in rows
+        ]
