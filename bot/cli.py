@@ -361,9 +361,19 @@ def reminders_run(
     now: str | None = typer.Option(None, "--now", help="Run the sweep as if it were this time (ISO 8601)."),
 ) -> None:
     """Run one reminder sweep now (or at --now). Messages are queued for the running bot to deliver."""
+    from flows.reminders import in_working_hours
+
     when = parse_when(now, "--now") if now else None
-    queued = with_panel(lambda p: p.run_reminders(), clock=(lambda: when) if when else None)
-    out.print(f"{queued} reminder message{'s' if queued != 1 else ''} queued.")
+
+    async def sweep(panel):  # type: ignore[no-untyped-def]
+        queued = await panel.run_reminders()
+        note = ""
+        if not in_working_hours(panel.cal, panel.now()):
+            note = (f" {panel.fmt(panel.now())} is outside working hours: reminders wait for the next working "
+                    "morning.")
+        return f"{queued} reminder message{'s' if queued != 1 else ''} queued.{note}"
+
+    out.print(with_panel(sweep, clock=(lambda: when) if when else None), markup=False, highlight=False)
 
 
 @app.command()

@@ -280,3 +280,42 @@ async def test_two_schedulers_never_send_a_reminder_twice(engine, twin_engine, c
             OutboxMessage.kind.in_(("reminder", "escalation"))))).scalars().all()
     every_key = [(r.body["deadline_id"], r.body["occurrence"], r.purpose) for r in queued]
     assert sum(counts) == len(every_key) == len(set(every_key))  # the BM's own clocks too: nothing twice
+
+
+@pytest.mark.parametrize("failure", ["rate limited", "server error"])
+async def test_a_failing_platform_gets_the_reminder_once_after_retrying(make_panel, clock, failure):
+    """A 429 (retry after 30 s) or a 500 (backoff 10 s) on the first try: the reminder arrives once."""
+    from bot.notify import RetryLater
+
+    clock.set(uk("2026-12-24T10:00"))
+    panel = await make_panel("salford")
+    ref = await file(panel)
+    await panel.send_requests(actor=OP, reference=ref, agencies=["police"])
+    calls = []
+
+    class Flaky:
+        platform, reaches_everyone = "flaky", True
+
+        async def deliver(self, target, message, previous_id):
+            if message.kind != "reminder" or target != "agency:police":
+                return None
+            calls.append(clock.now)
+            if len(calls) == 1:
+                if failure == "rate limited":
+                    raise RetryLater(30)
+                raise RuntimeError("500 Internal Server Error")
+            return "m1"
+
+    sender = Sender(panel, [Flaky()])
+    clock.set(uk("2027-01-04T09:00"))
+    await panel.run_reminders()
+    await sender.flush()
+    wait = 30 if failure == "rate limited" else 10
+    clock.advance(seconds=wait - 1)
+    await sender.flush()
+    assert len(calls) == 1  # not before the platform's wait
+    clock.advance(seconds=2)
+    await sender.flush()
+    clock.advance(minutes=5)
+    await sender.flush()
+    assert len(calls) == 2  # retried once, delivered, never again
