@@ -341,3 +341,30 @@ async def test_loop_ends_politely_at_end_of_input(term: Terminal) -> None:
     term.session._input = eof
     await term.session.loop()
     assert term.screen.endswith("Goodbye.")
+
+
+# Information requests and reminders ---------------------------------------------------------------------------
+
+
+async def test_request_reminder_and_mark_as_returned_in_the_terminal(term: Terminal) -> None:
+    """Salford 7.7: the BM sends a request, the agency sees it with its button, is reminded the day before
+    it is due (5 working days from Mon 23 Nov 2026: Mon 30 Nov 17:00), and marks it returned."""
+    await file_one(term)
+    said = await term.type("request SAL-2026-001 police")
+    assert "Greater Manchester Police: requested, due Mon 30 Nov 2026, 17:00." in said
+    assert "No channel is set for police yet" in said
+    assert ("✉ To Greater Manchester Police: Information request for SAL-2026-001 · Young Person C "
+            "(Rapid review).") in said
+    assert "[Mark as returned] type returned SAL-2026-001 police" in said
+
+    said = await term.type("clock 2026-11-27 09:05")
+    assert ("✉ To Greater Manchester Police: Reminder: the agency summary report and a chronology of your "
+            "involvement (Documents 8 and 9, section 7.7) for SAL-2026-001 · Young Person C is due "
+            "Mon 30 Nov 2026, 17:00 (in 3 days).") in said
+
+    said = await term.type("returned SAL-2026-001 police")
+    assert "Thank you: Greater Manchester Police's return for SAL-2026-001 is recorded. No more reminders." in said
+    assert "✉ To the business manager: Greater Manchester Police has returned its information" in said
+    said = await term.type("clock 2026-12-02 09:30")
+    assert "Greater Manchester Police" not in said
+    assert "Agency summary and chronology returned" not in await term.type("overdue")

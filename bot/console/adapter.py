@@ -25,7 +25,10 @@ class ConsoleAdapter:
         if purpose == "bm":
             return "To the business manager"
         if purpose.startswith("agency:"):
-            return f"To {purpose.partition(':')[2].replace('_', ' ')}"
+            agency, _, lead = purpose.partition(":")[2].partition(":")
+            labels = {a.id: a.label for a in self.panel.preset.agencies}
+            name = labels.get(agency, agency.replace("_", " "))
+            return f"To the {name} safeguarding lead" if lead else f"To {name}"
         if purpose.startswith("member:"):
             member_id = int(purpose.partition(":")[2])
             for m in await self.panel.list_members():

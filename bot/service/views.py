@@ -199,12 +199,13 @@ class Views(BallotCommands):
             "chair": "the chair",
             "la": "local authority",
         }
+        owners.update({a.id: a.label for a in self.preset.agencies})  # an information return: name the agency
         lines = [
             OverdueLine(
                 reference=refs[d.referral_id].reference,
                 subject=subject_of(refs[d.referral_id]),
                 label=d.label,
-                owner=owners.get(d.owner, d.owner),
+                owner=owners.get(d.agency or d.owner, d.agency or d.owner),
                 due=d.due_at,
                 working_days_late=self.cal.working_days_late(d.due_at, now),
                 hours_late=(now - d.due_at).total_seconds() / 3600,
