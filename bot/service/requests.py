@@ -101,20 +101,15 @@ class RequestCommands(BallotCommands):
                 await self.audit(
                     uow, actor, "request_sent", referral.reference, agency=agency.id, due=deadline.due_at.isoformat()
                 )
-                uow.outbox(
-                    partnership_id=self.partnership_id,
-                    now=now,
-                    purpose=f"agency:{agency.id}",
-                    kind="request",
-                    referral_id=referral.id,
-                    body={
-                        "deadline_id": deadline.id,
-                        "text": f"Information request for **{referral.reference} · {referral.subject}** "
-                        f"({self.preset.referral_type(referral.referral_type).label}). Please send "
-                        f"{self.preset.request_template} by **{self.fmt(deadline.due_at)}** "
-                        f"({clock.describe()}). When it is sent, press Mark as returned.",
-                        "actions": [self._returned_action(referral, agency.id)],
-                    },
+                self._tell_agency(
+                    uow,
+                    referral,
+                    agency.id,
+                    deadline,
+                    f"Information request for **{referral.reference} · {referral.subject}** "
+                    f"({self.preset.referral_type(referral.referral_type).label}). Please send "
+                    f"{self.preset.request_template} by **{self.fmt(deadline.due_at)}** "
+                    f"({clock.describe()}). When it is sent, press Mark as returned.",
                 )
                 note = (
                     ""
@@ -129,6 +124,17 @@ class RequestCommands(BallotCommands):
             await self._finish_clock(uow, referral, SEND_CLOCK, actor)
             await self.finish(uow)
         return lines
+
+    def _tell_agency(self, uow: UnitOfWork, referral: Referral, agency: str, deadline: Deadline, text: str) -> None:
+        """A message to the agency about its request, with its Mark as returned button."""
+        uow.outbox(
+            partnership_id=self.partnership_id,
+            now=self.now(),
+            purpose=f"agency:{agency}",
+            kind="request",
+            referral_id=referral.id,
+            body={"deadline_id": deadline.id, "text": text, "actions": [self._returned_action(referral, agency)]},
+        )
 
     def _returned_action(self, referral: Referral, agency: str) -> dict[str, object]:
         return {"label": "Mark as returned", "command": f"returned {referral.reference} {agency}", "style": "primary"}
@@ -211,18 +217,13 @@ class RequestCommands(BallotCommands):
                 new_due=new_due.isoformat(),
                 reason=reason,
             )
-            uow.outbox(
-                partnership_id=self.partnership_id,
-                now=now,
-                purpose=f"agency:{chosen.id}",
-                kind="request",
-                referral_id=referral.id,
-                body={
-                    "deadline_id": deadline.id,
-                    "text": f"The information for **{referral.reference} · {referral.subject}** is now due "
-                    f"**{self.fmt(new_due)}** (extended by the business manager).",
-                    "actions": [self._returned_action(referral, chosen.id)],
-                },
+            self._tell_agency(
+                uow,
+                referral,
+                chosen.id,
+                deadline,
+                f"The information for **{referral.reference} · {referral.subject}** is now due "
+                f"**{self.fmt(new_due)}** (extended by the business manager).",
             )
             await self.finish(uow)
         return f"{chosen.label}'s return for {referral.reference} is now due {self.fmt(new_due)}."
