@@ -44,6 +44,9 @@ async def panel_from_settings(settings: Settings, *, migrate_fresh: bool = False
 
 async def serve(settings: Settings, *, console_mode: bool | None = None) -> None:
     tokens = settings.platform_tokens_set
+    tokens = [t for t in tokens if t != "telegram"]  # bot/telegram is built: it starts below
+    tokens = [t for t in tokens if t != "slack"]  # bot/slack is built: it starts below
+    tokens = [t for t in tokens if t != "teams"]  # bot/teams is built: it starts below
     if tokens:
         log.warning(
             "Platform tokens are set (%s) but those adapters are not built yet; running the terminal adapter only.",
@@ -58,11 +61,45 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
                 log.info("panel config: %s", change)
         adapters: list[Adapter] = [ConsoleAdapter(panel, console)]
         sender = Sender(panel, adapters)
+        telegram = pump = None
+        if settings.telegram_bot_token:
+            from bot.telegram import OutboxPump, TelegramBot
+
+            telegram = TelegramBot.from_settings(panel, settings)
+            adapters.append(telegram.adapter)
+            pump = OutboxPump(sender)  # a Telegram command's messages go out as soon as it has answered
+            if panel.on_outbox is None:
+                panel.on_outbox = pump.kick
+        slack = None
+        if settings.slack_bot_token:
+            from bot.slack.app import SlackBot, SlackConfig
+
+            slack_config = SlackConfig.from_settings(settings)
+            assert slack_config is not None
+            slack = SlackBot(panel, slack_config)
+            adapters.append(slack.adapter)
+            slack.connect_outbox(sender)  # a Slack command's messages go out as soon as it has answered
+        teams = None
+        if settings.teams_client_id or settings.teams_anonymous_allowed:
+            from bot.teams import TeamsBot
+
+            teams = TeamsBot.from_settings(panel, settings)
+            if teams is not None:
+                adapters.append(teams.adapter)
+                teams.connect_outbox(sender)  # a Teams command's messages go out as soon as it has answered
 
         # The terminal session flushes the outbox after printing each reply, so replies come before the
         # messages they caused; the scheduler's flush_outbox job delivers the rest.
         scheduler = start_scheduler(panel, sender)
-        runner = web.AppRunner(make_app(panel))
+        calendar_token = settings.calendar_token.get_secret_value() if settings.calendar_token else None
+        web_app = make_app(panel, calendar_token=calendar_token)  # GET /calendar/TOKEN.ics when the token is set
+        if telegram is not None:
+            telegram.add_routes(web_app)  # POST /telegram/webhook in webhook mode
+        if slack is not None:
+            slack.mount(web_app)  # POST /slack/events, when SLACK_SIGNING_SECRET is set
+        if teams is not None:
+            teams.mount(web_app)  # POST /api/messages, JWT-validated unless anonymous mode is on
+        runner = web.AppRunner(web_app)
         await runner.setup()
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
         try:
@@ -75,6 +112,24 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
                 "Is Panelbot already running? Set PANELBOT_HTTP_PORT to use another port."
             ) from None
         log.info("listening on http://%s:%s (GET /healthz)", settings.http_host, settings.http_port)
+        if telegram is not None:
+            try:
+                await telegram.start()
+            except PanelError:
+                scheduler.shutdown(wait=False)
+                await runner.cleanup()
+                raise
+        if slack is not None:
+            try:
+                await slack.start()  # Socket Mode connects here when SLACK_APP_TOKEN is set
+            except Exception as exc:
+                scheduler.shutdown(wait=False)
+                await runner.cleanup()
+                raise PanelError(
+                    f"Could not connect to Slack in Socket Mode ({type(exc).__name__}). Check SLACK_APP_TOKEN."
+                ) from None
+        if teams is not None:
+            await teams.start()
         try:
             if interactive:
                 await ConsoleSession(panel, sender, console, clock).loop()
@@ -82,5 +137,12 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
                 console.print("Panelbot is running with no terminal attached. Stop it with Ctrl-C.")
                 await asyncio.Event().wait()
         finally:
+            if teams is not None:
+                await teams.stop()
+            if slack is not None:
+                await slack.stop()
+            if telegram is not None and pump is not None:
+                await pump.close()
+                await telegram.stop()
             scheduler.shutdown(wait=False)
             await runner.cleanup()

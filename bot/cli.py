@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import Coroutine
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +43,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(preset_app, name="preset")
 app.add_typer(reminders_app, name="reminders")
+teams_app = typer.Typer(help="Microsoft Teams: the app package to upload.", no_args_is_help=True)
+app.add_typer(teams_app, name="teams")
 
 out = Console()
 err = Console(stderr=True)
@@ -267,6 +270,191 @@ def overdue() -> None:
         out.print(styled(line))
 
 
+# The business manager's view: report, calendar, export (issue 8) -------------------------------------
+
+
+def _day(text: str, option: str):  # type: ignore[no-untyped-def]
+    from flows.reports import parse_day
+
+    try:
+        return parse_day(text)
+    except PanelError as exc:
+        raise fail(f"{option}: {exc}", 2) from None
+
+
+@app.command()
+def report(
+    period: str | None = typer.Argument(
+        None, help="2026-Q3, 2026, 2026/27 (April to March), 2026-11, or FROM..TO; default: this financial year."
+    ),
+    date_from: str | None = typer.Option(None, "--from", help="First day of the period, e.g. 2026-04-01."),
+    date_to: str | None = typer.Option(None, "--to", help="Last day of the period (included), e.g. 2027-03-31."),
+    fmt: str = typer.Option("table", "--format", help="table (terminal), markdown, csv (one file per measure) or png."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Folder for csv, png or markdown files."),
+) -> None:
+    """The measures for a period (Salford 10.3): referrals by type, outcome, referrer and theme; reviews by type
+    and outcome; disagreements; timeliness per clock. Stockport's preset adds SAR referrals each quarter."""
+    from flows.reports import Period, parse_period
+
+    fmt = fmt.lower()
+    if fmt not in ("table", "markdown", "md", "csv", "png"):
+        raise fail(f'--format "{fmt}" is not one of table, markdown, csv, png.', 2)
+    if (date_from is None) != (date_to is None):
+        raise fail("Give both --from and --to, or a PERIOD such as 2026-Q3.", 2)
+    if date_from is not None and period is not None:
+        raise fail("Give either a PERIOD or --from and --to, not both.", 2)
+
+    async def go(panel):  # type: ignore[no-untyped-def]
+        if date_from is not None and date_to is not None:
+            chosen = Period(_day(date_from, "--from"), _day(date_to, "--to"))
+        else:
+            chosen = parse_period(period, today=panel.cal.local(panel.now()).date())
+        return await panel.report(chosen), panel.preset, panel.cal
+
+    rep, preset, cal = with_panel(go)
+    _show_report(rep, preset, cal, fmt, out_dir)
+
+
+LISTING_ROWS = 20  # rows of a one-per-deadline list shown in the terminal; CSV has them all
+
+
+def _show_report(rep, preset, cal, fmt: str, out_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
+    from bot.reports import charts, tables
+
+    folder = out_dir or Path(f"panelbot-report-{rep.period.name.replace('/', '-').replace('..', '_to_')}")
+    if fmt == "table":
+        out.print(tables.heading(rep, cal), style="bold", markup=False, highlight=False)
+        out.print(f"Referrals received in the period: {rep.received}", markup=False, highlight=False)
+        for t in tables.report_tables(rep, preset, cal):
+            out.print()
+            out.print(f"{t.title} ({t.source})", style="bold", markup=False, highlight=False)
+            if t.note:
+                out.print(t.note, style="dim", markup=False, highlight=False)
+            if not t.rows:
+                out.print("None.", markup=False, highlight=False)
+                continue
+            table = Table(show_header=True)
+            for i, column in enumerate(t.columns):
+                numeric = i > 0 and all(isinstance(row[i], int | float) or row[i] is None for row in t.rows)
+                table.add_column(column, justify="right" if numeric else "left")
+            shown = t.rows[:LISTING_ROWS] if t.listing else t.rows
+            for row in shown:
+                table.add_row(*(tables.show(c) for c in row))
+            out.print(table)
+            if len(shown) < len(t.rows):
+                out.print(f"... and {len(t.rows) - len(shown)} more: `--format csv` writes them all to {t.id}.csv.",
+                          markup=False, highlight=False)
+        return
+    if fmt in ("markdown", "md"):
+        text_ = tables.markdown(rep, preset, cal)
+        if out_dir is None:
+            print(text_)
+            return
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "report.md").write_text(text_, encoding="utf-8")
+        out.print(f"Wrote {out_dir / 'report.md'}", markup=False, highlight=False)
+        return
+    if fmt == "csv":
+        paths = tables.write_csv(rep, preset, cal, folder)
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, data in charts.report_charts(rep, cal):
+            (folder / name).write_bytes(data)
+            paths.append(folder / name)
+    out.print(f"{tables.heading(rep, cal)}.", markup=False, highlight=False)
+    out.print(f"Wrote {len(paths)} {fmt.upper()} files to {folder}:", markup=False, highlight=False)
+    for path in paths:
+        out.print(f"  {path.name}", markup=False, highlight=False)
+
+
+@app.command()
+def calendar(
+    out_file: Path | None = typer.Option(None, "--out", help="Write the feed to this .ics file (default: print it)."),
+) -> None:
+    """Every open deadline as an iCalendar (.ics) feed: reference and anonymised subject only."""
+    from bot.reports.ics import feed
+
+    async def go(panel):  # type: ignore[no-untyped-def]
+        entries = await panel.calendar_entries()
+        return feed(panel.preset, panel.cal, entries, panel.now()), len(entries)
+
+    body, count = with_panel(go)
+    if out_file is None:
+        sys.stdout.write(body.decode("utf-8"))
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_bytes(body)
+    out.print(f"Wrote {count} open deadline{'s' if count != 1 else ''} to {out_file}.", markup=False, highlight=False)
+
+
+@app.command()
+def export(
+    fmt: str = typer.Option("json", "--format", help="json (one file) or csv (a folder, one file per table)."),
+    out_path: Path | None = typer.Option(None, "--out", help="The file (json) or folder (csv) to write."),
+) -> None:
+    """The whole decision record, to archive: referrals, decisions, votes with reasons, deadlines, requests and
+    returns, reminders, disagreements and the audit chain with its head hash. Prove an archive complete later
+    with `panelbot audit verify --export PATH`."""
+    from bot.reports import export as archive
+
+    fmt = fmt.lower()
+    if fmt not in ("json", "csv"):
+        raise fail(f'--format "{fmt}" is not one of json, csv.', 2)
+
+    async def go(panel):  # type: ignore[no-untyped-def]
+        return await panel.export_record(), panel.cal.local(panel.now())
+
+    data, now = with_panel(go)
+    stamp = now.strftime("%Y%m%d-%H%M")
+    if fmt == "json":
+        path = archive.write_json(data, out_path or Path(f"panelbot-export-{stamp}.json"))
+    else:
+        path = out_path or Path(f"panelbot-export-{stamp}")
+        archive.write_csv(data, path)
+    m = data["manifest"]
+    rows = m["rows"]
+    out.print(
+        f"Exported {rows['referrals']} referrals, {rows['votes']} votes, {rows['decisions']} decisions, "
+        f"{rows['requests']} requests, {rows['reminders']} reminders and {rows['disagreements']} disagreements "
+        f"to {path}.",
+        markup=False,
+        highlight=False,
+    )
+    out.print(f"Audit log: {m['audit_entries']} entries, head hash {m['audit_head_hash']}.", highlight=False)
+    if not m["audit_verified"]:
+        for problem in m["audit_problems"]:
+            err.print(problem, style="red", markup=False, highlight=False)
+        raise fail("The audit log does NOT verify, so this export cannot be proved complete; see above.")
+    out.print("Keep it safe: it holds the referrals' summaries. Prove it later with "
+              f"`panelbot audit verify --export {path}`.", markup=False, highlight=False)
+
+
+def _verify_export(path: Path) -> None:
+    from sqlalchemy import select
+
+    from bot.reports import export as archive
+    from storage.models import AuditEntry
+
+    try:
+        data = archive.load(path)
+    except (ValueError, KeyError) as exc:
+        raise fail(str(exc) if isinstance(exc, ValueError) else f"{path} is not a Panelbot export.") from None
+
+    async def go(panel):  # type: ignore[no-untyped-def]
+        async with panel.uow() as uow:
+            rows = await uow.session.execute(select(AuditEntry.seq, AuditEntry.hash))
+            return {seq: hash_ for seq, hash_ in rows}
+
+    problems, proved = archive.check(data, with_panel(go))
+    if not problems:
+        out.print(proved, markup=False, highlight=False)
+        return
+    for problem in problems:
+        err.print(problem, style="red", markup=False, highlight=False)
+    raise fail(f"The archive {path} does NOT match the record: {len(problems)} problem(s) found.")
+
+
 # Database, audit, presets ----------------------------------------------------------------------------
 
 
@@ -290,7 +478,11 @@ def db_upgrade() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    export: Path | None = typer.Option(
+        None, "--export", help="Also prove that an archive from `panelbot export` (file or folder) is complete."
+    ),
+) -> None:
     """Prove the audit log is complete and unaltered, and that every vote matches what was recorded."""
     from storage.audit import verify
 
@@ -301,6 +493,8 @@ def audit_verify() -> None:
     report = with_panel(go)
     if report.ok:
         out.print(f"Audit log verified: {report.entries} entries, unbroken. Head hash {report.head}.", highlight=False)
+        if export is not None:
+            _verify_export(export)
         return
     for problem in report.problems:
         err.print(problem, style="red", markup=False, highlight=False)
@@ -383,6 +577,52 @@ def jobs() -> None:
 
     for job in JOBS:
         out.print(f"{job.name}: every {job.every_seconds} s, {job.what}", markup=False, highlight=False)
+
+
+@teams_app.command("package")
+def teams_package(
+    out_file: Path = typer.Option(Path("panelbot.zip"), "--out", help="The zip to write."),
+    bot_id: str | None = typer.Option(
+        None, "--bot-id", help="The Entra app's client id (default: ...SERVICE_CONNECTION__SETTINGS__CLIENTID)."
+    ),
+    app_id: str | None = typer.Option(None, "--app-id", help="A GUID for the Teams app (default: the bot id)."),
+    name: str = typer.Option("Panelbot", "--name", help="The app's name in Teams (30 characters at most)."),
+    developer: str = typer.Option("Panelbot", "--developer", help="Who publishes the app in your organisation."),
+    website_url: str = typer.Option("https://example.org/panelbot", "--website-url", help="https:// address."),
+    privacy_url: str = typer.Option("https://example.org/panelbot/privacy", "--privacy-url", help="https:// address."),
+    terms_url: str = typer.Option("https://example.org/panelbot/terms", "--terms-url", help="https:// address."),
+    version: str = typer.Option("1.0.0", "--version", help="The app's version; raise it for every re-upload."),
+) -> None:
+    """Write the Teams app package (manifest.json and two icons) to upload to Teams: sideload it, or ask your
+    Teams admin to add it in the admin centre."""
+    from bot.teams.package import PackageError, build
+
+    s = settings()
+    bot_id = bot_id or s.teams_client_id
+    if not bot_id:
+        raise fail(
+            "Give the bot's Entra client id with --bot-id, or set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID."
+        )
+    try:
+        build(
+            out_file,
+            bot_id=bot_id.strip(),
+            app_id=app_id,
+            name=name,
+            partnership=load_preset(s.preset).name,
+            developer=developer,
+            website_url=website_url,
+            privacy_url=privacy_url,
+            terms_url=terms_url,
+            version=version,
+        )
+    except PackageError as exc:
+        raise fail(str(exc)) from None
+    except PresetError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"Could not write {out_file} ({exc.strerror or exc}).") from None
+    out.print(f"Wrote {out_file}: manifest.json, color.png and outline.png.", markup=False, highlight=False)
 
 
 def main() -> None:

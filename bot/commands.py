@@ -23,6 +23,9 @@ class Reply:
     lines: list[str] = field(default_factory=list)
     card: CardView | None = None
     ok: bool = True
+    # Files to attach, (file name, bytes): the report's PNG charts. A platform uploads them (Slack
+    # files_upload_v2, Telegram send_photo, a Teams attachment); the terminal saves them to a folder.
+    files: tuple[tuple[str, bytes], ...] = ()
 
 
 Handler = Callable[[Panel, Actor, list[str]], Awaitable[Reply]]
@@ -314,3 +317,57 @@ async def _members(panel: Panel, actor: Actor, args: list[str]) -> Reply:
         votes = "votes" if m.votes else "does not vote"
         lines.append(f"{m.name}: {m.role_label} ({votes})")
     return Reply(lines)
+
+
+# The business manager's view: reports and disagreements (issue 8) ---------------------------------------
+
+
+@command(
+    "report",
+    "report [PERIOD]",
+    "the measures for a period (Salford 10.3), with charts",
+    "report 2026-04-01..2027-03-31",
+)
+async def _report(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    import asyncio
+
+    from bot.reports.charts import report_charts
+    from bot.reports.tables import chat_lines
+    from flows.reports import parse_period
+
+    panel.require_panel(actor, "see reports")
+    period = parse_period(" ".join(args), today=panel.cal.local(panel.now()).date())
+    report = await panel.report(period)
+    files = await asyncio.to_thread(report_charts, report, panel.cal)  # drawing must not hold up the bot
+    return Reply(chat_lines(report, panel.preset, panel.cal), files=files)
+
+
+@command(
+    "disagree",
+    "disagree REF referrer|national_panel REASON",
+    "BM: record that the referrer or the National Panel disagrees with a decision",
+    "disagree SAL-2026-001 referrer they consider the threshold for a rapid review is met",
+    3,
+)
+async def _disagree(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply(
+        [await panel.record_disagreement(actor=actor, reference=args[0], party=args[1], reason=" ".join(args[2:]))]
+    )
+
+
+@command("disagreements", "disagreements [REF]", "the disagreements recorded", "disagreements")
+async def _disagreements(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    from flows.reports import PARTIES
+
+    panel.require_panel(actor, "see disagreements")
+    rows = await panel.list_disagreements(args[0] if args else None)
+    if not rows:
+        return Reply(["No disagreements have been recorded" + (f" for {args[0].upper()}." if args else ".")])
+    labels = {o.id: o.label for o in panel.preset.outcomes}
+    return Reply(
+        [
+            f"**{r.reference} · {r.subject}**: {PARTIES.get(r.party, r.party)} disagrees with "
+            f"{labels.get(r.decision or '', r.decision)} (recorded {panel.fmt(r.recorded_at)}): {r.reason}"
+            for r in rows
+        ]
+    )

@@ -52,6 +52,9 @@ class Outgoing:
     # For a message about a referral whose card was posted to this same target: the card's message id, so
     # a platform can answer in the card's thread (Slack: a decision is a thread reply under its card).
     card_message_id: str | None = None
+    # Files to attach, (file name, bytes), e.g. the report's PNG charts. A platform that can upload files
+    # (Slack files_upload_v2, Telegram send_photo, a Teams attachment) posts them with the message.
+    files: tuple[tuple[str, bytes], ...] = ()
 
 
 class Adapter(Protocol):

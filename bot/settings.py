@@ -6,9 +6,10 @@ an error message or `repr()`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
@@ -24,6 +25,21 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, alias="PANELBOT_HTTP_PORT")
     timezone: str | None = Field(default=None, alias="PANELBOT_TIMEZONE")
     log_level: str = Field(default="INFO", alias="PANELBOT_LOG_LEVEL")
+    # The business manager's calendar feed, GET /calendar/TOKEN.ics (bot/reports/ics.py): a long random token
+    # is the only key, so it must be long; unset, the route answers 404.
+    calendar_token: SecretStr | None = Field(default=None, alias="PANELBOT_CALENDAR_TOKEN")
+
+    @field_validator("calendar_token")
+    @classmethod
+    def _calendar_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{32,256}", value.get_secret_value()):
+            raise ValueError(
+                "PANELBOT_CALENDAR_TOKEN must be 32 to 256 letters, digits, _ or -; make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
 
     # Platform tokens. Their adapters arrive with their own issues; while none is set the bot runs the
     # terminal adapter.
@@ -34,7 +50,30 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
-    teams_client_id: str | None = Field(default=None, alias="TEAMS_CLIENT_ID")
+    # Telegram: webhook mode when the URL is set (Telegram posts to /telegram/webhook with the secret in
+    # X-Telegram-Bot-Api-Secret-Token), long polling otherwise. The API URL is for tests and self-hosted
+    # Bot API servers.
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_url: str | None = Field(default=None, alias="TELEGRAM_API_URL")
+    # Microsoft Teams (bot/teams), named as the Microsoft 365 Agents SDK names them: the Entra app registration's
+    # client id (TEAMS_CLIENT_ID is accepted too), secret or certificate, and tenant. Requests are JWT-validated
+    # unless ANONYMOUS_ALLOWED is set to true, which is for local testing only.
+    teams_client_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", "TEAMS_CLIENT_ID"),
+    )
+    teams_client_secret: SecretStr | None = Field(
+        default=None, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"
+    )
+    teams_tenant_id: str | None = Field(default=None, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID")
+    teams_auth_type: str | None = Field(default=None, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHTYPE")
+    teams_cert_pfx_file: str | None = Field(
+        default=None, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CERTPFXFILE"
+    )
+    teams_anonymous_allowed: bool = Field(
+        default=False, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED"
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -43,6 +82,13 @@ class Settings(BaseSettings):
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("PANELBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 letters, digits, _ or - (Telegram's rule)")
+        return value
 
     @property
     def platform_tokens_set(self) -> list[str]:

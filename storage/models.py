@@ -337,3 +337,21 @@ class ReminderLog(Base):
     recipient: Mapped[str] = mapped_column(String(120))
     occurrence_at: Mapped[datetime]
     sent_at: Mapped[datetime]
+
+
+class Disagreement(Base):
+    """A disagreement with a decision, recorded by the business manager (Salford 7.5 and 10.3 (c)): the
+    referrer disagreeing with a decision such as "meets neither threshold", or the National Panel
+    disagreeing with the partnership. Append-only, and audited when recorded."""
+
+    __tablename__ = "disagreements"
+    __table_args__ = (Index("ix_disagreements_recorded", "partnership_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    party: Mapped[str] = mapped_column(String(32))  # referrer | national_panel
+    decision: Mapped[str | None] = mapped_column(String(64))  # the outcome disagreed with
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(String(200))

@@ -121,13 +121,20 @@ class ConsoleSession:
 
     async def _shared(self, line: str) -> None:
         word = line.split()[0].lower()
-        if self.actor is None and word in COMMANDS and word not in ("help", "status", "overdue", "show", "members"):
+        if self.actor is None and word in COMMANDS and word not in (
+            "help", "status", "overdue", "show", "members", "report", "disagreements"
+        ):
             raise InvalidInput("First say who you are, e.g. `as bm` or `as police` (`members` lists the panel).")
         reply = await run(self.panel, self.actor or Actor.operator(), line)
         for text in reply.lines:
             self.say(text, None if reply.ok else "red")
         if reply.card is not None:
             self.console.print(card_panel(reply.card, self.panel.cal, title="Referral card"))
+        if reply.files:  # the report's charts: a terminal cannot show them, so they go to a folder
+            from bot.reports.files import save_files
+
+            folder = save_files(reply.files, self.panel.cal.local(self.panel.now()))
+            self.say(f"Charts saved in {folder}: " + ", ".join(name for name, _ in reply.files))
         if word == "help":
             for text in EXTRA_HELP:
                 self.say(text)

@@ -2,18 +2,19 @@
 
 Its commands live beside it, one module per concept: `members` (panel set-up), `referrals` (the business
 manager's commands), `ballots` (voting and decisions), `requests` (information requests to agencies),
-`reminders` (the reminder sweep) and `views` (reads). `bootstrap.open_panel` wires it
-to a database and a preset.
+`reminders` (the reminder sweep), `views` (reads) and `reports` (the period report, disagreements, the
+calendar feed and the export). `bootstrap.open_panel` wires it to a database and a preset.
 """
 
 from bot.service.base import Actor
 from bot.service.members import MemberCommands, MemberInfo
 from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
+from bot.service.reports import ReportCommands
 from bot.service.views import Views
 
 
-class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands):
+class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands, ReportCommands):
     """One partnership's panel: every command and view, over one database."""
 
 

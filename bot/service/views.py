@@ -137,7 +137,21 @@ class Views(BallotCommands):
             if reference is not None:
                 stmt = stmt.where(Referral.id == (await self.referral(uow.session, reference)).id)
             else:
-                stmt = stmt.where(Referral.status.in_([s.value for s in OPEN_STATUSES]))
+                # Open referrals, and decided ones whose follow-up clocks (requests out to agencies, the
+                # National Panel notice...) still run: those are waiting on someone too.
+                following_up = (
+                    select(Deadline.id)
+                    .where(
+                        Deadline.referral_id == Referral.id,
+                        Deadline.done_at.is_(None),
+                        Deadline.cancelled_at.is_(None),
+                    )
+                    .exists()
+                )
+                stmt = stmt.where(
+                    Referral.status.in_([s.value for s in OPEN_STATUSES])
+                    | ((Referral.status == Status.DECIDED.value) & following_up)
+                )
             referrals = list((await uow.session.execute(stmt)).scalars())
             deadlines = await self._open_deadlines(uow, [r.id for r in referrals])
             lines = []
@@ -150,12 +164,29 @@ class Views(BallotCommands):
                         subject=subject_of(r),
                         type_label=self.preset.referral_type(r.referral_type).label,
                         status_label=STATUS_LABELS[Status(r.status)],
-                        waiting_for=await self._waiting_for(uow, r),
+                        waiting_for=(
+                            self._waiting_on(mine)
+                            if r.status == Status.DECIDED and mine
+                            else await self._waiting_for(uow, r)
+                        ),
                         next_due=nxt.due_at if nxt else None,
                         next_due_label=nxt.label if nxt else None,
                     )
                 )
             return lines
+
+    def _waiting_on(self, deadlines: list[Deadline]) -> str:
+        """Who a decided referral's running clocks wait on, soonest due first: "Greater Manchester Police
+        (Agency summary and chronology returned); the business manager (Rapid review result with ...)"."""
+        from flows.reports import waits_on
+
+        seen: dict[str, list[str]] = {}
+        for d in deadlines:
+            who = waits_on(self.preset, d.owner, d.agency)
+            labels = seen.setdefault(who, [])
+            if d.label not in labels:
+                labels.append(d.label)
+        return "; ".join(f"{who} ({', '.join(labels)})" for who, labels in seen.items())
 
     async def _waiting_for(self, uow: UnitOfWork, r: Referral) -> str:
         status = Status(r.status)

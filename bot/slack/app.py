@@ -1,0 +1,182 @@
+"""The Slack side of the one bot process: a bolt `AsyncApp` on a Web API client pointed at `SLACK_API_URL`,
+its listeners, the outbox adapter, and the two ways Slack reaches the bot:
+
+* HTTP: `POST /slack/events` on the bot's own aiohttp server (slash commands, buttons, modals and events
+  on one URL), every request checked against the signing secret by bolt (HMAC-SHA256, 5-minute window);
+* Socket Mode, when an app-level token (`SLACK_APP_TOKEN`, xapp-...) is set: no public URL needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.notify import Sender
+from bot.service import Panel
+from bot.settings import Settings
+from bot.slack.adapter import SlackAdapter
+from bot.slack.handlers import register
+from flows.errors import PanelError
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+DEFAULT_API_URL = "https://slack.com/api/"
+# slack_sdk and bolt log whole request and response bodies at DEBUG (a vote's reason, a referral's summary).
+QUIET_LOGGERS = ("slack_sdk", "slack_bolt", "panelbot.slack.bolt")
+
+
+class _NoRefusedBodies(logging.Filter):
+    """bolt logs the whole body of a request whose signature is wrong or stale; a stale request can be a
+    real one (a form with a referral's summary), so the line keeps only the fact."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Invalid request signature detected"):
+            record.msg, record.args = "Invalid or stale request signature: refused with 401", None
+        return True
+
+
+def quieten_library_logs() -> None:
+    """Logs never carry what people typed about a referral: Slack's libraries log at INFO at the most."""
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
+    for name in ("slack_bolt.RequestVerification", "slack_bolt.AsyncRequestVerification"):
+        verification = logging.getLogger(name)
+        if not any(isinstance(f, _NoRefusedBodies) for f in verification.filters):
+            verification.addFilter(_NoRefusedBodies())
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    bot_token: str
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackConfig | None:
+        """The Slack settings, or None when no bot token is set. Refuses, in one sentence, a set-up that
+        could never receive anything."""
+        if settings.slack_bot_token is None:
+            return None
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+        app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+        if not secret and not app_token:
+            raise PanelError(
+                "SLACK_BOT_TOKEN is set but Slack cannot reach the bot: set SLACK_SIGNING_SECRET (requests to "
+                "/slack/events) or SLACK_APP_TOKEN (Socket Mode)."
+            )
+        return cls(
+            bot_token=settings.slack_bot_token.get_secret_value(),
+            signing_secret=secret,
+            app_token=app_token,
+            api_url=settings.slack_api_url or DEFAULT_API_URL,
+        )
+
+
+class Flusher:
+    """Delivers the outbox soon after a command queued something (set as `panel.on_outbox`). Pokes while a
+    flush is running are folded into one more flush, so nothing waits for the scheduler's next tick and
+    flushes never pile up."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self.task: asyncio.Task | None = None
+        self._again = False
+
+    async def poke(self) -> None:
+        if self.task is not None and not self.task.done():
+            self._again = True
+            return
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.sender.flush()
+            except Exception:
+                log.exception("outbox flush failed; the scheduler will try again")
+            if not self._again:
+                return
+
+    async def idle(self) -> None:
+        while self.task is not None and not self.task.done():
+            await asyncio.shield(self.task)
+
+
+class SlackBot:
+    def __init__(self, panel: Panel, config: SlackConfig) -> None:
+        self.panel = panel
+        self.config = config
+        quieten_library_logs()
+        base_url = config.api_url if config.api_url.endswith("/") else config.api_url + "/"
+        self.client = AsyncWebClient(token=config.bot_token, base_url=base_url)
+        self.app = AsyncApp(
+            client=self.client,
+            # Without a secret no HTTP request can be verified, so every one is refused (Socket Mode needs none).
+            signing_secret=config.signing_secret or "",
+            name="panelbot",
+            logger=logging.getLogger("panelbot.slack.bolt"),
+        )
+        self.tasks: set[asyncio.Task] = set()
+        self.handlers = register(self.app, panel, self.tasks)
+        self.adapter = SlackAdapter(panel, self.client)
+        self.socket: AsyncSocketModeHandler | None = None
+        self.flusher: Flusher | None = None
+
+    def connect_outbox(self, sender: Sender) -> Flusher:
+        """Deliver what a Slack command queued straight after it commits (unless another adapter already
+        wakes the same sender)."""
+        self.flusher = Flusher(sender)
+        if self.panel.on_outbox is None:
+            self.panel.on_outbox = self.flusher.poke
+        return self.flusher
+
+    def mount(self, web_app: web.Application) -> None:
+        """`POST /slack/events` on the bot's web server (only when a signing secret is set)."""
+        if self.config.signing_secret:
+            web_app.router.add_post(EVENTS_PATH, self.handle)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def start(self) -> None:
+        if self.config.app_token:
+            self.socket = AsyncSocketModeHandler(self.app, self.config.app_token)
+            await self.socket.connect_async()
+            log.info("Slack: connected in Socket Mode")
+        if self.config.signing_secret:
+            log.info("Slack: listening for requests at %s", EVENTS_PATH)
+
+    async def settle(self) -> None:
+        """Wait until every listener has finished its work after the ack and the outbox is delivered."""
+        while True:
+            pending = [t for t in self.tasks if t is not asyncio.current_task() and not t.done()]
+            flushing = self.flusher is not None and self.flusher.task is not None and not self.flusher.task.done()
+            if not pending and not flushing:
+                return
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+            if self.flusher is not None:
+                await self.flusher.idle()
+
+    async def stop(self) -> None:
+        if self.socket is not None:
+            with contextlib.suppress(Exception):
+                await self.socket.close_async()
+        try:
+            await asyncio.wait_for(self.settle(), timeout=10)
+        except TimeoutError:
+            log.warning("Slack: stopped with work still running")

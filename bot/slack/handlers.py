@@ -1,0 +1,455 @@
+"""The Slack listeners, registered on a bolt `AsyncApp` by `register(app, panel)`.
+
+Each listener acknowledges first (Slack allows 3 seconds; a modal is opened with the trigger id straight
+after, before anything slow), then does the work and answers the person privately: through the
+interaction's `response_url`, else an ephemeral message in the channel, else a direct message.
+
+Everything ends in the shared `Panel` methods or the shared text commands (`bot.commands.run`), so Slack
+decides nothing: who may do what, quorum, deadlines and every refusal's wording come from the core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.commands import COMMANDS, Reply, run
+from bot.service import Actor, Panel
+from bot.slack import blocks as b
+from bot.slack import modals as m
+from bot.slack.home import home_view, not_member_line
+from flows.errors import PanelError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, dict, AsyncWebClient], Awaitable[None]]
+
+SLACK_ONLY_HELP = [
+    "`/panel new`: file a referral (opens a form)",
+    "`/panel setup`: make this channel the panel channel; `/panel setup bm`: send the business manager's "
+    "messages to this channel",
+]
+
+
+def help_lines() -> list[str]:
+    lines = [
+        "**Panelbot commands** (REF is a referral reference such as SAL-2026-014). Only the business manager "
+        "can use the commands that change a referral.",
+        *SLACK_ONLY_HELP,
+    ]
+    for c in COMMANDS.values():
+        if c.name != "help":
+            lines.append(f"`/panel {c.usage}`: {c.help}. For example `/panel {c.example}`")
+    lines.append("`/panel decide REF OUTCOME` and `/panel return REF` ask for the reason in a form.")
+    return lines
+
+
+@dataclass
+class Where:
+    """Where to answer one person privately."""
+
+    client: AsyncWebClient
+    user: str
+    channel: str | None = None
+    response_url: str | None = None
+    cal: Any = None  # the panel's calendar, for a card shown in a reply
+
+    @classmethod
+    def of(cls, client: AsyncWebClient, body: dict) -> Where:
+        user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
+        channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+        channel = channel or (body.get("container") or {}).get("channel_id")
+        view = body.get("view")
+        if body.get("type") == "view_submission" and isinstance(view, dict):
+            meta = m.Meta.load(view.get("private_metadata"))
+            return cls(client, user, meta.channel, meta.response_url)
+        return cls(client, user, channel, body.get("response_url"))
+
+    async def say(self, lines: list[str]) -> None:
+        await self.send(*b.text_blocks(lines))
+
+    async def reply(self, reply: Reply) -> None:
+        await self.send(*b.reply_blocks(reply, self.cal))
+
+    async def send(self, text: str, blocks: list[dict]) -> None:
+        if self.response_url:
+            try:
+                sent = await AsyncWebhookClient(self.response_url).send(
+                    text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+                )
+                if sent.status_code == 200:
+                    return
+                log.info("response_url answered %s; answering another way", sent.status_code)
+            except Exception as exc:
+                log.info("response_url failed (%s); answering another way", type(exc).__name__)
+        if self.channel:
+            try:
+                await self.client.chat_postEphemeral(channel=self.channel, user=self.user, text=text, blocks=blocks)
+                return
+            except SlackApiError as exc:
+                log.info("chat.postEphemeral failed (%s); sending a direct message", exc.response.get("error"))
+        opened = await self.client.conversations_open(users=self.user)
+        await self.client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
+
+
+class Handlers:
+    def __init__(self, panel: Panel, tasks: set[asyncio.Task] | None = None) -> None:
+        self.panel = panel
+        self.tasks = tasks if tasks is not None else set()
+
+    # Plumbing ---------------------------------------------------------------------------------------------
+    def listener(self, handler: Handler) -> Callable[..., Awaitable[None]]:
+        """Wrap a handler: its task is tracked (so shutdown and tests can wait for the work after the ack),
+        and an unexpected failure is logged and answered with one sentence, never a traceback."""
+
+        async def run_listener(ack: Any, body: dict, client: AsyncWebClient) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self.tasks.add(task)
+            try:
+                await handler(ack, body, client)
+            except Exception as exc:
+                expired = isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id"
+                if expired:
+                    log.warning("Slack: a form could not be opened in time (expired_trigger_id)")
+                else:
+                    log.exception("Slack %s failed", body.get("type") or body.get("command") or "request")
+                if ack.response is None:
+                    await ack()
+                try:
+                    await self.where(client, body).say(
+                        ["Slack took too long to open the form, so nothing was changed. Please try again."]
+                        if expired
+                        else [
+                            "Something went wrong inside Panelbot, so that may not have worked. Please try again; "
+                            "if it keeps happening, tell the business manager."
+                        ]
+                    )
+                except Exception:
+                    log.warning("could not tell the person about the failure")
+            finally:
+                if task is not None:
+                    self.tasks.discard(task)
+
+        return run_listener
+
+    def where(self, client: AsyncWebClient, body: dict) -> Where:
+        where = Where.of(client, body)
+        where.cal = self.panel.cal
+        return where
+
+    async def actor(self, user: str) -> Actor | None:
+        return await self.panel.actor_for("slack", user)
+
+    @staticmethod
+    def guest(user: str) -> Actor:
+        """Someone not on the panel: the core refuses them whatever they try."""
+        return Actor(member_id=None, name=f"Slack user {user}", role="")
+
+    # /panel ------------------------------------------------------------------------------------------------
+    async def slash(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        where = self.where(client, body)
+        text = (body.get("text") or "").strip()
+        words = text.split()
+        sub = words[0].lower().lstrip("/") if words else "help"
+        if sub == "help":
+            await where.say(help_lines())
+            return
+        actor = await self.actor(where.user)
+        if actor is None:
+            await where.say([not_member_line(where.user)])
+            return
+        if sub == "new":
+            await self.open_new_referral(actor, body["trigger_id"], where)
+        elif sub == "setup":
+            await self.setup(actor, words[1:], where)
+        elif sub == "decide" and len(words) == 3:
+            await self.open_reason(
+                body["trigger_id"],
+                where,
+                command=f"decide {words[1]} {words[2]}",
+                title="Decide",
+                intro=[f"**{words[1].upper()}**: decide **{self.outcome_label(words[2])}**."],
+                label="The reason for the decision",
+            )
+        elif sub == "return" and len(words) == 2:
+            try:
+                self.panel.require_bm(actor, "return a referral")
+            except PanelError as exc:
+                await where.say([str(exc)])
+                return
+            await self.open_reason(
+                body["trigger_id"],
+                where,
+                command=f"return {words[1]}",
+                title="Return as incomplete",
+                intro=[
+                    f"**{words[1].upper()}** goes back to the referrer as incomplete. They are told what is missing."
+                ],
+                label="What is missing",
+            )
+        else:
+            await where.reply(await run(self.panel, actor, text))
+
+    async def open_new_referral(self, actor: Actor, trigger_id: str, where: Where) -> None:
+        try:
+            self.panel.require_bm(actor, "file a referral")
+        except PanelError as exc:
+            await where.say([str(exc)])
+            return
+        meta = m.Meta(channel=where.channel, response_url=where.response_url)
+        await where.client.views_open(trigger_id=trigger_id, view=m.new_referral_view(self.panel.preset, meta))
+
+    async def setup(self, actor: Actor, args: list[str], where: Where) -> None:
+        purpose = args[0] if args else "panel"
+        if not where.channel:
+            await where.say(["Run `/panel setup` in the channel you want to use."])
+            return
+        try:
+            purpose, _, _ = await self.panel.set_channel(
+                actor=actor, purpose=purpose, platform_id=f"slack:{where.channel}"
+            )
+        except PanelError as exc:
+            await where.say([str(exc)])
+            return
+        what = {"panel": "the panel's referral cards", "bm": "messages for the business manager"}.get(
+            purpose, f"messages for {purpose.partition(':')[2].replace('_', ' ')}"
+        )
+        lines = [f"Done: Panelbot will post {what} in this channel."]
+        if purpose == "panel":
+            try:
+                await where.client.chat_postMessage(
+                    channel=where.channel,
+                    text=b.plain(
+                        f"This is now the {self.panel.preset.name} panel channel. Referral cards are "
+                        "posted here; panel members vote with the buttons on each card."
+                    ),
+                )
+            except SlackApiError as exc:
+                log.info("setup: cannot post in the channel (%s)", exc.response.get("error"))
+                lines.append("I cannot post here yet: invite me to this channel (`/invite @Panelbot`).")
+        await where.say(lines)
+
+    def outcome_label(self, text: str) -> str:
+        for o in self.panel.preset.outcomes:
+            if text.lower() in (o.id, o.label.lower()):
+                return o.label
+        return text
+
+    async def open_reason(
+        self, trigger_id: str, where: Where, *, command: str, title: str, intro: list[str], label: str
+    ) -> None:
+        meta = m.Meta(channel=where.channel, response_url=where.response_url, command=command)
+        view = m.reason_view(m.REASON, title=title, intro=intro, label=label, required=True, meta=meta)
+        await where.client.views_open(trigger_id=trigger_id, view=view)
+
+    # Buttons -----------------------------------------------------------------------------------------------
+    async def vote_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        action = body["actions"][0]
+        outcome, reference = action["action_id"][len(b.VOTE) :], action.get("value", "")
+        where = self.where(client, body)
+        actor = await self.actor(where.user)
+        if actor is None:
+            await where.say([await self.refusal(reference, outcome, where.user)])
+            return
+        try:
+            chosen = self.panel.preset.outcome(outcome)
+            label, required = chosen.label, chosen.reason_required
+        except Exception:
+            label, required = outcome, False
+        meta = m.Meta(channel=where.channel, response_url=where.response_url, reference=reference, outcome=outcome)
+        view = m.reason_view(
+            m.VOTE,
+            title="Your vote",
+            intro=[f"**{reference}**: you are voting **{label}**.", "Pressing a button again later changes your vote."],
+            label="Your reason",
+            required=required,
+            hint="The procedure asks for a reason for this outcome." if required else "Optional.",
+            meta=meta,
+            submit="Vote",
+        )
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def refusal(self, reference: str, outcome: str, user: str) -> str:
+        """What the core says to someone not on the panel who tries to vote (it always refuses them)."""
+        try:
+            receipt = await self.panel.vote(actor=self.guest(user), reference=reference, outcome=outcome)
+        except PanelError as exc:
+            return str(exc)
+        return receipt.message
+
+    async def recuse_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        reference = body["actions"][0].get("value", "")
+        where = self.where(client, body)
+        if await self.actor(where.user) is None:
+            await where.say([await self.refusal(reference, "-", where.user)])
+            return
+        meta = m.Meta(channel=where.channel, response_url=where.response_url, reference=reference)
+        view = m.reason_view(
+            m.RECUSE,
+            title="Recuse",
+            intro=[f"**{reference}**: you step aside for a conflict of interest and no longer count towards its vote."],
+            label="Reason",
+            required=False,
+            meta=meta,
+            submit="Recuse",
+        )
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def run_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        where = self.where(client, body)
+        try:
+            data = json.loads(body["actions"][0].get("value") or "{}")
+            command, needs_reason, label = str(data["c"]), bool(data.get("r")), str(data.get("l") or "")
+        except (ValueError, KeyError, TypeError):
+            await where.say(["That button is out of date. Use `/panel status` to see where things stand."])
+            return
+        actor = await self.actor(where.user)
+        if actor is None:
+            await where.say([not_member_line(where.user)])
+            return
+        if needs_reason:
+            await self.open_reason(
+                body["trigger_id"],
+                where,
+                command=command,
+                title="Give a reason",
+                intro=[f"**{label}**", f"This runs `/panel {command} REASON`."],
+                label="Reason",
+            )
+            return
+        await where.reply(await run(self.panel, actor, command))
+
+    async def home_new_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        where = self.where(client, body)
+        actor = await self.actor(where.user)
+        if actor is None:
+            await where.say([not_member_line(where.user)])
+            return
+        await self.open_new_referral(actor, body["trigger_id"], where)
+
+    # Modals ------------------------------------------------------------------------------------------------
+    async def new_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        draft = m.draft_from_view(body["view"])
+        errors = m.draft_errors(self.panel.preset, draft, self.panel.cal.local(self.panel.now()).date())
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        where = self.where(client, body)
+        actor = await self.actor(where.user) or self.guest(where.user)
+        try:
+            reference = await self.panel.file_referral(actor=actor, draft=draft)
+        except PanelError as exc:
+            await where.say([str(exc)])
+            return
+        channels = await self.panel.list_channels()
+        if any(purpose == "panel" and platform == "slack" for purpose, platform, _ in channels):
+            await where.say([f"Filed **{reference}** and posted it to the panel."])
+        else:
+            await where.say(
+                [
+                    f"Filed **{reference}**. No Slack channel is set for the panel yet: run `/panel setup` in the "
+                    "panel's channel, and referral cards will be posted there."
+                ]
+            )
+
+    async def vote_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        view = body["view"]
+        reason = m.text_value(view, m.REASON_BLOCK)
+        errors = m.reason_error(reason)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        meta = m.Meta.load(view.get("private_metadata"))
+        where = self.where(client, body)
+        actor = await self.actor(where.user) or self.guest(where.user)
+        team = (body.get("team") or {}).get("id") or body.get("team_id") or "-"
+        try:
+            receipt = await self.panel.vote(
+                actor=actor,
+                reference=meta.reference or "",
+                outcome=meta.outcome or "",
+                reason=reason,
+                delivery_key=f"slack:{team}:{view['id']}",  # one modal, one vote: Slack's repeats change nothing
+            )
+            message = receipt.message
+        except PanelError as exc:
+            message = str(exc)
+        await where.say([message])
+
+    async def recuse_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        view = body["view"]
+        reason = m.text_value(view, m.REASON_BLOCK)
+        errors = m.reason_error(reason)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        meta = m.Meta.load(view.get("private_metadata"))
+        where = self.where(client, body)
+        actor = await self.actor(where.user) or self.guest(where.user)
+        try:
+            message = (await self.panel.recuse(actor=actor, reference=meta.reference or "", reason=reason)).message
+        except PanelError as exc:
+            message = str(exc)
+        await where.say([message])
+
+    async def reason_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        view = body["view"]
+        reason = m.text_value(view, m.REASON_BLOCK)
+        errors = m.reason_error(reason)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        meta = m.Meta.load(view.get("private_metadata"))
+        where = self.where(client, body)
+        actor = await self.actor(where.user)
+        if actor is None:
+            await where.say([not_member_line(where.user)])
+            return
+        # Quoted, so the reason reaches the command exactly as typed (apostrophes, quotes, line breaks).
+        await where.reply(await run(self.panel, actor, f"{meta.command or ''} {shlex.quote(reason)}"))
+
+    # Events ------------------------------------------------------------------------------------------------
+    async def home_opened(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        event = body.get("event") or {}
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        user = event["user"]
+        view = await home_view(self.panel, await self.actor(user), user)
+        await client.views_publish(user_id=user, view=view)
+
+
+def register(app: AsyncApp, panel: Panel, tasks: set[asyncio.Task] | None = None) -> Handlers:
+    """Register every listener on `app`. `tasks` collects the listeners' running tasks."""
+    h = Handlers(panel, tasks)
+    app.command("/panel")(h.listener(h.slash))
+    app.action(re.compile("^" + re.escape(b.VOTE)))(h.listener(h.vote_button))
+    app.action(b.RECUSE)(h.listener(h.recuse_button))
+    app.action(re.compile("^" + re.escape(b.RUN)))(h.listener(h.run_button))
+    app.action(b.HOME_NEW)(h.listener(h.home_new_button))
+    app.view(m.NEW_REFERRAL)(h.listener(h.new_submitted))
+    app.view(m.VOTE)(h.listener(h.vote_submitted))
+    app.view(m.RECUSE)(h.listener(h.recuse_submitted))
+    app.view(m.REASON)(h.listener(h.reason_submitted))
+    app.event("app_home_opened")(h.listener(h.home_opened))
+    return h

@@ -1,0 +1,247 @@
+"""The forms: filing a referral, and the modal that asks for a reason (a vote, a recusal, a decision, what is
+missing). They collect what the shared `Panel` methods take; they decide nothing themselves.
+
+The referral form has no field for a name, a date of birth or an address. Before a form is accepted, the
+same pure checks the service runs (`flows.referrals.clean_draft`, `flows.anonymity.check_free_text`) are run
+once more so that a refusal can be shown on the field it is about, with everything typed kept.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    DatePickerElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.slack.blocks import cut, sections
+from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
+from flows.errors import InvalidInput
+from flows.preset import Preset
+from flows.referrals import ReferralDraft, clean_draft
+
+NEW_REFERRAL = "panel_new"
+VOTE = "panel_vote"
+RECUSE = "panel_recuse"
+REASON = "panel_reason"  # a reason appended to a shared command (decide, return, a message's button)
+
+VALUE = "value"  # every input's action id
+REASON_BLOCK = "reason"
+SUMMARY_MAX = 3000  # Slack's longest plain text input
+CATEGORY_HINTS = ("under 2", "2 to 17", "18 and over")
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What a modal carries between opening and submission (`private_metadata`, at most 3,000 characters):
+    where to answer the person privately, and what the form is about."""
+
+    channel: str | None = None
+    response_url: str | None = None
+    reference: str | None = None
+    outcome: str | None = None
+    command: str | None = None
+
+    def dump(self) -> str:
+        return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
+
+    @classmethod
+    def load(cls, text: str | None) -> Meta:
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            data = {}
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+
+
+def _option(value: str, label: str) -> Option:
+    return Option(value=value, text=PlainTextObject(text=cut(label, 75), emoji=False))
+
+
+def _view(callback_id: str, title: str, submit: str, blocks: list[Block], meta: Meta) -> dict:
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=PlainTextObject(text=cut(title, 24)),
+        submit=PlainTextObject(text=cut(submit, 24)),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+        private_metadata=meta.dump(),
+    ).to_dict()
+
+
+# Filing a referral ---------------------------------------------------------------------------------------
+
+
+def new_referral_view(preset: Preset, meta: Meta) -> dict:
+    blocks: list[Block] = [
+        *sections(
+            [
+                f"New referral to the {preset.name} panel.",
+                "There is no field for a name, date of birth or address: the subject is shown only by category "
+                "and letter, such as Young Person C.",
+            ]
+        ),
+        InputBlock(
+            block_id="type",
+            label="Referral type",
+            element=StaticSelectElement(
+                action_id=VALUE, options=[_option(t.id, t.label) for t in preset.referral_types][:100]
+            ),
+        ),
+        InputBlock(
+            block_id="referrer",
+            label="Referring agency",
+            element=PlainTextInputElement(action_id=VALUE, max_length=200, placeholder="e.g. Children's Social Care"),
+        ),
+        InputBlock(
+            block_id="aware",
+            label="Date the partnership became aware",
+            element=DatePickerElement(action_id=VALUE),
+            optional=True,
+            hint="Leave blank for today.",
+        ),
+        InputBlock(
+            block_id="category",
+            label="Subject category",
+            element=StaticSelectElement(
+                action_id=VALUE,
+                options=[
+                    _option(c.value, f"{label} ({hint})")
+                    for (c, label), hint in zip(CATEGORY_LABELS.items(), CATEGORY_HINTS, strict=True)
+                ],
+            ),
+        ),
+        InputBlock(
+            block_id="letter",
+            label="Subject letter (A to Z)",
+            element=PlainTextInputElement(action_id=VALUE, min_length=1, max_length=1),
+        ),
+        InputBlock(
+            block_id="summary",
+            label="Summary",
+            element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=SUMMARY_MAX),
+            hint="No names, dates of birth, addresses, postcodes or NHS numbers.",
+        ),
+    ]
+    if preset.themes:
+        blocks.append(
+            InputBlock(
+                block_id="themes",
+                label="Themes",
+                element=StaticMultiSelectElement(action_id=VALUE, options=[_option(t, t) for t in preset.themes][:100]),
+                optional=True,
+            )
+        )
+    return _view(NEW_REFERRAL, "New referral", "File referral", blocks, meta)
+
+
+def _state(view: dict) -> dict[str, dict[str, Any]]:
+    values = (view.get("state") or {}).get("values") or {}
+    return {block: (actions or {}).get(VALUE) or {} for block, actions in values.items()}
+
+
+def text_value(view: dict, block: str) -> str:
+    return (_state(view).get(block, {}).get("value") or "").strip()
+
+
+def draft_from_view(view: dict) -> ReferralDraft:
+    state = _state(view)
+
+    def selected(block: str) -> str:
+        return ((state.get(block, {}).get("selected_option") or {}).get("value")) or ""
+
+    aware = state.get("aware", {}).get("selected_date")
+    themes = [o.get("value", "") for o in state.get("themes", {}).get("selected_options") or []]
+    return ReferralDraft(
+        referral_type=selected("type"),
+        referrer=text_value(view, "referrer"),
+        category=selected("category"),
+        letter=text_value(view, "letter"),
+        summary=text_value(view, "summary"),
+        aware_on=date.fromisoformat(aware) if aware else None,
+        themes=themes,
+    )
+
+
+_FIELDS = {
+    "type": "referral_type",
+    "referrer": "referrer",
+    "aware": "aware_on",
+    "category": "category",
+    "letter": "letter",
+    "summary": "summary",
+    "themes": "themes",
+}
+
+
+def draft_errors(preset: Preset, draft: ReferralDraft, today: date) -> dict[str, str]:
+    """The service's own refusal of this form, if it would refuse it, placed on the field it is about: the
+    field whose value alone (with every other field set to a value known to pass) is refused the same way."""
+    try:
+        clean_draft(preset, draft, today=today)
+    except InvalidInput as exc:
+        message = str(exc)
+    else:
+        return {}
+    good = ReferralDraft(
+        referral_type=preset.referral_types[0].id,
+        referrer="Agency",
+        category=SubjectCategory.ADULT.value,
+        letter="A",
+        summary="Summary",
+    )
+    for block, field in _FIELDS.items():
+        try:
+            clean_draft(preset, replace(good, **{field: getattr(draft, field)}), today=today)
+        except InvalidInput as exc:
+            if str(exc) == message:
+                return {block: cut(message, 2000)}
+    return {"summary": cut(message, 2000)}
+
+
+# A reason -----------------------------------------------------------------------------------------------
+
+
+def reason_view(
+    callback_id: str,
+    *,
+    title: str,
+    intro: list[str],
+    label: str,
+    required: bool,
+    meta: Meta,
+    submit: str = "Submit",
+    hint: str | None = None,
+) -> dict:
+    blocks: list[Block] = [
+        *sections(intro),
+        InputBlock(
+            block_id=REASON_BLOCK,
+            label=cut(label, 2000),
+            element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=SUMMARY_MAX),
+            optional=not required,
+            hint=hint or ("Required." if required else "Optional."),
+        ),
+    ]
+    return _view(callback_id, title, submit, blocks, meta)
+
+
+def reason_error(reason: str) -> dict[str, str]:
+    """The anonymity check the service makes on any reason, shown on the field before anything is sent."""
+    try:
+        check_free_text("reason", reason)
+    except IdentifyingDetail as exc:
+        return {REASON_BLOCK: cut(str(exc), 2000)}
+    return {}
