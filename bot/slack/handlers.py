@@ -154,8 +154,9 @@ class Handlers:
 
     @staticmethod
     def guest(user: str) -> Actor:
-        """Someone not on the panel: the core refuses them whatever they try."""
-        return Actor(member_id=None, name=f"Slack user {user}", role="")
+        """Someone not on the panel, such as an agency contact: the core lets them do only what needs no
+        role (marking their agency's return as made) and refuses the rest in its own words."""
+        return Actor.guest("slack", user)
 
     # /panel ------------------------------------------------------------------------------------------------
     async def slash(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
@@ -319,10 +320,9 @@ class Handlers:
         except (ValueError, KeyError, TypeError):
             await where.say(["That button is out of date. Use `/panel status` to see where things stand."])
             return
-        actor = await self.actor(where.user)
-        if actor is None:
-            await where.say([not_member_line(where.user)])
-            return
+        # A button under a message (Mark as returned in an agency's channel) may be pressed by someone who is
+        # not on the panel; the shared command decides what they may do.
+        actor = await self.actor(where.user) or self.guest(where.user)
         if needs_reason:
             await self.open_reason(
                 body["trigger_id"],
