@@ -1,0 +1,152 @@
+"""The Teams side of the one bot process, on the Microsoft 365 Agents SDK:
+
+* the SDK's host: an `MsalConnectionManager` from the SDK's configuration, a `CloudAdapter`, and an
+  `AgentApplication` whose proactive support stores conversation references in the project's database;
+* `POST /api/messages` on the bot's own aiohttp server, behind the SDK's JWT middleware: a request without a
+  valid token is refused with 401 before anything runs, unless anonymous mode is switched on explicitly
+  for local testing (and then a warning is logged);
+* the outbox adapter, and a flusher that delivers what a Teams command queued as soon as it has answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+
+from aiohttp import web
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware, start_agent_process
+from microsoft_agents.hosting.core import AgentApplication, ApplicationOptions, MemoryStorage, TurnContext, TurnState
+from microsoft_agents.hosting.core.app.proactive import ProactiveOptions
+
+from bot.notify import Sender
+from bot.service import Panel
+from bot.settings import Settings
+from bot.teams.adapter import TeamsAdapter
+from bot.teams.config import TeamsConfig
+from bot.teams.handlers import register
+from bot.teams.proactive import Outbound
+from bot.teams.store import DatabaseStorage, People
+from flows.errors import PanelError
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api"
+MESSAGES_PATH = "/api/messages"
+
+
+class Flusher:
+    """Delivers the outbox soon after a Teams command queued something (set as `panel.on_outbox` unless
+    another adapter already wakes the same sender). Pokes during a flush fold into one more flush."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self.task: asyncio.Task | None = None
+        self._again = False
+
+    async def poke(self) -> None:
+        if self.task is not None and not self.task.done():
+            self._again = True
+            return
+        self.task = asyncio.get_running_loop().create_task(self._run(), name="teams-outbox-flush")
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.sender.flush()
+            except Exception:
+                log.exception("outbox flush failed; the scheduler will try again")
+            if not self._again:
+                return
+
+    async def idle(self) -> None:
+        while self.task is not None and not self.task.done():
+            await asyncio.shield(self.task)
+
+
+def quiet_sdk_warnings() -> None:
+    """The SDK's JWT middleware stores the caller's claims under a string key and aiohttp warns about that
+    on every request. It is the SDK's choice, not a fault: keep it out of the log."""
+    warnings.filterwarnings("ignore", message=r"It is recommended to use web\.RequestKey", module=r"microsoft_agents\.")
+
+
+class TeamsBot:
+    def __init__(self, panel: Panel, config: TeamsConfig) -> None:
+        quiet_sdk_warnings()
+        self.panel = panel
+        self.config = config
+        try:
+            self.connections = MsalConnectionManager(**config.sdk)
+        except ValueError as exc:  # the SDK's own check of its settings, e.g. a certificate type with no file
+            raise PanelError(f"The Teams settings are incomplete: {exc}") from None
+        self.cloud = CloudAdapter(connection_manager=self.connections)
+        self.cloud.on_turn_error = self._turn_error  # never answer a failure with its details
+        self.storage = DatabaseStorage(panel)
+        self.app: AgentApplication[TurnState] = AgentApplication[TurnState](
+            ApplicationOptions(
+                storage=MemoryStorage(),  # per-turn state only; Panelbot keeps nothing there
+                start_typing_timer=False,
+                proactive=ProactiveOptions(storage=self.storage),
+            ),
+            connection_manager=self.connections,
+            agent_name="Panelbot",
+        )
+        self.app.error(self._app_error)
+        self.outbound = Outbound(panel, self.app, self.cloud, self.storage, People(panel))
+        self.handlers = register(self.app, self)
+        self.adapter = TeamsAdapter(panel, self.outbound)
+        self.flusher: Flusher | None = None
+        config.warn_if_anonymous()
+        if config.anonymous:  # without an app id the SDK warns on every turn that it has none: once is enough
+            logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(
+                logging.ERROR
+            )
+
+    @classmethod
+    def from_settings(cls, panel: Panel, settings: Settings) -> TeamsBot | None:
+        config = TeamsConfig.from_settings(settings)
+        return None if config is None else cls(panel, config)
+
+    # Wiring -------------------------------------------------------------------------------------------------
+    def mount(self, web_app: web.Application) -> None:
+        """`POST /api/messages` on the bot's web server, behind the SDK's JWT middleware (a sub-application,
+        so the middleware guards this route only)."""
+        api = web.Application(middlewares=[jwt_authorization_middleware])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the SDK's middleware looks its settings up under a string key
+            api["agent_configuration"] = self.connections.get_default_connection_configuration()
+        api.router.add_post(MESSAGES_PATH.removeprefix(API_PREFIX), self.handle)
+        web_app.add_subapp(API_PREFIX, api)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        response = await start_agent_process(request, self.app, self.cloud)
+        return response if response is not None else web.Response(status=202)
+
+    def connect_outbox(self, sender: Sender) -> Flusher:
+        self.flusher = Flusher(sender)
+        if self.panel.on_outbox is None:
+            self.panel.on_outbox = self.flusher.poke
+        return self.flusher
+
+    async def start(self) -> None:
+        log.info("Teams: listening for the Bot Connector at %s", MESSAGES_PATH)
+
+    async def settle(self) -> None:
+        """Wait until the outbox work a turn started has been delivered."""
+        if self.flusher is not None:
+            await self.flusher.idle()
+
+    async def stop(self) -> None:
+        try:
+            await asyncio.wait_for(self.settle(), timeout=10)
+        except TimeoutError:
+            log.warning("Teams: stopped with outbox work still running")
+
+    # Failures -----------------------------------------------------------------------------------------------
+    async def _app_error(self, context: TurnContext, error: Exception) -> None:
+        log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
+
+    async def _turn_error(self, context: TurnContext, error: Exception) -> None:
+        log.error("Teams turn failed in the SDK pipeline: %s", type(error).__name__, exc_info=error)

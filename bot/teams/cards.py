@@ -1,0 +1,349 @@
+"""Shared views as Adaptive Cards (schema 1.5, the version Teams renders with `Action.Execute`).
+
+The words come from `flows.views` and `bot.commands`; this module only changes their format:
+
+* the referral card: the shared card lines, a reason box, then one `Action.Execute` per outcome and
+  Recuse while voting is open (each in its own row, so long outcome labels stay readable and no preset's
+  outcomes fall past Teams' limit on buttons in one row). When voting closes the box and the buttons go and
+  the card states the result;
+* any other message (a decision, an escalation, a request, a reminder, a notice): its headline, text and
+  buttons; a button that needs a reason brings a reason box;
+* the replies to typed commands, the intake form of `new` and the reason prompts.
+
+Text a person typed (a referrer, a reason, a member's name) can never become a link or a mention: link
+markup is broken up and nothing is sent as an `<at>` mention.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot.commands import COMMANDS, Reply
+from bot.notify import Action, Outgoing
+from flows.anonymity import CATEGORY_LABELS
+from flows.calendar import WorkingCalendar
+from flows.preset import Preset
+from flows.views import CardView, card_lines
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+TEXT_MAX = 2000  # per text block; a Teams message holds about 28 KB in all
+
+# Action.Execute verbs (the route names in `handlers`)
+VOTE = "panel.vote"  # data: ref, outcome; input: reason
+RECUSE = "panel.recuse"  # data: ref; input: reason
+RUN = "panel.run"  # data: command, needs_reason, label; input: reason
+NEW_REFERRAL = "panel.new_referral"  # data: the form's inputs
+
+REASON_INPUT = "reason"
+FORM_FIELDS = ("referral_type", "referrer", "aware_on", "category", "letter", "summary", "themes")
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_CODE = re.compile(r"`([^`]+)`")
+
+TEAMS_ONLY_HELP = [
+    "**new**: file a referral (a form; business manager)",
+    "**setup**: post the panel's referral cards in this channel; **setup bm** or **setup agency:NAME**: send the "
+    "business manager's or an agency's messages to this chat",
+]
+
+
+def neutral(text: str) -> str:
+    """Break up markdown link syntax so typed text can never become a link."""
+    return text.replace("](", "]\u200b(").replace("<", "\u2039").replace(">", "\u203a")
+
+
+def md(line: str) -> str:
+    """A line of shared wording as Teams markdown: `**bold**` stays, a `command` is shown in bold."""
+    return _CODE.sub(r"**\1**", neutral(line))
+
+
+def plain(line: str) -> str:
+    """A line of shared wording without markup (notification text, screen readers)."""
+    return _CODE.sub(r"\1", _BOLD.sub(r"\1", line))
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def text_block(line: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": cut(md(line), TEXT_MAX), "wrap": True, **extra}
+
+
+def blocks(lines: Iterable[str]) -> list[dict[str, Any]]:
+    return [text_block(line) for line in lines if line]
+
+
+def card(body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+    if actions:
+        out["actions"] = list(actions)
+    return out
+
+
+def attachment(content: dict[str, Any]) -> dict[str, Any]:
+    return {"contentType": CONTENT_TYPE, "content": content}
+
+
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif"}
+
+
+def image_attachments(files: Iterable[tuple[str, bytes]]) -> list[dict[str, Any]]:
+    """Files (a report's charts) as inline images, the way Teams takes them from a bot: base64 data URIs.
+    Files that are not images are left out."""
+    out = []
+    for name, data in files:
+        kind = IMAGE_TYPES.get(name.rsplit(".", 1)[-1].lower())
+        if kind is not None:
+            uri = f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+            out.append({"contentType": kind, "contentUrl": uri, "name": name})
+    return out
+
+
+def execute(title: str, verb: str, data: dict[str, Any], style: str | None = None) -> dict[str, Any]:
+    action: dict[str, Any] = {"type": "Action.Execute", "title": cut(title, 120), "verb": verb, "data": data}
+    if style in ("positive", "destructive"):
+        action["style"] = style
+    return action
+
+
+def row(action: dict[str, Any]) -> dict[str, Any]:
+    """One button on a row of its own."""
+    return {"type": "ActionSet", "actions": [action]}
+
+
+def notice(text: str, ok: bool) -> dict[str, Any]:
+    """What the person who pressed a button is told, at the top of the card they get back."""
+    return {
+        "type": "Container",
+        "style": "good" if ok else "attention",
+        "items": [text_block(text, weight="bolder")],
+    }
+
+
+def reason_box(label: str, required: bool = False, placeholder: str = "") -> dict[str, Any]:
+    box: dict[str, Any] = {
+        "type": "Input.Text",
+        "id": REASON_INPUT,
+        "label": label,
+        "isMultiline": True,
+        "maxLength": 2000,
+    }
+    if placeholder:
+        box["placeholder"] = placeholder
+    if required:
+        box["isRequired"] = True
+        box["errorMessage"] = "Please give a reason."
+    return box
+
+
+# The referral card ------------------------------------------------------------------------------------
+
+
+def referral_card(view: CardView, cal: WorkingCalendar, *, note: str | None = None, ok: bool = True) -> dict:
+    """The referral card. `note` is what the person who pressed a button on it is told (their copy only)."""
+    lines = card_lines(view, cal)
+    body: list[dict[str, Any]] = [notice(note, ok)] if note else []
+    body.append(text_block(lines[0], size="medium", weight="bolder"))
+    body += blocks(lines[1:])
+    if view.open:
+        labels = dict(view.outcomes)
+        needing = [labels[o] for o in view.reason_required if o in labels]
+        label = "Your reason" + (f" (required for: {', '.join(needing)})" if needing else " (optional)")
+        body.append(reason_box(label, placeholder="Why you vote this way; it is recorded with your vote."))
+        for i, (oid, title) in enumerate(view.outcomes):
+            data = {"ref": view.reference, "outcome": oid}
+            body.append(row(execute(title, VOTE, data, "positive" if i == 0 else None)))
+        body.append(row(execute("Recuse", RECUSE, {"ref": view.reference})))
+    return card(body)
+
+
+def referral_summary(view: CardView, cal: WorkingCalendar) -> str:
+    """The notification text of a card: its title and what matters now."""
+    lines = card_lines(view, cal)
+    keep = [lines[0]] + [line for line in lines[1:] if line.startswith(("Panel decision due", "**"))]
+    return cut(" · ".join(plain(line) for line in keep), 300)
+
+
+def decision_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
+    """The short message that follows a decision (in the card's thread in a channel)."""
+    head = f"{view.reference} · {view.subject}: **{view.result_text or view.status_label}**"
+    if view.decided_at is not None:
+        head += f" ({cal.format(view.decided_at)})"
+    lines = [head]
+    if view.decided_by:
+        lines.append(f"Decided by {view.decided_by}.")
+    votes = [f"{v.role} ({v.member}): {'recused' if v.recused else v.outcome or 'did not vote'}" for v in view.votes]
+    if votes:
+        lines.append("Votes: " + " · ".join(votes))
+    lines += [f"Next: {step}" for step in view.next_steps]
+    return lines
+
+
+def reasons_lines(view: CardView) -> list[str]:
+    """How each member voted and why: the chair reads this before deciding an escalated referral."""
+    out = []
+    for v in view.votes:
+        if v.recused:
+            out.append(f"{v.role} ({v.member}): recused")
+        elif v.outcome is None:
+            out.append(f"{v.role} ({v.member}): did not vote")
+        else:
+            out.append(f"{v.role} ({v.member}): {v.outcome}" + (f". Reason: {v.reason}" if v.reason else ""))
+    return ["**Votes and reasons**", *out] if out else []
+
+
+# Any other message -------------------------------------------------------------------------------------
+
+
+def message_lines(message: Outgoing, cal: WorkingCalendar) -> list[str]:
+    if message.kind == "decision" and message.card is not None:
+        return decision_lines(message.card, cal)
+    lines = [f"**{message.headline}**"] if message.headline else []
+    if message.text:
+        lines += message.text.split("\n")
+    if message.kind == "escalation" and message.card is not None:
+        lines += reasons_lines(message.card)
+    if not lines and message.card is not None:
+        lines = card_lines(message.card, cal)
+    return lines or ["(no text)"]
+
+
+def action_rows(actions: Sequence[Action]) -> list[dict[str, Any]]:
+    """Buttons that run a shared command as the person who presses them; a reason box when one needs it."""
+    out: list[dict[str, Any]] = []
+    needing = [a for a in actions if a.needs_reason]
+    if needing:
+        out.append(reason_box("Reason", required=len(needing) == len(actions)))
+    for a in actions:
+        data = {"command": a.command, "needs_reason": a.needs_reason, "label": a.label[:200]}
+        style = {"primary": "positive", "danger": "destructive"}.get(a.style)
+        out.append(row(execute(a.label + ("…" if a.needs_reason else ""), RUN, data, style)))
+    return out
+
+
+def message_card(message: Outgoing, cal: WorkingCalendar) -> dict[str, Any]:
+    return card(blocks(message_lines(message, cal)) + action_rows(message.actions))
+
+
+def message_summary(message: Outgoing, cal: WorkingCalendar) -> str:
+    return cut(plain(message_lines(message, cal)[0]), 300)
+
+
+# Replies, forms and prompts ----------------------------------------------------------------------------
+
+
+def lines_card(lines: Sequence[str], ok: bool = True) -> dict[str, Any]:
+    body = blocks(lines)
+    if body and not ok:
+        body[0]["color"] = "attention"
+    return card(body or [text_block("Done.")])
+
+
+def reply_cards(reply: Reply, cal: WorkingCalendar) -> list[dict[str, Any]]:
+    """A shared command's reply: its lines, then the referral card when the reply carries one."""
+    out = [lines_card(reply.lines, reply.ok)] if reply.lines else []
+    if reply.card is not None:
+        out.append(referral_card(reply.card, cal))
+    return out or [lines_card(["Done."])]
+
+
+def help_lines() -> list[str]:
+    lines = [
+        "**Panelbot commands.** In a channel or group chat, mention the bot first: **@Panelbot status**. "
+        "REF is a referral reference such as SAL-2026-014. Only the business manager can use the commands that "
+        "change a referral.",
+        *TEAMS_ONLY_HELP,
+    ]
+    for c in COMMANDS.values():
+        if c.name != "help":
+            lines.append(f"**{c.usage}**: {c.help}. For example **{c.example}**")
+    lines.append("**decide REF OUTCOME** and **return REF** ask for the reason on a card.")
+    return lines
+
+
+def reason_prompt(command: str, intro: Sequence[str], label: str, button: str) -> dict[str, Any]:
+    """A card that asks for a reason, then runs `command REASON` as the person who presses the button."""
+    data = {"command": command, "needs_reason": True, "label": button}
+    return card(
+        [*blocks(intro), reason_box(label, required=True)],
+        [execute(button, RUN, data, "positive")],
+    )
+
+
+def new_referral_form(preset: Preset) -> dict[str, Any]:
+    """The intake form of `new`: the same fields as the terminal's and Slack's. There is deliberately no
+    field for a name, date of birth or address."""
+    hints = {"baby": "under 2", "young_person": "2 to 17", "adult": "18 and over"}
+    body: list[dict[str, Any]] = [
+        text_block(f"**New referral · {preset.name}**", size="medium"),
+        text_block(
+            "There is no field for a name, date of birth or address: the subject is shown only by category and "
+            "letter. Free text that looks like a date of birth, a postcode or an NHS number is refused."
+        ),
+        {
+            "type": "Input.ChoiceSet",
+            "id": "referral_type",
+            "label": "Referral type",
+            "style": "compact",
+            "isRequired": True,
+            "errorMessage": "Choose the referral type.",
+            "value": preset.referral_types[0].id,
+            "choices": [{"title": t.label, "value": t.id} for t in preset.referral_types],
+        },
+        {
+            "type": "Input.Text",
+            "id": "referrer",
+            "label": "Referring agency",
+            "isRequired": True,
+            "errorMessage": "Say which agency made the referral.",
+            "maxLength": 200,
+        },
+        {"type": "Input.Date", "id": "aware_on", "label": "Date the partnership became aware (blank for today)"},
+        {
+            "type": "Input.ChoiceSet",
+            "id": "category",
+            "label": "Subject category",
+            "style": "expanded",
+            "isRequired": True,
+            "errorMessage": "Choose the subject's category.",
+            "choices": [
+                {"title": f"{label} ({hints.get(c.value, '')})".replace(" ()", ""), "value": c.value}
+                for c, label in CATEGORY_LABELS.items()
+            ],
+        },
+        {
+            "type": "Input.Text",
+            "id": "letter",
+            "label": "Subject letter (A to Z)",
+            "isRequired": True,
+            "errorMessage": "Give one letter, A to Z.",
+            "maxLength": 1,
+        },
+        {
+            "type": "Input.Text",
+            "id": "summary",
+            "label": "Summary (no names, dates of birth or addresses)",
+            "isMultiline": True,
+            "isRequired": True,
+            "errorMessage": "Give a short summary.",
+            "maxLength": 4000,
+        },
+    ]
+    if preset.themes:
+        body.append(
+            {
+                "type": "Input.ChoiceSet",
+                "id": "themes",
+                "label": "Themes (optional)",
+                "isMultiSelect": True,
+                "style": "expanded",
+                "choices": [{"title": t, "value": t} for t in preset.themes],
+            }
+        )
+    return card(body, [execute("File referral", NEW_REFERRAL, {}, "positive")])

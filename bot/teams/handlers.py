@@ -1,0 +1,302 @@
+"""The Teams routes, registered on the Agents SDK's `AgentApplication` by `register(app, bot)`.
+
+* A message (an @-mention in a channel or group chat, anything in a 1:1 chat) is a text command: `new`
+  answers with the intake form, `setup` makes this conversation the panel's (or the BM's, or an agency's),
+  everything else is the shared commands of `bot.commands`, run as the sender.
+* `Action.Execute` presses arrive as `adaptiveCard/action` invokes, routed by verb: a vote or a recusal
+  on the referral card (answered with the refreshed card for the voter; the channel's copy is updated for
+  everyone through the outbox), a button that runs a shared command, and the intake form's submission.
+
+Every turn first stores where it happened, for proactive messages later. People are matched by their Entra
+object id (`aadObjectId`); someone not on the panel acts as a guest, whom the core refuses whatever they
+try except what needs no role (an agency contact's "Mark as returned"). Nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import ClientResponseError
+from microsoft_agents.activity import Activity, ActivityTypes, AdaptiveCardInvokeResponse, Attachment
+from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
+from microsoft_agents.hosting.core.app import RouteRank
+from microsoft_agents.hosting.core.app.adaptive_card import factory
+
+from bot.commands import COMMANDS, Reply, parse_date, run
+from bot.service import Actor
+from bot.teams import cards as c
+from bot.teams.proactive import conversation_key
+from flows.errors import PanelError
+from flows.referrals import ReferralDraft
+
+if TYPE_CHECKING:
+    from bot.teams.app import TeamsBot
+
+log = logging.getLogger(__name__)
+
+READS = ("status", "overdue", "show", "members", "requests")
+SOMETHING_WRONG = (
+    "Something went wrong inside Panelbot, so that may not have worked. Please try again; if it keeps "
+    "happening, tell the business manager."
+)
+
+
+def not_member_line(object_id: str | None) -> str:
+    who = f"teams:{object_id}" if object_id else "your Teams id"
+    return (
+        "You are not on this partnership's panel, so Panelbot cannot show you its referrals or act for you. "
+        f"Ask the business manager to add you with `panelbot member add NAME --role ROLE --id {who}`."
+    )
+
+
+def text_of(activity: Activity) -> str:
+    """The command a person typed: the bot's own mention is removed by the SDK; HTML spaces are spaces."""
+    text = (activity.text or "").replace("&nbsp;", " ").replace("\u00a0", " ")
+    return " ".join(text.split())
+
+
+def cards_activity(cards: list[dict[str, Any]], summary: str = "") -> Activity:
+    return Activity(
+        type=ActivityTypes.message,
+        attachments=[Attachment(content_type=c.CONTENT_TYPE, content=card) for card in cards],
+        summary=summary or None,
+    )
+
+
+class Handlers:
+    def __init__(self, bot: TeamsBot) -> None:
+        self.bot = bot
+        self.panel = bot.panel
+
+    # People ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def object_id(context: TurnContext) -> str | None:
+        person = context.activity.from_property
+        return person.aad_object_id if person is not None and person.aad_object_id else None
+
+    async def member(self, context: TurnContext) -> Actor | None:
+        object_id = self.object_id(context)
+        return await self.panel.actor_for("teams", object_id) if object_id else None
+
+    async def actor(self, context: TurnContext) -> Actor:
+        """The panel member pressing or typing, or a guest the core treats as not on the panel."""
+        found = await self.member(context)
+        if found is not None:
+            return found
+        person = context.activity.from_property
+        who = self.object_id(context) or (person.id if person is not None else "unknown")
+        return Actor.guest("teams", who, person.name if person is not None else None)
+
+    # Answers ---------------------------------------------------------------------------------------------
+    async def say(self, context: TurnContext, lines: list[str], ok: bool = True) -> None:
+        await context.send_activity(cards_activity([c.lines_card(lines, ok)], c.plain(lines[0]) if lines else ""))
+
+    async def answer(self, context: TurnContext, reply: Reply) -> None:
+        summary = c.plain(reply.lines[0]) if reply.lines else ""
+        await context.send_activity(cards_activity(c.reply_cards(reply, self.panel.cal), summary))
+        for image in c.image_attachments(getattr(reply, "files", ())):  # a report's charts, one per message
+            try:
+                await context.send_activity(Activity(type=ActivityTypes.message, attachments=[Attachment(**image)]))
+            except ClientResponseError as exc:  # Teams limits a message's size
+                log.info("Teams refused a chart (HTTP %s)", exc.status)
+                await self.say(context, [f"The chart {image['name']} is too large to show in Teams."], ok=False)
+
+    # Turns -----------------------------------------------------------------------------------------------
+    async def on_message(self, context: TurnContext, state: TurnState) -> None:
+        try:
+            await self.bot.outbound.remember(context)
+            await self.command(context, text_of(context.activity))
+        except Exception:
+            log.exception("Teams message failed")
+            await self.say(context, [SOMETHING_WRONG], ok=False)
+
+    async def command(self, context: TurnContext, text: str) -> None:
+        words = text.split()
+        name = words[0].lower().lstrip("/") if words else "help"
+        if name == "help":
+            await self.say(context, c.help_lines())
+            return
+        actor = await self.actor(context)
+        if actor.member_id is None and (name in READS or name in ("new", "setup") or name not in COMMANDS):
+            await self.say(context, [not_member_line(self.object_id(context))], ok=False)
+            return
+        try:
+            if name == "new":
+                self.panel.require_bm(actor, "file a referral")
+                await context.send_activity(cards_activity([c.new_referral_form(self.panel.preset)], "New referral"))
+            elif name == "setup":
+                await self.setup(context, actor, words[1] if len(words) > 1 else "panel")
+            elif name == "decide" and len(words) == 3:
+                await self.ask_reason(
+                    context,
+                    f"decide {words[1]} {words[2]}",
+                    [f"**{words[1].upper()}**: decide **{self.outcome_label(words[2])}**."],
+                    "The reason for the decision",
+                    "Decide",
+                )
+            elif name == "return" and len(words) == 2:
+                self.panel.require_bm(actor, "return a referral")
+                await self.ask_reason(
+                    context,
+                    f"return {words[1]}",
+                    [f"**{words[1].upper()}** goes back to the referrer as incomplete. They are told what is missing."],
+                    "What is missing",
+                    "Return as incomplete",
+                )
+            else:
+                await self.answer(context, await run(self.panel, actor, text))
+        except PanelError as exc:
+            await self.say(context, [str(exc)], ok=False)
+
+    async def setup(self, context: TurnContext, actor: Actor, purpose: str) -> None:
+        key = conversation_key(context.activity)
+        purpose, _, _ = await self.panel.set_channel(actor=actor, purpose=purpose, platform_id=f"teams:{key}")
+        what = {
+            "panel": f"This is now the {self.panel.preset.name} panel channel. Referral cards are posted here; "
+            "panel members vote with the buttons on each card.",
+            "bm": "Done: Panelbot will send the business manager's messages here.",
+        }.get(purpose, f"Done: Panelbot will send the messages for {purpose.partition(':')[2].replace('_', ' ')} here.")
+        await self.say(context, [what])
+
+    def outcome_label(self, text: str) -> str:
+        for o in self.panel.preset.outcomes:
+            if text.lower() in (o.id, o.label.lower()):
+                return o.label
+        return text
+
+    async def ask_reason(self, context: TurnContext, command: str, intro: list[str], label: str, button: str) -> None:
+        await context.send_activity(cards_activity([c.reason_prompt(command, intro, label, button)], c.plain(intro[0])))
+
+    async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
+        """The bot was added to a team, a chat or a 1:1: remember it, and say how to start."""
+        await self.bot.outbound.remember(context)
+        me = context.activity.recipient.id if context.activity.recipient else None
+        if any(m.id == me for m in context.activity.members_added or []):
+            await self.say(
+                context,
+                [
+                    f"**Panelbot** · {self.panel.preset.name}. The business manager makes a channel the panel's "
+                    "with **@Panelbot setup**. Type **@Panelbot help** for the commands.",
+                ],
+            )
+
+    async def on_other(self, context: TurnContext, state: TurnState) -> None:
+        """Installation updates and other conversation updates: only remembered."""
+        await self.bot.outbound.remember(context)
+
+    # Buttons (Action.Execute) ------------------------------------------------------------------------------
+    async def guarded(self, context: TurnContext, work: Any) -> AdaptiveCardInvokeResponse:
+        try:
+            await self.bot.outbound.remember(context)
+            return await work
+        except Exception:
+            log.exception("Teams %s failed", (context.activity.value or {}).get("action", {}).get("verb"))
+            return factory.message(SOMETHING_WRONG)
+
+    async def on_vote(self, context: TurnContext, state: TurnState, data: Any) -> AdaptiveCardInvokeResponse:
+        return await self.guarded(context, self._vote(context, data if isinstance(data, dict) else {}))
+
+    async def _vote(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
+        reference = str(data.get("ref") or "")
+        key = f"teams:{context.activity.id}" if context.activity.id else None  # a repeated invoke counts once
+        try:
+            receipt = await self.panel.vote(
+                actor=await self.actor(context),
+                reference=reference,
+                outcome=str(data.get("outcome") or ""),
+                reason=str(data.get(c.REASON_INPUT) or ""),
+                delivery_key=key,
+            )
+            note, ok = receipt.message, True
+        except PanelError as exc:
+            note, ok = str(exc), False
+        return await self.refreshed(reference, note, ok)
+
+    async def on_recuse(self, context: TurnContext, state: TurnState, data: Any) -> AdaptiveCardInvokeResponse:
+        return await self.guarded(context, self._recuse(context, data if isinstance(data, dict) else {}))
+
+    async def _recuse(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
+        reference = str(data.get("ref") or "")
+        try:
+            receipt = await self.panel.recuse(
+                actor=await self.actor(context), reference=reference, reason=str(data.get(c.REASON_INPUT) or "")
+            )
+            note, ok = receipt.message, True
+        except PanelError as exc:
+            note, ok = str(exc), False
+        return await self.refreshed(reference, note, ok)
+
+    async def refreshed(self, reference: str, note: str, ok: bool) -> AdaptiveCardInvokeResponse:
+        """The referral card as it is now, with what the presser is told on top (their copy only)."""
+        try:
+            view = await self.panel.card(reference)
+        except PanelError:
+            return factory.message(note)
+        return factory.adaptive_card(c.referral_card(view, self.panel.cal, note=note, ok=ok))  # type: ignore[arg-type]
+
+    async def on_run(self, context: TurnContext, state: TurnState, data: Any) -> AdaptiveCardInvokeResponse:
+        return await self.guarded(context, self._run(context, data if isinstance(data, dict) else {}))
+
+    async def _run(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
+        command = str(data.get("command") or "").strip()
+        if not command:
+            return factory.message("That button is out of date. Use **status** to see where things stand.")
+        reason = str(data.get(c.REASON_INPUT) or "").strip()
+        if data.get("needs_reason"):
+            if not reason:
+                return factory.message("Please write the reason in the box first, then press the button again.")
+            # Quoted, so the reason reaches the command exactly as typed (apostrophes, quotes, line breaks).
+            command = f"{command} {shlex.quote(reason)}"
+        reply = await run(self.panel, await self.actor(context), command)
+        if not reply.ok:
+            return factory.message(" ".join(c.plain(line) for line in reply.lines))
+        return factory.adaptive_card(c.reply_cards(reply, self.panel.cal)[0])  # type: ignore[arg-type]
+
+    async def on_new_referral(self, context: TurnContext, state: TurnState, data: Any) -> AdaptiveCardInvokeResponse:
+        return await self.guarded(context, self._new_referral(context, data if isinstance(data, dict) else {}))
+
+    async def _new_referral(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
+        def field(name: str) -> str:
+            return str(data.get(name) or "").strip()
+
+        # A refusal is a message over the form, which stays as it was filled in: nothing is lost.
+        try:
+            aware = field("aware_on")
+            draft = ReferralDraft(
+                referral_type=field("referral_type"),
+                referrer=field("referrer"),
+                category=field("category"),
+                letter=field("letter"),
+                summary=field("summary"),
+                aware_on=parse_date(aware) if aware else None,
+                themes=[t.strip() for t in field("themes").split(",") if t.strip()],
+            )
+            reference = await self.panel.file_referral(actor=await self.actor(context), draft=draft)
+        except PanelError as exc:
+            return factory.message(str(exc))
+        channels = await self.panel.list_channels()
+        if any(purpose == "panel" and platform == "teams" for purpose, platform, _ in channels):
+            lines = [f"Filed **{reference}** and posted it to the panel."]
+        else:
+            lines = [
+                f"Filed **{reference}**. No Teams channel is set for the panel yet: type **@Panelbot setup** in the "
+                "panel's channel, and referral cards will be posted there."
+            ]
+        return factory.adaptive_card(c.lines_card(lines))  # type: ignore[arg-type]
+
+
+def register(app: AgentApplication, bot: TeamsBot) -> Handlers:
+    """Register every route on `app`."""
+    h = Handlers(bot)
+    app.adaptive_card.action_execute(c.VOTE)(h.on_vote)
+    app.adaptive_card.action_execute(c.RECUSE)(h.on_recuse)
+    app.adaptive_card.action_execute(c.RUN)(h.on_run)
+    app.adaptive_card.action_execute(c.NEW_REFERRAL)(h.on_new_referral)
+    app.conversation_update("membersAdded")(h.on_members_added)
+    app.activity([ActivityTypes.installation_update, ActivityTypes.conversation_update], rank=RouteRank.LAST)(
+        h.on_other
+    )
+    app.message()(h.on_message)
+    return h
