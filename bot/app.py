@@ -59,7 +59,9 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
         if settings.config is not None:
             for change in await apply_config(panel, settings.config):
                 log.info("panel config: %s", change)
-        adapters: list[Adapter] = [ConsoleAdapter(panel, console)]
+        # The terminal shows every channel's messages only when someone is at it; with no terminal attached,
+        # printing them would put the panel's traffic into a service log.
+        adapters: list[Adapter] = [ConsoleAdapter(panel, console)] if interactive else []
         sender = Sender(panel, adapters)
         telegram = pump = None
         if settings.telegram_bot_token:

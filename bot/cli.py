@@ -78,6 +78,9 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # These log SQL parameters at DEBUG, and parameters hold what people typed (reasons, summaries).
+    for noisy in ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "psycopg"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 

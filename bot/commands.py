@@ -42,6 +42,8 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {}
+# What someone who is not on the panel (an agency contact) may do: ask for help, and mark their return made.
+GUEST_COMMANDS = frozenset({"help", "returned"})
 
 
 def command(name: str, usage: str, help: str, example: str, min_args: int = 0) -> Callable[[Handler], Handler]:
@@ -75,6 +77,14 @@ async def run(panel: Panel, actor: Actor, text: str) -> Reply:
     cmd = COMMANDS.get(name)
     if cmd is None:
         return Reply([f'"{name}" is not a command. Type `help` to see the commands.'], ok=False)
+    if actor.role == "guest" and name not in GUEST_COMMANDS:
+        return Reply(
+            [
+                "You are not on this partnership's panel, so Panelbot cannot do that for you. "
+                "Ask the business manager to add you."
+            ],
+            ok=False,
+        )
     if len(args) < cmd.min_args:
         return Reply([f"Usage: `{cmd.usage}` (for example `{cmd.example}`)."], ok=False)
     try:

@@ -19,3 +19,21 @@ async def test_port_in_use_is_refused_plainly(tmp_path, monkeypatch):
                             PANELBOT_HTTP_PORT=port)
         with pytest.raises(PanelError, match=f"Could not listen on 127.0.0.1:{port}.*PANELBOT_HTTP_PORT"):
             await serve(settings, console_mode=False)
+
+
+async def test_someone_not_on_the_panel_can_only_ask_for_help_or_mark_a_return(make_panel):
+    """An agency contact pressing a button is a guest: reads and changes need a place on the panel."""
+    from bot.commands import run
+    from bot.service import Actor
+
+    panel = await make_panel("salford")
+    guest = Actor.guest("telegram", "555")
+    for line in ("status", "overdue", "members", "show SAL-2026-001", "request SAL-2026-001 police"):
+        reply = await run(panel, guest, line)
+        assert not reply.ok
+        assert reply.lines == ["You are not on this partnership's panel, so Panelbot cannot do that for you. "
+                               "Ask the business manager to add you."]
+    assert (await run(panel, guest, "help")).ok
+    assert (await run(panel, guest, "returned SAL-2026-001 police")).lines == [
+        "There is no referral SAL-2026-001. Use `status` to list open referrals."
+    ]

@@ -1,0 +1,57 @@
+"""Every open deadline as an iCalendar feed (RFC 5545), so the business manager can subscribe from Outlook
+or Google Calendar (`panelbot calendar --out deadlines.ics`, or the token-protected `/calendar/TOKEN.ics`).
+
+An event carries the reference, the anonymised subject, what is due and from whom: never the referral's
+summary. Times are UTC (`...Z`), so no calendar has to know the partnership's time zone rules; each event
+starts at the due time and lasts 30 minutes. The UID is the deadline's row id and the partnership, so it
+stays the same from one fetch to the next and a calendar updates an event instead of duplicating it (an
+extension moves the same event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from bot.service.reports import CalendarEntry
+from flows.calendar import WorkingCalendar
+from flows.preset import Preset
+
+EVENT_LENGTH = timedelta(minutes=30)
+
+
+def uid(preset: Preset, entry: CalendarEntry) -> str:
+    return f"deadline-{entry.deadline_id}@{preset.id}.panelbot"
+
+
+def feed(preset: Preset, cal: WorkingCalendar, entries: Sequence[CalendarEntry], now: datetime) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Panelbot//Open deadlines//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"{preset.name}: open deadlines")
+    calendar.add("x-wr-timezone", "UTC")
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    stamp = now.astimezone(UTC).replace(microsecond=0)
+    for e in entries:
+        due = e.due_at.astimezone(UTC)
+        overdue = e.due_at < now
+        event = Event()
+        event.add("uid", uid(preset, e))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", due)
+        event.add("dtend", due + EVENT_LENGTH)
+        event.add("summary", f"{'OVERDUE: ' if overdue else ''}{e.reference} · {e.subject}: {e.label}")
+        event.add(
+            "description",
+            f"{e.label} for {e.reference} · {e.subject}, due {cal.format(e.due_at)} (UK time), "
+            f"waiting on {e.owner}. Started {cal.format(e.started_at)}.",
+        )
+        event.add("categories", ["Panelbot", e.clock_id])
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    return calendar.to_ical()
