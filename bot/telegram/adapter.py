@@ -1,0 +1,110 @@
+"""Delivers outbox messages to Telegram chats: referral cards (edited in place on every change, the keyboard
+going when voting closes), decisions, escalations, notices, and any kind added later, shown as a notice.
+
+Flood control: a `RetryAfter` from Telegram becomes `bot.notify.RetryLater`, so the sender tries the row
+again when Telegram said, and the chat is left alone until then (nothing else is sent into it early).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, RetryAfter
+
+from bot.notify import Outgoing, RetryLater
+from bot.service import Panel
+from bot.telegram import render
+from bot.telegram.conversation import ConversationStore
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram asked to wait. PTB 22 is moving `retry_after` from int to timedelta."""
+    value = getattr(exc, "_retry_after", None)
+    if value is None:
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def chat_id_of(target: str) -> int | str:
+    """`-100123` and `5551234` are chat ids; `@name` is a public channel's username."""
+    try:
+        return int(target)
+    except ValueError:
+        return target
+
+
+class TelegramAdapter:
+    platform = "telegram"
+    reaches_everyone = False
+
+    def __init__(self, bot: Bot, panel: Panel, store: ConversationStore) -> None:
+        self.bot = bot
+        self.panel = panel
+        self.store = store
+        self._quiet_until: dict[str, datetime] = {}
+
+    async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
+        now = self.panel.now()
+        until = self._quiet_until.get(target)
+        if until is not None and now < until:
+            raise RetryLater((until - now).total_seconds(), "Telegram asked for a pause in this chat")
+        try:
+            return await self._deliver(chat_id_of(target), message, previous_id)
+        except RetryAfter as exc:
+            wait = retry_seconds(exc)
+            self._quiet_until[target] = now + timedelta(seconds=wait)
+            raise RetryLater(wait, "Telegram flood control") from None
+
+    async def _deliver(self, chat: int | str, message: Outgoing, previous_id: str | None) -> str | None:
+        card = message.card
+        if message.kind in ("referral_card", "card_update") and card is not None:
+            text = render.card_html(card, self.panel.cal)
+            keyboard = render.card_keyboard(card)
+            if message.kind == "card_update":
+                if previous_id is None:
+                    return None  # never posted on Telegram (the group was set up later): nothing to update
+                await self._edit(chat, int(previous_id), text, keyboard)
+                return previous_id
+            sent = await self._send(chat, text, keyboard)
+            return str(sent)
+        if message.kind == "decision" and card is not None:
+            await self._send(chat, render.to_html(render.decision_lines(card, self.panel.cal)), None)
+            return None
+        keyboard, long_commands = render.action_keyboard(message.actions)
+        for command in long_commands:
+            await self.store.remember_command(command)
+        await self._send(chat, render.to_html(render.notice_lines(message.headline, message.text)), keyboard)
+        return None
+
+    async def _send(self, chat: int | str, text: str, keyboard: InlineKeyboardMarkup | None) -> int:
+        sent = await self.bot.send_message(
+            chat_id=chat, text=text, parse_mode=ParseMode.HTML, reply_markup=keyboard, link_preview_options=NO_PREVIEW
+        )
+        return sent.message_id
+
+    async def _edit(self, chat: int | str, message_id: int, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+        """Edit a card in place. Without a keyboard Telegram removes the old one: voting has closed."""
+        try:
+            await self.bot.edit_message_text(
+                chat_id=chat,
+                message_id=message_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if "not modified" in reason:
+                return  # the card already shows this
+            if "message to edit not found" in reason:
+                log.warning("a referral card was deleted from a Telegram chat; it can no longer be updated")
+                return
+            raise

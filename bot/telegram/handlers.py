@@ -1,0 +1,515 @@
+"""What people do on Telegram: commands, button presses and replies, each turned into the shared text
+commands (`bot.commands.run`) or the same `Panel` methods every platform uses. The panel's rules are never
+here: a refusal is the service's own sentence, shown to the person.
+
+`register(application, panel, store)` binds every handler in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shlex
+from collections.abc import Awaitable, Callable
+
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import RetryAfter, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot import commands
+from bot.service import Actor, Panel
+from bot.telegram import callbacks, render
+from bot.telegram.adapter import NO_PREVIEW, retry_seconds
+from bot.telegram.conversation import (
+    ACTION_REASON,
+    NEW_REFERRAL,
+    VOTE_REASON,
+    ConversationStore,
+    Intake,
+    State,
+    prompt_key,
+)
+from flows.errors import InvalidInput, PanelError
+
+log = logging.getLogger(__name__)
+
+RECUSE_REASON = "recuse_reason"
+COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+MAX_PAUSE = 60.0  # seconds: the longest flood-control pause honoured inline before a direct reply
+Markup = InlineKeyboardMarkup | ForceReply | None
+
+TELEGRAM_HELP = [
+    "On Telegram you also have:",
+    "  `new`: file a referral (business manager), answering a few questions",
+    "  `setup [panel|bm|agency:NAME]`: make this chat where those messages go (business manager); "
+    "`setup` alone makes it the panel group",
+    "  `cancel`: stop filing a referral or giving a reason",
+    "Vote with the buttons under a referral card. Where the procedure asks for a reason, the bot asks you "
+    "for it in a reply.",
+]
+
+
+def bot_commands() -> list[BotCommand]:
+    """The command menu Telegram shows (`setMyCommands`): the shared commands and the Telegram ones."""
+
+    def describe(text: str) -> str:
+        text = text.replace("`", "").strip()
+        return (text[:1].upper() + text[1:])[:256] or "Panelbot command"
+
+    out = [BotCommand("new", "File a referral (business manager): a few questions")]
+    out += [BotCommand(c.name, describe(c.help)) for c in commands.COMMANDS.values() if COMMAND_NAME.fullmatch(c.name)]
+    out.append(BotCommand("setup", "Make this chat the panel group (business manager)"))
+    out.append(BotCommand("cancel", "Stop filing a referral or giving a reason"))
+    return out[:100]
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """`/vote@panel_bot SAL-2026-001 commence` -> ("vote", "SAL-2026-001 commence")."""
+    first, _, rest = text.strip().partition(" ")
+    return first.lstrip("/").split("@", 1)[0].lower(), rest.strip()
+
+
+def is_group(chat_type: str) -> bool:
+    return chat_type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+class Handlers:
+    def __init__(self, panel: Panel, store: ConversationStore) -> None:
+        self.panel = panel
+        self.store = store
+        self.intake = Intake(panel)
+        self.pause: Callable[[float], Awaitable[object]] = asyncio.sleep  # tests pass time without waiting
+
+    # Who is asking -----------------------------------------------------------------------------------
+    async def actor(self, user: User) -> Actor:
+        """The panel member behind a Telegram account, matched by user id (never the username, which users
+        can change); anyone else is a guest, who can do only what needs no role."""
+        found = await self.panel.actor_for("telegram", str(user.id))
+        return found or Actor.guest("telegram", str(user.id), user.full_name)
+
+    # Sending -----------------------------------------------------------------------------------------
+    async def say(
+        self,
+        bot: Bot,
+        chat_id: int,
+        lines: list[str],
+        *,
+        lead: list[render.Segment] | None = None,
+        markup: Markup = None,
+        reply_to: Message | None = None,
+        html: str | None = None,
+    ) -> Message:
+        """Send a direct answer. Flood control pauses it once, for as long as Telegram asks (up to a minute)."""
+        text = html if html is not None else render.to_html(lines, lead=lead)
+        kwargs = dict(
+            chat_id=chat_id,
+            text=text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+            reply_parameters=(
+                ReplyParameters(message_id=reply_to.message_id, allow_sending_without_reply=True) if reply_to else None
+            ),
+        )
+        try:
+            return await bot.send_message(**kwargs)
+        except RetryAfter as exc:
+            wait = retry_seconds(exc)
+            if wait > MAX_PAUSE:
+                raise
+            await self.pause(wait)
+            return await bot.send_message(**kwargs)
+
+    async def answer(self, query: CallbackQuery, lines: list[str], *, ok: bool = True) -> None:
+        """The short toast after a button press; a refusal is an alert the person has to dismiss."""
+        try:
+            await query.answer(text=render.plain(lines) or None, show_alert=not ok)
+        except TelegramError as exc:  # an old query can no longer be answered; the action itself stands
+            log.info("could not answer a Telegram callback: %s", type(exc).__name__)
+
+    async def unbutton(self, bot: Bot, chat_id: int, message_id: int | None, lines: list[str] | None = None) -> None:
+        """Take the buttons off a question once it is answered (showing the answer, when given)."""
+        if not message_id:
+            return
+        try:
+            if lines:
+                await bot.edit_message_text(
+                    chat_id=chat_id, message_id=message_id, text=render.to_html(lines), parse_mode=ParseMode.HTML
+                )
+            else:
+                await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+        except TelegramError as exc:
+            log.info("could not tidy a Telegram question: %s", type(exc).__name__)
+
+    # Commands ----------------------------------------------------------------------------------------
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat, msg = update.effective_user, update.effective_chat, update.effective_message
+        if user is None or chat is None or msg is None:
+            return
+        p = self.panel.preset
+        actor = await self.panel.actor_for("telegram", str(user.id))
+        lines = [f"**Panelbot** · {p.name}"]
+        if actor is not None:
+            lines.append(f"You are {actor.name}, {p.role_label(actor.role)}. Send /help to see the commands.")
+        else:
+            lines.append(
+                f"You are not on this partnership's panel. Your Telegram user id is `{user.id}`: give it to the "
+                "business manager, who can add you with "
+                f"`panelbot member add NAME --role ROLE --id telegram:{user.id}`."
+            )
+        if is_group(chat.type):
+            lines.append(f"This group's id is `{chat.id}`. The business manager makes it the panel group with /setup.")
+        await self.say(context.bot, chat.id, lines, reply_to=msg)
+
+    async def on_setup(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat, msg = update.effective_user, update.effective_chat, update.effective_message
+        if user is None or chat is None or msg is None:
+            return
+        purpose = split_command(msg.text or "")[1] or "panel"
+        try:
+            purpose, _, external = await self.panel.set_channel(
+                actor=await self.actor(user), purpose=purpose, platform_id=f"telegram:{chat.id}"
+            )
+        except PanelError as exc:
+            await self.say(context.bot, chat.id, [str(exc)], reply_to=msg)
+            return
+        what = {
+            "panel": "the panel group: referral cards are posted here",
+            "bm": "the business manager's chat",
+        }.get(purpose, f"the chat for {purpose.partition(':')[2].replace('_', ' ')}")
+        await self.say(
+            context.bot, chat.id, [f"This chat (`telegram:{external}`) is now {what}."], reply_to=msg
+        )
+
+    async def on_shared(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/status`, `/vote REF OUTCOME`, `/close REF`...: the shared text commands, as the sender."""
+        user, chat, msg = update.effective_user, update.effective_chat, update.effective_message
+        if user is None or chat is None or msg is None or not msg.text:
+            return
+        name, rest = split_command(msg.text)
+        # Someone not on the panel is a guest: the shared commands decide what a guest may do.
+        reply = await commands.run(self.panel, await self.actor(user), f"{name} {rest}".strip())
+        lines = list(reply.lines) + (TELEGRAM_HELP if name == "help" else [])
+        if lines:
+            await self.say(context.bot, chat.id, lines, reply_to=msg)
+        if reply.card is not None:
+            await self.say(
+                context.bot,
+                chat.id,
+                [],
+                html=render.card_html(reply.card, self.panel.cal),
+                markup=render.card_keyboard(reply.card),
+            )
+
+    async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat, msg = update.effective_user, update.effective_chat, update.effective_message
+        if user is None or chat is None or msg is None:
+            return
+        await self._cancel(context.bot, chat.id, user, reply_to=msg)
+
+    async def _cancel(self, bot: Bot, chat_id: int, user: User, *, reply_to: Message | None = None) -> None:
+        state = await self.store.get(str(chat_id), str(user.id))
+        filing = await self.store.delete(str(chat_id), str(user.id))
+        prompts = await self.store.delete_prompts(str(chat_id), str(user.id))
+        if state is not None:
+            await self.unbutton(bot, chat_id, state.data.get("_q"))
+        text = "Cancelled; nothing was saved." if filing or prompts else "There is nothing to cancel."
+        await self.say(bot, chat_id, [text], reply_to=reply_to)
+
+    # The guided /new -----------------------------------------------------------------------------------
+    async def on_new(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat, msg = update.effective_user, update.effective_chat, update.effective_message
+        if user is None or chat is None or msg is None:
+            return
+        try:
+            self.panel.require_bm(await self.actor(user), "file a referral")
+        except PanelError as exc:
+            await self.say(context.bot, chat.id, [str(exc)], reply_to=msg)
+            return
+        old = await self.store.get(str(chat.id), str(user.id))
+        if old is not None and old.flow == NEW_REFERRAL:
+            await self.unbutton(context.bot, chat.id, old.data.get("_q"))
+        intro = [
+            "**New referral.** There is no field for a name, date of birth or address: the subject is shown "
+            "only by category and letter. Nothing is saved until you press File referral; send /cancel to stop."
+        ]
+        if is_group(chat.type):
+            intro.append("In a group, answer each question by replying to it.")
+        await self.say(context.bot, chat.id, intro, reply_to=msg)
+        await self._ask(context.bot, chat.id, chat.type, user, self.intake.steps()[0], {})
+
+    async def _ask(self, bot: Bot, chat_id: int, chat_type: str, user: User, step: str, data: dict) -> None:
+        question = self.intake.question(step, data)
+        markup: Markup = None
+        if question.buttons:
+            buttons = [InlineKeyboardButton(label, callback_data=cb) for label, cb in question.buttons]
+            rows = [buttons] if step == "confirm" else [[b] for b in buttons]
+            markup = InlineKeyboardMarkup(rows)
+        elif is_group(chat_type):
+            markup = ForceReply(selective=True)
+        lead = [render.mention(user.id, user.first_name), render.Segment(": ")] if is_group(chat_type) else None
+        sent = await self.say(bot, chat_id, question.lines, lead=lead, markup=markup)
+        question_id = sent.message_id if question.buttons else None  # its buttons come off once answered
+        await self.store.put(str(chat_id), str(user.id), NEW_REFERRAL, step, {**data, "_q": question_id})
+
+    async def _intake_text(self, bot: Bot, msg: Message, user: User, state: State) -> None:
+        chat = msg.chat
+        text = msg.text or ""
+        if state.step == "confirm":
+            if text.strip().lower() in ("file", "yes", "file referral"):
+                await self._file(bot, chat.id, user, state)
+            else:
+                await self.say(bot, chat.id, ["Please press File referral, or send /cancel."], reply_to=msg)
+            return
+        try:
+            data = self.intake.answer(state.step, state.data, text)
+        except PanelError as exc:
+            await self.say(bot, chat.id, [str(exc), "Please answer again, or send /cancel."], reply_to=msg)
+            return
+        await self.unbutton(bot, chat.id, state.data.get("_q"))
+        await self._ask(bot, chat.id, chat.type, user, self.intake.next_step(state.step), data)
+
+    async def _intake_pressed(self, bot: Bot, query: CallbackQuery, pressed: callbacks.Pressed) -> None:
+        user = query.from_user
+        chat_id = query.message.chat.id if query.message else user.id
+        chat_type = query.message.chat.type if query.message else ChatType.PRIVATE
+        state = await self.store.get(str(chat_id), str(user.id))
+        if state is None or state.flow != NEW_REFERRAL:
+            await self.answer(query, ["This question is not waiting for an answer from you."], ok=False)
+            return
+        if pressed.value == "x":
+            await self.answer(query, [])
+            await self._cancel(bot, chat_id, user)
+            return
+        if pressed.value == "f":
+            if state.step != "confirm":
+                await self.answer(query, ["Please answer the questions first."], ok=False)
+                return
+            await self.answer(query, [])
+            await self._file(bot, chat_id, user, state)
+            return
+        try:
+            data = self.intake.press(state.step, pressed.value, pressed.extra, state.data)
+        except PanelError as exc:
+            await self.answer(query, [str(exc)], ok=False)
+            return
+        await self.answer(query, [])
+        title = self.intake.question(state.step, state.data).title
+        await self.unbutton(
+            bot, chat_id, query.message.message_id if query.message else None,
+            [f"{title}: **{self.intake.shown_answer(state.step, data)}**"],
+        )
+        await self._ask(bot, chat_id, chat_type, user, self.intake.next_step(state.step), data)
+
+    async def _file(self, bot: Bot, chat_id: int, user: User, state: State) -> None:
+        try:
+            actor = await self.actor(user)
+            reference = await self.panel.file_referral(actor=actor, draft=self.intake.draft(state.data))
+        except PanelError as exc:
+            await self.say(bot, chat_id, [str(exc), "Press File referral to try again, or send /cancel."])
+            return
+        await self.store.delete(str(chat_id), str(user.id))
+        await self.unbutton(bot, chat_id, state.data.get("_q"), [f"Filed **{reference}**."])
+        lines = [f"Filed **{reference}** and posted it to the panel."]
+        channels = await self.panel.list_channels()
+        if not any(purpose == "panel" and platform == "telegram" for purpose, platform, _ in channels):
+            lines.append("No Telegram panel group is set up yet: send /setup in the panel's group.")
+        await self.say(bot, chat_id, lines)
+
+    # Replies the bot asked for -------------------------------------------------------------------------
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat, msg = update.effective_user, update.effective_chat, update.effective_message
+        if user is None or chat is None or msg is None or msg.text is None:
+            return
+        if msg.reply_to_message is not None:
+            waiting = await self.store.get(prompt_key(chat.id, msg.reply_to_message.message_id), str(user.id))
+            if waiting is not None:
+                await self._reason(context.bot, msg, user, waiting)
+                return
+        state = await self.store.get(str(chat.id), str(user.id))
+        if state is not None and state.flow == NEW_REFERRAL:
+            await self._intake_text(context.bot, msg, user, state)
+            return
+        if chat.type == ChatType.PRIVATE:
+            await self.say(context.bot, chat.id, ["Send /help to see the commands."], reply_to=msg)
+
+    async def _ask_reason(self, bot: Bot, chat_id: int, user: User, flow: str, data: dict, line: str) -> None:
+        lead = [render.mention(user.id, user.first_name), render.Segment(", ")]
+        sent = await self.say(
+            bot, chat_id, [line], lead=lead, markup=ForceReply(selective=True, input_field_placeholder="Your reason")
+        )
+        await self.store.put(prompt_key(chat_id, sent.message_id), str(user.id), flow, "reason", data)
+
+    async def _reason(self, bot: Bot, msg: Message, user: User, state: State) -> None:
+        chat_id, text, d = msg.chat.id, (msg.text or "").strip(), state.data
+        actor = await self.actor(user)
+        if state.flow == ACTION_REASON:
+            await self.store.delete(state.chat, state.user)
+            reply = await commands.run(self.panel, actor, f"{d['command']} {shlex.quote(text)}")
+            await self.say(bot, chat_id, reply.lines, reply_to=msg)
+            return
+        try:
+            if state.flow == VOTE_REASON:
+                receipt = await self.panel.vote(
+                    actor=actor, reference=d["reference"], outcome=d["outcome"], reason=text, delivery_key=d["key"]
+                )
+            else:
+                receipt = await self.panel.recuse(actor=actor, reference=d["reference"], reason=text)
+        except InvalidInput as exc:  # e.g. the reason looks like it holds a date of birth: ask again
+            await self.store.delete(state.chat, state.user)
+            await self._ask_reason(
+                bot, chat_id, user, state.flow, d, f"{exc} Reply to this message with your reason, or send /cancel."
+            )
+            return
+        except PanelError as exc:
+            await self.store.delete(state.chat, state.user)
+            await self.say(bot, chat_id, [str(exc)], reply_to=msg)
+            return
+        await self.store.delete(state.chat, state.user)
+        await self.say(bot, chat_id, [receipt.message], reply_to=msg)
+
+    # Buttons -------------------------------------------------------------------------------------------
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        pressed = callbacks.decode(query.data)
+        if pressed.kind == "intake":
+            await self._intake_pressed(context.bot, query, pressed)
+        elif pressed.kind == "vote":
+            await self._vote_pressed(context.bot, query, pressed)
+        elif pressed.kind == "recuse":
+            await self._recuse_pressed(context.bot, query, pressed)
+        elif pressed.kind in ("action", "stored"):
+            await self._action_pressed(context.bot, query, pressed)
+        else:
+            await self.answer(query, ["This button is no longer in use."], ok=False)
+
+    async def _vote_pressed(self, bot: Bot, query: CallbackQuery, pressed: callbacks.Pressed) -> None:
+        user = query.from_user
+        outcome = callbacks.outcome_from_token(pressed.value, [o.id for o in self.panel.preset.outcomes])
+        key = f"telegram:{query.id}"  # Telegram resends a press with the same id: it counts once
+        try:
+            receipt = await self.panel.vote(
+                actor=await self.actor(user), reference=pressed.reference, outcome=outcome, reason="", delivery_key=key
+            )
+        except InvalidInput as exc:
+            if not pressed.needs_reason:
+                await self.answer(query, [str(exc)], ok=False)
+                return
+            # The service accepted everything about this vote but the missing reason: ask for it.
+            await self.answer(query, ["Please give your reason: reply to the bot's message."])
+            label = self.panel.preset.outcome(outcome).label
+            chat_id = query.message.chat.id if query.message else user.id
+            await self._ask_reason(
+                bot,
+                chat_id,
+                user,
+                VOTE_REASON,
+                {"reference": pressed.reference, "outcome": outcome, "key": key},
+                f"the procedure asks for a reason for **{label}** on {pressed.reference}. Reply to this message "
+                "with your reason; your vote is recorded when it arrives.",
+            )
+            return
+        except PanelError as exc:
+            await self.answer(query, [str(exc)], ok=False)
+            return
+        await self.answer(query, [receipt.message])
+
+    async def _recuse_pressed(self, bot: Bot, query: CallbackQuery, pressed: callbacks.Pressed) -> None:
+        user = query.from_user
+        actor = await self.actor(user)
+        if actor.member_id is None:  # the service refuses someone not on the panel, in its own words
+            try:
+                receipt = await self.panel.recuse(actor=actor, reference=pressed.reference)
+            except PanelError as exc:
+                await self.answer(query, [str(exc)], ok=False)
+                return
+            await self.answer(query, [receipt.message])
+            return
+        await self.answer(query, ["Please give your reason: reply to the bot's message."])
+        chat_id = query.message.chat.id if query.message else user.id
+        await self._ask_reason(
+            bot,
+            chat_id,
+            user,
+            RECUSE_REASON,
+            {"reference": pressed.reference},
+            f"to recuse yourself from {pressed.reference}, reply to this message with the reason (for example a "
+            "conflict of interest). Send /cancel to stay on the vote.",
+        )
+
+    async def _action_pressed(self, bot: Bot, query: CallbackQuery, pressed: callbacks.Pressed) -> None:
+        user = query.from_user
+        command = pressed.value if pressed.kind == "action" else await self.store.command_for(pressed.value)
+        if not command:
+            await self.answer(query, ["This button is no longer in use."], ok=False)
+            return
+        chat_id = query.message.chat.id if query.message else user.id
+        if pressed.needs_reason:
+            label = command
+            markup = getattr(query.message, "reply_markup", None)
+            for row in markup.inline_keyboard if markup else ():
+                for button in row:
+                    if button.callback_data == query.data:
+                        label = button.text.rstrip(render.ELLIPSIS)
+            await self.answer(query, ["Please give your reason: reply to the bot's message."])
+            await self._ask_reason(
+                bot,
+                chat_id,
+                user,
+                ACTION_REASON,
+                {"command": command},
+                f"please give your reason for **{label}**: reply to this message. Send /cancel to stop.",
+            )
+            return
+        reply = await commands.run(self.panel, await self.actor(user), command)
+        toast = render.plain(reply.lines)
+        await self.answer(query, reply.lines, ok=reply.ok)
+        if toast.endswith(render.ELLIPSIS):  # too long for a toast: the whole answer as a message too
+            await self.say(bot, chat_id, reply.lines)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("a Telegram update failed: %s", type(context.error).__name__, exc_info=context.error)
+        if not isinstance(update, Update):
+            return
+        sorry = "Sorry, something went wrong on Panelbot's side. Please try again in a moment."
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(text=sorry, show_alert=True)
+            elif update.effective_chat is not None:
+                await context.bot.send_message(chat_id=update.effective_chat.id, text=sorry)
+        except TelegramError:
+            pass
+
+
+def register(application: Application, panel: Panel, store: ConversationStore) -> Handlers:
+    """Every Telegram handler, bound in one place."""
+    h = Handlers(panel, store)
+    message = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("start", h.on_start, filters=message))
+    application.add_handler(CommandHandler("new", h.on_new, filters=message))
+    application.add_handler(CommandHandler("cancel", h.on_cancel, filters=message))
+    application.add_handler(CommandHandler("setup", h.on_setup, filters=message))
+    shared = [name for name in commands.COMMANDS if COMMAND_NAME.fullmatch(name)]
+    application.add_handler(CommandHandler(shared, h.on_shared, filters=message))
+    application.add_handler(CallbackQueryHandler(h.on_callback))
+    application.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, h.on_text))
+    # An unknown /command in a private chat gets the shared "not a command" answer; in a group it may be
+    # meant for another bot, so it is left alone.
+    application.add_handler(MessageHandler(message & filters.COMMAND & filters.ChatType.PRIVATE, h.on_shared))
+    application.add_error_handler(h.on_error)
+    return h

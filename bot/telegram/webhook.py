@@ -1,0 +1,42 @@
+"""`POST /telegram/webhook` on the bot's own aiohttp server (python-telegram-bot's custom-webhook pattern).
+
+Telegram sends the secret given to `setWebhook` in `X-Telegram-Bot-Api-Secret-Token`. A request without
+it, or with another value, is refused with 403 and nothing in it is processed. Accepted updates go on the
+application's update queue and the request is answered at once, so Telegram never waits on the panel.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def add_webhook_route(app: web.Application, application: Application, secret: str) -> None:
+    expected = secret.encode("utf-8")
+
+    async def telegram_webhook(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
+        if not given or not hmac.compare_digest(given, expected):
+            log.warning("refused a Telegram webhook request without the right secret token")
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="not JSON")
+        if not isinstance(data, dict):
+            return web.Response(status=400, text="not an update")
+        if not application.running:
+            return web.Response(status=503, text="starting")  # Telegram sends it again later
+        await application.update_queue.put(Update.de_json(data, application.bot))
+        return web.Response(text="ok")
+
+    app.router.add_post(WEBHOOK_PATH, telegram_webhook)
