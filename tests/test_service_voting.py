@@ -188,7 +188,7 @@ async def test_salford_tie_escalates_to_the_independent_adviser_who_decides(make
 
     ann = await panel.actor_named("Ann")
     escalations = await outbox(panel, ref, "escalation")
-    assert sorted(m.purpose for m in escalations) == sorted([f"member:{ann.member_id}", "bm"])
+    assert sorted(m.purpose for m in escalations) == sorted([f"member:{ann.member_id}", "bm", "panel"])
     for m in escalations:
         assert m.body["text"].startswith(f"{ref} · Young Person C: the panel is **tied**")
         assert m.body["headline"] == "Escalated to the Independent Adviser: the panel is tied"
@@ -274,7 +274,7 @@ async def test_dudley_deadline_without_police_escalates_naming_police(make_panel
     assert "**Escalated to the Independent Chair: no quorum (missing: Police)**" in card_lines(view, panel.cal)
     escalations = await outbox(panel, ref, "escalation")
     ivy = await panel.actor_named("Ivy")
-    assert sorted(m.purpose for m in escalations) == sorted([f"member:{ivy.member_id}", "bm"])
+    assert sorted(m.purpose for m in escalations) == sorted([f"member:{ivy.member_id}", "bm", "panel"])
     assert all("**no quorum** (still needed: Police)" in m.body["text"] for m in escalations)
 
 

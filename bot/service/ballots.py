@@ -375,14 +375,17 @@ class BallotCommands(PanelBase):
                 referral_id=referral.id,
                 body=to_chair,
             )
-        uow.outbox(
-            partnership_id=self.partnership_id,
-            now=now,
-            purpose="bm",
-            kind="escalation",
-            referral_id=referral.id,
-            body=to_bm,
-        )
+        # The panel channel is told too (a reply under the card where the platform has threads), and the BM.
+        to_panel = {"headline": text, "text": f"{why} It has been passed to the {chair_label} to decide."}
+        for purpose, body in (("panel", to_panel), ("bm", to_bm)):
+            uow.outbox(
+                partnership_id=self.partnership_id,
+                now=now,
+                purpose=purpose,
+                kind="escalation",
+                referral_id=referral.id,
+                body=body,
+            )
 
     def _escalation_text(self, referral: Referral, t: rules.Tally, result: rules.Result) -> str:
         head = f"{referral.reference} · {referral.subject}: "
