@@ -8,6 +8,7 @@ never repeats a delivery that already succeeded. Failed deliveries are retried w
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -149,6 +150,8 @@ class Sender:
             text=row.body.get("text"),
             headline=row.body.get("headline"),
             actions=tuple(Action(**a) for a in row.body.get("actions", [])),
+            # Files queued through the outbox are kept in its JSON body as base64: [[name, data], ...].
+            files=tuple((name, base64.b64decode(data)) for name, data in row.body.get("files", [])),
         )
 
     async def flush(self, limit: int = 100) -> int:

@@ -447,3 +447,27 @@ async def test_fresh_sqlite_is_migrated_on_first_run_when_asked(tmp_path):
         assert await current_revision(eng) == head_revision()
     finally:
         await eng.dispose()
+
+
+async def test_files_queued_in_the_outbox_reach_the_adapter_as_bytes(make_panel):
+    """A chart queued through the outbox (base64 in the JSON body) arrives as the same PNG bytes."""
+    import base64
+
+    from bot.notify import Sender
+
+    panel = await make_panel("salford")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    async with panel.uow() as uow:
+        uow.outbox(partnership_id=panel.partnership_id, now=panel.now(), purpose="bm", kind="notice",
+                   body={"text": "Your report", "files": [["timeliness.png", base64.b64encode(png).decode()]]})
+        await uow.commit()
+    got = []
+
+    class Fake:
+        platform, reaches_everyone = "fake", True
+
+        async def deliver(self, target, message, previous_id):
+            got.append(message.files)
+
+    await Sender(panel, [Fake()]).flush()
+    assert got == [(("timeliness.png", png),)]

@@ -4,8 +4,9 @@ A referral card is posted to the panel channel and its `ts` returned, so every l
 in place with `chat.update`. Each update renders the card afresh from the record, one at a time per card,
 so a retried or late update can never put an older state over a newer one. A decision is a short thread
 reply under the card. Messages to a person (`member:ID`, or a `bm` channel set to a user id) go to their
-direct message with the app. A 429 becomes `RetryLater` with Slack's `Retry-After`, which the sender
-honours; any other failure is raised and retried with backoff.
+direct message with the app. A message's files (the report's charts) are uploaded after it, in the same
+place. A 429 becomes `RetryLater` with Slack's `Retry-After`, which the sender honours; any other failure is
+raised and retried with backoff.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.notify import Outgoing, RetryLater
 from bot.service import Panel
 from bot.slack.blocks import card_blocks, card_text, message_blocks
+from bot.slack.files import upload, why
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ class SlackAdapter:
                 unfurl_links=False,
                 unfurl_media=False,
             )
+            await self._attach(channel, message, None)
             return str(posted["ts"])
         if message.kind == "card_update" and message.card is not None:
             if previous_id is None:
@@ -95,7 +98,30 @@ class SlackAdapter:
         posted = await self.client.chat_postMessage(
             channel=channel, text=text, blocks=blocks, thread_ts=thread, unfurl_links=False, unfurl_media=False
         )
+        await self._attach(channel, message, thread)
         return str(posted["ts"])
+
+    async def _attach(self, channel: str, message: Outgoing, thread: str | None) -> None:
+        """Upload the message's files (`Outgoing.files`) after it, in the same place. The message itself is
+        already posted, so a failed upload is not retried (that would post the message twice): it is logged and
+        a one-line note says the files are missing."""
+        if not message.files:
+            return
+        try:
+            await upload(self.client, channel, message.files, thread_ts=thread)
+        except Exception as exc:
+            reason = why(exc)
+            log.warning("Slack: files of a %s message to %s were not uploaded (%s)", message.kind, channel, reason)
+            count = len(message.files)
+            try:
+                await self.client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=thread,
+                    text=f"{count} file{'s' if count != 1 else ''} meant for the message above could not be "
+                    f"attached ({reason}).",
+                )
+            except Exception:
+                log.warning("Slack: could not say that the files are missing in %s", channel)
 
 
 def _retry_after(headers: object) -> float:

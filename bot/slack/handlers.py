@@ -28,6 +28,7 @@ from bot.commands import COMMANDS, Reply, run
 from bot.service import Actor, Panel
 from bot.slack import blocks as b
 from bot.slack import modals as m
+from bot.slack.files import Files, failed_line, upload, why
 from bot.slack.home import home_view, not_member_line
 from flows.errors import PanelError
 
@@ -39,6 +40,7 @@ SLACK_ONLY_HELP = [
     "`/panel new`: file a referral (opens a form)",
     "`/panel setup`: make this channel the panel channel; `/panel setup bm`: send the business manager's "
     "messages to this channel",
+    "`/panel request REF` with no agency: choose the agencies in a form",
 ]
 
 
@@ -81,6 +83,20 @@ class Where:
 
     async def reply(self, reply: Reply) -> None:
         await self.send(*b.reply_blocks(reply, self.cal))
+        if reply.files:
+            await self.upload(reply.files)
+
+    async def upload(self, files: Files) -> None:
+        """Post files (the report's charts) where the person ran the command, after the answer: in that channel,
+        or in the direct message. A failure is told to them in one sentence; it never ends the listener."""
+        try:
+            channel = self.channel
+            if not channel:
+                channel = (await self.client.conversations_open(users=self.user))["channel"]["id"]
+            await upload(self.client, channel, files)
+        except Exception as exc:
+            log.warning("Slack: %d file(s) could not be uploaded (%s)", len(files), why(exc))
+            await self.say([failed_line(exc)])
 
     async def send(self, text: str, blocks: list[dict]) -> None:
         if self.response_url:
@@ -201,8 +217,23 @@ class Handlers:
                 ],
                 label="What is missing",
             )
+        elif sub == "request" and len(words) == 2 and self.panel.preset.agencies:
+            await self.open_request(actor, words[1], body["trigger_id"], where)
         else:
             await where.reply(await run(self.panel, actor, text))
+
+    async def open_request(self, actor: Actor, reference: str, trigger_id: str, where: Where) -> None:
+        """`/panel request REF` with no agency: a form to tick the preset's agencies. The core refuses anyone
+        but the business manager, and a reference it does not know, before the form opens."""
+        try:
+            self.panel.require_bm(actor, "send information requests")
+            card = await self.panel.card(reference)
+        except PanelError as exc:
+            await where.say([str(exc)])
+            return
+        meta = m.Meta(channel=where.channel, response_url=where.response_url, reference=card.reference)
+        view = m.request_view(self.panel.preset, card.reference, card.subject, meta)
+        await where.client.views_open(trigger_id=trigger_id, view=view)
 
     async def open_new_referral(self, actor: Actor, trigger_id: str, where: Where) -> None:
         try:
@@ -429,6 +460,24 @@ class Handlers:
         # Quoted, so the reason reaches the command exactly as typed (apostrophes, quotes, line breaks).
         await where.reply(await run(self.panel, actor, f"{meta.command or ''} {shlex.quote(reason)}"))
 
+    async def request_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        view = body["view"]
+        agencies = m.agencies_from_view(view)
+        if not agencies:
+            await ack(response_action="errors", errors=m.agencies_error())
+            return
+        await ack()
+        meta = m.Meta.load(view.get("private_metadata"))
+        where = self.where(client, body)
+        actor = await self.actor(where.user) or self.guest(where.user)
+        reference = meta.reference or ""
+        try:
+            lines = await self.panel.send_requests(actor=actor, reference=reference, agencies=agencies)
+        except PanelError as exc:
+            await where.say([str(exc)])
+            return
+        await where.reply(Reply([f"Information requests for {reference.upper()}:", *lines]))
+
     # Events ------------------------------------------------------------------------------------------------
     async def home_opened(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
         event = body.get("event") or {}
@@ -451,5 +500,6 @@ def register(app: AsyncApp, panel: Panel, tasks: set[asyncio.Task] | None = None
     app.view(m.VOTE)(h.listener(h.vote_submitted))
     app.view(m.RECUSE)(h.listener(h.recuse_submitted))
     app.view(m.REASON)(h.listener(h.reason_submitted))
+    app.view(m.REQUEST)(h.listener(h.request_submitted))
     app.event("app_home_opened")(h.listener(h.home_opened))
     return h

@@ -1,5 +1,6 @@
-"""The forms: filing a referral, and the modal that asks for a reason (a vote, a recusal, a decision, what is
-missing). They collect what the shared `Panel` methods take; they decide nothing themselves.
+"""The forms: filing a referral, choosing the agencies for information requests, and the modal that asks for a
+reason (a vote, a recusal, a decision, what is missing). They collect what the shared `Panel` methods take;
+they decide nothing themselves.
 
 The referral form has no field for a name, a date of birth or an address. Before a form is accepted, the
 same pure checks the service runs (`flows.referrals.clean_draft`, `flows.anonymity.check_free_text`) are run
@@ -15,6 +16,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
+    CheckboxesElement,
     DatePickerElement,
     InputBlock,
     Option,
@@ -35,9 +37,12 @@ NEW_REFERRAL = "panel_new"
 VOTE = "panel_vote"
 RECUSE = "panel_recuse"
 REASON = "panel_reason"  # a reason appended to a shared command (decide, return, a message's button)
+REQUEST = "panel_request"  # the agencies to send information requests to
 
 VALUE = "value"  # every input's action id
 REASON_BLOCK = "reason"
+AGENCIES_BLOCK = "agencies"
+CHECKBOXES_MAX = 10  # Slack's most options in a checkboxes element; more agencies get a multi-select (100)
 SUMMARY_MAX = 3000  # Slack's longest plain text input
 CATEGORY_HINTS = ("under 2", "2 to 17", "18 and over")
 
@@ -209,6 +214,40 @@ def draft_errors(preset: Preset, draft: ReferralDraft, today: date) -> dict[str,
             if str(exc) == message:
                 return {block: cut(message, 2000)}
     return {"summary": cut(message, 2000)}
+
+
+# Information requests ------------------------------------------------------------------------------------
+
+
+def request_view(preset: Preset, reference: str, subject: str, meta: Meta) -> dict:
+    """Tick the agencies to send an information request to (the preset's agencies, in its order)."""
+    options = [_option(a.id, a.label) for a in preset.agencies]
+    element: CheckboxesElement | StaticMultiSelectElement = (
+        CheckboxesElement(action_id=VALUE, options=options)
+        if len(options) <= CHECKBOXES_MAX
+        else StaticMultiSelectElement(action_id=VALUE, options=options[:100], placeholder="Choose agencies")
+    )
+    blocks: list[Block] = [
+        *sections(
+            [
+                f"**{reference} · {subject}**: send an information request to each agency you choose.",
+                f"Each is asked for {preset.request_template}, told when it is due, and can press Mark as returned.",
+            ]
+        ),
+        InputBlock(block_id=AGENCIES_BLOCK, label="Agencies", element=element, hint="Choose at least one."),
+    ]
+    return _view(REQUEST, "Information requests", "Send requests", blocks, meta)
+
+
+def agencies_from_view(view: dict) -> list[str]:
+    """The agency ids chosen (checkboxes and a multi-select send them back alike)."""
+    return [o.get("value", "") for o in _state(view).get(AGENCIES_BLOCK, {}).get("selected_options") or []]
+
+
+def agencies_error() -> dict[str, str]:
+    """The form's one required field left empty (Slack's client asks for it first; the core would refuse an
+    empty list as well)."""
+    return {AGENCIES_BLOCK: "Choose at least one agency to send a request to."}
 
 
 # A reason -----------------------------------------------------------------------------------------------

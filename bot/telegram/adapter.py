@@ -1,13 +1,21 @@
 """Delivers outbox messages to Telegram chats: referral cards (edited in place on every change, the keyboard
 going when voting closes), decisions, escalations, notices, and any kind added later, shown as a notice.
 
+Files (`Outgoing.files`, a report's charts) follow the message as photos (`sendPhoto`), each with its title
+as the caption. A file Telegram refuses (too large, not an image) is logged and the chat is told in one
+sentence; retrying would not help.
+
 Flood control: a `RetryAfter` from Telegram becomes `bot.notify.RetryLater`, so the sender tries the row
-again when Telegram said, and the chat is left alone until then (nothing else is sent into it early).
+again when Telegram said, and the chat is left alone until then (nothing else is sent into it early). When
+that happens between a message and its photos, the adapter remembers (in memory) what was already posted,
+so the retry sends only the rest: nothing is posted twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
@@ -22,6 +30,7 @@ from bot.telegram.conversation import ConversationStore
 log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+MAX_PARTLY_SENT = 1000  # messages remembered as partly sent (posted, photos still to come)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -40,6 +49,28 @@ def chat_id_of(target: str) -> int | str:
         return target
 
 
+@dataclass
+class Progress:
+    """A message posted to a chat whose files are not all posted yet (flood control stopped them)."""
+
+    message_id: str | None
+    files_sent: int = 0
+    refused: list[str] = field(default_factory=list)  # names of the files Telegram would not take
+
+
+def progress_key(target: str, message: Outgoing, previous_id: str | None) -> str:
+    """The same outbox row, retried, gives the same key (a card's wording may have changed meanwhile, so the
+    card counts by its reference only)."""
+    digest = hashlib.sha256()
+    parts = [target, message.kind, message.purpose, message.headline or "", message.text or "", previous_id or ""]
+    parts.append(message.card.reference if message.card is not None else "")
+    for part in parts:
+        digest.update(part.encode("utf-8") + b"\0")
+    for name, data in message.files:
+        digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
 class TelegramAdapter:
     platform = "telegram"
     reaches_everyone = False
@@ -49,6 +80,7 @@ class TelegramAdapter:
         self.panel = panel
         self.store = store
         self._quiet_until: dict[str, datetime] = {}
+        self._partly_sent: dict[str, Progress] = {}
 
     async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
         now = self.panel.now()
@@ -56,11 +88,45 @@ class TelegramAdapter:
         if until is not None and now < until:
             raise RetryLater((until - now).total_seconds(), "Telegram asked for a pause in this chat")
         try:
+            if message.files:
+                return await self._deliver_with_files(target, message, previous_id)
             return await self._deliver(chat_id_of(target), message, previous_id)
         except RetryAfter as exc:
             wait = retry_seconds(exc)
             self._quiet_until[target] = now + timedelta(seconds=wait)
             raise RetryLater(wait, "Telegram flood control") from None
+
+    async def _deliver_with_files(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
+        """The message, then each file as a photo. A `RetryAfter` part-way leaves what was posted recorded."""
+        chat = chat_id_of(target)
+        key = progress_key(target, message, previous_id)
+        progress = self._partly_sent.get(key)
+        if progress is None:
+            progress = Progress(await self._deliver(chat, message, previous_id))
+            if len(self._partly_sent) >= MAX_PARTLY_SENT:
+                self._partly_sent.pop(next(iter(self._partly_sent)))  # the oldest: a restart would forget it too
+            self._partly_sent[key] = progress
+        about = message.headline or (f"{message.card.reference} · {message.card.subject}" if message.card else None)
+        for name, data in message.files[progress.files_sent :]:
+            try:
+                await self.bot.send_photo(
+                    chat_id=chat,
+                    photo=data,
+                    filename=name,
+                    caption=render.photo_caption(name, about),
+                    parse_mode=ParseMode.HTML,
+                )
+            except BadRequest as exc:  # Telegram will not take this file, now or later: retrying cannot help
+                log.warning("Telegram refused the file %s: %s", name, exc)
+                progress.refused.append(name)
+            progress.files_sent += 1
+        if progress.refused:
+            try:
+                await self._send(chat, render.to_html([render.files_not_shown(progress.refused)]), None)
+            except BadRequest as exc:
+                log.warning("could not say that a file was refused: %s", exc)
+        self._partly_sent.pop(key, None)
+        return progress.message_id
 
     async def _deliver(self, chat: int | str, message: Outgoing, previous_id: str | None) -> str | None:
         card = message.card

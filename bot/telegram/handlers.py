@@ -124,14 +124,51 @@ class Handlers:
                 ReplyParameters(message_id=reply_to.message_id, allow_sending_without_reply=True) if reply_to else None
             ),
         )
+        return await self.patiently(bot.send_message, **kwargs)
+
+    async def patiently(self, call: Callable[..., Awaitable[Message]], **kwargs: object) -> Message:
+        """Call the Bot API; on flood control, pause once for as long as Telegram asks (up to a minute)."""
         try:
-            return await bot.send_message(**kwargs)
+            return await call(**kwargs)
         except RetryAfter as exc:
             wait = retry_seconds(exc)
             if wait > MAX_PAUSE:
                 raise
             await self.pause(wait)
-            return await bot.send_message(**kwargs)
+            return await call(**kwargs)
+
+    async def post_files(
+        self, bot: Bot, chat_id: int, files: tuple[tuple[str, bytes], ...], *, about: str | None, reply_to: Message
+    ) -> None:
+        """A reply's files (a report's charts), each as a photo with its title as the caption, after the text.
+        A file that cannot be posted is named to the person in one sentence; the command itself stands."""
+        not_posted: list[str] = []
+        for position, (name, data) in enumerate(files):
+            try:
+                await self.patiently(
+                    bot.send_photo,
+                    chat_id=chat_id,
+                    photo=data,
+                    filename=name,
+                    caption=render.photo_caption(name, about),
+                    parse_mode=ParseMode.HTML,
+                    reply_parameters=ReplyParameters(message_id=reply_to.message_id, allow_sending_without_reply=True),
+                )
+            except RetryAfter:  # a longer pause than a person should wait: the rest would be held up too
+                log.warning("Telegram flood control held up %d file(s)", len(files) - position)
+                not_posted += [n for n, _ in files[position:]]
+                break
+            except TelegramError as exc:  # refused (too large, not an image) or the network failed
+                log.warning("could not post the file %s on Telegram: %s", name, exc)
+                not_posted.append(name)
+            except Exception:
+                log.exception("posting the file %s on Telegram failed", name)
+                not_posted.append(name)
+        if not_posted:
+            try:
+                await self.say(bot, chat_id, [render.files_not_shown(not_posted)], reply_to=reply_to)
+            except TelegramError as exc:
+                log.warning("could not say that a file was not posted: %s", type(exc).__name__)
 
     async def answer(self, query: CallbackQuery, lines: list[str], *, ok: bool = True) -> None:
         """The short toast after a button press; a refusal is an alert the person has to dismiss."""
@@ -213,6 +250,9 @@ class Handlers:
                 html=render.card_html(reply.card, self.panel.cal),
                 markup=render.card_keyboard(reply.card),
             )
+        if reply.files:  # after the text: the report's charts
+            about = reply.lines[0] if reply.lines else None
+            await self.post_files(context.bot, chat.id, reply.files, about=about, reply_to=msg)
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user, chat, msg = update.effective_user, update.effective_chat, update.effective_message

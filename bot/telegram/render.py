@@ -4,6 +4,7 @@ The wording comes from `flows.views` and `bot.commands`, marked with `**bold**` 
 else is text: it is HTML-escaped here, so nothing a person typed can become markup. A message is cut to
 Telegram's 4,096 characters (counted as Telegram counts them, after the markup) and ends with "…" when cut.
 A code span that starts with a command (`` `vote REF OUTCOME` ``) is shown as the Telegram command `/vote`.
+A photo's caption (a report chart's title) is cut the same way to 1,024 characters.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from flows.calendar import WorkingCalendar
 from flows.views import CardView, card_lines
 
 MESSAGE_LIMIT = 4096  # characters of text after the markup is parsed
+CAPTION_LIMIT = 1024  # a photo's caption, after the markup is parsed
 TOAST_LIMIT = 200  # answerCallbackQuery text
 ELLIPSIS = "…"
 TELEGRAM_ONLY = ("new", "setup", "cancel")
@@ -97,6 +99,11 @@ def to_html(lines: list[str], *, lead: list[Segment] | None = None, limit: int =
         if i:
             segments.append(Segment("\n"))
         segments.extend(parse(line))
+    return segments_html(segments, limit)
+
+
+def segments_html(segments: list[Segment], limit: int = MESSAGE_LIMIT) -> str:
+    """Segments as HTML of at most `limit` characters once parsed, cut with "…" when longer."""
     total = sum(_units(s.text) for s in segments)
     if total > limit:
         room = limit - _units(ELLIPSIS)
@@ -173,3 +180,35 @@ def action_keyboard(actions: tuple[Action, ...]) -> tuple[InlineKeyboardMarkup |
         label = action.label + (ELLIPSIS if action.needs_reason and not action.label.endswith(ELLIPSIS) else "")
         rows.append([InlineKeyboardButton(label, callback_data=data)])
     return InlineKeyboardMarkup(rows), stored
+
+
+# Files ---------------------------------------------------------------------------------------------------
+# The report's charts (`bot.reports.charts.CHART_FILES`; named here so that matplotlib loads only to draw).
+CHART_TITLES = {
+    "referrals-per-month.png": "Referrals received per month, by outcome",
+    "timeliness.png": "Timeliness by clock: deadlines met and missed",
+}
+
+
+def file_title(name: str) -> str:
+    """What a file shows, in words: a report chart's title, or its name for any other file."""
+    return CHART_TITLES.get(name) or name
+
+
+def photo_caption(name: str, about: str | None = None) -> str:
+    """A photo's caption as HTML: the chart's title in bold, then what it belongs to (such as the report's
+    heading, shared wording whose own markup is dropped), cut to Telegram's 1,024 characters."""
+    segments = [Segment(file_title(name), "b")]
+    if about:
+        segments += [Segment("\n"), Segment("".join(s.text for s in parse(about)))]
+    return segments_html(segments, CAPTION_LIMIT)
+
+
+def files_not_shown(names: list[str]) -> str:
+    """One sentence for the person: which files Telegram did not take."""
+    noun = "chart" if all(name in CHART_TITLES for name in names) else "file"
+    titles = [f"“{file_title(name)}”" for name in names]
+    listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+    if len(titles) == 1:
+        return f"Sorry, Telegram did not take the {noun} {listed}, so it is not shown here."
+    return f"Sorry, Telegram did not take the {noun}s {listed}, so they are not shown here."

@@ -3,8 +3,12 @@
 `FakeSlack` is a small aiohttp server that answers the Web API methods Panelbot calls the way Slack does
 (`auth.test`, `chat.postMessage` with a `ts`, `chat.update`, `chat.postEphemeral`, `conversations.open`,
 `views.open`/`views.update`/`views.publish`), and the `response_url`s Slack hands out with each interaction.
+File uploads go the way `files_upload_v2` makes them: `files.getUploadURLExternal` hands out an upload URL
+on this same server, the bytes are POSTed there (recorded as the call `upload_url`), and
+`files.completeUploadExternal` shares the uploaded files in a conversation as one message (`Message.files`).
 It records every call, keeps each channel's messages as people would see them (updated in place by
-`chat.update`), and fails on demand: `fail("chat.postMessage", 429, retry_after=7)` or `fail(..., 500)`.
+`chat.update`), and fails on demand: `fail("chat.postMessage", 429, retry_after=7)` or `fail(..., 500)`
+(`fail("upload_url", 500)` for the upload URL itself).
 
 `Harness` is the other side: it runs the real bot path (the bot's aiohttp app with `/slack/events`, bolt's
 `AsyncApp`, the `Panel` on the test database, the outbox `Sender` with the Slack adapter) and acts as the
@@ -66,6 +70,20 @@ def seen(raw: str) -> str:
 
 
 @dataclass
+class File:
+    """A file as Slack keeps it: announced by files.getUploadURLExternal, its bytes POSTed to the upload URL,
+    then shared (with its title) by files.completeUploadExternal."""
+
+    id: str
+    name: str
+    length: int
+    alt_txt: str | None = None
+    title: str | None = None
+    content: bytes | None = None  # None until the bytes reach the upload URL
+    shared_in: str | None = None
+
+
+@dataclass
 class Message:
     channel: str
     ts: str
@@ -75,6 +93,7 @@ class Message:
     to_user: str | None = None  # set for what only one person sees
     how: str = "message"  # message | ephemeral | response
     updates: int = 0
+    files: list[File] = field(default_factory=list)  # files shared with the message (completeUploadExternal)
 
     @property
     def raw(self) -> str:
@@ -109,6 +128,7 @@ class FakeSlack:
         self.private: list[Message] = []  # what one person sees: ephemeral, response_url answers, DMs
         self.views: list[dict] = []  # modals opened (views.open), with the id Slack gave them
         self.homes: dict[str, dict] = {}  # user -> the App Home view published for them
+        self.files: dict[str, File] = {}  # file id -> the file, from files.getUploadURLExternal on
         self._failures: dict[str, list[tuple[int, float | None, str | None]]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -127,6 +147,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{rid}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/link", self._link)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
@@ -158,7 +179,7 @@ class FakeSlack:
             args.update(await request.json())
         else:
             args.update(dict(await request.post()))
-        for key in ("blocks", "view"):
+        for key in ("blocks", "view", "files"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
@@ -242,6 +263,37 @@ class FakeSlack:
                 )
             )
             return {"ok": True, "message_ts": ts}
+        if method == "files.getUploadURLExternal":
+            name, length = str(args.get("filename") or ""), str(args.get("length") or "")
+            if not name or not length.isdigit() or int(length) == 0:
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._ids):04d}"
+            self.files[file_id] = File(file_id, name, int(length), args.get("alt_txt") or None)
+            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            listed = args.get("files")
+            if not isinstance(listed, list) or not listed:
+                return {"ok": False, "error": "invalid_arguments"}
+            files = [self.files.get(str(item.get("id"))) for item in listed]
+            if any(f is None or f.content is None or f.shared_in for f in files):
+                return {"ok": False, "error": "file_not_found"}  # never announced, bytes never sent, or shared
+            channel = str(args.get("channel_id") or str(args.get("channels") or "").split(",")[0])
+            if not channel:
+                return {"ok": True, "files": [{"id": f.id} for f in files if f]}  # uploaded but shared nowhere
+            if channel.startswith("C0NOTIN"):
+                return {"ok": False, "error": "not_in_channel"}
+            shared: list[File] = []
+            for item, f in zip(listed, files, strict=True):
+                assert f is not None
+                f.title, f.shared_in = item.get("title") or f.name, channel
+                shared.append(f)
+            ts = f"1764000000.{next(self._ts):06d}"
+            msg = Message(channel, ts, args.get("initial_comment") or "", [], args.get("thread_ts"), files=shared)
+            self.messages.append(msg)
+            if channel.startswith("D"):
+                msg.to_user = channel[1:]
+                self.private.append(msg)
+            return {"ok": True, "files": [{"id": f.id, "name": f.name, "title": f.title} for f in shared]}
         if method in ("views.open", "views.update", "views.push"):
             view = {**args["view"], "id": f"V{next(self._ids):04d}", "hash": f"h{next(self._ids)}", "team_id": TEAM}
             self.views.append(view)
@@ -261,6 +313,26 @@ class FakeSlack:
         )
         self.changed.set()
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal handed out: takes the file's bytes, no token needed."""
+        try:
+            file = self.files.get(request.match_info["file_id"])
+            data = await request.read()
+            self.calls.append(Call("upload_url", {"file_id": request.match_info["file_id"], "length": len(data)}))
+            queued = self._failures.get("upload_url")
+            if queued:
+                status = queued.pop(0)[0]
+                self.calls[-1].status = status
+                return web.Response(status=status, text="upload failed")
+            if file is None:
+                return web.Response(status=404, text="not found")
+            if len(data) != file.length:
+                return web.Response(status=400, text="length does not match")
+            file.content = data
+            return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+        finally:
+            self.changed.set()
 
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -305,6 +377,10 @@ class FakeSlack:
         """Everything shown to one person alone (ephemeral answers), oldest first."""
         return [m.shown for m in self.private if m.to_user == user]
 
+    def shared(self, channel: str) -> list[File]:
+        """Every file shared in a conversation, oldest first."""
+        return [f for m in self.messages if m.channel == channel for f in m.files]
+
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.status == 200]
 
@@ -315,9 +391,10 @@ def sign(body: str, *, secret: str = SECRET, timestamp: int | None = None) -> di
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
-def fill(view: dict, values: dict[str, Any]) -> dict:
+def fill(view: dict, values: dict[str, Any], *, client_checks: bool = True) -> dict:
     """The view as Slack sends it back on submit, with the person's answers in `state`. Like Slack's client,
-    refuses to submit without a required field, or with a choice the form did not offer."""
+    refuses to submit without a required field (unless `client_checks` is off, to test what the bot does with
+    a submission that skipped them), or with a choice the form did not offer."""
     state: dict[str, dict[str, Any]] = {}
     for block in view.get("blocks", []):
         if block.get("type") != "input":
@@ -326,9 +403,10 @@ def fill(view: dict, values: dict[str, Any]) -> dict:
         action_id, kind = element["action_id"], element["type"]
         value = values.get(block_id)
         if value in (None, "", []):
-            if not block.get("optional"):
+            if not block.get("optional") and client_checks:
                 raise AssertionError(f"Slack would not submit the form without {block['label']['text']!r}")
-            state[block_id] = {action_id: {"type": kind, "value": None}}
+            empty = {"selected_options": []} if kind in ("multi_static_select", "checkboxes") else {"value": None}
+            state[block_id] = {action_id: {"type": kind, **empty}}
             continue
         if kind == "plain_text_input":
             max_length = element.get("max_length")
@@ -338,8 +416,9 @@ def fill(view: dict, values: dict[str, Any]) -> dict:
             offered = {o["value"]: o for o in element["options"]}
             assert value in offered, f"{value!r} is not offered in {block_id}: {list(offered)}"
             entry = {"type": kind, "selected_option": offered[value]}
-        elif kind == "multi_static_select":
+        elif kind in ("multi_static_select", "checkboxes"):
             offered = {o["value"]: o for o in element["options"]}
+            assert set(value) <= set(offered), f"{value!r} are not all offered in {block_id}: {list(offered)}"
             entry = {"type": kind, "selected_options": [offered[v] for v in value]}
         elif kind == "datepicker":
             entry = {"type": kind, "selected_date": value}
@@ -402,7 +481,9 @@ class Payloads:
             ],
         }
 
-    def submit_payload(self, user: str, view: dict, values: dict[str, Any]) -> dict[str, Any]:
+    def submit_payload(
+        self, user: str, view: dict, values: dict[str, Any], *, client_checks: bool = True
+    ) -> dict[str, Any]:
         return {
             "type": "view_submission",
             "team": {"id": TEAM, "domain": "panel"},
@@ -410,7 +491,7 @@ class Payloads:
             "api_app_id": "A0PANEL",
             "token": "legacy",
             "trigger_id": f"trigger.{next(self._trigger)}",
-            "view": fill(view, values),
+            "view": fill(view, values, client_checks=client_checks),
             "response_urls": [],
         }
 
@@ -494,8 +575,11 @@ class Harness(Payloads):
         assert self.fake.views, "no modal was opened"
         return self.fake.views[-1]
 
-    async def submit(self, user: str, view: dict, values: dict[str, Any], **sign_kwargs: Any) -> int:
-        return await self.interaction(self.submit_payload(user, view, values), **sign_kwargs)
+    async def submit(
+        self, user: str, view: dict, values: dict[str, Any], *, client_checks: bool = True, **sign_kwargs: Any
+    ) -> int:
+        payload = self.submit_payload(user, view, values, client_checks=client_checks)
+        return await self.interaction(payload, **sign_kwargs)
 
     async def event(self, event: dict, **sign_kwargs: Any) -> int:
         body = json.dumps(

@@ -1,6 +1,7 @@
 """The Slack app manifest (bot/slack/manifest.json): the one slash command, interactivity and events on the
 bot's one URL, App Home, and the scopes the bot needs and no more, checked against the Web API methods the
-bot really calls in a whole panel round (filing, votes, a tie, the chair's direct message, App Home)."""
+bot really calls in a whole panel round (filing, votes, a tie, the chair's direct message, App Home, information
+requests chosen in a form, the report with its charts)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ SCOPE_OF = {
     "views.open": None,
     "views.update": None,
     "views.publish": None,
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "upload_url": None,  # the bytes go to the URL Slack handed out, with no token
     "response_url": None,  # answers to an interaction's response_url need no token at all
 }
 
@@ -49,6 +53,10 @@ async def test_the_manifest_asks_for_exactly_the_scopes_the_bot_uses(slack) -> N
     await h.submit("U0ADV", h.modal(), {"reason": "Clear concerns"})
     await h.event({"type": "app_home_opened", "user": "U0BM", "tab": "home", "channel": "D0BM"})
     await h.slash("U0BM", "status", channel="C0NOTIN")
+    await h.slash("U0BM", f"request {ref}")
+    await h.submit("U0BM", h.modal(), {"agencies": ["police"]})
+    await h.slash("U0BM", "report")
+    assert h.fake.shared("C0PANEL")
     used = {c.method for c in h.fake.calls}
     assert used <= set(SCOPE_OF), used - set(SCOPE_OF)
     needed = {SCOPE_OF[m] for m in used} - {None} | {"commands"}  # `commands`: to have a slash command at all

@@ -100,11 +100,13 @@ class Harness:
             await self.api.push(update)
 
     # A person does something, and the test waits for what they then see ---------------------------------
-    async def say(self, chat: dict, user: dict, text: str, *, reply_to: dict | None = None, expect: int = 1) -> list:
+    async def say(
+        self, chat: dict, user: dict, text: str, *, reply_to: dict | None = None, expect: int = 1, timeout: float = 5.0
+    ) -> list:
         """`user` sends `text` in `chat`; returns the bot's next `expect` messages in that chat."""
         before = len(self.api.bot_messages(chat["id"]))
         await self.send(self.api.text(chat, user, text, reply_to=reply_to))
-        await self.api.wait_for(lambda: len(self.api.bot_messages(chat["id"])) >= before + expect)
+        await self.api.wait_for(lambda: len(self.api.bot_messages(chat["id"])) >= before + expect, timeout)
         return self.api.bot_messages(chat["id"])[before : before + expect]
 
     async def press(self, message: dict, user: dict, label: str, *, query_id: str | None = None) -> dict:
@@ -117,7 +119,7 @@ class Harness:
 
     def card(self, chat_id: int, reference: str) -> dict:
         """The referral card as it is now in the chat (edits applied)."""
-        found = [m for m in self.api.bot_messages(chat_id) if m["text"].startswith(f"{reference} · ")]
+        found = [m for m in self.api.bot_messages(chat_id) if m.get("text", "").startswith(f"{reference} · ")]
         assert found, f"no card for {reference} in chat {chat_id}"
         return found[0]
 

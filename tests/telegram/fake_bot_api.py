@@ -3,7 +3,12 @@
 keeps every chat's messages as a person would see them (edits applied, keyboards removed), and refuses
 what Telegram refuses: `callback_data` over 64 bytes, HTML it cannot parse, text over 4,096 characters, a
 message to a chat the bot cannot reach, an edit that changes nothing. `fail_next` makes a method answer
-429 with `parameters.retry_after`, as flood control does.
+429 with `parameters.retry_after`, as flood control does; `refuse_next` makes it answer 400.
+
+`sendPhoto` takes an upload as Telegram does (multipart/form-data, the file in the `photo` part or in the
+part `attach://NAME` names) or the `file_id` of a photo sent before. The file must be a PNG (the only image
+this bot sends) of at most 10 MB and sensible dimensions; its bytes are kept (`photos()`), and the answer is
+a Message with `photo` sizes and the `caption` (HTML checked, at most 1,024 characters).
 
 The simulated people's side: `text()` and `press()` build updates as Telegram would deliver them, for a
 test to send by webhook or to `push()` for `getUpdates`.
@@ -15,6 +20,7 @@ import asyncio
 import html
 import json
 import re
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -33,11 +39,34 @@ BOT_USER = {
 JSON_FIELDS = {
     "chat_id", "message_id", "reply_markup", "allowed_updates", "commands", "offset", "limit", "timeout",
     "show_alert", "link_preview_options", "reply_parameters", "drop_pending_updates", "scope", "cache_time",
+    "caption_entities", "show_caption_above_media", "has_spoiler", "disable_notification", "protect_content",
 }  # fmt: skip
+PNG = b"\x89PNG\r\n\x1a\n"
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo sent by upload
+CAPTION_MAX = 1024
+PHOTO_SIDES = (90, 320, 800, 1280, 2560)  # the sizes Telegram keeps of a photo (s, m, x, y, w)
 _TAGS = re.compile(
     r'<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|tg-spoiler|blockquote)>|<a href="[^"<>]*">|</a>'
 )
 _ENTITY = re.compile(r"&(?!(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
+
+
+class Upload:
+    """A file part of a multipart request."""
+
+    def __init__(self, filename: str, content_type: str, data: bytes) -> None:
+        self.filename, self.content_type, self.data = filename, content_type, data
+
+    def __repr__(self) -> str:
+        return f"Upload({self.filename!r}, {len(self.data)} bytes)"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its IHDR chunk; anything else is not an image Telegram can use here."""
+    if len(data) < 24 or not data.startswith(PNG) or data[12:16] != b"IHDR":
+        raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
 
 
 class ApiError(Exception):
@@ -84,6 +113,8 @@ class FakeBotAPI:
         self.webhook: dict | None = None
         self.pending: list[dict] = []  # updates waiting for getUpdates
         self.failures: dict[str, list[float]] = {}
+        self.refusals: dict[str, list[str]] = {}
+        self.files: dict[str, bytes] = {}  # file_id -> the bytes uploaded
         self._ids = 5000
         self._update_id = 700
         self._changed = asyncio.Condition()
@@ -93,7 +124,7 @@ class FakeBotAPI:
 
     # Running ---------------------------------------------------------------------------------------------
     async def start(self) -> str:
-        app = web.Application()
+        app = web.Application(client_max_size=PHOTO_MAX_BYTES + 1024 * 1024)  # uploads; Telegram checks sizes itself
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)  # Telegram's logs, not the bot's
         await self._runner.setup()
@@ -123,6 +154,10 @@ class FakeBotAPI:
     def fail_next(self, method: str, retry_after: float) -> None:
         self.failures.setdefault(method, []).append(retry_after)
 
+    def refuse_next(self, method: str, description: str = "Bad Request: IMAGE_PROCESS_FAILED") -> None:
+        """The next call of `method` answers 400 with `description`, as Telegram refuses a file it cannot use."""
+        self.refusals.setdefault(method, []).append(description)
+
     # The API -----------------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != TOKEN:
@@ -131,6 +166,9 @@ class FakeBotAPI:
         form = await request.post()
         params: dict[str, Any] = {}
         for key, value in form.items():
+            if isinstance(value, web.FileField):  # an upload (multipart/form-data)
+                params[key] = Upload(value.filename, value.content_type, value.file.read())
+                continue
             value = str(value)
             if key in JSON_FIELDS:
                 try:
@@ -144,6 +182,8 @@ class FakeBotAPI:
             if self.failures.get(method):
                 wait = self.failures[method].pop(0)
                 raise ApiError(429, f"Too Many Requests: retry after {wait:g}", {"retry_after": wait})
+            if self.refusals.get(method):
+                raise ApiError(400, self.refusals[method].pop(0))
             handler = getattr(self, f"api_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -256,6 +296,69 @@ class FakeBotAPI:
         self.messages.setdefault(chat["id"], []).append(message)
         return self.public(message)
 
+    def _caption(self, p: dict) -> tuple[str, str]:
+        raw = str(p.get("caption") or "")
+        text = raw
+        if raw and p.get("parse_mode") == "HTML":
+            check_html(raw)
+            text = plain_of(raw)
+        if utf16_len(text) > CAPTION_MAX:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        return raw, text
+
+    def _photo_bytes(self, p: dict) -> tuple[bytes, str]:
+        photo = p.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            photo = p.get(photo.removeprefix("attach://"))
+        if isinstance(photo, Upload):
+            return photo.data, photo.filename
+        if isinstance(photo, str) and photo in self.files:
+            return self.files[photo], ""
+        raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+
+    async def api_sendPhoto(self, p: dict) -> dict:
+        chat = self._chat(p["chat_id"])
+        data, filename = self._photo_bytes(p)
+        if len(data) > PHOTO_MAX_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
+        width, height = png_size(data)
+        if not width or not height or width + height > 10000 or max(width, height) > 20 * min(width, height):
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        raw, caption = self._caption(p)
+        markup = self._check_markup(p.get("reply_markup"))
+        sizes = []
+        for side in PHOTO_SIDES:
+            scale = min(1.0, side / max(width, height))
+            size_id = f"photo{self._next_id()}"
+            w, h = max(1, round(width * scale)), max(1, round(height * scale))
+            size = len(data) if scale == 1.0 else max(1, round(len(data) * scale * scale))  # near enough
+            sizes.append(
+                {"file_id": size_id, "file_unique_id": f"u{size_id}", "width": w, "height": h, "file_size": size}
+            )
+            self.files[size_id] = data
+            if scale == 1.0:  # the largest size kept is the photo itself
+                break
+        message: dict[str, Any] = {
+            "message_id": self._next_id(),
+            "date": 1795000000,
+            "chat": chat,
+            "from": BOT_USER,
+            "photo": sizes,
+            "_bytes": data,
+            "_filename": filename,
+            "_html": raw,
+            "_force_reply": bool(markup and markup.get("force_reply")),
+        }
+        if caption:
+            message["caption"] = caption
+        if markup and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        reply = p.get("reply_parameters")
+        if reply:
+            message["_reply_to"] = reply.get("message_id")
+        self.messages.setdefault(chat["id"], []).append(message)
+        return self.public(message)
+
     def _find(self, p: dict) -> dict:
         chat = self._chat(p["chat_id"])
         for message in self.messages.get(chat["id"], []):
@@ -356,11 +459,15 @@ class FakeBotAPI:
         return self.bot_messages(chat_id)[-1]
 
     def said(self, chat_id: int, fragment: str) -> dict | None:
-        """The latest bot message in the chat whose text contains `fragment`."""
+        """The latest bot message in the chat whose text (or a photo's caption) contains `fragment`."""
         for message in reversed(self.bot_messages(chat_id)):
-            if fragment in message["text"]:
+            if fragment in message.get("text", message.get("caption", "")):
                 return message
         return None
+
+    def photos(self, chat_id: int) -> list[dict]:
+        """The bot's photos in the chat, in order; `_bytes` is the file as uploaded."""
+        return [m for m in self.bot_messages(chat_id) if "photo" in m]
 
     @staticmethod
     def buttons(message: dict) -> list[str]:
