@@ -174,3 +174,33 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
     for step in view.next_steps:
         lines.append(f"Next: {step}")
     return lines
+
+
+def decision_lines(card: CardView, cal: WorkingCalendar) -> list[str]:
+    """The short message that follows a decision (a thread reply under the card where the platform has threads):
+    the outcome, who decided and why, how each member voted, and what happens next."""
+    head = f"{card.reference} · {card.subject}: **{card.result_text or card.status_label}**"
+    if card.decided_at is not None:
+        head += f" ({cal.format(card.decided_at)})"
+    lines = [head]
+    if card.decided_by:
+        reason = f" Reason: {card.decision_reason}" if card.decision_reason else ""
+        lines.append(f"Decided by {card.decided_by}.{reason}")
+    votes = [f"{v.role} ({v.member}): {'recused' if v.recused else v.outcome or 'did not vote'}" for v in card.votes]
+    if votes:
+        lines.append("Votes: " + " · ".join(votes))
+    lines += [f"Next: {step}" for step in card.next_steps]
+    return lines
+
+
+def reasons_lines(card: CardView) -> list[str]:
+    """How each member voted and why: the chair reads this before deciding an escalated referral."""
+    out = []
+    for v in card.votes:
+        if v.recused:
+            out.append(f"{v.role} ({v.member}): recused")
+        elif v.outcome is None:
+            out.append(f"{v.role} ({v.member}): did not vote")
+        else:
+            out.append(f"{v.role} ({v.member}): {v.outcome}" + (f". Reason: {v.reason}" if v.reason else ""))
+    return ["**Votes and reasons**", *out] if out else []

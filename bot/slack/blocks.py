@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from bot.commands import COMMANDS, Reply
 from bot.notify import Action, Outgoing
 from flows.calendar import WorkingCalendar
-from flows.views import CardView, card_lines
+from flows.views import CardView, card_lines, decision_lines, reasons_lines
 
 SECTION_MAX = 3000
 BUTTON_MAX = 75
@@ -134,34 +134,6 @@ def card_text(card: CardView, cal: WorkingCalendar) -> str:
     lines = card_lines(card, cal)
     keep = [lines[0]] + [line for line in lines[1:] if line.startswith(("Panel decision due", "**"))]
     return fallback(keep)
-
-
-def decision_lines(card: CardView, cal: WorkingCalendar) -> list[str]:
-    """The short message that follows a decision (a thread reply under the card in the panel channel)."""
-    head = f"{card.reference} · {card.subject}: **{card.result_text or card.status_label}**"
-    if card.decided_at is not None:
-        head += f" ({cal.format(card.decided_at)})"
-    lines = [head]
-    if card.decided_by:
-        lines.append(f"Decided by {card.decided_by}.")
-    votes = [f"{v.role} ({v.member}): {'recused' if v.recused else v.outcome or 'did not vote'}" for v in card.votes]
-    if votes:
-        lines.append("Votes: " + " · ".join(votes))
-    lines += [f"Next: {step}" for step in card.next_steps]
-    return lines
-
-
-def reasons_lines(card: CardView) -> list[str]:
-    """How each member voted and why: the chair reads this before deciding an escalated referral."""
-    out = []
-    for v in card.votes:
-        if v.recused:
-            out.append(f"{v.role} ({v.member}): recused")
-        elif v.outcome is None:
-            out.append(f"{v.role} ({v.member}): did not vote")
-        else:
-            out.append(f"{v.role} ({v.member}): {v.outcome}" + (f". Reason: {v.reason}" if v.reason else ""))
-    return ["**Votes and reasons**", *out] if out else []
 
 
 # Any other message --------------------------------------------------------------------------------------

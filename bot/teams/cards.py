@@ -26,7 +26,7 @@ from bot.notify import Action, Outgoing
 from flows.anonymity import CATEGORY_LABELS
 from flows.calendar import WorkingCalendar
 from flows.preset import Preset
-from flows.views import CardView, card_lines
+from flows.views import CardView, card_lines, decision_lines, reasons_lines
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -168,34 +168,6 @@ def referral_summary(view: CardView, cal: WorkingCalendar) -> str:
     lines = card_lines(view, cal)
     keep = [lines[0]] + [line for line in lines[1:] if line.startswith(("Panel decision due", "**"))]
     return cut(" · ".join(plain(line) for line in keep), 300)
-
-
-def decision_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
-    """The short message that follows a decision (in the card's thread in a channel)."""
-    head = f"{view.reference} · {view.subject}: **{view.result_text or view.status_label}**"
-    if view.decided_at is not None:
-        head += f" ({cal.format(view.decided_at)})"
-    lines = [head]
-    if view.decided_by:
-        lines.append(f"Decided by {view.decided_by}.")
-    votes = [f"{v.role} ({v.member}): {'recused' if v.recused else v.outcome or 'did not vote'}" for v in view.votes]
-    if votes:
-        lines.append("Votes: " + " · ".join(votes))
-    lines += [f"Next: {step}" for step in view.next_steps]
-    return lines
-
-
-def reasons_lines(view: CardView) -> list[str]:
-    """How each member voted and why: the chair reads this before deciding an escalated referral."""
-    out = []
-    for v in view.votes:
-        if v.recused:
-            out.append(f"{v.role} ({v.member}): recused")
-        elif v.outcome is None:
-            out.append(f"{v.role} ({v.member}): did not vote")
-        else:
-            out.append(f"{v.role} ({v.member}): {v.outcome}" + (f". Reason: {v.reason}" if v.reason else ""))
-    return ["**Votes and reasons**", *out] if out else []
 
 
 # Any other message -------------------------------------------------------------------------------------
