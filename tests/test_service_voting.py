@@ -598,3 +598,18 @@ async def test_panel_finding_a_referral_incomplete_tells_the_bm_what_is_missing(
     assert any("was found incomplete. Missing: no chronology attached" in t and f"resubmit {ref}" in t
                for t in notices)
     assert "Next: Incomplete referral resubmitted by **Mon 30 Nov 2026, 17:00**" in await card(panel, ref)
+
+
+async def test_bm_is_told_at_filing_when_no_one_can_give_a_quorum_vote(make_panel):
+    """BALLOTS.md rule 3: with no police member on the Dudley panel, quorum cannot be reached; the BM hears
+    it when the referral is filed, so a substitute can be added before the deadline."""
+    panel = await panel_with(make_panel, "dudley", [m for m in DUDLEY if m[1] != "police"])
+    ref = await file(panel)
+    (notice,) = [m for m in await outbox(panel, ref, "notice") if m.purpose == "bm"]
+    assert notice.body["text"] == (
+        f"{ref} · Young Person C cannot reach quorum yet: nobody on the panel can vote as Police. Add a member "
+        "with `panelbot member add NAME --role ROLE`, or it will go to the Independent Chair at its deadline."
+    )
+    await panel.add_member(actor=OP, name="Pol", role="police")
+    ref2 = await file(panel, letter="D")
+    assert [m for m in await outbox(panel, ref2, "notice") if m.purpose == "bm"] == []

@@ -70,7 +70,7 @@ class ReferralCommands(BallotCommands):
             )
             await self._start_event_clocks(uow, referral, "referral_received", now, actor)
             await self._start_event_clocks(uow, referral, "became_aware", self._aware_at(clean.aware_on, now), actor)
-            await self._open_round(uow, referral, now, actor)
+            ballot = await self._open_round(uow, referral, now, actor)
             uow.outbox(
                 partnership_id=self.partnership_id,
                 now=now,
@@ -78,8 +78,29 @@ class ReferralCommands(BallotCommands):
                 kind="referral_card",
                 referral_id=referral.id,
             )
+            await self._warn_if_no_quorum_possible(uow, referral, ballot)
             await self.finish(uow)
         return reference
+
+    async def _warn_if_no_quorum_possible(self, uow: UnitOfWork, referral: Referral, ballot: Ballot) -> None:
+        """BALLOTS.md rule 3 wants the BM to hear at once when nobody on the panel can give a vote the quorum
+        needs, so a substitute can be added before the deadline rather than after it."""
+        t = await self._tally(uow, ballot)
+        if t.quorum_possible:
+            return
+        if t.impossible_roles:
+            missing = ", ".join(self.preset.role_label(r) for r in t.impossible_roles)
+            gap = f"nobody on the panel can vote as {missing}"
+        else:
+            gap = f"only {len(t.remaining)} member(s) can vote and the quorum is {self.preset.quorum.count}"
+        self.notice(
+            uow,
+            "bm",
+            f"{referral.reference} · {referral.subject} cannot reach quorum yet: {gap}. Add a member with "
+            "`panelbot member add NAME --role ROLE`, or it will go to the "
+            f"{self.preset.role_label(self.preset.tie_break_role)} at its deadline.",
+            referral,
+        )
 
     def _aware_at(self, aware_on: date | None, fallback: datetime) -> datetime:
         if aware_on is None:
