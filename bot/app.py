@@ -15,7 +15,7 @@ from rich.console import Console
 from bot.config_file import apply_config
 from bot.console.adapter import ConsoleAdapter
 from bot.console.repl import ConsoleSession, SimClock
-from bot.notify import Adapter, Sender
+from bot.notify import Adapter, OutboxPump, Sender
 from bot.scheduler import start_scheduler
 from bot.server import make_app
 from bot.service import Panel
@@ -63,15 +63,14 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
         # printing them would put the panel's traffic into a service log.
         adapters: list[Adapter] = [ConsoleAdapter(panel, console)] if interactive else []
         sender = Sender(panel, adapters)
-        telegram = pump = None
+        # One pump for every platform: what a command queued goes out as soon as the command has answered.
+        pump = OutboxPump(sender)
+        telegram = None
         if settings.telegram_bot_token:
-            from bot.telegram import OutboxPump, TelegramBot
+            from bot.telegram import TelegramBot
 
             telegram = TelegramBot.from_settings(panel, settings)
             adapters.append(telegram.adapter)
-            pump = OutboxPump(sender)  # a Telegram command's messages go out as soon as it has answered
-            if panel.on_outbox is None:
-                panel.on_outbox = pump.kick
         slack = None
         if settings.slack_bot_token:
             from bot.slack.app import SlackBot, SlackConfig
@@ -79,16 +78,18 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
             slack_config = SlackConfig.from_settings(settings)
             assert slack_config is not None
             slack = SlackBot(panel, slack_config)
+            slack.pump = pump
             adapters.append(slack.adapter)
-            slack.connect_outbox(sender)  # a Slack command's messages go out as soon as it has answered
         teams = None
         if settings.teams_client_id or settings.teams_anonymous_allowed:
             from bot.teams import TeamsBot
 
             teams = TeamsBot.from_settings(panel, settings)
             if teams is not None:
+                teams.pump = pump
                 adapters.append(teams.adapter)
-                teams.connect_outbox(sender)  # a Teams command's messages go out as soon as it has answered
+        if telegram is not None or slack is not None or teams is not None:
+            panel.on_outbox = pump.poke
 
         # The terminal session flushes the outbox after printing each reply, so replies come before the
         # messages they caused; the scheduler's flush_outbox job delivers the rest.
@@ -143,8 +144,8 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
                 await teams.stop()
             if slack is not None:
                 await slack.stop()
-            if telegram is not None and pump is not None:
-                await pump.close()
+            await pump.close()  # after Slack and Teams have settled; before Telegram's bot is shut down
+            if telegram is not None:
                 await telegram.stop()
             scheduler.shutdown(wait=False)
             await runner.cleanup()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -254,3 +255,56 @@ class Sender:
                 row.last_error = skipped or (None if delivered else "no channel is set for this message")
             await uow.commit()
             return 0 if errors else 1
+
+
+class OutboxPump:
+    """Delivers the outbox soon after a command queued something, for every platform adapter at once (set as
+    `panel.on_outbox`). The command never waits: `poke` starts a flush in the background and returns. Pokes
+    while a flush runs fold into one more flush, so flushes never pile up; a failed flush is logged and the
+    scheduler's `flush_outbox` job (or the next poke) tries again."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self.task: asyncio.Task[None] | None = None
+        self._again = False
+        self._closing = False
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    async def poke(self) -> None:
+        if self._closing:
+            return  # the scheduler's flush, or the next start, delivers it
+        if self.busy:
+            self._again = True
+            return
+        self.task = asyncio.get_running_loop().create_task(self._run(), name="outbox-pump")
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.sender.flush()
+            except Exception:
+                log.exception("outbox flush failed; the scheduler will try again")
+            if not self._again or self._closing:
+                return
+
+    async def idle(self) -> None:
+        """Wait until no flush is running (including the one more a poke asked for)."""
+        while self.task is not None and not self.task.done():
+            await asyncio.shield(self.task)
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Take no more pokes; let a flush under way finish (for up to `grace` seconds), then stop."""
+        self._closing = True
+        task = self.task
+        if task is None or task.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

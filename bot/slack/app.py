@@ -19,7 +19,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.notify import Sender
+from bot.notify import OutboxPump
 from bot.service import Panel
 from bot.settings import Settings
 from bot.slack.adapter import SlackAdapter
@@ -84,37 +84,6 @@ class SlackConfig:
         )
 
 
-class Flusher:
-    """Delivers the outbox soon after a command queued something (set as `panel.on_outbox`). Pokes while a
-    flush is running are folded into one more flush, so nothing waits for the scheduler's next tick and
-    flushes never pile up."""
-
-    def __init__(self, sender: Sender) -> None:
-        self.sender = sender
-        self.task: asyncio.Task | None = None
-        self._again = False
-
-    async def poke(self) -> None:
-        if self.task is not None and not self.task.done():
-            self._again = True
-            return
-        self.task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            self._again = False
-            try:
-                await self.sender.flush()
-            except Exception:
-                log.exception("outbox flush failed; the scheduler will try again")
-            if not self._again:
-                return
-
-    async def idle(self) -> None:
-        while self.task is not None and not self.task.done():
-            await asyncio.shield(self.task)
-
-
 class SlackBot:
     def __init__(self, panel: Panel, config: SlackConfig) -> None:
         self.panel = panel
@@ -133,15 +102,9 @@ class SlackBot:
         self.handlers = register(self.app, panel, self.tasks)
         self.adapter = SlackAdapter(panel, self.client)
         self.socket: AsyncSocketModeHandler | None = None
-        self.flusher: Flusher | None = None
-
-    def connect_outbox(self, sender: Sender) -> Flusher:
-        """Deliver what a Slack command queued straight after it commits (unless another adapter already
-        wakes the same sender)."""
-        self.flusher = Flusher(sender)
-        if self.panel.on_outbox is None:
-            self.panel.on_outbox = self.flusher.poke
-        return self.flusher
+        # The shared outbox pump (`panel.on_outbox`), set by whoever wires the outbox (`serve()`, the tests):
+        # `settle()` and `stop()` wait for the flush a Slack command started.
+        self.pump: OutboxPump | None = None
 
     def mount(self, web_app: web.Application) -> None:
         """`POST /slack/events` on the bot's web server (only when a signing secret is set)."""
@@ -164,13 +127,13 @@ class SlackBot:
         """Wait until every listener has finished its work after the ack and the outbox is delivered."""
         while True:
             pending = [t for t in self.tasks if t is not asyncio.current_task() and not t.done()]
-            flushing = self.flusher is not None and self.flusher.task is not None and not self.flusher.task.done()
+            flushing = self.pump is not None and self.pump.busy
             if not pending and not flushing:
                 return
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
-            if self.flusher is not None:
-                await self.flusher.idle()
+            if self.pump is not None:
+                await self.pump.idle()
 
     async def stop(self) -> None:
         if self.socket is not None:

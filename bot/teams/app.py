@@ -5,7 +5,7 @@
 * `POST /api/messages` on the bot's own aiohttp server, behind the SDK's JWT middleware: a request without a
   valid token is refused with 401 before anything runs, unless anonymous mode is switched on explicitly
   for local testing (and then a warning is logged);
-* the outbox adapter, and a flusher that delivers what a Teams command queued as soon as it has answered.
+* the outbox adapter (what a Teams command queued is delivered by the shared `bot.notify.OutboxPump`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_mid
 from microsoft_agents.hosting.core import AgentApplication, ApplicationOptions, MemoryStorage, TurnContext, TurnState
 from microsoft_agents.hosting.core.app.proactive import ProactiveOptions
 
-from bot.notify import Sender
+from bot.notify import OutboxPump
 from bot.service import Panel
 from bot.settings import Settings
 from bot.teams.adapter import TeamsAdapter
@@ -34,36 +34,6 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api"
 MESSAGES_PATH = "/api/messages"
-
-
-class Flusher:
-    """Delivers the outbox soon after a Teams command queued something (set as `panel.on_outbox` unless
-    another adapter already wakes the same sender). Pokes during a flush fold into one more flush."""
-
-    def __init__(self, sender: Sender) -> None:
-        self.sender = sender
-        self.task: asyncio.Task | None = None
-        self._again = False
-
-    async def poke(self) -> None:
-        if self.task is not None and not self.task.done():
-            self._again = True
-            return
-        self.task = asyncio.get_running_loop().create_task(self._run(), name="teams-outbox-flush")
-
-    async def _run(self) -> None:
-        while True:
-            self._again = False
-            try:
-                await self.sender.flush()
-            except Exception:
-                log.exception("outbox flush failed; the scheduler will try again")
-            if not self._again:
-                return
-
-    async def idle(self) -> None:
-        while self.task is not None and not self.task.done():
-            await asyncio.shield(self.task)
 
 
 def quiet_sdk_warnings() -> None:
@@ -97,7 +67,9 @@ class TeamsBot:
         self.outbound = Outbound(panel, self.app, self.cloud, self.storage, People(panel))
         self.handlers = register(self.app, self)
         self.adapter = TeamsAdapter(panel, self.outbound)
-        self.flusher: Flusher | None = None
+        # The shared outbox pump (`panel.on_outbox`), set by whoever wires the outbox (`serve()`, the tests):
+        # `settle()` and `stop()` wait for the flush a Teams turn started.
+        self.pump: OutboxPump | None = None
         config.warn_if_anonymous()
         if config.anonymous:  # without an app id the SDK warns on every turn that it has none: once is enough
             logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(
@@ -124,19 +96,13 @@ class TeamsBot:
         response = await start_agent_process(request, self.app, self.cloud)
         return response if response is not None else web.Response(status=202)
 
-    def connect_outbox(self, sender: Sender) -> Flusher:
-        self.flusher = Flusher(sender)
-        if self.panel.on_outbox is None:
-            self.panel.on_outbox = self.flusher.poke
-        return self.flusher
-
     async def start(self) -> None:
         log.info("Teams: listening for the Bot Connector at %s", MESSAGES_PATH)
 
     async def settle(self) -> None:
         """Wait until the outbox work a turn started has been delivered."""
-        if self.flusher is not None:
-            await self.flusher.idle()
+        if self.pump is not None:
+            await self.pump.idle()
 
     async def stop(self) -> None:
         try:

@@ -1,10 +1,9 @@
 """Building and running the Telegram side in the bot's one asyncio process: the python-telegram-bot
-`Application` (pointed at `TELEGRAM_API_URL` when set), webhook or long polling, the command menu, and the
-outbox pump that delivers what a command queued as soon as it has answered the person."""
+`Application` (pointed at `TELEGRAM_API_URL` when set), webhook or long polling, and the command menu. What a
+command queued is delivered by the shared `bot.notify.OutboxPump` as soon as it has answered the person."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import warnings
@@ -15,7 +14,6 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.notify import Sender
 from bot.service import Panel
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter
@@ -84,48 +82,6 @@ def redact_token_in_logs(token: str) -> None:
         target = logging.getLogger(name)
         if not any(isinstance(f, RedactToken) and f.token == token for f in target.filters):
             target.addFilter(RedactToken(token))
-
-
-class OutboxPump:
-    """Deliver the outbox soon after a command queued messages, without making the command wait: a button
-    press is answered first, then the card is edited. One flush at a time; kicks while it runs coalesce."""
-
-    def __init__(self, sender: Sender) -> None:
-        self.sender = sender
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._closing = False
-
-    async def kick(self) -> None:
-        if self._closing:
-            return  # the scheduler's flush, or the next start, delivers it
-        self._wake.set()
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="telegram-outbox-pump")
-
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            if self._closing:
-                return
-            self._wake.clear()
-            try:
-                await self.sender.flush()
-            except Exception:  # the scheduler's flush_outbox job tries again
-                log.exception("flushing the outbox failed")
-
-    async def close(self, grace: float = 10.0) -> None:
-        """Let a flush under way finish (for up to `grace` seconds), then stop."""
-        self._closing = True
-        self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), grace)
-            except TimeoutError:
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
-            self._task = None
 
 
 class TelegramBot:

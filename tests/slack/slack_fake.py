@@ -32,7 +32,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from slack_sdk.signature import SignatureVerifier
 
-from bot.notify import Sender
+from bot.notify import OutboxPump, Sender
 from bot.server import make_app
 from bot.service import Actor, Panel
 from bot.slack.app import SlackBot, SlackConfig
@@ -505,7 +505,8 @@ class Harness(Payloads):
         config = SlackConfig(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=fake.api_url)
         self.bot = SlackBot(panel, config)
         self.sender = Sender(panel, [self.bot.adapter])
-        self.bot.connect_outbox(self.sender)
+        self.pump = self.bot.pump = OutboxPump(self.sender)
+        panel.on_outbox = self.pump.poke
         web_app = make_app(panel)
         self.bot.mount(web_app)
         self.client = TestClient(TestServer(web_app, host="127.0.0.1"))

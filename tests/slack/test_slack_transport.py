@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from test_slack_voting import dudley, file_referral, vote
 
 from bot.app import panel_from_settings, serve
-from bot.notify import Sender
+from bot.notify import OutboxPump, Sender
 from bot.service import Actor
 from bot.settings import Settings
 from bot.slack.app import SlackBot, SlackConfig
@@ -210,7 +210,8 @@ async def test_socket_mode_end_to_end_over_a_websocket(fake_slack, make_panel) -
     config = SlackConfig(bot_token="xoxb-test-token", app_token="xapp-test-token", api_url=fake_slack.api_url)
     bot = SlackBot(panel, config)
     sender = Sender(panel, [bot.adapter])
-    bot.connect_outbox(sender)
+    bot.pump = OutboxPump(sender)
+    panel.on_outbox = bot.pump.poke
     harness = Payloads(fake_slack)
 
     await panel.add_member(actor=Actor.operator(), name="Bea", role="business_manager", ids=["slack:U0BM"])

@@ -25,7 +25,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.notify import Sender
+from bot.notify import OutboxPump, Sender
 from bot.server import make_app
 from bot.service import Actor, Panel
 from bot.settings import Settings
@@ -267,7 +267,8 @@ class Harness:
         self.fake = fake
         self.bot = TeamsBot(panel, config or anonymous_config())
         self.sender = Sender(panel, [self.bot.adapter])
-        self.bot.connect_outbox(self.sender)
+        self.pump = self.bot.pump = OutboxPump(self.sender)
+        panel.on_outbox = self.pump.poke
         web_app = make_app(panel)
         self.bot.mount(web_app)
         self.client = TestClient(TestServer(web_app, host="127.0.0.1"))

@@ -10,10 +10,10 @@ import pytest
 from aiohttp import ClientSession, web
 from fake_bot_api import TOKEN, FakeBotAPI
 
-from bot.notify import Sender
+from bot.notify import OutboxPump, Sender
 from bot.server import make_app
 from bot.service import Actor, Panel
-from bot.telegram import OutboxPump, TelegramBot
+from bot.telegram import TelegramBot
 from bot.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH
 
 SECRET = "s3cret-Token_for-tests"
@@ -57,7 +57,7 @@ class Harness:
         self.bot = bot
         self.sender = Sender(self.panel, [bot.adapter])
         self.pump = OutboxPump(self.sender)
-        self.panel.on_outbox = self.pump.kick
+        self.panel.on_outbox = self.pump.poke
         if self.mode == "webhook":
             app = make_app(self.panel)
             bot.add_routes(app)
