@@ -49,6 +49,9 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
             raise PanelError(
                 f"The folder for the database file, {folder}, does not exist. Check PANELBOT_DATABASE_URL."
             )
+    # hide_parameters: a database error's text (which can reach a traceback in a log) must never carry the
+    # values of a statement, and those include summaries and reasons people typed.
+    kwargs.setdefault("hide_parameters", True)
     engine = create_async_engine(async_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
 

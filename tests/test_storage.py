@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -471,3 +471,19 @@ async def test_files_queued_in_the_outbox_reach_the_adapter_as_bytes(make_panel)
 
     await Sender(panel, [Fake()]).flush()
     assert got == [(("timeliness.png", png),)]
+
+
+async def test_database_errors_never_carry_what_people_typed(engine):
+    """A failed statement's error text (which may end up in a traceback in a log) hides its parameters."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.models import Partnership
+
+    typed = "Summary with a secret detail"
+    async with engine.begin() as conn:
+        await conn.execute(insert(Partnership).values(preset_id="x", name=typed, created_at=datetime.now(UTC)))
+    with pytest.raises(IntegrityError) as err:
+        async with engine.begin() as conn:
+            await conn.execute(insert(Partnership).values(preset_id="x", name=typed, created_at=datetime.now(UTC)))
+    assert typed not in str(err.value)
