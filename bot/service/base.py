@@ -93,6 +93,7 @@ class PanelBase:
             await self.on_outbox()
 
     async def audit(self, uow: UnitOfWork, actor: Actor, action: str, on: str, **payload: object) -> None:
+        await self.check_member(uow.session, actor)
         await uow.audit(
             partnership_id=self.partnership_id,
             at=self.now(),
@@ -112,6 +113,24 @@ class PanelBase:
             referral_id=referral.id if referral is not None else None,
             body={"text": text},
         )
+
+    async def check_member(self, session: AsyncSession, actor: Actor) -> None:
+        """Every change is audited, and the audit names who made it, so this is the one place that refuses
+        an actor who claims a member row that is not a current member of *this* partnership: a member of
+        another partnership sharing the database, someone removed since their identity was looked up, or a
+        forged id. Raising here rolls back the whole unit of work, so nothing the command did is kept."""
+        if actor.member_id is None:
+            return  # the operator, the bot itself, or a guest: their role alone says what they may do
+        member = await session.get(Member, actor.member_id)
+        if (
+            member is None
+            or member.partnership_id != self.partnership_id
+            or member.removed_at is not None
+            or member.role != actor.role
+        ):
+            raise NotAllowed(
+                "You are not on this partnership's panel, so Panelbot cannot do that for you. Nothing was changed."
+            )
 
     def require_bm(self, actor: Actor, doing: str) -> None:
         if not actor.is_bm:

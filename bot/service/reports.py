@@ -29,6 +29,7 @@ from flows.reports import (
     build_report,
     waits_on,
 )
+from bot.reports.export import WITHHELD
 from storage.audit import verify
 from storage.models import (
     AuditEntry,
@@ -460,14 +461,17 @@ class ReportCommands(PanelBase):
                 }
                 for d in disputes
             ],
+            # One chain serves every partnership on the database. Another partnership's entries keep their
+            # place, time and hashes (so the chain can still be followed link by link and checked against
+            # the live database) but not what they say: who, what, about which referral.
             "audit_log": [
                 {
                     "seq": e.seq,
                     "at": e.at.isoformat(timespec="microseconds"),
-                    "actor": e.actor,
-                    "action": e.action,
-                    "subject": e.subject,
-                    "payload": e.payload,
+                    "actor": e.actor if e.partnership_id in (pid, None) else "",
+                    "action": e.action if e.partnership_id in (pid, None) else WITHHELD,
+                    "subject": e.subject if e.partnership_id in (pid, None) else "",
+                    "payload": e.payload if e.partnership_id in (pid, None) else {},
                     "prev_hash": e.prev_hash,
                     "hash": e.hash,
                 }
