@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.reports.export import WITHHELD
 from bot.service.base import Actor, PanelBase
 from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
 from flows.errors import InvalidInput, NotAllowed, WrongState
@@ -29,7 +30,6 @@ from flows.reports import (
     build_report,
     waits_on,
 )
-from bot.reports.export import WITHHELD
 from storage.audit import verify
 from storage.models import (
     AuditEntry,

@@ -1,0 +1,365 @@
+"""Who may do what: every command and button × every role, through the real `Panel` service.
+
+The expected answer of each cell comes from the table `ALLOWED` below, written from
+/work/shared/domain/PROCEDURES.md (Salford, sections 7.5 and 7.7) and the Salford preset's role data
+(`flows/presets/salford.toml`: the virtual panel of Independent Adviser, Chair, Deputy Chair and Business
+Manager votes; the three statutory partners are members who do not vote; the Independent Adviser is the
+tie-break role), not from the code's own permission checks.
+
+Roles: the business manager; each panel role of the preset (three voting, three non-voting statutory
+partners); an agency contact (someone not on the panel pressing a button in their agency's channel: the
+adapters make them `Actor.guest`); and a stranger, whose platform id has no member row (the adapters look
+them up with `actor_for`, get nothing, and also treat them as a guest).
+
+Every cell runs on a panel shared by the module (one per database backend) on a referral prepared in the
+state the command needs. An allowed cell must take effect (an audit entry of the expected action for a
+change; the reference in the reply for a read). A refused cell must answer one plain-English sentence and
+leave the database exactly as it was: the row count of every table and the audit chain's head.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import func, select, text
+
+from bot.commands import COMMANDS, GUEST_COMMANDS, run
+from bot.service import Actor, Panel
+from bot.service.bootstrap import open_panel
+from flows.errors import PanelError
+from flows.preset import load_preset
+from flows.referrals import ReferralDraft
+from storage.db import make_engine, upgrade
+from storage.models import AuditEntry, Base, OutboxMessage, Referral
+
+PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
+NOW = datetime(2026, 11, 23, 10, 12, tzinfo=UTC)  # a Monday morning; the clock does not move in this module
+OP = Actor.operator()
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+# The people. Each member has a Slack id; the test resolves every actor the way the adapters do.
+MEMBERS = {
+    "business_manager": ("Dee Manager", "U-BM"),
+    "independent_adviser": ("Ann Adviser", "U-IA"),
+    "chair": ("Ben Chair", "U-CHAIR"),
+    "deputy_chair": ("Cat Deputy", "U-DEPUTY"),
+    "local_authority": ("Lia Council", "U-LA"),
+    "police": ("Pol Officer", "U-POLICE"),
+    "health": ("Hal Nurse", "U-HEALTH"),
+}
+ROLES = [*MEMBERS, "agency_contact", "stranger"]
+
+ALL = frozenset(ROLES)
+PANEL = frozenset(MEMBERS)  # everyone with a member row
+VOTERS = frozenset({"business_manager", "independent_adviser", "chair", "deputy_chair"})
+BM = frozenset({"business_manager"})
+TIE_BREAK = frozenset({"independent_adviser"})
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    state: str | None  # the referral state the cell needs, or None
+    command: str | None = None  # a shared text command, with {ref}
+    effect: str | None = None  # the audit action an allowed change writes; None for a read
+    service: str | None = None  # a Panel method with no text command (forms, the CLI)
+    action: str | None = None  # a button the service attaches to a message: taken from the outbox
+
+
+OPS = [
+    Op("help", None, "help"),
+    Op("status", None, "status"),
+    Op("status REF", "with_panel", "status {ref}"),
+    Op("show", "with_panel", "show {ref}"),
+    Op("overdue", None, "overdue"),
+    Op("requests", "requested", "requests {ref}"),
+    Op("members", None, "members"),
+    Op("report", None, "report"),
+    Op("disagreements", None, "disagreements"),
+    Op("vote", "with_panel", "vote {ref} commence_rapid_review", "vote_cast"),
+    Op("recuse", "with_panel", "recuse {ref} I know the family", "recused"),
+    Op("decide (at once)", "with_panel", "decide {ref} commence_rapid_review obviously a rapid review", "decided"),
+    Op("decide (escalated)", "escalated", "decide {ref} case_review the adviser's view", "decided"),
+    Op("close", "quorum", "close {ref}", "ballot_closed"),
+    Op("escalate", "with_panel", "escalate {ref}", "escalated"),
+    Op("return", "with_panel", "return {ref} no chronology attached", "returned_incomplete"),
+    Op("resubmit", "returned", "resubmit {ref}", "resubmitted"),
+    Op("hold", "with_panel", "hold {ref} until 2026-12-20 waiting for the inquest", "held"),
+    Op("resume", "on_hold", "resume {ref}", "resumed"),
+    Op("withdraw", "with_panel", "withdraw {ref} filed twice", "withdrawn"),
+    Op("event", "with_panel", "event {ref} rr_meeting", "event"),
+    Op("done", "with_panel", "done {ref} info_request_send", "milestone_done"),
+    Op("request", "decided", "request {ref} police", "request_sent"),
+    Op("returned", "requested", "returned {ref} police", "request_returned"),
+    Op("extend", "requested", "extend {ref} police 2026-12-18 awaiting records from archive", "request_extended"),
+    Op("disagree", "decided", "disagree {ref} referrer they consider the threshold is met", "disagreement_recorded"),
+    Op("button: Mark as returned", "requested", effect="request_returned", action="request"),
+    Op("button: chair decides", "escalated", effect="decided", action="escalation"),
+    Op("file a referral (form)", None, effect="referral_filed", service="file"),
+    Op("member add", None, effect="member_added", service="member_add"),
+    Op("member remove", "spare_member", effect="member_removed", service="member_remove"),
+    Op("channel set", None, effect="channel_set", service="channel_set"),
+]
+
+# The expected answer of every cell, with the rule it comes from.
+ALLOWED: dict[str, frozenset[str]] = {
+    # GUEST_COMMANDS: anyone may ask what the bot can do.
+    "help": ALL,
+    # Reads show referrals (anonymised) and deadlines: for the partnership's panel only, statutory partners
+    # included (PROCEDURES.md, "What follows": nothing goes beyond the panel; Salford 7.5 lists the panel).
+    "status": PANEL,
+    "status REF": PANEL,
+    "show": PANEL,
+    "overdue": PANEL,
+    "requests": PANEL,
+    "members": PANEL,
+    "report": PANEL,  # Salford 10.3: the measures are the partnership's
+    "disagreements": PANEL,
+    # Salford 7.5: the virtual panel (Independent Adviser, Chair, Deputy Chair, BM) decides; the statutory
+    # partners are listed in the preset without votes (7.12 is the rapid-review meeting, not this vote).
+    "vote": VOTERS,
+    "recuse": VOTERS,  # BALLOTS.md: recusal changes who counts towards the vote, so only voters recuse
+    # Salford 7.5: "an obvious rapid review: the BM decides at once and the panel is informed".
+    "decide (at once)": BM,
+    # Salford 7.5: on disagreement the Independent Adviser's view informs the final decision (tie_break).
+    "decide (escalated)": TIE_BREAK,
+    "button: chair decides": TIE_BREAK,
+    # BALLOTS.md rule 5 and the BM's running of the panel (Salford 7.5: the BU forwards and manages
+    # referrals; 7.5 incomplete referral returned; Suffolk 4 holds): the business manager's commands.
+    "close": BM,
+    "escalate": BM,
+    "return": BM,
+    "resubmit": BM,
+    "hold": BM,
+    "resume": BM,
+    "withdraw": BM,
+    "event": BM,
+    "done": BM,
+    "request": BM,  # Salford 7.7: the BU sends the agency summary and chronology requests
+    "extend": BM,
+    "disagree": BM,  # Salford 10.3 (c): the BU records disagreements for the annual report
+    "file a referral (form)": BM,  # Salford 7.5: the BU forwards a referral to the virtual panel
+    "member add": BM,
+    "member remove": BM,
+    "channel set": BM,
+    # Salford 7.7: the agency returns its information; the agency's contact (not on the panel) presses
+    # Mark as returned in their channel. The bot cannot tell an agency contact from anyone else off the
+    # panel, and recording a return needs no role (GUEST_COMMANDS), so every role may.
+    "returned": ALL,
+    "button: Mark as returned": ALL,
+}
+
+REFUSAL = re.compile(
+    r"^(Only the business manager can |Only the Independent Adviser can |Only panel members and the business "
+    r"manager can |You are not on this partnership's panel|As (Local authority|Police|Health \(ICB\)) you are "
+    r"not a voting member)"
+)
+
+
+async def test_the_table_covers_every_command_and_role() -> None:
+    """A new command must get a row here: the matrix is every command of the shared table."""
+    covered = {op.command.split()[0] for op in OPS if op.command}
+    assert covered == set(COMMANDS), f"commands without a row: {set(COMMANDS) - covered}"
+    assert {op.name for op in OPS} == set(ALLOWED)
+    assert GUEST_COMMANDS <= {n for n, roles in ALLOWED.items() if roles == ALL}
+    preset = load_preset("salford")
+    assert set(preset.voting_roles) == VOTERS
+    assert {r.id for r in preset.roles} == set(MEMBERS)
+    assert preset.tie_break_role in TIE_BREAK
+
+
+# The shared panel -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    panel: Panel
+    actors: dict[str, Actor]
+    ready: dict[str, str] = field(default_factory=dict)  # state -> a referral (or member) in that state
+    counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+
+def _backends() -> list:
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param(
+            "postgresql",
+            id="postgresql",
+            marks=pytest.mark.skipif(not PG_URL, reason="PANELBOT_TEST_DATABASE_URL is not set"),
+        ),
+    ]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=_backends())
+async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    admin = schema = None
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('matrix') / 'panel.db'}")
+    else:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = make_engine(PG_URL)
+        async with admin.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = make_engine(PG_URL, connect_args={"options": f"-c search_path={schema} -c synchronous_commit=off"})
+    # The report's PNG charts take half a second each to draw and have nothing to do with who may ask.
+    patch = pytest.MonkeyPatch()
+    patch.setattr("bot.reports.charts.report_charts", lambda report, cal: ())
+    try:
+        await upgrade(engine)
+        panel = await open_panel(engine, load_preset("salford"), clock=lambda: NOW)
+        for role, (name, uid) in MEMBERS.items():
+            await panel.add_member(actor=OP, name=name, role=role, ids=[f"slack:{uid}"])
+        await panel.set_channel(actor=OP, purpose="agency:police", platform_id="slack:C-POLICE")
+        actors: dict[str, Actor] = {}
+        for role, (_, uid) in MEMBERS.items():
+            found = await panel.actor_for("slack", uid)
+            assert found is not None and found.role == role
+            actors[role] = found
+        # As the adapters do: a platform id with no member row becomes a guest.
+        assert await panel.actor_for("slack", "U-AGENCY") is None
+        actors["agency_contact"] = Actor.guest("slack", "U-AGENCY", "Police safeguarding lead")
+        assert await panel.actor_for("telegram", "5550001") is None
+        actors["stranger"] = Actor.guest("telegram", "5550001")
+        yield World(panel, actors)
+    finally:
+        patch.undo()
+        await engine.dispose()
+        if admin is not None:
+            async with admin.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            await admin.dispose()
+
+
+async def _file(panel: Panel) -> str:
+    draft = ReferralDraft(
+        referral_type="rapid_review",
+        referrer="Children's Social Care",
+        category="young person",
+        letter="C",
+        summary="Unexplained bruising seen at school; family known to services.",
+    )
+    return await panel.file_referral(actor=OP, draft=draft)
+
+
+async def _prepare(w: World, state: str) -> str:
+    """A referral (or, for `spare_member`, a member's name) in `state`, made by the operator."""
+    if state in w.ready:
+        return w.ready[state]
+    p = w.panel
+    if state == "spare_member":
+        name = f"Spare Member {next(w.counter)}"
+        await p.add_member(actor=OP, name=name, role="police")
+        w.ready[state] = name
+        return name
+    ref = await _file(p)
+    if state == "quorum":  # two agreeing votes: quorate (Salford 7.5) but not settled, so voting stays open
+        for role in ("independent_adviser", "deputy_chair"):
+            await p.vote(actor=w.actors[role], reference=ref, outcome="commence_rapid_review")
+    elif state == "escalated":
+        await p.escalate(actor=OP, reference=ref)
+    elif state == "returned":
+        await p.return_incomplete(actor=OP, reference=ref, missing="no chronology attached")
+    elif state == "on_hold":
+        await p.hold(actor=OP, reference=ref)
+    elif state in ("decided", "requested"):
+        await p.decide_now(actor=OP, reference=ref, outcome="commence_rapid_review", reason="obvious")
+        if state == "requested":
+            await p.send_requests(actor=OP, reference=ref, agencies=["police"])
+    else:
+        assert state == "with_panel"
+    w.ready[state] = ref
+    return ref
+
+
+async def _snapshot(panel: Panel) -> tuple[object, ...]:
+    """The row count of every table and the audit chain's head: what "nothing changed" means."""
+    async with panel.uow() as uow:
+        s = uow.session
+        counts = select(*(select(func.count()).select_from(t).scalar_subquery() for t in Base.metadata.sorted_tables))
+        head = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+        return (*(await s.execute(counts)).one(), *(await s.execute(head)).one())
+
+
+async def _audit_since(panel: Panel, seq: int) -> list[str]:
+    async with panel.uow() as uow:
+        rows = await uow.session.execute(select(AuditEntry.action).where(AuditEntry.seq > seq))
+        return list(rows.scalars())
+
+
+async def _button(panel: Panel, ref: str, kind: str) -> str:
+    """The command behind a button the service attached to a message it queued for this referral."""
+    async with panel.uow() as uow:
+        bodies = (
+            await uow.session.execute(
+                select(OutboxMessage.body)
+                .join(Referral, Referral.id == OutboxMessage.referral_id)
+                .where(Referral.reference == ref, OutboxMessage.kind == kind)
+            )
+        ).scalars()
+        actions = [a for body in bodies for a in body.get("actions", [])]
+    assert actions, f"no {kind} message with buttons for {ref}"
+    action = actions[-1] if kind == "request" else next(a for a in actions if a["command"].endswith("case_review"))
+    return action["command"] + (" the adviser's view" if action.get("needs_reason") else "")
+
+
+async def _service(w: World, op: Op, actor: Actor, target: str | None) -> tuple[bool, str]:
+    p = w.panel
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
+        "file": lambda: p.file_referral(
+            actor=actor,
+            draft=ReferralDraft(
+                referral_type="case_review", referrer="Education", category="baby", letter="D", summary="Fall at home."
+            ),
+        ),
+        "member_add": lambda: p.add_member(actor=actor, name=f"New Member {next(w.counter)}", role="health"),
+        "member_remove": lambda: p.remove_member(actor=actor, name=target or ""),
+        "channel_set": lambda: p.set_channel(actor=actor, purpose="agency:health", platform_id="slack:C-HEALTH"),
+    }
+    try:
+        await calls[op.service or ""]()
+    except PanelError as exc:
+        return False, str(exc)
+    return True, "done"
+
+
+CELLS = [pytest.param(op, role, id=f"{op.name}|{role}") for op in OPS for role in ROLES]
+
+
+@pytest.mark.parametrize(("op", "role"), CELLS)
+async def test_cell(world: World, op: Op, role: str) -> None:
+    panel = world.panel
+    actor = world.actors[role]
+    target = await _prepare(world, op.state) if op.state else None
+    before = await _snapshot(panel)
+    if op.service:
+        ok, said = await _service(world, op, actor, target)
+    else:
+        line = await _button(panel, target or "", op.action) if op.action else (op.command or "").format(ref=target)
+        reply = await run(panel, actor, line)
+        ok, said = reply.ok, "\n".join(reply.lines)
+    after = await _snapshot(panel)
+    if after != before and op.state:
+        world.ready.pop(op.state, None)  # used up: the next cell gets a fresh one
+
+    if role in ALLOWED[op.name]:
+        assert ok, f"{role} should be allowed to {op.name}, but was told: {said}"
+        if op.effect:
+            assert op.effect in await _audit_since(panel, int(before[-2])), f"{op.name} by {role} had no effect"
+        else:
+            assert after == before, f"the read {op.name} changed the database"
+            if op.state and op.name not in ("requests",):
+                assert target in said or reply.card is not None
+    else:
+        assert not ok, f"{role} should not be allowed to {op.name}; the reply was: {said}"
+        assert REFUSAL.match(said), f"unclear refusal for {role} / {op.name}: {said!r}"
+        assert "Error" not in said and "Traceback" not in said and "{" not in said
+        assert after == before, f"a refused {op.name} by {role} changed the database"
