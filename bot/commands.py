@@ -7,6 +7,7 @@ referral) and buttons are the platform's own, but they end in the same `Panel` m
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -65,14 +66,39 @@ def parse_date(text: str) -> date:
     raise InvalidInput(f'"{text}" is not a date; write it like 2026-12-25 or 25/12/2026.')
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """What a person typed, made safe to store: control characters (NUL above all, which PostgreSQL refuses in
+    text) are dropped, and a lone UTF-16 surrogate (valid in JSON, not in UTF-8) becomes U+FFFD. Every
+    platform's JSON decoder can hand us either."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+
+
+MAX_LINE = 6000  # a summary may be 4,000 characters; a command line never needs more than this
+MAX_WORD = 300
+
+
 async def run(panel: Panel, actor: Actor, text: str) -> Reply:
     """Run one command line. A refusal is a Reply with ok=False and one plain sentence; it changes nothing."""
+    text = clean_text(text)
+    if len(text) > MAX_LINE:
+        return Reply(
+            [f"That is {len(text):,} characters long; keep a command under {MAX_LINE:,}. Nothing was changed."],
+            ok=False,
+        )
     try:
         words = shlex.split(text)
     except ValueError:
         words = text.split()
     if not words:
         return await _help(panel, actor, [])
+    if any(len(w) > MAX_WORD for w in words):
+        # No reference, outcome, agency or date is this long, and a refusal would quote it back in full.
+        return Reply([f"One word there is over {MAX_WORD} characters long, which no command expects. Nothing was "
+                      "changed."], ok=False)
     name, args = words[0].lower().lstrip("/"), words[1:]
     cmd = COMMANDS.get(name)
     if cmd is None:
@@ -88,6 +114,7 @@ async def run(panel: Panel, actor: Actor, text: str) -> Reply:
     if len(args) < cmd.min_args:
         return Reply([f"Usage: `{cmd.usage}` (for example `{cmd.example}`)."], ok=False)
     try:
+        panel.check_actor(actor)  # an actor looked up in another partnership's panel
         return await cmd.handler(panel, actor, args)
     except PanelError as exc:
         return Reply([str(exc)], ok=False)
@@ -332,6 +359,9 @@ async def _members(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 # The business manager's view: reports and disagreements (issue 8) ---------------------------------------
 
 
+REPORT_YEARS = (2000, 2199)  # reports reach no further; a wider period cannot hold a panel's record
+
+
 @command(
     "report",
     "report [PERIOD]",
@@ -346,7 +376,16 @@ async def _report(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     from flows.reports import parse_period
 
     panel.require_panel(actor, "see reports")
-    period = parse_period(" ".join(args), today=panel.cal.local(panel.now()).date())
+    typed = " ".join(args)
+    try:
+        period = parse_period(typed, today=panel.cal.local(panel.now()).date())
+    except (ValueError, OverflowError):  # a year Python's dates cannot hold, such as 0000 or 9999/00
+        period = None
+    if period is None or not (REPORT_YEARS[0] <= period.start.year and period.end.year <= REPORT_YEARS[1]):
+        raise InvalidInput(
+            f'"{typed}" is not a period the record could cover; give years from {REPORT_YEARS[0]} to '
+            f"{REPORT_YEARS[1]}, for example 2026/27 or 2026-Q3."
+        )
     report = await panel.report(period)
     files = await asyncio.to_thread(report_charts, report, panel.cal)  # drawing must not hold up the bot
     return Reply(chat_lines(report, panel.preset, panel.cal), files=files)
