@@ -32,6 +32,9 @@ class Actor:
     member_id: int | None
     name: str
     role: str
+    # The partnership whose member row this is (set by `actor_for`/`actor_named`). One database can serve
+    # several partnerships; a panel refuses an actor of another one before it reads or changes anything.
+    partnership_id: int | None = None
 
     @classmethod
     def operator(cls) -> Actor:
@@ -119,6 +122,7 @@ class PanelBase:
         an actor who claims a member row that is not a current member of *this* partnership: a member of
         another partnership sharing the database, someone removed since their identity was looked up, or a
         forged id. Raising here rolls back the whole unit of work, so nothing the command did is kept."""
+        self.check_actor(actor)
         if actor.member_id is None:
             return  # the operator, the bot itself, or a guest: their role alone says what they may do
         member = await session.get(Member, actor.member_id)
@@ -132,7 +136,16 @@ class PanelBase:
                 "You are not on this partnership's panel, so Panelbot cannot do that for you. Nothing was changed."
             )
 
+    def check_actor(self, actor: Actor) -> None:
+        """Refuse at once an actor looked up in another partnership's panel (an adapter wired to the wrong
+        panel). `check_member` is the backstop for actors made by hand."""
+        if actor.partnership_id is not None and actor.partnership_id != self.partnership_id:
+            raise NotAllowed(
+                "You are not on this partnership's panel, so Panelbot cannot do that for you. Nothing was changed."
+            )
+
     def require_bm(self, actor: Actor, doing: str) -> None:
+        self.check_actor(actor)
         if not actor.is_bm:
             raise NotAllowed(f"Only the business manager can {doing}. Nothing was changed.")
 

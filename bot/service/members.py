@@ -211,7 +211,7 @@ class MemberCommands(PanelBase):
                     )
                 )
             ).scalar_one_or_none()
-            return None if row is None else Actor(row.id, row.name, row.role)
+            return None if row is None else Actor(row.id, row.name, row.role, self.partnership_id)
 
     async def actor_named(self, text: str) -> Actor:
         """A member by name, or by role when exactly one member holds it (`as bm`, `as police`)."""
@@ -221,16 +221,16 @@ class MemberCommands(PanelBase):
             members = await self.active_members(uow.session)
         for m in members:
             if m.name_key == key:
-                return Actor(m.id, m.name, m.role)
+                return Actor(m.id, m.name, m.role, self.partnership_id)
         first_names = [m for m in members if m.name_key.split()[0] == key]
         if len(first_names) == 1:
-            return Actor(first_names[0].id, first_names[0].name, first_names[0].role)
+            return Actor(first_names[0].id, first_names[0].name, first_names[0].role, self.partnership_id)
         role = aliases.get(key, key.replace(" ", "_"))
         labels = {label.lower(): rid for rid, label in self.preset.role_labels.items()}
         role = labels.get(key, role)
         holders = [m for m in members if m.role == role]
         if len(holders) == 1:
-            return Actor(holders[0].id, holders[0].name, holders[0].role)
+            return Actor(holders[0].id, holders[0].name, holders[0].role, self.partnership_id)
         if len(holders) > 1:
             names = ", ".join(m.name for m in holders)
             raise InvalidInput(f"More than one member is {self.preset.role_label(role)} ({names}); give a name.")

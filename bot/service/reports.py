@@ -84,6 +84,7 @@ class CalendarEntry:
 class ReportCommands(PanelBase):
     # The period report ---------------------------------------------------------------------------------
     def require_panel(self, actor: Actor, doing: str) -> None:
+        self.check_actor(actor)
         if actor.role == "guest":
             raise NotAllowed(f"Only panel members and the business manager can {doing}.")
 

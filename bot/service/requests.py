@@ -156,6 +156,7 @@ class RequestCommands(BallotCommands):
 
     async def mark_returned(self, *, actor: Actor, reference: str, agency: str) -> str:
         """The agency (anyone pressing its button, or the BM) records the return; reminders stop at once."""
+        self.check_actor(actor)
         chosen = self.agency(agency)
         async with self.uow() as uow:
             referral = await self.referral(uow.session, reference, lock=True)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.service.ballots import BallotCommands
 from flows.anonymity import CATEGORY_LABELS, SubjectCategory
 from flows.ballots import ResultKind
+from flows.errors import NotFound
 from flows.referrals import OPEN_STATUSES, STATUS_LABELS, Status
 from flows.views import CardView, OverdueLine, StatusLine, VoteLine, result_text, tally_text
 from storage.models import Deadline, Member, Referral, Vote
@@ -27,7 +28,9 @@ class Views(BallotCommands):
     async def card_by_id(self, referral_id: int) -> CardView:
         async with self.uow() as uow:
             referral = await uow.session.get(Referral, referral_id)
-            assert referral is not None
+            if referral is None or referral.partnership_id != self.partnership_id:
+                # One database can serve several partnerships: a row id is never a way into another's.
+                raise NotFound(f"There is no referral with id {referral_id} in this partnership.")
             return await self._card(uow, referral)
 
     async def _card(self, uow: UnitOfWork, referral: Referral) -> CardView:
