@@ -3,6 +3,15 @@
 A command writes an outbox row in its own transaction. The sender here claims due rows in a short
 transaction, delivers them with no transaction open, then records each target it reached, so that a retry
 never repeats a delivery that already succeeded. Failed deliveries are retried with backoff.
+
+A platform that is down cannot hold the bot up: every delivery has a time limit (`DELIVERY_TIMEOUT`), and once
+a platform has timed out, refused the connection or answered with a server error, the rest of that flush
+does not call it again (its rows wait for their backoff like any failure), so one dead platform costs one
+time-out per flush, not one per message, and the other platforms' messages still go out.
+
+The guarantee is at-least-once at the platform's edge: a message the platform accepted just before the bot
+died (or whose answer was lost or came after the time limit) is sent again on the retry. Everything the bot
+itself records happens once.
 """
 
 from __future__ import annotations
@@ -12,10 +21,11 @@ import base64
 import contextlib
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+import aiohttp
+from sqlalchemy import func, select, update
 
 from bot.service import Panel
 from flows.views import CardView
@@ -25,6 +35,8 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)  # a claimed row is not picked up again for this long
 MAX_BACKOFF = timedelta(hours=1)
+DELIVERY_TIMEOUT = 30.0  # seconds one delivery (a message and its files) may take before it counts as failed
+STUCK_AFTER = timedelta(minutes=15)  # a message still waiting after this long is "stuck" (/healthz, the CLI)
 
 
 @dataclass(frozen=True)
@@ -81,10 +93,33 @@ class RetryLater(Exception):
         super().__init__(detail or f"the platform asked to retry after {self.retry_after:g} s")
 
 
+class PlatformUnavailable(Exception):
+    """Raised by an adapter when the platform itself is not working (a server error, a time-out, a refused
+    connection), as opposed to refusing one message. The sender stops calling that platform for the rest of
+    the flush. The message is a short description, never a token or a message's text."""
+
+
+# Failures that say the platform (or the way to it) is down, whichever adapter raised them.
+DOWN = (PlatformUnavailable, TimeoutError, OSError, aiohttp.ClientConnectionError)
+
+
+def describe(exc: BaseException) -> str:
+    """A failure as stored in `last_error` and shown by `panelbot outbox list`: our own exceptions' short
+    messages (a platform's error code, an HTTP status), else only the exception's class, because a library's
+    message can hold a URL with a token in it."""
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, RetryLater):
+        return "RetryLater"  # when it is tried again is the row's next attempt
+    own = isinstance(exc, PlatformUnavailable) or type(exc).__module__.startswith("bot.")
+    return f"{type(exc).__name__}: {exc}" if own and str(exc) else type(exc).__name__
+
+
 class Sender:
-    def __init__(self, panel: Panel, adapters: list[Adapter]) -> None:
+    def __init__(self, panel: Panel, adapters: list[Adapter], *, delivery_timeout: float = DELIVERY_TIMEOUT) -> None:
         self.panel = panel
         self.adapters = adapters
+        self.delivery_timeout = delivery_timeout
         self._flushing = asyncio.Lock()  # one flush at a time: rows go out in order, a card before its updates
 
     async def _targets(self, purpose: str) -> list[tuple[Adapter, str]]:
@@ -163,6 +198,7 @@ class Sender:
     async def _flush(self, limit: int) -> int:
         now = self.panel.now()
         done = 0
+        down: dict[str, str] = {}  # platform -> why it is not called again in this flush
         for row in await self._claim(now, limit):
             delivered = list(row.delivered_to or [])
             errors: list[str] = []
@@ -175,16 +211,22 @@ class Sender:
                 key = f"{adapter.platform}:{target}"
                 if key in delivered:
                     continue
+                if adapter.platform in down:
+                    errors.append(f"{adapter.platform}: {down[adapter.platform]}")
+                    continue
                 try:
                     posted = await self._posted(row, adapter.platform, target)
                     previous = posted if row.kind == "card_update" else None
                     outgoing = replace(message, card_message_id=posted) if posted and previous is None else message
-                    message_id = await adapter.deliver(target, outgoing, previous)
+                    async with asyncio.timeout(self.delivery_timeout):
+                        message_id = await adapter.deliver(target, outgoing, previous)
                 except Exception as exc:  # one platform failing must not stop the others
                     log.warning("delivery of outbox %s to %s failed: %s", row.id, adapter.platform, type(exc).__name__)
-                    errors.append(f"{adapter.platform}: {type(exc).__name__}")
+                    errors.append(f"{adapter.platform}: {describe(exc)}")
                     if isinstance(exc, RetryLater):
                         waits.append(exc.retry_after)
+                    elif isinstance(exc, DOWN):
+                        down[adapter.platform] = f"not tried: the platform was unreachable ({describe(exc)})"
                     continue
                 delivered.append(key)
                 if message_id and row.kind == "referral_card" and row.referral_id is not None:
@@ -255,6 +297,108 @@ class Sender:
                 row.last_error = skipped or (None if delivered else "no channel is set for this message")
             await uow.commit()
             return 0 if errors else 1
+
+
+# Seeing what waits (`panelbot outbox list`, /healthz) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An undelivered outbox row, without its text (which may hold a case's details)."""
+
+    id: int
+    kind: str
+    purpose: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    last_error: str | None
+    delivered_to: tuple[str, ...]
+
+
+def _aware(when: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything the bot stores is UTC.
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+async def waiting_messages(panel: Panel, *, older_than: timedelta = timedelta(0)) -> list[Waiting]:
+    """Undelivered messages created at least `older_than` ago, oldest first."""
+    cutoff = panel.now() - older_than
+    async with panel.uow() as uow:
+        rows = (
+            await uow.session.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.kind,
+                    OutboxMessage.purpose,
+                    OutboxMessage.attempts,
+                    OutboxMessage.created_at,
+                    OutboxMessage.next_attempt_at,
+                    OutboxMessage.last_error,
+                    OutboxMessage.delivered_to,
+                )
+                .where(
+                    OutboxMessage.partnership_id == panel.partnership_id,
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.created_at <= cutoff,
+                )
+                .order_by(OutboxMessage.id)
+            )
+        ).all()
+    return [
+        Waiting(
+            id=r.id,
+            kind=r.kind,
+            purpose=r.purpose,
+            attempts=r.attempts,
+            created_at=_aware(r.created_at),
+            next_attempt_at=_aware(r.next_attempt_at),
+            last_error=r.last_error,
+            delivered_to=tuple(r.delivered_to or ()),
+        )
+        for r in rows
+    ]
+
+
+async def outbox_summary(panel: Panel, stuck_after: timedelta = STUCK_AFTER) -> dict[str, int | None]:
+    """`{"waiting": N, "stuck": M, "oldest_minutes": X}`: undelivered messages, those waiting longer than
+    `stuck_after`, and the age of the oldest in whole minutes (None when nothing waits)."""
+    now = panel.now()
+    async with panel.uow() as uow:
+        waiting, oldest = (
+            await uow.session.execute(
+                select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)).where(
+                    OutboxMessage.partnership_id == panel.partnership_id, OutboxMessage.sent_at.is_(None)
+                )
+            )
+        ).one()
+        stuck = (
+            await uow.session.execute(
+                select(func.count(OutboxMessage.id)).where(
+                    OutboxMessage.partnership_id == panel.partnership_id,
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.created_at <= now - stuck_after,
+                )
+            )
+        ).scalar_one()
+    oldest_minutes = None if oldest is None else max(int((now - _aware(oldest)).total_seconds() // 60), 0)
+    return {"waiting": int(waiting), "stuck": int(stuck), "oldest_minutes": oldest_minutes}
+
+
+async def retry_now(panel: Panel, ids: list[int] | None = None) -> int:
+    """Make undelivered messages (all, or those `ids`) due now, so the running bot tries them on its next
+    flush instead of waiting out their backoff or a dead process's lease. Returns how many."""
+    async with panel.uow() as uow:
+        query = (
+            update(OutboxMessage)
+            .where(OutboxMessage.partnership_id == panel.partnership_id, OutboxMessage.sent_at.is_(None))
+            .values(next_attempt_at=panel.now())
+        )
+        if ids:
+            query = query.where(OutboxMessage.id.in_(ids))
+        result = await uow.session.execute(query)
+        await uow.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 class OutboxPump:

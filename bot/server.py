@@ -1,32 +1,95 @@
 """The bot's one aiohttp web server. `/healthz` now; the platform issues add `/slack/events`,
 `/telegram/webhook` and `/api/messages` to the same application. `/calendar/TOKEN.ics` serves the open
-deadlines as an iCalendar feed when PANELBOT_CALENDAR_TOKEN is set."""
+deadlines as an iCalendar feed when PANELBOT_CALENDAR_TOKEN is set.
+
+`/healthz` answers:
+
+* 503 `{"status": "degraded", "database": "unavailable"}` when the database does not answer: this process
+  cannot serve anyone, so a load balancer should send people elsewhere (and each platform's request gets a
+  5xx, so the platform tries again later);
+* 200 `{"status": "degraded", ..., "outbox": {"stuck": M, ...}}` when messages have been waiting longer than
+  `STUCK_AFTER` (a platform refusing or unreachable): the process is alive and still records votes, and
+  restarting it would not help, so it stays in service; monitoring should alert on the status;
+* 200 `{"status": "ok", ...}` otherwise. `outbox` always says how many messages wait to be delivered, how many
+  are stuck, and how old the oldest is, in minutes.
+
+`database_ok` is also the gate in front of each platform's endpoint: while the database is unreachable a
+request is answered 503 before anything acknowledges it, so the platform sends it again instead of being
+told "done" for something that could not be recorded.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import logging
 
 from aiohttp import web
 from sqlalchemy import text
 
 from bot.service import Panel
 
+log = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT = 5.0  # seconds /healthz waits for the database before calling it unavailable
+GATE_TIMEOUT = 2.0  # seconds a platform request waits for the database check (Slack allows 3 for an answer)
+
+
+def _dialect(panel: Panel) -> str:
+    bind = panel.sessionmaker.kw.get("bind")
+    return bind.dialect.name if bind is not None else ""
+
+
+async def database_ok(panel: Panel, timeout: float = GATE_TIMEOUT, *, always: bool = False) -> bool:
+    """True when the database answers a `SELECT 1` within `timeout` seconds. A SQLite file is local and
+    cannot go away between requests, so it is not checked unless `always` (every check would take SQLite's
+    write lock)."""
+    if not always and _dialect(panel) == "sqlite":
+        return True
+    try:
+        async with asyncio.timeout(timeout):
+            async with panel.uow() as uow:
+                await uow.session.execute(text("SELECT 1"))
+        return True
+    except Exception as exc:  # never the error's text: it can hold the connection's address
+        log.warning("the database is not answering (%s)", type(exc).__name__)
+        return False
+
+
+def unavailable() -> web.Response:
+    """What a platform is told while the database is away: try again later (every platform retries a 5xx)."""
+    return web.Response(
+        status=503,
+        text="The panel's database is not reachable just now; try again shortly.",
+        headers={"Retry-After": "30"},
+    )
+
+
+PANEL = web.AppKey("panel", Panel)  # the panel this web server serves, for routes added by the adapters
+
 
 def make_app(panel: Panel, *, calendar_token: str | None = None) -> web.Application:
     app = web.Application()
+    app[PANEL] = panel
 
     async def healthz(request: web.Request) -> web.Response:
+        from bot.notify import outbox_summary
+
+        body: dict[str, object] = {"status": "ok", "database": "ok", "partnership": panel.preset.id}
+        if not await database_ok(panel, HEALTH_TIMEOUT, always=True):
+            body.update(status="degraded", database="unavailable")
+            return web.json_response(body, status=503)
         try:
-            async with panel.uow() as uow:
-                await uow.session.execute(text("SELECT 1"))
-            database = "ok"
-        except Exception:
-            database = "unavailable"
-        status = 200 if database == "ok" else 503
-        return web.json_response(
-            {"status": "ok" if status == 200 else "degraded", "database": database, "partnership": panel.preset.id},
-            status=status,
-        )
+            async with asyncio.timeout(HEALTH_TIMEOUT):
+                outbox = await outbox_summary(panel)
+        except Exception as exc:
+            log.warning("could not read the outbox for /healthz (%s)", type(exc).__name__)
+            body.update(status="degraded", database="unavailable")
+            return web.json_response(body, status=503)
+        body["outbox"] = outbox
+        if outbox["stuck"]:
+            body["status"] = "degraded"
+        return web.json_response(body)
 
     app.router.add_get("/healthz", healthz)
 

@@ -20,6 +20,7 @@ from flows.errors import PanelError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./panelbot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+PG_CONNECT_TIMEOUT = 10  # seconds
 
 
 class DatabaseNotReady(PanelError):
@@ -52,6 +53,15 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     # hide_parameters: a database error's text (which can reach a traceback in a log) must never carry the
     # values of a statement, and those include summaries and reasons people typed.
     kwargs.setdefault("hide_parameters", True)
+    if parsed.get_backend_name() == "postgresql":
+        # A database server can go away (a restart, a fail-over, a network cut) and come back. Checking each
+        # pooled connection before use means the first request after it is back gets a fresh connection
+        # instead of a dead one: the bot reconnects by itself, with no restart. connect_timeout bounds how
+        # long a connection attempt to an unreachable server can hang.
+        kwargs.setdefault("pool_pre_ping", True)
+        connect_args = dict(kwargs.get("connect_args") or {})  # type: ignore[call-overload]
+        connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT)
+        kwargs["connect_args"] = connect_args
     engine = create_async_engine(async_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
 

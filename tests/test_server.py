@@ -33,7 +33,12 @@ async def test_healthz_ok_names_the_partnership(make_panel) -> None:  # type: ig
         assert response.status == 200
         assert response.content_type == "application/json"
         body = await response.json()
-    assert body == {"status": "ok", "database": "ok", "partnership": "salford"}
+    assert body == {
+        "status": "ok",
+        "database": "ok",
+        "partnership": "salford",
+        "outbox": {"waiting": 0, "stuck": 0, "oldest_minutes": None},
+    }
 
 
 async def test_healthz_names_whichever_partnership_is_served(make_panel) -> None:  # type: ignore[no-untyped-def]

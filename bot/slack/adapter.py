@@ -5,7 +5,8 @@ in place with `chat.update`. Each update renders the card afresh from the record
 so a retried or late update can never put an older state over a newer one. A decision is a short thread
 reply under the card. Messages to a person (`member:ID`, or a `bm` channel set to a user id) go to their
 direct message with the app. A message's files (the report's charts) are uploaded after it, in the same
-place. A 429 becomes `RetryLater` with Slack's `Retry-After`, which the sender honours; any other failure is
+place. A 429 becomes `RetryLater` with Slack's `Retry-After`, which the sender honours; a 5xx, a time-out
+(`API_TIMEOUT`, set on the client) or a refused connection becomes `PlatformUnavailable`; any other failure is
 raised and retried with backoff.
 """
 
@@ -15,10 +16,11 @@ import asyncio
 import logging
 from collections import defaultdict
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.notify import Outgoing, RetryLater
+from bot.notify import Outgoing, PlatformUnavailable, RetryLater
 from bot.service import Panel
 from bot.slack.blocks import card_blocks, card_text, message_blocks
 from bot.slack.files import upload, why
@@ -35,6 +37,7 @@ class SlackError(Exception):
 class SlackAdapter:
     platform = "slack"
     reaches_everyone = False
+    target_interval = 1.0  # Slack allows about one message a second per channel; paced so after a 429 (bot/notify.py)
 
     def __init__(self, panel: Panel, client: AsyncWebClient) -> None:
         self.panel = panel
@@ -49,8 +52,13 @@ class SlackAdapter:
             response = exc.response
             if response.status_code == 429:
                 raise RetryLater(_retry_after(response.headers), "slack: rate limited") from None
+            if response.status_code >= 500:
+                raise PlatformUnavailable(f"slack: HTTP {response.status_code}") from None
             error = response.get("error") if isinstance(response.data, dict) else None
             raise SlackError(f"{error or 'HTTP ' + str(response.status_code)}") from None
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            what = "timed out" if isinstance(exc, TimeoutError) else "unreachable"
+            raise PlatformUnavailable(f"slack: {what}") from None
 
     async def channel_for(self, target: str) -> str:
         """A user id (U…, W…) means that person's direct message with the app."""

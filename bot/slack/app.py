@@ -20,6 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notify import OutboxPump
+from bot.server import database_ok, unavailable
 from bot.service import Panel
 from bot.settings import Settings
 from bot.slack.adapter import SlackAdapter
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 DEFAULT_API_URL = "https://slack.com/api/"
+API_TIMEOUT = 10  # seconds (slack_sdk's own default is 30)
 # slack_sdk and bolt log whole request and response bodies at DEBUG (a vote's reason, a referral's summary).
 QUIET_LOGGERS = ("slack_sdk", "slack_bolt", "panelbot.slack.bolt")
 
@@ -62,6 +64,7 @@ class SlackConfig:
     signing_secret: str | None = None
     app_token: str | None = None
     api_url: str = DEFAULT_API_URL
+    timeout: int = API_TIMEOUT  # seconds for one Web API call
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackConfig | None:
@@ -90,7 +93,8 @@ class SlackBot:
         self.config = config
         quieten_library_logs()
         base_url = config.api_url if config.api_url.endswith("/") else config.api_url + "/"
-        self.client = AsyncWebClient(token=config.bot_token, base_url=base_url)
+        # A time limit on every Web API call, so a Slack that hangs cannot hold a listener or the outbox.
+        self.client = AsyncWebClient(token=config.bot_token, base_url=base_url, timeout=config.timeout)
         self.app = AsyncApp(
             client=self.client,
             # Without a secret no HTTP request can be verified, so every one is refused (Socket Mode needs none).
@@ -112,7 +116,18 @@ class SlackBot:
             web_app.router.add_post(EVENTS_PATH, self.handle)
 
     async def handle(self, request: web.Request) -> web.Response:
-        response = await self.app.async_dispatch(await to_bolt_request(request))
+        # Every listener acknowledges before it touches the database, so once bolt runs, Slack is told "done"
+        # whatever happens next. While the database is unreachable, say 503 instead: Slack retries an event,
+        # and a form (a vote) stays open with "try again", which re-sends the same submission.
+        if not await database_ok(self.panel):
+            return unavailable()
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            # bolt parses the body before it checks the signature: a body that is not the JSON or form it
+            # claims to be is refused here, not a 500 (nothing in it has been trusted or acted on).
+            return web.Response(status=400, text="Malformed request body.")
+        response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     async def start(self) -> None:

@@ -6,9 +6,10 @@ one at a time per card, so a retried or late update can never put an older state
 decision goes into the card's thread. A message to a person (`member:ID`, whose target is their Entra
 object id) goes to their 1:1 chat with the bot, opened the first time it is needed.
 
-A 429 from the Bot Connector becomes `RetryLater` with its `Retry-After`, which the sender honours; any
-other failure is raised and retried with backoff. Nothing is posted twice: a failed POST is simply not
-recorded as delivered, and the sender retries only the targets that failed.
+A 429 from the Bot Connector becomes `RetryLater` with its `Retry-After`, which the sender honours; a 5xx,
+a time-out or a refused connection becomes `PlatformUnavailable` (the sender stops calling Teams for the
+rest of that flush); any other failure is raised and retried with backoff. Nothing is posted twice: a failed
+POST is simply not recorded as delivered, and the sender retries only the targets that failed.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from aiohttp import ClientResponseError
+from aiohttp import ClientConnectionError, ClientResponseError
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment
 
-from bot.notify import Outgoing, RetryLater
+from bot.notify import Outgoing, PlatformUnavailable, RetryLater
 from bot.service import Panel
 from bot.teams import cards as c
 from bot.teams.proactive import Outbound
@@ -60,7 +61,12 @@ class TeamsAdapter:
         except ClientResponseError as exc:
             if exc.status == 429:
                 raise RetryLater(retry_after(exc.headers), "teams: rate limited") from None
+            if exc.status >= 500:
+                raise PlatformUnavailable(f"teams: HTTP {exc.status}") from None
             raise TeamsError(f"HTTP {exc.status}") from None
+        except (ClientConnectionError, TimeoutError) as exc:
+            what = "timed out" if isinstance(exc, TimeoutError) else "unreachable"
+            raise PlatformUnavailable(f"teams: {what}") from None
 
     async def _deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
         cal = self.panel.cal

@@ -21,6 +21,7 @@ from microsoft_agents.hosting.core import AgentApplication, ApplicationOptions, 
 from microsoft_agents.hosting.core.app.proactive import ProactiveOptions
 
 from bot.notify import OutboxPump
+from bot.server import database_ok, unavailable
 from bot.service import Panel
 from bot.settings import Settings
 from bot.teams.adapter import TeamsAdapter
@@ -93,6 +94,10 @@ class TeamsBot:
         web_app.add_subapp(API_PREFIX, api)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        # Behind the JWT middleware. While the database is unreachable, 503 before the turn runs: the Bot
+        # Connector retries a 5xx, rather than the person being answered for something not recorded.
+        if not await database_ok(self.panel):
+            return unavailable()
         response = await start_agent_process(request, self.app, self.cloud)
         return response if response is not None else web.Response(status=202)
 

@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.notify import Outgoing, RetryLater
+from bot.notify import Outgoing, PlatformUnavailable, RetryLater
 from bot.service import Panel
 from bot.telegram import render
 from bot.telegram.conversation import ConversationStore
@@ -95,6 +95,13 @@ class TelegramAdapter:
             wait = retry_seconds(exc)
             self._quiet_until[target] = now + timedelta(seconds=wait)
             raise RetryLater(wait, "Telegram flood control") from None
+        except NetworkError as exc:
+            if isinstance(exc, BadRequest):  # Telegram refused this message; the API itself is working
+                raise
+            # A time-out, a refused connection or a server error: the Bot API is unreachable just now. (PTB's
+            # message can carry the request URL, and the URL holds the token: it is dropped.)
+            what = "timed out" if isinstance(exc, TimedOut) else "unreachable or failing"
+            raise PlatformUnavailable(f"telegram: {what}") from None
 
     async def _deliver_with_files(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
         """The message, then each file as a photo. A `RetryAfter` part-way leaves what was posted recorded."""

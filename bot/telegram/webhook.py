@@ -3,6 +3,10 @@
 Telegram sends the secret given to `setWebhook` in `X-Telegram-Bot-Api-Secret-Token`. A request without
 it, or with another value, is refused with 403 and nothing in it is processed. Accepted updates go on the
 application's update queue and the request is answered at once, so Telegram never waits on the panel.
+
+While the panel's database is unreachable an update is answered 503 before it is queued: Telegram keeps it
+and sends it again later (it retries any webhook answer that is not 2xx), instead of the bot accepting a
+vote it cannot record.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import logging
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
+
+from bot.server import PANEL, database_ok, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,9 @@ def add_webhook_route(app: web.Application, application: Application, secret: st
             return web.Response(status=400, text="not an update")
         if not application.running:
             return web.Response(status=503, text="starting")  # Telegram sends it again later
+        panel = request.config_dict.get(PANEL)
+        if panel is not None and not await database_ok(panel):
+            return unavailable()  # Telegram sends it again later
         await application.update_queue.put(Update.de_json(data, application.bot))
         return web.Response(text="ok")
 
