@@ -1,6 +1,26 @@
 """Scheduled jobs, registered by name (`panelbot jobs` lists them). Reminder and deadline state lives in
 database columns, never in the scheduler, so a restart loses nothing: each job asks the database what is
-due now and acts on it."""
+due now and acts on it.
+
+Two or more bot processes may share one PostgreSQL database (a second replica, a rolling deploy). Each job
+is then made safe twice over:
+
+* One sweep at a time: every run of a job first takes a per-job, per-partnership PostgreSQL advisory lock
+  with `pg_try_advisory_xact_lock` (`storage.uow.sweep_lock`). A replica that does not get it skips that
+  run at once (`run_job` returns `SKIPPED`) and tries again on its next tick; the lock is released when the
+  sweep ends, or by PostgreSQL if the process dies. On SQLite (one process) the lock is not needed.
+* Row locks inside each sweep, so a command running at the same moment (a late vote, a BM's `resume`) or a
+  sweep started without the lock (`panelbot reminders run`) still cannot act twice on the same row:
+  `close_due_ballots` locks the due referral and ballot rows `FOR UPDATE SKIP LOCKED` and PostgreSQL
+  re-checks them once locked; `send_reminders` locks due deadline rows `FOR UPDATE SKIP LOCKED` and logs each
+  reminder under a unique key; `hold_agenda` locks the partnership row and records the meeting it covered;
+  `release_holds` locks held referrals `FOR UPDATE SKIP LOCKED`; `flush_outbox` claims outbox rows
+  `FOR UPDATE SKIP LOCKED` with a two-minute lease and records each target reached (bot/notify.py).
+
+We chose an advisory lock per job, rather than SKIP LOCKED alone, because it keeps a whole sweep on one
+replica (outbox rows go out in order, and the other replica does no work at all), while SKIP LOCKED on the
+rows is what makes a double action impossible even if two sweeps do overlap.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.notify import Sender
 from bot.service import Panel
+from storage.uow import sweep_lock
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +78,28 @@ JOBS = (
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 
 
+class _Skipped:
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+SKIPPED = _Skipped()  # what `run_job` returns when another bot process is running the same sweep
+
+
+async def run_job(job: Job, panel: Panel, sender: Sender) -> object:
+    """Run one sweep, unless another bot process on the same database is running it right now."""
+    engine = panel.sessionmaker.kw["bind"]
+    async with sweep_lock(engine, job.name, panel.partnership_id) as mine:
+        if not mine:
+            log.debug("scheduled job %s skipped: another bot process is running it", job.name)
+            return SKIPPED
+        return await job.run(panel, sender)
+
+
 async def run_due_jobs(panel: Panel, sender: Sender) -> None:
     """Run every job once, in order (the terminal's `clock` command uses this after moving time)."""
     for job in JOBS:
-        await job.run(panel, sender)
+        await run_job(job, panel, sender)
 
 
 def start_scheduler(panel: Panel, sender: Sender) -> AsyncIOScheduler:
@@ -90,7 +129,7 @@ def start_scheduler(panel: Panel, sender: Sender) -> AsyncIOScheduler:
 
     async def tick_job(job: Job) -> None:
         try:
-            await job.run(panel, sender)
+            await run_job(job, panel, sender)
         except Exception:  # a failing job is logged and tried again on its next tick
             log.exception("scheduled job %s failed", job.name)
 

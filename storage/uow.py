@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -19,6 +22,7 @@ from storage.models import AuditEntry, OutboxMessage
 
 GENESIS = "0" * 64
 _AUDIT_LOCK = 727_001  # PostgreSQL advisory lock id that serialises appends to the audit chain
+_SWEEP_LOCKS = 727_002  # the first key of the two-key advisory locks that keep scheduler sweeps one at a time
 
 
 def audit_hash(
@@ -52,11 +56,13 @@ class UnitOfWork:
     committed: bool = False
     session: AsyncSession = field(init=False)
     _outbox_rows: int = field(init=False, default=0)
+    _audit_rows: list[AuditEntry] = field(init=False, default_factory=list)
 
     async def __aenter__(self) -> Self:
         self.session = self.sessionmaker()
         self.committed = False
         self._outbox_rows = 0
+        self._audit_rows = []
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -65,6 +71,7 @@ class UnitOfWork:
         await self.session.close()
 
     async def commit(self) -> None:
+        await self._append_audit()
         await self.session.commit()
         self.committed = True
 
@@ -82,31 +89,53 @@ class UnitOfWork:
         subject: str,
         payload: dict[str, Any] | None = None,
     ) -> AuditEntry:
-        """Append an entry to the hash chain. Never logs or stores a subject's identifying details: callers
-        pass references and anonymised subjects only."""
+        """Add an entry to the hash chain when this unit of work commits. Never logs or stores a subject's
+        identifying details: callers pass references and anonymised subjects only.
+
+        The entry is chained (given its `seq` and hashes) at commit, under the chain's lock, so the lock is
+        held only for the few statements that append to the chain and commit, not for the whole command:
+        commands on different referrals run side by side and queue only for that last step."""
+        entry = AuditEntry(
+            partnership_id=partnership_id,
+            at=at.astimezone(UTC),
+            actor=actor,
+            action=action,
+            subject=subject,
+            payload=json.loads(json.dumps(payload or {}, default=str)),
+        )
+        self._audit_rows.append(entry)
+        return entry
+
+    async def _append_audit(self) -> None:
+        if not self._audit_rows:
+            return
+        # Write everything else first: no row lock is waited for while the chain's lock is held, so a command
+        # holding it can never deadlock with one holding a row it needs (a reminder sweep's deadline rows).
+        await self.session.flush()
         if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            # Appends to the chain one transaction at a time (SQLite's BEGIN IMMEDIATE already does that).
             await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
         last = (
             await self.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
         ).scalar_one_or_none()
-        seq = 1 if last is None else last.seq + 1
+        seq = 0 if last is None else last.seq
         prev = GENESIS if last is None else last.hash
-        body = json.loads(json.dumps(payload or {}, default=str))
-        at = at.astimezone(UTC)
-        entry = AuditEntry(
-            partnership_id=partnership_id,
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            subject=subject,
-            payload=body,
-            prev_hash=prev,
-            hash=audit_hash(seq=seq, at=at, actor=actor, action=action, subject=subject, payload=body, prev_hash=prev),
-        )
-        self.session.add(entry)
+        for entry in self._audit_rows:
+            seq += 1
+            entry.seq = seq
+            entry.prev_hash = prev
+            entry.hash = prev = audit_hash(
+                seq=seq,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                subject=entry.subject,
+                payload=entry.payload,
+                prev_hash=entry.prev_hash,
+            )
+            self.session.add(entry)
+        self._audit_rows = []
         await self.session.flush()
-        return entry
 
     def outbox(
         self,
@@ -137,3 +166,33 @@ class UnitOfWork:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def sweep_lock_key(name: str, partnership_id: int) -> int:
+    """The second advisory-lock key for one job of one partnership (a stable 31-bit number)."""
+    return zlib.crc32(f"{name}:{partnership_id}".encode()) & 0x7FFF_FFFF
+
+
+@asynccontextmanager
+async def sweep_lock(engine: AsyncEngine, name: str, partnership_id: int) -> AsyncIterator[bool]:
+    """`async with sweep_lock(engine, "close_due_ballots", pid) as mine:` is True for the one bot process that
+    may run that sweep now, False (at once, without waiting) for any other.
+
+    On PostgreSQL this is `pg_try_advisory_xact_lock` in a transaction of its own, held open (idle, touching no
+    rows) until the block ends; PostgreSQL releases it if the process or its connection dies, so a crashed
+    replica never blocks the others. SQLite serves one process, whose scheduler already runs each job at most
+    once at a time, so there it is always True."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    async with engine.connect() as conn:
+        got = (
+            await conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(:ns, :key)"),
+                {"ns": _SWEEP_LOCKS, "key": sweep_lock_key(name, partnership_id)},
+            )
+        ).scalar_one()
+        try:
+            yield bool(got)
+        finally:
+            await conn.rollback()  # ends the transaction, and with it the lock

@@ -149,9 +149,14 @@ class BallotCommands(PanelBase):
     ) -> Receipt:
         """Record a member's vote (or change it). A repeated delivery of the same payload (`delivery_key`,
         e.g. a platform's event id) changes nothing."""
+        self.check_actor(actor)
         reason = reason.strip()
         async with self.uow() as uow:
             if delivery_key is not None:
+                # Look for the earlier delivery only once the referral is locked: a copy arriving at the same
+                # moment waits here until the first is committed, then finds it (rather than both missing each
+                # other, or the copy being told the vote was refused because the first one closed the ballot).
+                await self.referral(uow.session, reference, lock=True)
                 seen = (
                     await uow.session.execute(select(Vote).where(Vote.delivery_key == delivery_key))
                 ).scalar_one_or_none()
@@ -185,6 +190,7 @@ class BallotCommands(PanelBase):
 
     async def recuse(self, *, actor: Actor, reference: str, reason: str = "") -> Receipt:
         """A conflict of interest: the member stops counting as eligible on this referral (BALLOTS.md)."""
+        self.check_actor(actor)
         reason = reason.strip()
         self._screen(reason, "reason")
         async with self.uow() as uow:
@@ -235,6 +241,7 @@ class BallotCommands(PanelBase):
     async def chair_decide(self, *, actor: Actor, reference: str, outcome: str, reason: str) -> str:
         """The tie-break role decides an escalated referral, with a reason (BALLOTS.md)."""
         chair_label = self.preset.role_label(self.preset.tie_break_role)
+        self.check_actor(actor)
         if actor.role != self.preset.tie_break_role:
             raise NotAllowed(f"Only the {chair_label} can decide an escalated referral. Nothing was changed.")
         reason = reason.strip()
@@ -255,7 +262,13 @@ class BallotCommands(PanelBase):
         return f"{referral.reference} is decided: {self.preset.outcome(outcome_id).label}."
 
     async def check_deadlines(self) -> list[str]:
-        """The scheduler's job: close every ballot whose decision deadline has passed. Returns references."""
+        """The scheduler's job: close every ballot whose decision deadline has passed. Returns references.
+
+        The due referrals and their ballots are row-locked (`FOR NO KEY UPDATE SKIP LOCKED` on PostgreSQL;
+        SQLite's transactions begin IMMEDIATE), and PostgreSQL re-checks the conditions on the locked rows, so a
+        ballot closed a moment ago by another bot process, or by a late vote, is not closed a second time. A
+        row locked by a command in progress is skipped: that command closes the ballot itself if the deadline
+        has passed (a late vote does), or the next sweep does."""
         now = self.now()
         async with self.uow() as uow:
             due = list(
@@ -269,6 +282,8 @@ class BallotCommands(PanelBase):
                             Ballot.closed_at.is_(None),
                             Ballot.deadline_at <= now,
                         )
+                        .order_by(Referral.id)
+                        .with_for_update(skip_locked=True, key_share=True)
                     )
                 ).all()
             )

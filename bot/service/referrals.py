@@ -278,6 +278,7 @@ class ReferralCommands(BallotCommands):
                             Referral.hold_until.is_not(None),
                             Referral.hold_until <= now,
                         )
+                        .with_for_update(skip_locked=True, key_share=True)  # two replicas never resume one hold
                     )
                 ).scalars()
             )
@@ -305,7 +306,7 @@ class ReferralCommands(BallotCommands):
         if today < meeting:
             return []
         async with self.uow() as uow:
-            partnership = await uow.session.get(Partnership, self.partnership_id, with_for_update=True)
+            partnership = await uow.session.get(Partnership, self.partnership_id, with_for_update={"key_share": True})
             assert partnership is not None
             if partnership.hold_agenda_sent_for is not None and partnership.hold_agenda_sent_for >= meeting:
                 return []

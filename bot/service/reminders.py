@@ -60,7 +60,7 @@ class ReminderCommands(RequestCommands):
                             )
                             .order_by(Deadline.next_reminder_at, Deadline.id)
                             .limit(BATCH)
-                            .with_for_update(skip_locked=True)
+                            .with_for_update(skip_locked=True, key_share=True)
                         )
                     ).scalars()
                 )
