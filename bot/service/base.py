@@ -153,7 +153,9 @@ class PanelBase:
         ref = normalise_reference(reference)
         stmt = select(Referral).where(Referral.partnership_id == self.partnership_id, Referral.reference == ref)
         if lock:
-            stmt = stmt.with_for_update()
+            # FOR NO KEY UPDATE: serialises commands on this referral, yet never blocks the key-share lock that
+            # inserting a row pointing at it takes (a reminder's outbox row), which would deadlock (issue 9).
+            stmt = stmt.with_for_update(key_share=True)
         row = (await session.execute(stmt)).scalar_one_or_none()
         if row is None:
             raise NotFound(f"There is no referral {ref}. Use `status` to list open referrals.")
@@ -162,7 +164,7 @@ class PanelBase:
     async def current_ballot(self, session: AsyncSession, referral: Referral, *, lock: bool = False) -> Ballot | None:
         stmt = select(Ballot).where(Ballot.referral_id == referral.id).order_by(Ballot.round.desc()).limit(1)
         if lock:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)  # FOR NO KEY UPDATE, as for the referral
         return (await session.execute(stmt)).scalar_one_or_none()
 
     async def active_members(self, session: AsyncSession) -> list[Member]:
