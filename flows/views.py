@@ -7,12 +7,27 @@ adult: a view only ever holds a reference and an anonymised subject.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flows.ballots import ResultKind, Tally
 from flows.calendar import WorkingCalendar
 from flows.preset import Preset
+
+_STARS = re.compile(r"\*(?=\*)")
+WORD_JOINER = "\u2060"
+GRAVE = "\u02cb"  # MODIFIER LETTER GRAVE ACCENT: looks like a backtick, is not markup anywhere
+
+
+def literal(text: str | None) -> str:
+    """Text a person typed (a referrer, a reason, a member's name), made unable to use the shared wording's own
+    markup: `**` gets an invisible word joiner between the stars and a backtick becomes a look-alike, so no
+    platform's renderer turns it into bold or a command. Each platform still escapes its own specials (Slack's
+    `<>&`, Telegram's HTML, Teams' markdown); this covers the markup every platform shares."""
+    if not text:
+        return text or ""
+    return _STARS.sub("*" + WORD_JOINER, text).replace("`", GRAVE)
 
 
 @dataclass(frozen=True)
@@ -143,7 +158,7 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
     fallback text of a rich card). Bold is marked with **...**, which every platform can turn into its own."""
     fmt = cal.format
     lines = [f"**{view.reference} · {view.subject} · {view.type_label}**"]
-    lines.append(f"Referred by {view.referrer} · received {fmt(view.received_at)}")
+    lines.append(f"Referred by {literal(view.referrer)} · received {fmt(view.received_at)}")
     if view.open and view.deadline is not None:
         lines.append(f"Panel decision due **{fmt(view.deadline)}** ({view.deadline_rule})")
     if view.status not in ("with_panel",) and not view.result_text:
@@ -151,15 +166,15 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
     if view.hold_until is not None:
         lines.append(f"On hold until {fmt(view.hold_until)}")
     if view.missing_info:
-        lines.append(f"Returned as incomplete. Missing: {view.missing_info}")
+        lines.append(f"Returned as incomplete. Missing: {literal(view.missing_info)}")
     votes = []
     for v in view.votes:
         if v.recused:
-            votes.append(f"{v.role} ({v.member}): recused")
+            votes.append(f"{v.role} ({literal(v.member)}): recused")
         elif v.outcome is None:
-            votes.append(f"{v.role} ({v.member}): –")
+            votes.append(f"{v.role} ({literal(v.member)}): –")
         else:
-            votes.append(f"{v.role} ({v.member}): {v.outcome}")
+            votes.append(f"{v.role} ({literal(v.member)}): {v.outcome}")
     if votes:
         lines.append("Votes: " + " · ".join(votes))
     if view.tally_text and (view.open or view.status == "on_hold"):
@@ -169,7 +184,8 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
         lines.append(f"**{view.result_text}**{when}")
         if view.decided_by:
             lines.append(
-                f"Decided by {view.decided_by}." + (f" Reason: {view.decision_reason}" if view.decision_reason else "")
+                f"Decided by {literal(view.decided_by)}."
+                + (f" Reason: {literal(view.decision_reason)}" if view.decision_reason else "")
             )
     for step in view.next_steps:
         lines.append(f"Next: {step}")
@@ -184,9 +200,11 @@ def decision_lines(card: CardView, cal: WorkingCalendar) -> list[str]:
         head += f" ({cal.format(card.decided_at)})"
     lines = [head]
     if card.decided_by:
-        reason = f" Reason: {card.decision_reason}" if card.decision_reason else ""
-        lines.append(f"Decided by {card.decided_by}.{reason}")
-    votes = [f"{v.role} ({v.member}): {'recused' if v.recused else v.outcome or 'did not vote'}" for v in card.votes]
+        reason = f" Reason: {literal(card.decision_reason)}" if card.decision_reason else ""
+        lines.append(f"Decided by {literal(card.decided_by)}.{reason}")
+    votes = [
+        f"{v.role} ({literal(v.member)}): {'recused' if v.recused else v.outcome or 'did not vote'}" for v in card.votes
+    ]
     if votes:
         lines.append("Votes: " + " · ".join(votes))
     lines += [f"Next: {step}" for step in card.next_steps]
@@ -197,10 +215,11 @@ def reasons_lines(card: CardView) -> list[str]:
     """How each member voted and why: the chair reads this before deciding an escalated referral."""
     out = []
     for v in card.votes:
+        who = f"{v.role} ({literal(v.member)})"
         if v.recused:
-            out.append(f"{v.role} ({v.member}): recused")
+            out.append(f"{who}: recused")
         elif v.outcome is None:
-            out.append(f"{v.role} ({v.member}): did not vote")
+            out.append(f"{who}: did not vote")
         else:
-            out.append(f"{v.role} ({v.member}): {v.outcome}" + (f". Reason: {v.reason}" if v.reason else ""))
+            out.append(f"{who}: {v.outcome}" + (f". Reason: {literal(v.reason)}" if v.reason else ""))
     return ["**Votes and reasons**", *out] if out else []

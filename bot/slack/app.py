@@ -24,7 +24,7 @@ from bot.server import database_ok, unavailable
 from bot.service import Panel
 from bot.settings import Settings
 from bot.slack.adapter import SlackAdapter
-from bot.slack.handlers import register
+from bot.slack.handlers import register, well_shaped
 from flows.errors import PanelError
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,8 @@ class SlackBot:
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
             # bolt parses the body before it checks the signature: a body that is not the JSON or form it
             # claims to be is refused here, not a 500 (nothing in it has been trusted or acted on).
+            return web.Response(status=400, text="Malformed request body.")
+        if not well_shaped(bolt_request.body):  # bolt's own middleware indexes into it before any listener
             return web.Response(status=400, text="Malformed request body.")
         response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)

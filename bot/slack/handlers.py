@@ -20,17 +20,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.commands import COMMANDS, Reply, run
+from bot.commands import COMMANDS, Reply, clean_text, run
 from bot.service import Actor, Panel
 from bot.slack import blocks as b
 from bot.slack import modals as m
 from bot.slack.files import Files, failed_line, upload, why
 from bot.slack.home import home_view, not_member_line
 from flows.errors import PanelError
+from flows.referrals import normalise_reference
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,46 @@ def help_lines() -> list[str]:
     return lines
 
 
+class Malformed(Exception):
+    """Slack sent a request without something it always sends (a trigger id, the button pressed, the form):
+    a forged or broken body. Nothing is done; the person, if they can be found, is told in one sentence."""
+
+
+OUT_OF_DATE = "That button is out of date. Use `/panel status` to see where things stand."
+MALFORMED = "Slack sent that request incompletely, so nothing was changed. Please try again."
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def trigger(body: dict) -> str:
+    value = _str(body.get("trigger_id"))
+    if value is None:
+        raise Malformed("no trigger_id")
+    return value
+
+
+def pressed(body: dict) -> tuple[str, str]:
+    """The action id and value of the button pressed, as strings."""
+    actions = body.get("actions")
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+        raise Malformed("no actions")
+    action = actions[0]
+    return _str(action.get("action_id")) or "", clean_text(_str(action.get("value")) or "")
+
+
+def submitted(body: dict) -> dict:
+    view = body.get("view")
+    if not isinstance(view, dict):
+        raise Malformed("no view")
+    return view
+
+
 @dataclass
 class Where:
     """Where to answer one person privately."""
@@ -69,14 +113,14 @@ class Where:
 
     @classmethod
     def of(cls, client: AsyncWebClient, body: dict) -> Where:
-        user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
-        channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
-        channel = channel or (body.get("container") or {}).get("channel_id")
+        user = _str(body.get("user_id")) or _str(_dict(body.get("user")).get("id")) or ""
+        channel = _str(body.get("channel_id")) or _str(_dict(body.get("channel")).get("id"))
+        channel = channel or _str(_dict(body.get("container")).get("channel_id"))
         view = body.get("view")
         if body.get("type") == "view_submission" and isinstance(view, dict):
             meta = m.Meta.load(view.get("private_metadata"))
             return cls(client, user, meta.channel, meta.response_url)
-        return cls(client, user, channel, body.get("response_url"))
+        return cls(client, user, channel, _str(body.get("response_url")))
 
     async def say(self, lines: list[str]) -> None:
         await self.send(*b.text_blocks(lines))
@@ -135,6 +179,14 @@ class Handlers:
                 self.tasks.add(task)
             try:
                 await handler(ack, body, client)
+            except Malformed as exc:
+                log.info("Slack sent a malformed %s (%s)", _str(body.get("type")) or "request", exc)
+                if ack.response is None:
+                    await ack()
+                try:
+                    await self.where(client, body).say([MALFORMED])
+                except Exception:
+                    log.info("could not tell the person about the malformed request")
             except Exception as exc:
                 expired = isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id"
                 if expired:
@@ -189,12 +241,12 @@ class Handlers:
             await where.say([not_member_line(where.user)])
             return
         if sub == "new":
-            await self.open_new_referral(actor, body["trigger_id"], where)
+            await self.open_new_referral(actor, trigger(body), where)
         elif sub == "setup":
             await self.setup(actor, words[1:], where)
         elif sub == "decide" and len(words) == 3:
             await self.open_reason(
-                body["trigger_id"],
+                trigger(body),
                 where,
                 command=f"decide {words[1]} {words[2]}",
                 title="Decide",
@@ -208,7 +260,7 @@ class Handlers:
                 await where.say([str(exc)])
                 return
             await self.open_reason(
-                body["trigger_id"],
+                trigger(body),
                 where,
                 command=f"return {words[1]}",
                 title="Return as incomplete",
@@ -218,7 +270,7 @@ class Handlers:
                 label="What is missing",
             )
         elif sub == "request" and len(words) == 2 and self.panel.preset.agencies:
-            await self.open_request(actor, words[1], body["trigger_id"], where)
+            await self.open_request(actor, words[1], trigger(body), where)
         else:
             await where.reply(await run(self.panel, actor, text))
 
@@ -290,18 +342,20 @@ class Handlers:
     # Buttons -----------------------------------------------------------------------------------------------
     async def vote_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
         await ack()
-        action = body["actions"][0]
-        outcome, reference = action["action_id"][len(b.VOTE) :], action.get("value", "")
+        action_id, reference = pressed(body)
+        outcome = action_id[len(b.VOTE) :]
         where = self.where(client, body)
         actor = await self.actor(where.user)
         if actor is None:
             await where.say([await self.refusal(reference, outcome, where.user)])
             return
         try:
+            reference = normalise_reference(reference)
             chosen = self.panel.preset.outcome(outcome)
             label, required = chosen.label, chosen.reason_required
-        except Exception:
-            label, required = outcome, False
+        except Exception:  # a button no card of ours carries: forged, or from a preset since changed
+            await where.say([OUT_OF_DATE])
+            return
         meta = m.Meta(channel=where.channel, response_url=where.response_url, reference=reference, outcome=outcome)
         view = m.reason_view(
             m.VOTE,
@@ -313,7 +367,7 @@ class Handlers:
             meta=meta,
             submit="Vote",
         )
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        await client.views_open(trigger_id=trigger(body), view=view)
 
     async def refusal(self, reference: str, outcome: str, user: str) -> str:
         """What the core says to someone not on the panel who tries to vote (it always refuses them)."""
@@ -325,10 +379,15 @@ class Handlers:
 
     async def recuse_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
         await ack()
-        reference = body["actions"][0].get("value", "")
+        _, reference = pressed(body)
         where = self.where(client, body)
         if await self.actor(where.user) is None:
             await where.say([await self.refusal(reference, "-", where.user)])
+            return
+        try:
+            reference = normalise_reference(reference)
+        except PanelError:
+            await where.say([OUT_OF_DATE])
             return
         meta = m.Meta(channel=where.channel, response_url=where.response_url, reference=reference)
         view = m.reason_view(
@@ -340,23 +399,23 @@ class Handlers:
             meta=meta,
             submit="Recuse",
         )
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        await client.views_open(trigger_id=trigger(body), view=view)
 
     async def run_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
         await ack()
         where = self.where(client, body)
         try:
-            data = json.loads(body["actions"][0].get("value") or "{}")
+            data = json.loads(pressed(body)[1] or "{}")
             command, needs_reason, label = str(data["c"]), bool(data.get("r")), str(data.get("l") or "")
-        except (ValueError, KeyError, TypeError):
-            await where.say(["That button is out of date. Use `/panel status` to see where things stand."])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            await where.say([OUT_OF_DATE])
             return
         # A button under a message (Mark as returned in an agency's channel) may be pressed by someone who is
         # not on the panel; the shared command decides what they may do.
         actor = await self.actor(where.user) or self.guest(where.user)
         if needs_reason:
             await self.open_reason(
-                body["trigger_id"],
+                trigger(body),
                 where,
                 command=command,
                 title="Give a reason",
@@ -373,11 +432,15 @@ class Handlers:
         if actor is None:
             await where.say([not_member_line(where.user)])
             return
-        await self.open_new_referral(actor, body["trigger_id"], where)
+        await self.open_new_referral(actor, trigger(body), where)
 
     # Modals ------------------------------------------------------------------------------------------------
     async def new_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        draft = m.draft_from_view(body["view"])
+        try:
+            draft = m.draft_from_view(submitted(body))
+        except PanelError as exc:
+            await ack(response_action="errors", errors={"aware": str(exc)})
+            return
         errors = m.draft_errors(self.panel.preset, draft, self.panel.cal.local(self.panel.now()).date())
         if errors:
             await ack(response_action="errors", errors=errors)
@@ -402,7 +465,7 @@ class Handlers:
             )
 
     async def vote_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        view = body["view"]
+        view = submitted(body)
         reason = m.text_value(view, m.REASON_BLOCK)
         errors = m.reason_error(reason)
         if errors:
@@ -412,14 +475,17 @@ class Handlers:
         meta = m.Meta.load(view.get("private_metadata"))
         where = self.where(client, body)
         actor = await self.actor(where.user) or self.guest(where.user)
-        team = (body.get("team") or {}).get("id") or body.get("team_id") or "-"
+        team = _str(_dict(body.get("team")).get("id")) or _str(body.get("team_id")) or "-"
+        view_id = _str(view.get("id"))
+        if view_id is None:
+            raise Malformed("a vote form without its view id")
         try:
             receipt = await self.panel.vote(
                 actor=actor,
                 reference=meta.reference or "",
                 outcome=meta.outcome or "",
                 reason=reason,
-                delivery_key=f"slack:{team}:{view['id']}",  # one modal, one vote: Slack's repeats change nothing
+                delivery_key=f"slack:{team}:{view_id}",  # one modal, one vote: Slack's repeats change nothing
             )
             message = receipt.message
         except PanelError as exc:
@@ -427,7 +493,7 @@ class Handlers:
         await where.say([message])
 
     async def recuse_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        view = body["view"]
+        view = submitted(body)
         reason = m.text_value(view, m.REASON_BLOCK)
         errors = m.reason_error(reason)
         if errors:
@@ -444,7 +510,7 @@ class Handlers:
         await where.say([message])
 
     async def reason_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        view = body["view"]
+        view = submitted(body)
         reason = m.text_value(view, m.REASON_BLOCK)
         errors = m.reason_error(reason)
         if errors:
@@ -461,7 +527,7 @@ class Handlers:
         await where.reply(await run(self.panel, actor, f"{meta.command or ''} {shlex.quote(reason)}"))
 
     async def request_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        view = body["view"]
+        view = submitted(body)
         agencies = m.agencies_from_view(view)
         if not agencies:
             await ack(response_action="errors", errors=m.agencies_error())
@@ -480,17 +546,54 @@ class Handlers:
 
     # Events ------------------------------------------------------------------------------------------------
     async def home_opened(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        event = body.get("event") or {}
-        if event.get("tab", "home") != "home" or not event.get("user"):
+        event = _dict(body.get("event"))
+        user = _str(event.get("user"))
+        if event.get("tab", "home") != "home" or user is None:
             return
-        user = event["user"]
         view = await home_view(self.panel, await self.actor(user), user)
         await client.views_publish(user_id=user, view=view)
+
+
+def well_shaped(body: Any) -> bool:
+    """Whether a (signed) body has the shape bolt's own matchers rely on. bolt indexes into `actions`, `view`
+    and `event` before any listener runs, so a body without them would be a 500 from inside bolt."""
+    if not isinstance(body, dict):
+        return False
+    kind = body.get("type")
+    if kind == "block_actions":
+        actions = body.get("actions")
+        return (isinstance(actions, list) and bool(actions)
+                and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+                and all(isinstance(a.get("block_id", ""), str) for a in actions))
+    if kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        return isinstance(view, dict) and isinstance(view.get("callback_id"), str)
+    if "event" in body or kind == "event_callback":
+        event = body.get("event")
+        return isinstance(event, dict) and isinstance(event.get("type"), str)
+    if "command" in body:
+        return isinstance(body.get("command"), str)
+    return True
+
+
+class RefuseMisshapen(AsyncMiddleware):
+    """A global middleware (it runs after bolt's signature check): a misshapen body is acknowledged with a quiet
+    200, so Slack does not retry it, and goes no further. A class, not a function, because bolt builds a
+    function middleware's arguments from the body (`body["actions"][0]`), which is what fails."""
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        if not well_shaped(req.body):
+            log.info("Slack: a signed request of an unexpected shape was ignored")
+            return BoltResponse(status=200, body="")
+        return await next()
 
 
 def register(app: AsyncApp, panel: Panel, tasks: set[asyncio.Task] | None = None) -> Handlers:
     """Register every listener on `app`. `tasks` collects the listeners' running tasks."""
     h = Handlers(panel, tasks)
+    app.middleware(RefuseMisshapen())
     app.command("/panel")(h.listener(h.slash))
     app.action(re.compile("^" + re.escape(b.VOTE)))(h.listener(h.vote_button))
     app.action(b.RECUSE)(h.listener(h.recuse_button))

@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.commands import clean_text
 from bot.slack.blocks import cut, sections
 from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
 from flows.errors import InvalidInput
@@ -44,6 +45,7 @@ REASON_BLOCK = "reason"
 AGENCIES_BLOCK = "agencies"
 CHECKBOXES_MAX = 10  # Slack's most options in a checkboxes element; more agencies get a multi-select (100)
 SUMMARY_MAX = 3000  # Slack's longest plain text input
+REASON_MAX = SUMMARY_MAX  # the reason box is as long as Slack allows
 CATEGORY_HINTS = ("under 2", "2 to 17", "18 and over")
 
 
@@ -64,10 +66,14 @@ class Meta:
     @classmethod
     def load(cls, text: str | None) -> Meta:
         try:
-            data = json.loads(text or "{}")
+            data = json.loads(text or "{}") if isinstance(text, str) else {}
         except ValueError:
             data = {}
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        if not isinstance(data, dict):
+            data = {}
+        # Only strings: Slack hands back what we wrote, but a forged or broken body could carry anything.
+        return cls(**{k: clean_text(v) if isinstance(v, str) else None for k, v in data.items()
+                      if k in cls.__dataclass_fields__})
 
 
 def _option(value: str, label: str) -> Option:
@@ -152,30 +158,48 @@ def new_referral_view(preset: Preset, meta: Meta) -> dict:
     return _view(NEW_REFERRAL, "New referral", "File referral", blocks, meta)
 
 
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _state(view: dict) -> dict[str, dict[str, Any]]:
-    values = (view.get("state") or {}).get("values") or {}
-    return {block: (actions or {}).get(VALUE) or {} for block, actions in values.items()}
+    """The form's values by block. Anything not shaped as Slack sends it (a forged or broken body) reads as
+    empty, so the form is refused field by field rather than failing."""
+    values = _dict(_dict(_dict(view).get("state")).get("values"))
+    return {block: _dict(_dict(actions).get(VALUE)) for block, actions in values.items()}
 
 
 def text_value(view: dict, block: str) -> str:
-    return (_state(view).get(block, {}).get("value") or "").strip()
+    value = _state(view).get(block, {}).get("value")
+    return clean_text(value if isinstance(value, str) else "").strip()
+
+
+def _options(value: Any) -> list[str]:
+    return [clean_text(o["value"]) for o in value if isinstance(o, dict) and isinstance(o.get("value"), str)] \
+        if isinstance(value, list) else []
 
 
 def draft_from_view(view: dict) -> ReferralDraft:
     state = _state(view)
 
     def selected(block: str) -> str:
-        return ((state.get(block, {}).get("selected_option") or {}).get("value")) or ""
+        value = _dict(state.get(block, {}).get("selected_option")).get("value")
+        return value if isinstance(value, str) else ""
 
     aware = state.get("aware", {}).get("selected_date")
-    themes = [o.get("value", "") for o in state.get("themes", {}).get("selected_options") or []]
+    try:
+        aware_on = date.fromisoformat(aware) if aware else None
+    except (TypeError, ValueError):
+        # Slack's date picker sends YYYY-MM-DD; anything else is a forged or broken form, refused as such.
+        raise InvalidInput("The date the partnership became aware is not a date. Nothing was filed.") from None
+    themes = _options(state.get("themes", {}).get("selected_options"))
     return ReferralDraft(
         referral_type=selected("type"),
         referrer=text_value(view, "referrer"),
         category=selected("category"),
         letter=text_value(view, "letter"),
         summary=text_value(view, "summary"),
-        aware_on=date.fromisoformat(aware) if aware else None,
+        aware_on=aware_on,
         themes=themes,
     )
 
@@ -241,7 +265,7 @@ def request_view(preset: Preset, reference: str, subject: str, meta: Meta) -> di
 
 def agencies_from_view(view: dict) -> list[str]:
     """The agency ids chosen (checkboxes and a multi-select send them back alike)."""
-    return [o.get("value", "") for o in _state(view).get(AGENCIES_BLOCK, {}).get("selected_options") or []]
+    return _options(_state(view).get(AGENCIES_BLOCK, {}).get("selected_options"))
 
 
 def agencies_error() -> dict[str, str]:
@@ -278,7 +302,10 @@ def reason_view(
 
 
 def reason_error(reason: str) -> dict[str, str]:
-    """The anonymity check the service makes on any reason, shown on the field before anything is sent."""
+    """The anonymity check the service makes on any reason, shown on the field before anything is sent, and
+    the form's own length limit (a submission can be forged past what the client allows)."""
+    if len(reason) > REASON_MAX:
+        return {REASON_BLOCK: f"The reason is longer than {REASON_MAX:,} characters. Please shorten it."}
     try:
         check_free_text("reason", reason)
     except IdentifyingDetail as exc:

@@ -19,7 +19,7 @@ from bot.commands import COMMANDS
 from bot.notify import Action
 from bot.telegram import callbacks
 from flows.calendar import WorkingCalendar
-from flows.views import CardView, card_lines
+from flows.views import CardView, card_lines, literal
 
 MESSAGE_LIMIT = 4096  # characters of text after the markup is parsed
 CAPTION_LIMIT = 1024  # a photo's caption, after the markup is parsed
@@ -155,8 +155,8 @@ def decision_lines(card: CardView, cal: WorkingCalendar) -> list[str]:
         head += f" ({cal.format(card.decided_at)})"
     lines = [head]
     if card.decided_by:
-        reason = f" Reason: {card.decision_reason}" if card.decision_reason else ""
-        lines.append(f"Decided by {card.decided_by}.{reason}")
+        reason = f" Reason: {literal(card.decision_reason)}" if card.decision_reason else ""
+        lines.append(f"Decided by {literal(card.decided_by)}.{reason}")
     lines += [f"Next: {step}" for step in card.next_steps]
     return lines
 
