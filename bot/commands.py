@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.service import Actor, Panel
+from flows.anonymity import unquote_details
 from flows.errors import InvalidInput, PanelError
 from flows.preset import EVENTS
 from flows.views import CardView
@@ -102,7 +103,7 @@ async def run(panel: Panel, actor: Actor, text: str) -> Reply:
     name, args = words[0].lower().lstrip("/"), words[1:]
     cmd = COMMANDS.get(name)
     if cmd is None:
-        return Reply([f'"{name}" is not a command. Type `help` to see the commands.'], ok=False)
+        return Reply([unquote_details(f'"{name}" is not a command. Type `help` to see the commands.', text)], ok=False)
     if actor.role == "guest" and name not in GUEST_COMMANDS:
         return Reply(
             [
@@ -117,7 +118,7 @@ async def run(panel: Panel, actor: Actor, text: str) -> Reply:
         panel.check_actor(actor)  # an actor looked up in another partnership's panel
         return await cmd.handler(panel, actor, args)
     except PanelError as exc:
-        return Reply([str(exc)], ok=False)
+        return Reply([unquote_details(str(exc), text)], ok=False)  # never quote back a DOB, postcode, NHS number
 
 
 @command("help", "help", "list the commands", "help")

@@ -38,6 +38,7 @@ __all__ = [
     "find_identifying_detail",
     "nhs_check_digit_ok",
     "parse_category",
+    "unquote_details",
     "subject_label",
 ]
 
@@ -114,9 +115,11 @@ class IdentifyingDetail(ValueError):
         self.kind = kind
         self.found = found
         self.field = field
+        # `found` is kept for the code, never put in the message: a refusal is shown where the person typed,
+        # which may be a group chat, and may be logged.
         super().__init__(
-            f'The {field or "text"} looks like it contains {_ARTICLE.get(kind, "a")} {kind} ("{found}"). '
-            "Please remove it; nothing was saved."
+            f'The {field or "text"} looks like it contains {_ARTICLE.get(kind, "a")} {kind}, which is not '
+            "repeated here. Please remove it; nothing was saved."
         )
 
     def __reduce__(self):  # keep the attributes through pickling (e.g. across a process pool)
@@ -229,6 +232,19 @@ def find_identifying_detail(text: str) -> tuple[str, str] | None:
             if best is None or candidate[:2] < best[:2]:
                 best = candidate
     return None if best is None else (best[2], best[3])
+
+
+def unquote_details(message: str, typed: str) -> str:
+    """`message` without any identifying detail found in `typed`: for a refusal that quotes back a word it
+    did not understand ("show 03/04/2015"), so a date of birth or postcode typed in the wrong place is not
+    repeated where everyone can read it. The message's own dates (deadlines) are left alone."""
+    # Word by word as well: a detail typed next to other digits ("SAL-2026-003 943 476 5919") is not found
+    # in the whole line, where it looks like part of a longer number.
+    for piece in (typed, *typed.split()):
+        for _, detector in _DETECTORS:
+            for _, found in detector(piece):
+                message = re.sub(re.escape(found), "[removed]", message, flags=re.IGNORECASE)
+    return message
 
 
 def check_free_text(field: str, text: str) -> None:

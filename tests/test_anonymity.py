@@ -228,7 +228,7 @@ def test_check_free_text_raises_a_plain_english_error() -> None:
     assert isinstance(error, ValueError)
     assert (error.kind, error.found, error.field) == ("date of birth", "12/03/2014", "summary")
     assert str(error) == (
-        'The summary looks like it contains a date of birth ("12/03/2014"). '
+        "The summary looks like it contains a date of birth, which is not repeated here. "
         "Please remove it; nothing was saved."
     )
 
@@ -237,10 +237,10 @@ def test_check_free_text_error_names_the_field_and_kind() -> None:
     with pytest.raises(IdentifyingDetail) as caught:
         check_free_text("referring agency", "Health visitor, NHS 943-476-5919")
     assert str(caught.value) == (
-        'The referring agency looks like it contains an NHS number ("943-476-5919"). '
+        "The referring agency looks like it contains an NHS number, which is not repeated here. "
         "Please remove it; nothing was saved."
     )
-    with pytest.raises(IdentifyingDetail, match=r'a postcode \("sw1a 1aa"\)'):
+    with pytest.raises(IdentifyingDetail, match=r"a postcode, which is not repeated here"):
         check_free_text("notes", "address sw1a 1aa")
 
 

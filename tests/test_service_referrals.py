@@ -93,10 +93,10 @@ async def test_references_count_per_year(make_panel, clock):
 @pytest.mark.parametrize(
     ("changes", "expect"),
     [
-        ({"summary": "The family live at M5 4WT."}, 'looks like it contains a postcode ("M5 4WT")'),
-        ({"summary": "Health records: NHS number 943 476 5919."}, 'contains an NHS number ("943 476 5919")'),
-        ({"summary": "Child born 12/03/2014, injuries seen."}, 'contains a date of birth ("12/03/2014")'),
-        ({"summary": "Baby born 1 March 2025 at home."}, 'contains a date of birth ("1 March 2025")'),
+        ({"summary": "The family live at M5 4WT."}, 'looks like it contains a postcode,'),
+        ({"summary": "Health records: NHS number 943 476 5919."}, 'contains an NHS number,'),
+        ({"summary": "Child born 12/03/2014, injuries seen."}, 'contains a date of birth,'),
+        ({"summary": "Baby born 1 March 2025 at home."}, 'contains a date of birth,'),
         ({"referrer": "Police at SW1A 1AA"}, "postcode"),
         ({"referral_type": "sar"}, '"sar" is not a referral type here. Choose one of: rapid_review'),
         ({"letter": "AB"}, "single letter A to Z"),

@@ -428,7 +428,7 @@ async def test_reason_with_a_date_of_birth_is_refused_and_nothing_saved(make_pan
     with pytest.raises(InvalidInput) as refused:
         await vote(panel, "Ann", ref, NEITHER, reason="Child born 12/03/2014 not known to services")
     assert "date of birth" in str(refused.value)
-    assert '"12/03/2014"' in str(refused.value)
+    assert "12/03/2014" not in str(refused.value)  # the refusal does not repeat it
     assert "nothing was saved" in str(refused.value)
     assert await all_votes(panel) == 0
     assert await count(panel, AuditEntry) == audit_before

@@ -8,7 +8,7 @@ an audit entry and any outbox messages, and commits once.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -34,7 +34,7 @@ class Actor:
     role: str
     # The partnership whose member row this is (set by `actor_for`/`actor_named`). One database can serve
     # several partnerships; a panel refuses an actor of another one before it reads or changes anything.
-    partnership_id: int | None = None
+    partnership_id: int | None = field(default=None, compare=False)
 
     @classmethod
     def operator(cls) -> Actor:

@@ -50,7 +50,7 @@ async def test_an_identifying_detail_is_refused_on_its_field_and_nothing_is_save
     assert status == 200
     answer = json.loads(h.last_response)
     assert answer == {"response_action": "errors", "errors": {
-        "summary": 'The summary looks like it contains a date of birth ("12/03/2026"). '
+        "summary": "The summary looks like it contains a date of birth, which is not repeated here. "
                    "Please remove it; nothing was saved."}}
     await h.submit("U0BM", h.modal(), {"type": "rapid_review", "referrer": "GP at M5 4WT", "category": "baby",
                                        "letter": "A", "summary": "Seen at A&E"})
