@@ -17,7 +17,7 @@ from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
 from flows.errors import InvalidInput, PanelError
 from flows.preset import EVENTS
-from flows.views import CardView
+from flows.views import CardView, literal
 
 
 @dataclass
@@ -417,7 +417,7 @@ async def _disagreements(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     return Reply(
         [
             f"**{r.reference} · {r.subject}**: {PARTIES.get(r.party, r.party)} disagrees with "
-            f"{labels.get(r.decision or '', r.decision)} (recorded {panel.fmt(r.recorded_at)}): {r.reason}"
+            f"{labels.get(r.decision or '', r.decision)} (recorded {panel.fmt(r.recorded_at)}): {literal(r.reason)}"
             for r in rows
         ]
     )

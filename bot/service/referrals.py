@@ -13,6 +13,7 @@ from flows.clocks import due, next_panel_meeting
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.preset import EVENTS
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
+from flows.views import literal
 from storage.models import Ballot, Partnership, Referral
 from storage.uow import UnitOfWork
 
@@ -178,7 +179,7 @@ class ReferralCommands(BallotCommands):
             self.notice(
                 uow,
                 "bm",
-                f"{referral.reference} · {referral.subject} was returned as incomplete. Missing: {missing}.",
+                f"{referral.reference} · {referral.subject} was returned as incomplete. Missing: {literal(missing)}.",
                 referral,
             )
             await self.finish(uow)

@@ -30,6 +30,7 @@ from flows.reports import (
     build_report,
     waits_on,
 )
+from flows.views import literal
 from storage.audit import verify
 from storage.models import (
     AuditEntry,
@@ -245,8 +246,8 @@ class ReportCommands(PanelBase):
                         self.notice(
                             uow,
                             f"member:{m.id}",
-                            f"The referrer ({referral.referrer}) disagrees with the decision on "
-                            f"**{referral.reference} · {referral.subject}** ({decision}): {reason}. "
+                            f"The referrer ({literal(referral.referrer)}) disagrees with the decision on "
+                            f"**{referral.reference} · {referral.subject}** ({decision}): {literal(reason)}. "
                             f"As {chair}, your view informs the final decision.",
                             referral,
                         )

@@ -52,9 +52,23 @@ TEAMS_ONLY_HELP = [
 ]
 
 
+_LONE_STAR = re.compile(r"(?<!\*)\*(?!\*)")  # a single star: italics in Teams markdown
+_EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")  # `_x_` italics; `rr_meeting` is left alone
+_LINE_MARKER = re.compile(r"(?m)^(\s*)([-+#>]|\*(?!\*)|\d+[.)])")  # a list, heading or quote at the start of a line
+_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|tel|file)(:)")
+_WWW = re.compile(r"(?i)\bwww\.")
+
+
 def neutral(text: str) -> str:
-    """Break up markdown link syntax so typed text can never become a link."""
-    return text.replace("](", "]\u200b(").replace("<", "\u2039").replace(">", "\u203a")
+    """Make a line safe for a TextBlock, which renders a markdown subset: typed text (a reason, a referrer, a
+    name) can never become a link, an image, italics, a list or a mention. Link and image syntax is broken up,
+    web addresses lose what makes Teams link them, a single `*` or an `_` at a word's edge becomes a
+    look-alike, a list or quote marker at the start of a line is pushed off it, and `<`/`>` become angle
+    quotes (no `<at>` mention). The shared wording's own `**bold**` is kept."""
+    text = text.replace("](", "]\u200b(").replace("<", "\u2039").replace(">", "\u203a")
+    text = _SCHEME.sub("\\1\u200b\\2", _WWW.sub("www\u200b.", text))
+    text = _LINE_MARKER.sub("\\1\u2060\\2", text)
+    return _EDGE_UNDERSCORE.sub("\uff3f", _LONE_STAR.sub("\u2217", text))
 
 
 def md(line: str) -> str:
