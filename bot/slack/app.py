@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -60,9 +60,10 @@ def quieten_library_logs() -> None:
 
 @dataclass(frozen=True)
 class SlackConfig:
-    bot_token: str
-    signing_secret: str | None = None
-    app_token: str | None = None
+    # The secrets stay out of repr(), which a traceback or a debugging log line may print.
+    bot_token: str = field(repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
     api_url: str = DEFAULT_API_URL
     timeout: int = API_TIMEOUT  # seconds for one Web API call
 

@@ -1,0 +1,207 @@
+"""Secrets never show: not in `repr(settings)` or any config built from it, not in an error message, not in a
+log line at DEBUG, when the database or a platform refuses.
+
+Every secret is set to a recognisable value (`SECRETS`). The platforms are pointed at a local server that
+refuses everything, the way a revoked token is refused; the database is PostgreSQL (when the tests have
+one) with a password in its URL and a database that does not exist. Logging is set up as `panelbot run`
+sets it (`bot.cli.configure_logging`), with every logger captured at DEBUG.
+
+tests/test_cli.py already checks `repr(settings)` for the Slack and Telegram tokens and a refused
+connection to port 1; this file adds the other secrets, the objects built from the settings, refused
+platform calls and a real database refusal.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from bot.app import serve
+from bot.cli import app as cli_app
+from bot.cli import configure_logging
+from bot.notify import Outgoing, Sender
+from bot.server import make_app
+from bot.service import Actor
+from bot.settings import Settings
+from bot.slack.app import SlackBot, SlackConfig
+from flows.errors import PanelError
+
+PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
+DB_PASSWORD = "db-Pa55word-7Qx"
+SECRETS = {
+    "SLACK_BOT_TOKEN": "xoxb-0000-slack-bot-token-7Qx",
+    "SLACK_SIGNING_SECRET": "slack-signing-secret-7Qx",
+    "SLACK_APP_TOKEN": "xapp-slack-app-token-7Qx",
+    "TELEGRAM_BOT_TOKEN": "123456:telegram-bot-token-7Qx",
+    "TELEGRAM_WEBHOOK_SECRET": "telegram-webhook-secret-7Qx",
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "teams-client-secret-7Qx",
+    "PANELBOT_CALENDAR_TOKEN": "calendar-token-0123456789abcdef-7Qx",
+}
+# What must never appear: each secret, and the part of each that is not a common prefix.
+NEVER = [*SECRETS.values(), DB_PASSWORD, "7Qx"]
+
+
+def assert_no_secret(text: str, where: str) -> None:
+    for secret in NEVER:
+        assert secret not in text, f"{secret!r} appears in {where}: {text[:500]}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture):  # type: ignore[no-untyped-def]
+    """Logging as `panelbot run` configures it, everything captured at DEBUG; the text of every record."""
+    names = ("apscheduler", "alembic", "aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "psycopg", "aiohttp.access",
+             "httpx")
+    levels = {n: logging.getLogger(n).level for n in names}
+    caplog.set_level(logging.DEBUG)
+    configure_logging("DEBUG")
+
+    def text() -> str:
+        return "\n".join(
+            f"{r.name} {r.getMessage()} {r.exc_text or ''} "
+            f"{logging.Formatter().formatException(r.exc_info) if r.exc_info else ''}"
+            for r in caplog.records
+        )
+
+    yield text
+    for n, level in levels.items():
+        logging.getLogger(n).setLevel(level)
+
+
+@pytest.fixture
+async def refusing() -> AsyncIterator[str]:
+    """A platform API on 127.0.0.1 that refuses every call, as Slack and Telegram refuse a revoked token."""
+    calls: list[str] = []
+
+    async def refuse(request: web.Request) -> web.Response:
+        calls.append(request.path)
+        if request.path.startswith("/bot"):
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        return web.json_response({"ok": False, "error": "invalid_auth"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", refuse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+    assert calls, "nothing called the refusing server"
+
+
+def all_settings(tmp_path: Path, api: str = "http://127.0.0.1:9", **extra: str) -> Settings:
+    values = {
+        "PANELBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'p.db'}",
+        "PANELBOT_HTTP_PORT": str(free_port()),
+        "SLACK_API_URL": f"{api}/slack/",
+        "TELEGRAM_API_URL": api,
+        "TEAMS_CLIENT_ID": "00000000-0000-0000-0000-000000000001",
+        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": "00000000-0000-0000-0000-000000000002",
+        **SECRETS,
+        **extra,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_settings_and_every_config_built_from_them_hide_the_secrets(tmp_path: Path) -> None:
+    pg = f"postgresql+psycopg://panelbot:{DB_PASSWORD}@db.internal:5432/panel"
+    settings = all_settings(tmp_path, PANELBOT_DATABASE_URL=pg)
+    assert settings.telegram_webhook_secret is not None
+    assert settings.telegram_webhook_secret.get_secret_value() == SECRETS["TELEGRAM_WEBHOOK_SECRET"]
+    assert DB_PASSWORD in settings.database_url.get_secret_value()
+    for shown in (repr(settings), str(settings), settings.model_dump_json(), str(settings.model_dump())):
+        assert_no_secret(shown, "the settings")
+    slack = SlackConfig.from_settings(settings)
+    assert slack is not None and slack.bot_token == SECRETS["SLACK_BOT_TOKEN"]
+    assert_no_secret(repr(slack), "repr(SlackConfig)")
+    assert_no_secret(str(make_url(settings.database_url.get_secret_value())), "the database URL as SQLAlchemy shows it")
+
+
+async def test_refused_platform_calls_never_show_a_token(tmp_path: Path, refusing: str, logs, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    # Telegram refuses the token at start: `panelbot run` stops with one sentence, no token in it.
+    with pytest.raises(PanelError) as stopped:
+        await serve(all_settings(tmp_path, refusing), console_mode=False)
+    assert "TELEGRAM_BOT_TOKEN" in str(stopped.value)
+    assert_no_secret(str(stopped.value), "the error message")
+    assert_no_secret(repr(stopped.value), "the error's repr")
+
+    # Slack refuses a message: the adapter's error and the sender's log name the failure, not the token.
+    settings = all_settings(tmp_path, refusing, TELEGRAM_BOT_TOKEN="")
+    from bot.service.bootstrap import open_panel
+    from flows.preset import load_preset
+    from storage.db import make_engine, upgrade
+
+    engine = make_engine(settings.database_url.get_secret_value())
+    try:
+        await upgrade(engine)
+        panel = await open_panel(engine, load_preset("salford"))
+        await panel.set_channel(actor=Actor.operator(), purpose="bm", platform_id="slack:C-BM")
+        config = SlackConfig.from_settings(settings)
+        assert config is not None
+        bot = SlackBot(panel, config)
+        with pytest.raises(Exception) as refused:
+            await bot.adapter.deliver("C-BM", Outgoing(kind="notice", purpose="bm", text="hello"), None)
+        assert_no_secret(str(refused.value), "Slack's error")
+        assert_no_secret(repr(refused.value), "Slack's error repr")
+        # Through the outbox: one notice for the BM, delivered by the sender, refused by Slack.
+        async with panel.uow() as uow:
+            panel.notice(uow, "bm", "A notice for the business manager.")
+            await uow.commit()
+        await Sender(panel, [bot.adapter]).flush()
+    finally:
+        await engine.dispose()
+    text = logs()
+    assert "delivery of outbox" in text  # the failure was logged, and below, without the token
+    assert_no_secret(text, "the logs")
+
+
+async def test_the_calendar_feed_token_is_not_logged(tmp_path: Path, logs) -> None:
+    from bot.service.bootstrap import open_panel
+    from flows.preset import load_preset
+    from storage.db import make_engine, upgrade
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    token = SECRETS["PANELBOT_CALENDAR_TOKEN"]
+    try:
+        await upgrade(engine)
+        panel = await open_panel(engine, load_preset("salford"))
+        async with TestClient(TestServer(make_app(panel, calendar_token=token))) as client:
+            ok = await client.get(f"/calendar/{token}.ics")
+            assert ok.status == 200 and "BEGIN:VCALENDAR" in await ok.text()
+            wrong = await client.get(f"/calendar/{token[:-1]}X.ics")
+            assert wrong.status == 404
+            assert_no_secret(await wrong.text(), "the 404 page")
+    finally:
+        await engine.dispose()
+    assert_no_secret(logs(), "the logs")
+
+
+@pytest.mark.skipif(not PG_URL, reason="PANELBOT_TEST_DATABASE_URL is not set")
+def test_a_database_refusal_never_shows_the_password(logs, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = make_url(PG_URL).set(password=DB_PASSWORD, database="panelbot_no_such_database")
+    monkeypatch.setenv("PANELBOT_DATABASE_URL", url.render_as_string(hide_password=False))
+    result = CliRunner().invoke(cli_app, ["member", "list"])
+    assert result.exit_code != 0
+    said = result.output
+    assert "Could not use the database" in said and "panelbot_no_such_database" in said
+    assert_no_secret(said, "the command's output")
+    assert_no_secret(repr(result.exception), "the exception")
+    assert_no_secret(logs(), "the logs")
