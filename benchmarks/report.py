@@ -1,55 +1,40 @@
-"""Benchmark: the business manager's report for a year with 5,000 referrals (issue 8).
+"""Report: the business manager's annual report for a year of 5,000 Salford referrals, with its charts.
 
-    .venv/bin/python scripts/bench_reports.py [--referrals 5000] [--url postgresql+psycopg://postgres@127.0.0.1:5432/test]
-
-Fills a fresh database (a temporary SQLite file by default, or a schema of its own on PostgreSQL, dropped
-at the end) with a year of Salford referrals written straight into the tables: each with its decision, its
-clocks (about six deadlines a referral, some met, some late, some still open) and, for one in ten, a
-disagreement. Then it times what a business manager asks for: the report (the three queries and every
-figure), the terminal's tables and Markdown, the CSV files, the two PNG charts, the calendar feed of every
-open deadline and the export of the whole record. Figures are printed, never asserted.
+Fills a fresh SQLite file (the default deployment) with a year of referrals written straight into the tables:
+each with its decision, about six deadlines (some met, some late, some still open) and, for one in ten, a
+disagreement. Then it times what `panelbot report 2026/27 --format png` does: the report's queries and every
+figure, the chat lines and Markdown, the CSV files and the two PNG charts. Also the calendar feed of every open
+deadline and the export of the whole record. Floor: reading the same rows back (three plain SELECTs, no
+figures, no rendering). Target: a few seconds (≤ 5 s).
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import random
-import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import insert, select, text
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from benchmarks.common import Clock, Context, Row, sqlite_file
 
-from bot.reports import charts, export, ics, tables  # noqa: E402
-from bot.service.bootstrap import open_panel  # noqa: E402
-from flows.clocks import due  # noqa: E402
-from flows.preset import load_preset  # noqa: E402
-from flows.reports import Period  # noqa: E402
-from storage.db import make_engine, upgrade  # noqa: E402
-from storage.models import Deadline, Disagreement, Referral  # noqa: E402
-
+NAME = "report"
+TITLE = "the annual report for 5,000 referrals, with charts"
 YEAR_START = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2027, 4, 10, 12, 0, tzinfo=UTC)
 REFERRERS = ("Children's Social Care", "Greater Manchester Police", "School", "Health visitor", "GP", "Probation")
 CLOCKS = ("panel_decision", "info_request_send", "national_panel_result", "la_notification", "agency_return")
+TARGET = 5.0
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-async def fill(panel, count: int) -> None:  # type: ignore[no-untyped-def]
+async def fill(panel: Any, count: int) -> int:
     """Write `count` referrals and their deadlines directly (the service would take minutes to file them)."""
+    from flows.clocks import due
+    from storage.models import Deadline, Disagreement, Referral
+
     rnd = random.Random(8)
     preset, cal = panel.preset, panel.cal
     outcomes = [o.id for o in preset.outcomes]
@@ -59,14 +44,14 @@ async def fill(panel, count: int) -> None:  # type: ignore[no-untyped-def]
         for n in range(1, count + 1):
             received = YEAR_START + timedelta(minutes=rnd.randrange(0, 364 * 24 * 60))
             decided = rnd.random() < 0.9
-            outcome = rnd.choice(outcomes) if decided else None
             refs.append({
                 "partnership_id": panel.partnership_id, "reference": f"SAL-2026-{n:04d}", "year": 2026, "number": n,
                 "referral_type": rnd.choice(("rapid_review", "case_review")), "referrer": rnd.choice(REFERRERS),
                 "subject_category": rnd.choice(("baby", "young_person")), "subject_letter": chr(65 + n % 26),
                 "summary": "Benchmark referral.", "themes": rnd.sample(themes, rnd.randint(0, 2)),
                 "received_at": received, "status": "decided" if decided else rnd.choice(("with_panel", "withdrawn")),
-                "outcome": outcome, "decided_how": rnd.choice(("panel", "panel", "bm", "chair")) if decided else None,
+                "outcome": rnd.choice(outcomes) if decided else None,
+                "decided_how": rnd.choice(("panel", "panel", "bm", "chair")) if decided else None,
                 "decided_at": received + timedelta(hours=40) if decided else None,
             })
         for start in range(0, len(refs), 1000):
@@ -103,73 +88,60 @@ async def fill(panel, count: int) -> None:  # type: ignore[no-untyped-def]
         if disputes:
             await uow.session.execute(insert(Disagreement), disputes)
         await uow.commit()
-    print(f"  filled: {len(refs):,} referrals, {len(deadlines):,} deadlines, {len(disputes):,} disagreements")
+    return len(deadlines)
 
 
-def timed(label: str, began: float) -> float:
-    took = time.perf_counter() - began
-    print(f"  {label:<48} {took:7.2f} s")
-    return took
+async def read_back(engine: Any) -> float:
+    """The floor: the rows the report reads, fetched with plain SELECTs and nothing else."""
+    began = time.perf_counter()
+    async with engine.connect() as conn:
+        for table in ("referrals", "deadlines", "disagreements"):
+            (await conn.execute(text(f"SELECT * FROM {table}"))).fetchall()
+    return time.perf_counter() - began
 
 
-async def run(url: str | None, count: int) -> None:
-    schema = None
+async def run(ctx: Context) -> list[Row]:
+    from bot.reports import charts, export, ics, tables
+    from bot.service.bootstrap import open_panel
+    from flows.preset import load_preset
+    from flows.reports import Period
+
+    count = 200 if ctx.quick else 5_000
     folder = Path(tempfile.mkdtemp(prefix="panelbot-bench-"))
-    if url is None:
-        url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-        engine = make_engine(url)
-        admin = None
-    else:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(url)
-        async with admin.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = make_engine(url, connect_args={"options": f"-c search_path={schema}"})
-    print(f"Report benchmark on {engine.dialect.name}, {count:,} referrals")
-    try:
-        await upgrade(engine)
+    async with sqlite_file(folder) as engine:
         panel = await open_panel(engine, load_preset("salford"), clock=Clock(NOW))
-        await fill(panel, count)
+        deadlines = await fill(panel, count)
+        floor = await read_back(engine)
         period = Period(date(2026, 4, 1), date(2027, 3, 31), "2026/27")
-        total = 0.0
+        parts: dict[str, float] = {}
         began = time.perf_counter()
         report = await panel.report(period)
-        total += timed("report: queries and every figure", began)
-        began = time.perf_counter()
+        parts["queries and figures"] = time.perf_counter() - began
+        t = time.perf_counter()
         tables.chat_lines(report, panel.preset, panel.cal)
         tables.markdown(report, panel.preset, panel.cal)
-        total += timed("chat lines and Markdown", began)
-        began = time.perf_counter()
+        parts["chat lines and Markdown"] = time.perf_counter() - t
+        t = time.perf_counter()
         tables.write_csv(report, panel.preset, panel.cal, folder / "csv")
-        total += timed("CSV files (one per measure)", began)
-        began = time.perf_counter()
+        parts["CSV files"] = time.perf_counter() - t
+        t = time.perf_counter()
         charts.report_charts(report, panel.cal)
-        total += timed("two PNG charts", began)
-        print(f"  {'the whole report (figures, tables, CSV, charts)':<48} {total:7.2f} s")
-        print(f"  received {report.received:,}; missed deadlines listed {len(report.missed):,}")
-        began = time.perf_counter()
+        parts["two PNG charts"] = time.perf_counter() - t
+        total = time.perf_counter() - began
+        t = time.perf_counter()
         entries = await panel.calendar_entries()
         ics.feed(panel.preset, panel.cal, entries, NOW)
-        timed(f"calendar feed ({len(entries):,} open deadlines)", began)
-        began = time.perf_counter()
-        data = await panel.export_record()
-        export.write_json(data, folder / "export.json")
-        timed("export of the whole record (JSON)", began)
-    finally:
-        await engine.dispose()
-        if admin is not None:
-            async with admin.begin() as conn:
-                await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            await admin.dispose()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--referrals", type=int, default=5000)
-    parser.add_argument("--url", default=None, help="a PostgreSQL URL (default: a temporary SQLite file)")
-    args = parser.parse_args()
-    asyncio.run(run(args.url, args.referrals))
-
-
-if __name__ == "__main__":
-    main()
+        calendar = time.perf_counter() - t
+        t = time.perf_counter()
+        export.write_json(await panel.export_record(), folder / "export.json")
+        exported = time.perf_counter() - t
+    for part, took in parts.items():
+        print(f"   {part:<28} {took:6.2f} s", flush=True)
+    split = ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+    return [
+        Row(NAME, f"annual report, {count:,} referrals, with charts", round(total, 2), "s", floor=round(floor, 3),
+            floor_name=f"read back {count:,} referrals, {deadlines:,} deadlines", target=f"≤ {TARGET:g} s",
+            met=total <= TARGET, notes=split),
+        Row(NAME, f"calendar feed ({len(entries):,} open deadlines)", round(calendar, 2), "s"),
+        Row(NAME, "export of the whole record (JSON)", round(exported, 2), "s"),
+    ]
