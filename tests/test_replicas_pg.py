@@ -9,6 +9,9 @@ What must hold (the issue's "Concurrency on PostgreSQL"): no ballot closed twice
 twice, no message or reminder delivered twice, and one sweep at a time: while one replica runs a job, the
 other's run of the same job returns at once without doing anything.
 
+The last test does the same with two real `panelbot run` processes on one PostgreSQL schema and a fake Slack
+on 127.0.0.1: each referral card and each decision is posted once.
+
 PostgreSQL only: skipped unless PANELBOT_TEST_DATABASE_URL is set (SQLite serves one process).
 """
 
@@ -16,12 +19,20 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import subprocess
+import sys
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.notify import Outgoing, Sender
@@ -32,7 +43,11 @@ from flows.errors import WrongState
 from flows.preset import load_preset
 from flows.referrals import ReferralDraft
 from storage.audit import verify
+from storage.db import make_engine, upgrade
 from storage.models import AuditEntry, Ballot, OutboxMessage, Referral, ReminderLog
+
+sys.path.insert(0, str(Path(__file__).parent / "slack"))
+from slack_fake import PANEL_CHANNEL, SECRET, FakeSlack  # noqa: E402
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(not PG_URL, reason="PANELBOT_TEST_DATABASE_URL is not set to a PostgreSQL URL")
@@ -266,3 +281,108 @@ async def test_two_replicas_sweeping_together_while_votes_arrive_on_both(replica
         f"delivered once each ({len(reminder_texts)} reminders), {sum(closes.values())} ballots closed once, "
         f"sweeps skipped because the other replica held the lock: {dict(skipped)}"
     )
+
+
+# Two real `panelbot run` processes ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def wait_until(check, what: str, timeout: float = 40) -> None:  # type: ignore[no-untyped-def]
+    """Poll a subprocess's progress (it runs on real time, so there is nothing to advance)."""
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.1)
+
+
+async def test_two_panelbot_run_processes_on_one_schema_post_each_card_and_decision_once(clock) -> None:
+    """Two real `panelbot run` processes on one PostgreSQL schema, both with Slack pointed at a fake Slack.
+    Five Salford referrals were filed three days ago and have two agreeing votes each, so their 48-hour
+    deadlines have passed: both processes' schedulers start closing ballots and delivering the outbox at the
+    same moment. Each card must be posted once, each ballot closed once, each decision posted once."""
+    schema = f"run_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    eng = make_engine(PG_URL, connect_args={"options": f"-c search_path={schema}"})
+    fake = FakeSlack()
+    await fake.start()
+    procs: list[subprocess.Popen] = []
+    try:
+        await upgrade(eng)
+        clock.set(datetime.now(UTC) - timedelta(days=3))
+        panel = await open_panel(eng, load_preset("salford"), clock=clock)
+        for (member, role), slack_id in zip(SALFORD, ("U0ADV", "U0CHAIR", "U0DEP", "U0BM"), strict=True):
+            await panel.add_member(actor=OP, name=member, role=role, ids=[f"slack:{slack_id}"])
+        await panel.set_channel(actor=OP, purpose="panel", platform_id=f"slack:{PANEL_CHANNEL}")
+        refs = await file_many(panel, 5)
+        ann, ben = await panel.actor_named("Ann"), await panel.actor_named("Ben")
+        for ref in refs:
+            await panel.vote(actor=ann, reference=ref, outcome=COMMENCE)
+            await panel.vote(actor=ben, reference=ref, outcome=COMMENCE)
+
+        url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        ports = [free_port(), free_port()]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PANELBOT_", "SLACK_", "TELEGRAM_", "TEAMS_"))}
+        env.update(
+            PANELBOT_DATABASE_URL=url.render_as_string(hide_password=False),
+            PANELBOT_PRESET="salford",
+            SLACK_BOT_TOKEN="xoxb-test-token",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=fake.api_url,
+        )
+        for port in ports:
+            procs.append(subprocess.Popen(
+                [sys.executable, "-c", "from bot.cli import main; main()", "run", "--no-console"],
+                env={**env, "PANELBOT_HTTP_PORT": str(port)},
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            ))
+
+        async def both_up() -> bool:
+            try:
+                async with aiohttp.ClientSession() as http:
+                    for port in ports:
+                        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                            if response.status != 200:
+                                return False
+                return True
+            except aiohttp.ClientError:
+                assert all(p.poll() is None for p in procs), "a panelbot run process ended early"
+                return False
+
+        async def all_delivered() -> bool:
+            async with panel.uow() as uow:
+                s = uow.session
+                open_ballots = (await s.execute(select(Ballot.id).where(Ballot.closed_at.is_(None)))).all()
+                waiting = (await s.execute(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None)))).all()
+            return not open_ballots and not waiting
+
+        await wait_until(both_up, "both processes answer /healthz")
+        await wait_until(all_delivered, "every ballot closed and every message delivered")
+        closes, decided = await audit_counts(panel, "ballot_closed"), await audit_counts(panel, "decided")
+    finally:
+        for proc in procs:
+            proc.terminate()
+        logs = [proc.communicate(timeout=20) for proc in procs]
+        await fake.stop()
+        await eng.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+    assert closes == decided == Counter(refs)
+    cards = fake.in_channel(PANEL_CHANNEL)
+    assert sorted(ref for m in cards for ref in refs if ref in m.raw.split("\n")[0]) == sorted(refs)
+    for card in cards:
+        assert "Decided: Commence rapid review" in card.shown and card.buttons == []
+        thread = fake.thread(PANEL_CHANNEL, card.ts)
+        assert len(thread) == 1 and "Decided: Commence rapid review" in thread[0].shown
+    posted = [c for c in fake.called("chat.postMessage") if c.args.get("channel") == PANEL_CHANNEL]
+    assert len(posted) == 2 * len(refs)  # one card and one decision reply per referral, from either process
+    for out, err in logs:
+        assert "Traceback" not in err, err
+        assert "xoxb-test-token" not in out + err and SECRET not in out + err

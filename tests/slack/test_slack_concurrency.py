@@ -1,12 +1,12 @@
 """Votes arriving all at once through Slack's front door: signed `block_actions` button presses and
 `view_submission`s to `/slack/events` on the bot's real aiohttp server and bolt app, with Slack's retries.
 
-Dudley (one vote each from the local authority, police and health decides), 30 referrals posted to the
+Dudley (one vote each from the local authority, police and health decides), 25 referrals posted to the
 panel channel. For every referral at the same time: the local authority member presses a button, submits
 the vote modal, presses the other outcome and submits again (a change of mind, racing the others); the
 police and health members each press and submit once. Every submission is sent twice at once, the second
 time marked as Slack's retry (`X-Slack-Retry-Num: 1`), as Slack does when the first answer seems slow:
-360 requests in all, 12 per referral.
+300 requests in all, 12 per referral, at most 16 open at once.
 
 Every request must get 200; every vote is recorded once (a retry never adds a vote, and the voter is told
 "already recorded"); every refusal says voting had closed; each ballot closes once and its decision is
@@ -30,7 +30,7 @@ from flows.referrals import ReferralDraft
 from storage.audit import verify
 from storage.models import AuditEntry, Ballot, Member, Referral, Vote
 
-REFERRALS = 30
+REFERRALS = 25
 IN_FLIGHT = 16  # requests open at once
 CSPR, ALTERNATIVE = "Undertake a child safeguarding practice review", "No CSPR"
 ALREADY = "That vote was already recorded; nothing has changed."
