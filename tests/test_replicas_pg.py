@@ -44,7 +44,7 @@ from flows.preset import load_preset
 from flows.referrals import ReferralDraft
 from storage.audit import verify
 from storage.db import make_engine, upgrade
-from storage.models import AuditEntry, Ballot, OutboxMessage, Referral, ReminderLog
+from storage.models import AuditEntry, Ballot, Deadline, OutboxMessage, Referral, ReminderLog
 
 sys.path.insert(0, str(Path(__file__).parent / "slack"))
 from slack_fake import PANEL_CHANNEL, SECRET, FakeSlack  # noqa: E402
@@ -281,6 +281,49 @@ async def test_two_replicas_sweeping_together_while_votes_arrive_on_both(replica
         f"delivered once each ({len(reminder_texts)} reminders), {sum(closes.values())} ballots closed once, "
         f"sweeps skipped because the other replica held the lock: {dict(skipped)}"
     )
+
+
+async def test_two_replicas_releasing_holds_and_listing_the_agenda_together_do_each_once(pg_engine, twin_engine, clock):
+    """Suffolk (section 4): the held cases are listed on the monthly panel's day, and a hold with an end date
+    ends by itself. Both sweeps run on both replicas at the same moment, without the sweep lock (as when one
+    is run from the command line beside the bot): one agenda per meeting, and each hold ended once, with one
+    notice to the BM and one decision clock started again."""
+    from datetime import date
+
+    second = twin_engine()
+    try:
+        clock.set(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
+        a = await open_panel(pg_engine, load_preset("suffolk"), clock=clock)
+        b = await open_panel(second, load_preset("suffolk"), clock=clock)
+        refs = []
+        for i in range(12):
+            draft = ReferralDraft(referral_type="child", referrer="Police", category="baby", letter="ABCDEF"[i % 6],
+                                  summary="Injury reported by the health visitor.")
+            refs.append(await a.file_referral(actor=OP, draft=draft))
+            await a.hold(actor=OP, reference=refs[-1], until=date(2026, 12, 1), reason="Awaiting the post-mortem")
+        clock.set(datetime(2026, 11, 25, 9, 30, tzinfo=UTC))  # the November panel
+        listed = await asyncio.gather(*(p.hold_agenda() for p in (a, b, a, b)))
+        assert sorted(len(x) for x in listed) == [0, 0, 0, len(refs)]
+        clock.set(datetime(2026, 12, 1, 0, 1, tzinfo=UTC))  # every hold ends
+        released = await asyncio.gather(*(p.release_holds() for p in (a, b, a, b)))
+        assert sorted(r for x in released for r in x) == sorted(refs)
+        assert await audit_counts(a, "hold_agenda") == Counter({"2026-11-25": 1})
+        assert await audit_counts(a, "resumed") == Counter(refs)
+        async with a.uow() as uow:
+            notices = Counter(
+                (m.purpose, "hold has ended" in m.body["text"])
+                for m in (await uow.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "notice")))
+                .scalars()
+                if "cannot reach quorum" not in m.body["text"]  # filed to a panel with no members yet
+            )
+            clocks = Counter((await uow.session.execute(
+                select(Deadline.referral_id).where(Deadline.clock_id == "panel_decision", Deadline.done_at.is_(None),
+                                                   Deadline.cancelled_at.is_(None)))).scalars())
+        # The agenda to the panel and the BM once; one "the hold has ended" to the BM per referral.
+        assert notices == Counter({("panel", False): 1, ("bm", False): 1, ("bm", True): len(refs)})
+        assert sorted(clocks.values()) == [1] * len(refs)
+    finally:
+        await second.dispose()
 
 
 # Two real `panelbot run` processes ------------------------------------------------------------------------
