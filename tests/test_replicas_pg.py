@@ -283,6 +283,27 @@ async def test_two_replicas_sweeping_together_while_votes_arrive_on_both(replica
     )
 
 
+async def test_a_reminder_sweep_is_not_held_up_by_a_command_holding_the_referral(replicas, clock) -> None:
+    """A command holds its referral's row lock until it commits (a vote, say, on replica A). The reminder sweep
+    on replica B queues reminders about that referral at the same moment: adding an outbox row that points at
+    the referral must not wait for A (it did with FOR UPDATE, and a vote that then needed the sweep's deadline
+    row deadlocked with it). Referral rows are locked FOR NO KEY UPDATE."""
+    a, b = replicas
+    [ref] = await file_many(a.panel, 1)
+    clock.advance(hours=24, minutes=18)  # Tue 10:30: the reminder 24 hours before the 48-hour deadline is due
+    async with a.panel.uow() as uow:
+        await a.panel.referral(uow.session, ref, lock=True)  # what every command on the referral does first
+        async with asyncio.timeout(5):
+            queued = await b.panel.run_reminders()
+    async with b.panel.uow() as uow:
+        rows = list((await uow.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "reminder")))
+                    .scalars())
+    assert queued == len(rows) > 0
+    to_members = [r for r in rows if r.purpose.startswith("member:")]
+    assert len(to_members) == len(SALFORD)  # every voting member, none of whom has voted yet
+    assert all(f"your vote on **{ref} · " in r.body["text"] for r in to_members)
+
+
 async def test_two_replicas_releasing_holds_and_listing_the_agenda_together_do_each_once(pg_engine, twin_engine, clock):
     """Suffolk (section 4): the held cases are listed on the monthly panel's day, and a hold with an end date
     ends by itself. Both sweeps run on both replicas at the same moment, without the sweep lock (as when one
