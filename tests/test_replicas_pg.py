@@ -304,6 +304,28 @@ async def test_a_reminder_sweep_is_not_held_up_by_a_command_holding_the_referral
     assert all(f"your vote on **{ref} · " in r.body["text"] for r in to_members)
 
 
+async def test_commands_on_different_referrals_do_not_queue_behind_each_others_audit_entries(replicas, clock):
+    """The audit log is one hash chain, appended one transaction at a time. A command's entries are chained
+    when it commits, so a command still at work on one referral (on replica A) does not hold up a vote on
+    another (on replica B); the chain stays whole, in commit order."""
+    a, b = replicas
+    first, second = await file_many(a.panel, 2)
+    ben = await a.panel.actor_named("Ben")
+    async with a.panel.uow() as uow:
+        await a.panel.referral(uow.session, first, lock=True)
+        await a.panel.audit(uow, OP, "event_recorded", first, event="rr_meeting")  # half-way through a command
+        async with asyncio.timeout(5):
+            receipt = await b.panel.vote(actor=ben, reference=second, outcome=COMMENCE)
+        assert receipt.changed
+        await uow.commit()
+    async with a.panel.uow() as uow:
+        report = await verify(uow.session)
+        last = list((await uow.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(2)))
+                    .scalars())
+    assert report.ok, report.problems
+    assert [(e.action, e.subject) for e in last] == [("event_recorded", first), ("vote_cast", second)]
+
+
 async def test_two_replicas_releasing_holds_and_listing_the_agenda_together_do_each_once(pg_engine, twin_engine, clock):
     """Suffolk (section 4): the held cases are listed on the monthly panel's day, and a hold with an end date
     ends by itself. Both sweeps run on both replicas at the same moment, without the sweep lock (as when one
