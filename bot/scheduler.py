@@ -10,16 +10,21 @@ is then made safe twice over:
   run at once (`run_job` returns `SKIPPED`) and tries again on its next tick; the lock is released when the
   sweep ends, or by PostgreSQL if the process dies. On SQLite (one process) the lock is not needed.
 * Row locks inside each sweep, so a command running at the same moment (a late vote, a BM's `resume`) or a
-  sweep started without the lock (`panelbot reminders run`) still cannot act twice on the same row:
-  `close_due_ballots` locks the due referral and ballot rows `FOR UPDATE SKIP LOCKED` and PostgreSQL
-  re-checks them once locked; `send_reminders` locks due deadline rows `FOR UPDATE SKIP LOCKED` and logs each
-  reminder under a unique key; `hold_agenda` locks the partnership row and records the meeting it covered;
-  `release_holds` locks held referrals `FOR UPDATE SKIP LOCKED`; `flush_outbox` claims outbox rows
-  `FOR UPDATE SKIP LOCKED` with a two-minute lease and records each target reached (bot/notify.py).
+  sweep started without the lock (`panelbot reminders run`) still cannot act twice on the same row. Rows are
+  locked `FOR NO KEY UPDATE` (never plain `FOR UPDATE`, which would block the key-share lock PostgreSQL takes
+  when a new outbox row points at a locked referral, and deadlock a vote against the reminder sweep):
+  `close_due_ballots` locks the due referral and ballot rows with SKIP LOCKED, and PostgreSQL re-checks them
+  once locked; `send_reminders` locks due deadline rows with SKIP LOCKED and logs each reminder under a unique
+  key; `hold_agenda` locks the partnership row and records the meeting it covered; `release_holds` locks the
+  held referrals with SKIP LOCKED; `flush_outbox` claims outbox rows `FOR UPDATE SKIP LOCKED` with a
+  two-minute lease and records each target reached (bot/notify.py).
 
 We chose an advisory lock per job, rather than SKIP LOCKED alone, because it keeps a whole sweep on one
-replica (outbox rows go out in order, and the other replica does no work at all), while SKIP LOCKED on the
-rows is what makes a double action impossible even if two sweeps do overlap.
+replica (the other does no work at all, and a scheduled flush delivers its rows in order), while the row
+locks are what make a double action impossible even when two sweeps do overlap. The outbox pump's flush after
+a command (bot/notify.py) is not under the sweep lock: two replicas' flushes may then run side by side, each
+row still delivered once, though a decision can then be delivered before its card. Tests:
+tests/test_replicas_pg.py.
 """
 
 from __future__ import annotations
@@ -88,7 +93,9 @@ SKIPPED = _Skipped()  # what `run_job` returns when another bot process is runni
 
 async def run_job(job: Job, panel: Panel, sender: Sender) -> object:
     """Run one sweep, unless another bot process on the same database is running it right now."""
-    engine = panel.sessionmaker.kw["bind"]
+    engine = panel.sessionmaker.kw.get("bind")
+    if engine is None:  # a panel not bound to one engine (never the case in `serve()`): nothing to lock on
+        return await job.run(panel, sender)
     async with sweep_lock(engine, job.name, panel.partnership_id) as mine:
         if not mine:
             log.debug("scheduled job %s skipped: another bot process is running it", job.name)
