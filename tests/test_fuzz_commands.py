@@ -124,10 +124,10 @@ async def test_report_with_a_year_python_cannot_hold_is_a_sentence(make_panel) -
     for period in ["0000", "0000-Q1", "9999/00", "FY9999", "9999-12", "9999", "0001-01-01..9999-12-31"]:
         reply = await run(panel, OP, f"report {period}")
         assert not reply.ok and reply.files == ()
-        assert reply.lines == [
-            f'"{period}" is not a period the record could cover; give years from {REPORT_YEARS[0]} to '
+        assert len(reply.lines) == 1 and reply.lines[0].endswith(
+            f'" is not a period the record could cover; give years from {REPORT_YEARS[0]} to '
             f"{REPORT_YEARS[1]}, for example 2026/27 or 2026-Q3."
-        ]
+        )  # (a full date typed is not quoted back: it could be a date of birth)
     assert await snapshot(panel) == before
 
 
@@ -217,13 +217,8 @@ async def test_argument_parsers_with_a_real_reference_and_odd_unicode(make_panel
             assert await snapshot(panel) == before
 
 
-# One panel per test, kept across hypothesis's examples (they run in one event loop, on one engine).
-_PANELS: dict[int, tuple] = {}
-
-
 async def _shared_panel(make_panel):  # type: ignore[no-untyped-def]
-    key = id(make_panel)
-    if key not in _PANELS:
-        _PANELS.clear()
-        _PANELS[key] = await panel_with_referral(make_panel)
-    return _PANELS[key]
+    """One panel per test, kept on the fixture across hypothesis's examples (one event loop, one engine)."""
+    if not hasattr(make_panel, "fuzz"):
+        make_panel.fuzz = await panel_with_referral(make_panel)
+    return make_panel.fuzz

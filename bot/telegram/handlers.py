@@ -43,10 +43,13 @@ from bot.telegram.conversation import (
     prompt_key,
 )
 from flows.errors import InvalidInput, PanelError
+from flows.referrals import normalise_reference
 
 log = logging.getLogger(__name__)
 
 RECUSE_REASON = "recuse_reason"
+NOT_IN_USE = "This button is no longer in use."
+REASON_MAX = 4000
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 MAX_PAUSE = 60.0  # seconds: the longest flood-control pause honoured inline before a direct reply
 Markup = InlineKeyboardMarkup | ForceReply | None
@@ -307,7 +310,7 @@ class Handlers:
 
     async def _intake_text(self, bot: Bot, msg: Message, user: User, state: State) -> None:
         chat = msg.chat
-        text = msg.text or ""
+        text = commands.clean_text(msg.text or "")
         if state.step == "confirm":
             if text.strip().lower() in ("file", "yes", "file referral"):
                 await self._file(bot, chat.id, user, state)
@@ -394,8 +397,16 @@ class Handlers:
         await self.store.put(prompt_key(chat_id, sent.message_id), str(user.id), flow, "reason", data)
 
     async def _reason(self, bot: Bot, msg: Message, user: User, state: State) -> None:
-        chat_id, text, d = msg.chat.id, (msg.text or "").strip(), state.data
+        chat_id, text, d = msg.chat.id, commands.clean_text(msg.text or "").strip(), state.data
         actor = await self.actor(user)
+        if len(text) > REASON_MAX:  # Telegram's own limit is 4,096; a forged update could carry more
+            await self.store.delete(state.chat, state.user)
+            await self._ask_reason(
+                bot, chat_id, user, state.flow, d,
+                f"that reason is longer than {REASON_MAX:,} characters. Reply to this message with a shorter one, "
+                "or send /cancel.",
+            )
+            return
         if state.flow == ACTION_REASON:
             await self.store.delete(state.chat, state.user)
             reply = await commands.run(self.panel, actor, f"{d['command']} {shlex.quote(text)}")
@@ -426,7 +437,8 @@ class Handlers:
         query = update.callback_query
         if query is None:
             return
-        pressed = callbacks.decode(query.data)
+        # Callback data is whatever the client sent: NUL or a lone surrogate must not reach the database.
+        pressed = callbacks.decode(commands.clean_text(query.data) if isinstance(query.data, str) else None)
         if pressed.kind == "intake":
             await self._intake_pressed(context.bot, query, pressed)
         elif pressed.kind == "vote":
@@ -436,11 +448,23 @@ class Handlers:
         elif pressed.kind in ("action", "stored"):
             await self._action_pressed(context.bot, query, pressed)
         else:
-            await self.answer(query, ["This button is no longer in use."], ok=False)
+            await self.answer(query, [NOT_IN_USE], ok=False)
+
+    def is_ours(self, reference: str, outcome: str | None = None) -> bool:
+        """Whether a button's reference (and outcome) could have come from one of our cards: callback data is
+        whatever the client sends, so a forged one is answered like an old button, before anything else."""
+        try:
+            normalise_reference(reference)
+        except PanelError:
+            return False
+        return outcome is None or any(o.id == outcome for o in self.panel.preset.outcomes)
 
     async def _vote_pressed(self, bot: Bot, query: CallbackQuery, pressed: callbacks.Pressed) -> None:
         user = query.from_user
         outcome = callbacks.outcome_from_token(pressed.value, [o.id for o in self.panel.preset.outcomes])
+        if not self.is_ours(pressed.reference, outcome):
+            await self.answer(query, [NOT_IN_USE], ok=False)
+            return
         key = f"telegram:{query.id}"  # Telegram resends a press with the same id: it counts once
         try:
             receipt = await self.panel.vote(
@@ -471,6 +495,9 @@ class Handlers:
 
     async def _recuse_pressed(self, bot: Bot, query: CallbackQuery, pressed: callbacks.Pressed) -> None:
         user = query.from_user
+        if not self.is_ours(pressed.reference):
+            await self.answer(query, [NOT_IN_USE], ok=False)
+            return
         actor = await self.actor(user)
         if actor.member_id is None:  # the service refuses someone not on the panel, in its own words
             try:
@@ -496,7 +523,7 @@ class Handlers:
         user = query.from_user
         command = pressed.value if pressed.kind == "action" else await self.store.command_for(pressed.value)
         if not command:
-            await self.answer(query, ["This button is no longer in use."], ok=False)
+            await self.answer(query, [NOT_IN_USE], ok=False)
             return
         chat_id = query.message.chat.id if query.message else user.id
         if pressed.needs_reason:
@@ -534,6 +561,50 @@ class Handlers:
                 await context.bot.send_message(chat_id=update.effective_chat.id, text=sorry)
         except TelegramError:
             pass
+
+
+def _int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _person(value: object) -> bool:
+    return (isinstance(value, dict) and _int(value.get("id")) and isinstance(value.get("is_bot", False), bool)
+            and isinstance(value.get("first_name", ""), str))
+
+
+def _message(value: object, depth: int = 0) -> bool:
+    if not isinstance(value, dict) or depth > 2:
+        return False
+    chat = value.get("chat")
+    entities = value.get("entities", [])
+    return (
+        _int(value.get("message_id")) and _int(value.get("date"))
+        and isinstance(chat, dict) and _int(chat.get("id")) and isinstance(chat.get("type"), str)
+        and ("from" not in value or _person(value["from"]))
+        and isinstance(value.get("text", ""), str)
+        and isinstance(entities, list)
+        and all(isinstance(e, dict) and isinstance(e.get("type"), str) and _int(e.get("offset"))
+                and _int(e.get("length")) for e in entities)
+        and ("reply_to_message" not in value or _message(value["reply_to_message"], depth + 1))
+    )
+
+
+def well_formed(data: dict) -> bool:
+    """Whether a webhook update has the shape Telegram gives the two kinds the bot asks for (`message`,
+    `callback_query`). python-telegram-bot reads almost anything, so a body with a chat id that is a list or a
+    sender that is a string would otherwise reach the handlers and fail there. Other kinds pass (no handler
+    takes them)."""
+    if not _int(data.get("update_id")):
+        return False
+    if "message" in data and not _message(data["message"]):
+        return False
+    if "callback_query" in data:
+        query = data["callback_query"]
+        if not (isinstance(query, dict) and isinstance(query.get("id"), str) and _person(query.get("from"))
+                and isinstance(query.get("chat_instance", ""), str) and isinstance(query.get("data", ""), str)
+                and ("message" not in query or _message(query["message"]))):
+            return False
+    return True
 
 
 def register(application: Application, panel: Panel, store: ConversationStore) -> Handlers:

@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.server import PANEL, database_ok, unavailable
+from bot.telegram.handlers import well_formed
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,17 @@ def add_webhook_route(app: web.Application, application: Application, secret: st
         panel = request.config_dict.get(PANEL)
         if panel is not None and not await database_ok(panel):
             return unavailable()  # Telegram sends it again later
-        await application.update_queue.put(Update.de_json(data, application.bot))
+        if not well_formed(data):
+            log.info("ignored a Telegram webhook update of an unexpected shape")
+            return web.Response(text="ignored")  # 200: Telegram must not send it again
+        try:
+            update = Update.de_json(data, application.bot)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+            # Signed with our secret but not an update python-telegram-bot can read: answered 200 all the
+            # same, or Telegram would send it again and again. Nothing in it is acted on.
+            log.info("ignored a Telegram webhook update that could not be read")
+            return web.Response(text="ignored")
+        await application.update_queue.put(update)
         return web.Response(text="ok")
 
     app.router.add_post(WEBHOOK_PATH, telegram_webhook)

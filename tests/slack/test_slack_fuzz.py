@@ -48,16 +48,12 @@ async def snapshot(h: Harness) -> tuple:
     return tuple(counts), tuple(head or ())
 
 
-_HARNESS: dict[int, tuple[Harness, str]] = {}
-
-
 async def harness(slack) -> tuple[Harness, str]:  # type: ignore[no-untyped-def]
-    """A Dudley panel with one referral filed: kept for all of one test's examples."""
-    if id(slack) not in _HARNESS:
-        _HARNESS.clear()
+    """A Dudley panel with one referral filed, kept on the fixture for all of one test's examples."""
+    if not hasattr(slack, "fuzz"):
         h = await dudley(slack)
-        _HARNESS[id(slack)] = (h, await file_referral(h))
-    return _HARNESS[id(slack)]
+        slack.fuzz = (h, await file_referral(h))
+    return slack.fuzz
 
 
 class Watch:
@@ -211,12 +207,9 @@ async def test_view_submissions_with_missing_blocks_and_values(slack, caplog, wh
     w.assert_harmless(status)
 
 
-_MODALS: dict[int, dict] = {}
-
-
 async def modals(h: Harness, ref: str) -> dict[str, tuple[dict, dict, str]]:
     """Each modal as Slack would show it, opened once per harness, with answers that would be accepted."""
-    if id(h) not in _MODALS:
+    if not hasattr(h, "fuzz_modals"):
         await h.press("U0LA", h.card(ref), "Undertake")
         vote = h.modal()
         await h.press("U0LA", h.card(ref), "Recuse")
@@ -228,9 +221,8 @@ async def modals(h: Harness, ref: str) -> dict[str, tuple[dict, dict, str]]:
         await h.slash("U0BM", f"request {ref}")
         request = h.modal()
         agency = h.panel.preset.agencies[0].id
-        _MODALS.clear()
         # The BM's "return" form is submitted by a member who is not the BM, so the core refuses it.
-        _MODALS[id(h)] = {
+        h.fuzz_modals = {
             "vote": (vote, {"reason": "because"}, "U0LA"),
             "recuse": (recuse, {"reason": "conflict"}, "U0NOBODY"),
             "new": (new, {"type": h.panel.preset.referral_types[0].id, "referrer": "School", "category": "baby",
@@ -238,7 +230,7 @@ async def modals(h: Harness, ref: str) -> dict[str, tuple[dict, dict, str]]:
             "reason": (reason, {"reason": "no chronology"}, "U0LA"),
             "request": (request, {"agencies": [agency]}, "U0LA"),
         }
-    return _MODALS[id(h)]
+    return h.fuzz_modals
 
 
 # Transport-level oddities ------------------------------------------------------------------------------------
