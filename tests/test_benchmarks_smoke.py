@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ("vote_path", "sweep", "catchup", "burst", "footprint", "report")
 
@@ -38,3 +40,68 @@ def test_the_quick_run_writes_a_numeric_figure_for_every_benchmark(tmp_path: Pat
     assert "Machine:" in done.stdout and "vote_path" in done.stdout
     pg = "PANELBOT_TEST_DATABASE_URL" in os.environ
     assert any("PostgreSQL" in row["name"] for row in figures["rows"]) is pg
+
+
+# The fix the burst benchmark led to (bot/notify.py): flood control holds one target, not the whole outbox. -----
+
+
+class RateLimitedChat:
+    """A platform that answers 429 (`RetryLater`) to the first message in the channels it is told to, and
+    remembers every call it was asked to make, in order."""
+
+    platform = "chat"
+    reaches_everyone = False
+    target_interval = 1.0  # like Slack: one new message a second per channel once it has said 429
+
+    def __init__(self, limited: set[str]) -> None:
+        self.limited = set(limited)
+        self.calls: list[tuple[str, str, int]] = []  # (channel, text, status)
+
+    async def deliver(self, target, message, previous_id):  # type: ignore[no-untyped-def]
+        from bot.notify import RetryLater
+
+        if target in self.limited:
+            self.limited.discard(target)
+            self.calls.append((target, message.text, 429))
+            raise RetryLater(7)
+        self.calls.append((target, message.text, 200))
+        return None
+
+    def posted(self, channel: str) -> list[str]:
+        return [text for target, text, status in self.calls if target == channel and status == 200]
+
+
+async def test_a_rate_limited_channel_waits_alone_and_its_messages_keep_their_order(make_panel, clock) -> None:
+    from bot.notify import Sender
+    from storage.models import Channel, OutboxMessage
+
+    panel = await make_panel("salford")
+    chat = RateLimitedChat(limited={"CA"})
+    sender = Sender(panel, [chat])  # type: ignore[list-item]
+    async with panel.uow() as uow:
+        for purpose, channel in (("agency:a", "CA"), ("agency:b", "CB")):
+            uow.session.add(Channel(partnership_id=panel.partnership_id, purpose=purpose, platform="chat",
+                                    external_id=channel, updated_at=clock.now))
+        for n in range(1, 4):
+            for purpose in ("agency:a", "agency:b"):
+                uow.session.add(OutboxMessage(partnership_id=panel.partnership_id, created_at=clock.now,
+                                              purpose=purpose, kind="notice", body={"text": f"{purpose} {n}"},
+                                              next_attempt_at=clock.now, delivered_to=[]))
+        await uow.commit()
+
+    await sender.flush()
+    # Channel B is not held up by A's 429; A is not asked again before the 7 seconds it was told.
+    assert chat.posted("CB") == ["agency:b 1", "agency:b 2", "agency:b 3"]
+    assert [(t, s) for t, _, s in chat.calls if t == "CA"] == [("CA", 429)]
+    clock.advance(seconds=6)
+    await sender.flush()
+    assert chat.posted("CA") == []
+    # Then A's messages go in the order they were queued, one a second (no second 429).
+    for _ in range(3):
+        clock.advance(seconds=1)
+        await sender.flush()
+    assert chat.posted("CA") == ["agency:a 1", "agency:a 2", "agency:a 3"]
+    assert [s for t, _, s in chat.calls if t == "CA"] == [429, 200, 200, 200]
+    async with panel.uow() as uow:
+        unsent = [r for r in (await uow.session.execute(select(OutboxMessage))).scalars() if r.sent_at is None]
+    assert unsent == []
