@@ -26,7 +26,7 @@ from bot.service import Panel
 from bot.settings import Settings
 from bot.teams.adapter import TeamsAdapter
 from bot.teams.config import TeamsConfig
-from bot.teams.handlers import register
+from bot.teams.handlers import readable, register
 from bot.teams.proactive import Outbound
 from bot.teams.store import DatabaseStorage, People
 from flows.errors import PanelError
@@ -98,7 +98,15 @@ class TeamsBot:
         # Connector retries a 5xx, rather than the person being answered for something not recorded.
         if not await database_ok(self.panel):
             return unavailable()
-        response = await start_agent_process(request, self.app, self.cloud)
+        try:
+            if not readable(await request.json()):
+                return web.Response(status=400, text="Not an activity.")
+            response = await start_agent_process(request, self.app, self.cloud)
+        except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError; so is bad JSON
+            # Authenticated, but not an activity the SDK can read (a field of the wrong type, not JSON): 400,
+            # not a 500 with the SDK's traceback. Nothing in it was acted on.
+            log.info("Teams: refused a request that is not a readable activity (%s)", type(exc).__name__)
+            return web.Response(status=400, text="Not an activity.")
         return response if response is not None else web.Response(status=202)
 
     async def start(self) -> None:

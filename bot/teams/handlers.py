@@ -19,12 +19,18 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientResponseError
-from microsoft_agents.activity import Activity, ActivityTypes, AdaptiveCardInvokeResponse, Attachment
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    Attachment,
+    InvokeResponse,
+)
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 from microsoft_agents.hosting.core.app import RouteRank
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 
-from bot.commands import COMMANDS, Reply, parse_date, run
+from bot.commands import COMMANDS, Reply, clean_text, parse_date, run
 from bot.service import Actor
 from bot.teams import cards as c
 from bot.teams.proactive import conversation_key
@@ -55,6 +61,12 @@ def text_of(activity: Activity) -> str:
     """The command a person typed: the bot's own mention is removed by the SDK; HTML spaces are spaces."""
     text = (activity.text or "").replace("&nbsp;", " ").replace("\u00a0", " ")
     return " ".join(text.split())
+
+
+def _text(value: object) -> str:
+    """A value from a card's `data` or inputs, as text: Teams sends strings; anything else (a forged or broken
+    invoke) counts as empty, and control characters and lone surrogates are dropped (bot.commands)."""
+    return clean_text(value).strip() if isinstance(value, str) else ""
 
 
 def cards_activity(cards: list[dict[str, Any]], summary: str = "") -> Activity:
@@ -199,14 +211,14 @@ class Handlers:
         return await self.guarded(context, self._vote(context, data if isinstance(data, dict) else {}))
 
     async def _vote(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
-        reference = str(data.get("ref") or "")
+        reference = _text(data.get("ref"))
         key = f"teams:{context.activity.id}" if context.activity.id else None  # a repeated invoke counts once
         try:
             receipt = await self.panel.vote(
                 actor=await self.actor(context),
                 reference=reference,
-                outcome=str(data.get("outcome") or ""),
-                reason=str(data.get(c.REASON_INPUT) or ""),
+                outcome=_text(data.get("outcome")),
+                reason=_text(data.get(c.REASON_INPUT)),
                 delivery_key=key,
             )
             note, ok = receipt.message, True
@@ -218,10 +230,10 @@ class Handlers:
         return await self.guarded(context, self._recuse(context, data if isinstance(data, dict) else {}))
 
     async def _recuse(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
-        reference = str(data.get("ref") or "")
+        reference = _text(data.get("ref"))
         try:
             receipt = await self.panel.recuse(
-                actor=await self.actor(context), reference=reference, reason=str(data.get(c.REASON_INPUT) or "")
+                actor=await self.actor(context), reference=reference, reason=_text(data.get(c.REASON_INPUT))
             )
             note, ok = receipt.message, True
         except PanelError as exc:
@@ -240,10 +252,10 @@ class Handlers:
         return await self.guarded(context, self._run(context, data if isinstance(data, dict) else {}))
 
     async def _run(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
-        command = str(data.get("command") or "").strip()
+        command = _text(data.get("command"))
         if not command:
-            return factory.message("That button is out of date. Use **status** to see where things stand.")
-        reason = str(data.get(c.REASON_INPUT) or "").strip()
+            return factory.message(OUT_OF_DATE)
+        reason = _text(data.get(c.REASON_INPUT))
         if data.get("needs_reason"):
             if not reason:
                 return factory.message("Please write the reason in the box first, then press the button again.")
@@ -259,7 +271,7 @@ class Handlers:
 
     async def _new_referral(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
         def field(name: str) -> str:
-            return str(data.get(name) or "").strip()
+            return _text(data.get(name))
 
         # A refusal is a message over the form, which stays as it was filled in: nothing is lost.
         try:
@@ -287,9 +299,49 @@ class Handlers:
         return factory.adaptive_card(c.lines_card(lines))  # type: ignore[arg-type]
 
 
+OUT_OF_DATE = "That button is out of date. Use **status** to see where things stand."
+
+
+def _nonempty(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def readable(body: object) -> bool:
+    """Whether a request body has what the SDK needs of every activity before it will run a turn: a type, the
+    channel, where to answer (`serviceUrl`), the conversation, who sent it and to whom. Without one of them the SDK fails inside its
+    pipeline (and answers 501 or 500); with this check the route answers 400 first."""
+    if not isinstance(body, dict):
+        return False
+    conversation = body.get("conversation")
+    return (
+        _nonempty(body.get("type")) and _nonempty(body.get("channelId")) and _nonempty(body.get("serviceUrl"))
+        and isinstance(conversation, dict) and _nonempty(conversation.get("id"))
+        and all(isinstance(body.get(k), dict) and _nonempty(body[k].get("id")) for k in ("from", "recipient"))
+    )
+
+
+def is_invoke(context: TurnContext) -> bool:
+    return context.activity.type == ActivityTypes.invoke
+
+
+async def unrouted_invoke(context: TurnContext, state: TurnState) -> None:
+    """An invoke no route took: an `Action.Execute` whose value is not shaped as Teams sends it, a verb that is
+    not ours, or another kind of invoke. Without this the SDK answers 501, which Teams shows as an error; the
+    person is told the button is out of date instead, and nothing is done."""
+    log.info("Teams: an invoke no route handles (%s) was answered as out of date", context.activity.name)
+    response = factory.message(OUT_OF_DATE)
+    await context.send_activity(
+        Activity(
+            type=ActivityTypes.invoke_response,
+            value=InvokeResponse(status=200, body=response.model_dump(mode="json", by_alias=True, exclude_none=True)),
+        )
+    )
+
+
 def register(app: AgentApplication, bot: TeamsBot) -> Handlers:
     """Register every route on `app`."""
     h = Handlers(bot)
+    app.add_route(is_invoke, unrouted_invoke, is_invoke=True, rank=RouteRank.LAST)
     app.adaptive_card.action_execute(c.VOTE)(h.on_vote)
     app.adaptive_card.action_execute(c.RECUSE)(h.on_recuse)
     app.adaptive_card.action_execute(c.RUN)(h.on_run)
