@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from typing import Any
 
 from aiohttp import web
 from microsoft_agents.authentication.msal import MsalConnectionManager
@@ -41,6 +42,27 @@ def quiet_sdk_warnings() -> None:
     """The SDK's JWT middleware stores the caller's claims under a string key and aiohttp warns about that
     on every request. It is the SDK's choice, not a fault: keep it out of the log."""
     warnings.filterwarnings("ignore", message=r"It is recommended to use web\.RequestKey", module=r"microsoft_agents\.")
+
+
+@web.middleware
+async def token_checked(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The SDK's JWT middleware, failing closed: a token it cannot even examine (an unsigned `alg: none` token
+    has no key id, and the SDK's lookup raises KeyError) is a 401 like any other bad token, not a 500. An
+    exception from the route itself, after the token was accepted, is left alone."""
+    reached = False
+
+    async def route(req: web.Request) -> web.StreamResponse:
+        nonlocal reached
+        reached = True
+        return await handler(req)
+
+    try:
+        return await jwt_authorization_middleware(request, route)
+    except Exception as exc:
+        if reached:
+            raise
+        log.warning("Teams: refused a request whose token could not be checked (%s)", type(exc).__name__)
+        return web.json_response({"error": "Invalid token or authentication failed."}, status=401)
 
 
 class TeamsBot:
@@ -86,7 +108,7 @@ class TeamsBot:
     def mount(self, web_app: web.Application) -> None:
         """`POST /api/messages` on the bot's web server, behind the SDK's JWT middleware (a sub-application,
         so the middleware guards this route only)."""
-        api = web.Application(middlewares=[jwt_authorization_middleware])
+        api = web.Application(middlewares=[token_checked])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the SDK's middleware looks its settings up under a string key
             api["agent_configuration"] = self.connections.get_default_connection_configuration()
