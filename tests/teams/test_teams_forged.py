@@ -46,8 +46,12 @@ async def microsoft_keys(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     jwk.update(kid=MICROSOFT_KID, use="sig", alg="RS256")
+
+    async def keys(request: web.Request) -> web.Response:
+        return web.json_response({"keys": [jwk]})
+
     app = web.Application()
-    app.router.add_get("/keys", lambda request: web.json_response({"keys": [jwk]}))
+    app.router.add_get("/keys", keys)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
