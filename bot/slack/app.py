@@ -122,6 +122,10 @@ class SlackBot:
         # and a form (a vote) stays open with "try again", which re-sends the same submission.
         if not await database_ok(self.panel):
             return unavailable()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not (timestamp.isascii() and timestamp.isdigit()):
+            # Unsigned. (bolt's signature check does int() on it, and answers a non-number with a 500.)
+            return web.Response(status=401, text="Invalid request signature.")
         try:
             bolt_request = await to_bolt_request(request)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
