@@ -11,6 +11,7 @@ manager or an administrator editing a TOML file, not a Python developer.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,12 @@ PRESET_DIR = Path(__file__).parent / "presets"
 
 STATUTORY_ROLES = ("local_authority", "police", "health")
 UNITS = ("hours", "working_days", "days", "weeks", "months", "panel_meeting")
+# The longest clock of each unit: ten years, near enough. (A typing slip of a few zeros would otherwise only
+# show when a referral is filed, as a date past the year 9999.)
+AMOUNT_MAX = {"hours": 87_600, "working_days": 2_600, "days": 3_660, "weeks": 520, "months": 120,
+              "panel_meeting": 120}
+TEXT_MAX = 2_000  # characters in any text of a preset
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 NATIONS = ("ENG", "NIR", "SCT", "WLS")
 # Who a clock waits on: the business manager, the panel, an agency, the (Independent) Chair, the local
 # authority.
@@ -68,13 +75,17 @@ EVENTS = {
 }
 
 
+_LONG_QUOTE = re.compile(r'"([^"]{80,})"')
+
+
 class PresetError(ValueError):
     """A preset file is malformed or inconsistent. The message names the file and the key."""
 
     def __init__(self, source: str, key: str, problem: str) -> None:
         self.source = source
         self.key = key
-        self.problem = problem
+        # A value quoted back is cut short: the message names the problem, not 100,000 characters of it.
+        self.problem = problem = _LONG_QUOTE.sub(lambda m: f'"{m[1][:60]}…"', problem)
         super().__init__(f"{source}: {key}: {problem}")
 
 
@@ -229,15 +240,22 @@ def available_presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system, a path through something that is not a folder
+        return False
+
+
 def resolve_preset_path(name_or_path: str) -> Path:
     """A preset is named (`salford`) or given by path (`/etc/panelbot/ours.toml`)."""
     candidate = Path(name_or_path).expanduser()
     if candidate.suffix == ".toml" or "/" in name_or_path:
-        if not candidate.is_file():
+        if not _is_file(candidate):
             raise PresetError(str(candidate), "file", "no such preset file")
         return candidate
     path = PRESET_DIR / f"{name_or_path}.toml"
-    if not path.is_file():
+    if not _is_file(path):
         raise PresetError(
             name_or_path, "name", f"no preset of that name; choose one of {', '.join(available_presets())}"
         )
@@ -250,6 +268,10 @@ def load_preset(name_or_path: str) -> Preset:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise PresetError(str(path), "file", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise PresetError(str(path), "file", "is not UTF-8 text") from None
+    except OSError as exc:
+        raise PresetError(str(path), "file", f"cannot be read ({exc.strerror or exc})") from None
     return parse_preset(data, source=str(path))
 
 
@@ -272,7 +294,16 @@ class _Parser:
             raise self.fail(f"{where}{key}", "is missing")
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{where}{key}", "must be a non-empty string")
+        self.printable(value, f"{where}{key}")
         return value.strip()
+
+    def printable(self, value: str, key: str) -> None:
+        """Text from a preset reaches messages and the database: no control characters (PostgreSQL refuses
+        NUL), no lone surrogates (not UTF-8), and nothing longer than anyone would read."""
+        if len(value) > TEXT_MAX:
+            raise self.fail(key, f"is {len(value):,} characters long; keep it under {TEXT_MAX:,}")
+        if _UNPRINTABLE.search(value):
+            raise self.fail(key, "holds a control character or an invalid one; write plain text")
 
     def flag(self, table: dict[str, Any], key: str, where: str, default: bool = False) -> bool:
         value = table.get(key, default)
@@ -306,6 +337,8 @@ class _Parser:
     def strings(self, value: Any, key: str, what: str) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise self.fail(key, f"must be a list of {what} in quotes, e.g. [\"a\", \"b\"]")
+        for v in value:
+            self.printable(v, key)
         return [v.strip() for v in value]
 
     def unique(self, ids: list[str], key: str) -> None:
@@ -382,7 +415,7 @@ class _Parser:
         timezone = self.text(data, "timezone", "", "Europe/London")
         try:
             ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
             problem = f'"{timezone}" is not a time zone; write one like "Europe/London"'
             raise self.fail("timezone", problem) from None
         example = '[working_hours] with start = "09:00" and end = "17:00"'
@@ -506,6 +539,7 @@ class _Parser:
         request_template = data.get("request_template", "information about the agency's involvement")
         if not isinstance(request_template, str) or not request_template.strip():
             raise self.fail("request_template", "must be text in quotes saying what agencies are asked for")
+        self.printable(request_template, "request_template")
 
         return Preset(
             id=preset_id,
@@ -541,6 +575,9 @@ class _Parser:
         amount = item.get("amount")
         if not self.whole(amount) or amount < 0:
             raise self.fail(f"{where}amount", "must be a whole number, 0 or more")
+        if amount > AMOUNT_MAX[unit]:
+            # A clock longer than this is a typing slip, and its due date would not fit in a date at all.
+            raise self.fail(f"{where}amount", f"is {amount:,}; a clock in {unit} can be at most {AMOUNT_MAX[unit]:,}")
         starts = self.text(item, "starts", where)
         if not starts.startswith("clock:") and starts not in EVENTS:
             raise self.fail(
@@ -549,6 +586,7 @@ class _Parser:
         source = item.get("source", "")
         if not isinstance(source, str):
             raise self.fail(f"{where}source", 'must be text in quotes naming the section, e.g. "7.5"')
+        self.printable(source, f"{where}source")
         owner = self.text(item, "owner", where, "bm")
         if owner not in OWNERS:
             raise self.fail(f"{where}owner", f'"{owner}" is not one of {", ".join(OWNERS)}')

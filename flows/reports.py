@@ -119,8 +119,25 @@ PERIOD_HELP = (
 )
 
 
+REPORT_YEARS = (2000, 2199)  # no panel's record reaches further; Python's dates end in 9999
+
+
 def parse_period(text: str | None, *, today: date) -> Period:
-    """A period as the business manager types it. With nothing typed, the financial year so far."""
+    """A period as the business manager types it, within REPORT_YEARS. With nothing typed, the financial year
+    so far."""
+    try:
+        period = _parse_period(text, today=today)
+    except (ValueError, OverflowError):  # a year Python's dates cannot hold (0000, 9999/00 is 10000)
+        period = None
+    if period is None or not (REPORT_YEARS[0] <= period.start.year and period.end.year <= REPORT_YEARS[1]):
+        raise InvalidInput(
+            f'"{(text or "").strip()}" is not a period the record could cover; give years from {REPORT_YEARS[0]} '
+            f"to {REPORT_YEARS[1]}, for example 2026/27 or 2026-Q3."
+        )
+    return period
+
+
+def _parse_period(text: str | None, *, today: date) -> Period:
     text = (text or "").strip()
     if not text:
         fy = financial_year(today.year if today.month >= 4 else today.year - 1)
