@@ -45,6 +45,9 @@ app.add_typer(preset_app, name="preset")
 app.add_typer(reminders_app, name="reminders")
 teams_app = typer.Typer(help="Microsoft Teams: the app package to upload.", no_args_is_help=True)
 app.add_typer(teams_app, name="teams")
+outbox_app = typer.Typer(help="Messages waiting to be delivered: list the stuck ones, retry them now.",
+                         no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 out = Console()
 err = Console(stderr=True)
@@ -63,12 +66,19 @@ def settings() -> Settings:
         raise fail(f"Setting {first['loc'][0]} is not valid: {first['msg']}.") from None
 
 
+def not_written(exc: OSError) -> typer.Exit:
+    """A file or folder that cannot be used (a name too long, a folder where a file should be): one sentence."""
+    return fail(f"Could not use {exc.filename or 'that path'}: {exc.strerror or exc}. Nothing was written.")
+
+
 def call(coro: Coroutine[Any, Any, Any]) -> Any:
     """Run a coroutine, turning every error a person can cause into one sentence."""
     try:
         return asyncio.run(coro)
     except (PanelError, PresetError) as exc:
         raise fail(str(exc)) from None
+    except UnicodeError:  # bytes in an argument that are not UTF-8 arrive as lone surrogates
+        raise fail("An argument holds characters that are not valid text (UTF-8). Nothing was changed.", 2) from None
     except (OperationalError, DBAPIError) as exc:
         reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
         raise fail(f"Could not use the database ({reason}). Check PANELBOT_DATABASE_URL.") from None
@@ -127,7 +137,10 @@ def clocks(
         p = load_preset(preset)
     except PresetError as exc:
         raise fail(str(exc)) from None
-    cal = calendar_for(p, timezone)
+    try:
+        cal = calendar_for(p, timezone)
+    except (ValueError, LookupError, OSError):  # ZoneInfoNotFoundError is a LookupError
+        raise fail(f'"{timezone}" is not a time zone; write one like Europe/London.', 2) from None
     try:
         begin = datetime.fromisoformat(start)
     except ValueError:
@@ -136,7 +149,10 @@ def clocks(
         ) from None
     if begin.tzinfo is None:
         begin = begin.replace(tzinfo=cal.tz)
-    rows = all_clocks(p, cal, begin)
+    try:
+        rows = all_clocks(p, cal, begin)
+    except (OverflowError, ValueError):
+        raise fail(f'"{start}" is too far in the future: its deadlines would be past the year 9999.', 2) from None
     if as_json:
         print(
             json.dumps(
@@ -310,12 +326,17 @@ def report(
     async def go(panel):  # type: ignore[no-untyped-def]
         if date_from is not None and date_to is not None:
             chosen = Period(_day(date_from, "--from"), _day(date_to, "--to"))
+            # The same years as a typed PERIOD (flows.reports.REPORT_YEARS), so 0001..9999 is refused, not a crash
+            chosen = parse_period(f"{chosen.start.isoformat()}..{chosen.end.isoformat()}", today=chosen.end)
         else:
             chosen = parse_period(period, today=panel.cal.local(panel.now()).date())
         return await panel.report(chosen), panel.preset, panel.cal
 
     rep, preset, cal = with_panel(go)
-    _show_report(rep, preset, cal, fmt, out_dir)
+    try:
+        _show_report(rep, preset, cal, fmt, out_dir)
+    except OSError as exc:
+        raise not_written(exc) from None
 
 
 LISTING_ROWS = 20  # rows of a one-per-deadline list shown in the terminal; CSV has them all
@@ -386,8 +407,11 @@ def calendar(
     if out_file is None:
         sys.stdout.write(body.decode("utf-8"))
         return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_bytes(body)
+    try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_bytes(body)
+    except OSError as exc:
+        raise not_written(exc) from None
     out.print(f"Wrote {count} open deadline{'s' if count != 1 else ''} to {out_file}.", markup=False, highlight=False)
 
 
@@ -410,11 +434,14 @@ def export(
 
     data, now = with_panel(go)
     stamp = now.strftime("%Y%m%d-%H%M")
-    if fmt == "json":
-        path = archive.write_json(data, out_path or Path(f"panelbot-export-{stamp}.json"))
-    else:
-        path = out_path or Path(f"panelbot-export-{stamp}")
-        archive.write_csv(data, path)
+    try:
+        if fmt == "json":
+            path = archive.write_json(data, out_path or Path(f"panelbot-export-{stamp}.json"))
+        else:
+            path = out_path or Path(f"panelbot-export-{stamp}")
+            archive.write_csv(data, path)
+    except OSError as exc:
+        raise not_written(exc) from None
     m = data["manifest"]
     rows = m["rows"]
     out.print(
@@ -497,7 +524,10 @@ def audit_verify(
     if report.ok:
         out.print(f"Audit log verified: {report.entries} entries, unbroken. Head hash {report.head}.", highlight=False)
         if export is not None:
-            _verify_export(export)
+            try:
+                _verify_export(export)
+            except OSError as exc:
+                raise fail(f"Could not read {exc.filename or export}: {exc.strerror or exc}.") from None
         return
     for problem in report.problems:
         err.print(problem, style="red", markup=False, highlight=False)
@@ -580,6 +610,91 @@ def jobs() -> None:
 
     for job in JOBS:
         out.print(f"{job.name}: every {job.every_seconds} s, {job.what}", markup=False, highlight=False)
+
+
+# The outbox (issue 9: faults) ------------------------------------------------------------------------
+
+
+def _age(minutes: float) -> str:
+    minutes = int(minutes)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, mins = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {mins:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} days {hours} h"
+
+
+@outbox_app.command("list")
+def outbox_list(
+    older_than: int = typer.Option(
+        15, "--older-than", min=0, help="Only messages waiting at least this many minutes (0: every one)."
+    ),
+) -> None:
+    """Messages not yet delivered (a platform refusing or unreachable), oldest first: id, kind, where to,
+    attempts, how long waiting, next attempt (UK time) and the last error. Never the message's text."""
+    from datetime import timedelta
+
+    from bot.notify import outbox_summary, waiting_messages
+
+    async def go(panel):  # type: ignore[no-untyped-def]
+        rows = await waiting_messages(panel, older_than=timedelta(minutes=older_than))
+        return rows, await outbox_summary(panel), panel.now(), panel.fmt
+
+    rows, summary, now, fmt = with_panel(go)
+    limit = f"more than {older_than} minute{'s' if older_than != 1 else ''}" if older_than else "at all"
+    if not rows:
+        line = f"No message has been waiting {limit}: nothing is stuck."
+        if summary["waiting"]:
+            line += f" {summary['waiting']} newer message{'s are' if summary['waiting'] != 1 else ' is'} on the way."
+        out.print(line, markup=False, highlight=False)
+        return
+    count = len(rows)
+    out.print(
+        f"{count} message{'s have' if count != 1 else ' has'} been waiting {limit} to be delivered (oldest first):",
+        markup=False,
+        highlight=False,
+    )
+    table = Table("Id", "Kind", "For", "Attempts", "Waiting", "Next attempt (UK time)", "Last error")
+    for row in rows:
+        due = "now" if row.next_attempt_at <= now else fmt(row.next_attempt_at)
+        table.add_row(
+            str(row.id),
+            row.kind,
+            row.purpose,
+            str(row.attempts),
+            _age((now - row.created_at).total_seconds() / 60),
+            due,
+            row.last_error or "-",
+        )
+    out.print(table)
+    out.print(
+        "The running bot keeps trying by itself. Once the platform is back, `panelbot outbox retry` sends them "
+        "at once instead of at their next attempt.",
+        markup=False,
+        highlight=False,
+    )
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    ids: list[int] = typer.Argument(None, help="Message ids from `panelbot outbox list` (default: every one waiting)."),
+) -> None:
+    """Make waiting messages due now: the running bot sends them on its next round (within a few seconds)."""
+    from bot.notify import retry_now
+
+    changed = with_panel(lambda p: retry_now(p, list(ids or [])))
+    if not changed:
+        which = "with those ids " if ids else ""
+        out.print(f"No message {which}is waiting to be delivered.", markup=False, highlight=False)
+        return
+    out.print(
+        f"{changed} waiting message{'s are' if changed != 1 else ' is'} due now: the running bot sends "
+        f"{'them' if changed != 1 else 'it'} within a few seconds.",
+        markup=False,
+        highlight=False,
+    )
 
 
 @teams_app.command("package")
