@@ -308,8 +308,8 @@ def _nonempty(value: object) -> bool:
 
 def readable(body: object) -> bool:
     """Whether a request body has what the SDK needs of every activity before it will run a turn: a type, the
-    channel, where to answer (`serviceUrl`), the conversation, who sent it and to whom. Without one of them the SDK fails inside its
-    pipeline (and answers 501 or 500); with this check the route answers 400 first."""
+    channel, where to answer (`serviceUrl`), the conversation, who sent it and to whom. Without one of them
+    the SDK fails inside its pipeline (and answers 501 or 500); with this check the route answers 400 first."""
     if not isinstance(body, dict):
         return False
     conversation = body.get("conversation")
