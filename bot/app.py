@@ -133,6 +133,10 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
                 ) from None
         if teams is not None:
             await teams.start()
+        if panel.on_outbox is not None:
+            # What an earlier run left undelivered (it stopped, or was killed, between committing and sending)
+            # goes out now, not at the scheduler's first round a few seconds from now.
+            await pump.poke()
         try:
             if interactive:
                 await ConsoleSession(panel, sender, console, clock).loop()

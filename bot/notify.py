@@ -96,7 +96,8 @@ class RetryLater(Exception):
 class PlatformUnavailable(Exception):
     """Raised by an adapter when the platform itself is not working (a server error, a time-out, a refused
     connection), as opposed to refusing one message. The sender stops calling that platform for the rest of
-    the flush. The message is a short description, never a token or a message's text."""
+    the flush. The message is a short description ("HTTP 503", "timed out", "unreachable"), never a token or
+    a message's text."""
 
 
 # Failures that say the platform (or the way to it) is down, whichever adapter raised them.
@@ -111,7 +112,9 @@ def describe(exc: BaseException) -> str:
         return "timed out"
     if isinstance(exc, RetryLater):
         return "RetryLater"  # when it is tried again is the row's next attempt
-    own = isinstance(exc, PlatformUnavailable) or type(exc).__module__.startswith("bot.")
+    if isinstance(exc, PlatformUnavailable):
+        return str(exc) or "unavailable"  # "HTTP 503", "timed out", "unreachable"
+    own = type(exc).__module__.startswith("bot.")
     return f"{type(exc).__name__}: {exc}" if own and str(exc) else type(exc).__name__
 
 
@@ -226,7 +229,7 @@ class Sender:
                     if isinstance(exc, RetryLater):
                         waits.append(exc.retry_after)
                     elif isinstance(exc, DOWN):
-                        down[adapter.platform] = f"not tried: the platform was unreachable ({describe(exc)})"
+                        down[adapter.platform] = f"not tried, the platform was down ({describe(exc)})"
                     continue
                 delivered.append(key)
                 if message_id and row.kind == "referral_card" and row.referral_id is not None:

@@ -53,12 +53,12 @@ class SlackAdapter:
             if response.status_code == 429:
                 raise RetryLater(_retry_after(response.headers), "slack: rate limited") from None
             if response.status_code >= 500:
-                raise PlatformUnavailable(f"slack: HTTP {response.status_code}") from None
+                raise PlatformUnavailable(f"HTTP {response.status_code}") from None
             error = response.get("error") if isinstance(response.data, dict) else None
             raise SlackError(f"{error or 'HTTP ' + str(response.status_code)}") from None
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             what = "timed out" if isinstance(exc, TimeoutError) else "unreachable"
-            raise PlatformUnavailable(f"slack: {what}") from None
+            raise PlatformUnavailable(what) from None
 
     async def channel_for(self, target: str) -> str:
         """A user id (U…, W…) means that person's direct message with the app."""

@@ -62,11 +62,11 @@ class TeamsAdapter:
             if exc.status == 429:
                 raise RetryLater(retry_after(exc.headers), "teams: rate limited") from None
             if exc.status >= 500:
-                raise PlatformUnavailable(f"teams: HTTP {exc.status}") from None
+                raise PlatformUnavailable(f"HTTP {exc.status}") from None
             raise TeamsError(f"HTTP {exc.status}") from None
         except (ClientConnectionError, TimeoutError) as exc:
             what = "timed out" if isinstance(exc, TimeoutError) else "unreachable"
-            raise PlatformUnavailable(f"teams: {what}") from None
+            raise PlatformUnavailable(what) from None
 
     async def _deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
         cal = self.panel.cal

@@ -101,7 +101,7 @@ class TelegramAdapter:
             # A time-out, a refused connection or a server error: the Bot API is unreachable just now. (PTB's
             # message can carry the request URL, and the URL holds the token: it is dropped.)
             what = "timed out" if isinstance(exc, TimedOut) else "unreachable or failing"
-            raise PlatformUnavailable(f"telegram: {what}") from None
+            raise PlatformUnavailable(what) from None
 
     async def _deliver_with_files(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
         """The message, then each file as a photo. A `RetryAfter` part-way leaves what was posted recorded."""

@@ -1,0 +1,199 @@
+"""The bot is killed (SIGKILL) between committing a decision and sending it (issue 9, faults).
+
+The real bot runs as a subprocess (`panelbot run`, no terminal attached) on a SQLite file, with Slack
+pointed at the fake Slack this test runs on 127.0.0.1. The third vote that decides a Dudley referral is sent
+to the bot as Slack would (signed requests to /slack/events) while the fake fails every post (500), so the
+decision is committed with its messages still in the outbox. The process is killed with SIGKILL, Slack
+recovers, the bot is started again: the decision reaches Slack exactly once.
+
+The guarantee is at-least-once at Slack's edge: had the kill come after Slack accepted the post but before
+the bot recorded it, the post would be sent again. Here the post was refused, so once is exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.notify import Sender
+from bot.service import Actor
+from bot.service.bootstrap import open_panel
+from bot.slack.app import SlackBot, SlackConfig
+from flows.preset import load_preset
+from flows.referrals import ReferralDraft
+from storage.db import make_engine, upgrade
+from storage.models import OutboxMessage, Vote
+
+HERE = Path(__file__).resolve().parent
+if str(HERE / "slack") not in sys.path:
+    sys.path.append(str(HERE / "slack"))
+from slack_fake import PANEL_CHANNEL, SECRET, FakeSlack, Payloads, sign  # noqa: E402
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a POSIX signal")
+
+OUTCOME = "Undertake a child safeguarding practice review"
+PANELBOT = Path(sys.executable).parent / "panelbot"
+READY_WITHIN = 20.0  # seconds for the bot to answer /healthz after it is started
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Bot:
+    """`panelbot run` as a subprocess, as a service manager would start it (no terminal attached)."""
+
+    def __init__(self, tmp_path: Path, db_url: str, api_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tmp_path / "bot.log"
+        keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+        self.env = {
+            **keep,
+            "PANELBOT_DATABASE_URL": db_url,
+            "PANELBOT_PRESET": "dudley",
+            "PANELBOT_HTTP_HOST": "127.0.0.1",
+            "PANELBOT_HTTP_PORT": str(self.port),
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api_url,
+        }
+        self.cwd = tmp_path  # no stray .env is read
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self, http: aiohttp.ClientSession) -> None:
+        with self.log.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                str(PANELBOT), "run", "--no-console", cwd=self.cwd, env=self.env,
+                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+            )
+        deadline = time.monotonic() + READY_WITHIN
+        while True:  # poll /healthz until it answers 200
+            assert self.proc.returncode is None, f"the bot exited: {self.log.read_text()[-2000:]}"
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(f"{self.url}/healthz") as response:
+                    if response.status == 200:
+                        return
+            assert time.monotonic() < deadline, f"the bot was not ready in time: {self.log.read_text()[-2000:]}"
+            await asyncio.sleep(0.05)
+
+    async def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        assert await self.proc.wait() == -signal.SIGKILL
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def prepare(db_url: str, fake: FakeSlack) -> str:
+    """A Dudley panel on Slack with a referral whose card is posted and two of the three votes cast."""
+    engine = make_engine(db_url)
+    try:
+        await upgrade(engine)
+        panel = await open_panel(engine, load_preset("dudley"))
+        for name, role, user in [("Bea", "business_manager", "U0BM"), ("Lou", "local_authority", "U0LA"),
+                                 ("Pat", "police", "U0POL"), ("Hal", "health", "U0HEA")]:
+            await panel.add_member(actor=Actor.operator(), name=name, role=role, ids=[f"slack:{user}"])
+        await panel.set_channel(actor=Actor.operator(), purpose="panel", platform_id=f"slack:{PANEL_CHANNEL}")
+        ref = await panel.file_referral(actor=Actor.operator(), draft=ReferralDraft(
+            referral_type="cspr", referrer="Children's Social Care", category="young_person", letter="C",
+            summary="Injuries noticed at school"))
+        for member in ("Lou", "Pat"):
+            await panel.vote(actor=await panel.actor_named(member), reference=ref, outcome="cspr")
+        bot = SlackBot(panel, SlackConfig(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=fake.api_url))
+        await Sender(panel, [bot.adapter]).flush()  # the card is on Slack, with both votes
+        return ref
+    finally:
+        await engine.dispose()
+
+
+async def outbox_state(db_url: str) -> tuple[int, list[tuple[str, bool]]]:
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            votes = (await conn.execute(select(func.count(Vote.id)))).scalar_one()
+            rows = (await conn.execute(select(OutboxMessage.kind, OutboxMessage.sent_at).order_by(OutboxMessage.id)))
+            return votes, [(kind, sent is not None) for kind, sent in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_killed_after_the_decision_is_committed_the_decision_goes_out_once_after_restart(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'panel.db'}"
+    ref = await prepare(db_url, fake)
+    card = next(m for m in fake.in_channel(PANEL_CHANNEL) if ref in m.raw)
+    assert "2 of 3 statutory partners have voted" in card.shown
+
+    bot = Bot(tmp_path, db_url, fake.api_url)
+    async with aiohttp.ClientSession() as http:
+        try:
+            await bot.start(http)
+            # Slack starts failing every post and edit (500). (Not a 429 with a short Retry-After: the bot
+            # would come back by itself a moment later, and a kill during that flush would leave the rows
+            # claimed for the 2-minute lease, which is right, but slow for a test.)
+            for _ in range(50):
+                fake.fail("chat.postMessage", 500)
+                fake.fail("chat.update", 500)
+            # Hal presses the outcome button on the card and submits the form: the deciding vote.
+            slack = Payloads(fake)
+            for payload in (slack.press_payload("U0HEA", card, OUTCOME), None):
+                if payload is None:
+                    payload = slack.submit_payload("U0HEA", fake.views[-1], {"reason": "Agree with partners"})
+                body = urlencode({"payload": json.dumps(payload)})
+                headers = {**sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+                async with http.post(f"{bot.url}/slack/events", data=body, headers=headers) as response:
+                    assert response.status == 200
+                if payload["type"] == "block_actions":
+                    await fake.wait_for(lambda: fake.views, timeout=10)
+            # The vote is told to Hal, the decision is committed, and Slack refused its messages.
+            await fake.wait_for(lambda: any("Voting has now closed" in s for s in fake.said_to("U0HEA")), timeout=10)
+            await fake.wait_for(lambda: any(c.status == 500 for c in fake.calls), timeout=10)
+            votes, rows = await outbox_state(db_url)
+            assert votes == 3
+            assert ("decision", False) in rows  # committed, not sent
+            assert fake.thread(PANEL_CHANNEL, card.ts) == []
+
+            await bot.kill()  # SIGKILL: no shutdown code runs
+            fake._failures.clear()  # Slack recovers
+            await bot.start(http)
+            # The failed rows wait out their 10-second backoff, then the scheduler's flush (every 5 s) sends them.
+            await fake.wait_for(lambda: fake.thread(PANEL_CHANNEL, card.ts), timeout=20)
+            await fake.wait_for(lambda: "Decided: " in fake.find(PANEL_CHANNEL, card.ts).shown, timeout=10)
+            votes, rows = await outbox_state(db_url)
+            assert votes == 3 and all(sent for _, sent in rows), rows  # nothing left to send
+        finally:
+            await bot.stop()
+
+    thread = fake.thread(PANEL_CHANNEL, card.ts)
+    assert len(thread) == 1, [m.shown for m in thread]  # the decision, once
+    assert f"Decided: {OUTCOME}" in thread[0].shown
+    assert len([m for m in fake.in_channel(PANEL_CHANNEL) if ref in m.raw]) == 1  # one card, edited in place
+    assert "xoxb-test-token" not in bot.log.read_text()  # no secret in the service log
