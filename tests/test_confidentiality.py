@@ -235,7 +235,8 @@ async def test_a_whole_life_cycle_shows_and_logs_no_personal_data(engine, clock,
         await type_(line)
     # Details typed where a reference, an outcome or an agency belongs: the refusal does not quote them.
     for line in (f"show {SUBJECT.dob:%d/%m/%Y}", f"request {r1} {SUBJECT.postcode.replace(' ', '')}",
-                 f"{SUBJECT.dob:%d/%m/%Y} status", f"returned {r1} {SUBJECT.postcode}", f"event {r3} 943-476-5919"):
+                 f"{SUBJECT.dob:%d/%m/%Y} status", f"returned {r1} {SUBJECT.postcode}", f"event {r3} 943-476-5919",
+                 f"as {SUBJECT.postcode}"):
         said = await type_(line)
         assert "[removed]" in said, said  # the refusal still says which word it did not understand
     await type_(f"vote {r1} 943-476-5919")

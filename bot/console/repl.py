@@ -15,7 +15,7 @@ from bot.console.render import card_panel, styled
 from bot.notify import Sender
 from bot.scheduler import run_due_jobs
 from bot.service import Actor, Panel
-from flows.anonymity import CATEGORY_LABELS, SubjectCategory, check_free_text, subject_label
+from flows.anonymity import CATEGORY_LABELS, SubjectCategory, check_free_text, subject_label, unquote_details
 from flows.errors import InvalidInput, PanelError
 from flows.referrals import ReferralDraft
 
@@ -115,7 +115,7 @@ class ConsoleSession:
             else:
                 await self._shared(line)
         except PanelError as exc:
-            self.say(str(exc), "red")
+            self.say(unquote_details(str(exc), line), "red")  # never repeat a typed DOB, postcode or NHS number
         await self.sender.flush()
         return True
 
