@@ -40,14 +40,14 @@ def _dialect(panel: Panel) -> str:
     return bind.dialect.name if bind is not None else ""
 
 
-async def database_ok(panel: Panel, timeout: float = GATE_TIMEOUT, *, always: bool = False) -> bool:
+async def database_ok(panel: Panel, timeout: float | None = None, *, always: bool = False) -> bool:
     """True when the database answers a `SELECT 1` within `timeout` seconds. A SQLite file is local and
     cannot go away between requests, so it is not checked unless `always` (every check would take SQLite's
     write lock)."""
     if not always and _dialect(panel) == "sqlite":
         return True
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(GATE_TIMEOUT if timeout is None else timeout):
             async with panel.uow() as uow:
                 await uow.session.execute(text("SELECT 1"))
         return True

@@ -60,7 +60,8 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         # long a connection attempt to an unreachable server can hang.
         kwargs.setdefault("pool_pre_ping", True)
         connect_args = dict(kwargs.get("connect_args") or {})  # type: ignore[call-overload]
-        connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT)
+        if "connect_timeout" not in parsed.query:  # a ?connect_timeout=N in the URL is kept
+            connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT)
         kwargs["connect_args"] = connect_args
     engine = create_async_engine(async_url(url), **kwargs)
     if engine.dialect.name == "sqlite":

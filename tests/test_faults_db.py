@@ -9,6 +9,7 @@ the cut and 200 after. (Slack: tests/slack/test_slack_db_outage.py.)
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -167,3 +168,26 @@ async def test_teams_answers_503_while_the_database_is_away_and_the_resent_vote_
     finally:
         await h.close()
         await connector.stop()
+
+
+async def test_a_database_that_stops_answering_gets_a_503_within_the_time_limit(outage, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A network that swallows packets: connections to the database neither answer nor fail. The platform
+    # still gets its 503 in time (Slack wants an answer within 3 seconds), and the bot recovers after.
+    import bot.server
+
+    monkeypatch.setattr(bot.server, "GATE_TIMEOUT", 0.5)
+    monkeypatch.setattr(bot.server, "HEALTH_TIMEOUT", 0.5)
+    proxy, proxied, direct = outage
+    panel = await open_panel(proxied, load_preset("dudley"), clock=clock)
+    async with TestClient(TestServer(make_app(panel), host="127.0.0.1")) as client:
+        assert (await client.get("/healthz")).status == 200
+        await proxy.cut("hold")
+        started = asyncio.get_running_loop().time()
+        assert (await client.get("/healthz")).status == 503
+        assert await bot.server.database_ok(panel) is False
+        assert asyncio.get_running_loop().time() - started < 3
+        # More requests at once than the pool holds connections: each gives up; none is left holding a slot.
+        assert await asyncio.gather(*(bot.server.database_ok(panel) for _ in range(20))) == [False] * 20
+        await proxy.restore()
+        assert (await client.get("/healthz")).status == 200
+        assert await asyncio.gather(*(bot.server.database_ok(panel) for _ in range(20))) == [True] * 20
