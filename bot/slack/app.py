@@ -58,6 +58,22 @@ def quieten_library_logs() -> None:
             verification.addFilter(_NoRefusedBodies())
 
 
+class GatedSocketModeHandler(AsyncSocketModeHandler):
+    """Socket Mode with the same database gate as `POST /slack/events`: while the database is unreachable an
+    envelope is left unacknowledged, so Slack sends an event again (and shows a form's "try again") instead
+    of the bot saying "done" for something it cannot record."""
+
+    def __init__(self, app: AsyncApp, app_token: str, panel: Panel) -> None:
+        super().__init__(app, app_token)
+        self.panel = panel
+
+    async def handle(self, client, req) -> None:  # type: ignore[no-untyped-def,override]
+        if not await database_ok(self.panel):
+            log.warning("Slack (Socket Mode): the database is unreachable; a request is left for Slack to resend")
+            return
+        await super().handle(client, req)
+
+
 @dataclass(frozen=True)
 class SlackConfig:
     # The secrets stay out of repr(), which a traceback or a debugging log line may print.
@@ -139,7 +155,7 @@ class SlackBot:
 
     async def start(self) -> None:
         if self.config.app_token:
-            self.socket = AsyncSocketModeHandler(self.app, self.config.app_token)
+            self.socket = GatedSocketModeHandler(self.app, self.config.app_token, self.panel)
             await self.socket.connect_async()
             log.info("Slack: connected in Socket Mode")
         if self.config.signing_secret:

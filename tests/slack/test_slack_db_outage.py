@@ -10,6 +10,7 @@ retries are each recorded exactly once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import AsyncIterator
@@ -17,12 +18,14 @@ from urllib.parse import urlencode
 
 import pytest
 from faultproxy import FaultProxy, postgres_behind_proxy
-from slack_fake import PANEL_CHANNEL, FakeSlack, Harness, sign
+from slack_fake import PANEL_CHANNEL, FakeSlack, Harness, Payloads, sign
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.notify import OutboxPump, Sender
 from bot.service import Actor
 from bot.service.bootstrap import open_panel
+from bot.slack.app import SlackBot, SlackConfig
 from flows.preset import load_preset
 from storage.models import AuditEntry, OutboxMessage, Vote
 
@@ -166,4 +169,56 @@ async def test_after_a_database_restart_with_no_request_in_between_the_next_vote
         assert (await counts(direct))["votes"] == 1
     finally:
         await h.close()
+        await fake.stop()
+
+
+async def test_socket_mode_leaves_requests_unacknowledged_while_the_database_is_away(outage, clock) -> None:  # type: ignore[no-untyped-def]
+    # Socket Mode has no HTTP status to answer with: an envelope not acknowledged is what makes Slack send an
+    # event again (and show "try again" on a form). After the outage the re-sent vote counts once.
+    proxy, proxied, direct = outage
+    fake = FakeSlack()
+    await fake.start()
+    panel = await open_panel(proxied, load_preset("dudley"), clock=clock)
+    config = SlackConfig(bot_token="xoxb-test-token", app_token="xapp-test-token", api_url=fake.api_url)
+    bot = SlackBot(panel, config)
+    sender = Sender(panel, [bot.adapter])
+    bot.pump = OutboxPump(sender)
+    panel.on_outbox = bot.pump.poke
+    slack = Payloads(fake)
+    await panel.add_member(actor=Actor.operator(), name="Bea", role="business_manager", ids=["slack:U0BM"])
+    await panel.add_member(actor=Actor.operator(), name="Lou", role="local_authority", ids=["slack:U0LA"])
+    await bot.start()
+    try:
+        await fake.envelope("slash_commands", slack.slash_payload("U0BM", "setup"))
+        await bot.settle()
+        from flows.referrals import ReferralDraft
+
+        ref = await panel.file_referral(
+            actor=Actor.operator(),
+            draft=ReferralDraft(referral_type="cspr", referrer="Children's Social Care", category="young_person",
+                                letter="C", summary="Injuries noticed at school"),
+        )
+        await bot.settle()
+        card = next(m for m in fake.in_channel(PANEL_CHANNEL) if ref in m.raw)
+        await fake.envelope("interactive", slack.press_payload("U0LA", card, OUTCOME))
+        await bot.settle()
+        vote = slack.submit_payload("U0LA", fake.views[-1], {"reason": "Agree"})
+
+        await proxy.cut()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(fake.envelope("interactive", vote), timeout=0.5)  # never acknowledged
+        assert (await counts(direct))["votes"] == 0
+
+        await proxy.restore()
+        ack = await asyncio.wait_for(fake.envelope("interactive", vote), timeout=5)  # Slack sends it again
+        assert ack["envelope_id"]
+        await bot.settle()
+        await asyncio.wait_for(fake.envelope("interactive", vote), timeout=5)  # and once more: no change
+        await bot.settle()
+        assert (await counts(direct))["votes"] == 1
+        told = fake.said_to("U0LA")
+        assert told[-2].startswith(f"Your vote on {ref} is recorded")
+        assert told[-1] == "That vote was already recorded; nothing has changed."
+    finally:
+        await bot.stop()
         await fake.stop()
