@@ -60,7 +60,8 @@ def not_member_line(object_id: str | None) -> str:
 def text_of(activity: Activity) -> str:
     """The command a person typed: the bot's own mention is removed by the SDK; HTML spaces are spaces."""
     text = (activity.text or "").replace("&nbsp;", " ").replace("\u00a0", " ")
-    return " ".join(text.split())
+    # Control characters and lone surrogates out first: a surrogate echoed in a card cannot be sent as UTF-8.
+    return " ".join(clean_text(text).split())
 
 
 def _text(value: object) -> str:

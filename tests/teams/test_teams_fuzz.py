@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from teams_fake import Harness
@@ -97,6 +97,7 @@ def invoke(h: Harness, who: Any, verb: Any, data: Any, **value: Any) -> dict:
        command=st.sampled_from(["", "vote ", "status ", "report ", "decide REF ", "return ", "new ", "setup ",
                                 "hold REF until ", "extend REF police "]),
        who=st.sampled_from([HAL, MAL]), where=st.sampled_from(["personal", "channel"]))
+@example(text="\ud800", command="decide REF ", who=HAL, where="personal")  # found: the reason card failed to send
 async def test_text_commands_with_hostile_text(teams, caplog, text, command, who, where) -> None:  # type: ignore[no-untyped-def]
     """Hal is a member (not the BM); Mallory is on no panel. Neither can change anything by typing."""
     h, ref = await harness(teams)
