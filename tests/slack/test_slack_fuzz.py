@@ -27,7 +27,7 @@ from test_slack_voting import dudley, file_referral
 
 from storage.models import AuditEntry, Base
 
-FUZZ = settings(max_examples=15, deadline=None,
+FUZZ = settings(max_examples=15, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 WENT_WRONG = "Something went wrong inside Panelbot"
 ODD = ["\x00", "\u202e", "\u200b", "\ufeff", "\ud800", "🙂", "<!channel>", "<@U0BM>", "&", "*", "`", "'", '"']

@@ -25,7 +25,7 @@ from test_teams_panel import BEA, HAL, MAL, dudley, file_referral
 from bot.teams import cards as c
 from storage.models import AuditEntry, Base
 
-FUZZ = settings(max_examples=15, deadline=None,
+FUZZ = settings(max_examples=10, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 WENT_WRONG = "Something went wrong inside Panelbot"
 ODD = ["\x00", "\u202e", "\u200b", "\ufeff", "\ud800", "🙂", "<at>Bea</at>", "[x](https://e.vil)", "**", "_", "&"]
