@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,8 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.models import AuditEntry, OutboxMessage
 
 GENESIS = "0" * 64
-_AUDIT_LOCK = 727_001  # PostgreSQL advisory lock id that serialises appends to the audit chain
-_SWEEP_LOCKS = 727_002  # the first key of the two-key advisory locks that keep scheduler sweeps one at a time
+# PostgreSQL advisory locks are two-key (namespace, key). Advisory locks are database-wide, so the key always
+# includes the schema (`hashtext(current_schema() || ...)`): installations (or test runs) in different schemas
+# of one database never wait for each other.
+_AUDIT_LOCK = 727_001  # serialises appends to the audit chain
+_SWEEP_LOCKS = 727_002  # keeps each scheduler sweep to one bot process at a time
 
 
 def audit_hash(
@@ -114,7 +116,9 @@ class UnitOfWork:
         await self.session.flush()
         if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
             # Appends to the chain one transaction at a time (SQLite's BEGIN IMMEDIATE already does that).
-            await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:ns, hashtext(coalesce(current_schema(), '')))"), {"ns": _AUDIT_LOCK}
+            )
         last = (
             await self.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
         ).scalar_one_or_none()
@@ -168,11 +172,6 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def sweep_lock_key(name: str, partnership_id: int) -> int:
-    """The second advisory-lock key for one job of one partnership (a stable 31-bit number)."""
-    return zlib.crc32(f"{name}:{partnership_id}".encode()) & 0x7FFF_FFFF
-
-
 @asynccontextmanager
 async def sweep_lock(engine: AsyncEngine, name: str, partnership_id: int) -> AsyncIterator[bool]:
     """`async with sweep_lock(engine, "close_due_ballots", pid) as mine:` is True for the one bot process that
@@ -188,8 +187,8 @@ async def sweep_lock(engine: AsyncEngine, name: str, partnership_id: int) -> Asy
     async with engine.connect() as conn:
         got = (
             await conn.execute(
-                text("SELECT pg_try_advisory_xact_lock(:ns, :key)"),
-                {"ns": _SWEEP_LOCKS, "key": sweep_lock_key(name, partnership_id)},
+                text("SELECT pg_try_advisory_xact_lock(:ns, hashtext(coalesce(current_schema(), '') || :job))"),
+                {"ns": _SWEEP_LOCKS, "job": f":{name}:{partnership_id}"},
             )
         ).scalar_one()
         try:
