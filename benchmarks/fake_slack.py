@@ -26,6 +26,7 @@ class FakeSlack:
         self.refused = 0  # 429s
         self.calls: defaultdict[str, int] = defaultdict(int)
         self.views: list[dict] = []  # every modal opened, as the client would show it (with its id)
+        self.responses: list[str] = []  # what was posted to response_urls (what people were told privately)
         self._last_ok: dict[str, float] = {}
         self._ts = itertools.count(1)
         app = web.Application()
@@ -58,7 +59,8 @@ class FakeSlack:
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.calls["response_url"] += 1
-        await request.read()
+        body = await request.read()
+        self.responses.append(body.decode(errors="replace"))
         return web.Response(text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:

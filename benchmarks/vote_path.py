@@ -38,8 +38,13 @@ TITLE = "a Slack vote (press + modal submit) through the real server vs a bolt a
 SECRET = "bench-signing-secret-0123456789ab"
 TEAM = "T0PANEL"
 PANEL = "C0PANEL"
-VOTERS = (("Alex", "independent_adviser", "U0ADV"), ("Sam", "chair", "U0CHAIR"), ("Jo", "deputy_chair", "U0DEP"))
+# Salford's four voting roles are all on the panel, so two members' votes can never settle a ballot early: Alex
+# and Sam vote, and change their votes, on ten referrals in turn; every vote is recorded (none refused).
+MEMBERS = (("Alex", "independent_adviser", "U0ADV"), ("Sam", "chair", "U0CHAIR"), ("Jo", "deputy_chair", "U0DEP"),
+           ("Bea", "business_manager", "U0BM"))
+VOTERS = ("U0ADV", "U0CHAIR")
 OUTCOMES = ("commence_rapid_review", "case_review")
+REFERRALS = 10
 RATIO_TARGET = 1.3
 
 
@@ -131,11 +136,11 @@ async def bot_app(engine: Any, fake: FakeSlack, referrals: int) -> tuple[Any, we
     web_app = make_app(panel)
     bot.mount(web_app)
     operator = Actor.operator()
-    for name, role, slack_id in VOTERS:
+    for name, role, slack_id in MEMBERS:
         await panel.add_member(actor=operator, name=name, role=role, ids=[f"slack:{slack_id}"])
     await panel.set_channel(actor=operator, purpose="panel", platform_id=f"slack:{PANEL}")
     refs = []
-    for letter in "ABCDEFGHIJ"[:referrals]:
+    for letter in "ABCDEFGHIJK"[:referrals]:
         refs.append(await panel.file_referral(actor=operator, draft=ReferralDraft(
             referral_type="rapid_review", referrer="School", category="young_person", letter=letter,
             summary="Benchmark referral.")))
@@ -163,7 +168,7 @@ async def measure(engine: Any, votes: int, fake: FakeSlack) -> dict[str, list[fl
 
     from storage.models import Vote
 
-    bot, web_app, refs = await bot_app(engine, fake, referrals=10)
+    bot, web_app, refs = await bot_app(engine, fake, referrals=REFERRALS + 1)  # the last one for warming up
     ours, ours_url = await serve(web_app)
     floor, floor_url = await serve(bare_app(fake))
 
@@ -175,17 +180,20 @@ async def measure(engine: Any, votes: int, fake: FakeSlack) -> dict[str, list[fl
         return None
 
     out: dict[str, list[float]] = {"bot_ack": [], "bot_done": [], "floor_ack": [], "floor_done": []}
-    said_before = fake.calls["response_url"]
+    told_before = 0
     try:
         async with aiohttp.ClientSession() as http:
             to_bot, to_floor = Slack(http, ours_url, fake), Slack(http, floor_url, fake)
-            for warm in range(2 if votes < 100 else 5):  # first requests pay for imports and auth.test
-                await vote_once(to_floor, "U0ADV", refs[0], OUTCOMES[0], nothing)
-                await vote_once(to_bot, VOTERS[warm % 3][2], refs[0], OUTCOMES[warm % 2], listeners_done)
+            for warm in range(4 if votes < 100 else 10):  # first requests pay for imports and auth.test
+                await vote_once(to_floor, VOTERS[0], refs[-1], OUTCOMES[0], nothing)
+                await vote_once(to_bot, VOTERS[warm % 2], refs[-1], OUTCOMES[warm // 2 % 2], listeners_done)
                 await bot.settle()
-            said_before = fake.calls["response_url"]
+            told_before = len(fake.responses)
             for i in range(votes):
-                user, reference, outcome = VOTERS[i % 3][2], refs[(i // 3) % len(refs)], OUTCOMES[(i // 3) % 2]
+                # Each (voter, referral) comes round once every 20 votes, with the other outcome than last time.
+                pair = i % (2 * REFERRALS)
+                user, reference = VOTERS[pair % 2], refs[pair // 2]
+                outcome = OUTCOMES[i // (2 * REFERRALS) % 2]
                 acked, done = await vote_once(to_floor, user, reference, outcome, nothing)
                 out["floor_ack"].append(acked)
                 out["floor_done"].append(done)
@@ -197,11 +205,12 @@ async def measure(engine: Any, votes: int, fake: FakeSlack) -> dict[str, list[fl
         await bot.stop()
         await ours.cleanup()
         await floor.cleanup()
-    told = fake.calls["response_url"] - said_before
+    told = sum(1 for r in fake.responses[told_before:] if re.search(r"Your vote on \S+ is (recorded|changed)", r))
     async with bot.panel.uow() as uow:
         recorded = (await uow.session.execute(select(func.count(Vote.id)))).scalar_one()
     out["told"] = [float(told)]
     out["recorded"] = [float(recorded)]
+    out["updates"] = [float(fake.calls["chat.update"])]
     return out
 
 
@@ -224,13 +233,15 @@ async def run(ctx: Context) -> list[Row]:
         print(f"   {label}: vote done p50 {p['bot_done'][0]:.1f} ms, p99 {p['bot_done'][1]:.1f} ms; floor p50 "
               f"{p['floor_done'][0]:.1f} ms, p99 {p['floor_done'][1]:.1f} ms; told {got['told'][0]:.0f} times",
               flush=True)
-        check = f"{votes:,} votes, every voter told ({got['told'][0]:.0f})" if got["told"][0] >= votes else (
-            f"only {got['told'][0]:.0f} of {votes:,} voters told")
+        told = got["told"][0]
+        check = f"{votes:,} votes, each recorded and the voter told so" if told == votes else (
+            f"only {told:.0f} of {votes:,} votes recorded")
         rows += [
             Row(NAME, f"vote p99, {label}", round(p["bot_done"][1], 1), "ms", floor=round(p["floor_done"][1], 1),
                 floor_name="bare bolt app p99", target=f"≤ {RATIO_TARGET}× floor; ≪ 3 s",
-                met=ratio <= RATIO_TARGET and p["bot_done"][1] < 3000,
-                notes=f"press + submit until recorded, card update queued and voter told; {check}"),
+                met=ratio <= RATIO_TARGET and p["bot_done"][1] < 3000 and told == votes,
+                notes=f"press + submit until recorded, card update queued and voter told; {check}; "
+                f"{got['updates'][0]:.0f} card updates delivered; {got['recorded'][0]:.0f} vote rows kept"),
             Row(NAME, f"vote p50, {label}", round(p["bot_done"][0], 1), "ms", floor=round(p["floor_done"][0], 1),
                 floor_name="bare bolt app p50"),
             Row(NAME, f"vote acknowledged p99, {label}", round(p["bot_ack"][1], 1), "ms",
