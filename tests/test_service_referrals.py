@@ -404,3 +404,24 @@ async def test_only_the_bm_may_file(make_panel):
     ref = await panel.file_referral(actor=await panel.actor_named("Dee"), draft=draft(panel))
     assert ref == "SAL-2026-001"
     assert [s.reference for s in await panel.status()] == [ref]
+
+
+async def test_filings_at_the_same_moment_each_get_their_own_reference(make_panel, twin_engine):
+    """Two business managers (or two replicas) filing at once: every referral is kept, numbered in turn. On
+    PostgreSQL each filing runs on its own connection; before the partnership row was held while numbering,
+    all but one failed on the unique reference and the BM's filing was lost."""
+    import asyncio
+
+    from bot.service.bootstrap import open_panel
+    from flows.preset import load_preset
+
+    panel = await panel_with(make_panel, "salford", SALFORD)
+    others = [twin_engine() for _ in range(3)]
+    try:
+        panels = [panel] + [await open_panel(e, load_preset("salford"), clock=panel.now) for e in others]
+        refs = await asyncio.gather(*(file(panels[i % len(panels)]) for i in range(12)))
+    finally:
+        for e in others:
+            await e.dispose()
+    assert sorted(refs) == [f"SAL-{panel.now().year}-{n:03d}" for n in range(1, 13)]
+    assert await count(panel, Referral) == 12

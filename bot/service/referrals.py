@@ -31,6 +31,11 @@ class ReferralCommands(BallotCommands):
         async with self.uow() as uow:
             s = uow.session
             year = local_today.year
+            # Two filings at the same moment (two BMs, or two replicas) must not take the same number: hold
+            # the partnership row while numbering. SQLite's write transactions already run one at a time.
+            await s.execute(
+                select(Partnership.id).where(Partnership.id == self.partnership_id).with_for_update(key_share=True)
+            )
             last = (
                 await s.execute(
                     select(func.max(Referral.number)).where(
