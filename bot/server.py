@@ -43,11 +43,28 @@ def _dialect(panel: Panel) -> str:
 async def database_ok(panel: Panel, timeout: float | None = None, *, always: bool = False) -> bool:
     """True when the database answers a `SELECT 1` within `timeout` seconds. A SQLite file is local and
     cannot go away between requests, so it is not checked unless `always` (every check would take SQLite's
-    write lock)."""
+    write lock). Requests that arrive while a check is under way share its answer, so a burst of votes
+    costs one check rather than one pooled connection each (which had made busy moments look like an
+    outage)."""
     if not always and _dialect(panel) == "sqlite":
         return True
+    limit = GATE_TIMEOUT if timeout is None else timeout
+    loop = asyncio.get_running_loop()
+    key = (id(panel), limit)
+    check = _checks.get(key)
+    if check is None or check.done() or check.get_loop() is not loop:
+        check = loop.create_task(_check(panel, limit), name="database-check")
+        _checks[key] = check
+        check.add_done_callback(lambda done: _checks.pop(key, None) if _checks.get(key) is done else None)
+    return await asyncio.shield(check)
+
+
+_checks: dict[tuple[int, float], asyncio.Task[bool]] = {}  # the check under way, per panel and time limit
+
+
+async def _check(panel: Panel, limit: float) -> bool:
     try:
-        async with asyncio.timeout(GATE_TIMEOUT if timeout is None else timeout):
+        async with asyncio.timeout(limit):
             async with panel.uow() as uow:
                 await uow.session.execute(text("SELECT 1"))
         return True

@@ -101,3 +101,32 @@ async def test_unknown_path_is_404(make_panel) -> None:  # type: ignore[no-untyp
     panel = await make_panel("salford")
     async with client_for(panel) as client:
         assert (await client.get("/nothing-here")).status == 404
+
+
+async def test_a_burst_of_platform_requests_shares_one_database_check(make_panel) -> None:  # type: ignore[no-untyped-def]
+    """The gate in front of each platform route asks the database `SELECT 1`. Forty requests arriving together
+    share one check instead of queueing forty for the connection pool behind the votes themselves (which
+    timed out under a burst and turned busy moments into false 503s). The check is fresh for each burst."""
+    import asyncio
+
+    from sqlalchemy import event
+
+    from bot.server import database_ok
+
+    panel = await make_panel("salford")
+    engine = panel.sessionmaker.kw["bind"]
+    asked: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if statement.strip().upper() == "SELECT 1":
+            asked.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        answers = await asyncio.gather(*(database_ok(panel, always=True) for _ in range(40)))
+        assert answers == [True] * 40
+        assert len(asked) == 1
+        assert await database_ok(panel, always=True)  # the next request, after the burst, asks again
+        assert len(asked) == 2
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
