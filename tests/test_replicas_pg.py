@@ -151,7 +151,7 @@ async def test_one_replica_running_a_sweep_makes_the_others_a_no_op(replicas, cl
     holder = asyncio.create_task(run_job(holding, a.panel, a.sender))
     await inside.wait()
     try:
-        async with asyncio.timeout(5):  # a skipped sweep returns at once; it never waits for the lock
+        async with asyncio.timeout(30):  # a skipped sweep returns at once; it never waits for the lock
             assert await run_job(JOBS_BY_NAME["close_due_ballots"], b.panel, b.sender) is SKIPPED
             assert await run_job(JOBS_BY_NAME["flush_outbox"], b.panel, b.sender) == 1  # the card: not held up
         async with b.panel.uow() as uow:
@@ -293,7 +293,7 @@ async def test_a_reminder_sweep_is_not_held_up_by_a_command_holding_the_referral
     clock.advance(hours=24, minutes=18)  # Tue 10:30: the reminder 24 hours before the 48-hour deadline is due
     async with a.panel.uow() as uow:
         await a.panel.referral(uow.session, ref, lock=True)  # what every command on the referral does first
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):  # the other side holds its lock for as long as the test wants
             queued = await b.panel.run_reminders()
     async with b.panel.uow() as uow:
         rows = list((await uow.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "reminder")))
@@ -314,7 +314,7 @@ async def test_commands_on_different_referrals_do_not_queue_behind_each_others_a
     async with a.panel.uow() as uow:
         await a.panel.referral(uow.session, first, lock=True)
         await a.panel.audit(uow, OP, "event_recorded", first, event="rr_meeting")  # half-way through a command
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):  # the other side holds its lock for as long as the test wants
             receipt = await b.panel.vote(actor=ben, reference=second, outcome=COMMENCE)
         assert receipt.changed
         await uow.commit()
