@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)  # a claimed row is not picked up again for this long
 MAX_BACKOFF = timedelta(hours=1)
+WAKE_WITHIN = 60.0  # the pump comes back by itself for a target's Retry-After up to this long (else the scheduler)
+RATE_LIMITED_FOR = timedelta(minutes=1)  # after a 429, a target is paced (`Adapter.target_interval`) this long
 DELIVERY_TIMEOUT = 30.0  # seconds one delivery (a message and its files) may take before it counts as failed
 STUCK_AFTER = timedelta(minutes=15)  # a message still waiting after this long is "stuck" (/healthz, the CLI)
 
@@ -124,6 +126,17 @@ class Sender:
         self.adapters = adapters
         self.delivery_timeout = delivery_timeout
         self._flushing = asyncio.Lock()  # one flush at a time: rows go out in order, a card before its updates
+        # Flood control per target ("slack:C0123"): when the platform said 429, that target alone is left until
+        # its Retry-After (`_held`); rows for it wait, in order, while every other target carries on. A target
+        # that said 429 lately (`_limited`) then gets at most one new message per the adapter's `target_interval`
+        # (`_paced`; card updates are not paced), so a burst to one channel does not earn a 429 per message.
+        self._held: dict[str, datetime] = {}
+        self._paced: dict[str, datetime] = {}
+        self._limited: dict[str, datetime] = {}
+        self._purpose_keys: dict[str, list[str]] = {}  # purpose -> its targets' keys when last looked up
+        self._queued: dict[str, tuple[int, datetime]] = {}  # target -> the newest row waiting for it, and when
+        self._deferred_until: set[datetime] = set()  # when rows held back for flood control may go
+        self._claimed = 0
 
     async def _targets(self, purpose: str) -> list[tuple[Adapter, str]]:
         out: list[tuple[Adapter, str]] = []
@@ -176,6 +189,7 @@ class Sender:
                 row.attempts += 1
                 row.next_attempt_at = now + LEASE
             await uow.commit()
+        self._claimed = len(rows)
         return rows
 
     async def _outgoing(self, row: OutboxMessage) -> Outgoing:
@@ -196,26 +210,90 @@ class Sender:
     async def flush(self, limit: int = 100) -> int:
         """Deliver every due row. Returns how many rows were completed."""
         async with self._flushing:
-            return await self._flush(limit)
+            done = await self._flush(limit)
+            while self._claimed >= limit:  # more were due than one claim takes: carry on, oldest first
+                done += await self._flush(limit)
+            return done
+
+    def _hold(self, key: str, kind: str, now: datetime, row_id: int) -> datetime | None:
+        """Until when this target must be left alone for flood control (None: call it now). `now` is when the
+        rows were claimed: a hold ending during a flush still holds, so a row claimed later can never overtake an
+        earlier row to the same target that is waiting out the hold. A card update is not paced: it edits."""
+        holds = [self._held.get(key)]
+        if kind != "card_update":
+            holds.append(self._paced.get(key))
+            tail = self._queued.get(key)
+            if tail is not None and row_id > tail[0]:  # newer than the rows already queued: after the last
+                holds.append(tail[1] + timedelta(seconds=self._pace_of(key)))
+        return max((h for h in holds if h is not None and h > now), default=None)
+
+    def _pace_of(self, key: str) -> float:
+        platform = key.partition(":")[0]
+        return next((getattr(a, "target_interval", 0.0) for a in self.adapters if a.platform == platform), 0.0)
+
+    def _queue(self, keys: list[str], row_id: int, kind: str, until: datetime) -> None:
+        """Remember the newest row queued behind each held target, so the next one is given the slot after it
+        (one a `target_interval` apart) and is not claimed again and again before its time."""
+        if kind == "card_update":
+            return
+        for key in keys:
+            tail = self._queued.get(key)
+            if tail is None or row_id > tail[0]:
+                self._queued[key] = (row_id, until)
+
+    def next_wake(self) -> datetime | None:
+        """When the first target now held for flood control may be called again (None: none is held)."""
+        now = self.panel.now()
+        for held in (self._held, self._paced):
+            for key in [k for k, until in held.items() if until <= now]:
+                del held[key]
+        self._deferred_until = {until for until in self._deferred_until if until > now}
+        return min([*self._held.values(), *self._paced.values(), *self._deferred_until], default=None)
 
     async def _flush(self, limit: int) -> int:
         now = self.panel.now()
         done = 0
         down: dict[str, str] = {}  # platform -> why it is not called again in this flush
+        targets_of: dict[str, list[tuple[Adapter, str]]] = {}  # purpose -> targets, looked up once a flush
+        waiting: dict[datetime, list[int]] = {}  # rows whose every target is held, by when they may go
+        slots: dict[str, datetime] = {}  # target -> when the last row held for it in this flush may go
         for row in await self._claim(now, limit):
             delivered = list(row.delivered_to or [])
+            known = self._purpose_keys.get(row.purpose)  # its targets last time: if all are held, skip the lookup
+            skip = known and all(self._hold(k, row.kind, now, row.id) for k in known)
+            if row.purpose not in targets_of and not skip:
+                targets_of[row.purpose] = await self._targets(row.purpose)
+                self._purpose_keys[row.purpose] = [f"{a.platform}:{t}" for a, t in targets_of[row.purpose]]
+            due = [k for k in self._purpose_keys.get(row.purpose, []) if k not in delivered]
+            held_until = [self._hold(key, row.kind, now, row.id) for key in due]
+            if due and all(held_until):  # flood control: it waits behind the earlier rows to the same targets
+                until = max(h for h in held_until if h is not None)
+                if row.kind != "card_update":  # one slot a `target_interval` after the row before it
+                    until = max([until, *(slots[k] + timedelta(seconds=self._pace_of(k)) for k in due if k in slots)])
+                    slots.update(dict.fromkeys(due, until))
+                waiting.setdefault(until, []).append(row.id)
+                self._queue(due, row.id, row.kind, until)
+                continue
             errors: list[str] = []
             waits: list[float] = []  # flood control: seconds each rate-limited target asked for
+            holds: list[datetime] = []  # flood control: until when targets held from earlier 429s must wait
             if row.kind in ("reminder", "escalation") and not await self.panel.still_wanted(row.body):
                 done += await self._record(row.id, delivered, [], skipped="not needed any more: already done")
                 continue
             message = await self._outgoing(row)
-            for adapter, target in await self._targets(row.purpose):
+            if row.purpose not in targets_of:
+                targets_of[row.purpose] = await self._targets(row.purpose)
+            for adapter, target in targets_of[row.purpose]:
                 key = f"{adapter.platform}:{target}"
                 if key in delivered:
                     continue
                 if adapter.platform in down:
                     errors.append(f"{adapter.platform}: {down[adapter.platform]}")
+                    continue
+                held = self._hold(key, row.kind, now, row.id)
+                if held is not None:  # flood control: not asked before the platform said; later rows wait behind
+                    errors.append(f"{adapter.platform}: RetryLater: waiting as the platform asked")
+                    holds.append(held)
                     continue
                 try:
                     posted = await self._posted(row, adapter.platform, target)
@@ -228,15 +306,45 @@ class Sender:
                     errors.append(f"{adapter.platform}: {describe(exc)}")
                     if isinstance(exc, RetryLater):
                         waits.append(exc.retry_after)
+                        self._held[key] = self._limited[key] = self.panel.now()
+                        self._held[key] += timedelta(seconds=exc.retry_after)
                     elif isinstance(exc, DOWN):
                         down[adapter.platform] = f"not tried, the platform was down ({describe(exc)})"
                     continue
                 delivered.append(key)
+                pace = getattr(adapter, "target_interval", 0.0)
+                lately = self._limited.get(key, now - RATE_LIMITED_FOR) > now - RATE_LIMITED_FOR
+                if pace and lately and row.kind != "card_update":  # it said 429 lately: one new message per pace
+                    self._paced[key] = self.panel.now() + timedelta(seconds=pace)
                 if message_id and row.kind == "referral_card" and row.referral_id is not None:
                     await self._remember(row.referral_id, adapter.platform, target, message_id)
-            only_waits = bool(waits) and len(waits) == len(errors)
-            done += await self._record(row.id, delivered, errors, retry_after=max(waits) if only_waits else None)
+            only_waits = bool(waits or holds) and len(waits) + len(holds) == len(errors)
+            done += await self._record(
+                row.id, delivered, errors, retry_after=max(waits, default=0.0) if only_waits else None,
+                not_before=max(holds) if holds and only_waits else None,
+            )
+        await self._defer(waiting)
         return done
+
+    async def _defer(self, waiting: dict[datetime, list[int]]) -> None:
+        """Put back rows held for flood control, one statement per hold: the platform was not called, so it
+        is not counted as an attempt."""
+        if not waiting:
+            return
+        now = self.panel.now()
+        self._deferred_until = {until for until in self._deferred_until if until > now} | set(waiting)  # `next_wake`
+        async with self.panel.uow() as uow:
+            for until, ids in waiting.items():
+                await uow.session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids))
+                    .values(
+                        next_attempt_at=until,
+                        attempts=OutboxMessage.attempts - 1,
+                        last_error="waiting: the platform asked for a pause (rate limit)",
+                    )
+                )
+            await uow.commit()
 
     async def _posted(self, row: OutboxMessage, platform: str, channel: str) -> str | None:
         if row.kind == "referral_card" or row.referral_id is None:
@@ -284,6 +392,7 @@ class Sender:
         errors: list[str],
         skipped: str | None = None,
         retry_after: float | None = None,
+        not_before: datetime | None = None,
     ) -> int:
         now = self.panel.now()
         async with self.panel.uow() as uow:
@@ -294,7 +403,7 @@ class Sender:
                 row.last_error = "; ".join(errors)
                 # When every failure was flood control, come back exactly when the platform said.
                 wait = timedelta(seconds=retry_after) if retry_after is not None else backoff(row.attempts)
-                row.next_attempt_at = now + wait
+                row.next_attempt_at = max(now + wait, not_before) if not_before is not None else now + wait
             else:
                 row.sent_at = now
                 row.last_error = skipped or (None if delivered else "no channel is set for this message")
@@ -415,6 +524,8 @@ class OutboxPump:
         self.task: asyncio.Task[None] | None = None
         self._again = False
         self._closing = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._woken: asyncio.Task[None] | None = None
 
     @property
     def busy(self) -> bool:
@@ -436,7 +547,23 @@ class OutboxPump:
             except Exception:
                 log.exception("outbox flush failed; the scheduler will try again")
             if not self._again or self._closing:
+                next_wake = getattr(self.sender, "next_wake", None)  # a stand-in sender may not have it
+                self._wake_at(next_wake() if next_wake else None)
                 return
+
+    def _wake_at(self, when: datetime | None) -> None:
+        """Flush again when a target held for flood control may be called (not at the scheduler's next tick),
+        so a burst to many channels goes out at the rate each platform allows."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if when is None or self._closing:
+            return
+        delay = (when - self.sender.panel.now()).total_seconds()
+        if delay <= WAKE_WITHIN:  # it may have come while this was worked out: then at once
+            loop = asyncio.get_running_loop()
+            wake = lambda: setattr(self, "_woken", loop.create_task(self.poke()))  # noqa: E731 (keep the task)
+            self._timer = loop.call_later(max(delay, 0.0) + 0.002, wake)
 
     async def idle(self) -> None:
         """Wait until no flush is running (including the one more a poke asked for)."""
@@ -446,6 +573,8 @@ class OutboxPump:
     async def close(self, grace: float = 10.0) -> None:
         """Take no more pokes; let a flush under way finish (for up to `grace` seconds), then stop."""
         self._closing = True
+        if self._timer is not None:
+            self._timer.cancel()
         task = self.task
         if task is None or task.done():
             return

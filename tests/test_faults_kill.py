@@ -144,6 +144,30 @@ async def outbox_state(db_url: str) -> tuple[int, list[tuple[str, bool]]]:
         await engine.dispose()
 
 
+async def failure_recorded(db_url: str) -> bool:
+    """Every unsent row has had its failed attempt recorded and waits out a backoff (seconds), not the
+    2-minute lease of a flush still under way: killing the bot now is killing it "between committing the
+    decision and sending it", not in the middle of a send."""
+    from datetime import UTC, datetime, timedelta
+
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(OutboxMessage.last_error, OutboxMessage.next_attempt_at).where(
+                        OutboxMessage.sent_at.is_(None)
+                    )
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    soon = datetime.now(UTC) + timedelta(seconds=90)
+    return bool(rows) and all(
+        error is not None and (at if at.tzinfo else at.replace(tzinfo=UTC)) < soon for error, at in rows
+    )
+
+
 async def test_killed_after_the_decision_is_committed_the_decision_goes_out_once_after_restart(
     tmp_path: Path, fake: FakeSlack
 ) -> None:
@@ -176,6 +200,9 @@ async def test_killed_after_the_decision_is_committed_the_decision_goes_out_once
             # The vote is told to Hal, the decision is committed, and Slack refused its messages.
             await fake.wait_for(lambda: any("Voting has now closed" in s for s in fake.said_to("U0HEA")), timeout=45)
             await fake.wait_for(lambda: any(c.status == 500 for c in fake.calls), timeout=45)
+            async with asyncio.timeout(45):
+                while not await failure_recorded(db_url):
+                    await asyncio.sleep(0.05)  # polling the bot's database, not waiting for time to pass
             votes, rows = await outbox_state(db_url)
             assert votes == 3
             assert ("decision", False) in rows  # committed, not sent
