@@ -20,6 +20,7 @@ from flows.errors import PanelError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./panelbot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+PG_IDLE_IN_TRANSACTION = "60s"  # see make_engine: a vanished client's locks are freed after this
 PG_CONNECT_TIMEOUT = 10  # seconds
 
 
@@ -64,6 +65,19 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
             connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT)
         kwargs["connect_args"] = connect_args
     engine = create_async_engine(async_url(url), **kwargs)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pg_session(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            # A client that vanishes in the middle of a transaction (a network cut, a killed replica) would
+            # otherwise keep its row and audit-chain locks until TCP gives up, and every command on those
+            # referrals would wait behind it. The server ends such a transaction after this long; the bot
+            # itself never leaves one idle (nothing is sent to a platform inside a transaction).
+            cur = dbapi_conn.cursor()
+            cur.execute(f"SET idle_in_transaction_session_timeout = '{PG_IDLE_IN_TRANSACTION}'")
+            cur.close()
+            dbapi_conn.commit()
+
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")

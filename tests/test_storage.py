@@ -487,3 +487,15 @@ async def test_database_errors_never_carry_what_people_typed(engine):
         async with engine.begin() as conn:
             await conn.execute(insert(Partnership).values(preset_id="x", name=typed, created_at=datetime.now(UTC)))
     assert typed not in str(err.value)
+
+
+async def test_a_vanished_client_cannot_hold_its_locks_for_long_on_postgresql(engine) -> None:  # type: ignore[no-untyped-def]
+    """Every PostgreSQL connection the bot opens asks the server to end a transaction left idle for a minute,
+    so a replica killed (or cut off) mid-command frees its row and audit-chain locks for everyone else."""
+    from sqlalchemy import text
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL server setting")
+    async with engine.connect() as conn:
+        shown = (await conn.execute(text("SHOW idle_in_transaction_session_timeout"))).scalar_one()
+    assert shown == "1min"
