@@ -22,8 +22,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.models import AuditEntry, OutboxMessage, Vote
 
 
 class FaultProxy:
@@ -169,3 +171,13 @@ async def postgres_behind_proxy(url: str) -> AsyncIterator[tuple[FaultProxy, Asy
         async with direct.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await direct.dispose()
+
+
+async def counts(engine: AsyncEngine) -> dict[str, int]:
+    """What an outage must leave untouched: votes, audit entries and outbox rows (read on a direct engine)."""
+    async with engine.connect() as conn:
+        return {
+            "votes": (await conn.execute(select(func.count(Vote.id)))).scalar_one(),
+            "audit": (await conn.execute(select(func.count(AuditEntry.id)))).scalar_one(),
+            "outbox": (await conn.execute(select(func.count(OutboxMessage.id)))).scalar_one(),
+        }

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from faultproxy import FaultProxy, postgres_behind_proxy
-from sqlalchemy import func, select
+from faultproxy import FaultProxy, counts, postgres_behind_proxy
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.notify import OutboxPump, Sender
@@ -27,7 +26,6 @@ from bot.service import Actor
 from bot.service.bootstrap import open_panel
 from flows.preset import load_preset
 from flows.referrals import ReferralDraft
-from storage.models import AuditEntry, OutboxMessage, Vote
 
 HERE = Path(__file__).resolve().parent
 for folder in ("telegram", "teams"):  # their fakes (not their conftest.py, which would clash)
@@ -50,15 +48,6 @@ GROUP = -100777
 async def outage() -> AsyncIterator[tuple[FaultProxy, AsyncEngine, AsyncEngine]]:
     async with postgres_behind_proxy(PG_URL) as parts:
         yield parts
-
-
-async def counts(engine: AsyncEngine) -> dict[str, int]:
-    async with engine.connect() as conn:
-        return {
-            "votes": (await conn.execute(select(func.count(Vote.id)))).scalar_one(),
-            "audit": (await conn.execute(select(func.count(AuditEntry.id)))).scalar_one(),
-            "outbox": (await conn.execute(select(func.count(OutboxMessage.id)))).scalar_one(),
-        }
 
 
 def draft() -> ReferralDraft:

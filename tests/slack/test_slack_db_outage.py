@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
 import pytest
-from faultproxy import FaultProxy, postgres_behind_proxy
+from faultproxy import FaultProxy, counts, postgres_behind_proxy
 from slack_fake import PANEL_CHANNEL, FakeSlack, Harness, Payloads, sign
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,7 +27,7 @@ from bot.service import Actor
 from bot.service.bootstrap import open_panel
 from bot.slack.app import SlackBot, SlackConfig
 from flows.preset import load_preset
-from storage.models import AuditEntry, OutboxMessage, Vote
+from storage.models import AuditEntry, Vote
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(not PG_URL, reason="PANELBOT_TEST_DATABASE_URL is not set to a PostgreSQL URL")
@@ -41,15 +41,6 @@ async def outage() -> AsyncIterator[tuple[FaultProxy, AsyncEngine, AsyncEngine]]
     """(proxy, engine through the proxy, direct engine) on a fresh schema."""
     async with postgres_behind_proxy(PG_URL) as parts:
         yield parts
-
-
-async def counts(engine: AsyncEngine) -> dict[str, int]:
-    async with engine.connect() as conn:
-        return {
-            "votes": (await conn.execute(select(func.count(Vote.id)))).scalar_one(),
-            "audit": (await conn.execute(select(func.count(AuditEntry.id)))).scalar_one(),
-            "outbox": (await conn.execute(select(func.count(OutboxMessage.id)))).scalar_one(),
-        }
 
 
 def submission(h: Harness, user: str, view: dict) -> str:
