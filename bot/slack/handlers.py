@@ -464,16 +464,23 @@ class Handlers:
                 ]
             )
 
-    async def vote_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+    async def reason_form(self, ack: Any, body: dict, client: AsyncWebClient) -> tuple[dict, str, m.Meta, Where] | None:
+        """A submitted form with a reason box (vote, recuse, chair's reason): an unusable reason is shown on
+        the form itself and nothing runs (None); otherwise the form is acknowledged and its parts returned."""
         view = submitted(body)
         reason = m.text_value(view, m.REASON_BLOCK)
         errors = m.reason_error(reason)
         if errors:
             await ack(response_action="errors", errors=errors)
-            return
+            return None
         await ack()
-        meta = m.Meta.load(view.get("private_metadata"))
-        where = self.where(client, body)
+        return view, reason, m.Meta.load(view.get("private_metadata")), self.where(client, body)
+
+    async def vote_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        form = await self.reason_form(ack, body, client)
+        if form is None:
+            return
+        view, reason, meta, where = form
         actor = await self.actor(where.user) or self.guest(where.user)
         team = _str(_dict(body.get("team")).get("id")) or _str(body.get("team_id")) or "-"
         view_id = _str(view.get("id"))
@@ -493,15 +500,10 @@ class Handlers:
         await where.say([message])
 
     async def recuse_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        view = submitted(body)
-        reason = m.text_value(view, m.REASON_BLOCK)
-        errors = m.reason_error(reason)
-        if errors:
-            await ack(response_action="errors", errors=errors)
+        form = await self.reason_form(ack, body, client)
+        if form is None:
             return
-        await ack()
-        meta = m.Meta.load(view.get("private_metadata"))
-        where = self.where(client, body)
+        _, reason, meta, where = form
         actor = await self.actor(where.user) or self.guest(where.user)
         try:
             message = (await self.panel.recuse(actor=actor, reference=meta.reference or "", reason=reason)).message
@@ -510,15 +512,10 @@ class Handlers:
         await where.say([message])
 
     async def reason_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        view = submitted(body)
-        reason = m.text_value(view, m.REASON_BLOCK)
-        errors = m.reason_error(reason)
-        if errors:
-            await ack(response_action="errors", errors=errors)
+        form = await self.reason_form(ack, body, client)
+        if form is None:
             return
-        await ack()
-        meta = m.Meta.load(view.get("private_metadata"))
-        where = self.where(client, body)
+        _, reason, meta, where = form
         actor = await self.actor(where.user)
         if actor is None:
             await where.say([not_member_line(where.user)])
