@@ -26,6 +26,7 @@ import logging
 
 from aiohttp import web
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service import Panel
 
@@ -65,8 +66,15 @@ _checks: dict[tuple[int, float], asyncio.Task[bool]] = {}  # the check under way
 async def _check(panel: Panel, limit: float) -> bool:
     try:
         async with asyncio.timeout(limit):
-            async with panel.uow() as uow:
-                await uow.session.execute(text("SELECT 1"))
+            engine = panel.sessionmaker.kw.get("bind")
+            if isinstance(engine, AsyncEngine) and getattr(engine.pool, "_pre_ping", False):
+                # Taking a connection from the pool pings the server (`pool_pre_ping`, set for PostgreSQL), and
+                # reconnects if the connection had died: that one round trip is the check.
+                async with engine.connect():
+                    pass
+            else:
+                async with panel.uow() as uow:
+                    await uow.session.execute(text("SELECT 1"))
         return True
     except Exception as exc:  # never the error's text: it can hold the connection's address
         log.warning("the database is not answering (%s)", type(exc).__name__)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.service.base import Actor, PanelBase
+from bot.service.base import Actor, Caller, PanelBase
 from flows import ballots as rules
 from flows import reminders
 from flows.anonymity import IdentifyingDetail, check_free_text
@@ -36,18 +36,21 @@ class Receipt:
 
 class BallotCommands(PanelBase):
     # Reading the ballot -----------------------------------------------------------------------------
-    async def _eligible_and_votes(self, uow: UnitOfWork, ballot: Ballot) -> tuple[list[rules.Voter], list[Vote]]:
+    async def _eligible_and_votes(
+        self, uow: UnitOfWork, ballot: Ballot, current: list[Vote] | None = None
+    ) -> tuple[list[rules.Voter], list[Vote]]:
+        """Who may vote on the ballot, and its current votes (read here unless the caller, holding the ballot's
+        lock, already has them)."""
         members = await self.active_members(uow.session)
-        current = list(
-            (await uow.session.execute(select(Vote).where(Vote.ballot_id == ballot.id, Vote.is_current))).scalars()
-        )
+        if current is None:
+            current = await self._current_votes(uow, ballot)
         recused = {v.member_id for v in current if v.kind == "recuse"}
         voting = set(self.preset.voting_roles)
         eligible = [rules.Voter(m.id, m.role) for m in members if m.role in voting and m.id not in recused]
         return eligible, current
 
-    async def _tally(self, uow: UnitOfWork, ballot: Ballot) -> rules.Tally:
-        eligible, current = await self._eligible_and_votes(uow, ballot)
+    async def _tally(self, uow: UnitOfWork, ballot: Ballot, current: list[Vote] | None = None) -> rules.Tally:
+        eligible, current = await self._eligible_and_votes(uow, ballot, current)
         votes = [rules.Vote(v.member_id, v.role, v.outcome) for v in current if v.kind == "vote" and v.outcome]
         return rules.tally(self.preset.quorum, eligible, votes)
 
@@ -63,9 +66,13 @@ class BallotCommands(PanelBase):
             }.get(Status(referral.status), referral.status)
         return f"Voting on {referral.reference} closed at {when} ({what}). Your vote was not recorded."
 
-    async def _current_vote(self, uow: UnitOfWork, ballot: Ballot, member: Member) -> Vote | None:
-        stmt = select(Vote).where(Vote.ballot_id == ballot.id, Vote.member_id == member.id, Vote.is_current)
-        return (await uow.session.execute(stmt)).scalar_one_or_none()
+    async def _current_votes(self, uow: UnitOfWork, ballot: Ballot) -> list[Vote]:
+        stmt = select(Vote).where(Vote.ballot_id == ballot.id, Vote.is_current).order_by(Vote.id)
+        return list((await uow.session.execute(stmt)).scalars())
+
+    @staticmethod
+    def _mine(votes: list[Vote], member: Member) -> Vote | None:
+        return next((v for v in votes if v.member_id == member.id), None)
 
     async def _record_vote(
         self,
@@ -79,9 +86,12 @@ class BallotCommands(PanelBase):
         outcome_id: str | None,
         reason: str,
         delivery_key: str | None = None,
+        *,
+        votes: list[Vote],
     ) -> bool:
         """Append the member's new current vote (or recusal), keep the old one as history, audit it, update
-        the card, and close the ballot if that settles it. Commits. Returns whether voting closed."""
+        the card, and close the ballot if that settles it. Commits. Returns whether voting closed. `votes` are
+        the ballot's current votes as read under its lock, `current` among them."""
         if current is not None:
             current.is_current = False
             await uow.session.flush()
@@ -108,14 +118,17 @@ class BallotCommands(PanelBase):
             replaces=current.id if current is not None else None,
         )
         self._card_update(uow, referral)
-        closed = await self._evaluate(uow, referral, ballot, deadline_passed=False)
+        now_current = [v for v in votes if v is not current] + [row]
+        closed = await self._evaluate(uow, referral, ballot, deadline_passed=False, votes=now_current)
         await self.finish(uow)
         return closed
 
     async def _open_ballot_for_vote(
-        self, uow: UnitOfWork, actor: Actor, reference: str
+        self, uow: UnitOfWork, actor: Actor, reference: str, referral: Referral | None = None
     ) -> tuple[Referral, Ballot, Member]:
-        referral = await self.referral(uow.session, reference, lock=True)
+        """The referral (locked here unless the caller already holds it), its open ballot and the voter."""
+        if referral is None:
+            referral = await self.referral(uow.session, reference, lock=True)
         ballot = await self.current_ballot(uow.session, referral, lock=True)
         if referral.status == Status.ON_HOLD:
             raise WrongState(f"{referral.reference} is on hold, so voting is paused. Your vote was not recorded.")
@@ -145,24 +158,28 @@ class BallotCommands(PanelBase):
 
     # Voting -------------------------------------------------------------------------------------------
     async def vote(
-        self, *, actor: Actor, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None
+        self, *, actor: Actor | Caller, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None
     ) -> Receipt:
         """Record a member's vote (or change it). A repeated delivery of the same payload (`delivery_key`,
-        e.g. a platform's event id) changes nothing."""
-        self.check_actor(actor)
+        e.g. a platform's event id) changes nothing. Given a `Caller` (a platform account), the member behind
+        it is looked up in the vote's own transaction."""
+        if isinstance(actor, Actor):
+            self.check_actor(actor)
         reason = reason.strip()
         async with self.uow() as uow:
+            actor = await self.resolve(uow.session, actor)
+            locked = None
             if delivery_key is not None:
                 # Look for the earlier delivery only once the referral is locked: a copy arriving at the same
                 # moment waits here until the first is committed, then finds it (rather than both missing each
                 # other, or the copy being told the vote was refused because the first one closed the ballot).
-                await self.referral(uow.session, reference, lock=True)
+                locked = await self.referral(uow.session, reference, lock=True)
                 seen = (
                     await uow.session.execute(select(Vote).where(Vote.delivery_key == delivery_key))
                 ).scalar_one_or_none()
                 if seen is not None:
                     return Receipt("That vote was already recorded; nothing has changed.", changed=False)
-            referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference)
+            referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference, locked)
             outcome_id = self._outcome_id(outcome)
             chosen = self.preset.outcome(outcome_id)
             if chosen.reason_required and not reason:
@@ -171,7 +188,8 @@ class BallotCommands(PanelBase):
                     "Your vote was not recorded."
                 )
             self._screen(reason, "reason")
-            current = await self._current_vote(uow, ballot, member)
+            votes = await self._current_votes(uow, ballot)
+            current = self._mine(votes, member)
             if current is not None and current.kind == "recuse":
                 raise WrongState(f"You recused yourself from {referral.reference}, so your vote was not counted.")
             if current is not None and current.outcome == outcome_id and (current.reason or "") == reason:
@@ -180,7 +198,7 @@ class BallotCommands(PanelBase):
                 )
             action = "vote_changed" if current is not None else "vote_cast"
             closed = await self._record_vote(
-                uow, actor, referral, ballot, member, current, action, outcome_id, reason, delivery_key
+                uow, actor, referral, ballot, member, current, action, outcome_id, reason, delivery_key, votes=votes
             )
         verb = "changed to" if current is not None else "recorded:"
         message = f"Your vote on {referral.reference} is {verb} {chosen.label}."
@@ -195,10 +213,13 @@ class BallotCommands(PanelBase):
         self._screen(reason, "reason")
         async with self.uow() as uow:
             referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference)
-            current = await self._current_vote(uow, ballot, member)
+            votes = await self._current_votes(uow, ballot)
+            current = self._mine(votes, member)
             if current is not None and current.kind == "recuse":
                 return Receipt(f"You have already recused yourself from {referral.reference}.", changed=False)
-            closed = await self._record_vote(uow, actor, referral, ballot, member, current, "recused", None, reason)
+            closed = await self._record_vote(
+                uow, actor, referral, ballot, member, current, "recused", None, reason, votes=votes
+            )
         message = f"You have recused yourself from {referral.reference}; you no longer count towards its vote."
         if closed:
             message += f" Voting has now closed ({self._state_words(referral)})."
@@ -297,8 +318,16 @@ class BallotCommands(PanelBase):
             await self.finish(uow)
         return closed
 
-    async def _evaluate(self, uow: UnitOfWork, referral: Referral, ballot: Ballot, *, deadline_passed: bool) -> bool:
-        t = await self._tally(uow, ballot)
+    async def _evaluate(
+        self,
+        uow: UnitOfWork,
+        referral: Referral,
+        ballot: Ballot,
+        *,
+        deadline_passed: bool,
+        votes: list[Vote] | None = None,
+    ) -> bool:
+        t = await self._tally(uow, ballot, votes)
         reason = rules.closing(t, deadline_passed=deadline_passed)
         if reason is None:
             return False

@@ -7,7 +7,10 @@ an audit entry and any outbox messages, and commits once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,10 +21,22 @@ from flows.calendar import WorkingCalendar
 from flows.errors import NotAllowed, NotFound
 from flows.preset import Preset
 from flows.referrals import normalise_reference
-from storage.models import Ballot, Deadline, Member, Referral
+from storage.models import Ballot, Deadline, Identity, Member, Referral
 from storage.uow import UnitOfWork
 
 BM_ROLE = "business_manager"
+REPLY_FIRST = 0.5  # seconds the outbox may wait for a platform handler's answer to the person who acted
+
+
+@dataclass
+class _Wake:
+    """The outbox wake-up a command asked for while its platform handler was still answering (`replying`)."""
+
+    fire: Callable[[], None]
+    asked: bool = False
+
+
+_replying: ContextVar[_Wake | None] = ContextVar("panelbot_replying", default=None)
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,16 @@ class Actor:
         return "operator (command line)"
 
 
+@dataclass(frozen=True)
+class Caller:
+    """A platform account whose member is not looked up yet: a command given one finds the member (or, for
+    someone not on the panel, a guest) inside its own transaction, which saves the look-up's own round trips
+    on the busiest path, a vote."""
+
+    platform: str
+    external_id: str
+
+
 class PanelBase:
     def __init__(
         self,
@@ -82,6 +107,7 @@ class PanelBase:
         self.partnership_id = partnership_id
         self.clock = clock or (lambda: datetime.now(UTC))
         self.on_outbox = on_outbox
+        self._woken: asyncio.Task[None] | None = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -93,7 +119,37 @@ class PanelBase:
         """Commit, then wake the sender if the command queued messages (never send inside the transaction)."""
         await uow.commit()
         if uow.wrote_outbox and self.on_outbox is not None:
-            await self.on_outbox()
+            wake = _replying.get()
+            if wake is None:
+                await self.on_outbox()
+            elif not wake.asked:
+                wake.asked = True
+                asyncio.get_running_loop().call_later(REPLY_FIRST, wake.fire)
+
+    @contextlib.asynccontextmanager
+    async def replying(self) -> AsyncIterator[None]:
+        """Around a platform handler: the person who pressed a button is answered first ("Your vote is
+        recorded"), and the outbox (the card update everyone sees) is woken when the handler ends, or after
+        `REPLY_FIRST` seconds if the answer is slow, rather than competing with the answer for the one event
+        loop and the database. Nothing waits longer than that: the rows are committed before the wake-up."""
+        loop = asyncio.get_running_loop()
+        fired = False
+
+        def fire() -> None:  # the answer is slow: wake the outbox now
+            nonlocal fired
+            if not fired and self.on_outbox is not None:
+                fired = True
+                self._woken = loop.create_task(self.on_outbox())  # kept, so it is not collected mid-way
+
+        wake = _Wake(fire)
+        token = _replying.set(wake)
+        try:
+            yield
+        finally:
+            _replying.reset(token)
+            if wake.asked and not fired and self.on_outbox is not None:
+                fired = True
+                await self.on_outbox()
 
     async def audit(self, uow: UnitOfWork, actor: Actor, action: str, on: str, **payload: object) -> None:
         await self.check_member(uow.session, actor)
@@ -135,6 +191,29 @@ class PanelBase:
             raise NotAllowed(
                 "You are not on this partnership's panel, so Panelbot cannot do that for you. Nothing was changed."
             )
+
+    async def member_behind(self, session: AsyncSession, platform: str, external_id: str) -> Member | None:
+        """The current member of this partnership who has this platform account, if any."""
+        stmt = (
+            select(Member)
+            .join(Identity, Identity.member_id == Member.id)
+            .where(
+                Identity.partnership_id == self.partnership_id,
+                Identity.platform == platform,
+                Identity.external_id == external_id,
+                Member.removed_at.is_(None),
+            )
+        )
+        return (await session.execute(stmt)).scalar_one_or_none()
+
+    async def resolve(self, session: AsyncSession, who: Actor | Caller) -> Actor:
+        """An `Actor` as it is; a `Caller` as the member behind the account, or a guest named by it."""
+        if isinstance(who, Actor):
+            return who
+        member = await self.member_behind(session, who.platform, who.external_id)
+        if member is None:
+            return Actor.guest(who.platform, who.external_id)
+        return Actor(member.id, member.name, member.role, self.partnership_id)
 
     def check_actor(self, actor: Actor) -> None:
         """Refuse at once an actor looked up in another partnership's panel (an adapter wired to the wrong

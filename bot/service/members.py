@@ -199,18 +199,7 @@ class MemberCommands(PanelBase):
     async def actor_for(self, platform: str, external_id: str) -> Actor | None:
         """The panel member behind a platform account, or None for someone not on the panel."""
         async with self.uow() as uow:
-            row = (
-                await uow.session.execute(
-                    select(Member)
-                    .join(Identity, Identity.member_id == Member.id)
-                    .where(
-                        Identity.partnership_id == self.partnership_id,
-                        Identity.platform == platform,
-                        Identity.external_id == external_id,
-                        Member.removed_at.is_(None),
-                    )
-                )
-            ).scalar_one_or_none()
+            row = await self.member_behind(uow.session, platform, external_id)
             return None if row is None else Actor(row.id, row.name, row.role, self.partnership_id)
 
     async def actor_named(self, text: str) -> Actor:

@@ -118,6 +118,8 @@ class SlackBot:
             signing_secret=config.signing_secret or "",
             name="panelbot",
             logger=logging.getLogger("panelbot.slack.bolt"),
+            # Slack is answered when a listener returns, and ours return at the ack (`Handlers.listener`).
+            process_before_response=True,
         )
         self.tasks: set[asyncio.Task] = set()
         self.handlers = register(self.app, panel, self.tasks)

@@ -28,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands import COMMANDS, Reply, clean_text, run
-from bot.service import Actor, Panel
+from bot.service import Actor, Caller, Panel
 from bot.slack import blocks as b
 from bot.slack import modals as m
 from bot.slack.files import Files, failed_line, upload, why
@@ -68,6 +68,25 @@ class Malformed(Exception):
 
 OUT_OF_DATE = "That button is out of date. Use `/panel status` to see where things stand."
 MALFORMED = "Slack sent that request incompletely, so nothing was changed. Please try again."
+ACK_WAIT = 2.5  # seconds Slack's answer waits for a listener to acknowledge (Slack itself allows 3)
+
+
+class _Ack:
+    """bolt's `ack` for one request, which also says when it has been called (see `Handlers.listener`)."""
+
+    def __init__(self, ack: Any) -> None:
+        self._ack = ack
+        self.done = asyncio.Event()
+
+    @property
+    def response(self) -> Any:
+        return self._ack.response
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await self._ack(*args, **kwargs)
+        finally:
+            self.done.set()
 
 
 def _dict(value: Any) -> dict:
@@ -170,47 +189,61 @@ class Handlers:
 
     # Plumbing ---------------------------------------------------------------------------------------------
     def listener(self, handler: Handler) -> Callable[..., Awaitable[None]]:
-        """Wrap a handler: its task is tracked (so shutdown and tests can wait for the work after the ack),
-        and an unexpected failure is logged and answered with one sentence, never a traceback."""
+        """Wrap a handler: it runs in its own task, tracked (so shutdown and tests can wait for the work after
+        the ack), and an unexpected failure is logged and answered with one sentence, never a traceback.
+
+        The app runs with bolt's `process_before_response`, so Slack is answered as soon as this wrapper
+        returns, and it returns the moment the handler acknowledges (or ends, or after `ACK_WAIT`): the work
+        after the ack carries on in the handler's task. bolt's default instead checks every 10 ms whether a
+        listener has acknowledged, which made each press wait for that check. An event needs no answer
+        but 200 (bolt acknowledges it), so it is not waited for."""
 
         async def run_listener(ack: Any, body: dict, client: AsyncWebClient) -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                self.tasks.add(task)
+            signal = _Ack(ack)
+            task = asyncio.get_running_loop().create_task(self._run(handler, signal, body, client))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            if "event" in body:
+                return
+            acked = asyncio.ensure_future(signal.done.wait())
             try:
-                await handler(ack, body, client)
-            except Malformed as exc:
-                log.info("Slack sent a malformed %s (%s)", _str(body.get("type")) or "request", exc)
-                if ack.response is None:
-                    await ack()
-                try:
-                    await self.where(client, body).say([MALFORMED])
-                except Exception:
-                    log.info("could not tell the person about the malformed request")
-            except Exception as exc:
-                expired = isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id"
-                if expired:
-                    log.warning("Slack: a form could not be opened in time (expired_trigger_id)")
-                else:
-                    log.exception("Slack %s failed", body.get("type") or body.get("command") or "request")
-                if ack.response is None:
-                    await ack()
-                try:
-                    await self.where(client, body).say(
-                        ["Slack took too long to open the form, so nothing was changed. Please try again."]
-                        if expired
-                        else [
-                            "Something went wrong inside Panelbot, so that may not have worked. Please try again; "
-                            "if it keeps happening, tell the business manager."
-                        ]
-                    )
-                except Exception:
-                    log.warning("could not tell the person about the failure")
+                await asyncio.wait({acked, task}, timeout=ACK_WAIT, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                if task is not None:
-                    self.tasks.discard(task)
+                acked.cancel()
 
         return run_listener
+
+    async def _run(self, handler: Handler, ack: _Ack, body: dict, client: AsyncWebClient) -> None:
+        try:
+            async with self.panel.replying():  # the person is answered before the outbox is woken
+                await handler(ack, body, client)
+        except Malformed as exc:
+            log.info("Slack sent a malformed %s (%s)", _str(body.get("type")) or "request", exc)
+            if ack.response is None:
+                await ack()
+            try:
+                await self.where(client, body).say([MALFORMED])
+            except Exception:
+                log.info("could not tell the person about the malformed request")
+        except Exception as exc:
+            expired = isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id"
+            if expired:
+                log.warning("Slack: a form could not be opened in time (expired_trigger_id)")
+            else:
+                log.exception("Slack %s failed", body.get("type") or body.get("command") or "request")
+            if ack.response is None:
+                await ack()
+            try:
+                await self.where(client, body).say(
+                    ["Slack took too long to open the form, so nothing was changed. Please try again."]
+                    if expired
+                    else [
+                        "Something went wrong inside Panelbot, so that may not have worked. Please try again; "
+                        "if it keeps happening, tell the business manager."
+                    ]
+                )
+            except Exception:
+                log.warning("could not tell the person about the failure")
 
     def where(self, client: AsyncWebClient, body: dict) -> Where:
         where = Where.of(client, body)
@@ -481,14 +514,13 @@ class Handlers:
         if form is None:
             return
         view, reason, meta, where = form
-        actor = await self.actor(where.user) or self.guest(where.user)
         team = _str(_dict(body.get("team")).get("id")) or _str(body.get("team_id")) or "-"
         view_id = _str(view.get("id"))
         if view_id is None:
             raise Malformed("a vote form without its view id")
         try:
             receipt = await self.panel.vote(
-                actor=actor,
+                actor=Caller("slack", where.user),  # looked up in the vote's own transaction
                 reference=meta.reference or "",
                 outcome=meta.outcome or "",
                 reason=reason,
