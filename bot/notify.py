@@ -25,7 +25,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import aiohttp
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import Panel
 from flows.views import CardView
@@ -138,37 +139,49 @@ class Sender:
         self._deferred_until: set[datetime] = set()  # when rows held back for flood control may go
         self._claimed = 0
 
-    async def _targets(self, purpose: str) -> list[tuple[Adapter, str]]:
-        out: list[tuple[Adapter, str]] = []
-        async with self.panel.uow() as uow:
-            s = uow.session
+    async def _targets_of(self, s: AsyncSession, purposes: set[str]) -> dict[str, list[tuple[Adapter, str]]]:
+        """Where each purpose's messages go, per running adapter (looked up in the claim's transaction)."""
+        out: dict[str, list[tuple[Adapter, str]]] = {p: [] for p in purposes}
+        members = {int(p.partition(":")[2]): p for p in purposes if p.startswith("member:")}
+        channels = [p for p in purposes if not p.startswith("member:")]
+        platforms = [a.platform for a in self.adapters if not a.reaches_everyone]
+        found: dict[tuple[str, str], list[str]] = {}  # (purpose, platform) -> external ids
+        if platforms and purposes:
+            if members:
+                rows = await s.execute(
+                    select(Identity.member_id, Identity.platform, Identity.external_id)
+                    .where(Identity.member_id.in_(list(members)), Identity.platform.in_(platforms))
+                    .order_by(Identity.id)
+                )
+                for member_id, platform, ext in rows:
+                    found.setdefault((members[member_id], platform), []).append(ext)
+            if channels:
+                rows = await s.execute(
+                    select(Channel.purpose, Channel.platform, Channel.external_id)
+                    .where(
+                        Channel.partnership_id == self.panel.partnership_id,
+                        Channel.purpose.in_(channels),
+                        Channel.platform.in_(platforms),
+                    )
+                    .order_by(Channel.id)
+                )
+                for purpose, platform, ext in rows:
+                    found.setdefault((purpose, platform), []).append(ext)
+        for purpose in purposes:
             for adapter in self.adapters:
                 if adapter.reaches_everyone:
-                    out.append((adapter, purpose))
-                    continue
-                if purpose.startswith("member:"):
-                    member_id = int(purpose.partition(":")[2])
-                    rows = (
-                        await s.execute(
-                            select(Identity.external_id).where(
-                                Identity.member_id == member_id, Identity.platform == adapter.platform
-                            )
-                        )
-                    ).scalars()
+                    out[purpose].append((adapter, purpose))
                 else:
-                    rows = (
-                        await s.execute(
-                            select(Channel.external_id).where(
-                                Channel.partnership_id == self.panel.partnership_id,
-                                Channel.purpose == purpose,
-                                Channel.platform == adapter.platform,
-                            )
-                        )
-                    ).scalars()
-                out.extend((adapter, ext) for ext in rows)
+                    out[purpose].extend((adapter, ext) for ext in found.get((purpose, adapter.platform), []))
         return out
 
-    async def _claim(self, now: datetime, limit: int) -> list[OutboxMessage]:
+    async def _claim(
+        self, now: datetime, limit: int
+    ) -> tuple[list[OutboxMessage], dict[str, list[tuple[Adapter, str]]]]:
+        """Take the due rows for `LEASE` (another replica skips them) and look up where they go. Rows for a
+        purpose whose every target is held for flood control are left where they are (`_waiting_purposes`):
+        claiming them only to put them back was most of the sender's work in a burst."""
+        held, paced = self._waiting_purposes(now)
         async with self.panel.uow() as uow:
             rows = list(
                 (
@@ -178,6 +191,10 @@ class Sender:
                             OutboxMessage.partnership_id == self.panel.partnership_id,
                             OutboxMessage.sent_at.is_(None),
                             OutboxMessage.next_attempt_at <= now,
+                            OutboxMessage.purpose.not_in(held) if held else true(),
+                            ~(OutboxMessage.purpose.in_(paced) & (OutboxMessage.kind != "card_update"))
+                            if paced
+                            else true(),
                         )
                         .order_by(OutboxMessage.id)
                         .limit(limit)
@@ -188,9 +205,10 @@ class Sender:
             for row in rows:
                 row.attempts += 1
                 row.next_attempt_at = now + LEASE
+            targets = await self._targets_of(uow.session, {row.purpose for row in rows})
             await uow.commit()
         self._claimed = len(rows)
-        return rows
+        return rows, targets
 
     async def _outgoing(self, row: OutboxMessage) -> Outgoing:
         card = None
@@ -227,6 +245,20 @@ class Sender:
                 holds.append(tail[1] + timedelta(seconds=self._pace_of(key)))
         return max((h for h in holds if h is not None and h > now), default=None)
 
+    def _waiting_purposes(self, now: datetime) -> tuple[list[str], list[str]]:
+        """The purposes whose every known target is held after a 429 (no row of theirs may go yet), and those
+        whose every target is held or paced (only a card update, which edits, may go). The pump wakes when the
+        first of these ends (`next_wake`)."""
+        held, paced = [], []
+        for purpose, keys in self._purpose_keys.items():
+            if not keys:
+                continue
+            if all(self._held.get(k, now) > now for k in keys):
+                held.append(purpose)
+            elif all(max(self._held.get(k, now), self._paced.get(k, now)) > now for k in keys):
+                paced.append(purpose)
+        return held, paced
+
     def _pace_of(self, key: str) -> float:
         platform = key.partition(":")[0]
         return next((getattr(a, "target_interval", 0.0) for a in self.adapters if a.platform == platform), 0.0)
@@ -254,16 +286,13 @@ class Sender:
         now = self.panel.now()
         done = 0
         down: dict[str, str] = {}  # platform -> why it is not called again in this flush
-        targets_of: dict[str, list[tuple[Adapter, str]]] = {}  # purpose -> targets, looked up once a flush
         waiting: dict[datetime, list[int]] = {}  # rows whose every target is held, by when they may go
         slots: dict[str, datetime] = {}  # target -> when the last row held for it in this flush may go
-        for row in await self._claim(now, limit):
+        rows, targets_of = await self._claim(now, limit)  # purpose -> targets, looked up with the claim
+        for purpose, targets in targets_of.items():
+            self._purpose_keys[purpose] = [f"{a.platform}:{t}" for a, t in targets]
+        for row in rows:
             delivered = list(row.delivered_to or [])
-            known = self._purpose_keys.get(row.purpose)  # its targets last time: if all are held, skip the lookup
-            skip = known and all(self._hold(k, row.kind, now, row.id) for k in known)
-            if row.purpose not in targets_of and not skip:
-                targets_of[row.purpose] = await self._targets(row.purpose)
-                self._purpose_keys[row.purpose] = [f"{a.platform}:{t}" for a, t in targets_of[row.purpose]]
             due = [k for k in self._purpose_keys.get(row.purpose, []) if k not in delivered]
             held_until = [self._hold(key, row.kind, now, row.id) for key in due]
             if due and all(held_until):  # flood control: it waits behind the earlier rows to the same targets
@@ -278,11 +307,9 @@ class Sender:
             waits: list[float] = []  # flood control: seconds each rate-limited target asked for
             holds: list[datetime] = []  # flood control: until when targets held from earlier 429s must wait
             if row.kind in ("reminder", "escalation") and not await self.panel.still_wanted(row.body):
-                done += await self._record(row.id, delivered, [], skipped="not needed any more: already done")
+                done += await self._record(row, delivered, [], skipped="not needed any more: already done")
                 continue
             message = await self._outgoing(row)
-            if row.purpose not in targets_of:
-                targets_of[row.purpose] = await self._targets(row.purpose)
             for adapter, target in targets_of[row.purpose]:
                 key = f"{adapter.platform}:{target}"
                 if key in delivered:
@@ -320,7 +347,7 @@ class Sender:
                     await self._remember(row.referral_id, adapter.platform, target, message_id)
             only_waits = bool(waits or holds) and len(waits) + len(holds) == len(errors)
             done += await self._record(
-                row.id, delivered, errors, retry_after=max(waits, default=0.0) if only_waits else None,
+                row, delivered, errors, retry_after=max(waits, default=0.0) if only_waits else None,
                 not_before=max(holds) if holds and only_waits else None,
             )
         await self._defer(waiting)
@@ -387,28 +414,29 @@ class Sender:
 
     async def _record(
         self,
-        row_id: int,
+        row: OutboxMessage,
         delivered: list[str],
         errors: list[str],
         skipped: str | None = None,
         retry_after: float | None = None,
         not_before: datetime | None = None,
     ) -> int:
+        """Write down what became of a claimed row (`row` as claimed: its `attempts` count this try), in one
+        statement."""
         now = self.panel.now()
+        values: dict[str, object] = {"delivered_to": delivered}
+        if errors:
+            values["last_error"] = "; ".join(errors)
+            # When every failure was flood control, come back exactly when the platform said.
+            wait = timedelta(seconds=retry_after) if retry_after is not None else backoff(row.attempts)
+            values["next_attempt_at"] = max(now + wait, not_before) if not_before is not None else now + wait
+        else:
+            values["sent_at"] = now
+            values["last_error"] = skipped or (None if delivered else "no channel is set for this message")
         async with self.panel.uow() as uow:
-            row = await uow.session.get(OutboxMessage, row_id)
-            assert row is not None
-            row.delivered_to = delivered
-            if errors:
-                row.last_error = "; ".join(errors)
-                # When every failure was flood control, come back exactly when the platform said.
-                wait = timedelta(seconds=retry_after) if retry_after is not None else backoff(row.attempts)
-                row.next_attempt_at = max(now + wait, not_before) if not_before is not None else now + wait
-            else:
-                row.sent_at = now
-                row.last_error = skipped or (None if delivered else "no channel is set for this message")
+            await uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
             await uow.commit()
-            return 0 if errors else 1
+        return 0 if errors else 1
 
 
 # Seeing what waits (`panelbot outbox list`, /healthz) -------------------------------------------------------

@@ -108,3 +108,45 @@ async def test_a_rate_limited_channel_waits_alone_and_its_messages_keep_their_or
     async with panel.uow() as uow:
         unsent = [r for r in (await uow.session.execute(select(OutboxMessage))).scalars() if r.sent_at is None]
     assert unsent == []
+
+
+async def test_rows_for_a_channel_still_being_paced_are_left_alone_until_it_may_be_called(make_panel, clock) -> None:
+    """A burst showed the sender claiming a paced channel's next row the moment its slot came, finding the
+    channel not yet free (the message before had gone out late) and putting the row back: a wasted claim and
+    write for nearly every message, which made it later still. Such rows are now not claimed until the
+    channel may be called; they still go out in order, one a second."""
+    from bot.notify import Sender
+    from storage.models import Channel, OutboxMessage
+
+    panel = await make_panel("salford")
+    chat = RateLimitedChat(limited={"CA"})
+    sender = Sender(panel, [chat])  # type: ignore[list-item]
+    async with panel.uow() as uow:
+        uow.session.add(Channel(partnership_id=panel.partnership_id, purpose="agency:a", platform="chat",
+                                external_id="CA", updated_at=clock.now))
+        for n in range(1, 4):
+            uow.session.add(OutboxMessage(partnership_id=panel.partnership_id, created_at=clock.now,
+                                          purpose="agency:a", kind="notice", body={"text": f"agency:a {n}"},
+                                          next_attempt_at=clock.now, delivered_to=[]))
+        await uow.commit()
+
+    async def rows() -> list[tuple[int, object, int]]:
+        async with panel.uow() as uow:
+            found = (await uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+            return [(r.id, r.next_attempt_at, r.attempts) for r in found if r.sent_at is None]
+
+    await sender.flush()  # 429: held for 7 s; the two rows behind it get the slots after
+    clock.advance(seconds=7.5)  # the sender comes late to the first slot
+    await sender.flush()
+    assert chat.posted("CA") == ["agency:a 1"]  # channel paced until 8.5 s
+    before = await rows()
+    clock.advance(seconds=0.5)  # the second row's slot (8 s) has come, the channel is not free until 8.5 s
+    await sender.flush()
+    assert await rows() == before  # not claimed, not put back: untouched
+    assert chat.posted("CA") == ["agency:a 1"]
+    clock.advance(seconds=0.5)
+    await sender.flush()
+    clock.advance(seconds=1)
+    await sender.flush()
+    assert chat.posted("CA") == ["agency:a 1", "agency:a 2", "agency:a 3"]
+    assert [s for t, _, s in chat.calls] == [429, 200, 200, 200]
