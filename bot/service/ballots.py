@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from bot.service.base import Actor, Caller, PanelBase
 from flows import ballots as rules
@@ -37,11 +37,12 @@ class Receipt:
 class BallotCommands(PanelBase):
     # Reading the ballot -----------------------------------------------------------------------------
     async def _eligible_and_votes(
-        self, uow: UnitOfWork, ballot: Ballot, current: list[Vote] | None = None
+        self, uow: UnitOfWork, ballot: Ballot, current: list[Vote] | None = None, members: list[Member] | None = None
     ) -> tuple[list[rules.Voter], list[Vote]]:
-        """Who may vote on the ballot, and its current votes (read here unless the caller, holding the ballot's
-        lock, already has them)."""
-        members = await self.active_members(uow.session)
+        """Who may vote on the ballot, and its current votes (each read here unless the caller, holding the
+        ballot's lock, already has them)."""
+        if members is None:
+            members = await self.active_members(uow.session)
         if current is None:
             current = await self._current_votes(uow, ballot)
         recused = {v.member_id for v in current if v.kind == "recuse"}
@@ -49,8 +50,10 @@ class BallotCommands(PanelBase):
         eligible = [rules.Voter(m.id, m.role) for m in members if m.role in voting and m.id not in recused]
         return eligible, current
 
-    async def _tally(self, uow: UnitOfWork, ballot: Ballot, current: list[Vote] | None = None) -> rules.Tally:
-        eligible, current = await self._eligible_and_votes(uow, ballot, current)
+    async def _tally(
+        self, uow: UnitOfWork, ballot: Ballot, current: list[Vote] | None = None, members: list[Member] | None = None
+    ) -> rules.Tally:
+        eligible, current = await self._eligible_and_votes(uow, ballot, current, members)
         votes = [rules.Vote(v.member_id, v.role, v.outcome) for v in current if v.kind == "vote" and v.outcome]
         return rules.tally(self.preset.quorum, eligible, votes)
 
@@ -88,6 +91,7 @@ class BallotCommands(PanelBase):
         delivery_key: str | None = None,
         *,
         votes: list[Vote],
+        members: list[Member] | None = None,
     ) -> bool:
         """Append the member's new current vote (or recusal), keep the old one as history, audit it, update
         the card, and close the ballot if that settles it. Commits. Returns whether voting closed. `votes` are
@@ -119,17 +123,21 @@ class BallotCommands(PanelBase):
         )
         self._card_update(uow, referral)
         now_current = [v for v in votes if v is not current] + [row]
-        closed = await self._evaluate(uow, referral, ballot, deadline_passed=False, votes=now_current)
+        closed = await self._evaluate(
+            uow, referral, ballot, deadline_passed=False, votes=now_current, members=members
+        )
         await self.finish(uow)
         return closed
 
     async def _open_ballot_for_vote(
-        self, uow: UnitOfWork, actor: Actor, reference: str, referral: Referral | None = None
+        self, uow: UnitOfWork, actor: Actor, reference: str, locked: tuple[Referral, Ballot | None] | None = None
     ) -> tuple[Referral, Ballot, Member]:
-        """The referral (locked here unless the caller already holds it), its open ballot and the voter."""
-        if referral is None:
+        """The referral and its open ballot (locked here unless the caller already holds them), and the voter."""
+        if locked is None:
             referral = await self.referral(uow.session, reference, lock=True)
-        ballot = await self.current_ballot(uow.session, referral, lock=True)
+            ballot = await self.current_ballot(uow.session, referral, lock=True)
+        else:
+            referral, ballot = locked
         if referral.status == Status.ON_HOLD:
             raise WrongState(f"{referral.reference} is on hold, so voting is paused. Your vote was not recorded.")
         if ballot is None or ballot.closed_at is not None or referral.status != Status.WITH_PANEL:
@@ -167,18 +175,26 @@ class BallotCommands(PanelBase):
             self.check_actor(actor)
         reason = reason.strip()
         async with self.uow() as uow:
-            actor = await self.resolve(uow.session, actor)
+            members = None
+            if isinstance(actor, Caller):  # the panel and the voter among it, in one read
+                members, actor = await self.members_and_caller(uow.session, actor)
             locked = None
+            votes = None
             if delivery_key is not None:
                 # Look for the earlier delivery only once the referral is locked: a copy arriving at the same
                 # moment waits here until the first is committed, then finds it (rather than both missing each
                 # other, or the copy being told the vote was refused because the first one closed the ballot).
-                locked = await self.referral(uow.session, reference, lock=True)
-                seen = (
-                    await uow.session.execute(select(Vote).where(Vote.delivery_key == delivery_key))
-                ).scalar_one_or_none()
-                if seen is not None:
+                locked_referral = await self.referral(uow.session, reference, lock=True)
+                ballot = await self.current_ballot(uow.session, locked_referral, lock=True)
+                locked = (locked_referral, ballot)
+                # One read for both: a vote this delivery already recorded (on any ballot), and this ballot's
+                # current votes.
+                mine = Vote.delivery_key == delivery_key
+                either = or_(mine, and_(Vote.ballot_id == ballot.id, Vote.is_current)) if ballot else mine
+                found = list((await uow.session.execute(select(Vote).where(either).order_by(Vote.id))).scalars())
+                if any(v.delivery_key == delivery_key for v in found):
                     return Receipt("That vote was already recorded; nothing has changed.", changed=False)
+                votes = found
             referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference, locked)
             outcome_id = self._outcome_id(outcome)
             chosen = self.preset.outcome(outcome_id)
@@ -188,7 +204,8 @@ class BallotCommands(PanelBase):
                     "Your vote was not recorded."
                 )
             self._screen(reason, "reason")
-            votes = await self._current_votes(uow, ballot)
+            if votes is None:
+                votes = await self._current_votes(uow, ballot)
             current = self._mine(votes, member)
             if current is not None and current.kind == "recuse":
                 raise WrongState(f"You recused yourself from {referral.reference}, so your vote was not counted.")
@@ -198,7 +215,8 @@ class BallotCommands(PanelBase):
                 )
             action = "vote_changed" if current is not None else "vote_cast"
             closed = await self._record_vote(
-                uow, actor, referral, ballot, member, current, action, outcome_id, reason, delivery_key, votes=votes
+                uow, actor, referral, ballot, member, current, action, outcome_id, reason, delivery_key,
+                votes=votes, members=members,
             )
         verb = "changed to" if current is not None else "recorded:"
         message = f"Your vote on {referral.reference} is {verb} {chosen.label}."
@@ -326,8 +344,9 @@ class BallotCommands(PanelBase):
         *,
         deadline_passed: bool,
         votes: list[Vote] | None = None,
+        members: list[Member] | None = None,
     ) -> bool:
-        t = await self._tally(uow, ballot, votes)
+        t = await self._tally(uow, ballot, votes, members)
         reason = rules.closing(t, deadline_passed=deadline_passed)
         if reason is None:
             return False

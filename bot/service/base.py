@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.calendar import WorkingCalendar
@@ -206,14 +206,29 @@ class PanelBase:
         )
         return (await session.execute(stmt)).scalar_one_or_none()
 
-    async def resolve(self, session: AsyncSession, who: Actor | Caller) -> Actor:
-        """An `Actor` as it is; a `Caller` as the member behind the account, or a guest named by it."""
-        if isinstance(who, Actor):
-            return who
-        member = await self.member_behind(session, who.platform, who.external_id)
-        if member is None:
-            return Actor.guest(who.platform, who.external_id)
-        return Actor(member.id, member.name, member.role, self.partnership_id)
+    async def members_and_caller(self, session: AsyncSession, caller: Caller) -> tuple[list[Member], Actor]:
+        """The current members (as `active_members`) and the one behind the caller's account, in one read; a
+        caller who is none of them is a guest."""
+        stmt = (
+            select(Member, Identity.id)
+            .outerjoin(
+                Identity,
+                and_(
+                    Identity.member_id == Member.id,
+                    Identity.partnership_id == self.partnership_id,
+                    Identity.platform == caller.platform,
+                    Identity.external_id == caller.external_id,
+                ),
+            )
+            .where(Member.partnership_id == self.partnership_id, Member.removed_at.is_(None))
+            .order_by(Member.id)
+        )
+        rows = (await session.execute(stmt)).all()
+        members = [member for member, _ in rows]
+        found = next((member for member, identity in rows if identity is not None), None)
+        if found is None:
+            return members, Actor.guest(caller.platform, caller.external_id)
+        return members, Actor(found.id, found.name, found.role, self.partnership_id)
 
     def check_actor(self, actor: Actor) -> None:
         """Refuse at once an actor looked up in another partnership's panel (an adapter wired to the wrong
