@@ -23,10 +23,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.notify import OutboxPump, Sender
-from bot.service import Actor
+from bot.service import Actor, Panel
 from bot.service.bootstrap import open_panel
 from bot.slack.app import SlackBot, SlackConfig
 from flows.preset import load_preset
+from flows.referrals import ReferralDraft
 from storage.models import AuditEntry, Vote
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
@@ -41,6 +42,13 @@ async def outage() -> AsyncIterator[tuple[FaultProxy, AsyncEngine, AsyncEngine]]
     """(proxy, engine through the proxy, direct engine) on a fresh schema."""
     async with postgres_behind_proxy(PG_URL) as parts:
         yield parts
+
+
+async def file_referral(panel: Panel) -> str:
+    """One referral for the panel to vote on, filed while the database is well."""
+    draft = ReferralDraft(referral_type="cspr", referrer="Children's Social Care", category="young_person",
+                          letter="C", summary="Injuries noticed at school")
+    return await panel.file_referral(actor=Actor.operator(), draft=draft)
 
 
 def submission(h: Harness, user: str, view: dict) -> str:
@@ -67,13 +75,7 @@ async def test_votes_sent_while_the_database_is_away_get_a_5xx_write_nothing_and
                                  ("Pat", "police", "U0POL"), ("Hal", "health", "U0HEA")]:
             await h.member(name, role, user)
         assert await h.slash("U0BM", "setup") == 200
-        from flows.referrals import ReferralDraft
-
-        ref = await panel.file_referral(
-            actor=Actor.operator(),
-            draft=ReferralDraft(referral_type="cspr", referrer="Children's Social Care", category="young_person",
-                                letter="C", summary="Injuries noticed at school"),
-        )
+        ref = await file_referral(panel)
         await h.settle()
         # Each voter presses the outcome button and gets the form while everything is well.
         views = {}
@@ -141,13 +143,7 @@ async def test_after_a_database_restart_with_no_request_in_between_the_next_vote
         await h.member("Bea", "business_manager", "U0BM")
         await h.member("Lou", "local_authority", "U0LA")
         assert await h.slash("U0BM", "setup") == 200
-        from flows.referrals import ReferralDraft
-
-        ref = await panel.file_referral(
-            actor=Actor.operator(),
-            draft=ReferralDraft(referral_type="cspr", referrer="Children's Social Care", category="young_person",
-                                letter="C", summary="Injuries noticed at school"),
-        )
+        ref = await file_referral(panel)
         await h.settle()
         assert await h.press("U0LA", h.card(ref), OUTCOME) == 200
         view = h.modal()
@@ -182,13 +178,7 @@ async def test_socket_mode_leaves_requests_unacknowledged_while_the_database_is_
     try:
         await fake.envelope("slash_commands", slack.slash_payload("U0BM", "setup"))
         await bot.settle()
-        from flows.referrals import ReferralDraft
-
-        ref = await panel.file_referral(
-            actor=Actor.operator(),
-            draft=ReferralDraft(referral_type="cspr", referrer="Children's Social Care", category="young_person",
-                                letter="C", summary="Injuries noticed at school"),
-        )
+        ref = await file_referral(panel)
         await bot.settle()
         card = next(m for m in fake.in_channel(PANEL_CHANNEL) if ref in m.raw)
         await fake.envelope("interactive", slack.press_payload("U0LA", card, OUTCOME))
