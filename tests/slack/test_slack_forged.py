@@ -14,23 +14,20 @@ import json
 import time
 from urllib.parse import urlencode
 
+from fuzzing import database_state
 from slack_fake import SECRET, Harness, sign
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import func, select
+from sqlalchemy import select
 from test_slack_voting import dudley, file_referral
 
-from storage.models import AuditEntry, Base, Vote
+from storage.models import Vote
 
 FORM = "application/x-www-form-urlencoded"
 CSPR = "Undertake a child safeguarding practice review"
 
 
 async def snapshot(h: Harness) -> tuple:
-    async with h.panel.uow() as uow:
-        counts = [(t.name, (await uow.session.execute(select(func.count()).select_from(t))).scalar_one())
-                  for t in Base.metadata.sorted_tables]
-        head = (await uow.session.execute(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))).first()
-    return tuple(counts), tuple(head or ())
+    return await database_state(h.panel)
 
 
 async def votes(h: Harness) -> list[tuple[str, bool]]:

@@ -19,13 +19,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from fuzzing import database_state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_fake import Harness, sign
-from sqlalchemy import func, select
 from test_slack_voting import dudley, file_referral
-
-from storage.models import AuditEntry, Base
 
 FUZZ = settings(max_examples=15, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -41,11 +39,7 @@ junk = st.recursive(
 
 
 async def snapshot(h: Harness) -> tuple:
-    async with h.panel.uow() as uow:
-        counts = [(t.name, (await uow.session.execute(select(func.count()).select_from(t))).scalar_one())
-                  for t in Base.metadata.sorted_tables]
-        head = (await uow.session.execute(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))).first()
-    return tuple(counts), tuple(head or ())
+    return await database_state(h.panel)
 
 
 async def harness(slack) -> tuple[Harness, str]:  # type: ignore[no-untyped-def]

@@ -16,14 +16,13 @@ import logging
 from typing import Any
 
 import pytest
+from fuzzing import database_state, spoil
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 from teams_fake import Harness
 from test_teams_panel import BEA, HAL, MAL, dudley, file_referral
 
 from bot.teams import cards as c
-from storage.models import AuditEntry, Base
 
 FUZZ = settings(max_examples=10, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -38,11 +37,7 @@ junk = st.recursive(
 
 
 async def snapshot(h: Harness) -> tuple:
-    async with h.panel.uow() as uow:
-        counts = [(t.name, (await uow.session.execute(select(func.count()).select_from(t))).scalar_one())
-                  for t in Base.metadata.sorted_tables if t.name != "conversation_state"]
-        head = (await uow.session.execute(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))).first()
-    return tuple(counts), tuple(head or ())
+    return await database_state(h.panel, leave_out={"conversation_state"})
 
 
 async def harness(teams) -> tuple[Harness, str]:  # type: ignore[no-untyped-def]
@@ -144,13 +139,7 @@ async def test_invokes_with_missing_or_wrong_fields(teams, caplog, path, value, 
     h, ref = await harness(teams)
     h.fuzz_ref = ref
     activity = copy.deepcopy(invoke(h, MAL, c.VOTE, {"ref": ref, "outcome": "cspr"}))
-    node: Any = activity
-    for key in path[:-1]:
-        node = node[key]
-    if drop:
-        node.pop(path[-1], None)
-    else:
-        node[path[-1]] = value
+    spoil(activity, path, value, drop)
     async with Watch(h, caplog) as w:
         status, body = await h.post(activity)
     w.assert_harmless(status, body)
@@ -183,13 +172,7 @@ async def test_action_submit_messages_with_a_value(teams, caplog, value, text, w
 async def test_messages_with_missing_or_wrong_fields(teams, caplog, path, value, drop) -> None:  # type: ignore[no-untyped-def]
     h, ref = await harness(teams)
     activity = h.message(MAL, "status", "channel")
-    node: Any = activity
-    for key in path[:-1]:
-        node = node[key]
-    if drop:
-        node.pop(path[-1], None)
-    else:
-        node[path[-1]] = value
+    spoil(activity, path, value, drop)
     async with Watch(h, caplog) as w:
         status, body = await h.post(activity)
     w.assert_harmless(status, body)

@@ -16,22 +16,19 @@ import copy
 
 from aiohttp import ClientSession
 from conftest import BEA, HAL, LEE, PAT, SECRET
+from fuzzing import database_state
 from sqlalchemy import func, select
 
 from bot.service import Actor
 from flows.referrals import ReferralDraft
-from storage.models import AuditEntry, Base, Vote
+from storage.models import Vote
 
 MEMBERS = {"Bea": ("business_manager", BEA), "Lee": ("local_authority", LEE), "Pat": ("police", PAT),
            "Hal": ("health", HAL)}
 
 
 async def snapshot(tg) -> tuple:  # type: ignore[no-untyped-def]
-    async with tg.panel.uow() as uow:
-        counts = [(t.name, (await uow.session.execute(select(func.count()).select_from(t))).scalar_one())
-                  for t in Base.metadata.sorted_tables]
-        head = (await uow.session.execute(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))).first()
-    return tuple(counts), tuple(head or ())
+    return await database_state(tg.panel)
 
 
 async def referral(tg) -> str:  # type: ignore[no-untyped-def]

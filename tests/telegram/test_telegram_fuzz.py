@@ -20,13 +20,12 @@ from typing import Any
 
 import pytest
 from conftest import BEA, HAL, LEE, MALLORY, PAT, Harness
+from fuzzing import database_state, spoil
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
 from bot.service import Actor
 from flows.referrals import ReferralDraft
-from storage.models import AuditEntry, Base
 
 FUZZ = settings(max_examples=15, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -43,11 +42,7 @@ junk = st.recursive(
 
 
 async def snapshot(tg: Harness) -> tuple:
-    async with tg.panel.uow() as uow:
-        counts = [(t.name, (await uow.session.execute(select(func.count()).select_from(t))).scalar_one())
-                  for t in Base.metadata.sorted_tables if t.name != "conversation_state"]
-        head = (await uow.session.execute(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))).first()
-    return tuple(counts), tuple(head or ())
+    return await database_state(tg.panel, leave_out={"conversation_state"})
 
 
 async def harness(telegram) -> tuple[Harness, str]:  # type: ignore[no-untyped-def]
@@ -158,13 +153,7 @@ async def test_messages_and_commands_with_hostile_text(telegram, caplog, text, c
 async def test_updates_with_missing_or_wrong_fields(telegram, caplog, path, value, drop) -> None:  # type: ignore[no-untyped-def]
     tg, ref = await harness(telegram)
     update = copy.deepcopy(tg.api.text(tg.api.private(MALLORY), MALLORY, "/status"))  # the fake keeps the original
-    node: Any = update
-    for key in path[:-1]:
-        node = node[key]
-    if drop:
-        node.pop(path[-1], None)
-    else:
-        node[path[-1]] = value
+    spoil(update, path, value, drop)
     async with Watch(tg, caplog) as w:
         status = await tg.post(update)
     w.assert_harmless(status)
