@@ -81,6 +81,18 @@ async def _check(panel: Panel, limit: float) -> bool:
         return False
 
 
+def database_outage(error: BaseException) -> bool:
+    """Whether `error` is the database being unreachable (a lost connection, a server that does not answer,
+    no connection to be had), as opposed to a fault in what was asked of it. Work that failed so was not
+    committed, and the platform may send the request again."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
 def unavailable() -> web.Response:
     """What a platform is told while the database is away: try again later (every platform retries a 5xx)."""
     return web.Response(

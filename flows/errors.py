@@ -24,3 +24,11 @@ class InvalidInput(PanelError):
 
 class WrongState(PanelError):
     """The referral or ballot is not in a state where this can happen (voting closed, already decided)."""
+
+
+class AlreadyDone(PanelError):
+    """The same platform delivery (a Telegram update, a Teams activity) came again after its work had been
+    recorded: nothing is recorded twice."""
+
+    def __init__(self, message: str = "That was already recorded; nothing more was changed.") -> None:
+        super().__init__(message)

@@ -355,3 +355,14 @@ class Disagreement(Base):
     reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime]
     recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class ProcessedDelivery(Base):
+    """A platform delivery whose work was committed (`Panel.delivering`): the key is written in the same
+    transaction as the work, so a delivery the platform sends again (it was never confirmed: a crash before
+    the answer, a lost answer) cannot record anything twice. Kept, like the audit log: a row is a few bytes."""
+
+    __tablename__ = "processed_deliveries"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -17,7 +17,8 @@ from typing import Any, Self
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.models import AuditEntry, OutboxMessage
+from flows.errors import AlreadyDone
+from storage.models import AuditEntry, OutboxMessage, ProcessedDelivery
 
 GENESIS = "0" * 64
 # PostgreSQL advisory locks are two-key (namespace, key). Advisory locks are database-wide, so the key always
@@ -80,6 +81,29 @@ class UnitOfWork:
     @property
     def wrote_outbox(self) -> bool:
         return self._outbox_rows > 0
+
+    @property
+    def changes(self) -> bool:
+        """Whether this unit of work records anything (every change is audited or tells someone)."""
+        return bool(self._audit_rows) or self._outbox_rows > 0
+
+    async def claim(self, key: str, at: datetime) -> None:
+        """Record, in this transaction, that the platform delivery `key` has done its work; `AlreadyDone` if it
+        had (a delivery sent again). Concurrent deliveries of one key queue on its row: one commits, the other
+        then finds it."""
+        dialect = self.session.bind.dialect.name if self.session.bind is not None else ""
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = (
+            insert(ProcessedDelivery)
+            .values(key=key, at=at.astimezone(UTC))
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(ProcessedDelivery.key)
+        )
+        if (await self.session.execute(stmt)).scalar_one_or_none() is None:
+            raise AlreadyDone()
 
     async def audit(
         self,

@@ -6,7 +6,7 @@ manager's commands), `ballots` (voting and decisions), `requests` (information r
 calendar feed and the export). `bootstrap.open_panel` wires it to a database and a preset.
 """
 
-from bot.service.base import Actor, Caller
+from bot.service.base import Actor, Caller, NotInTime, Window
 from bot.service.members import MemberCommands, MemberInfo
 from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
@@ -18,4 +18,4 @@ class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands, ReportCom
     """One partnership's panel: every command and view, over one database."""
 
 
-__all__ = ["Actor", "Caller", "MemberInfo", "Panel"]
+__all__ = ["Actor", "Caller", "MemberInfo", "NotInTime", "Panel", "Window"]

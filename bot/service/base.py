@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +18,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.calendar import WorkingCalendar
-from flows.errors import NotAllowed, NotFound
+from flows.errors import AlreadyDone, NotAllowed, NotFound
 from flows.preset import Preset
 from flows.referrals import normalise_reference
 from storage.models import Ballot, Deadline, Identity, Member, Referral
@@ -37,6 +37,40 @@ class _Wake:
 
 
 _replying: ContextVar[_Wake | None] = ContextVar("panelbot_replying", default=None)
+
+
+class NotInTime(Exception):  # noqa: N818 - a refusal, like PanelError's subclasses
+    """The platform's window for an answer passed before this command could commit, so it was not committed:
+    the person is told it was not recorded (`Window`)."""
+
+
+@dataclass
+class Window:
+    """The time a platform gives the bot to answer one request (Slack: 3 seconds). A platform handler runs its
+    work inside `Panel.answering(window)`; when the window is about to close without an answer, the adapter
+    sets `expired`, and from then on no command of that request commits (`finish` refuses with `NotInTime`),
+    so "not recorded, please try again" is then true. A commit already under way (`committing`) is left to end:
+    the adapter then answers through the platform's follow-up channel instead."""
+
+    expired: bool = False
+    committing: bool = False
+
+
+_window: ContextVar[Window | None] = ContextVar("panelbot_window", default=None)
+
+
+@dataclass
+class Delivery:
+    """One platform delivery of a request (a Telegram update, a Teams activity) that the platform sends again
+    when it was not confirmed. Every command it runs claims `key#1`, `key#2`... in its own transaction
+    (`UnitOfWork.claim`), so a resent delivery whose work had already committed changes nothing (`AlreadyDone`)."""
+
+    key: str
+    commits: int = 0
+    repeated: bool = False
+
+
+_delivery: ContextVar[Delivery | None] = ContextVar("panelbot_delivery", default=None)
 
 
 @dataclass(frozen=True)
@@ -116,7 +150,20 @@ class PanelBase:
         return UnitOfWork(self.sessionmaker)
 
     async def finish(self, uow: UnitOfWork) -> None:
-        """Commit, then wake the sender if the command queued messages (never send inside the transaction)."""
+        """Commit, then wake the sender if the command queued messages (never send inside the transaction).
+
+        Inside a platform's answer window (`answering`), a command whose window has expired is not committed
+        (`NotInTime`). Inside a platform delivery (`delivering`), the commit also claims the delivery's next key,
+        so the same delivery sent again cannot record anything twice (`AlreadyDone`)."""
+        self.starting_commit()
+        delivery = _delivery.get()
+        if delivery is not None and uow.changes:
+            delivery.commits += 1
+            try:
+                await uow.claim(f"{delivery.key}#{delivery.commits}", self.now())
+            except AlreadyDone:
+                delivery.repeated = True
+                raise
         await uow.commit()
         if uow.wrote_outbox and self.on_outbox is not None:
             wake = _replying.get()
@@ -150,6 +197,40 @@ class PanelBase:
             if wake.asked and not fired and self.on_outbox is not None:
                 fired = True
                 await self.on_outbox()
+
+    @staticmethod
+    def starting_commit() -> None:
+        """Called as a command is about to commit: refused (`NotInTime`) once its answer window has expired, and
+        otherwise marks the window's commit as under way."""
+        window = _window.get()
+        if window is not None:
+            if window.expired:
+                raise NotInTime()
+            window.committing = True
+
+    @staticmethod
+    @contextlib.contextmanager
+    def answering(window: Window) -> Iterator[Window]:
+        """Run a platform handler's work inside the platform's answer window (see `Window`)."""
+        token = _window.set(window)
+        try:
+            yield window
+        finally:
+            _window.reset(token)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def delivering(key: str | None) -> Iterator[Delivery | None]:
+        """Run the work of one platform delivery (see `Delivery`); `key` None runs it as it is."""
+        if key is None:
+            yield None
+            return
+        delivery = Delivery(key[:180])
+        token = _delivery.set(delivery)
+        try:
+            yield delivery
+        finally:
+            _delivery.reset(token)
 
     async def audit(self, uow: UnitOfWork, actor: Actor, action: str, on: str, **payload: object) -> None:
         await self.check_member(uow.session, actor)

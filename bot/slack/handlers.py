@@ -28,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands import COMMANDS, Reply, clean_text, run
-from bot.service import Actor, Caller, Panel
+from bot.service import Actor, Caller, NotInTime, Panel, Window
 from bot.slack import blocks as b
 from bot.slack import modals as m
 from bot.slack.files import Files, failed_line, upload, why
@@ -68,21 +68,38 @@ class Malformed(Exception):
 
 OUT_OF_DATE = "That button is out of date. Use `/panel status` to see where things stand."
 MALFORMED = "Slack sent that request incompletely, so nothing was changed. Please try again."
-ACK_WAIT = 2.5  # seconds Slack's answer waits for a listener to acknowledge (Slack itself allows 3)
+SOMETHING_WRONG = (
+    "Something went wrong inside Panelbot, so that was not recorded. Please try again; if it keeps happening, "
+    "tell the business manager."
+)
+WRONG_AFTER = (
+    "Something went wrong inside Panelbot while answering you. Use `/panel status` to see whether that was "
+    "recorded; if it keeps happening, tell the business manager."
+)
+ACK_WAIT = 2.3  # seconds a request's work has to commit before Slack is answered without it (Slack allows 3)
+COMMIT_WAIT = 0.5  # seconds more for a commit already under way at ACK_WAIT
+NOT_IN_TIME = "Panelbot could not record that in time, so nothing was changed. Please try again."
 
 
 class _Ack:
-    """bolt's `ack` for one request, which also says when it has been called (see `Handlers.listener`)."""
+    """bolt's `ack` for one request, which says when Slack has been answered (see `Handlers.listener`). Slack
+    is answered once: by the handler after its work has committed, or by the listener when the window closes
+    first; a later call does nothing."""
 
     def __init__(self, ack: Any) -> None:
         self._ack = ack
         self.done = asyncio.Event()
+        self.called = False
+        self.window = Window()  # the request's answer window: `expired` once the listener has answered for it
 
     @property
     def response(self) -> Any:
         return self._ack.response
 
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.called:
+            return None
+        self.called = True
         try:
             return await self._ack(*args, **kwargs)
         finally:
@@ -111,6 +128,16 @@ def pressed(body: dict) -> tuple[str, str]:
         raise Malformed("no actions")
     action = actions[0]
     return _str(action.get("action_id")) or "", clean_text(_str(action.get("value")) or "")
+
+
+def first_block(body: dict) -> str:
+    """The block id of a submitted form's first input, where an error about the whole form is shown."""
+    view = _dict(body.get("view"))
+    values = _dict(_dict(view.get("state")).get("values"))
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and isinstance(block.get("block_id"), str):
+            return block["block_id"]
+    return next((k for k in values if isinstance(k, str)), m.REASON_BLOCK)
 
 
 def submitted(body: dict) -> dict:
@@ -186,17 +213,26 @@ class Handlers:
     def __init__(self, panel: Panel, tasks: set[asyncio.Task] | None = None) -> None:
         self.panel = panel
         self.tasks = tasks if tasks is not None else set()
+        self.ack_wait, self.commit_wait = ACK_WAIT, COMMIT_WAIT  # the tests shorten them instead of waiting
 
     # Plumbing ---------------------------------------------------------------------------------------------
     def listener(self, handler: Handler) -> Callable[..., Awaitable[None]]:
         """Wrap a handler: it runs in its own task, tracked (so shutdown and tests can wait for the work after
         the ack), and an unexpected failure is logged and answered with one sentence, never a traceback.
 
-        The app runs with bolt's `process_before_response`, so Slack is answered as soon as this wrapper
-        returns, and it returns the moment the handler acknowledges (or ends, or after `ACK_WAIT`): the work
-        after the ack carries on in the handler's task. bolt's default instead checks every 10 ms whether a
-        listener has acknowledged, which made each press wait for that check. An event needs no answer
-        but 200 (bolt acknowledges it), so it is not waited for."""
+        A handler acknowledges only once its work has committed (or when it changes nothing), so a "200" to
+        Slack means recorded: a crash before the commit leaves Slack without an answer, and the person sees
+        Slack's own "try again". The app runs with bolt's `process_before_response`, so Slack is answered as
+        soon as this wrapper returns, which is the moment the handler acknowledges. What comes after the ack
+        is only telling the person (through the interaction's `response_url`) and the outbox.
+
+        If the work has not committed after `ACK_WAIT`, the request's window expires: nothing of it will
+        commit now, and Slack is answered so the person hears why: a form stays open with "not recorded,
+        please try again" beside its first field (pressing Submit again sends the same form), and a command
+        or a button is acknowledged and then told the same through its `response_url`. A commit already
+        under way is given `COMMIT_WAIT` more; if it is still not done, Slack is acknowledged and the person
+        is told the outcome by follow-up once it is known. An event needs no answer but 200 (bolt
+        acknowledges it), so it is not waited for."""
 
         async def run_listener(ack: Any, body: dict, client: AsyncWebClient) -> None:
             signal = _Ack(ack)
@@ -207,7 +243,23 @@ class Handlers:
                 return
             acked = asyncio.ensure_future(signal.done.wait())
             try:
-                await asyncio.wait({acked, task}, timeout=ACK_WAIT, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({acked, task}, timeout=self.ack_wait, return_when=asyncio.FIRST_COMPLETED)
+                if signal.called or task.done():
+                    return
+                if signal.window.committing:
+                    await asyncio.wait({acked, task}, timeout=self.commit_wait, return_when=asyncio.FIRST_COMPLETED)
+                    if signal.called or task.done():
+                        return
+                    log.warning("Slack: a commit took longer than Slack's window; the person is told by follow-up")
+                    await signal()
+                    return
+                signal.window.expired = True  # from here, nothing this request does is committed
+                log.warning("Slack: a %s was not recorded in time; the person is asked to try again",
+                            _str(body.get("type")) or "command")
+                if body.get("type") == "view_submission":
+                    await signal(response_action="errors", errors={first_block(body): NOT_IN_TIME})
+                else:
+                    await signal()
             finally:
                 acked.cancel()
 
@@ -215,35 +267,44 @@ class Handlers:
 
     async def _run(self, handler: Handler, ack: _Ack, body: dict, client: AsyncWebClient) -> None:
         try:
-            async with self.panel.replying():  # the person is answered before the outbox is woken
-                await handler(ack, body, client)
+            with self.panel.answering(ack.window):
+                async with self.panel.replying():  # the person is answered before the outbox is woken
+                    await handler(ack, body, client)
+        except NotInTime:
+            # The listener has answered Slack already: a form shows why beside its first field, anyone else
+            # is told here.
+            if body.get("type") != "view_submission":
+                await self._tell(client, body, [NOT_IN_TIME])
         except Malformed as exc:
             log.info("Slack sent a malformed %s (%s)", _str(body.get("type")) or "request", exc)
-            if ack.response is None:
-                await ack()
-            try:
-                await self.where(client, body).say([MALFORMED])
-            except Exception:
-                log.info("could not tell the person about the malformed request")
+            await ack()
+            await self._tell(client, body, [MALFORMED])
         except Exception as exc:
             expired = isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id"
             if expired:
                 log.warning("Slack: a form could not be opened in time (expired_trigger_id)")
             else:
                 log.exception("Slack %s failed", body.get("type") or body.get("command") or "request")
-            if ack.response is None:
+            if expired:
+                lines = ["Slack took too long to open the form, so nothing was changed. Please try again."]
+            elif ack.called:  # after the work had been acknowledged, or while its commit was still under way
+                lines = [WRONG_AFTER]
+            else:  # nothing was committed: a handler acknowledges only after its commit
+                lines = [SOMETHING_WRONG]
+            if not ack.called and body.get("type") == "view_submission":
+                await ack(response_action="errors", errors={first_block(body): lines[0]})  # the form stays open
+                return
+            await ack()
+            await self._tell(client, body, lines)
+        finally:
+            if not ack.called:
                 await ack()
-            try:
-                await self.where(client, body).say(
-                    ["Slack took too long to open the form, so nothing was changed. Please try again."]
-                    if expired
-                    else [
-                        "Something went wrong inside Panelbot, so that may not have worked. Please try again; "
-                        "if it keeps happening, tell the business manager."
-                    ]
-                )
-            except Exception:
-                log.warning("could not tell the person about the failure")
+
+    async def _tell(self, client: AsyncWebClient, body: dict, lines: list[str]) -> None:
+        try:
+            await self.where(client, body).say(lines)
+        except Exception:
+            log.warning("could not tell the person what happened")
 
     def where(self, client: AsyncWebClient, body: dict) -> Where:
         where = Where.of(client, body)
@@ -261,22 +322,34 @@ class Handlers:
 
     # /panel ------------------------------------------------------------------------------------------------
     async def slash(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        await ack()
+        """A command is acknowledged once it has committed, then answered through its `response_url`; one that
+        opens a form changes nothing, so it is acknowledged first and the form opened with the trigger."""
         where = self.where(client, body)
         text = (body.get("text") or "").strip()
         words = text.split()
         sub = words[0].lower().lstrip("/") if words else "help"
         if sub == "help":
+            await ack()
             await where.say(help_lines())
             return
         actor = await self.actor(where.user)
         if actor is None:
+            await ack()
             await where.say([not_member_line(where.user)])
             return
+        if sub == "setup":
+            await self.setup(actor, words[1:], where, ack)
+            return
+        opens_form = (
+            sub == "new"
+            or (sub == "decide" and len(words) == 3)
+            or (sub == "return" and len(words) == 2)
+            or (sub == "request" and len(words) == 2 and bool(self.panel.preset.agencies))
+        )
+        if opens_form:
+            await ack()  # nothing changes until the form is submitted
         if sub == "new":
             await self.open_new_referral(actor, trigger(body), where)
-        elif sub == "setup":
-            await self.setup(actor, words[1:], where)
         elif sub == "decide" and len(words) == 3:
             await self.open_reason(
                 trigger(body),
@@ -305,7 +378,9 @@ class Handlers:
         elif sub == "request" and len(words) == 2 and self.panel.preset.agencies:
             await self.open_request(actor, words[1], trigger(body), where)
         else:
-            await where.reply(await run(self.panel, actor, text))
+            reply = await run(self.panel, actor, text)
+            await ack()
+            await where.reply(reply)
 
     async def open_request(self, actor: Actor, reference: str, trigger_id: str, where: Where) -> None:
         """`/panel request REF` with no agency: a form to tick the preset's agencies. The core refuses anyone
@@ -329,9 +404,10 @@ class Handlers:
         meta = m.Meta(channel=where.channel, response_url=where.response_url)
         await where.client.views_open(trigger_id=trigger_id, view=m.new_referral_view(self.panel.preset, meta))
 
-    async def setup(self, actor: Actor, args: list[str], where: Where) -> None:
+    async def setup(self, actor: Actor, args: list[str], where: Where, ack: Any) -> None:
         purpose = args[0] if args else "panel"
         if not where.channel:
+            await ack()
             await where.say(["Run `/panel setup` in the channel you want to use."])
             return
         try:
@@ -339,8 +415,10 @@ class Handlers:
                 actor=actor, purpose=purpose, platform_id=f"slack:{where.channel}"
             )
         except PanelError as exc:
+            await ack()
             await where.say([str(exc)])
             return
+        await ack()
         what = {"panel": "the panel's referral cards", "bm": "messages for the business manager"}.get(
             purpose, f"messages for {purpose.partition(':')[2].replace('_', ' ')}"
         )
@@ -435,18 +513,19 @@ class Handlers:
         await client.views_open(trigger_id=trigger(body), view=view)
 
     async def run_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        await ack()
         where = self.where(client, body)
         try:
             data = json.loads(pressed(body)[1] or "{}")
             command, needs_reason, label = str(data["c"]), bool(data.get("r")), str(data.get("l") or "")
         except (ValueError, KeyError, TypeError, AttributeError):
+            await ack()
             await where.say([OUT_OF_DATE])
             return
         # A button under a message (Mark as returned in an agency's channel) may be pressed by someone who is
         # not on the panel; the shared command decides what they may do.
         actor = await self.actor(where.user) or self.guest(where.user)
         if needs_reason:
+            await ack()  # nothing changes until the form is submitted
             await self.open_reason(
                 trigger(body),
                 where,
@@ -456,7 +535,9 @@ class Handlers:
                 label="Reason",
             )
             return
-        await where.reply(await run(self.panel, actor, command))
+        reply = await run(self.panel, actor, command)
+        await ack()
+        await where.reply(reply)
 
     async def home_new_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
         await ack()
@@ -478,14 +559,15 @@ class Handlers:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        await ack()
         where = self.where(client, body)
         actor = await self.actor(where.user) or self.guest(where.user)
         try:
             reference = await self.panel.file_referral(actor=actor, draft=draft)
         except PanelError as exc:
+            await ack()
             await where.say([str(exc)])
             return
+        await ack()
         channels = await self.panel.list_channels()
         if any(purpose == "panel" and platform == "slack" for purpose, platform, _ in channels):
             await where.say([f"Filed **{reference}** and posted it to the panel."])
@@ -499,14 +581,14 @@ class Handlers:
 
     async def reason_form(self, ack: Any, body: dict, client: AsyncWebClient) -> tuple[dict, str, m.Meta, Where] | None:
         """A submitted form with a reason box (vote, recuse, chair's reason): an unusable reason is shown on
-        the form itself and nothing runs (None); otherwise the form is acknowledged and its parts returned."""
+        the form itself and nothing runs (None); otherwise its parts are returned, and the caller acknowledges
+        the form once its work has committed."""
         view = submitted(body)
         reason = m.text_value(view, m.REASON_BLOCK)
         errors = m.reason_error(reason)
         if errors:
             await ack(response_action="errors", errors=errors)
             return None
-        await ack()
         return view, reason, m.Meta.load(view.get("private_metadata")), self.where(client, body)
 
     async def vote_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
@@ -529,6 +611,7 @@ class Handlers:
             message = receipt.message
         except PanelError as exc:
             message = str(exc)
+        await ack()
         await where.say([message])
 
     async def recuse_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
@@ -541,6 +624,7 @@ class Handlers:
             message = (await self.panel.recuse(actor=actor, reference=meta.reference or "", reason=reason)).message
         except PanelError as exc:
             message = str(exc)
+        await ack()
         await where.say([message])
 
     async def reason_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
@@ -550,10 +634,13 @@ class Handlers:
         _, reason, meta, where = form
         actor = await self.actor(where.user)
         if actor is None:
+            await ack()
             await where.say([not_member_line(where.user)])
             return
         # Quoted, so the reason reaches the command exactly as typed (apostrophes, quotes, line breaks).
-        await where.reply(await run(self.panel, actor, f"{meta.command or ''} {shlex.quote(reason)}"))
+        reply = await run(self.panel, actor, f"{meta.command or ''} {shlex.quote(reason)}")
+        await ack()
+        await where.reply(reply)
 
     async def request_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
         view = submitted(body)
@@ -561,7 +648,6 @@ class Handlers:
         if not agencies:
             await ack(response_action="errors", errors=m.agencies_error())
             return
-        await ack()
         meta = m.Meta.load(view.get("private_metadata"))
         where = self.where(client, body)
         actor = await self.actor(where.user) or self.guest(where.user)
@@ -569,8 +655,10 @@ class Handlers:
         try:
             lines = await self.panel.send_requests(actor=actor, reference=reference, agencies=agencies)
         except PanelError as exc:
+            await ack()
             await where.say([str(exc)])
             return
+        await ack()
         await where.reply(Reply([f"Information requests for {reference.upper()}:", *lines]))
 
     # Events ------------------------------------------------------------------------------------------------

@@ -12,13 +12,14 @@ from urllib.parse import urlsplit, urlunsplit
 from aiohttp import web
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.service import Panel
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.conversation import ConversationStore
 from bot.telegram.handlers import Handlers, bot_commands, register
+from bot.telegram.updates import Poller
 from bot.telegram.webhook import WEBHOOK_PATH, add_webhook_route
 from flows.errors import PanelError
 
@@ -105,15 +106,20 @@ class TelegramBot:
         redact_token_in_logs(token)
         # PTB warns from inside its own RetryAfter; the adapter reads the timedelta, so the warning is noise.
         warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDeprecationWarning)
+        # `Poller` reads getUpdates raw on purpose (one unreadable update must not stop the others).
+        warnings.filterwarnings("ignore", message=r".*Bot\.getUpdates.*", category=PTBUserWarning)
         self.panel = panel
         self.webhook_url = webhook_address(webhook_url) if webhook_url else None
         self.webhook_secret = webhook_secret
         self.poll_timeout = poll_timeout
         self.api_url, file_url = api_urls(api_url)
-        builder = ApplicationBuilder().token(token).base_url(self.api_url).base_file_url(file_url).job_queue(None)
-        if self.webhook_url:
-            builder = builder.updater(None)
+        # No python-telegram-bot Updater: it confirms an update to Telegram as soon as it has fetched it, before
+        # the update's work is done. Long polling is `Poller`'s, which confirms only after (bot.telegram.updates).
+        builder = (
+            ApplicationBuilder().token(token).base_url(self.api_url).base_file_url(file_url).job_queue(None).updater(None)
+        )
         self.application: Application = builder.build()
+        self.poller: Poller | None = None
         self.store = ConversationStore(panel)
         self.handlers: Handlers = register(self.application, panel, self.store)
         self.adapter = TelegramAdapter(self.application.bot, panel, self.store)
@@ -149,10 +155,10 @@ class TelegramBot:
                 await app.bot.set_webhook(
                     url=self.webhook_url, secret_token=self.webhook_secret, allowed_updates=ALLOWED_UPDATES
                 )
-            else:
-                assert app.updater is not None
-                await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=self.poll_timeout)
             await app.start()
+            if not self.webhook_url:
+                self.poller = Poller(app, self.panel, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+                await self.poller.start()
         except InvalidToken:
             await self._shutdown_quietly()
             raise PanelError(
@@ -172,15 +178,19 @@ class TelegramBot:
 
     async def _shutdown_quietly(self) -> None:
         with contextlib.suppress(Exception):
-            if self.application.updater is not None and self.application.updater.running:
-                await self.application.updater.stop()
+            if self.poller is not None:
+                await self.poller.stop()
+        with contextlib.suppress(Exception):
+            if self.application.running:
+                await self.application.stop()
         with contextlib.suppress(Exception):
             await self.application.shutdown()
 
     async def stop(self) -> None:
         app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+        if self.poller is not None:
+            await self.poller.stop()
+            self.poller = None
         if app.running:
             await app.stop()
         await app.shutdown()

@@ -1,12 +1,14 @@
 """`POST /telegram/webhook` on the bot's own aiohttp server (python-telegram-bot's custom-webhook pattern).
 
 Telegram sends the secret given to `setWebhook` in `X-Telegram-Bot-Api-Secret-Token`. A request without
-it, or with another value, is refused with 403 and nothing in it is processed. Accepted updates go on the
-application's update queue and the request is answered at once, so Telegram never waits on the panel.
+it, or with another value, is refused with 403 and nothing in it is processed. An accepted update is
+processed inside the request, and the request is answered 200 only once its work has committed
+(`bot.telegram.updates`): a crash before then leaves Telegram without an answer, and it sends the update
+again.
 
-While the panel's database is unreachable an update is answered 503 before it is queued: Telegram keeps it
-and sends it again later (it retries any webhook answer that is not 2xx), instead of the bot accepting a
-vote it cannot record.
+While the panel's database is unreachable an update is answered 503 (before it is processed, or when the
+database goes away while it is): Telegram keeps it and sends it again later (it retries any webhook answer
+that is not 2xx), instead of the bot accepting a vote it cannot record.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ import hmac
 import logging
 
 from aiohttp import web
-from telegram import Update
 from telegram.ext import Application
 
 from bot.server import PANEL, database_ok, unavailable
-from bot.telegram.handlers import well_formed
+from bot.telegram.updates import process, read_update
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +47,16 @@ def add_webhook_route(app: web.Application, application: Application, secret: st
         panel = request.config_dict.get(PANEL)
         if panel is not None and not await database_ok(panel):
             return unavailable()  # Telegram sends it again later
-        if not well_formed(data):
+        update = read_update(data, application)
+        if update is None:
+            # Signed with our secret but not an update the bot can read: answered 200 all the same, or Telegram
+            # would send it again and again. Nothing in it is acted on.
             log.info("ignored a Telegram webhook update of an unexpected shape")
             return web.Response(text="ignored")  # 200: Telegram must not send it again
-        try:
-            update = Update.de_json(data, application.bot)
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
-            # Signed with our secret but not an update python-telegram-bot can read: answered 200 all the
-            # same, or Telegram would send it again and again. Nothing in it is acted on.
-            log.info("ignored a Telegram webhook update that could not be read")
-            return web.Response(text="ignored")
-        await application.update_queue.put(update)
+        if panel is not None and not await process(application, panel, update):
+            return unavailable()  # nothing was committed; Telegram sends it again later
+        if panel is None:  # a web app without a panel (never in the bot itself): hand it to the application
+            await application.process_update(update)
         return web.Response(text="ok")
 
     app.router.add_post(WEBHOOK_PATH, telegram_webhook)

@@ -16,6 +16,7 @@ posted once, as a reply under its card. Runs on SQLite, and on PostgreSQL when c
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import re
 import time
@@ -102,7 +103,9 @@ async def test_hundreds_of_concurrent_signed_votes_and_retries_are_each_counted_
         )
         await h.panel.file_referral(actor=Actor.operator(), draft=draft)
     await h.flush()
-    cards = [m for m in h.fake.in_channel(PANEL_CHANNEL) if m.buttons]
+    # Each voter presses the card as first shown: a Slack client may still show the buttons after the ballot
+    # closed (a change of mind pressed as the last vote lands), and the bot must refuse that press in words.
+    cards = [copy.deepcopy(m) for m in h.fake.in_channel(PANEL_CHANNEL) if m.buttons]
     assert len(cards) == REFERRALS
     client = Client(h, IN_FLIGHT)
 

@@ -1,0 +1,167 @@
+"""One Telegram update, processed to its end before Telegram is told it was received.
+
+Both ways Telegram reaches the bot confirm an update only after its work has committed:
+
+* webhook: the update is processed inside the request, and `POST /telegram/webhook` answers 200 only then;
+  while the database cannot be reached it answers 503, and Telegram sends the update again later;
+* long polling (`Poller`): the next `getUpdates` offset, which is what confirms updates to Telegram, moves
+  past an update only once it has been processed; while the database cannot be reached, the same update is
+  fetched again after a pause, and processed once when the database is back.
+
+Each update runs inside `Panel.delivering("telegram:BOT:UPDATE_ID")`, so an update Telegram sends again
+after its work had committed (the bot was killed before it could answer) records nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot.server import database_outage
+from bot.service import Panel
+from bot.telegram.adapter import retry_seconds
+from bot.telegram.handlers import well_formed
+
+log = logging.getLogger(__name__)
+
+OUTAGE_PAUSE = 5.0  # seconds before an update the database could not take is tried again (long polling)
+NETWORK_PAUSE = 5.0  # seconds before getUpdates is tried again after a network failure
+
+
+@dataclass
+class Outcome:
+    """What became of one update: `outage` when the database could not be reached while it was processed."""
+
+    outage: bool = False
+
+
+_outcome: ContextVar[Outcome | None] = ContextVar("panelbot_telegram_update", default=None)
+
+
+def note_failure(error: BaseException | None) -> bool:
+    """Called by the error handler: True (and the update marked to come again) when `error` is the database
+    being unreachable, which the person need not be told about, since the update will be processed later."""
+    outcome = _outcome.get()
+    if outcome is None or error is None or not database_outage(error):
+        return False
+    outcome.outage = True
+    return True
+
+
+def read_update(data: Any, application: Application) -> Update | None:
+    """An update as Telegram sent it, or None for one of a shape the bot cannot act on (it is then confirmed
+    and left alone: sending it again would not make it readable)."""
+    if not isinstance(data, dict) or not well_formed(data):
+        return None
+    try:
+        return Update.de_json(data, application.bot)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+        return None
+
+
+async def process(application: Application, panel: Panel, update: Update) -> bool:
+    """Run `update` through the handlers. True when it is done with (its work committed, or it was refused
+    or answered); False when the database could not be reached and the update must come again."""
+    outcome = Outcome()
+    token = _outcome.set(outcome)
+    try:
+        with panel.delivering(f"telegram:{application.bot.id}:{update.update_id}"):
+            await application.process_update(update)
+    finally:
+        _outcome.reset(token)
+    return not outcome.outage
+
+
+class Poller:
+    """Long polling that confirms an update to Telegram only after it has been processed (see the module)."""
+
+    def __init__(
+        self,
+        application: Application,
+        panel: Panel,
+        *,
+        timeout: int,
+        allowed_updates: list[str],
+        pause: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.application = application
+        self.panel = panel
+        self.timeout = timeout
+        self.allowed_updates = allowed_updates
+        self.pause = pause  # the tests pass time without waiting
+        self.offset: int | None = None  # every update below it has been processed
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        # getUpdates is refused while a webhook is set (say, from an earlier run in webhook mode).
+        await self.application.bot.delete_webhook()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="telegram-polling")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+        if self.offset is not None:
+            # Confirm what was processed, so the next start does not fetch it again (if this fails, the next
+            # start fetches it again, and `delivering` makes sure it records nothing twice).
+            with contextlib.suppress(TelegramError, Exception):
+                await self._fetch(timeout=0, limit=1)
+
+    async def _fetch(self, *, timeout: int, limit: int = 100) -> list[Any]:
+        bot = self.application.bot
+        read_timeout = (bot.request.read_timeout or 5.0) + timeout  # type: ignore[attr-defined]
+        result = await bot.do_api_request(
+            "getUpdates",
+            api_kwargs={
+                "offset": self.offset,
+                "timeout": timeout,
+                "limit": limit,
+                "allowed_updates": self.allowed_updates,
+            },
+            read_timeout=read_timeout,
+        )
+        return result if isinstance(result, list) else []
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                batch = await self._fetch(timeout=self.timeout)
+            except TimedOut:
+                continue
+            except RetryAfter as exc:
+                await self.pause(retry_seconds(exc))
+                continue
+            except (NetworkError, TelegramError) as exc:
+                log.warning("Telegram: getUpdates failed (%s); trying again shortly", type(exc).__name__)
+                await self.pause(NETWORK_PAUSE)
+                continue
+            await self._take(batch)
+
+    async def _take(self, batch: list[Any]) -> None:
+        for data in batch:
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                continue  # nothing to confirm it by; Telegram never sends one
+            update = read_update(data, self.application)
+            if update is None:
+                log.info("Telegram: ignored an update of an unexpected shape")
+            elif not await process(self.application, self.panel, update):
+                log.warning("Telegram: the database is unreachable; an update waits until it is back")
+                await self.pause(OUTAGE_PAUSE)
+                return  # not confirmed: it (and the rest of the batch) is fetched again
+            self.offset = update_id + 1
