@@ -29,6 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service import Panel
+from storage.db import database_outage  # noqa: F401 - the adapters' one test of an outage
 
 log = logging.getLogger(__name__)
 
@@ -79,18 +80,6 @@ async def _check(panel: Panel, limit: float) -> bool:
     except Exception as exc:  # never the error's text: it can hold the connection's address
         log.warning("the database is not answering (%s)", type(exc).__name__)
         return False
-
-
-def database_outage(error: BaseException) -> bool:
-    """Whether `error` is the database being unreachable (a lost connection, a server that does not answer,
-    no connection to be had), as opposed to a fault in what was asked of it. Work that failed so was not
-    committed, and the platform may send the request again."""
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout)):
-        return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 def unavailable() -> web.Response:

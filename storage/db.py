@@ -157,3 +157,15 @@ async def ensure_ready(engine: AsyncEngine, *, migrate_fresh: bool) -> None:
         f"The database is at migration {current}, older than this version of Panelbot "
         f"({head_revision()}). Run `panelbot db upgrade` first."
     )
+
+
+def database_outage(error: BaseException) -> bool:
+    """Whether `error` is the database being unreachable (a lost connection, a server that does not answer,
+    no connection to be had), as opposed to a fault in what was asked of it. Work that failed so was not
+    committed, and the platform may send the request again."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)

@@ -21,6 +21,7 @@ from flows.calendar import WorkingCalendar
 from flows.errors import AlreadyDone, NotAllowed, NotFound
 from flows.preset import Preset
 from flows.referrals import normalise_reference
+from storage.db import database_outage
 from storage.models import Ballot, Deadline, Identity, Member, Referral
 from storage.uow import UnitOfWork
 
@@ -68,6 +69,7 @@ class Delivery:
     key: str
     commits: int = 0
     repeated: bool = False
+    outage: bool = False  # the database could not be reached: nothing was committed, and it must come again
 
 
 _delivery: ContextVar[Delivery | None] = ContextVar("panelbot_delivery", default=None)
@@ -217,6 +219,17 @@ class PanelBase:
             yield window
         finally:
             _window.reset(token)
+
+    @staticmethod
+    def note_outage(error: BaseException | None) -> bool:
+        """For an adapter's error handler: True, and the current delivery marked to come again, when `error` is
+        the database being unreachable inside a delivery (`delivering`). Nothing was committed then, and the
+        platform will send the delivery again, so the person need not be told anything went wrong."""
+        delivery = _delivery.get()
+        if delivery is None or error is None or not database_outage(error):
+            return False
+        delivery.outage = True
+        return True
 
     @staticmethod
     @contextlib.contextmanager

@@ -121,9 +121,17 @@ class TeamsBot:
         if not await database_ok(self.panel):
             return unavailable()
         try:
-            if not readable(await request.json()):
+            body = await request.json()
+            if not readable(body):
                 return web.Response(status=400, text="Not an activity.")
-            response = await start_agent_process(request, self.app, self.cloud)
+            # The turn runs inside the request, so the Bot Connector's answer (an invoke's card, a message's
+            # 200) goes only after its work has committed. A turn the database failed is answered 503, and the
+            # Connector sends the activity again; one whose work had committed records nothing twice.
+            activity_id = body.get("id") if isinstance(body.get("id"), str) and body.get("id") else None
+            with self.panel.delivering(f"teams:{activity_id}" if activity_id else None) as delivery:
+                response = await start_agent_process(request, self.app, self.cloud)
+            if delivery is not None and delivery.outage:
+                return unavailable()
         except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError; so is bad JSON
             # Authenticated, but not an activity the SDK can read (a field of the wrong type, not JSON): 400,
             # not a 500 with the SDK's traceback. Nothing in it was acted on.
@@ -147,7 +155,13 @@ class TeamsBot:
 
     # Failures -----------------------------------------------------------------------------------------------
     async def _app_error(self, context: TurnContext, error: Exception) -> None:
+        if self.panel.note_outage(error):
+            log.warning("Teams: a turn waits for the database (%s); it comes again", type(error).__name__)
+            return
         log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
 
     async def _turn_error(self, context: TurnContext, error: Exception) -> None:
+        if self.panel.note_outage(error):
+            log.warning("Teams: a turn waits for the database (%s); it comes again", type(error).__name__)
+            return
         log.error("Teams turn failed in the SDK pipeline: %s", type(error).__name__, exc_info=error)

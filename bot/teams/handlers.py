@@ -121,7 +121,10 @@ class Handlers:
         try:
             await self.bot.outbound.remember(context)
             await self.command(context, text_of(context.activity))
-        except Exception:
+        except Exception as exc:
+            if self.panel.note_outage(exc):  # nothing committed: the request is answered 503 and comes again
+                log.warning("Teams: a message waits for the database (%s)", type(exc).__name__)
+                return
             log.exception("Teams message failed")
             await self.say(context, [SOMETHING_WRONG], ok=False)
 
@@ -204,7 +207,10 @@ class Handlers:
         try:
             await self.bot.outbound.remember(context)
             return await work
-        except Exception:
+        except Exception as exc:
+            if self.panel.note_outage(exc):  # nothing committed: the request is answered 503 and comes again
+                log.warning("Teams: an invoke waits for the database (%s)", type(exc).__name__)
+                return factory.message(SOMETHING_WRONG)
             log.exception("Teams %s failed", (context.activity.value or {}).get("action", {}).get("verb"))
             return factory.message(SOMETHING_WRONG)
 

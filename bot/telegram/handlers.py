@@ -550,9 +550,7 @@ class Handlers:
             await self.say(bot, chat_id, reply.lines)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        from bot.telegram.updates import note_failure
-
-        if note_failure(context.error):
+        if self.panel.note_outage(context.error):
             # Nothing was committed, and the update is not confirmed to Telegram: it comes again and is
             # processed once the database is back, so the person is not told anything went wrong.
             log.warning("a Telegram update waits for the database (%s)", type(context.error).__name__)

@@ -18,15 +18,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
-from bot.server import database_outage
 from bot.service import Panel
 from bot.telegram.adapter import retry_seconds
 from bot.telegram.handlers import well_formed
@@ -35,26 +32,6 @@ log = logging.getLogger(__name__)
 
 OUTAGE_PAUSE = 5.0  # seconds before an update the database could not take is tried again (long polling)
 NETWORK_PAUSE = 5.0  # seconds before getUpdates is tried again after a network failure
-
-
-@dataclass
-class Outcome:
-    """What became of one update: `outage` when the database could not be reached while it was processed."""
-
-    outage: bool = False
-
-
-_outcome: ContextVar[Outcome | None] = ContextVar("panelbot_telegram_update", default=None)
-
-
-def note_failure(error: BaseException | None) -> bool:
-    """Called by the error handler: True (and the update marked to come again) when `error` is the database
-    being unreachable, which the person need not be told about, since the update will be processed later."""
-    outcome = _outcome.get()
-    if outcome is None or error is None or not database_outage(error):
-        return False
-    outcome.outage = True
-    return True
 
 
 def read_update(data: Any, application: Application) -> Update | None:
@@ -71,14 +48,9 @@ def read_update(data: Any, application: Application) -> Update | None:
 async def process(application: Application, panel: Panel, update: Update) -> bool:
     """Run `update` through the handlers. True when it is done with (its work committed, or it was refused
     or answered); False when the database could not be reached and the update must come again."""
-    outcome = Outcome()
-    token = _outcome.set(outcome)
-    try:
-        with panel.delivering(f"telegram:{application.bot.id}:{update.update_id}"):
-            await application.process_update(update)
-    finally:
-        _outcome.reset(token)
-    return not outcome.outage
+    with panel.delivering(f"telegram:{application.bot.id}:{update.update_id}") as delivery:
+        await application.process_update(update)  # the error handler marks a database outage (`note_outage`)
+    return delivery is None or not delivery.outage
 
 
 class Poller:

@@ -8,103 +8,60 @@
   fetched while the database is away is processed once when it is back.
 
 The database failing is a COMMIT that raises the error the driver gives when the server has gone
-(`OperationalError`), once or until the test says the database is back.
+(`tests/outage.py`), until the test says the database is back.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-import pytest
 from conftest import BEA
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
-
-from bot.service import Actor
-from flows.referrals import ReferralDraft
-from storage import uow as uow_module
-from storage.models import Disagreement
+from outage import ALREADY, Outage, decided_salford_referral, disagreements
 
 SALFORD = {"Bea": ("business_manager", BEA)}
-ALREADY = "That was already recorded; nothing more was changed."
-
-
-async def decided_referral(tg) -> str:
-    draft = ReferralDraft(
-        referral_type="rapid_review", referrer="Police", category="young person", letter="C",
-        summary="Injuries seen at school; the family is known to services.",
-    )
-    reference = await tg.panel.file_referral(actor=Actor.operator(), draft=draft)
-    await tg.panel.decide_now(actor=Actor.operator(), reference=reference, outcome="commence", reason="Clearly met.")
-    return reference
-
-
-async def disagreements(tg) -> int:
-    async with tg.panel.uow() as uow:
-        return (await uow.session.execute(select(func.count()).select_from(Disagreement))).scalar_one()
-
-
-class Outage:
-    """COMMIT fails as if the database server had gone away, until `back()`."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.failed = 0
-        self.down = True
-        real = uow_module.UnitOfWork.commit
-
-        async def commit(uow: uow_module.UnitOfWork) -> None:
-            if self.down:
-                self.failed += 1
-                raise OperationalError("COMMIT", {}, ConnectionResetError("server closed the connection"))
-            await real(uow)
-
-        monkeypatch.setattr(uow_module.UnitOfWork, "commit", commit)
-
-    def back(self) -> None:
-        self.down = False
 
 
 async def test_webhook_answers_503_when_the_database_fails_mid_update_and_records_it_once_when_resent(
     telegram, monkeypatch
 ):
     tg = await telegram("salford", mode="webhook", members=SALFORD)
-    reference = await decided_referral(tg)
+    reference = await decided_salford_referral(tg.panel)
     bea = tg.api.private(BEA)
     update = tg.api.text(bea, BEA, f"/disagree {reference} referrer they consider the threshold is met")
 
     outage = Outage(monkeypatch)
     assert await tg.post(update) == 503  # Telegram keeps the update and sends it again
-    assert outage.failed >= 1 and await disagreements(tg) == 0
+    assert outage.failed >= 1 and await disagreements(tg.panel) == 0
     assert tg.api.bot_messages(bea["id"]) == []  # nobody is told "something went wrong" for a resent update
 
     outage.back()
     assert await tg.post(update) == 200
-    assert await disagreements(tg) == 1
+    assert await disagreements(tg.panel) == 1
     (told,) = tg.api.bot_messages(bea["id"])
     assert "disagree" in told["text"].lower() and ALREADY not in told["text"]
 
 
 async def test_an_update_sent_again_after_its_work_committed_records_nothing_twice(telegram):
     tg = await telegram("salford", mode="webhook", members=SALFORD)
-    reference = await decided_referral(tg)
+    reference = await decided_salford_referral(tg.panel)
     bea = tg.api.private(BEA)
     update = tg.api.text(bea, BEA, f"/disagree {reference} referrer they consider the threshold is met")
 
     assert await tg.post(update) == 200
     # Killed before Telegram had its answer: Telegram sends the very same update (same update_id) again.
     assert await tg.post(update) == 200
-    assert await disagreements(tg) == 1
+    assert await disagreements(tg.panel) == 1
     first, second = tg.api.bot_messages(bea["id"])
     assert ALREADY not in first["text"] and second["text"] == ALREADY
 
     # A new message saying the same is a new update: it is recorded (the BM meant it twice).
     assert await tg.post(tg.api.text(bea, BEA, f"/disagree {reference} referrer a second objection")) == 200
-    assert await disagreements(tg) == 2
+    assert await disagreements(tg.panel) == 2
 
 
 async def test_polling_confirms_an_update_only_after_it_is_recorded(telegram, monkeypatch):
     tg = await telegram("salford", mode="polling", members=SALFORD)
-    reference = await decided_referral(tg)
+    reference = await decided_salford_referral(tg.panel)
     bea = tg.api.private(BEA)
     assert tg.bot is not None and tg.bot.poller is not None
     paused: list[float] = []
@@ -121,12 +78,12 @@ async def test_polling_confirms_an_update_only_after_it_is_recorded(telegram, mo
     update = tg.api.text(bea, BEA, f"/disagree {reference} referrer they consider the threshold is met")
     await tg.api.push(update)
     await asyncio.wait_for(pausing.wait(), timeout=10)
-    assert outage.failed >= 1 and await disagreements(tg) == 0 and tg.api.bot_messages(bea["id"]) == []
+    assert outage.failed >= 1 and await disagreements(tg.panel) == 0 and tg.api.bot_messages(bea["id"]) == []
     assert [u["update_id"] for u in tg.api.pending] == [update["update_id"]]  # not confirmed to Telegram
 
     outage.back()
     resume.set()
     await tg.api.wait_for(lambda: tg.api.bot_messages(bea["id"]))
     await tg.api.wait_for(lambda: not tg.api.pending)  # confirmed by the next getUpdates
-    assert await disagreements(tg) == 1 and len(paused) == 1
+    assert await disagreements(tg.panel) == 1 and len(paused) == 1
     assert len(tg.api.bot_messages(bea["id"])) == 1
