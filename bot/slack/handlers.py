@@ -1,8 +1,9 @@
 """The Slack listeners, registered on a bolt `AsyncApp` by `register(app, panel)`.
 
-Each listener acknowledges first (Slack allows 3 seconds; a modal is opened with the trigger id straight
-after, before anything slow), then does the work and answers the person privately: through the
-interaction's `response_url`, else an ephemeral message in the channel, else a direct message.
+Each listener does its work, acknowledges once that work has committed (Slack allows 3 seconds; see
+`Handlers.listener` for a commit that cannot make it), then answers the person privately: through the
+interaction's `response_url`, else an ephemeral message in the channel, else a direct message. A listener
+that only opens a form changes nothing, so it acknowledges first and opens the form with the trigger id.
 
 Everything ends in the shared `Panel` methods or the shared text commands (`bot.commands.run`), so Slack
 decides nothing: who may do what, quorum, deadlines and every refusal's wording come from the core.
