@@ -74,8 +74,10 @@ def cards_activity(cards: list[dict[str, Any]], summary: str = "") -> Activity:
     """A message of Adaptive Cards. Its summary is what a notification or a client that cannot show cards
     shows: the one given, else the first text on the cards (a reply that is only a card, such as `show`).
     The SDK's `Activity` refuses a summary that is None or empty, so a message with no text at all has none."""
-    summary = summary or next((c.plain(t) for card in cards for t in walk_texts(card) if t.strip()), "")
-    extra = {"summary": c.cut(" ".join(summary.split()), 200)} if summary.strip() else {}
+    if not summary.strip():
+        first = next((t for card in cards for t in walk_texts(card) if t.strip()), "")
+        summary = c.cut(" ".join(c.plain(first).split()), 200)
+    extra = {"summary": summary} if summary.strip() else {}
     return Activity(
         type=ActivityTypes.message,
         attachments=[Attachment(content_type=c.CONTENT_TYPE, content=card) for card in cards],
