@@ -27,6 +27,7 @@ from bot.service import Panel
 from bot.settings import Settings
 from bot.teams.adapter import TeamsAdapter
 from bot.teams.config import TeamsConfig
+from bot.teams.guard import refuse_remote
 from bot.teams.handlers import readable, register
 from bot.teams.proactive import Outbound
 from bot.teams.store import DatabaseStorage, People
@@ -123,6 +124,8 @@ class TeamsBot:
         try:
             if not readable(await request.json()):
                 return web.Response(status=400, text="Not an activity.")
+            if (refused := refuse_remote(self.config, await request.json())) is not None:
+                return refused  # anonymous mode: a serviceUrl off this machine is never answered
             response = await start_agent_process(request, self.app, self.cloud)
         except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError; so is bad JSON
             # Authenticated, but not an activity the SDK can read (a field of the wrong type, not JSON): 400,
