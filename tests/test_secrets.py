@@ -8,20 +8,27 @@ sets it (`bot.cli.configure_logging`), with every logger captured at DEBUG.
 
 tests/test_cli.py already checks `repr(settings)` for the Slack and Telegram tokens and a refused
 connection to port 1; this file adds the other secrets, the objects built from the settings, refused
-platform calls and a real database refusal.
+platform calls and a real database refusal, and a whole start at DEBUG with every platform configured
+(Telegram in webhook mode, Slack in Socket Mode and over HTTP, Teams, the calendar feed, the database
+password in its URL), each route used once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import socket
+import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -205,3 +212,138 @@ def test_a_database_refusal_never_shows_the_password(logs, monkeypatch: pytest.M
     assert_no_secret(said, "the command's output")
     assert_no_secret(repr(result.exception), "the exception")
     assert_no_secret(logs(), "the logs")
+
+
+@pytest.fixture
+async def accepting() -> AsyncIterator[tuple[str, dict[str, asyncio.Event]]]:
+    """Slack's Web API and Socket Mode, and Telegram's Bot API, on 127.0.0.1, accepting every token: a start
+    that succeeds, so everything a start logs is logged. Events say when Telegram's webhook is set and when
+    Slack's Socket Mode connection is open."""
+    events = {"setWebhook": asyncio.Event(), "socket": asyncio.Event(), "sendMessage": asyncio.Event()}
+    base = ""
+
+    async def slack(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if method == "apps.connections.open":
+            return web.json_response({"ok": True, "url": f"{base.replace('http', 'ws')}/link?ticket=t-1"})
+        if method == "auth.test":
+            return web.json_response({"ok": True, "team_id": "T0", "user_id": "U0BOT", "bot_id": "B0BOT"})
+        return web.json_response({"ok": True, "channel": "C0", "ts": "1.000001"})
+
+    async def link(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0"}})
+        events["socket"].set()
+        async for _ in ws:
+            pass
+        return ws
+
+    async def telegram(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        await request.post()
+        if method in events:
+            events[method].set()
+        if method == "getMe":
+            return web.json_response({"ok": True, "result": {"id": 999, "is_bot": True, "first_name": "Panelbot",
+                                                             "username": "panelbot_test_bot"}})
+        if method == "sendMessage":
+            return web.json_response({"ok": True, "result": {"message_id": 1, "date": 0,
+                                                             "chat": {"id": 1001, "type": "private"}, "text": "x"}})
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_post("/slack/{method}", slack)
+    app.router.add_get("/link", link)
+    app.router.add_route("*", "/bot{token}/{method}", telegram)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        yield base, events
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """The test PostgreSQL (in a schema of its own) with DB_PASSWORD in the URL, or a SQLite file."""
+    if not PG_URL:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
+        return
+    from sqlalchemy import text
+
+    from storage.db import make_engine, upgrade
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    # The test server trusts local connections, so the password is carried but not needed.
+    url = make_url(PG_URL).set(password=DB_PASSWORD).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        await upgrade(engine)  # `panelbot db upgrade`, done before the run as an operator would
+    finally:
+        await engine.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+async def test_a_start_with_every_platform_at_debug_logs_no_secret(
+    tmp_path: Path, accepting: tuple[str, dict[str, asyncio.Event]], database_url: str, logs, monkeypatch
+) -> None:
+    """`panelbot run` at PANELBOT_LOG_LEVEL=DEBUG with Slack (signing secret, bot token, Socket Mode app token),
+    Telegram in webhook mode (token and webhook secret), Teams (client secret), the calendar feed (token) and
+    the database (password in its URL): started, used once on each route, stopped. No secret in any log."""
+    monkeypatch.chdir(tmp_path)
+    api, events = accepting
+    port = free_port()
+    settings = all_settings(
+        tmp_path,
+        api,
+        PANELBOT_DATABASE_URL=database_url,
+        PANELBOT_HTTP_PORT=str(port),
+        PANELBOT_LOG_LEVEL="DEBUG",
+        TELEGRAM_WEBHOOK_URL="https://panel.example.org",
+    )
+    running = asyncio.create_task(serve(settings, console_mode=False))
+    try:
+        async with asyncio.timeout(30):
+            await events["setWebhook"].wait()
+            await events["socket"].wait()
+        token = SECRETS["PANELBOT_CALENDAR_TOKEN"]
+        async with ClientSession(f"http://127.0.0.1:{port}") as http:
+            async with http.post("/api/messages", json={"type": "message"}) as r:
+                assert r.status == 401  # Teams: no Bot Connector token
+            async with http.get(f"/calendar/{token}.ics") as r:
+                assert r.status == 200
+            update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/help",
+                                                  "chat": {"id": 1001, "type": "private"},
+                                                  "from": {"id": 1001, "is_bot": False, "first_name": "Bea"},
+                                                  "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}}
+            headers = {"X-Telegram-Bot-Api-Secret-Token": SECRETS["TELEGRAM_WEBHOOK_SECRET"]}
+            async with http.post("/telegram/webhook", json=update, headers=headers) as r:
+                assert r.status == 200
+            async with asyncio.timeout(30):
+                await events["sendMessage"].wait()
+            body = "token=x&command=%2Fpanel&text=help&user_id=U1&channel_id=C1&team_id=T0&trigger_id=t"
+            signed = SignatureVerifier(SECRETS["SLACK_SIGNING_SECRET"]).generate_signature(
+                timestamp=str(int(time.time())), body=body)
+            async with http.post("/slack/events", data=body, headers={
+                "X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": signed,
+                "Content-Type": "application/x-www-form-urlencoded"}) as r:
+                assert r.status == 200
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    text = logs()
+    assert "setWebhook" in text and "Socket Mode" in text  # logged at DEBUG, and below, without a secret
+    assert_no_secret(text, "the DEBUG logs of a start")

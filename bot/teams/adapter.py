@@ -27,6 +27,7 @@ from microsoft_agents.activity import Activity, ActivityTypes, Attachment
 from bot.notify import Outgoing, PlatformUnavailable, RetryLater
 from bot.service import Panel
 from bot.teams import cards as c
+from bot.teams.handlers import cards_activity
 from bot.teams.proactive import Outbound
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,7 @@ class TeamsError(Exception):
 
 
 def card_activity(content: dict[str, Any], summary: str) -> Activity:
-    return Activity(
-        type=ActivityTypes.message,
-        attachments=[Attachment(content_type=c.CONTENT_TYPE, content=content)],
-        summary=summary or None,
-    )
+    return cards_activity([content], summary)  # never an empty summary, which the SDK refuses
 
 
 class TeamsAdapter:

@@ -27,6 +27,7 @@ from bot.service import Panel
 from bot.settings import Settings
 from bot.teams.adapter import TeamsAdapter
 from bot.teams.config import TeamsConfig
+from bot.teams.guard import refuse_remote
 from bot.teams.handlers import readable, register
 from bot.teams.proactive import Outbound
 from bot.teams.store import DatabaseStorage, People
@@ -124,6 +125,8 @@ class TeamsBot:
             body = await request.json()
             if not readable(body):
                 return web.Response(status=400, text="Not an activity.")
+            if (refused := refuse_remote(self.config, body)) is not None:
+                return refused  # anonymous mode: a serviceUrl off this machine is never answered
             # The turn runs inside the request, so the Bot Connector's answer (an invoke's card, a message's
             # 200) goes only after its work has committed. A turn the database failed is answered 503, and the
             # Connector sends the activity again; one whose work had committed records nothing twice.

@@ -71,11 +71,28 @@ def _text(value: object) -> str:
 
 
 def cards_activity(cards: list[dict[str, Any]], summary: str = "") -> Activity:
+    """A message of Adaptive Cards. Its summary is what a notification or a client that cannot show cards
+    shows: the one given, else the first text on the cards (a reply that is only a card, such as `show`).
+    The SDK's `Activity` refuses a summary that is None or empty, so a message with no text at all has none."""
+    if not summary.strip():
+        first = next((t for card in cards for t in walk_texts(card) if t.strip()), "")
+        summary = c.cut(" ".join(c.plain(first).split()), 200)
+    extra = {"summary": summary} if summary.strip() else {}
     return Activity(
         type=ActivityTypes.message,
         attachments=[Attachment(content_type=c.CONTENT_TYPE, content=card) for card in cards],
-        summary=summary or None,
+        **extra,
     )
+
+
+def walk_texts(node: object) -> list[str]:
+    """The text blocks of a card, in order."""
+    if isinstance(node, list):
+        return [t for item in node for t in walk_texts(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["text"]] if node.get("type") == "TextBlock" and isinstance(node.get("text"), str) else []
+    return own + [t for key in ("body", "items", "columns") if key in node for t in walk_texts(node[key])]
 
 
 class Handlers:

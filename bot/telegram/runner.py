@@ -45,15 +45,17 @@ def webhook_address(url: str) -> str:
 
 
 class RedactToken(logging.Filter):
-    """Keep the bot token out of the logs: it is part of every Bot API URL, which httpx logs with each
-    request and python-telegram-bot at start."""
+    """Keep a secret out of the logs, in the message, its arguments and an exception's text. The bot token is
+    part of every Bot API URL, which httpx logs with each request and python-telegram-bot at start; the
+    webhook secret is a parameter of `setWebhook`, which python-telegram-bot logs at DEBUG."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, hidden: str = "<TELEGRAM_BOT_TOKEN>") -> None:
         super().__init__()
         self.token = token
+        self.hidden = hidden
 
     def filter(self, record: logging.LogRecord) -> bool:
-        hidden = "<TELEGRAM_BOT_TOKEN>"
+        hidden = self.hidden
         message = record.getMessage()
         if self.token in message:
             record.msg, record.args = message.replace(self.token, hidden), ()
@@ -73,16 +75,22 @@ LOGGERS_WITH_URLS = (
     "bot.telegram.handlers",
     "bot.telegram.adapter",
     "bot.telegram.runner",
+    "bot.telegram.webhook",
     "bot.notify",
 )
 
 
-def redact_token_in_logs(token: str) -> None:
+def redact_token_in_logs(token: str, webhook_secret: str | None = None) -> None:
+    """Redact the bot token and the webhook secret (when set) on every logger that can carry them."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request: noise
+    secrets = [(token, "<TELEGRAM_BOT_TOKEN>")]
+    if webhook_secret:
+        secrets.append((webhook_secret, "<TELEGRAM_WEBHOOK_SECRET>"))
     for name in LOGGERS_WITH_URLS:
         target = logging.getLogger(name)
-        if not any(isinstance(f, RedactToken) and f.token == token for f in target.filters):
-            target.addFilter(RedactToken(token))
+        for secret, hidden in secrets:
+            if not any(isinstance(f, RedactToken) and f.token == secret for f in target.filters):
+                target.addFilter(RedactToken(secret, hidden))
 
 
 class TelegramBot:
@@ -103,7 +111,7 @@ class TelegramBot:
                 "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not; set a secret (letters, digits, "
                 "_ and -) so that only Telegram can post to the webhook."
             )
-        redact_token_in_logs(token)
+        redact_token_in_logs(token, webhook_secret)
         # PTB warns from inside its own RetryAfter; the adapter reads the timedelta, so the warning is noise.
         warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDeprecationWarning)
         # `Poller` reads getUpdates raw on purpose (one unreadable update must not stop the others).
