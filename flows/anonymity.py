@@ -6,21 +6,31 @@ two-year-old in no category. We close the gap by counting a 2-year-old as a Youn
 categories are Baby 0-1, Young Person 2-17, Adult 18+. A referral is then shown in a channel by its
 reference and a label such as "Young Person C", never by name, date of birth or address.
 
-Names cannot be detected reliably, but three kinds of identifying detail can, and a free-text field of a
-referral (summary, referring agency, notes...) must never carry them:
+A free-text field (summary, referring agency, reasons...) must never carry the identifying details below; what is typed
+is first normalised (NFKC, so full-width digits and letters and no-break spaces count; any script's digits;
+every kind of dash) and matched with separators and spacing allowed:
 
-* a **date of birth**: any full calendar date (day, month and year) in the text. The received and aware
-  dates have their own fields, so a full date in free text is treated as a possible date of birth.
-  Accepted shapes: 12/03/2014, 12/3/14, 12-03-2014, 12.03.2014, 2014-03-12, 2014/03/12, 12 March 2014,
-  12th Mar 2014, 12-Mar-2014, March 12, 2014. The day must be 1-31 and the month 1-12; a month and year
-  alone ("March 2014") is allowed.
+* a **date of birth**: a full calendar date (12/03/2014, 12/3/14, 12.03.2014, 12 03 2014, 12032014,
+  2014-03-12, 12 March 2014, 12th of Mar 2014, March 12, 2014...) that *reads as* a date of birth: "born",
+  "DOB", "d.o.b.", "date of birth" or "birthday" close to it in the same clause, or an age right beside it
+  ("aged 9, 12/03/2014", "Jane, 9, 12/03/2014"). Any other date stays: the incident date ("police attended
+  on 01/12/2026") matters to the panel.
 * a **UK postcode** in the standard outward + inward shape (M5 4WT, SW1A 1AA, DN55 1PT), any case, with
-  or without the space.
-* an **NHS number**: ten digits, optionally grouped 3-3-4 with spaces or hyphens, whose modulus-11 check
-  digit is valid. The check digit is what separates an NHS number from any other ten digits.
+  nothing, spaces, a hyphen, dot, slash or underscore between the two halves ("M6-5AB", "m6  5ab"); in
+  capitals also with spaces inside a half ("SW 1A 1AA").
+* an **NHS number**: ten digits in whole groups as people type them (943 476 5919, 943.476.5919,
+  9434765919, 9 4 3 4 7 6 5 9 1 9, 94 34 76 59 19) whose modulus-11 check digit is valid. The check digit
+  is what separates an NHS number from any other ten digits.
+* a **possible name** (:data:`POSSIBLE_NAME`): a capitalised forename, a forename and surname, a title and
+  surname ("Mrs Patel"), an initial and surname, a surname with "family", or two capitalised words after
+  "mother", "partner", "called"... or before an age. Agencies, places, days, months, job titles and the
+  subject labels are not names (word lists in :mod:`flows.name_words`). Unlike the other kinds it may be a
+  false alarm, so it is reported separately and callers choose whether to screen it.
 
-:func:`check_free_text` raises :class:`IdentifyingDetail` with a message fit to show the person who typed
-it, so they can remove the detail and try again; nothing is saved when it raises.
+:func:`screen` lists every finding with its kind and place. :func:`check_free_text` raises
+:class:`IdentifyingDetail` with a message fit to show the person who typed it, so they can remove the
+detail and try again; with ``screen_names=True`` a possible name raises :class:`PossibleName`, whose message
+asks for a role instead ("the daughter"). Nothing is saved when either is raised.
 """
 
 from __future__ import annotations
@@ -344,13 +354,20 @@ def _gap_joins(gap: str, max_words: int) -> bool:
     return "," not in gap or len(words) <= 2
 
 
-def _is_date_of_birth(norm: str, when: _Date) -> bool:
-    for cue in _DOB_CUE.finditer(norm):
+_NEAR = 80  # characters: more than six words between a cue and a date never join them
+
+
+def _is_date_of_birth(norm: str, when: _Date, cues: list[re.Match[str]], ages: list[re.Match[str]]) -> bool:
+    for cue in cues:
+        if cue.end() < when.start - _NEAR or cue.start() > when.end + _NEAR:
+            continue  # a few words apart at most
         if cue.end() <= when.start and _gap_joins(norm[cue.end():when.start], 6):
             return True
         if cue.start() >= when.end and _gap_joins(norm[when.end:cue.start()], 4):
             return True
-    for age in _AGE.finditer(norm):
+    for age in ages:
+        if age.end() < when.start - _NEAR or age.start() > when.end + _NEAR:
+            continue
         if age.end() <= when.start and _BESIDE.fullmatch(norm[age.end():when.start]):
             return True
         if age.start() >= when.end and _BESIDE.fullmatch(norm[when.end:age.start()]):
@@ -359,9 +376,11 @@ def _is_date_of_birth(norm: str, when: _Date) -> bool:
 
 
 def _find_dates_of_birth(t: _Text) -> list[Finding]:
-    return [
-        t.finding(DATE_OF_BIRTH, d.start, d.end) for d in _find_dates(t.norm) if _is_date_of_birth(t.norm, d)
-    ]
+    dates = _find_dates(t.norm)
+    if not dates:
+        return []
+    cues, ages = list(_DOB_CUE.finditer(t.norm)), list(_AGE.finditer(t.norm))
+    return [t.finding(DATE_OF_BIRTH, d.start, d.end) for d in dates if _is_date_of_birth(t.norm, d, cues, ages)]
 
 
 # -- postcodes --------------------------------------------------------------------------------------
