@@ -91,6 +91,9 @@ class ReferralDraft:
     summary: str
     aware_on: date | None = None
     themes: list[str] = field(default_factory=list)
+    # The business manager has been told the text looks like it names a person and confirmed it does not
+    # (an agency or place the screen does not know). Without it, a possible name is refused.
+    names_confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,8 +130,8 @@ def clean_draft(preset: Preset, draft: ReferralDraft, *, today: date) -> CleanRe
     if len(summary) > 4000:
         raise InvalidInput("The summary is longer than 4,000 characters. Please shorten it.")
     try:
-        check_free_text("referring agency", referrer)
-        check_free_text("summary", summary)
+        check_free_text("referring agency", referrer, screen_names=not draft.names_confirmed)
+        check_free_text("summary", summary, screen_names=not draft.names_confirmed)
     except IdentifyingDetail as exc:
         raise InvalidInput(str(exc)) from None
     if draft.aware_on is not None and draft.aware_on > today:

@@ -190,6 +190,24 @@ async def test_new_refuses_a_postcode_asks_again_and_files_the_clean_summary(ter
     assert not any("M5 4WT" in text for text in payloads + outbox)
 
 
+async def test_new_refuses_a_possible_name_at_the_summary_question(term: Terminal) -> None:
+    """Issue 18 (2): a name in the summary is refused at its own question (not after the last one, where
+    the service would refuse it), with what to write instead; the incident date in the rewrite stays."""
+    await term.type("sample")
+    await term.type("as bm")
+    rewritten = "Police attended on 01/12/2026; the mother's partner was arrested."
+    said = await term.type(
+        "new", TYPE_RAPID_REVIEW, REFERRER, AWARE_TODAY, CATEGORY_YOUNG_PERSON, LETTER,
+        "Police attended on 01/12/2026; Dean Hughes was arrested.", rewritten, NO_THEMES,
+    )
+    assert sum("Summary" in p for p in term.script.prompts) == 2, term.script.prompts
+    assert "looks like it names a person" in said and '"the daughter"' in said
+    assert "Hughes" not in said
+    assert "Filed SAL-2026-001" in said
+    async with term.panel.uow() as uow:
+        assert list((await uow.session.execute(select(Referral.summary))).scalars()) == [rewritten]
+
+
 async def test_cancel_during_new_saves_nothing(term: Terminal) -> None:
     await term.type("sample")
     await term.type("as bm")

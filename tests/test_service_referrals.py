@@ -98,6 +98,10 @@ async def test_references_count_per_year(make_panel, clock):
         ({"summary": "Child born 12/03/2014, injuries seen."}, 'contains a date of birth,'),
         ({"summary": "Baby born 1 March 2025 at home."}, 'contains a date of birth,'),
         ({"referrer": "Police at SW1A 1AA"}, "postcode"),
+        ({"summary": "The family live at m6-5ab."}, 'contains a postcode,'),
+        ({"summary": "NHS 943.476.5919 per the GP."}, 'contains an NHS number,'),
+        ({"summary": "Jane Smith, 9, injured at home."}, 'looks like it names a person'),
+        ({"referrer": "Mrs Patel at the school"}, 'The referring agency looks like it names a person'),
         ({"referral_type": "sar"}, '"sar" is not a referral type here. Choose one of: rapid_review'),
         ({"letter": "AB"}, "single letter A to Z"),
         ({"letter": "7"}, "single letter A to Z"),
@@ -121,6 +125,38 @@ async def test_intake_refusals_save_nothing(make_panel, changes, expect):
     assert await count(panel, AuditEntry) == audit_before
     # The next good referral still gets number 001.
     assert await file(panel) == "SAL-2026-001"
+
+
+async def test_a_possible_name_is_refused_until_the_bm_confirms_it_is_not_one(make_panel):
+    """Issue 18 (2): text that reads as a person's name is not silently accepted. The refusal tells the BM
+    to write a role instead and does not repeat the name; once the BM confirms it is not a name (the flag a
+    form sets after asking), the same text is filed. Other dates, such as the incident's, stay."""
+    panel = await panel_with(make_panel, "salford", SALFORD)
+    summary = "Police attended on 01/12/2026 after Kelly Hughes called from Walkden."
+    with pytest.raises(InvalidInput) as refused:
+        await file(panel, summary=summary)
+    message = str(refused.value)
+    assert message.startswith("The summary looks like it names a person")
+    assert '"the daughter"' in message and "nothing was saved" in message
+    assert "Kelly" not in message and "Hughes" not in message
+    assert await count(panel, Referral) == 0
+    ref = await file(panel, summary=summary, names_confirmed=True)
+    async with panel.uow() as uow:
+        stored = (await uow.session.execute(select(Referral.summary).where(Referral.reference == ref))).scalar_one()
+    assert stored == summary
+    # The confirmation is about names only: a date of birth is refused with it all the same.
+    with pytest.raises(InvalidInput, match="date of birth"):
+        await file(panel, summary="Kelly Hughes, born 12/03/2014.", names_confirmed=True)
+
+
+async def test_incident_dates_agencies_and_roles_are_filed(make_panel):
+    """Issue 18 (2): a date is refused only where it reads as a date of birth; the agencies, places and
+    subject labels of ordinary panel text are not taken for names."""
+    panel = await panel_with(make_panel, "salford", SALFORD)
+    summary = ("Young Person C, aged 9, was seen at Salford Royal on 01/12/2026 at 10:30; Greater Manchester "
+               "Police and the health visitor attended the Rapid Review on Monday 7 December 2026.")
+    ref = await file(panel, summary=summary, referrer="Greater Manchester Police")
+    assert ref == "SAL-2026-001"
 
 
 async def test_salford_clocks_started_at_filing(make_panel):

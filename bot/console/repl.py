@@ -190,7 +190,9 @@ class ConsoleSession:
             "only by category and letter. Type `cancel` to stop."
         )
         rtype = await self._choose("Referral type", [(t.id, t.label) for t in p.referral_types])
-        referrer = await self._ask("Referring agency", check=lambda a: check_free_text("referring agency", a))
+        referrer = await self._ask(
+            "Referring agency", check=lambda a: check_free_text("referring agency", a, screen_names=True)
+        )
         aware = await self._ask(
             "Date the partnership became aware (e.g. 2026-11-23; blank for today)", optional=True, check=parse_date
         )
@@ -203,7 +205,8 @@ class ConsoleSession:
         )
         letter = await self._ask("Subject letter (A to Z)", check=lambda a: subject_label(SubjectCategory(category), a))
         summary = await self._ask(
-            "Summary (no names, dates of birth or addresses)", check=lambda a: check_free_text("summary", a)
+            "Summary (no names, dates of birth or addresses)",
+            check=lambda a: check_free_text("summary", a, screen_names=True),
         )
         themes = []
         if p.themes:
