@@ -28,6 +28,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.http_guard import BODY_TIMEOUT, BODY_TIMEOUT_KEY, quiet_protocol_errors
 from bot.service import Panel
 
 log = logging.getLogger(__name__)
@@ -90,12 +91,23 @@ def unavailable() -> web.Response:
     )
 
 
+def make_runner(app: web.Application, **kwargs: object) -> web.AppRunner:
+    """The runner for the bot's web server. Request bodies are not decompressed: no platform compresses what
+    it sends, a signature covers the bytes as sent, and a broken compressed body would otherwise fail inside
+    aiohttp (a 500, or a traceback while it discards a body nobody read)."""
+    return web.AppRunner(app, auto_decompress=False, **kwargs)  # type: ignore[arg-type]
+
+
 PANEL = web.AppKey("panel", Panel)  # the panel this web server serves, for routes added by the adapters
 
 
-def make_app(panel: Panel, *, calendar_token: str | None = None) -> web.Application:
+def make_app(panel: Panel, *, calendar_token: str | None = None, body_timeout: float = BODY_TIMEOUT) -> web.Application:
+    """The web server's application. `body_timeout`: seconds a platform route waits for a request's whole
+    body (bot/http_guard.py, which also holds each route's size limit)."""
     app = web.Application()
     app[PANEL] = panel
+    app[BODY_TIMEOUT_KEY] = body_timeout
+    quiet_protocol_errors()
 
     async def healthz(request: web.Request) -> web.Response:
         from bot.notify import outbox_summary
