@@ -6,6 +6,8 @@ raw bytes, within a size and a time limit, and only then decode and parse it.
   chunked body is cut off with 413 as soon as it passes it.
 * The whole body must arrive within `BODY_TIMEOUT` seconds (`make_app(body_timeout=...)` sets another value;
   tests pass a small one): a slow sender gets 408 and its connection is closed.
+* All routes together hold at most `BODY_BUDGET` bytes of bodies at once (`Budget`): a body waits for its
+  share (within the same timeout) rather than the process growing with every stranger's upload.
 * A client that goes away in the middle of its body, a body whose transfer or content encoding is broken,
   a charset that does not exist or is not UTF-8, bytes that are not UTF-8, JSON nested deeper than
   `MAX_DEPTH` or holding a number too long for Python: each is a 4xx and one INFO line, never a traceback.
@@ -22,12 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
@@ -42,7 +45,33 @@ BODY_TIMEOUT = 10.0  # seconds for the whole body of a request to arrive
 SLACK_WINDOW = 5 * 60  # seconds a Slack signature's timestamp may be away from now
 MAX_DEPTH = 64  # JSON nesting; the deepest real payload (a Slack modal, an Adaptive Card) is about 15
 
+BODY_BUDGET = 16 * 1024 * 1024  # bytes of request bodies held at once, all routes together
+
+
+class Budget:
+    """How many bytes of request bodies may be held at once. A body reserves its Content-Length (or its
+    route's whole limit when it is chunked) before it is read, and waits, within the body timeout, while
+    others hold the rest: hundreds of strangers' bodies at once cost at most this much memory."""
+
+    def __init__(self, total: int) -> None:
+        self.free = total
+        self.changed = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def reserved(self, size: int) -> AsyncIterator[None]:
+        while self.free < size:
+            self.changed.clear()
+            await self.changed.wait()
+        self.free -= size
+        try:
+            yield
+        finally:
+            self.free += size
+            self.changed.set()
+
+
 BODY_TIMEOUT_KEY = web.AppKey("body_timeout", float)
+BODY_BUDGET_KEY = web.AppKey("body_budget", Budget)
 UTF8 = {"utf-8", "ascii"}  # codec names (after codecs.lookup) a platform's body may declare
 
 
@@ -68,13 +97,20 @@ def _check_length(request: web.Request, limit: int, route: str) -> None:
                      "%s: refused a %d-byte body (the limit is %d) with 413", route, length, limit, close=True)
 
 
+def _budget(request: web.Request, limit: int) -> contextlib.AbstractAsyncContextManager[None]:
+    budget = request.config_dict.get(BODY_BUDGET_KEY)
+    if budget is None:
+        return contextlib.nullcontext()
+    return budget.reserved(min(request.content_length or limit, limit))
+
+
 async def read_body(request: web.Request, limit: int, route: str) -> bytes:
     """The raw body, at most `limit` bytes, read within the app's body timeout (see the module's docstring)."""
     _check_length(request, limit, route)
     body = bytearray()
     timeout = request.config_dict.get(BODY_TIMEOUT_KEY, BODY_TIMEOUT)
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(timeout), _budget(request, limit):
             while chunk := await request.content.readany():
                 body += chunk
                 if len(body) > limit:
@@ -100,7 +136,7 @@ async def buffered(request: web.Request, limit: int, route: str) -> web.Request:
     copy = request.clone(client_max_size=limit)
     timeout = request.config_dict.get(BODY_TIMEOUT_KEY, BODY_TIMEOUT)
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(timeout), _budget(request, limit):
             await copy.read()
     except web.HTTPRequestEntityTooLarge:
         raise refuse(web.HTTPRequestEntityTooLarge, f"The body is larger than {limit} bytes.",
@@ -235,6 +271,26 @@ async def teams_request(request: web.Request) -> web.Request:
     utf8_charset(copy, route)
     parse_json(await copy.read(), route)
     return copy
+
+
+@web.middleware
+async def hang_up_after_refusal(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A refusal made before the body was read to the end (`refuse(..., close=True)`) is written, and then
+    the connection is closed at once: aiohttp would otherwise go on reading, and discarding, whatever the
+    sender still sends for up to 10 s, with a buffer per connection (300 senders of 1 MiB: 200 MB)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as refusal:
+        if refusal.keep_alive is not False or request.content.is_eof():
+            raise
+        answer = web.Response(status=refusal.status, text=refusal.text, headers={"Connection": "close"})
+        try:
+            await answer.prepare(request)
+            await answer.write_eof()
+        except ConnectionError:
+            pass  # the sender has gone already
+        request.protocol.force_close()  # after the answer: the transport sends what it holds, then closes
+        return answer
 
 
 # aiohttp's own refusals ------------------------------------------------------------------------------------
