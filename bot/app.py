@@ -17,7 +17,7 @@ from bot.console.adapter import ConsoleAdapter
 from bot.console.repl import ConsoleSession, SimClock
 from bot.notify import Adapter, OutboxPump, Sender
 from bot.scheduler import start_scheduler
-from bot.server import make_app
+from bot.server import make_app, make_runner
 from bot.service import Panel
 from bot.service.bootstrap import open_panel
 from bot.settings import Settings
@@ -102,7 +102,7 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
             slack.mount(web_app)  # POST /slack/events, when SLACK_SIGNING_SECRET is set
         if teams is not None:
             teams.mount(web_app)  # POST /api/messages, JWT-validated unless anonymous mode is on
-        runner = web.AppRunner(web_app)
+        runner = make_runner(web_app)
         await runner.setup()
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
         try:

@@ -28,6 +28,15 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.http_guard import (
+    BODY_BUDGET,
+    BODY_BUDGET_KEY,
+    BODY_TIMEOUT,
+    BODY_TIMEOUT_KEY,
+    Budget,
+    hang_up_after_refusal,
+    quiet_protocol_errors,
+)
 from bot.service import Panel
 from storage.db import database_outage  # noqa: F401 - the adapters' one test of an outage
 
@@ -91,12 +100,28 @@ def unavailable() -> web.Response:
     )
 
 
+def make_runner(app: web.Application, **kwargs: object) -> web.AppRunner:
+    """The runner for the bot's web server. Request bodies are not decompressed: no platform compresses what
+    it sends, a signature covers the bytes as sent, and a broken compressed body would otherwise fail inside
+    aiohttp (a 500, or a traceback while it discards a body nobody read)."""
+    return web.AppRunner(app, auto_decompress=False, **kwargs)  # type: ignore[arg-type]
+
+
 PANEL = web.AppKey("panel", Panel)  # the panel this web server serves, for routes added by the adapters
 
 
-def make_app(panel: Panel, *, calendar_token: str | None = None) -> web.Application:
-    app = web.Application()
+def make_app(
+    panel: Panel, *, calendar_token: str | None = None, body_timeout: float = BODY_TIMEOUT,
+    body_budget: int = BODY_BUDGET,
+) -> web.Application:
+    """The web server's application. `body_timeout`: seconds a platform route waits for a request's whole
+    body; `body_budget`: bytes of bodies held at once (bot/http_guard.py, which also holds each route's size
+    limit)."""
+    app = web.Application(middlewares=[hang_up_after_refusal])
     app[PANEL] = panel
+    app[BODY_TIMEOUT_KEY] = body_timeout
+    app[BODY_BUDGET_KEY] = Budget(body_budget)
+    quiet_protocol_errors()
 
     async def healthz(request: web.Request) -> web.Response:
         from bot.notify import outbox_summary

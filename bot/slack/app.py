@@ -14,11 +14,13 @@ import logging
 from dataclasses import dataclass, field
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.http_guard import slack_body, too_deep
 from bot.notify import OutboxPump
 from bot.server import database_ok, unavailable
 from bot.service import Panel
@@ -135,22 +137,24 @@ class SlackBot:
             web_app.router.add_post(EVENTS_PATH, self.handle)
 
     async def handle(self, request: web.Request) -> web.Response:
-        # Every listener acknowledges before it touches the database, so once bolt runs, Slack is told "done"
+        # Nothing in a request is decoded or parsed before its signature is checked on the raw bytes, within
+        # a size and a time limit (bot/http_guard.py); bolt checks it again. Only then the database gate:
+        # every listener acknowledges before it touches the database, so once bolt runs, Slack is told "done"
         # whatever happens next. While the database is unreachable, say 503 instead: Slack retries an event,
         # and a form (a vote) stays open with "try again", which re-sends the same submission.
+        body = await slack_body(request, self.config.signing_secret or "")
         if not await database_ok(self.panel):
             return unavailable()
-        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        if not (timestamp.isascii() and timestamp.isdigit()):
-            # Unsigned. (bolt's signature check does int() on it, and answers a non-number with a 500.)
-            return web.Response(status=401, text="Invalid request signature.")
         try:
-            bolt_request = await to_bolt_request(request)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
-            # bolt parses the body before it checks the signature: a body that is not the JSON or form it
-            # claims to be is refused here, not a 500 (nothing in it has been trusted or acted on).
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string,
+                                            headers=request.headers)  # type: ignore[arg-type]
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
+            # Signed, but not the JSON or form it claims to be: refused here, not a 500 (nothing in it has been
+            # acted on).
+            log.info("Slack: refused a signed request whose body could not be read")
             return web.Response(status=400, text="Malformed request body.")
-        if not well_shaped(bolt_request.body):  # bolt's own middleware indexes into it before any listener
+        if too_deep(bolt_request.body) or not well_shaped(bolt_request.body):  # bolt's middleware indexes into it
+            log.info("Slack: refused a signed request of an unexpected shape")
             return web.Response(status=400, text="Malformed request body.")
         response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)

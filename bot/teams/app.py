@@ -21,6 +21,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_mid
 from microsoft_agents.hosting.core import AgentApplication, ApplicationOptions, MemoryStorage, TurnContext, TurnState
 from microsoft_agents.hosting.core.app.proactive import ProactiveOptions
 
+from bot.http_guard import teams_request
 from bot.notify import OutboxPump
 from bot.server import database_ok, unavailable
 from bot.service import Panel
@@ -117,8 +118,10 @@ class TeamsBot:
         web_app.add_subapp(API_PREFIX, api)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        # Behind the JWT middleware. While the database is unreachable, 503 before the turn runs: the Bot
-        # Connector retries a 5xx, rather than the person being answered for something not recorded.
+        # Behind the JWT middleware. The body is read within a size and a time limit and must be JSON before
+        # anything else (bot/http_guard.py). While the database is unreachable, 503 before the turn runs: the
+        # Bot Connector retries a 5xx, rather than the person being answered for something not recorded.
+        request = await teams_request(request)
         if not await database_ok(self.panel):
             return unavailable()
         try:
