@@ -35,6 +35,7 @@ from bot.slack.files import Files, failed_line, upload, why
 from bot.slack.home import home_view, not_member_line
 from flows.errors import PanelError
 from flows.referrals import normalise_reference
+from flows.returns import Origin
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,13 @@ def pressed(body: dict) -> tuple[str, str]:
         raise Malformed("no actions")
     action = actions[0]
     return _str(action.get("action_id")) or "", clean_text(_str(action.get("value")) or "")
+
+
+def pressed_on(body: dict) -> Origin:
+    """Where a button was pressed: the channel and the `ts` of the message it is under."""
+    container = _dict(body.get("container"))
+    channel = _str(container.get("channel_id")) or _str(_dict(body.get("channel")).get("id"))
+    return Origin("slack", channel, _str(container.get("message_ts")) or _str(_dict(body.get("message")).get("ts")))
 
 
 def submitted(body: dict) -> dict:
@@ -456,7 +464,7 @@ class Handlers:
                 label="Reason",
             )
             return
-        await where.reply(await run(self.panel, actor, command))
+        await where.reply(await run(self.panel, actor, command, origin=pressed_on(body)))
 
     async def home_new_button(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
         await ack()
