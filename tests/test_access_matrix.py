@@ -186,7 +186,7 @@ ALLOWED: dict[str, frozenset[str]] = {
 REFUSAL = re.compile(
     r"^(Only the business manager can |Only the Independent Adviser can |Only panel members and the business "
     r"manager can |You are not on this partnership's panel|As (Local authority|Police|Health \(ICB\)) you are "
-    r"not a voting member|Only [^(]+ \(its button in its own channel, or a contact the business manager "
+    r"not a voting member|Only .+? \(its button in its own channel, or a contact the business manager "
     r"registered\) or the business manager can record its return, so nothing was changed\.$)"
 )
 
