@@ -34,12 +34,16 @@ app = typer.Typer(
 )
 member_app = typer.Typer(help="Panel members: add, list, remove.", no_args_is_help=True)
 channel_app = typer.Typer(help="Where the bot posts: the panel channel, the BM, each agency.", no_args_is_help=True)
+contact_app = typer.Typer(
+    help="Agency contacts: who may mark an agency's information returns made, from anywhere.", no_args_is_help=True
+)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 preset_app = typer.Typer(help="Partnership presets.", no_args_is_help=True)
 reminders_app = typer.Typer(help="Reminders: what will be sent and when; run a sweep.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
 app.add_typer(channel_app, name="channel")
+app.add_typer(contact_app, name="contact")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(preset_app, name="preset")
@@ -265,6 +269,47 @@ def channel_list() -> None:
         out.print("No channels are set yet.")
     for purpose, platform, external in rows:
         out.print(f"{purpose}: {platform}:{external}", markup=False, highlight=False)
+
+
+@contact_app.command("add")
+def contact_add(
+    agency: str = typer.Argument(..., help="agency:NAME, an agency of the preset, e.g. agency:police"),
+    platform_id: str = typer.Option(..., "--id", help="The person's PLATFORM:ID, e.g. slack:U0123"),
+) -> None:
+    """Register a person as an agency's contact: they may mark its returns made (recorded in the audit log)."""
+    from bot.service import Actor
+
+    chosen, account = with_panel(
+        lambda p: p.add_contact(actor=Actor.operator(), agency=agency, platform_id=platform_id)
+    )
+    out.print(f"{account} is now a contact for {chosen.label} (agency:{chosen.id}).", markup=False, highlight=False)
+
+
+@contact_app.command("list")
+def contact_list() -> None:
+    """List the agency contacts."""
+    from bot.service import Actor
+
+    rows = with_panel(lambda p: p.list_contacts(actor=Actor.operator()))
+    if not rows:
+        out.print("No agency contacts are registered. Add one with `panelbot contact add agency:NAME --id "
+                  "PLATFORM:ID`.", markup=False, highlight=False)
+    for r in rows:
+        out.print(f"agency:{r.agency} ({r.agency_label}): {r.account}", markup=False, highlight=False)
+
+
+@contact_app.command("remove")
+def contact_remove(
+    agency: str = typer.Argument(..., help="agency:NAME"),
+    platform_id: str = typer.Option(..., "--id", help="The person's PLATFORM:ID"),
+) -> None:
+    """Remove an agency contact (recorded in the audit log)."""
+    from bot.service import Actor
+
+    chosen, account = with_panel(
+        lambda p: p.remove_contact(actor=Actor.operator(), agency=agency, platform_id=platform_id)
+    )
+    out.print(f"{account} is no longer a contact for {chosen.label}.", markup=False, highlight=False)
 
 
 # Reading the record ----------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The text commands every platform shares: `status`, `vote SAL-2026-014 commence`, `hold REF until DATE`...
 
 A platform turns what a person typed (a Slack slash command, a Telegram /command, a Teams @-mention, a line
-in the terminal) into `run(panel, actor, text)` and shows the `Reply` in its own format. Forms (filing a
+in the terminal) into `run(panel, actor, text)` and shows the `Reply` in its own format. A button under a
+message runs its command with `origin=Origin(platform, channel, message)`, saying where it was pressed; a
+typed command has none. Forms (filing a
 referral) and buttons are the platform's own, but they end in the same `Panel` methods.
 """
 
@@ -17,6 +19,7 @@ from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
 from flows.errors import InvalidInput, PanelError
 from flows.preset import EVENTS
+from flows.returns import Origin
 from flows.views import CardView, literal
 
 
@@ -41,6 +44,8 @@ class Command:
     example: str
     handler: Handler
     min_args: int = 0
+    # The handler also takes `origin=` (where the command came from), for a rule that depends on it.
+    with_origin: bool = False
 
 
 COMMANDS: dict[str, Command] = {}
@@ -48,9 +53,11 @@ COMMANDS: dict[str, Command] = {}
 GUEST_COMMANDS = frozenset({"help", "returned"})
 
 
-def command(name: str, usage: str, help: str, example: str, min_args: int = 0) -> Callable[[Handler], Handler]:
+def command(
+    name: str, usage: str, help: str, example: str, min_args: int = 0, with_origin: bool = False
+) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        COMMANDS[name] = Command(name, usage, help, example, handler, min_args)
+        COMMANDS[name] = Command(name, usage, help, example, handler, min_args, with_origin)
         return handler
 
     return register
@@ -82,8 +89,9 @@ MAX_LINE = 6000  # a summary may be 4,000 characters; a command line never needs
 MAX_WORD = 300
 
 
-async def run(panel: Panel, actor: Actor, text: str) -> Reply:
-    """Run one command line. A refusal is a Reply with ok=False and one plain sentence; it changes nothing."""
+async def run(panel: Panel, actor: Actor, text: str, origin: Origin | None = None) -> Reply:
+    """Run one command line. A refusal is a Reply with ok=False and one plain sentence; it changes nothing.
+    `origin` is where it came from (the platform, chat and message of a button pressed); None when typed."""
     text = clean_text(text)
     if len(text) > MAX_LINE:
         return Reply(
@@ -116,6 +124,8 @@ async def run(panel: Panel, actor: Actor, text: str) -> Reply:
         return Reply([f"Usage: `{cmd.usage}` (for example `{cmd.example}`)."], ok=False)
     try:
         panel.check_actor(actor)  # an actor looked up in another partnership's panel
+        if cmd.with_origin:
+            return await cmd.handler(panel, actor, args, origin=origin)  # type: ignore[call-arg]
         return await cmd.handler(panel, actor, args)
     except PanelError as exc:
         return Reply([unquote_details(str(exc), text)], ok=False)  # never quote back a DOB, postcode, NHS number
@@ -302,9 +312,40 @@ async def _request(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     "record that an agency has sent its information",
     "returned SAL-2026-001 police",
     2,
+    with_origin=True,
 )
-async def _returned(panel: Panel, actor: Actor, args: list[str]) -> Reply:
-    return Reply([await panel.mark_returned(actor=actor, reference=args[0], agency=" ".join(args[1:]))])
+async def _returned(panel: Panel, actor: Actor, args: list[str], origin: Origin | None = None) -> Reply:
+    """Only the agency (its button in its channel, a registered contact) or the BM: `flows.returns`."""
+    reply = await panel.mark_returned(actor=actor, reference=args[0], agency=" ".join(args[1:]), origin=origin)
+    return Reply([reply])
+
+
+@command(
+    "contact",
+    "contact add|remove agency:NAME PLATFORM:ID, or contact list",
+    "BM: who may mark an agency's returns made from anywhere",
+    "contact list",
+    1,
+)
+async def _contact(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    what = args[0].lower()
+    panel.require_bm(actor, "manage agency contacts")
+    if what == "list":
+        rows = await panel.list_contacts(actor=actor)
+        if not rows:
+            return Reply(["No agency contacts are registered. Add one with `contact add agency:NAME PLATFORM:ID`."])
+        return Reply([f"{r.agency_label} (agency:{r.agency}): {r.account}" for r in rows])
+    if what not in ("add", "remove") or len(args) != 3:
+        return Reply(
+            ["Usage: `contact add agency:NAME PLATFORM:ID`, `contact remove agency:NAME PLATFORM:ID` or `contact "
+             "list` (for example `contact add agency:police slack:U0123`)."],
+            ok=False,
+        )
+    if what == "add":
+        agency, account = await panel.add_contact(actor=actor, agency=args[1], platform_id=args[2])
+        return Reply([f"{account} is now a contact for {agency.label}: they can mark its returns made."])
+    agency, account = await panel.remove_contact(actor=actor, agency=args[1], platform_id=args[2])
+    return Reply([f"{account} is no longer a contact for {agency.label}."])
 
 
 @command(

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import Panel
 from flows.views import CardView
-from storage.models import Channel, Identity, OutboxMessage, PostedMessage
+from storage.models import AgencyMessage, Channel, Identity, OutboxMessage, PostedMessage
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,18 @@ class Adapter(Protocol):
     reaches_everyone: bool  # the terminal: one screen shows every channel and every person
 
     async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None: ...
+
+
+def agency_of(row: OutboxMessage) -> str | None:
+    """The agency whose Mark as returned button a message to its channel carries, or None."""
+    purpose = row.purpose.split(":")
+    if len(purpose) < 2 or purpose[0] != "agency":
+        return None
+    for action in row.body.get("actions") or []:
+        words = str(action.get("command", "")).split() if isinstance(action, dict) else []
+        if len(words) == 3 and words[0] == "returned" and words[2] == purpose[1]:
+            return purpose[1]
+    return None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -345,6 +357,7 @@ class Sender:
                     self._paced[key] = self.panel.now() + timedelta(seconds=pace)
                 if message_id and row.kind == "referral_card" and row.referral_id is not None:
                     await self._remember(row.referral_id, adapter.platform, target, message_id)
+                await self._remember_agency_message(row, adapter.platform, target, message_id)
             only_waits = bool(waits or holds) and len(waits) + len(holds) == len(errors)
             done += await self._record(
                 row, delivered, errors, retry_after=max(waits, default=0.0) if only_waits else None,
@@ -410,6 +423,40 @@ class Sender:
                 )
             else:
                 existing.message_id = message_id
+            await uow.commit()
+
+    async def _remember_agency_message(
+        self, row: OutboxMessage, platform: str, channel: str, message_id: object
+    ) -> None:
+        """A message with Mark as returned delivered to an agency's channel (`agency:NAME`, or its lead's
+        `agency:NAME:lead`): where it went and its id, the only place that button counts as the agency's
+        (`flows.returns`)."""
+        agency = agency_of(row)
+        if agency is None or not message_id or row.referral_id is None:
+            return
+        async with self.panel.uow() as uow:
+            known = (
+                await uow.session.execute(
+                    select(AgencyMessage.id).where(
+                        AgencyMessage.partnership_id == self.panel.partnership_id,
+                        AgencyMessage.platform == platform,
+                        AgencyMessage.channel == channel,
+                        AgencyMessage.message_id == str(message_id),
+                    )
+                )
+            ).scalar_one_or_none()
+            if known is None:
+                uow.session.add(
+                    AgencyMessage(
+                        partnership_id=self.panel.partnership_id,
+                        referral_id=row.referral_id,
+                        agency=agency,
+                        platform=platform,
+                        channel=channel,
+                        message_id=str(message_id),
+                        delivered_at=self.panel.now(),
+                    )
+                )
             await uow.commit()
 
     async def _record(

@@ -366,3 +366,40 @@ class ProcessedDelivery(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AgencyContact(Base):
+    """A person the business manager has registered as an agency's contact (`panelbot contact add
+    agency:police --id slack:U0123`): they may mark that agency's information returns made from anywhere."""
+
+    __tablename__ = "agency_contacts"
+    __table_args__ = (UniqueConstraint("partnership_id", "agency", "platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    agency: Mapped[str] = mapped_column(String(120))
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime]
+    added_by: Mapped[str] = mapped_column(String(200))
+
+
+class AgencyMessage(Base):
+    """A message with an agency's Mark as returned button (a request, a reminder), as the outbox delivered
+    it: the target it went to and the id the platform gave it. A press of that button counts as the agency's
+    only if it comes from this message in this chat (`flows.returns`)."""
+
+    __tablename__ = "agency_messages"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "platform", "channel", "message_id"),
+        Index("ix_agency_messages_referral", "referral_id", "agency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    agency: Mapped[str] = mapped_column(String(120))
+    platform: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(200))
+    delivered_at: Mapped[datetime]

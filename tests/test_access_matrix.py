@@ -7,9 +7,14 @@ Manager votes; the three statutory partners are members who do not vote; the Ind
 tie-break role), not from the code's own permission checks.
 
 Roles: the business manager; each panel role of the preset (three voting, three non-voting statutory
-partners); an agency contact (someone not on the panel pressing a button in their agency's channel: the
-adapters make them `Actor.guest`); and a stranger, whose platform id has no member row (the adapters look
-them up with `actor_for`, get nothing, and also treat them as a guest).
+partners); an agency contact (someone not on the panel whom the business manager registered as the police's
+contact, `contact add agency:police slack:U-AGENCY`: the adapters make them `Actor.guest`); and a stranger,
+whose platform id has no member row and who is nobody's contact (the adapters look them up with
+`actor_for`, get nothing, and also treat them as a guest).
+
+Marking an agency's return made depends on where it came from as well as who (issue 17): a button carries
+the chat and message it was pressed on (`Origin`), which the cell gives as the adapters do. The request
+messages are delivered to the police's channel by the real outbox sender, through a stand-in Slack adapter.
 
 Every cell runs on a panel shared by the module (one per database backend) on a referral prepared in the
 state the command needs. An allowed cell must take effect (an audit entry of the expected action for a
@@ -32,13 +37,15 @@ import pytest_asyncio
 from sqlalchemy import func, select, text
 
 from bot.commands import COMMANDS, GUEST_COMMANDS, run
+from bot.notify import Outgoing, Sender
 from bot.service import Actor, Panel
 from bot.service.bootstrap import open_panel
 from flows.errors import PanelError
 from flows.preset import load_preset
 from flows.referrals import ReferralDraft
+from flows.returns import Origin
 from storage.db import make_engine, upgrade
-from storage.models import AuditEntry, Base, OutboxMessage, Referral
+from storage.models import AgencyMessage, AuditEntry, Base, OutboxMessage, Referral
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
 NOW = datetime(2026, 11, 23, 10, 12, tzinfo=UTC)  # a Monday morning; the clock does not move in this module
@@ -73,6 +80,9 @@ class Op:
     effect: str | None = None  # the audit action an allowed change writes; None for a read
     service: str | None = None  # a Panel method with no text command (forms, the CLI)
     action: str | None = None  # a button the service attaches to a message: taken from the outbox
+    # Where the button was pressed: "agency", on the request message the bot delivered to the police's
+    # channel; "elsewhere", that message's id sent from another chat. None: typed, no message.
+    pressed: str | None = None
 
 
 OPS = [
@@ -99,10 +109,17 @@ OPS = [
     Op("event", "with_panel", "event {ref} rr_meeting", "event"),
     Op("done", "with_panel", "done {ref} info_request_send", "milestone_done"),
     Op("request", "decided", "request {ref} police", "request_sent"),
-    Op("returned", "requested", "returned {ref} police", "request_returned"),
+    Op("returned (typed)", "requested", "returned {ref} police", "request_returned"),
     Op("extend", "requested", "extend {ref} police 2026-12-18 awaiting records from archive", "request_extended"),
     Op("disagree", "decided", "disagree {ref} referrer they consider the threshold is met", "disagreement_recorded"),
-    Op("button: Mark as returned", "requested", effect="request_returned", action="request"),
+    Op("button: Mark as returned", "requested", effect="request_returned", action="request", pressed="agency"),
+    Op("button: Mark as returned, from the wrong chat", "requested", effect="request_returned", action="request",
+       pressed="elsewhere"),
+    Op("button: Mark as returned, for another agency", "requested_both", "returned {ref} health", "request_returned",
+       pressed="agency"),
+    Op("contact add", None, "contact add agency:health slack:U-HEALTH-LEAD", "contact_added"),
+    Op("contact list", None, "contact list"),
+    Op("contact remove", "spare_contact", "contact remove agency:police {ref}", "contact_removed"),
     Op("button: chair decides", "escalated", effect="decided", action="escalation"),
     Op("file a referral (form)", None, effect="referral_filed", service="file"),
     Op("member add", None, effect="member_added", service="member_add"),
@@ -151,17 +168,26 @@ ALLOWED: dict[str, frozenset[str]] = {
     "member add": BM,
     "member remove": BM,
     "channel set": BM,
-    # Salford 7.7: the agency returns its information; the agency's contact (not on the panel) presses
-    # Mark as returned in their channel. The bot cannot tell an agency contact from anyone else off the
-    # panel, and recording a return needs no role (GUEST_COMMANDS), so every role may.
-    "returned": ALL,
+    # Salford 7.7: the agency returns its information, and the BU keeps track of it. A return marked made
+    # stops the agency's reminders, so it must come from the agency (issue 17): its button, pressed on the
+    # message the bot delivered to the agency's own channel (whoever is in that channel), or a contact the
+    # BM registered for that agency (from anywhere), or the BM. A panel member of the same agency typing it
+    # is none of these.
+    "returned (typed)": BM | {"agency_contact"},
     "button: Mark as returned": ALL,
+    "button: Mark as returned, from the wrong chat": BM | {"agency_contact"},
+    "button: Mark as returned, for another agency": BM,  # the police's channel cannot mark health's return
+    # Who is an agency's contact is the BM's to say, like members and channels.
+    "contact add": BM,
+    "contact list": BM,
+    "contact remove": BM,
 }
 
 REFUSAL = re.compile(
     r"^(Only the business manager can |Only the Independent Adviser can |Only panel members and the business "
     r"manager can |You are not on this partnership's panel|As (Local authority|Police|Health \(ICB\)) you are "
-    r"not a voting member)"
+    r"not a voting member|Only .+? \(its button in its own channel, or a contact the business manager "
+    r"registered\) or the business manager can record its return, so nothing was changed\.$)"
 )
 
 
@@ -170,7 +196,10 @@ async def test_the_table_covers_every_command_and_role() -> None:
     covered = {op.command.split()[0] for op in OPS if op.command}
     assert covered == set(COMMANDS), f"commands without a row: {set(COMMANDS) - covered}"
     assert {op.name for op in OPS} == set(ALLOWED)
-    assert GUEST_COMMANDS <= {n for n, roles in ALLOWED.items() if roles == ALL}
+    # What a guest may ask for reaches the core: some cell allows it to a stranger.
+    stranger_may = {op.command.split()[0] if op.command else "returned" for op in OPS
+                    if (op.command or op.action == "request") and "stranger" in ALLOWED[op.name]}
+    assert GUEST_COMMANDS <= stranger_may
     preset = load_preset("salford")
     assert set(preset.voting_roles) == VOTERS
     assert {r.id for r in preset.roles} == set(MEMBERS)
@@ -180,10 +209,23 @@ async def test_the_table_covers_every_command_and_role() -> None:
 # The shared panel -------------------------------------------------------------------------------------------
 
 
+class SlackStandIn:
+    """Delivers to nobody, but answers as Slack does: with the new message's `ts`."""
+
+    platform, reaches_everyone = "slack", False
+
+    def __init__(self) -> None:
+        self.sent = itertools.count(1)
+
+    async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
+        return previous_id or f"1795000000.{next(self.sent):06d}"
+
+
 @dataclass
 class World:
     panel: Panel
     actors: dict[str, Actor]
+    sender: Sender
     ready: dict[str, str] = field(default_factory=dict)  # state -> a referral (or member) in that state
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -219,6 +261,8 @@ async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         for role, (name, uid) in MEMBERS.items():
             await panel.add_member(actor=OP, name=name, role=role, ids=[f"slack:{uid}"])
         await panel.set_channel(actor=OP, purpose="agency:police", platform_id="slack:C-POLICE")
+        await panel.set_channel(actor=OP, purpose="agency:health", platform_id="slack:C-HEALTH")
+        await panel.add_contact(actor=OP, agency="agency:police", platform_id="slack:U-AGENCY")
         actors: dict[str, Actor] = {}
         for role, (_, uid) in MEMBERS.items():
             found = await panel.actor_for("slack", uid)
@@ -229,7 +273,7 @@ async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         actors["agency_contact"] = Actor.guest("slack", "U-AGENCY", "Police safeguarding lead")
         assert await panel.actor_for("telegram", "5550001") is None
         actors["stranger"] = Actor.guest("telegram", "5550001")
-        yield World(panel, actors)
+        yield World(panel, actors, Sender(panel, [SlackStandIn()]))
     finally:
         patch.undo()
         await engine.dispose()
@@ -260,6 +304,11 @@ async def _prepare(w: World, state: str) -> str:
         await p.add_member(actor=OP, name=name, role="police")
         w.ready[state] = name
         return name
+    if state == "spare_contact":
+        account = f"slack:U-SPARE-{next(w.counter)}"
+        await p.add_contact(actor=OP, agency="agency:police", platform_id=account)
+        w.ready[state] = account
+        return account
     ref = await _file(p)
     if state == "quorum":  # two agreeing votes: quorate (Salford 7.5) but not settled, so voting stays open
         for role in ("independent_adviser", "deputy_chair"):
@@ -270,10 +319,13 @@ async def _prepare(w: World, state: str) -> str:
         await p.return_incomplete(actor=OP, reference=ref, missing="no chronology attached")
     elif state == "on_hold":
         await p.hold(actor=OP, reference=ref)
-    elif state in ("decided", "requested"):
+    elif state in ("decided", "requested", "requested_both"):
         await p.decide_now(actor=OP, reference=ref, outcome="commence_rapid_review", reason="obvious")
-        if state == "requested":
-            await p.send_requests(actor=OP, reference=ref, agencies=["police"])
+        if state != "decided":
+            await p.send_requests(
+                actor=OP, reference=ref, agencies=["police", "health"] if state == "requested_both" else ["police"]
+            )
+            await w.sender.flush()  # the requests reach the agencies' channels, and each message's ts is kept
     else:
         assert state == "with_panel"
     w.ready[state] = ref
@@ -311,6 +363,21 @@ async def _button(panel: Panel, ref: str, kind: str) -> str:
     return action["command"] + (" the adviser's view" if action.get("needs_reason") else "")
 
 
+async def _origin(panel: Panel, ref: str, pressed: str) -> Origin:
+    """Where a press of the police request's button comes from: that message in the police's channel, or the
+    same message id sent from another chat."""
+    async with panel.uow() as uow:
+        channel, ts = (
+            await uow.session.execute(
+                select(AgencyMessage.channel, AgencyMessage.message_id)
+                .join(Referral, Referral.id == AgencyMessage.referral_id)
+                .where(Referral.reference == ref, AgencyMessage.agency == "police")
+            )
+        ).one()
+    assert channel == "C-POLICE"
+    return Origin("slack", channel if pressed == "agency" else "C-ELSEWHERE", ts)
+
+
 async def _service(w: World, op: Op, actor: Actor, target: str | None) -> tuple[bool, str]:
     p = w.panel
     calls: dict[str, Callable[[], Awaitable[object]]] = {
@@ -344,7 +411,8 @@ async def test_cell(world: World, op: Op, role: str) -> None:
         ok, said = await _service(world, op, actor, target)
     else:
         line = await _button(panel, target or "", op.action) if op.action else (op.command or "").format(ref=target)
-        reply = await run(panel, actor, line)
+        origin = await _origin(panel, target or "", op.pressed) if op.pressed else None
+        reply = await run(panel, actor, line, origin=origin)
         ok, said = reply.ok, "\n".join(reply.lines)
     after = await _snapshot(panel)
     if after != before and op.state:

@@ -21,7 +21,7 @@ async def test_port_in_use_is_refused_plainly(tmp_path, monkeypatch):
             await serve(settings, console_mode=False)
 
 
-async def test_someone_not_on_the_panel_can_only_ask_for_help_or_mark_a_return(make_panel):
+async def test_someone_not_on_the_panel_can_only_ask_for_help(make_panel):
     """An agency contact pressing a button is a guest: reads and changes need a place on the panel."""
     from bot.commands import run
     from bot.service import Actor
@@ -34,6 +34,9 @@ async def test_someone_not_on_the_panel_can_only_ask_for_help_or_mark_a_return(m
         assert reply.lines == ["You are not on this partnership's panel, so Panelbot cannot do that for you. "
                                "Ask the business manager to add you."]
     assert (await run(panel, guest, "help")).ok
+    # Typed, by someone who is neither the police's registered contact nor the BM: refused before the
+    # reference is even looked up (issue 17).
     assert (await run(panel, guest, "returned SAL-2026-001 police")).lines == [
-        "There is no referral SAL-2026-001. Use `status` to list open referrals."
+        "Only Greater Manchester Police (its button in its own channel, or a contact the business manager "
+        "registered) or the business manager can record its return, so nothing was changed."
     ]

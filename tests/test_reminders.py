@@ -127,7 +127,8 @@ async def test_return_marked_just_before_its_reminder_gets_none(make_panel, cloc
     ref = await file(panel)
     await panel.send_requests(actor=OP, reference=ref, agencies=["police"])
     clock.set(uk("2027-01-04T08:59:59"))
-    agency_contact = Actor.guest("slack", "U0POLICE", "Sgt Example")
+    await panel.add_contact(actor=OP, agency="agency:police", platform_id="slack:U0POLICE")
+    agency_contact = Actor.guest("slack", "U0POLICE", "Sgt Example")  # the police contact the BM registered
     reply = await panel.mark_returned(actor=agency_contact, reference=ref, agency="police")
     assert reply == f"Thank you: Greater Manchester Police's return for {ref} is recorded. No more reminders."
     await sweep_hourly(panel, clock, uk("2027-01-12T12:00"))

@@ -86,6 +86,9 @@ class Actor:
     # The partnership whose member row this is (set by `actor_for`/`actor_named`). One database can serve
     # several partnerships; a panel refuses an actor of another one before it reads or changes anything.
     partnership_id: int | None = field(default=None, compare=False)
+    # The platform account the person acted from ("slack:U0123"), when an adapter looked them up by it: a
+    # contact the business manager registered for an agency is known by it (`flows.returns`).
+    account: str | None = field(default=None, compare=False)
 
     @classmethod
     def operator(cls) -> Actor:
@@ -101,7 +104,7 @@ class Actor:
         """Someone who is not on the panel, such as an agency contact pressing "Mark as returned". They can
         do only what needs no role; the record names their platform account."""
         label = f"{name} ({platform}:{external_id})" if name else f"{platform}:{external_id}"
-        return cls(member_id=None, name=label, role="guest")
+        return cls(member_id=None, name=label, role="guest", account=f"{platform}:{external_id}")
 
     @property
     def is_bm(self) -> bool:
@@ -322,7 +325,9 @@ class PanelBase:
         found = next((member for member, identity in rows if identity is not None), None)
         if found is None:
             return members, Actor.guest(caller.platform, caller.external_id)
-        return members, Actor(found.id, found.name, found.role, self.partnership_id)
+        return members, Actor(
+            found.id, found.name, found.role, self.partnership_id, f"{caller.platform}:{caller.external_id}"
+        )
 
     def check_actor(self, actor: Actor) -> None:
         """Refuse at once an actor looked up in another partnership's panel (an adapter wired to the wrong

@@ -200,7 +200,9 @@ class MemberCommands(PanelBase):
         """The panel member behind a platform account, or None for someone not on the panel."""
         async with self.uow() as uow:
             row = await self.member_behind(uow.session, platform, external_id)
-            return None if row is None else Actor(row.id, row.name, row.role, self.partnership_id)
+            if row is None:
+                return None
+            return Actor(row.id, row.name, row.role, self.partnership_id, f"{platform}:{external_id}")
 
     async def actor_named(self, text: str) -> Actor:
         """A member by name, or by role when exactly one member holds it (`as bm`, `as police`)."""

@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from bot.service.ballots import BallotCommands
 from bot.service.base import Actor
+from bot.service.members import parse_platform_id
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.preset import Choice
-from flows.referrals import Status
-from storage.models import Channel, Deadline, InfoRequest, Referral
+from flows.referrals import Status, normalise_reference
+from flows.returns import Delivered, Origin, ReturnMarker, who_marks_return
+from storage.models import AgencyContact, AgencyMessage, Channel, Deadline, InfoRequest, Referral
 from storage.uow import UnitOfWork
 
 RETURN_CLOCK = "agency_return"
@@ -28,6 +30,18 @@ class RequestLine:
     due_at: datetime
     returned_at: datetime | None
     returned_by: str | None
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    agency: str
+    agency_label: str
+    account: str  # PLATFORM:ID
+    added_at: datetime
+    added_by: str
+
+
+MAX_ACCOUNT_ID = 200  # the longest platform id stored (Teams' ids are the longest real ones, under 100)
 
 
 class RequestCommands(BallotCommands):
@@ -154,11 +168,57 @@ class RequestCommands(BallotCommands):
         request, deadline = rows[0]
         return request, deadline
 
-    async def mark_returned(self, *, actor: Actor, reference: str, agency: str) -> str:
-        """The agency (anyone pressing its button, or the BM) records the return; reminders stop at once."""
+    async def _return_marker(
+        self, uow: UnitOfWork, actor: Actor, reference: str, agency: Choice, origin: Origin | None
+    ) -> ReturnMarker:
+        """How this person may mark `agency`'s return made (`flows.returns`), or NotAllowed before anything
+        about the referral is read: its button pressed on the message the bot delivered to that agency's
+        channel, a contact registered for it, or the business manager."""
+        s = uow.session
+        contacts: list[str] = []
+        if actor.account is not None:
+            platform, _, external = actor.account.partition(":")
+            found = await s.execute(
+                select(AgencyContact.id).where(
+                    AgencyContact.partnership_id == self.partnership_id,
+                    AgencyContact.agency == agency.id,
+                    AgencyContact.platform == platform,
+                    AgencyContact.external_id == external,
+                )
+            )
+            contacts = [actor.account] if found.first() is not None else []
+        delivered: list[Delivered] = []
+        if origin is not None and origin.pressed:
+            rows = await s.execute(
+                select(AgencyMessage.agency, AgencyMessage.platform, AgencyMessage.channel, AgencyMessage.message_id)
+                .join(Referral, Referral.id == AgencyMessage.referral_id)
+                .where(
+                    AgencyMessage.partnership_id == self.partnership_id,
+                    Referral.partnership_id == self.partnership_id,
+                    Referral.reference == normalise_reference(reference),
+                    AgencyMessage.agency == agency.id,
+                    AgencyMessage.platform == origin.platform,
+                    AgencyMessage.message_id == origin.message,
+                )
+            )
+            delivered = [Delivered(*row) for row in rows]
+        return who_marks_return(
+            agency=agency.id,
+            agency_label=agency.label,
+            is_bm=actor.is_bm,
+            account=actor.account,
+            contacts=contacts,
+            origin=origin,
+            delivered=delivered,
+        )
+
+    async def mark_returned(self, *, actor: Actor, reference: str, agency: str, origin: Origin | None = None) -> str:
+        """The agency records its return (the button in its own channel, or a contact the BM registered), or
+        the BM does; reminders stop at once. `origin` is where the command came from: None when typed."""
         self.check_actor(actor)
         chosen = self.agency(agency)
         async with self.uow() as uow:
+            marker = await self._return_marker(uow, actor, reference, chosen, origin)
             referral = await self.referral(uow.session, reference, lock=True)
             request, deadline = await self._open_request(uow, referral, chosen)
             if request.returned_at is not None:
@@ -174,7 +234,13 @@ class RequestCommands(BallotCommands):
             deadline.next_reminder_at = None
             late = self.cal.working_days_late(deadline.due_at, now)
             await self.audit(
-                uow, actor, "request_returned", referral.reference, agency=chosen.id, working_days_late=late
+                uow,
+                actor,
+                "request_returned",
+                referral.reference,
+                agency=chosen.id,
+                working_days_late=late,
+                **marker.audit(),
             )
             self.notice(
                 uow,
@@ -185,6 +251,88 @@ class RequestCommands(BallotCommands):
             )
             await self.finish(uow)
         return f"Thank you: {chosen.label}'s return for {referral.reference} is recorded. No more reminders."
+
+    # Agency contacts: who may mark an agency's returns made from anywhere -----------------------------------
+
+    def _contact_agency(self, text: str) -> Choice:
+        """`agency:police` (as channels are named) or `police`; an agency the preset does not list is refused."""
+        name = text.strip()
+        if name.lower().startswith("agency:"):
+            name = name[len("agency:") :]
+        return self.agency(name)
+
+    def _contact_account(self, platform_id: str) -> tuple[str, str]:
+        platform, external = parse_platform_id(platform_id)
+        if len(external) > MAX_ACCOUNT_ID:
+            raise InvalidInput(f"That platform id is over {MAX_ACCOUNT_ID} characters long, which no platform uses.")
+        return platform, external
+
+    async def _contact_row(self, uow: UnitOfWork, agency: Choice, platform: str, external: str) -> AgencyContact | None:
+        return (
+            await uow.session.execute(
+                select(AgencyContact).where(
+                    AgencyContact.partnership_id == self.partnership_id,
+                    AgencyContact.agency == agency.id,
+                    AgencyContact.platform == platform,
+                    AgencyContact.external_id == external,
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def add_contact(self, *, actor: Actor, agency: str, platform_id: str) -> tuple[Choice, str]:
+        """Register a person (PLATFORM:ID) as an agency's contact: they may then mark its returns made."""
+        self.require_bm(actor, "register agency contacts")
+        chosen = self._contact_agency(agency)
+        platform, external = self._contact_account(platform_id)
+        account = f"{platform}:{external}"
+        async with self.uow() as uow:
+            if await self._contact_row(uow, chosen, platform, external) is not None:
+                raise InvalidInput(f"{account} is already a contact for {chosen.label}, so nothing was changed.")
+            uow.session.add(
+                AgencyContact(
+                    partnership_id=self.partnership_id,
+                    agency=chosen.id,
+                    platform=platform,
+                    external_id=external,
+                    added_at=self.now(),
+                    added_by=actor.audit_name,
+                )
+            )
+            await uow.session.flush()
+            await self.audit(uow, actor, "contact_added", f"agency:{chosen.id}", contact=account)
+            await self.finish(uow)
+        return chosen, account
+
+    async def remove_contact(self, *, actor: Actor, agency: str, platform_id: str) -> tuple[Choice, str]:
+        self.require_bm(actor, "remove agency contacts")
+        chosen = self._contact_agency(agency)
+        platform, external = self._contact_account(platform_id)
+        account = f"{platform}:{external}"
+        async with self.uow() as uow:
+            row = await self._contact_row(uow, chosen, platform, external)
+            if row is None:
+                raise NotFound(f"{account} is not a contact for {chosen.label}; `contact list` shows who is.")
+            await uow.session.delete(row)
+            await self.audit(uow, actor, "contact_removed", f"agency:{chosen.id}", contact=account)
+            await self.finish(uow)
+        return chosen, account
+
+    async def list_contacts(self, *, actor: Actor) -> list[ContactLine]:
+        self.require_bm(actor, "see agency contacts")
+        async with self.uow() as uow:
+            rows = (
+                await uow.session.execute(
+                    select(AgencyContact)
+                    .where(AgencyContact.partnership_id == self.partnership_id)
+                    .order_by(AgencyContact.agency, AgencyContact.platform, AgencyContact.external_id)
+                )
+            ).scalars()
+            labels = {a.id: a.label for a in self.preset.agencies}
+            return [
+                ContactLine(r.agency, labels.get(r.agency, r.agency), f"{r.platform}:{r.external_id}", r.added_at,
+                            r.added_by)
+                for r in rows
+            ]
 
     async def extend_request(self, *, actor: Actor, reference: str, agency: str, until: date, reason: str) -> str:
         """The BM agrees a later date with the agency: the due time moves, reminders start again from it."""

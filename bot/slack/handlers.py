@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.commands import COMMANDS, Reply, clean_text, run
+from bot.commands import COMMANDS, GUEST_COMMANDS, Reply, clean_text, run
 from bot.service import Actor, Caller, NotInTime, Panel, Window
 from bot.slack import blocks as b
 from bot.slack import modals as m
@@ -36,6 +36,7 @@ from bot.slack.files import Files, failed_line, upload, why
 from bot.slack.home import home_view, not_member_line
 from flows.errors import PanelError
 from flows.referrals import normalise_reference
+from flows.returns import Origin
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,13 @@ def first_block(body: dict) -> str:
         if isinstance(block, dict) and block.get("type") == "input" and isinstance(block.get("block_id"), str):
             return block["block_id"]
     return next((k for k in values if isinstance(k, str)), m.REASON_BLOCK)
+
+
+def pressed_on(body: dict) -> Origin:
+    """Where a button was pressed: the channel and the `ts` of the message it is under."""
+    container = _dict(body.get("container"))
+    channel = _str(container.get("channel_id")) or _str(_dict(body.get("channel")).get("id"))
+    return Origin("slack", channel, _str(container.get("message_ts")) or _str(_dict(body.get("message")).get("ts")))
 
 
 def submitted(body: dict) -> dict:
@@ -334,6 +342,8 @@ class Handlers:
             await where.say(help_lines())
             return
         actor = await self.actor(where.user)
+        if actor is None and sub in GUEST_COMMANDS and sub != "help":
+            actor = self.guest(where.user)  # a registered agency contact marking a return: the core decides
         if actor is None:
             await ack()
             await where.say([not_member_line(where.user)])
@@ -536,7 +546,7 @@ class Handlers:
                 label="Reason",
             )
             return
-        reply = await run(self.panel, actor, command)
+        reply = await run(self.panel, actor, command, origin=pressed_on(body))
         await ack()
         await where.reply(reply)
 

@@ -33,7 +33,7 @@ from microsoft_agents.hosting.core.app.adaptive_card import factory
 from bot.commands import COMMANDS, Reply, clean_text, parse_date, run
 from bot.service import Actor
 from bot.teams import cards as c
-from bot.teams.proactive import conversation_key
+from bot.teams.proactive import conversation_key, pressed_on
 from flows.errors import PanelError
 from flows.referrals import ReferralDraft
 
@@ -285,7 +285,7 @@ class Handlers:
                 return factory.message("Please write the reason in the box first, then press the button again.")
             # Quoted, so the reason reaches the command exactly as typed (apostrophes, quotes, line breaks).
             command = f"{command} {shlex.quote(reason)}"
-        reply = await run(self.panel, await self.actor(context), command)
+        reply = await run(self.panel, await self.actor(context), command, origin=pressed_on(context.activity))
         if not reply.ok:
             return factory.message(" ".join(c.plain(line) for line in reply.lines))
         return factory.adaptive_card(c.reply_cards(reply, self.panel.cal)[0])  # type: ignore[arg-type]

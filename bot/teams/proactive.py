@@ -36,6 +36,7 @@ from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.service import Panel
 from bot.teams.store import DatabaseStorage, People
+from flows.returns import Origin
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,13 @@ def base_id(conversation_id: str) -> str:
 def conversation_key(activity: Activity) -> str:
     """Where this turn happened, as Panelbot stores it and as `setup` records it."""
     return base_id(activity.conversation.id)
+
+
+def pressed_on(activity: Activity) -> Origin:
+    """Where a card's button was pressed: the conversation (as `conversation_key`) and the message it is on."""
+    conversation = getattr(activity, "conversation", None)
+    key = conversation_key(activity) if conversation is not None and conversation.id else None
+    return Origin("teams", key, getattr(activity, "reply_to_id", None) or None)
 
 
 def _facts(conversation: Conversation) -> dict[str, Any]:

@@ -153,8 +153,8 @@ class TelegramAdapter:
         keyboard, long_commands = render.action_keyboard(message.actions)
         for command in long_commands:
             await self.store.remember_command(command)
-        await self._send(chat, render.to_html(render.notice_lines(message.headline, message.text)), keyboard)
-        return None
+        sent = await self._send(chat, render.to_html(render.notice_lines(message.headline, message.text)), keyboard)
+        return str(sent)  # its id: a Mark as returned under it counts only from this message (`flows.returns`)
 
     async def _send(self, chat: int | str, text: str, keyboard: InlineKeyboardMarkup | None) -> int:
         sent = await self.bot.send_message(

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
+
+from flows.returns import Origin
 
 MAX_BYTES = 64
 
@@ -95,3 +98,13 @@ def outcome_from_token(token: str, outcome_ids: list[str]) -> str:
         index = int(token[1:])
         return outcome_ids[index] if index < len(outcome_ids) else token
     return token
+
+
+def origin_of(query: Any) -> Origin:
+    """Where a button was pressed: the chat and the id of the message it is under (a `CallbackQuery`)."""
+    message = getattr(query, "message", None)
+    chat = getattr(message, "chat", None)
+    chat_id, message_id = getattr(chat, "id", None), getattr(message, "message_id", None)
+    return Origin(
+        "telegram", None if chat_id is None else str(chat_id), None if message_id is None else str(message_id)
+    )

@@ -543,7 +543,7 @@ class Handlers:
                 f"please give your reason for **{label}**: reply to this message. Send /cancel to stop.",
             )
             return
-        reply = await commands.run(self.panel, await self.actor(user), command)
+        reply = await commands.run(self.panel, await self.actor(user), command, origin=callbacks.origin_of(query))
         toast = render.plain(reply.lines)
         await self.answer(query, reply.lines, ok=reply.ok)
         if toast.endswith(render.ELLIPSIS):  # too long for a toast: the whole answer as a message too

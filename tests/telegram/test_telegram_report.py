@@ -186,7 +186,8 @@ async def test_outgoing_files_follow_the_message_and_a_retry_sends_only_the_rest
     assert api.count("sendPhoto") == 1
 
     clock.advance(seconds=1)
-    assert await adapter.deliver(str(BEA["id"]), message, None) is None
+    first = api.bot_messages(BEA["id"])[0]
+    assert await adapter.deliver(str(BEA["id"]), message, None) == str(first["message_id"])  # the message, once
     shown = api.bot_messages(BEA["id"])
     assert api.count("sendMessage") == 1 and len(shown) == 3  # the message once, then each photo once
     assert [p["caption"] for p in shown[1:]] == [

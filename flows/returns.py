@@ -1,0 +1,111 @@
+"""Who may mark an agency's information return as made (Salford 7.7), decided once for every platform.
+
+Marking a return stops the agency's reminders and meets its deadline, so it must come from the agency, or
+from the business manager. The bot knows it came from the agency in one of two ways:
+
+- the Mark as returned button under a message the bot itself delivered to that agency's channel, for that
+  referral: the press names the chat and the message it was pressed on (`Origin`), and both must be a
+  message the outbox recorded as delivered there (`Delivered`);
+- a person the business manager has registered as that agency's contact (`contact add agency:NAME
+  PLATFORM:ID`), wherever they type or press it.
+
+Anyone else, including a panel member of the same agency typing the command, is refused in one sentence.
+No preset names anyone else who may record a return, so apart from these it is the business manager alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flows.errors import NotAllowed
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a command came from: the platform, the chat or channel, and the message whose button was
+    pressed. Every part is optional; no origin at all (None) means the command was typed, with no message."""
+
+    platform: str | None = None
+    channel: str | None = None
+    message: str | None = None
+
+    @property
+    def pressed(self) -> bool:
+        """Whether it names a message (a button under it was pressed), not only a chat."""
+        return bool(self.platform and self.channel and self.message)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A message carrying an agency's Mark as returned button, as the outbox delivered it: the platform,
+    the target it was sent to (a channel, a chat, or a person's own account) and the message's id."""
+
+    agency: str
+    platform: str
+    channel: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ReturnMarker:
+    """How a return came to be marked, for the audit entry: `via` is `agency_channel` (the button in the
+    agency's channel, `where` being that channel), `contact` (a registered contact, `where` their account)
+    or `business_manager`."""
+
+    via: str
+    where: str | None = None
+
+    def audit(self) -> dict[str, str]:
+        if self.via == "agency_channel":
+            return {"via": self.via, "channel": self.where or ""}
+        if self.via == "contact":
+            return {"via": self.via, "contact": self.where or ""}
+        return {"via": self.via}
+
+
+def refusal(agency_label: str) -> str:
+    return (
+        f"Only {agency_label} (its button in its own channel, or a contact the business manager registered) or "
+        "the business manager can record its return, so nothing was changed."
+    )
+
+
+def pressed_in_agency_channel(
+    origin: Origin | None, agency: str, delivered: Iterable[Delivered], account: str | None = None
+) -> Delivered | None:
+    """The delivered message for `agency` whose button this is, if the press came from it: same platform,
+    same message, and the chat it was sent to (or, for a message sent to a person directly, that person)."""
+    if origin is None or not origin.pressed:
+        return None
+    for sent in delivered:
+        if sent.agency != agency or sent.platform != origin.platform or sent.message != origin.message:
+            continue
+        if sent.channel == origin.channel or (account is not None and account == f"{sent.platform}:{sent.channel}"):
+            return sent
+    return None
+
+
+def who_marks_return(
+    *,
+    agency: str,
+    agency_label: str,
+    is_bm: bool,
+    account: str | None,
+    contacts: Iterable[str],
+    origin: Origin | None,
+    delivered: Iterable[Delivered],
+) -> ReturnMarker:
+    """How this person may mark `agency`'s return made, or NotAllowed (one sentence) if they may not.
+
+    `account` is the person's platform account ("slack:U0123"; None for the command line), `contacts` the
+    accounts registered for `agency`, `delivered` the messages with `agency`'s button the outbox delivered
+    for this referral."""
+    sent = pressed_in_agency_channel(origin, agency, delivered, account)
+    if sent is not None:
+        return ReturnMarker("agency_channel", f"{sent.platform}:{sent.channel}")
+    if account is not None and account in set(contacts):
+        return ReturnMarker("contact", account)
+    if is_bm:
+        return ReturnMarker("business_manager")
+    raise NotAllowed(refusal(agency_label))
