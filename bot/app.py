@@ -29,20 +29,23 @@ log = logging.getLogger("panelbot")
 
 
 @asynccontextmanager
-async def panel_from_settings(settings: Settings, *, migrate_fresh: bool = False, clock=None) -> AsyncIterator[Panel]:  # type: ignore[no-untyped-def]
-    """The panel the settings describe, on a database that is ready. Used by `run` and every CLI command."""
+async def panel_from_settings(  # type: ignore[no-untyped-def]
+    settings: Settings, *, migrate_fresh: bool = False, clock=None, practice: bool = False
+) -> AsyncIterator[Panel]:
+    """The panel the settings describe, on a database that is ready. Used by `run` and every CLI command.
+    `practice` opens the practice database (PANELBOT_PRACTICE_DATABASE_URL) instead of the real one."""
     preset = load_preset(settings.preset)
-    url = settings.database_url.get_secret_value()
+    url = (settings.practice_database_url if practice else settings.database_url).get_secret_value()
     fresh = is_fresh_sqlite(url)
     engine = make_engine(url)
     try:
         await ensure_ready(engine, migrate_fresh=migrate_fresh and fresh)
-        yield await open_panel(engine, preset, timezone=settings.timezone, clock=clock)
+        yield await open_panel(engine, preset, timezone=settings.timezone, clock=clock, practice=practice)
     finally:
         await engine.dispose()
 
 
-async def serve(settings: Settings, *, console_mode: bool | None = None) -> None:
+async def serve(settings: Settings, *, console_mode: bool | None = None, practice: bool = False) -> None:
     tokens = settings.platform_tokens_set
     tokens = [t for t in tokens if t != "telegram"]  # bot/telegram is built: it starts below
     tokens = [t for t in tokens if t != "slack"]  # bot/slack is built: it starts below
@@ -55,7 +58,7 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
     interactive = sys.stdin.isatty() if console_mode is None else console_mode
     clock = SimClock()
     console = Console()
-    async with panel_from_settings(settings, migrate_fresh=True, clock=clock) as panel:
+    async with panel_from_settings(settings, migrate_fresh=True, clock=clock, practice=practice) as panel:
         if settings.config is not None:
             for change in await apply_config(panel, settings.config):
                 log.info("panel config: %s", change)

@@ -102,6 +102,12 @@ def run(
     console: bool | None = typer.Option(
         None, "--console/--no-console", help="Open the terminal panel (default: when run in a terminal)."
     ),
+    practice: bool = typer.Option(
+        False,
+        "--practice",
+        help="Use the practice database (./panelbot-practice.db, or PANELBOT_PRACTICE_DATABASE_URL): marked as "
+        "practice, its clock can be moved (`clock +3d`) and its cards and reports say PRACTICE.",
+    ),
 ) -> None:
     """Start the bot: web server (/healthz), scheduler and, with no chat tokens, the terminal panel.
     A new SQLite database file is created and migrated on first run."""
@@ -110,7 +116,7 @@ def run(
     s = settings()
     configure_logging(s.log_level)
     try:
-        call(serve(s, console_mode=console))
+        call(serve(s, console_mode=console, practice=practice))
     except KeyboardInterrupt:
         out.print("Stopped.")
 
@@ -181,12 +187,13 @@ def clocks(
 # Panel set-up ----------------------------------------------------------------------------------------
 
 
-def with_panel(fn, clock=None):  # type: ignore[no-untyped-def]
-    """Run `fn(panel)` on the configured database and preset (at a fixed time when `clock` is given)."""
+def with_panel(fn, clock=None, practice: bool = False):  # type: ignore[no-untyped-def]
+    """Run `fn(panel)` on the configured database and preset (at a fixed time when `clock` is given; on the
+    practice database when `practice` is set)."""
     from bot.app import panel_from_settings
 
     async def go() -> Any:
-        async with panel_from_settings(settings(), migrate_fresh=True, clock=clock) as panel:
+        async with panel_from_settings(settings(), migrate_fresh=True, clock=clock, practice=practice) as panel:
             return await fn(panel)
 
     return call(go())
@@ -585,7 +592,13 @@ async def _upcoming(panel, before):  # type: ignore[no-untyped-def]
 
 @reminders_app.command("run")
 def reminders_run(
-    now: str | None = typer.Option(None, "--now", help="Run the sweep as if it were this time (ISO 8601)."),
+    now: str | None = typer.Option(
+        None,
+        "--now",
+        help="Run the sweep as if it were this time (ISO 8601): on the practice database; on the real record it "
+        "only shows what it would do.",
+    ),
+    practice: bool = typer.Option(False, "--practice", help="Sweep the practice database (as `run --practice`)."),
 ) -> None:
     """Run one reminder sweep now (or at --now). Messages are queued for the running bot to deliver."""
     from flows.reminders import in_working_hours
@@ -593,14 +606,22 @@ def reminders_run(
     when = parse_when(now, "--now") if now else None
 
     async def sweep(panel):  # type: ignore[no-untyped-def]
-        queued = await panel.run_reminders()
+        # A simulated time never reaches the real record: there the sweep is worked out and rolled back.
+        dry_run = when is not None and not panel.practice
+        queued = await panel.run_reminders(dry_run=dry_run)
         note = ""
         if not in_working_hours(panel.cal, panel.now()):
             note = (f" {panel.fmt(panel.now())} is outside working hours: reminders wait for the next working "
                     "morning.")
-        return f"{queued} reminder message{'s' if queued != 1 else ''} queued.{note}"
+        plural = "s" if queued != 1 else ""
+        if dry_run:
+            return (f"Dry run at {panel.fmt(panel.now())}: {queued} reminder message{plural} would be queued; "
+                    "nothing was written, because the real record never holds a simulated time (practise with "
+                    f"--practice).{note}")
+        return f"{queued} reminder message{plural} queued.{note}"
 
-    out.print(with_panel(sweep, clock=(lambda: when) if when else None), markup=False, highlight=False)
+    out.print(with_panel(sweep, clock=(lambda: when) if when else None, practice=practice), markup=False,
+              highlight=False)
 
 
 @app.command()

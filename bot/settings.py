@@ -12,13 +12,17 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.db import DEFAULT_DATABASE_URL
+from storage.db import DEFAULT_DATABASE_URL, DEFAULT_PRACTICE_DATABASE_URL
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: SecretStr = Field(default=SecretStr(DEFAULT_DATABASE_URL), alias="PANELBOT_DATABASE_URL")
+    # The practice database (`panelbot run --practice`): never the real record's.
+    practice_database_url: SecretStr = Field(
+        default=SecretStr(DEFAULT_PRACTICE_DATABASE_URL), alias="PANELBOT_PRACTICE_DATABASE_URL"
+    )
     preset: str = Field(default="salford", alias="PANELBOT_PRESET")
     config: Path | None = Field(default=None, alias="PANELBOT_CONFIG")
     http_host: str = Field(default="127.0.0.1", alias="PANELBOT_HTTP_HOST")

@@ -108,6 +108,7 @@ class Views(BallotCommands):
             hold_until=referral.hold_until,
             missing_info=referral.missing_info if status == Status.RETURNED else None,
             reason_required=tuple(o.id for o in p.outcomes if o.reason_required),
+            practice=self.practice,
         )
 
     async def _open_deadlines(self, uow: UnitOfWork, referral_ids: list[int] | None = None) -> list[Deadline]:
