@@ -151,6 +151,7 @@ class ReferralCommands(BallotCommands):
         outcome_id = self._outcome_id(outcome)
         async with self.uow() as uow:
             referral = await self.referral(uow.session, reference, lock=True)
+            self._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
             ballot = await self.current_ballot(uow.session, referral, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.DECIDED)
             if ballot is not None and ballot.closed_at is None:

@@ -191,7 +191,7 @@ class ReminderCommands(RequestCommands):
                 [],
             )
         if row.agency:
-            what = self.preset.request_template
+            what = self.preset.request_template_for(referral.referral_type)
             actions = [self._returned_action(referral, row.agency)]
             if occ.kind == "escalation":
                 return (
