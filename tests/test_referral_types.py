@@ -59,7 +59,7 @@ async def test_a_sar_card_offers_only_sar_outcomes_on_every_platform(make_panel)
         assert CSPR_LABEL not in text, platform
         assert "alternative learning review" not in text, platform
 
-    child = await panel.card((await dudley_child(panel)))
+    child = await panel.card(await dudley_child(panel))
     assert [oid for oid, _ in child.outcomes] == ["cspr", "alternative_review", "no_review"]
 
 
