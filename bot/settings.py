@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL, DEFAULT_PRACTICE_DATABASE_URL
 
+DEFAULT_PRESET = "salford"  # a new, empty database with no preset named
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -23,7 +25,8 @@ class Settings(BaseSettings):
     practice_database_url: SecretStr = Field(
         default=SecretStr(DEFAULT_PRACTICE_DATABASE_URL), alias="PANELBOT_PRACTICE_DATABASE_URL"
     )
-    preset: str = Field(default="salford", alias="PANELBOT_PRESET")
+    # Unset: the partnership the database holds (a new, empty database gets DEFAULT_PRESET).
+    preset: str | None = Field(default=None, alias="PANELBOT_PRESET")
     config: Path | None = Field(default=None, alias="PANELBOT_CONFIG")
     http_host: str = Field(default="127.0.0.1", alias="PANELBOT_HTTP_HOST")
     http_port: int = Field(default=8080, alias="PANELBOT_HTTP_PORT")

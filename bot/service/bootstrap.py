@@ -24,6 +24,7 @@ async def open_panel(
     clock: Callable[[], datetime] | None = None,
     on_outbox: Callable[[], Awaitable[None]] | None = None,
     practice: bool = False,
+    created_by: str = "Panelbot",
 ) -> Panel:
     """The panel for `preset` on a migrated database, creating its partnership row the first time.
 
@@ -43,7 +44,7 @@ async def open_panel(
             await uow.audit(
                 partnership_id=row.id,
                 at=now,
-                actor="Panelbot",
+                actor=created_by,
                 action="partnership_created",
                 subject=preset.id,
                 payload={"name": preset.name, "preset": preset.source_file}
