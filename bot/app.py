@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 from rich.console import Console
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config_file import apply_config
 from bot.console.adapter import ConsoleAdapter
@@ -20,29 +22,89 @@ from bot.scheduler import start_scheduler
 from bot.server import make_app, make_runner
 from bot.service import Panel
 from bot.service.bootstrap import open_panel
-from bot.settings import Settings
+from bot.settings import DEFAULT_PRESET, Settings
 from flows.errors import PanelError
-from flows.preset import load_preset
+from flows.preset import Preset, PresetError, load_preset
 from storage.db import ensure_ready, is_fresh_sqlite, make_engine
+from storage.models import Partnership
 
 log = logging.getLogger("panelbot")
 
 
 @asynccontextmanager
-async def panel_from_settings(settings: Settings, *, migrate_fresh: bool = False, clock=None) -> AsyncIterator[Panel]:  # type: ignore[no-untyped-def]
-    """The panel the settings describe, on a database that is ready. Used by `run` and every CLI command."""
-    preset = load_preset(settings.preset)
-    url = settings.database_url.get_secret_value()
+async def panel_from_settings(  # type: ignore[no-untyped-def]
+    settings: Settings,
+    *,
+    migrate_fresh: bool = False,
+    clock=None,
+    practice: bool = False,
+    preset: str | None = None,
+    add_partnership: bool = False,
+) -> AsyncIterator[Panel]:
+    """The panel the settings describe, on a database that is ready. Used by `run` and every CLI command.
+    `practice` opens the practice database (PANELBOT_PRACTICE_DATABASE_URL) instead of the real one. The
+    partnership is `preset` (`--preset`), else PANELBOT_PRESET, else the one the database holds
+    (`partnership_preset`)."""
+    url = (settings.practice_database_url if practice else settings.database_url).get_secret_value()
     fresh = is_fresh_sqlite(url)
     engine = make_engine(url)
     try:
         await ensure_ready(engine, migrate_fresh=migrate_fresh and fresh)
-        yield await open_panel(engine, preset, timezone=settings.timezone, clock=clock)
+        chosen, adding = await partnership_preset(engine, preset or settings.preset or None, add=add_partnership)
+        yield await open_panel(
+            engine,
+            chosen,
+            timezone=settings.timezone,
+            clock=clock,
+            practice=practice,
+            created_by="operator (command line)" if adding else "Panelbot",
+        )
     finally:
         await engine.dispose()
 
 
-async def serve(settings: Settings, *, console_mode: bool | None = None) -> None:
+async def partnership_preset(engine: AsyncEngine, named: str | None, *, add: bool = False) -> tuple[Preset, bool]:
+    """Which partnership a command works on, and whether it is being added to a database that holds others.
+    A partnership is never created or switched implicitly: with none named, the one the database holds (a new,
+    empty database gets the default); a named one the database does not hold only when `add` says so."""
+    async with engine.connect() as conn:
+        held = (await conn.execute(select(Partnership.preset_id, Partnership.name).order_by(Partnership.id))).all()
+    if named is None:
+        if not held:
+            return load_preset(DEFAULT_PRESET), False
+        if len(held) > 1:
+            ids = ", ".join(row.preset_id for row in held)
+            raise PanelError(
+                f"This database holds {len(held)} partnerships ({ids}); say which with --preset NAME "
+                "(or PANELBOT_PRESET)."
+            )
+        try:
+            return load_preset(held[0].preset_id), False
+        except PresetError:
+            raise PanelError(
+                f'This database holds {held[0].name}, whose preset "{held[0].preset_id}" is not a shipped one; '
+                "give its file with --preset PATH (or PANELBOT_PRESET)."
+            ) from None
+    preset = load_preset(named)
+    if not held or any(row.preset_id == preset.id for row in held):
+        return preset, False
+    if add:
+        return preset, True
+    names = ", ".join(f"{row.name} ({row.preset_id})" for row in held)
+    raise PanelError(
+        f"This database holds {names}, not {preset.name} ({preset.id}): name a partnership it holds with "
+        "--preset (or PANELBOT_PRESET), or add this one with --add-partnership."
+    )
+
+
+async def serve(
+    settings: Settings,
+    *,
+    console_mode: bool | None = None,
+    practice: bool = False,
+    preset: str | None = None,
+    add_partnership: bool = False,
+) -> None:
     tokens = settings.platform_tokens_set
     tokens = [t for t in tokens if t != "telegram"]  # bot/telegram is built: it starts below
     tokens = [t for t in tokens if t != "slack"]  # bot/slack is built: it starts below
@@ -55,7 +117,9 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
     interactive = sys.stdin.isatty() if console_mode is None else console_mode
     clock = SimClock()
     console = Console()
-    async with panel_from_settings(settings, migrate_fresh=True, clock=clock) as panel:
+    async with panel_from_settings(
+        settings, migrate_fresh=True, clock=clock, practice=practice, preset=preset, add_partnership=add_partnership
+    ) as panel:
         if settings.config is not None:
             for change in await apply_config(panel, settings.config):
                 log.info("panel config: %s", change)

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.settings import Settings
+from bot.settings import DEFAULT_PRESET, Settings
 from flows.errors import PanelError
 from flows.preset import PresetError, available_presets, load_preset
 
@@ -56,6 +56,15 @@ app.add_typer(outbox_app, name="outbox")
 
 out = Console()
 err = Console(stderr=True)
+
+# Every command that reads the record takes --preset: which partnership, when the database holds several or
+# to be sure. Without it (and without PANELBOT_PRESET) a command uses the partnership the database holds.
+PRESET = typer.Option(
+    None, "--preset", help="The partnership (a preset name or file); default: the one the database holds."
+)
+ADD_PARTNERSHIP = typer.Option(
+    False, "--add-partnership", help="Add the --preset partnership to a database that holds another one (audited)."
+)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -107,6 +116,14 @@ def run(
     console: bool | None = typer.Option(
         None, "--console/--no-console", help="Open the terminal panel (default: when run in a terminal)."
     ),
+    practice: bool = typer.Option(
+        False,
+        "--practice",
+        help="Use the practice database (./panelbot-practice.db, or PANELBOT_PRACTICE_DATABASE_URL): marked as "
+        "practice, its clock can be moved (`clock +3d`) and its cards and reports say PRACTICE.",
+    ),
+    preset_name: str | None = PRESET,
+    add_partnership: bool = ADD_PARTNERSHIP,
 ) -> None:
     """Start the bot: web server (/healthz), scheduler and, with no chat tokens, the terminal panel.
     A new SQLite database file is created and migrated on first run."""
@@ -115,7 +132,7 @@ def run(
     s = settings()
     configure_logging(s.log_level)
     try:
-        call(serve(s, console_mode=console))
+        call(serve(s, console_mode=console, practice=practice, preset=preset_name, add_partnership=add_partnership))
     except KeyboardInterrupt:
         out.print("Stopped.")
 
@@ -186,12 +203,17 @@ def clocks(
 # Panel set-up ----------------------------------------------------------------------------------------
 
 
-def with_panel(fn, clock=None):  # type: ignore[no-untyped-def]
-    """Run `fn(panel)` on the configured database and preset (at a fixed time when `clock` is given)."""
+def with_panel(fn, clock=None, practice: bool = False, preset: str | None = None, add_partnership: bool = False):  # type: ignore[no-untyped-def]
+    """Run `fn(panel)` on the configured database (at a fixed time when `clock` is given; on the practice
+    database when `practice` is set), for the partnership `--preset` names, else PANELBOT_PRESET, else the one
+    the database holds (see `bot.app.panel_from_settings`)."""
     from bot.app import panel_from_settings
 
     async def go() -> Any:
-        async with panel_from_settings(settings(), migrate_fresh=True, clock=clock) as panel:
+        async with panel_from_settings(
+            settings(), migrate_fresh=True, clock=clock, practice=practice, preset=preset,
+            add_partnership=add_partnership,
+        ) as panel:
             return await fn(panel)
 
     return call(go())
@@ -213,11 +235,14 @@ def member_add(
     name: str = typer.Argument(..., help="The member's name as colleagues know it."),
     role: str = typer.Option(..., "--role", help="A role of the preset, e.g. police, health, chair."),
     ids: list[str] = typer.Option([], "--id", help="A platform identity, PLATFORM:ID (slack:U0123, telegram:5551234)."),
+    preset_name: str | None = PRESET,
+    add_partnership: bool = ADD_PARTNERSHIP,
 ) -> None:
     """Add a panel member (recorded in the audit log)."""
     from bot.service import Actor
 
-    info = with_panel(lambda p: p.add_member(actor=Actor.operator(), name=name, role=role, ids=ids))
+    info = with_panel(lambda p: p.add_member(actor=Actor.operator(), name=name, role=role, ids=ids),
+                      preset=preset_name, add_partnership=add_partnership)
     out.print(
         f"Added {info.name} as {info.role_label}" + (f" ({', '.join(info.identities)})." if info.identities else "."),
         highlight=False,
@@ -226,9 +251,9 @@ def member_add(
 
 
 @member_app.command("list")
-def member_list() -> None:
+def member_list(preset_name: str | None = PRESET) -> None:
     """List the panel members, their roles and platform identities."""
-    members = with_panel(lambda p: p.list_members())
+    members = with_panel(lambda p: p.list_members(), preset=preset_name)
     if not members:
         out.print("The panel has no members yet. Add one with `panelbot member add NAME --role ROLE`.", markup=False)
         return
@@ -239,11 +264,13 @@ def member_list() -> None:
 
 
 @member_app.command("remove")
-def member_remove(name: str = typer.Argument(..., help="The member's name.")) -> None:
+def member_remove(
+    name: str = typer.Argument(..., help="The member's name."), preset_name: str | None = PRESET
+) -> None:
     """Remove a panel member (their past votes are kept)."""
     from bot.service import Actor
 
-    info = with_panel(lambda p: p.remove_member(actor=Actor.operator(), name=name))
+    info = with_panel(lambda p: p.remove_member(actor=Actor.operator(), name=name), preset=preset_name)
     out.print(f"Removed {info.name} ({info.role_label}) from the panel.", markup=False, highlight=False)
 
 
@@ -251,20 +278,21 @@ def member_remove(name: str = typer.Argument(..., help="The member's name.")) ->
 def channel_set(
     purpose: str = typer.Argument(..., help="panel, bm or agency:NAME"),
     platform_id: str = typer.Option(..., "--id", help="PLATFORM:ID, e.g. slack:C0123 or telegram:-1001234"),
+    preset_name: str | None = PRESET,
 ) -> None:
     """Say where referrals are posted (panel), where the BM is told things (bm), where an agency is reached."""
     from bot.service import Actor
 
     purpose_, platform, external = with_panel(
-        lambda p: p.set_channel(actor=Actor.operator(), purpose=purpose, platform_id=platform_id)
+        lambda p: p.set_channel(actor=Actor.operator(), purpose=purpose, platform_id=platform_id), preset=preset_name
     )
     out.print(f"{purpose_} is now {platform}:{external}.", markup=False, highlight=False)
 
 
 @channel_app.command("list")
-def channel_list() -> None:
+def channel_list(preset_name: str | None = PRESET) -> None:
     """List the channels set."""
-    rows = with_panel(lambda p: p.list_channels())
+    rows = with_panel(lambda p: p.list_channels(), preset=preset_name)
     if not rows:
         out.print("No channels are set yet.")
     for purpose, platform, external in rows:
@@ -316,22 +344,25 @@ def contact_remove(
 
 
 @app.command()
-def status(reference: str | None = typer.Argument(None, help="One referral, e.g. SAL-2026-014.")) -> None:
+def status(
+    reference: str | None = typer.Argument(None, help="One referral, e.g. SAL-2026-014."),
+    preset_name: str | None = PRESET,
+) -> None:
     """Open referrals: stage, what each waits for, the next deadline (UK time)."""
     from bot.commands import status_lines
     from bot.console.render import styled
 
-    for line in with_panel(lambda p: status_lines(p, reference)):
+    for line in with_panel(lambda p: status_lines(p, reference), preset=preset_name):
         out.print(styled(line))
 
 
 @app.command()
-def overdue() -> None:
+def overdue(preset_name: str | None = PRESET) -> None:
     """Everything past its deadline, oldest first."""
     from bot.commands import overdue_lines
     from bot.console.render import styled
 
-    for line in with_panel(overdue_lines):
+    for line in with_panel(overdue_lines, preset=preset_name):
         out.print(styled(line))
 
 
@@ -356,6 +387,7 @@ def report(
     date_to: str | None = typer.Option(None, "--to", help="Last day of the period (included), e.g. 2027-03-31."),
     fmt: str = typer.Option("table", "--format", help="table (terminal), markdown, csv (one file per measure) or png."),
     out_dir: Path | None = typer.Option(None, "--out", help="Folder for csv, png or markdown files."),
+    preset_name: str | None = PRESET,
 ) -> None:
     """The measures for a period (Salford 10.3): referrals by type, outcome, referrer and theme; reviews by type
     and outcome; disagreements; timeliness per clock. Stockport's preset adds SAR referrals each quarter."""
@@ -378,7 +410,7 @@ def report(
             chosen = parse_period(period, today=panel.cal.local(panel.now()).date())
         return await panel.report(chosen), panel.preset, panel.cal
 
-    rep, preset, cal = with_panel(go)
+    rep, preset, cal = with_panel(go, preset=preset_name)
     try:
         _show_report(rep, preset, cal, fmt, out_dir)
     except OSError as exc:
@@ -441,6 +473,7 @@ def _show_report(rep, preset, cal, fmt: str, out_dir: Path | None) -> None:  # t
 @app.command()
 def calendar(
     out_file: Path | None = typer.Option(None, "--out", help="Write the feed to this .ics file (default: print it)."),
+    preset_name: str | None = PRESET,
 ) -> None:
     """Every open deadline as an iCalendar (.ics) feed: reference and anonymised subject only."""
     from bot.reports.ics import feed
@@ -449,7 +482,7 @@ def calendar(
         entries = await panel.calendar_entries()
         return feed(panel.preset, panel.cal, entries, panel.now()), len(entries)
 
-    body, count = with_panel(go)
+    body, count = with_panel(go, preset=preset_name)
     if out_file is None:
         sys.stdout.write(body.decode("utf-8"))
         return
@@ -465,6 +498,7 @@ def calendar(
 def export(
     fmt: str = typer.Option("json", "--format", help="json (one file) or csv (a folder, one file per table)."),
     out_path: Path | None = typer.Option(None, "--out", help="The file (json) or folder (csv) to write."),
+    preset_name: str | None = PRESET,
 ) -> None:
     """The whole decision record, to archive: referrals, decisions, votes with reasons, deadlines, requests and
     returns, reminders, disagreements and the audit chain with its head hash. Prove an archive complete later
@@ -478,7 +512,7 @@ def export(
     async def go(panel):  # type: ignore[no-untyped-def]
         return await panel.export_record(), panel.cal.local(panel.now())
 
-    data, now = with_panel(go)
+    data, now = with_panel(go, preset=preset_name)
     stamp = now.strftime("%Y%m%d-%H%M")
     try:
         if fmt == "json":
@@ -506,7 +540,7 @@ def export(
               f"`panelbot audit verify --export {path}`.", markup=False, highlight=False)
 
 
-def _verify_export(path: Path) -> None:
+def _verify_export(path: Path, preset_name: str | None = None) -> None:
     from sqlalchemy import select
 
     from bot.reports import export as archive
@@ -522,7 +556,7 @@ def _verify_export(path: Path) -> None:
             rows = await uow.session.execute(select(AuditEntry.seq, AuditEntry.hash))
             return {seq: hash_ for seq, hash_ in rows}
 
-    problems, proved = archive.check(data, with_panel(go))
+    problems, proved = archive.check(data, with_panel(go, preset=preset_name))
     if not problems:
         out.print(proved, markup=False, highlight=False)
         return
@@ -601,6 +635,7 @@ def audit_verify(
     export: Path | None = typer.Option(
         None, "--export", help="Also prove that an archive from `panelbot export` (file or folder) is complete."
     ),
+    preset_name: str | None = PRESET,
 ) -> None:
     """Prove the audit log is complete and unaltered, and that every vote matches what was recorded."""
     from storage.audit import verify
@@ -609,12 +644,12 @@ def audit_verify(
         async with panel.uow() as uow:
             return await verify(uow.session)
 
-    report = with_panel(go)
+    report = with_panel(go, preset=preset_name)
     if report.ok:
         out.print(f"Audit log verified: {report.entries} entries, unbroken. Head hash {report.head}.", highlight=False)
         if export is not None:
             try:
-                _verify_export(export)
+                _verify_export(export, preset_name)
             except OSError as exc:
                 raise fail(f"Could not read {exc.filename or export}: {exc.strerror or exc}.") from None
         return
@@ -650,12 +685,13 @@ def preset_list() -> None:
 @reminders_app.command("list")
 def reminders_list(
     due_before: str | None = typer.Option(None, "--due-before", help="Only those due by this time (ISO 8601)."),
+    preset_name: str | None = PRESET,
 ) -> None:
     """What the reminder sweep will send next, and when (UK time)."""
     from bot.console.render import styled
 
     before = parse_when(due_before, "--due-before") if due_before else None
-    rows = with_panel(lambda p: _upcoming(p, before))
+    rows = with_panel(lambda p: _upcoming(p, before), preset=preset_name)
     if not rows:
         out.print("No reminders are waiting to be sent.")
     for line in rows:
@@ -674,7 +710,14 @@ async def _upcoming(panel, before):  # type: ignore[no-untyped-def]
 
 @reminders_app.command("run")
 def reminders_run(
-    now: str | None = typer.Option(None, "--now", help="Run the sweep as if it were this time (ISO 8601)."),
+    now: str | None = typer.Option(
+        None,
+        "--now",
+        help="Run the sweep as if it were this time (ISO 8601): on the practice database; on the real record it "
+        "only shows what it would do.",
+    ),
+    practice: bool = typer.Option(False, "--practice", help="Sweep the practice database (as `run --practice`)."),
+    preset_name: str | None = PRESET,
 ) -> None:
     """Run one reminder sweep now (or at --now). Messages are queued for the running bot to deliver."""
     from flows.reminders import in_working_hours
@@ -682,14 +725,22 @@ def reminders_run(
     when = parse_when(now, "--now") if now else None
 
     async def sweep(panel):  # type: ignore[no-untyped-def]
-        queued = await panel.run_reminders()
+        # A simulated time never reaches the real record: there the sweep is worked out and rolled back.
+        dry_run = when is not None and not panel.practice
+        queued = await panel.run_reminders(dry_run=dry_run)
         note = ""
         if not in_working_hours(panel.cal, panel.now()):
             note = (f" {panel.fmt(panel.now())} is outside working hours: reminders wait for the next working "
                     "morning.")
-        return f"{queued} reminder message{'s' if queued != 1 else ''} queued.{note}"
+        plural = "s" if queued != 1 else ""
+        if dry_run:
+            return (f"Dry run at {panel.fmt(panel.now())}: {queued} reminder message{plural} would be queued; "
+                    "nothing was written, because the real record never holds a simulated time (practise with "
+                    f"--practice).{note}")
+        return f"{queued} reminder message{plural} queued.{note}"
 
-    out.print(with_panel(sweep, clock=(lambda: when) if when else None), markup=False, highlight=False)
+    out.print(with_panel(sweep, clock=(lambda: when) if when else None, practice=practice, preset=preset_name),
+              markup=False, highlight=False)
 
 
 @app.command()
@@ -720,6 +771,7 @@ def outbox_list(
     older_than: int = typer.Option(
         15, "--older-than", min=0, help="Only messages waiting at least this many minutes (0: every one)."
     ),
+    preset_name: str | None = PRESET,
 ) -> None:
     """Messages not yet delivered (a platform refusing or unreachable), oldest first: id, kind, where to,
     attempts, how long waiting, next attempt (UK time) and the last error. Never the message's text."""
@@ -731,7 +783,7 @@ def outbox_list(
         rows = await waiting_messages(panel, older_than=timedelta(minutes=older_than))
         return rows, await outbox_summary(panel), panel.now(), panel.fmt
 
-    rows, summary, now, fmt = with_panel(go)
+    rows, summary, now, fmt = with_panel(go, preset=preset_name)
     limit = f"more than {older_than} minute{'s' if older_than != 1 else ''}" if older_than else "at all"
     if not rows:
         line = f"No message has been waiting {limit}: nothing is stuck."
@@ -769,11 +821,12 @@ def outbox_list(
 @outbox_app.command("retry")
 def outbox_retry(
     ids: list[int] = typer.Argument(None, help="Message ids from `panelbot outbox list` (default: every one waiting)."),
+    preset_name: str | None = PRESET,
 ) -> None:
     """Make waiting messages due now: the running bot sends them on its next round (within a few seconds)."""
     from bot.notify import retry_now
 
-    changed = with_panel(lambda p: retry_now(p, list(ids or [])))
+    changed = with_panel(lambda p: retry_now(p, list(ids or [])), preset=preset_name)
     if not changed:
         which = "with those ids " if ids else ""
         out.print(f"No message {which}is waiting to be delivered.", markup=False, highlight=False)
@@ -816,7 +869,7 @@ def teams_package(
             bot_id=bot_id.strip(),
             app_id=app_id,
             name=name,
-            partnership=load_preset(s.preset).name,
+            partnership=load_preset(s.preset or DEFAULT_PRESET).name,
             developer=developer,
             website_url=website_url,
             privacy_url=privacy_url,

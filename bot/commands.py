@@ -18,7 +18,7 @@ from datetime import date, datetime
 from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
 from flows.errors import InvalidInput, PanelError
-from flows.preset import EVENTS
+from flows.preset import EVENTS, Preset
 from flows.returns import Origin
 from flows.views import CardView, literal
 
@@ -188,9 +188,50 @@ async def _show(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     return Reply([], card=await panel.card(args[0]))
 
 
+def split_outcome(preset: Preset, words: list[str]) -> tuple[str, str]:
+    """The outcome at the start of `words` and the reason after it. The longest run of words that is an
+    outcome's id or label wins (`no review` is `no_review`, not `no` and the reason "review"); then the longest
+    run that starts one outcome id and no other, as a short form (`commence`). Anything else is passed on as the
+    first word, for the service to refuse with the list of outcomes."""
+    ids = [o.id for o in preset.outcomes]
+    labels = {o.label.lower(): o.id for o in preset.outcomes}
+    longest = max((max(len(o.label.split()), len(o.id.split("_"))) for o in preset.outcomes), default=1)
+    runs = range(min(len(words), longest), 0, -1)
+
+    def key(n: int) -> str:
+        return "_".join(words[:n]).lower().replace("-", "_").replace(" ", "_")
+
+    for n in runs:
+        if key(n) in ids:
+            return key(n), " ".join(words[n:])
+        if " ".join(words[:n]).lower() in labels:
+            return labels[" ".join(words[:n]).lower()], " ".join(words[n:])
+    for n in runs:
+        started = [i for i in ids if i.startswith(key(n))]
+        if len(started) == 1:
+            return started[0], " ".join(words[n:])
+    return words[0], " ".join(words[1:])
+
+
+def needs_reason(panel: Panel, cmd: str, reference: str, outcome: str) -> Reply | None:
+    """The usage line, when the outcome needs a reason (the procedure asks for one) and none was given."""
+    chosen = next((o for o in panel.preset.outcomes if o.id == outcome), None)
+    if chosen is None or not chosen.reason_required:
+        return None
+    return Reply(
+        [
+            f'"{chosen.label}" needs a reason: `{cmd} {reference} {outcome} REASON`. Nothing was recorded.'
+        ],
+        ok=False,
+    )
+
+
 @command("vote", "vote REF OUTCOME [REASON]", "vote (again to change your vote)", "vote SAL-2026-001 commence", 2)
 async def _vote(panel: Panel, actor: Actor, args: list[str]) -> Reply:
-    receipt = await panel.vote(actor=actor, reference=args[0], outcome=args[1], reason=" ".join(args[2:]))
+    outcome, reason = split_outcome(panel.preset, args[1:])
+    if not reason and (refusal := needs_reason(panel, "vote", args[0], outcome)) is not None:
+        return refusal
+    receipt = await panel.vote(actor=actor, reference=args[0], outcome=outcome, reason=reason)
     return Reply([receipt.message], ok=receipt.changed)
 
 
@@ -208,7 +249,12 @@ async def _recuse(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     3,
 )
 async def _decide(panel: Panel, actor: Actor, args: list[str]) -> Reply:
-    ref, outcome, reason = args[0], args[1], " ".join(args[2:])
+    ref = args[0]
+    outcome, reason = split_outcome(panel.preset, args[1:])
+    if not reason:
+        cmd = COMMANDS["decide"]
+        return Reply([f"Usage: `{cmd.usage}` (for example `{cmd.example}`); a decision always gives its reason."],
+                     ok=False)
     card = await panel.card(ref)
     if card.status == "escalated":
         return Reply([await panel.chair_decide(actor=actor, reference=ref, outcome=outcome, reason=reason)])

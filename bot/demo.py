@@ -34,7 +34,7 @@ async def run_demo(console: Console) -> None:
         finally:
             await engine.dispose()
     console.print(Rule())
-    console.print("The demo's database has been deleted. Run `panelbot run` to try it yourself.")
+    console.print("The demo's database has been deleted. Run `panelbot run --practice` to try it yourself.")
 
 
 async def _setup(
@@ -44,7 +44,7 @@ async def _setup(
     console: Console,  # type: ignore[no-untyped-def]
     members: list[tuple[str, str]],
 ) -> tuple[Panel, Sender]:
-    panel = await open_panel(engine, load_preset(preset), clock=clock)
+    panel = await open_panel(engine, load_preset(preset), clock=clock, practice=True)  # simulated time: practice
     sender = Sender(panel, [ConsoleAdapter(panel, console)])
     for name, role in members:
         await panel.add_member(actor=Actor.operator(), name=name, role=role)

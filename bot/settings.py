@@ -12,14 +12,21 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.db import DEFAULT_DATABASE_URL
+from storage.db import DEFAULT_DATABASE_URL, DEFAULT_PRACTICE_DATABASE_URL
+
+DEFAULT_PRESET = "salford"  # a new, empty database with no preset named
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: SecretStr = Field(default=SecretStr(DEFAULT_DATABASE_URL), alias="PANELBOT_DATABASE_URL")
-    preset: str = Field(default="salford", alias="PANELBOT_PRESET")
+    # The practice database (`panelbot run --practice`): never the real record's.
+    practice_database_url: SecretStr = Field(
+        default=SecretStr(DEFAULT_PRACTICE_DATABASE_URL), alias="PANELBOT_PRACTICE_DATABASE_URL"
+    )
+    # Unset: the partnership the database holds (a new, empty database gets DEFAULT_PRESET).
+    preset: str | None = Field(default=None, alias="PANELBOT_PRESET")
     config: Path | None = Field(default=None, alias="PANELBOT_CONFIG")
     http_host: str = Field(default="127.0.0.1", alias="PANELBOT_HTTP_HOST")
     http_port: int = Field(default=8080, alias="PANELBOT_HTTP_PORT")

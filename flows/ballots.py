@@ -1,4 +1,4 @@
-"""How a panel vote is decided (domain/BALLOTS.md), as pure functions over plain values.
+"""How a panel vote is decided (docs/ballots.md), as pure functions over plain values.
 
 The storage layer loads the eligible members and their current votes, calls `tally` and `closing`, and
 records what they say. Keeping the rule here, once, means every platform shows the same tally and every
@@ -136,7 +136,7 @@ class Result:
 
 
 def closing(t: Tally, *, deadline_passed: bool) -> CloseReason | None:
-    """Why the ballot closes now, or None while it stays open (BALLOTS.md, "When the ballot closes")."""
+    """Why the ballot closes now, or None while it stays open (docs/ballots.md, "When voting closes")."""
     if t.eligible and not t.remaining:
         return CloseReason.ALL_VOTED
     if t.settled:
@@ -149,7 +149,7 @@ def closing(t: Tally, *, deadline_passed: bool) -> CloseReason | None:
 
 
 def result(t: Tally) -> Result:
-    """What a closed ballot means (BALLOTS.md, "What the close means")."""
+    """What a closed ballot means (docs/ballots.md, "What the result is")."""
     if not t.quorum_met:
         # Name the roles nobody eligible can fill first (rule 3: so the BM can add a substitute).
         missing = t.impossible_roles or t.missing_roles

@@ -43,11 +43,11 @@ SETTINGS: dict[str, tuple[str, ...]] = {
          "roles", "referral_types", "panel", "outcomes", "clocks", "agencies"),
     "working_hours": ("start", "end"),
     "roles": ("id", "label", "votes", "statutory"),
-    "referral_types": ("id", "label"),
+    "referral_types": ("id", "label", "request_template"),
     "panel": ("quorum", "tie_break", "immediate_decision", "decision_clock", "monthly"),
     "panel.quorum": ("count", "roles"),
     "panel.monthly": ("day", "cutoff_day"),
-    "outcomes": ("id", "label", "reason_required", "follow_up", "incomplete", "stops"),
+    "outcomes": ("id", "label", "reason_required", "follow_up", "incomplete", "stops", "referral_types"),
     "clocks": ("id", "label", "amount", "unit", "starts", "source", "owner", "referral_types", "reminders"),
     "agencies": ("id", "label"),
 }
@@ -106,6 +106,13 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class ReferralType(Choice):
+    """A referral type; what an information request asks agencies for, where it differs from the preset's."""
+
+    request_template: str | None = None
+
+
+@dataclass(frozen=True)
 class Outcome:
     id: str
     label: str
@@ -113,6 +120,10 @@ class Outcome:
     follow_up: str | None = None  # clock id started by this decision
     stops: tuple[str, ...] = ()  # clocks this decision makes unnecessary (e.g. no rapid review: no RR clocks)
     incomplete: bool = False  # deciding this returns the referral to the referrer
+    referral_types: tuple[str, ...] = ()  # offered only for these referral types; empty means every type
+
+    def applies_to(self, referral_type: str) -> bool:
+        return not self.referral_types or referral_type in self.referral_types
 
 
 @dataclass(frozen=True)
@@ -232,6 +243,17 @@ class Preset:
             if choice.id == type_id:
                 return choice
         raise KeyError(type_id)
+
+    def outcomes_for(self, type_id: str) -> tuple[Outcome, ...]:
+        """The outcomes a referral of this type can be given, in the preset's order."""
+        return tuple(o for o in self.outcomes if o.applies_to(type_id))
+
+    def request_template_for(self, type_id: str) -> str:
+        """What an information request for a referral of this type asks each agency for."""
+        for choice in self.referral_types:
+            if choice.id == type_id and isinstance(choice, ReferralType) and choice.request_template:
+                return choice.request_template
+        return self.request_template
 
 
 # Loading ---------------------------------------------------------------------------------------------
@@ -449,7 +471,7 @@ class _Parser:
             raise self.fail("roles", "no role has votes = true, so nobody could vote")
 
         types = [
-            Choice(self.text(t, "id", where), self.text(t, "label", where))
+            ReferralType(self.text(t, "id", where), self.text(t, "label", where), self._template(t, where))
             for where, t in self.numbered(data, "referral_types")
         ]
         type_ids = [t.id for t in types]
@@ -477,6 +499,7 @@ class _Parser:
             if follow_up is not None and follow_up not in clock_ids:
                 raise self.fail(f"{where}follow_up", f'points at clock "{follow_up}", which is not defined')
             stops = self.strings(item.get("stops", []), f"{where}stops", "clock ids")
+            applies = self._types(item, f"{where}referral_types", type_ids)
             for clock_id in stops:
                 if clock_id not in clock_ids:
                     raise self.fail(f"{where}stops", f'names clock "{clock_id}", which is not defined')
@@ -488,11 +511,19 @@ class _Parser:
                     reason_required=self.flag(item, "reason_required", where),
                     follow_up=follow_up,
                     incomplete=self.flag(item, "incomplete", where),
+                    referral_types=tuple(applies),
                 )
             )
         self.unique([o.id for o in outcomes], "outcomes")
         if len(outcomes) < 2:
             raise self.fail("outcomes", "a panel needs at least two outcomes to choose between")
+        for t in types:
+            if sum(o.applies_to(t.id) for o in outcomes) < 2:
+                raise self.fail(
+                    "outcomes",
+                    f'a "{t.id}" referral needs at least two outcomes to choose between; list it in more '
+                    "outcomes' referral_types",
+                )
 
         panel = data.get("panel")
         if panel is None:
@@ -590,14 +621,7 @@ class _Parser:
         owner = self.text(item, "owner", where, "bm")
         if owner not in OWNERS:
             raise self.fail(f"{where}owner", f'"{owner}" is not one of {", ".join(OWNERS)}')
-        applies = self.strings(item.get("referral_types", []), f"{where}referral_types", "referral type ids")
-        for type_id in applies:
-            if type_id not in type_ids:
-                raise self.fail(
-                    f"{where}referral_types",
-                    f'"{type_id}" is not a referral type of this preset; use {", ".join(type_ids)}',
-                )
-        self.unique(applies, f"{where}referral_types")
+        applies = self._types(item, f"{where}referral_types", type_ids)
         reminders = item.get("reminders")
         if reminders is not None:
             if not isinstance(reminders, dict):
@@ -617,6 +641,24 @@ class _Parser:
             referral_types=tuple(applies),
             reminders=reminders,
         )
+
+    def _types(self, item: dict[str, Any], key: str, type_ids: list[str]) -> list[str]:
+        """A clock's or an outcome's `referral_types`: ids of this preset's referral types, each once."""
+        applies = self.strings(item.get("referral_types", []), key, "referral type ids")
+        for type_id in applies:
+            if type_id not in type_ids:
+                raise self.fail(key, f'"{type_id}" is not a referral type of this preset; use {", ".join(type_ids)}')
+        self.unique(applies, key)
+        return applies
+
+    def _template(self, item: dict[str, Any], where: str) -> str | None:
+        template = item.get("request_template")
+        if template is None:
+            return None
+        if not isinstance(template, str) or not template.strip():
+            raise self.fail(f"{where}request_template", "must be text in quotes saying what agencies are asked for")
+        self.printable(template, f"{where}request_template")
+        return template.strip()
 
     def _quorum(self, table: dict[str, Any], roles: list[Role]) -> Quorum:
         count, role_list = table.get("count"), table.get("roles")

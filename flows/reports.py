@@ -311,6 +311,7 @@ class Report:
     monthly: CrossTab  # months x outcome group, referrals received
     sar_quarters: tuple[SarQuarter, ...] | None  # None: the preset does not report SARs each quarter
     sar_referrals: tuple[ReferralRow, ...] = ()
+    practice: bool = False  # from a practice database: its title says so
 
 
 def in_period(cal: WorkingCalendar, period: Period, rows: Iterable, attr: str) -> list:
@@ -539,6 +540,8 @@ def build_report(
     referrals: Sequence[ReferralRow],
     deadlines: Sequence[DeadlineRow],
     disagreements: Sequence[DisagreementRow],
+    *,
+    practice: bool = False,
 ) -> Report:
     """Every measure for the period. Rows outside the period are ignored, so callers may pass more."""
     refs = in_period(cal, period, referrals, "received_at")
@@ -578,4 +581,5 @@ def build_report(
         monthly=referrals_per_month(preset, cal, period, refs),
         sar_quarters=None if sar is None else tuple(sar[0]),
         sar_referrals=() if sar is None else tuple(sar[1]),
+        practice=practice,
     )

@@ -62,6 +62,7 @@ class CardView:
     hold_until: datetime | None = None
     missing_info: str | None = None
     reason_required: tuple[str, ...] = ()  # outcome ids whose vote needs a written reason
+    practice: bool = False  # from a practice database: every card says so in its header
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class Notice:
 
 
 def tally_text(preset: Preset, t: Tally) -> str:
-    """One or two sentences: who has voted, whether quorum is met, what is still needed (BALLOTS.md)."""
+    """One or two sentences: who has voted, whether quorum is met, what is still needed (docs/ballots.md)."""
     labels = preset.role_labels
     outcome_labels = {o.id: o.label for o in preset.outcomes}
     parts: list[str] = []
@@ -153,11 +154,19 @@ def result_text(
     return f"Escalated to the {chair}: no quorum ({missing_votes} more vote{'s' if missing_votes != 1 else ''} needed)"
 
 
+PRACTICE = "PRACTICE"
+
+
+def practice_mark(practice: bool) -> str:
+    """What starts the header of every card and the title of every report from a practice database."""
+    return f"{PRACTICE} · " if practice else ""
+
+
 def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
     """The referral card as plain-text lines (the terminal prints these; platforms use them as the
     fallback text of a rich card). Bold is marked with **...**, which every platform can turn into its own."""
     fmt = cal.format
-    lines = [f"**{view.reference} · {view.subject} · {view.type_label}**"]
+    lines = [f"**{practice_mark(view.practice)}{view.reference} · {view.subject} · {view.type_label}**"]
     lines.append(f"Referred by {literal(view.referrer)} · received {fmt(view.received_at)}")
     if view.open and view.deadline is not None:
         lines.append(f"Panel decision due **{fmt(view.deadline)}** ({view.deadline_rule})")
@@ -195,7 +204,8 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
 def decision_lines(card: CardView, cal: WorkingCalendar) -> list[str]:
     """The short message that follows a decision (a thread reply under the card where the platform has threads):
     the outcome, who decided and why, how each member voted, and what happens next."""
-    head = f"{card.reference} · {card.subject}: **{card.result_text or card.status_label}**"
+    result = card.result_text or card.status_label
+    head = f"{practice_mark(card.practice)}{card.reference} · {card.subject}: **{result}**"
     if card.decided_at is not None:
         head += f" ({cal.format(card.decided_at)})"
     lines = [head]

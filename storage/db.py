@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from flows.errors import PanelError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./panelbot.db"
+# `panelbot run --practice`: a database of its own, marked as practice, where the simulated clock may move.
+DEFAULT_PRACTICE_DATABASE_URL = "sqlite+aiosqlite:///./panelbot-practice.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 PG_IDLE_IN_TRANSACTION = "60s"  # see make_engine: a vanished client's locks are freed after this
 PG_CONNECT_TIMEOUT = 10  # seconds

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -70,6 +71,9 @@ class Partnership(Base):
     created_at: Mapped[datetime]
     # Suffolk section 4: the date of the last monthly panel whose list of held cases was sent.
     hold_agenda_sent_for: Mapped[date | None] = mapped_column(Date)
+    # A practice partnership (created by `panelbot run --practice` or the demo): the simulated clock may move
+    # there, and every card and report it produces says PRACTICE. On any other the record's times are real.
+    practice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Member(Base):

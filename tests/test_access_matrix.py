@@ -1,7 +1,7 @@
 """Who may do what: every command and button × every role, through the real `Panel` service.
 
 The expected answer of each cell comes from the table `ALLOWED` below, written from
-/work/shared/domain/PROCEDURES.md (Salford, sections 7.5 and 7.7) and the Salford preset's role data
+the Salford procedure (sections 7.5 and 7.7) and the Salford preset's role data
 (`flows/presets/salford.toml`: the virtual panel of Independent Adviser, Chair, Deputy Chair and Business
 Manager votes; the three statutory partners are members who do not vote; the Independent Adviser is the
 tie-break role), not from the code's own permission checks.

@@ -40,3 +40,30 @@ async def test_someone_not_on_the_panel_can_only_ask_for_help(make_panel):
         "Only Greater Manchester Police (its button in its own channel, or a contact the business manager "
         "registered) or the business manager can record its return, so nothing was changed."
     ]
+
+
+async def test_run_practice_uses_a_database_of_its_own_marked_as_practice(tmp_path, monkeypatch):
+    """`panelbot run --practice`: ./panelbot-practice.db, never ./panelbot.db; the mark is in the database, so the
+    practice file stays practice however it is opened, and the real one stays real."""
+    import sqlite3
+
+    from bot.app import panel_from_settings
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("PANELBOT_DATABASE_URL", "PANELBOT_PRACTICE_DATABASE_URL", "PANELBOT_PRESET", "PANELBOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    async with panel_from_settings(settings, migrate_fresh=True, practice=True) as panel:
+        assert panel.practice
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["panelbot-practice.db"]
+    with sqlite3.connect(tmp_path / "panelbot-practice.db") as conn:
+        assert conn.execute("SELECT preset_id, practice FROM partnerships").fetchall() == [("salford", 1)]
+
+    async with panel_from_settings(settings, migrate_fresh=True) as panel:  # `panelbot run`: the real record
+        assert not panel.practice
+    with sqlite3.connect(tmp_path / "panelbot.db") as conn:
+        assert conn.execute("SELECT preset_id, practice FROM partnerships").fetchall() == [("salford", 0)]
+
+    named = Settings(_env_file=None, PANELBOT_DATABASE_URL="sqlite+aiosqlite:///./panelbot-practice.db")  # type: ignore[call-arg]
+    async with panel_from_settings(named) as panel:
+        assert panel.practice  # the database says so, not the command

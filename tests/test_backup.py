@@ -13,6 +13,7 @@ with nothing to add: the revisions are read from the migrations folder.
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import uuid
@@ -20,7 +21,6 @@ import uuid
 import pytest
 from activity import year_of_activity
 from alembic import command
-from conftest import PG_URL
 from sqlalchemy import MetaData, Table, inspect, select, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -31,6 +31,7 @@ from storage.db import _alembic_config, head_revision, make_engine, upgrade
 from storage.models import Base
 
 runner = CliRunner()
+PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
 
 
 async def snapshot(engine) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]

@@ -443,6 +443,7 @@ def test_demo_tells_the_story_and_leaves_nothing_behind(monkeypatch: pytest.Monk
     assert "Decided: Commence rapid review" in said
     assert "tied" in said
     assert "Still needed: Police" in said
+    assert "PRACTICE · SAL-2026-001 · Young Person" in said  # a temporary practice database, and its cards say so
     assert "Traceback" not in result.output
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"], "the demo left files in the working directory"

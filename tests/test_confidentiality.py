@@ -142,7 +142,7 @@ async def test_a_whole_life_cycle_shows_and_logs_no_personal_data(engine, clock,
     caplog = deployed_logging
     monkeypatch.chdir(tmp_path)  # the terminal saves the report's charts in the working folder
     sim = SimClock(real=clock)
-    panel = await open_panel(engine, load_preset("salford"), clock=sim)
+    panel = await open_panel(engine, load_preset("salford"), clock=sim, practice=True)
     buffer = io.StringIO()
     console = Console(file=buffer, width=160, color_system=None, force_terminal=False)
     recorder = Recorder()

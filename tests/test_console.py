@@ -80,9 +80,10 @@ def flat(text: str) -> str:
     return " ".join(ANSI.sub("", text).split())
 
 
-async def terminal(engine, clock, preset: str = "salford") -> Terminal:  # type: ignore[no-untyped-def]
+async def terminal(engine, clock, preset: str = "salford", practice: bool = True) -> Terminal:  # type: ignore[no-untyped-def]
+    """A terminal on a practice database (where `clock` moves time), or on a real record."""
     sim = SimClock(real=clock)
-    panel = await open_panel(engine, load_preset(preset), clock=sim)
+    panel = await open_panel(engine, load_preset(preset), clock=sim, practice=practice)
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, color_system=None, force_terminal=False)
     sender = Sender(panel, [ConsoleAdapter(panel, console)])
@@ -341,6 +342,43 @@ async def test_clock_refuses_to_go_backwards_and_explains_its_forms(term: Termin
     assert await term.type("clock") == "Simulated time: Mon 23 Nov 2026, 10:12."
     assert await term.type("clock 2026-11-24 09:30") == "Simulated time: Tue 24 Nov 2026, 09:30."
     assert "Tue 24 Nov 2026, 11:30" in await term.type("clock +2h")
+
+
+async def test_on_the_real_record_the_clock_cannot_move(engine, clock) -> None:  # type: ignore[no-untyped-def]
+    t = await terminal(engine, clock, practice=False)
+    await t.session.intro()
+    assert "the real record" in t.screen
+    assert "panelbot run --practice" in t.screen
+    said = await file_one(t)
+    assert "PRACTICE" not in said
+    entries = await count(t, AuditEntry)
+
+    for line in ("clock +3d", "clock 2026-12-01 09:00", "clock +1m"):
+        said = await t.type(line)
+        assert said == (
+            "This is the real record, so its time cannot be moved; to practise with simulated time, start the "
+            "practice database with panelbot run --practice (or ./scripts/start --practice)."
+        )
+    assert t.sim.offset == timedelta(0)
+    assert await t.type("clock") == "Time: Mon 23 Nov 2026, 10:12."
+    assert await count(t, AuditEntry) == entries  # nothing was decided or escalated at a simulated time
+    assert "Decided" not in await t.type("show SAL-2026-001")
+
+
+async def test_a_practice_database_says_so_on_every_card_and_report(term: Terminal, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # the terminal saves the report's charts in the working folder
+    await term.session.intro()
+    assert "PRACTICE database" in term.screen
+    said = await file_one(term)
+    assert "PRACTICE · SAL-2026-001 · Young Person C · Rapid review" in said  # the card posted to the panel
+    assert "PRACTICE · SAL-2026-001 · Young Person C" in await term.type("show SAL-2026-001")
+    for who in ("Alex", "Sam"):
+        await term.type(f"as {who}")
+        await term.type("vote SAL-2026-001 commence_rapid_review")
+    said = await term.type("clock +3d")
+    assert "thread reply: PRACTICE · SAL-2026-001 · Young Person C: Decided" in said
+    said = await term.type("report 2026-Q4")
+    assert "PRACTICE · Salford Safeguarding Children Partnership: report for" in said
 
 
 async def test_loop_reads_until_quit(term: Terminal) -> None:

@@ -251,8 +251,8 @@ TOP_KEYS = {"id", "name", "reference_prefix", "nation", "timezone", "themes", "w
             "referral_types", "panel", "outcomes", "clocks", "agencies", "request_template"}
 TABLE_KEYS = {
     "roles": {"id", "label", "votes", "statutory"},
-    "referral_types": {"id", "label"},
-    "outcomes": {"id", "label", "reason_required", "follow_up", "incomplete", "stops"},
+    "referral_types": {"id", "label", "request_template"},
+    "outcomes": {"id", "label", "reason_required", "follow_up", "incomplete", "stops", "referral_types"},
     "clocks": {"id", "label", "amount", "unit", "starts", "source", "owner", "referral_types", "reminders"},
     "agencies": {"id", "label"},
 }
@@ -874,3 +874,91 @@ def referral_type_of(name: str, clock_id: str) -> str:
 def test_required_clock_runs_for_its_referral_type(name, clock_id):
     clock = load_preset(name).clock(clock_id)
     assert clock.applies_to(referral_type_of(name, clock_id)), clock.referral_types
+
+
+# What each referral type is offered (issue 18): outcomes and the request template belong to the type ----------
+# Written from the seed documents, independently of the preset files: for each preset and referral type, the
+# outcomes its panel may choose, and words its information request must (or must not) use.
+OUTCOMES_BY_TYPE = {
+    # Dudley, CSPRs paragraph 1 (the Rapid Review decides CSPR, an alternative review, or no review); SARs,
+    # "Referrals" (the SAR Panel recommends a SAR to the Independent Chair, or other steps; incomplete
+    # referrals are returned to the sender).
+    "dudley": {
+        "cspr": {"cspr", "alternative_review", "no_review"},
+        "sar": {"sar", "no_review", "incomplete_referral"},
+    },
+    # Stockport sections 1, 5 and 8: a child's pathways are a Rapid Review, a Practice Review or Case
+    # Escalation; a SAR referral goes to the screening panel or to escalation; either may need no review.
+    "stockport": {
+        "child": {"rapid_review", "practice_review", "case_escalation", "no_review"},
+        "sar": {"refer_sar_screening", "case_escalation", "no_review"},
+    },
+    # One pathway, every outcome.
+    "salford": {t: {"commence_rapid_review", "case_review", "incomplete_referral", "neither_threshold"}
+                for t in ("rapid_review", "case_review")},
+    "kirklees": {"serious_incident": {"national_cspr", "local_cspr", "single_agency_review", "agency_audit"}},
+    # Suffolk appendix 1: each review type serves "children and adults at risk".
+    "suffolk": {t: {"action_learning", "single_agency_review", "partnership_review", "independent_review",
+                    "on_hold", "no_review"} for t in ("child", "adult", "dfe", "court")},
+}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_referral_type_is_offered_only_its_own_outcomes(name):
+    preset = load_preset(name)
+    offered = {t.id: {o.id for o in preset.outcomes_for(t.id)} for t in preset.referral_types}
+    assert offered == OUTCOMES_BY_TYPE[name]
+    for type_id, ids in offered.items():
+        assert len(ids) >= 2, type_id  # a panel needs two outcomes to choose between
+
+
+def test_a_dudley_sar_request_asks_for_sar_scoping_not_the_rapid_review_template():
+    preset = load_preset("dudley")
+    assert "Rapid Review" in preset.request_template_for("cspr")
+    sar = preset.request_template_for("sar")
+    assert "Rapid Review" not in sar
+    assert "SAR scoping" in sar
+    for name in ("salford", "kirklees", "stockport", "suffolk"):  # one template for every type
+        p = load_preset(name)
+        assert {p.request_template_for(t.id) for t in p.referral_types} == {p.request_template}
+
+
+TWO_TYPES = replaced(
+    MINIMAL, '[[referral_types]]\nid = "rapid_review"\nlabel = "Rapid review"\n',
+    '[[referral_types]]\nid = "rapid_review"\nlabel = "Rapid review"\n\n'
+    '[[referral_types]]\nid = "sar"\nlabel = "Safeguarding adults review"\n'
+    'request_template = "the SAR scoping information"\n',
+)
+
+REVIEW = 'id = "review"\nlabel = "Review"\n'
+
+
+def test_an_outcome_and_a_template_can_belong_to_a_referral_type(tmp_path):
+    text = replaced(TWO_TYPES, REVIEW, REVIEW + 'referral_types = ["rapid_review"]\n')
+    text += '\n[[outcomes]]\nid = "sar"\nlabel = "SAR"\nreferral_types = ["sar"]\n'
+    preset = load_preset(str(write(tmp_path, text)))
+    assert [o.id for o in preset.outcomes_for("rapid_review")] == ["review", "no_review"]
+    assert [o.id for o in preset.outcomes_for("sar")] == ["no_review", "sar"]
+    assert preset.request_template_for("sar") == "the SAR scoping information"
+    assert preset.request_template_for("rapid_review") == preset.request_template
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "problem"),
+    [
+        pytest.param((REVIEW, REVIEW + 'referral_types = ["adult"]\n'),
+                     "outcomes.review.referral_types", '"adult" is not a referral type of this preset',
+                     id="an outcome for an unknown type"),
+        pytest.param((REVIEW, REVIEW + 'referral_types = ["sar"]\n'),
+                     "outcomes", 'a "rapid_review" referral needs at least two outcomes',
+                     id="a type left with one outcome"),
+        pytest.param(('request_template = "the SAR scoping information"', "request_template = 5"),
+                     "referral_types[1].request_template", "must be text in quotes",
+                     id="a type's template that is not text"),
+    ],
+)
+def test_a_preset_whose_types_cannot_be_decided_is_refused(tmp_path, change, key, problem):
+    path = write(tmp_path, replaced(TWO_TYPES, *change))
+    with pytest.raises(PresetError) as caught:
+        load_preset(str(path))
+    assert_error(caught.value, str(path), key, problem)

@@ -27,7 +27,7 @@ DUDLEY = [("Lia", "local_authority"), ("Pol", "police"), ("Hal", "health"), ("Bo
           ("Ivy", "independent_chair")]
 
 COMMENCE, CASE_REVIEW, NEITHER = "commence_rapid_review", "case_review", "neither_threshold"
-CSPR, ALTERNATIVE, SAR = "cspr", "alternative_review", "sar"
+CSPR, ALTERNATIVE, SAR, NO_REVIEW = "cspr", "alternative_review", "sar", "no_review"
 
 
 # Helpers ---------------------------------------------------------------------------------------------------
@@ -303,7 +303,7 @@ async def test_dudley_three_different_votes_escalate_no_majority(make_panel):
     ref = await file(panel)
     await vote(panel, "Lia", ref, CSPR)
     await vote(panel, "Hal", ref, ALTERNATIVE)
-    receipt = await vote(panel, "Pol", ref, SAR)
+    receipt = await vote(panel, "Pol", ref, NO_REVIEW, reason="No multi-agency learning")
     assert receipt.closed
     view = await panel.card(ref)
     assert view.status == Status.ESCALATED

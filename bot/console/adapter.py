@@ -8,6 +8,7 @@ from rich.console import Console
 from bot.console.render import card_panel, styled
 from bot.notify import Outgoing
 from bot.service import Panel
+from flows.views import practice_mark
 
 
 class ConsoleAdapter:
@@ -47,7 +48,7 @@ class ConsoleAdapter:
         if message.kind == "decision" and card is not None:
             if message.purpose != "panel":
                 return None  # the terminal already shows the panel's copy; one is enough on one screen
-            text = f"{card.reference} · {card.subject}: **{card.result_text}**"
+            text = f"{practice_mark(card.practice)}{card.reference} · {card.subject}: **{card.result_text}**"
             if card.decided_by:
                 text += f" (by {card.decided_by})"
             self.console.print(styled(f"  ↳ {where}, thread reply: {text}"))

@@ -36,13 +36,18 @@ class SimClock:
 _STEP = re.compile(r"^\+?(\d+)\s*(m|min|minutes?|h|hours?|d|days?|w|weeks?)$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
+REAL_CLOCK = (
+    "This is the real record, so its time cannot be moved; to practise with simulated time, start the practice "
+    "database with `panelbot run --practice` (or `./scripts/start --practice`)."
+)
+
 EXTRA_HELP = [
     "In the terminal you also have:",
     "  `as NAME` or `as ROLE`: act as a panel member (e.g. `as bm`, `as police`, `as Ann`)",
     "  `new`: file a referral (business manager), answering a few questions",
     "  `sample`: add a sample panel for this partnership, one member per role",
     "  `member add NAME ROLE [PLATFORM:ID ...]`: add a member",
-    "  `clock`, `clock +2d`, `clock +48h`, `clock 2026-12-01 09:00`: show or move the simulated time",
+    "  `clock`, `clock +2d`, `clock +48h`, `clock 2026-12-01 09:00`: show or move the simulated time (practice only)",
     "  `quit`: leave",
 ]
 
@@ -69,8 +74,18 @@ class ConsoleSession:
 
     async def intro(self) -> None:
         p = self.panel.preset
-        self.say(f"**Panelbot** · {p.name} · the terminal panel")
-        self.say(f"Simulated time: {self.panel.fmt(self.clock())}. Type `help` for the commands.")
+        if self.panel.practice:
+            self.say(f"**Panelbot** · {p.name} · the terminal panel · **PRACTICE** database")
+            self.say(
+                f"Simulated time: {self.panel.fmt(self.clock())}; `clock +3d` moves it forward. "
+                "Type `help` for the commands."
+            )
+        else:
+            self.say(f"**Panelbot** · {p.name} · the terminal panel · the real record")
+            self.say(
+                f"Time: {self.panel.fmt(self.clock())}. Type `help` for the commands; to try things out, start "
+                "`panelbot run --practice` instead."
+            )
         if not await self.panel.list_members():
             self.say(
                 "The panel has no members yet. Type `sample` to add a sample panel, then `as bm` to act as "
@@ -260,6 +275,11 @@ class ConsoleSession:
         self.say(f"Added {info.name} as {info.role_label}.")
 
     async def _clock(self, arg: str) -> None:
+        if arg and not self.panel.practice:
+            raise InvalidInput(REAL_CLOCK)
+        if not self.panel.practice:
+            self.say(f"Time: **{self.panel.fmt(self.clock())}**.")
+            return
         if arg:
             step = (
                 _STEP.match(arg.replace(" ", ""))

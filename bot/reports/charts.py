@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from flows.calendar import WorkingCalendar
 from flows.reports import NOT_DECIDED, WITHDRAWN, Report
+from flows.views import practice_mark
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 GREYS = {NOT_DECIDED: ("#999999", "//"), WITHDRAWN: ("#DDDDDD", "..")}
@@ -41,7 +42,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def _titles(fig: Figure, report: Report, cal: WorkingCalendar, title: str) -> None:
-    fig.suptitle(f"{title}\n", fontsize=15, fontweight="bold")
+    fig.suptitle(f"{practice_mark(report.practice)}{title}\n", fontsize=15, fontweight="bold")
     fig.text(
         0.5,
         0.925,

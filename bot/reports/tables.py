@@ -14,6 +14,7 @@ from pathlib import Path
 from flows.calendar import WorkingCalendar
 from flows.preset import Preset
 from flows.reports import PARTIES, CrossTab, Report, Timeliness, outcome_group
+from flows.views import practice_mark
 
 Cell = str | int | float | None
 
@@ -197,7 +198,8 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
 def heading(report: Report, cal: WorkingCalendar) -> str:
     period = report.period
     named = f"{period.label} ({period.describe()})" if period.label else period.describe()
-    return f"{report.partnership}: report for {named}, as at {cal.format(report.as_at)}"
+    as_at = cal.format(report.as_at)
+    return f"{practice_mark(report.practice)}{report.partnership}: report for {named}, as at {as_at}"
 
 
 # Markdown and CSV ------------------------------------------------------------------------------------

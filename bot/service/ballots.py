@@ -196,7 +196,7 @@ class BallotCommands(PanelBase):
                     return Receipt("That vote was already recorded; nothing has changed.", changed=False)
                 votes = found
             referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference, locked)
-            outcome_id = self._outcome_id(outcome)
+            outcome_id = self._outcome_id(outcome, referral.referral_type)
             chosen = self.preset.outcome(outcome_id)
             if chosen.reason_required and not reason:
                 raise InvalidInput(
@@ -225,7 +225,7 @@ class BallotCommands(PanelBase):
         return Receipt(message, changed=True, closed=closed)
 
     async def recuse(self, *, actor: Actor, reference: str, reason: str = "") -> Receipt:
-        """A conflict of interest: the member stops counting as eligible on this referral (BALLOTS.md)."""
+        """A conflict of interest: the member stops counting as eligible on this referral (docs/ballots.md)."""
         self.check_actor(actor)
         reason = reason.strip()
         self._screen(reason, "reason")
@@ -245,7 +245,7 @@ class BallotCommands(PanelBase):
 
     # Closing ------------------------------------------------------------------------------------------
     async def close_ballot(self, *, actor: Actor, reference: str) -> str:
-        """The BM closes voting early; only once quorum is met (BALLOTS.md rule 5)."""
+        """The BM closes voting early; only once quorum is met (docs/ballots.md, rule 5)."""
         self.require_bm(actor, "close a vote")
         async with self.uow() as uow:
             referral = await self.referral(uow.session, reference, lock=True)
@@ -278,7 +278,7 @@ class BallotCommands(PanelBase):
         return f"{referral.reference} is escalated to the {self.preset.role_label(self.preset.tie_break_role)}."
 
     async def chair_decide(self, *, actor: Actor, reference: str, outcome: str, reason: str) -> str:
-        """The tie-break role decides an escalated referral, with a reason (BALLOTS.md)."""
+        """The tie-break role decides an escalated referral, with a reason (docs/ballots.md)."""
         chair_label = self.preset.role_label(self.preset.tie_break_role)
         self.check_actor(actor)
         if actor.role != self.preset.tie_break_role:
@@ -294,6 +294,7 @@ class BallotCommands(PanelBase):
                 raise WrongState(
                     f"{referral.reference} is not waiting for the {chair_label}, so there is nothing to decide."
                 )
+            self._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
             self._card_update(uow, referral)
             await self._record_decision(uow, referral, outcome_id, how="chair", actor=actor, reason=reason)
             self._decision_notice(uow, referral)
@@ -422,7 +423,7 @@ class BallotCommands(PanelBase):
             "text": f"{why} As {chair_label} you decide, with a reason: `decide {referral.reference} OUTCOME REASON`.",
             "actions": [
                 {"label": o.label, "command": f"decide {referral.reference} {o.id}", "needs_reason": True}
-                for o in self.preset.outcomes
+                for o in self.preset.outcomes_for(referral.referral_type)
             ],
         }
         to_bm = {"headline": text, "text": f"{why} It has been passed to the {chair_label} to decide."}
@@ -552,7 +553,20 @@ class BallotCommands(PanelBase):
             row.done_by_id = actor.member_id
 
     # Small helpers -----------------------------------------------------------------------------------
-    def _outcome_id(self, text: str) -> str:
+    def _outcome_id(self, text: str, referral_type: str | None = None) -> str:
+        """The outcome `text` names (its id, its label or the start of one id); with `referral_type`, only one
+        that applies to referrals of that type (the preset's `referral_types` on the outcome)."""
+        found = self._any_outcome_id(text)
+        if referral_type is None or self.preset.outcome(found).applies_to(referral_type):
+            return found
+        kind = self.preset.referral_type(referral_type).label
+        choices = ", ".join(f"{o.id} ({o.label})" for o in self.preset.outcomes_for(referral_type))
+        raise InvalidInput(
+            f'"{self.preset.outcome(found).label}" is not an outcome for a {kind[0].lower() + kind[1:]}; '
+            f"choose one of: {choices}. Nothing was recorded."
+        )
+
+    def _any_outcome_id(self, text: str) -> str:
         key = text.strip().lower().replace(" ", "_").replace("-", "_")
         ids = [o.id for o in self.preset.outcomes]
         if key in ids:

@@ -139,8 +139,12 @@ class PanelBase:
         partnership_id: int,
         clock: Callable[[], datetime] | None = None,
         on_outbox: Callable[[], Awaitable[None]] | None = None,
+        practice: bool = False,
     ) -> None:
         self.preset = preset
+        # A practice partnership (the database says so): its simulated clock may move, and its cards and
+        # reports say PRACTICE. On a real one every time that says when something happened is real time.
+        self.practice = practice
         self.cal = calendar
         self.sessionmaker = sessionmaker
         self.partnership_id = partnership_id

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service import Panel
 from flows.clocks import calendar_for
+from flows.errors import PanelError
 from flows.preset import Preset
 from storage.models import Partnership
 from storage.uow import UnitOfWork, make_sessionmaker
@@ -22,8 +23,14 @@ async def open_panel(
     timezone: str | None = None,
     clock: Callable[[], datetime] | None = None,
     on_outbox: Callable[[], Awaitable[None]] | None = None,
+    practice: bool = False,
+    created_by: str = "Panelbot",
 ) -> Panel:
-    """The panel for `preset` on a migrated database, creating its partnership row the first time."""
+    """The panel for `preset` on a migrated database, creating its partnership row the first time.
+
+    `practice` asks for a practice partnership: one created so is marked in the database, and the mark, not
+    the caller, decides from then on. A real partnership is never opened as a practice one, so simulated time
+    can never reach a real record."""
     sessionmaker = make_sessionmaker(engine)
     now = (clock or (lambda: datetime.now(UTC)))()
     async with UnitOfWork(sessionmaker) as uow:
@@ -31,19 +38,26 @@ async def open_panel(
             await uow.session.execute(select(Partnership).where(Partnership.preset_id == preset.id))
         ).scalar_one_or_none()
         if row is None:
-            row = Partnership(preset_id=preset.id, name=preset.name, created_at=now)
+            row = Partnership(preset_id=preset.id, name=preset.name, created_at=now, practice=practice)
             uow.session.add(row)
             await uow.session.flush()
             await uow.audit(
                 partnership_id=row.id,
                 at=now,
-                actor="Panelbot",
+                actor=created_by,
                 action="partnership_created",
                 subject=preset.id,
-                payload={"name": preset.name, "preset": preset.source_file},
+                payload={"name": preset.name, "preset": preset.source_file}
+                | ({"practice": True} if practice else {}),
             )
             await uow.commit()
+        elif practice and not row.practice:
+            raise PanelError(
+                f"This database holds {row.name}'s real record, so it cannot be used for practice; "
+                "practise on a database of its own with `panelbot run --practice`."
+            )
         partnership_id = row.id
+        is_practice = row.practice
     return Panel(
         preset=preset,
         calendar=calendar_for(preset, timezone),
@@ -51,4 +65,5 @@ async def open_panel(
         partnership_id=partnership_id,
         clock=clock,
         on_outbox=on_outbox,
+        practice=is_practice,
     )

@@ -89,7 +89,7 @@ class ReferralCommands(BallotCommands):
         return reference
 
     async def _warn_if_no_quorum_possible(self, uow: UnitOfWork, referral: Referral, ballot: Ballot) -> None:
-        """BALLOTS.md rule 3 wants the BM to hear at once when nobody on the panel can give a vote the quorum
+        """docs/ballots.md (rule 3) wants the BM to hear at once when nobody on the panel can give a vote the quorum
         needs, so a substitute can be added before the deadline rather than after it."""
         t = await self._tally(uow, ballot)
         if t.quorum_possible:
@@ -151,6 +151,7 @@ class ReferralCommands(BallotCommands):
         outcome_id = self._outcome_id(outcome)
         async with self.uow() as uow:
             referral = await self.referral(uow.session, reference, lock=True)
+            self._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
             ballot = await self.current_ballot(uow.session, referral, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.DECIDED)
             if ballot is not None and ballot.closed_at is None:

@@ -40,8 +40,11 @@ class Upcoming:
 
 
 class ReminderCommands(RequestCommands):
-    async def run_reminders(self) -> int:
-        """One sweep at the panel's current time. Returns how many reminder messages were queued."""
+    async def run_reminders(self, *, dry_run: bool = False) -> int:
+        """One sweep at the panel's current time. Returns how many reminder messages were queued.
+
+        With `dry_run` the sweep is worked out in full and then rolled back: it returns how many messages it
+        would queue and writes nothing (`panelbot reminders run --now` on a real database)."""
         now = self.now()
         if not plans.in_working_hours(self.cal, now):
             return 0
@@ -59,13 +62,15 @@ class ReminderCommands(RequestCommands):
                                 Deadline.cancelled_at.is_(None),
                             )
                             .order_by(Deadline.next_reminder_at, Deadline.id)
-                            .limit(BATCH)
+                            .limit(None if dry_run else BATCH)
                             .with_for_update(skip_locked=True, key_share=True)
                         )
                     ).scalars()
                 )
                 for row in rows:
                     queued += await self._remind(uow, row, now)
+                if dry_run:
+                    return queued  # leaving the unit of work uncommitted rolls the whole sweep back
                 await self.finish(uow)
             if len(rows) < BATCH:
                 return queued
@@ -186,7 +191,7 @@ class ReminderCommands(RequestCommands):
                 [],
             )
         if row.agency:
-            what = self.preset.request_template
+            what = self.preset.request_template_for(referral.referral_type)
             actions = [self._returned_action(referral, row.agency)]
             if occ.kind == "escalation":
                 return (

@@ -154,7 +154,9 @@ class ReportCommands(PanelBase):
                 )
             ]
             disagreements = await self._disagreement_rows(s, start=start, until=until)
-        return build_report(self.preset, self.cal, period, self.now(), referrals, deadlines, disagreements)
+        return build_report(
+            self.preset, self.cal, period, self.now(), referrals, deadlines, disagreements, practice=self.practice
+        )
 
     async def _disagreement_rows(
         self,
@@ -483,6 +485,7 @@ class ReportCommands(PanelBase):
         manifest = {
             "partnership": partnership.name,
             "preset": self.preset.id,
+            "practice": partnership.practice,  # a practice record: its times were simulated
             "exported_at": self.now().isoformat(),
             "audit_entries": report.entries,
             "audit_head_hash": report.head,

@@ -106,7 +106,7 @@ class RequestCommands(BallotCommands):
                     referral_id=referral.id,
                     deadline_id=deadline.id,
                     agency=agency.id,
-                    asked=self.preset.request_template,
+                    asked=self.preset.request_template_for(referral.referral_type),
                     sent_at=now,
                     sent_by=actor.audit_name,
                 )
@@ -122,7 +122,7 @@ class RequestCommands(BallotCommands):
                     deadline,
                     f"Information request for **{referral.reference} · {referral.subject}** "
                     f"({self.preset.referral_type(referral.referral_type).label}). Please send "
-                    f"{self.preset.request_template} by **{self.fmt(deadline.due_at)}** "
+                    f"{self.preset.request_template_for(referral.referral_type)} by **{self.fmt(deadline.due_at)}** "
                     f"({clock.describe()}). When it is sent, press Mark as returned.",
                 )
                 note = (

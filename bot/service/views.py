@@ -96,7 +96,7 @@ class Views(BallotCommands):
             status_label=STATUS_LABELS[status],
             deadline=ballot.deadline_at if ballot is not None else None,
             deadline_rule=rule,
-            outcomes=tuple((o.id, o.label) for o in p.outcomes),
+            outcomes=tuple((o.id, o.label) for o in p.outcomes_for(referral.referral_type)),
             votes=tuple(votes),
             tally_text=tally,
             open=open_,
@@ -107,7 +107,8 @@ class Views(BallotCommands):
             next_steps=tuple(await self._next_steps(uow, referral)),
             hold_until=referral.hold_until,
             missing_info=referral.missing_info if status == Status.RETURNED else None,
-            reason_required=tuple(o.id for o in p.outcomes if o.reason_required),
+            reason_required=tuple(o.id for o in p.outcomes_for(referral.referral_type) if o.reason_required),
+            practice=self.practice,
         )
 
     async def _open_deadlines(self, uow: UnitOfWork, referral_ids: list[int] | None = None) -> list[Deadline]:

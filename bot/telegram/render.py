@@ -19,7 +19,7 @@ from bot.commands import COMMANDS
 from bot.notify import Action
 from bot.telegram import callbacks
 from flows.calendar import WorkingCalendar
-from flows.views import CardView, card_lines, literal
+from flows.views import CardView, card_lines, literal, practice_mark
 
 MESSAGE_LIMIT = 4096  # characters of text after the markup is parsed
 CAPTION_LIMIT = 1024  # a photo's caption, after the markup is parsed
@@ -150,7 +150,8 @@ def card_keyboard(card: CardView) -> InlineKeyboardMarkup | None:
 
 
 def decision_lines(card: CardView, cal: WorkingCalendar) -> list[str]:
-    head = f"**{card.reference} · {card.subject}: {card.result_text or card.status_label}**"
+    result = card.result_text or card.status_label
+    head = f"**{practice_mark(card.practice)}{card.reference} · {card.subject}: {result}**"
     if card.decided_at is not None:
         head += f" ({cal.format(card.decided_at)})"
     lines = [head]

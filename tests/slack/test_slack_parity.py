@@ -10,7 +10,7 @@ same states, decided the same way by the same people, and the same card wording.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
@@ -87,7 +87,8 @@ async def outcome_of(panel: Panel) -> list[tuple]:
         names = {m.id: m.name for m in (await uow.session.execute(select(Member))).scalars()}
     out = []
     for r in rows:
-        card = await panel.card(r.reference)
+        # The terminal runs on a practice database (its `clock` moves time), whose cards say PRACTICE first.
+        card = replace(await panel.card(r.reference), practice=False)
         out.append((r.reference, r.status, r.outcome, r.decided_how, names.get(r.decided_by_id),
                     r.decision_reason, tuple(card_lines(card, panel.cal))))
     return out
@@ -99,7 +100,7 @@ async def run_in_terminal(tmp_path) -> list[tuple]:  # type: ignore[no-untyped-d
     fixed = FixedClock()
     sim = SimClock(real=fixed)
     preset = load_preset("salford")
-    panel = await open_panel(engine, preset, clock=sim)
+    panel = await open_panel(engine, preset, clock=sim, practice=True)
     console = Console(file=io.StringIO(), width=200)
     answers: list[str] = []
 

@@ -72,7 +72,7 @@ async def test_filed_through_the_card_three_votes_decide_and_the_card_is_updated
     card = h.card(ref)
     titles = [b["title"] for b in card.buttons]
     assert titles[0] == "Undertake a child safeguarding practice review" and titles[-1] == "Recuse"
-    assert len(titles) == len(h.panel.preset.outcomes) + 1
+    assert len(titles) == len(h.panel.preset.outcomes_for("cspr")) + 1  # a child's referral: CSPR outcomes only
     assert all(b["type"] == "Action.Execute" for b in card.buttons)
     assert card.inputs[0]["id"] == "reason" and "required for: No review required" in card.inputs[0]["label"]
     assert "DUD-2026-001 · Young Person C · Serious incident" in card.shown

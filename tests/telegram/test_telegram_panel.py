@@ -88,12 +88,10 @@ async def test_dudley_by_webhook_file_vote_with_reason_role_quorum_close(telegra
     assert "Panel decision due" in text
     assert "0 of 3 statutory partners have voted. Still needed: Local authority, Police, Health (ICB)." in text
     assert "Injuries" not in text  # the summary stays out of the channel
-    assert api.buttons(card) == [
+    assert api.buttons(card) == [  # a child's referral: the CSPR pathway's outcomes only, never the SAR's
         "Undertake a child safeguarding practice review",
         "No CSPR: alternative learning review or audit (for example a table top review)",
         "No review required…",
-        "Recommend a safeguarding adults review to the Independent Chair",
-        "Incomplete referral: returned to the sender…",
         "Recuse",
     ]
 
