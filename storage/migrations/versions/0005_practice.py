@@ -15,8 +15,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("partnerships", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("practice", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # A plain ADD COLUMN, never a batch copy of the table: on SQLite a batch rebuild drops `partnerships`,
+    # which every row of the record points at, and a database with a record could not be upgraded.
+    op.add_column("partnerships", sa.Column("practice", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
