@@ -4,7 +4,9 @@ adapters (the terminal when no platform token is set)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,8 +20,8 @@ from bot.config_file import apply_config
 from bot.console.adapter import ConsoleAdapter
 from bot.console.repl import ConsoleSession, SimClock
 from bot.notify import Adapter, OutboxPump, Sender
-from bot.scheduler import start_scheduler
-from bot.server import make_app, make_runner
+from bot.scheduler import start_scheduler, stop_scheduler
+from bot.server import Lifecycle, make_app, make_runner
 from bot.service import Panel
 from bot.service.bootstrap import open_panel
 from bot.settings import DEFAULT_PRESET, Settings
@@ -159,7 +161,10 @@ async def serve(
         # messages they caused; the scheduler's flush_outbox job delivers the rest.
         scheduler = start_scheduler(panel, sender)
         calendar_token = settings.calendar_token.get_secret_value() if settings.calendar_token else None
-        web_app = make_app(panel, calendar_token=calendar_token)  # GET /calendar/TOKEN.ics when the token is set
+        lifecycle = Lifecycle()
+        lifecycle.scheduler_running = lambda: bool(scheduler.running)
+        # GET /calendar/TOKEN.ics when the token is set; /healthz, /readyz
+        web_app = make_app(panel, calendar_token=calendar_token, lifecycle=lifecycle)
         if telegram is not None:
             telegram.add_routes(web_app)  # POST /telegram/webhook in webhook mode
         if slack is not None:
@@ -201,19 +206,67 @@ async def serve(
             # What an earlier run left undelivered (it stopped, or was killed, between committing and sending)
             # goes out now, not at the scheduler's first round a few seconds from now.
             await pump.poke()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # SIGTERM (a service manager) and, with no terminal attached, SIGINT: a clean stop. At a terminal,
+        # Ctrl-C and `quit` end the session as they always have.
+        signals = [signal.SIGTERM] if interactive else [signal.SIGTERM, signal.SIGINT]
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows; not off the main thread
+                loop.add_signal_handler(sig, stop.set)
         try:
             if interactive:
-                await ConsoleSession(panel, sender, console, clock).loop()
+                session = asyncio.ensure_future(ConsoleSession(panel, sender, console, clock).loop())
+                stopped = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({session, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                stopped.cancel()
+                if session.done():
+                    session.result()  # a failure in the session is not swallowed
+                else:
+                    session.cancel()
             else:
                 console.print("Panelbot is running with no terminal attached. Stop it with Ctrl-C.")
-                await asyncio.Event().wait()
+                await stop.wait()
         finally:
-            if teams is not None:
-                await teams.stop()
-            if slack is not None:
-                await slack.stop()
-            await pump.close()  # after Slack and Teams have settled; before Telegram's bot is shut down
-            if telegram is not None:
-                await telegram.stop()
-            scheduler.shutdown(wait=False)
-            await runner.cleanup()
+            for sig in signals:
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(sig)
+            await shut_down(
+                settings.shutdown_grace, lifecycle, runner, scheduler, pump, sender, telegram, slack, teams
+            )
+
+
+async def shut_down(  # type: ignore[no-untyped-def]
+    grace: float, lifecycle: Lifecycle, runner: web.AppRunner, scheduler, pump: OutboxPump, sender: Sender,
+    telegram, slack, teams,
+) -> None:
+    """A clean stop, in order: take no new requests (`/readyz` and every platform route answer 503 at once), stop
+    fetching Telegram updates, let the requests in flight finish, then the work they started, the sweep under
+    way and the outbox flush (each for up to `grace` seconds), hand back the outbox rows this process had
+    claimed so the next start (or another replica) sends them at once, and close every connection."""
+    lifecycle.stopping = True
+    log.info("stopping: no new requests; %d in flight, given up to %g s", lifecycle.in_flight, grace)
+    steps = [
+        ("Telegram polling", telegram.stop_polling() if telegram is not None else None),
+        ("requests in flight", lifecycle.drained(grace)),
+        ("the outbox", pump.close(grace)),  # before the platforms settle: they would wait for it
+        ("Teams", teams.stop(grace) if teams is not None else None),
+        ("Slack", slack.stop(grace) if slack is not None else None),
+        ("scheduled sweeps", stop_scheduler(scheduler, grace)),
+        ("claimed messages", sender.release()),
+        ("Telegram", telegram.stop() if telegram is not None else None),
+        ("web server", runner.cleanup()),
+    ]
+    for what, step in steps:
+        if step is None:
+            continue
+        try:
+            result = await step
+        except Exception as exc:  # a stop never ends in a traceback; the next start picks up what is left
+            log.warning("stopping: %s did not stop cleanly (%s)", what, type(exc).__name__)
+            continue
+        if what == "requests in flight" and result is False:
+            log.warning("stopping: %d request(s) still in flight after %g s", lifecycle.in_flight, grace)
+        if what == "claimed messages" and result:
+            log.info("stopping: %d claimed message(s) handed back, to be sent at the next start", result)
+    log.info("stopped")

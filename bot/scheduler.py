@@ -29,6 +29,7 @@ tests/test_replicas_pg.py.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -109,11 +110,33 @@ async def run_due_jobs(panel: Panel, sender: Sender) -> None:
         await run_job(job, panel, sender)
 
 
+RUNNING: dict[int, set[asyncio.Task]] = {}  # per scheduler: its sweeps under way
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler, grace: float) -> bool:
+    """Start no more sweeps; let those under way finish for up to `grace` seconds, then abandon them (a sweep's
+    transaction is rolled back, and the next start does its work). True when none had to be abandoned."""
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+    running = [t for t in RUNNING.pop(id(scheduler), set()) if not t.done()]
+    if not running:
+        return True
+    done, pending = await asyncio.wait(running, timeout=grace)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=grace)
+        log.warning("stopping: %d scheduled sweep(s) abandoned (rolled back; the next start does them)", len(pending))
+    return not pending
+
+
 def start_scheduler(panel: Panel, sender: Sender) -> AsyncIOScheduler:
     """Every job on its interval, each run first a few seconds after start (so what fell due while the bot
     was down goes out within a minute), plus a wake-up at the next reminder's exact time."""
     scheduler = AsyncIOScheduler()
     started = datetime.now(UTC)
+    running: set[asyncio.Task] = set()  # the sweeps under way, for `stop_scheduler`
+    RUNNING[id(scheduler)] = running
 
     async def wake_for_next_reminder() -> None:
         nxt = await panel.next_reminder_time()
@@ -135,10 +158,17 @@ def start_scheduler(panel: Panel, sender: Sender) -> AsyncIOScheduler:
         await wake_for_next_reminder()
 
     async def tick_job(job: Job) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            running.add(task)
         try:
             await run_job(job, panel, sender)
+        except asyncio.CancelledError:  # abandoned by a stop (`stop_scheduler`): rolled back, done next start
+            log.info("scheduled job %s abandoned by the stop", job.name)
         except Exception:  # a failing job is logged and tried again on its next tick
             log.exception("scheduled job %s failed", job.name)
+        finally:
+            running.discard(task)  # type: ignore[arg-type]
 
     for i, job in enumerate(JOBS):
         run = reminders_tick if job.name == "send_reminders" else partial(tick_job, job)

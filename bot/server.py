@@ -23,6 +23,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
@@ -100,6 +102,59 @@ def unavailable() -> web.Response:
     )
 
 
+class Lifecycle:
+    """Whether the web server is taking requests, and how many are in flight (`make_app`'s middleware). On a
+    stop, `stopping` makes every new request a 503 (`/readyz` first, so a load balancer takes this replica out;
+    a platform sends a 503'd request again, to another replica or after the restart) while those already in
+    flight finish (`drained`)."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.scheduler_running: Callable[[], bool] = lambda: True
+        self.migrated = False  # once the database was found at the latest migration
+
+    def enter(self) -> None:
+        self.in_flight += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+        if self.in_flight <= 0:
+            self._idle.set()
+
+    async def drained(self, timeout: float) -> bool:
+        """Wait until no request is in flight (True), or `timeout` seconds (False)."""
+        if self._idle.is_set():
+            return True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+
+
+LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
+
+
+@web.middleware
+async def while_running(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Count the requests in flight; once the bot is stopping, answer new ones 503 (`/healthz` excepted: the
+    process is still alive; `/readyz` says why it is not ready)."""
+    lifecycle = request.app[LIFECYCLE]
+    if lifecycle.stopping and request.path not in ("/healthz", "/readyz"):
+        return web.Response(
+            status=503, text="Panelbot is stopping; try again shortly.", headers={"Retry-After": "5"}
+        )
+    lifecycle.enter()
+    try:
+        return await handler(request)
+    finally:
+        lifecycle.leave()
+
+
 def make_runner(app: web.Application, **kwargs: object) -> web.AppRunner:
     """The runner for the bot's web server. Request bodies are not decompressed: no platform compresses what
     it sends, a signature covers the bytes as sent, and a broken compressed body would otherwise fail inside
@@ -112,13 +167,14 @@ PANEL = web.AppKey("panel", Panel)  # the panel this web server serves, for rout
 
 def make_app(
     panel: Panel, *, calendar_token: str | None = None, body_timeout: float = BODY_TIMEOUT,
-    body_budget: int = BODY_BUDGET,
+    body_budget: int = BODY_BUDGET, lifecycle: Lifecycle | None = None,
 ) -> web.Application:
     """The web server's application. `body_timeout`: seconds a platform route waits for a request's whole
     body; `body_budget`: bytes of bodies held at once (bot/http_guard.py, which also holds each route's size
     limit)."""
-    app = web.Application(middlewares=[hang_up_after_refusal])
+    app = web.Application(middlewares=[while_running, hang_up_after_refusal])
     app[PANEL] = panel
+    app[LIFECYCLE] = lifecycle = lifecycle or Lifecycle()
     app[BODY_TIMEOUT_KEY] = body_timeout
     app[BODY_BUDGET_KEY] = Budget(body_budget)
     quiet_protocol_errors()
@@ -143,6 +199,33 @@ def make_app(
         return web.json_response(body)
 
     app.router.add_get("/healthz", healthz)
+
+    async def readyz(request: web.Request) -> web.Response:
+        """Whether this replica should be sent requests: not stopping, the database reachable and at the latest
+        migration, the scheduler running. 503 with the reasons otherwise."""
+        from storage.db import current_revision, head_revision
+
+        problems: list[str] = []
+        if lifecycle.stopping:
+            problems.append("stopping")
+        elif not await database_ok(panel, HEALTH_TIMEOUT, always=True):
+            problems.append("database unavailable")
+        elif not lifecycle.migrated:
+            engine = panel.sessionmaker.kw.get("bind")
+            try:
+                async with asyncio.timeout(HEALTH_TIMEOUT):
+                    lifecycle.migrated = engine is not None and await current_revision(engine) == head_revision()
+            except Exception as exc:
+                log.warning("could not read the database's migration for /readyz (%s)", type(exc).__name__)
+            if not lifecycle.migrated:
+                problems.append("database not at the latest migration (run panelbot db upgrade)")
+        if not lifecycle.stopping and not lifecycle.scheduler_running():
+            problems.append("scheduler not running")
+        if problems:
+            return web.json_response({"status": "not ready", "problems": problems}, status=503)
+        return web.json_response({"status": "ready"})
+
+    app.router.add_get("/readyz", readyz)
 
     async def calendar(request: web.Request) -> web.Response:
         """The open deadlines as an iCalendar feed, for a BM to subscribe to (issue 8). The long random token

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, alias="PANELBOT_HTTP_PORT")
     timezone: str | None = Field(default=None, alias="PANELBOT_TIMEZONE")
     log_level: str = Field(default="INFO", alias="PANELBOT_LOG_LEVEL")
+    # On SIGTERM or SIGINT: seconds the requests in flight, the outbox flush and a scheduled sweep under way
+    # are given to finish before the bot stops (each step waits at most this long).
+    shutdown_grace: float = Field(default=10.0, gt=0, le=600, alias="PANELBOT_SHUTDOWN_GRACE")
     # The business manager's calendar feed, GET /calendar/TOKEN.ics (bot/reports/ics.py): a long random token
     # is the only key, so it must be long; unset, the route answers 404.
     calendar_token: SecretStr | None = Field(default=None, alias="PANELBOT_CALENDAR_TOKEN")

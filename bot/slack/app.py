@@ -179,11 +179,11 @@ class SlackBot:
             if self.pump is not None:
                 await self.pump.idle()
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
         if self.socket is not None:
             with contextlib.suppress(Exception):
                 await self.socket.close_async()
         try:
-            await asyncio.wait_for(self.settle(), timeout=10)
+            await asyncio.wait_for(self.settle(), timeout=grace)
         except TimeoutError:
             log.warning("Slack: stopped with work still running")

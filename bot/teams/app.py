@@ -153,9 +153,9 @@ class TeamsBot:
         if self.pump is not None:
             await self.pump.idle()
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
         try:
-            await asyncio.wait_for(self.settle(), timeout=10)
+            await asyncio.wait_for(self.settle(), timeout=grace)
         except TimeoutError:
             log.warning("Teams: stopped with outbox work still running")
 

@@ -194,11 +194,15 @@ class TelegramBot:
         with contextlib.suppress(Exception):
             await self.application.shutdown()
 
-    async def stop(self) -> None:
-        app = self.application
+    async def stop_polling(self) -> None:
+        """Fetch no more updates (those fetched are finished and confirmed first)."""
         if self.poller is not None:
             await self.poller.stop()
             self.poller = None
+
+    async def stop(self) -> None:
+        app = self.application
+        await self.stop_polling()
         if app.running:
             await app.stop()
         await app.shutdown()

@@ -72,6 +72,8 @@ class Poller:
         self.pause = pause  # the tests pass time without waiting
         self.offset: int | None = None  # every update below it has been processed
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._busy = False  # processing a batch (not waiting on getUpdates)
 
     @property
     def running(self) -> bool:
@@ -82,9 +84,15 @@ class Poller:
         await self.application.bot.delete_webhook()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="telegram-polling")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Fetch no more updates. A batch being processed is finished first (for up to `grace` seconds); a
+        long poll still waiting is simply ended."""
+        self._stopping = True
         if self._task is not None:
-            self._task.cancel()
+            if self._busy:
+                await asyncio.wait({self._task}, timeout=grace)
+            if not self._task.done():
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
@@ -110,7 +118,7 @@ class Poller:
         return result if isinstance(result, list) else []
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 batch = await self._fetch(timeout=self.timeout)
             except TimedOut:
@@ -122,10 +130,16 @@ class Poller:
                 log.warning("Telegram: getUpdates failed (%s); trying again shortly", type(exc).__name__)
                 await self.pause(NETWORK_PAUSE)
                 continue
-            await self._take(batch)
+            self._busy = True
+            try:
+                await self._take(batch)
+            finally:
+                self._busy = False
 
     async def _take(self, batch: list[Any]) -> None:
         for data in batch:
+            if self._stopping:
+                return  # the update in hand is finished; the rest are not confirmed, and the next start has them
             update_id = data.get("update_id") if isinstance(data, dict) else None
             if not isinstance(update_id, int) or isinstance(update_id, bool):
                 continue  # nothing to confirm it by; Telegram never sends one
