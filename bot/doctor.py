@@ -511,7 +511,8 @@ def check_roles(preset: Any, members: list[Any], on: list[str]) -> Check:
         labels = ", ".join(preset.role_label(r) for r in missing)
         first = missing[0]
         where = on[0] if on else "PLATFORM"
-        return fail("Voting roles", f"no member with an id on {' or '.join(on) or 'a platform that is on'} for: "
+        platforms = ", ".join(on[:-1]) + f" or {on[-1]}" if len(on) > 1 else (on[0] if on else "a platform that is on")
+        return fail("Voting roles", f"no member with an id on {platforms} for: "
                     f"{labels}.", f"Add one for each, e.g. `panelbot member add NAME --role {first} --id {where}:ID`.")
     return ok("Voting roles", f"each of the {len(preset.voting_roles)} voting roles has a member to vote.")
 
