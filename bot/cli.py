@@ -885,5 +885,26 @@ def teams_package(
     out.print(f"Wrote {out_file}: manifest.json, color.png and outline.png.", markup=False, highlight=False)
 
 
+# Before going live (issue 22) -------------------------------------------------------------------------
+
+
+@app.command()
+def doctor(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: [{check, status, detail, fix}]."),
+) -> None:
+    """Is this deployment ready? Settings, database, preset, each platform's credentials, the channels, the
+    voting roles, the agencies, secrets and public addresses: one line each. Exit 0 only when nothing failed."""
+    from bot.doctor import as_json as checks_json
+    from bot.doctor import as_text, exit_code, run_doctor
+
+    checks = asyncio.run(run_doctor())
+    if as_json:
+        print(json.dumps(checks_json(checks), indent=2, ensure_ascii=False))
+    else:
+        for line in as_text(checks):
+            typer.echo(line)
+    raise typer.Exit(exit_code(checks))
+
+
 def main() -> None:
     app()

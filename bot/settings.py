@@ -16,6 +16,10 @@ from storage.db import DEFAULT_DATABASE_URL, DEFAULT_PRACTICE_DATABASE_URL
 
 DEFAULT_PRESET = "salford"  # a new, empty database with no preset named
 
+# The rule for a secret the bot generates or checks (the calendar token, webhook secrets): 32 or more letters,
+# digits, _ or - (a token_urlsafe(32) is 43). `panelbot doctor` applies it to every such secret.
+STRONG_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -44,7 +48,7 @@ class Settings(BaseSettings):
     def _calendar_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
-        if not re.fullmatch(r"[A-Za-z0-9_-]{32,256}", value.get_secret_value()):
+        if not STRONG_SECRET.fullmatch(value.get_secret_value()):
             raise ValueError(
                 "PANELBOT_CALENDAR_TOKEN must be 32 to 256 letters, digits, _ or -; make one with "
                 "python -c 'import secrets; print(secrets.token_urlsafe(32))'"

@@ -1,14 +1,16 @@
 """A fake Slack for end-to-end tests, all on 127.0.0.1.
 
 `FakeSlack` is a small aiohttp server that answers the Web API methods Panelbot calls the way Slack does
-(`auth.test`, `chat.postMessage` with a `ts`, `chat.update`, `chat.postEphemeral`, `conversations.open`,
+(`auth.test`, `conversations.info` (the bot is a member of every channel but `C0NOTIN...` ones),
+`chat.postMessage` with a `ts`, `chat.update`, `chat.postEphemeral`, `conversations.open`,
 `views.open`/`views.update`/`views.publish`), and the `response_url`s Slack hands out with each interaction.
 File uploads go the way `files_upload_v2` makes them: `files.getUploadURLExternal` hands out an upload URL
 on this same server, the bytes are POSTed there (recorded as the call `upload_url`), and
 `files.completeUploadExternal` shares the uploaded files in a conversation as one message (`Message.files`).
 It records every call, keeps each channel's messages as people would see them (updated in place by
 `chat.update`), and fails on demand: `fail("chat.postMessage", 429, retry_after=7)` or `fail(..., 500)`
-(`fail("upload_url", 500)` for the upload URL itself).
+(`fail("upload_url", 500)` for the upload URL itself). `revoke()` makes the bot token answer `token_revoked`, as
+after the app is uninstalled or the token is rotated.
 
 `Harness` is the other side: it runs the real bot path (the bot's aiohttp app with `/slack/events`, bolt's
 `AsyncApp`, the `Panel` on the test database, the outbox `Sender` with the Slack adapter) and acts as the
@@ -141,11 +143,13 @@ class FakeSlack:
         self.acks: dict[str, asyncio.Future] = {}
         self.changed = asyncio.Event()  # set on every call, so a test can wait for one without sleeping
         self.gates: dict[str, asyncio.Event] = {}  # a method held until its event is set (a slow Slack)
+        self.revoked = False  # the bot token was revoked: every call answers token_revoked
 
     # Server ---------------------------------------------------------------------------------------------
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods (conversations.info) by GET
         app.router.add_post("/respond/{rid}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/link", self._link)
@@ -167,6 +171,10 @@ class FakeSlack:
     def fail(self, method: str, status: int, *, retry_after: float | None = None, error: str | None = None) -> None:
         """The next call to `method` fails: 429 with Retry-After, a 5xx, or 200 with ok=false and `error`."""
         self._failures.setdefault(method, []).append((status, retry_after, error))
+
+    def revoke(self) -> None:
+        """The bot token no longer works (the app was uninstalled, or the token rotated)."""
+        self.revoked = True
 
     def response_url(self, user: str, channel: str | None) -> str:
         rid = f"R{next(self._ids):04d}"
@@ -208,6 +216,9 @@ class FakeSlack:
         if request.headers.get("Authorization") != "Bearer xoxb-test-token":
             self.calls.append(Call(method, args, 200))
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self.revoked:
+            self.calls.append(Call(method, args, 200))
+            return web.json_response({"ok": False, "error": "token_revoked"})
         queued = self._failures.get(method)
         if queued:
             status, retry_after, error = queued.pop(0)
@@ -233,6 +244,15 @@ class FakeSlack:
                 "user_id": "U0BOT",
                 "bot_id": "B0BOT",
             }
+        if method == "conversations.info":
+            channel = str(args.get("channel") or "")
+            if not channel.startswith(("C", "G", "D")):
+                return {"ok": False, "error": "channel_not_found"}
+            if channel.startswith("D"):
+                return {"ok": True, "channel": {"id": channel, "is_im": True, "user": channel[1:]}}
+            name = channel.lower().removeprefix("c0")
+            return {"ok": True, "channel": {"id": channel, "name": name, "is_channel": True, "is_archived": False,
+                                            "is_member": not channel.startswith("C0NOTIN")}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args["users"]).split(",")[0]}}
         if method == "chat.postMessage":

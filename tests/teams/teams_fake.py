@@ -8,6 +8,12 @@ looked up by Entra object id or Teams user id, 404 when not in the conversation)
 keeps each conversation's messages as people would see them, and fails on demand:
 `fail("POST", "/activities", 429, retry_after=7)` or `fail("PUT", "/activities/", 500)`.
 
+`FakeEntra` is Microsoft Entra's token service for the app, over HTTPS on 127.0.0.1 (MSAL takes only an https
+authority): Microsoft's instance discovery (`/common/discovery/instance`), OpenID discovery
+(`/{tenant}/v2.0/.well-known/openid-configuration`) and the client-credentials token endpoint
+(`/{tenant}/oauth2/v2.0/token`), which answers `invalid_client` (AADSTS7000215) for a wrong or revoked secret,
+as Entra does. Its certificate is self-signed; `ca_file` is the file to trust.
+
 `Harness` is the other side: it runs the real Agents SDK host (the bot's aiohttp app with `/api/messages`,
 the `AgentApplication`, the `Panel` on the test database, the outbox `Sender` with the Teams adapter) and
 acts as the Teams client would: @-mentions and 1:1 messages, and `Action.Execute` presses on the cards it
@@ -16,14 +22,23 @@ was shown (an `adaptiveCard/action` invoke with the button's data and the card's
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import itertools
 import json
 import re
+import ssl
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from bot.notify import OutboxPump, Sender
 from bot.server import make_app
@@ -249,6 +264,116 @@ class FakeConnector:
 
     def calls(self, method: str, fragment: str = "") -> list[tuple[str, str, Any]]:
         return [r for r in self.requests if r[0] == method and fragment in r[1]]
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, written to `folder`: (certificate, key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "entra-cert.pem", folder / "entra-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+class FakeEntra:
+    """Entra's token service for one tenant and the apps registered in it (client id -> secret)."""
+
+    def __init__(self, folder: Path, tenant: str = TENANT) -> None:
+        self.tenant = tenant
+        self.apps: dict[str, str] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []  # (path, form) without the secret
+        self.ca_file, self._key_file = self_signed(folder)
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    def register(self, client_id: str, secret: str) -> None:
+        self.apps[client_id] = secret
+
+    def revoke(self, client_id: str) -> None:
+        """The app's secret is deleted (or expired) in Entra: it no longer gets a token."""
+        self.apps[client_id] = ""
+
+    @property
+    def authority(self) -> str:
+        return f"{self.base}/{self.tenant}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/common/discovery/instance", self.instance_discovery)
+        app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self.discovery)
+        app.router.add_post("/{tenant}/oauth2/v2.0/token", self.token)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.ca_file, self._key_file)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base = f"https://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def instance_discovery(self, request: web.Request) -> web.Response:
+        """Microsoft's instance discovery, which MSAL asks about an authority host it does not know."""
+        self.requests.append((request.path, dict(request.query)))
+        tenant = urlsplit(request.query.get("authorization_endpoint", "")).path.strip("/").split("/")[0] or "common"
+        return web.json_response({
+            "tenant_discovery_endpoint": f"{self.base}/{tenant}/v2.0/.well-known/openid-configuration",
+            "api-version": "1.1",
+            "metadata": [{"preferred_network": "127.0.0.1", "preferred_cache": "127.0.0.1", "aliases": ["127.0.0.1"]}],
+        })
+
+    async def discovery(self, request: web.Request) -> web.Response:
+        tenant = request.match_info["tenant"]
+        self.requests.append((request.path, {}))
+        if tenant != self.tenant:
+            return web.json_response({"error": "invalid_tenant", "error_description": "AADSTS90002: Tenant "
+                                      "not found."}, status=400)
+        root = f"{self.base}/{tenant}"
+        return web.json_response({
+            "issuer": f"{root}/v2.0",
+            "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{root}/oauth2/v2.0/token",
+            "jwks_uri": f"{root}/discovery/v2.0/keys",
+            "response_types_supported": ["code", "id_token", "token"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        })
+
+    async def token(self, request: web.Request) -> web.Response:
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        self.requests.append((request.path, {k: v for k, v in form.items() if k != "client_secret"}))
+        client_id = form.get("client_id", "")
+        if form.get("grant_type") != "client_credentials":
+            return web.json_response({"error": "unsupported_grant_type"}, status=400)
+        if client_id not in self.apps:
+            return web.json_response({"error": "unauthorized_client", "error_description": "AADSTS700016: "
+                                      f"Application with identifier '{client_id}' was not found in the directory."},
+                                     status=400)
+        secret = self.apps[client_id]
+        if not secret or form.get("client_secret") != secret:
+            return web.json_response({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid "
+                                      "client secret provided."}, status=401)
+        return web.json_response({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                                  "access_token": f"fake-entra-token-for-{client_id}"})
 
 
 def anonymous_config() -> TeamsConfig:

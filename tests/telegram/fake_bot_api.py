@@ -10,6 +10,10 @@ part `attach://NAME` names) or the `file_id` of a photo sent before. The file mu
 this bot sends) of at most 10 MB and sensible dimensions; its bytes are kept (`photos()`), and the answer is
 a Message with `photo` sizes and the `caption` (HTML checked, at most 1,024 characters).
 
+`getWebhookInfo` tells what `setWebhook` set; `getChat` and `getChatMember` answer for the chats the fake
+knows (the bot is a member of each group unless `leave()` took it out). `revoke()` makes the token answer 401,
+as after @BotFather's /revoke.
+
 The simulated people's side: `text()` and `press()` build updates as Telegram would deliver them, for a
 test to send by webhook or to `push()` for `getUpdates`.
 """
@@ -115,6 +119,8 @@ class FakeBotAPI:
         self.failures: dict[str, list[float]] = {}
         self.refusals: dict[str, list[str]] = {}
         self.files: dict[str, bytes] = {}  # file_id -> the bytes uploaded
+        self.revoked = False  # @BotFather's /revoke: the token answers 401
+        self.bot_status: dict[int, str] = {}  # chat id -> the bot's membership when not "member" (left, kicked)
         self._ids = 5000
         self._update_id = 700
         self._changed = asyncio.Condition()
@@ -160,7 +166,7 @@ class FakeBotAPI:
 
     # The API -----------------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
-        if request.match_info["token"] != TOKEN:
+        if request.match_info["token"] != TOKEN or self.revoked:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
         form = await request.post()
@@ -219,6 +225,36 @@ class FakeBotAPI:
     async def api_deleteWebhook(self, p: dict) -> bool:
         self.webhook = None
         return True
+
+    async def api_getWebhookInfo(self, p: dict) -> dict:
+        return {
+            "url": (self.webhook or {}).get("url") or "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.pending),
+            "allowed_updates": (self.webhook or {}).get("allowed") or [],
+        }
+
+    async def api_getChat(self, p: dict) -> dict:
+        chat = self._chat(p["chat_id"])
+        return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
+
+    async def api_getChatMember(self, p: dict) -> dict:
+        chat = self._chat(p["chat_id"])
+        if int(p["user_id"]) != BOT_USER["id"]:
+            raise ApiError(400, "Bad Request: member not found")
+        status = self.bot_status.get(chat["id"], "member")
+        member: dict[str, Any] = {"status": status, "user": BOT_USER}
+        if status == "kicked":
+            member["until_date"] = 0
+        return member
+
+    def revoke(self) -> None:
+        """The token no longer works (@BotFather's /revoke)."""
+        self.revoked = True
+
+    def leave(self, chat_id: int, status: str = "left") -> None:
+        """The bot is taken out of a group (left, or kicked)."""
+        self.bot_status[chat_id] = status
 
     async def api_getUpdates(self, p: dict) -> list[dict]:
         if self.webhook:
