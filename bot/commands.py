@@ -17,7 +17,7 @@ from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
 from flows.errors import InvalidInput, PanelError
 from flows.preset import EVENTS
-from flows.views import CardView, literal
+from flows.views import CardView, due_line, literal, plural
 
 
 @dataclass
@@ -141,9 +141,11 @@ async def status_lines(panel: Panel, reference: str | None) -> list[str]:
     rows = await panel.status(reference)
     if not rows:
         return ["No open referrals."]
+    now = panel.now()
     out = []
     for r in rows:
-        due = f" Next: {r.next_due_label} by **{panel.fmt(r.next_due)}**." if r.next_due else ""
+        # One line a referral: what it is, what it waits for, and its next deadline (or since when it is late).
+        due = f" {due_line(r.next_due_label or '', r.next_due, now, panel.cal)}." if r.next_due else ""
         out.append(
             f"**{r.reference} · {r.subject}** ({r.type_label}): {r.status_label}; waiting for {r.waiting_for}.{due}"
         )
@@ -162,9 +164,9 @@ async def overdue_lines(panel: Panel) -> list[str]:
     out = []
     for r in rows:
         late = (
-            f"{r.working_days_late} working day{'s' if r.working_days_late != 1 else ''} late"
+            f"{plural(r.working_days_late, 'working day')} late"
             if r.working_days_late
-            else f"{int(r.hours_late)} hour{'s' if int(r.hours_late) != 1 else ''} late"
+            else f"{plural(int(r.hours_late), 'hour')} late"
         )
         out.append(
             f"**Overdue since {panel.fmt(r.due)}** ({late}): {r.label} for {r.reference} · {r.subject} "

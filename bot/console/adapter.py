@@ -52,7 +52,7 @@ class ConsoleAdapter:
                 text += f" (by {card.decided_by})"
             self.console.print(styled(f"  ↳ {where}, thread reply: {text}"))
             for step in card.next_steps:
-                self.console.print(styled(f"      Next: {step}"))
+                self.console.print(styled(f"      {step}"))
             return None
         self.console.print(styled(f"  ✉ {where}: {message.text or message.headline or ''}"))
         for action in message.actions:

@@ -276,7 +276,8 @@ def chat_lines(report: Report, preset: Preset, cal: WorkingCalendar) -> list[str
     else:
         lines.append("Timeliness (deadlines due in the period):")
         for t in timely:
-            late = f"; late by median {wd(t.median_late)}, worst {wd(t.worst_late)} working days" if t.missed else ""
+            worst = f"{wd(t.worst_late)} working day{'' if t.worst_late == 1 else 's'}"
+            late = f"; late by median {wd(t.median_late)}, worst {worst}" if t.missed else ""
             running = f"; {t.running} not yet due" if t.running else ""
             lines.append(f"  {t.label}: {t.met} met, {t.missed} missed{late}{running}.")
     if report.sar_quarters is not None:

@@ -1,0 +1,81 @@
+"""Answers that don't mislead (issue 18, section 3): what `status`, the card and the reminders say.
+
+Driven through the terminal (`tests/test_console.py`'s `Terminal`) and the shared command layer; what is
+checked is the text a person reads. The test clock starts Mon 23 Nov 2026, 10:12 GMT.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_console import Terminal, file_one, terminal
+
+from bot.commands import run
+from bot.service import Actor
+
+OP = Actor.operator()
+
+
+@pytest.fixture
+async def term(engine, clock) -> Terminal:  # type: ignore[no-untyped-def]
+    return await terminal(engine, clock)
+
+
+async def decided_with_requests(t: Terminal) -> None:
+    """SAL-2026-001 filed, requests out to police and health, decided by three votes; SAL-2026-002 filed."""
+    await file_one(t)
+    await t.type("request SAL-2026-001 police health")
+    for who in ("Alex", "Sam", "Jo"):
+        await t.type(f"as {who}")
+        await t.type("vote SAL-2026-001 commence_rapid_review")
+    await t.type("as bm")
+    await t.type("new", "1", "Police", "", "2", "D", "Seen at A&E twice in a month", "")
+
+
+# 1. status is a list, one referral a line ---------------------------------------------------------------------
+
+
+async def test_status_is_one_short_line_a_referral_with_the_next_deadline(term: Terminal) -> None:
+    await decided_with_requests(term)
+    lines = (await run(term.panel, OP, "status")).lines
+    assert lines == [
+        "**SAL-2026-001 · Young Person C** (Rapid review): decided; waiting for the business manager, the local "
+        "authority, Greater Manchester Police and Health (ICB). Next: Agency summary and chronology requests sent "
+        "by **Wed 25 Nov 2026, 17:00**.",
+        "**SAL-2026-002 · Young Person D** (Rapid review): with the panel; waiting for 2 more votes for quorum. "
+        "Next: Virtual panel decision by **Wed 25 Nov 2026, 10:12**.",
+    ]
+
+
+async def test_a_passed_deadline_is_overdue_since_not_next(term: Terminal) -> None:
+    await decided_with_requests(term)
+    await term.type("done SAL-2026-001 info_request_send")
+    await term.type("done SAL-2026-001 la_notification")
+    await term.type("clock 2026-12-01 09:00")
+    lines = (await run(term.panel, OP, "status")).lines
+    # The next deadline of SAL-2026-001 is the police return (Mon 30 Nov, 17:00): passed, and it names its agency.
+    assert lines[0].endswith(
+        "waiting for Greater Manchester Police, Health (ICB) and the business manager. **Overdue since Mon 30 Nov "
+        "2026, 17:00**: Agency summary and chronology returned (Greater Manchester Police)."
+    )
+    assert "Next:" not in lines[0]
+
+    card = await term.type("show SAL-2026-001")
+    assert "Overdue since Mon 30 Nov 2026, 17:00: Agency summary and chronology returned (Greater Manchester " \
+        "Police)" in card
+    assert "Overdue since Mon 30 Nov 2026, 17:00: Agency summary and chronology returned (Health (ICB))" in card
+    assert "Next: Agency summary" not in card
+    assert "Next: Rapid review result with the National Panel by Tue 8 Dec 2026, 17:00" in card  # still ahead
+
+
+async def test_counts_are_written_as_the_number_requires(term: Terminal) -> None:
+    await file_one(term)
+    await term.type("as Alex")
+    await term.type("vote SAL-2026-001 commence_rapid_review")
+    assert "waiting for 1 more vote for quorum." in await term.type("status")
+    await term.type("as Sam")
+    await term.type("vote SAL-2026-001 commence_rapid_review")
+    await term.type("as Jo")
+    await term.type("vote SAL-2026-001 commence_rapid_review")
+    await term.type("as bm")
+    await term.type("clock 2026-11-26 09:00")  # info_request_send was due Wed 25 Nov, 17:00
+    assert "marked done, 1 working day late." in await term.type("done SAL-2026-001 info_request_send")
