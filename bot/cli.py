@@ -270,7 +270,7 @@ def channel_list() -> None:
 
 
 @app.command()
-def status(reference: str | None = typer.Argument(None, help="One referral, e.g. SAL-2026-014.")) -> None:
+def status(reference: str | None = typer.Argument(None, help="One referral, by its reference.")) -> None:
     """Open referrals: stage, what each waits for, the next deadline (UK time)."""
     from bot.commands import status_lines
     from bot.console.render import styled
@@ -311,7 +311,7 @@ def report(
     fmt: str = typer.Option("table", "--format", help="table (terminal), markdown, csv (one file per measure) or png."),
     out_dir: Path | None = typer.Option(None, "--out", help="Folder for csv, png or markdown files."),
 ) -> None:
-    """The measures for a period (Salford 10.3): referrals by type, outcome, referrer and theme; reviews by type
+    """The measures for a period: referrals by type, outcome, referrer and theme; reviews by type
     and outcome; disagreements; timeliness per clock. Stockport's preset adds SAR referrals each quarter."""
     from flows.reports import Period, parse_period
 
@@ -351,7 +351,7 @@ def _show_report(rep, preset, cal, fmt: str, out_dir: Path | None) -> None:  # t
         out.print(f"Referrals received in the period: {rep.received}", markup=False, highlight=False)
         for t in tables.report_tables(rep, preset, cal):
             out.print()
-            out.print(f"{t.title} ({t.source})", style="bold", markup=False, highlight=False)
+            out.print(t.heading, style="bold", markup=False, highlight=False)
             if t.note:
                 out.print(t.note, style="dim", markup=False, highlight=False)
             if not t.rows:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
 from flows.errors import InvalidInput, PanelError
-from flows.preset import EVENTS
+from flows.preset import EVENTS, Preset
 from flows.views import CardView, due_line, literal, plural
 
 
@@ -41,6 +41,25 @@ class Command:
     example: str
     handler: Handler
     min_args: int = 0
+
+    def usage_line(self, preset: Preset) -> str:
+        """The refusal of a command typed without what it needs, in the running partnership's words."""
+        return f"Usage: `{self.usage}` (for example `{for_partnership(self.example, preset)}`)."
+
+
+# Examples are written with Salford's (and Suffolk's) references; a person sees their own partnership's prefix.
+_EXAMPLE_REFERENCE = re.compile(r"\b(?:SAL|SUF)-(?=\d{4}-\d{3})")
+
+
+def for_partnership(text: str, preset: Preset) -> str:
+    """An example as the running partnership writes it: `vote SAL-2026-001 ...` is `vote DUD-2026-001 ...` in
+    Dudley."""
+    return _EXAMPLE_REFERENCE.sub(f"{preset.reference_prefix}-", text)
+
+
+def example_reference(preset: Preset) -> str:
+    """"REF is a referral reference such as DUD-2026-014": the help's example of a reference."""
+    return f"{preset.reference_prefix}-2026-014"
 
 
 COMMANDS: dict[str, Command] = {}
@@ -113,7 +132,7 @@ async def run(panel: Panel, actor: Actor, text: str) -> Reply:
             ok=False,
         )
     if len(args) < cmd.min_args:
-        return Reply([f"Usage: `{cmd.usage}` (for example `{cmd.example}`)."], ok=False)
+        return Reply([cmd.usage_line(panel.preset)], ok=False)
     try:
         panel.check_actor(actor)  # an actor looked up in another partnership's panel
         return await cmd.handler(panel, actor, args)
@@ -123,7 +142,7 @@ async def run(panel: Panel, actor: Actor, text: str) -> Reply:
 
 @command("help", "help", "list the commands", "help")
 async def _help(panel: Panel, actor: Actor, args: list[str]) -> Reply:
-    lines = ["Commands (REF is a referral reference such as SAL-2026-014):"]
+    lines = [f"Commands (REF is a referral reference such as {example_reference(panel.preset)}):"]
     lines += [f"  `{c.usage}`: {c.help}" for c in COMMANDS.values()]
     return Reply(lines)
 
@@ -195,7 +214,7 @@ async def _recuse(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "decide",
     "decide REF OUTCOME REASON",
-    "BM: decide at once (Salford 7.5); chair: decide an escalation",
+    "BM: decide at once, without waiting for the votes; chair: decide an escalation",
     "decide SAL-2026-001 commence obviously a rapid review",
     3,
 )
@@ -236,7 +255,7 @@ async def _resubmit(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "hold",
     "hold REF [until DATE] [REASON]",
-    "BM: pause a referral (Suffolk 4)",
+    "BM: pause a referral, until a date or until resumed",
     "hold SUF-2026-003 until 2027-01-25",
     1,
 )
@@ -245,7 +264,9 @@ async def _hold(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     rest = args[1:]
     if rest and rest[0].lower() == "until":
         if len(rest) < 2:
-            raise InvalidInput("Say the date to hold until, e.g. `hold SUF-2026-003 until 2027-01-25`.")
+            raise InvalidInput(
+                f"Say the date to hold until, e.g. `hold {args[0].upper()} until 2027-01-25`."
+            )
         until, rest = parse_date(rest[1]), rest[2:]
     return Reply([await panel.hold(actor=actor, reference=args[0], until=until, reason=" ".join(rest))])
 
@@ -365,7 +386,7 @@ async def _members(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "report",
     "report [PERIOD]",
-    "the measures for a period (Salford 10.3), with charts",
+    "the measures for a period, with charts",
     "report 2026-04-01..2027-03-31",
 )
 async def _report(panel: Panel, actor: Actor, args: list[str]) -> Reply:
