@@ -79,3 +79,41 @@ async def test_counts_are_written_as_the_number_requires(term: Terminal) -> None
     await term.type("as bm")
     await term.type("clock 2026-11-26 09:00")  # info_request_send was due Wed 25 Nov, 17:00
     assert "marked done, 1 working day late." in await term.type("done SAL-2026-001 info_request_send")
+
+
+# 3. Escalations say what the reader is to do; one moment, one message ----------------------------------------
+
+
+def messages_to(said: str, who: str) -> list[str]:
+    """The ✉ messages the terminal shows as delivered to `who` ("the business manager")."""
+    return [m.strip() for m in said.split("✉ ")[1:] if m.startswith(f"To {who}:")]
+
+
+async def test_the_agencys_own_lead_is_asked_to_chase_their_own_agency(term: Terminal) -> None:
+    """Salford's agency returns escalate to the agency's safeguarding lead too (`escalate_to_lead`): the police
+    return due Mon 30 Nov 17:00 escalates on the morning two working days later, Wed 2 Dec."""
+    await file_one(term)
+    await term.type("request SAL-2026-001 police")
+    said = await term.type("clock 2026-12-02 09:05")
+    [to_lead] = messages_to(said, "the Greater Manchester Police safeguarding lead")
+    assert "Escalation:" in to_lead and "overdue since Mon 30 Nov 2026, 17:00 (2 working days late)" in to_lead
+    assert "please find out who in Greater Manchester Police is preparing it and make sure it is sent" in to_lead
+    assert "follow it up with" not in to_lead
+    [to_bm] = [m for m in messages_to(said, "the business manager") if "Greater Manchester Police" in m]
+    assert "Please follow it up with Greater Manchester Police." in to_bm
+
+
+async def test_overdue_and_escalation_to_the_business_manager_at_once_are_one_message(term: Terminal) -> None:
+    """The local authority notification (Mon 30 Nov 17:00) is the business manager's own: on Wed 2 Dec its
+    overdue reminder and its escalation fall due together, and the business manager gets one message."""
+    await file_one(term)
+    said = await term.type("clock 2026-12-02 09:05")
+    about = [m for m in messages_to(said, "the business manager") if "Local authority notification" in m]
+    assert len(about) == 1, about
+    assert about[0].startswith("To the business manager: Escalation: Local authority notification to the National "
+                               "Panel for SAL-2026-001 · Young Person C is overdue since Mon 30 Nov 2026, 17:00 "
+                               "(2 working days late).")
+    # The next morning it is an overdue reminder again, once.
+    said = await term.type("clock 2026-12-03 09:05")
+    about = [m for m in messages_to(said, "the business manager") if "Local authority notification" in m]
+    assert len(about) == 1 and "Overdue since Mon 30 Nov 2026, 17:00" in about[0]

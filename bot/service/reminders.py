@@ -22,6 +22,7 @@ from bot.service.base import Actor
 from bot.service.requests import RequestCommands
 from flows import reminders as plans
 from flows.referrals import Status
+from flows.views import plural
 from storage.models import Deadline, Referral, ReminderLog
 from storage.uow import UnitOfWork
 
@@ -80,17 +81,21 @@ class ReminderCommands(RequestCommands):
         referral = await uow.session.get(Referral, row.referral_id)
         assert referral is not None
         queued = 0
+        escalations = [o for o in due_now if o.kind == "escalation"]
+        targets: list[str] = []
+        if escalations and row.escalated_at is None:
+            targets = ["bm"]
+            if plan.escalate_to_lead and row.agency:
+                targets.append(f"agency:{row.agency}:lead")
         owner_occurrences = [o for o in due_now if o.kind != "escalation"]
         if owner_occurrences:
             latest = owner_occurrences[-1]
             for purpose in await self._recipients(uow, row, referral):
+                if purpose in targets:
+                    continue  # the escalation going to them now says it is overdue too: one message, not two
                 queued += await self._send(uow, row, referral, latest, purpose, now, collapsed=len(owner_occurrences))
-        escalations = [o for o in due_now if o.kind == "escalation"]
-        if escalations and row.escalated_at is None:
+        if targets:
             row.escalated_at = now
-            targets = ["bm"]
-            if plan.escalate_to_lead and row.agency:
-                targets.append(f"agency:{row.agency}:lead")
             for purpose in targets:
                 queued += await self._send(uow, row, referral, escalations[-1], purpose, now, collapsed=1)
             await self.audit(
@@ -178,7 +183,7 @@ class ReminderCommands(RequestCommands):
         due = self.fmt(row.due_at)
         agency = next((a.label for a in self.preset.agencies if a.id == row.agency), row.agency)
         late = self.cal.working_days_late(row.due_at, now)
-        late_words = f"{late} working day{'s' if late != 1 else ''} late" if late else "due today"
+        late_words = f"{plural(late, 'working day')} late" if late else "due today"
         if purpose.startswith("member:"):
             return (
                 f"Reminder: your vote on {ref} is needed by **{due}** ({self._when(row.due_at, now)}). "
@@ -188,6 +193,14 @@ class ReminderCommands(RequestCommands):
         if row.agency:
             what = self.preset.request_template
             actions = [self._returned_action(referral, row.agency)]
+            if occ.kind == "escalation" and purpose.endswith(":lead"):
+                # To the agency's own safeguarding lead: the information is theirs to chase, inside their agency.
+                return (
+                    f"Escalation: {what} for {ref} is **overdue since {due}** ({late_words}). As {agency}'s "
+                    f"safeguarding lead, please find out who in {agency} is preparing it and make sure it is "
+                    "sent. Press Mark as returned once it is.",
+                    actions,
+                )
             if occ.kind == "escalation":
                 return (
                     f"Escalation: {agency}'s information for {ref} is **overdue since {due}** ({late_words}). "

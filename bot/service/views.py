@@ -118,7 +118,7 @@ class Views(BallotCommands):
                 Deadline.done_at.is_(None),
                 Deadline.cancelled_at.is_(None),
             )
-            .order_by(Deadline.due_at)
+            .order_by(Deadline.due_at, Deadline.id)  # the same order on every database when two fall due together
         )
         if referral_ids is not None:
             stmt = stmt.where(Deadline.referral_id.in_(referral_ids))
