@@ -117,3 +117,23 @@ async def test_overdue_and_escalation_to_the_business_manager_at_once_are_one_me
     said = await term.type("clock 2026-12-03 09:05")
     about = [m for m in messages_to(said, "the business manager") if "Local authority notification" in m]
     assert len(about) == 1 and "Overdue since Mon 30 Nov 2026, 17:00" in about[0]
+
+
+# 4. The chair who breaks a tie reads every reason --------------------------------------------------------------
+
+
+async def test_the_adviser_asked_to_break_a_tie_in_the_terminal_reads_every_reason(term: Terminal) -> None:
+    await file_one(term)
+    for who, outcome, reason in (("Alex", "commence_rapid_review", "Serious harm and abuse suspected"),
+                                 ("Sam", "commence_rapid_review", "Agencies missed the signs"),
+                                 ("Jo", "case_review", "Learning is wider than one incident")):
+        await term.type(f"as {who}")
+        await term.type(f"vote SAL-2026-001 {outcome} {reason}")
+    await term.type("as bm")
+    said = await term.type("vote SAL-2026-001 case_review A case review covers the years of neglect")
+    asked = said.split("✉ Privately to Alex (Independent Adviser):", 1)[1].split("✉", 1)[0]
+    assert "As Independent Adviser you decide" in asked
+    assert ("Votes and reasons Independent Adviser (Alex): Commence rapid review. Reason: Serious harm and abuse "
+            "suspected Chair (Sam): Commence rapid review. Reason: Agencies missed the signs Deputy Chair (Jo): Case "
+            "review instead. Reason: Learning is wider than one incident Business Manager (Priya): Case review "
+            "instead. Reason: A case review covers the years of neglect") in asked
