@@ -54,7 +54,7 @@ async def serve(settings: Settings, *, console_mode: bool | None = None) -> None
         )
     interactive = sys.stdin.isatty() if console_mode is None else console_mode
     clock = SimClock()
-    console = Console()
+    console = Console(markup=False, emoji=False)  # the terminal shows typed and preset text as it is
     async with panel_from_settings(settings, migrate_fresh=True, clock=clock) as panel:
         if settings.config is not None:
             for change in await apply_config(panel, settings.config):

@@ -49,8 +49,10 @@ outbox_app = typer.Typer(help="Messages waiting to be delivered: list the stuck 
                          no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 
-out = Console()
-err = Console(stderr=True)
+# Names, reasons and preset text are printed as they are: never read as rich markup ("[bold]") or emoji codes
+# (":fire:" in "agency:fire:lead").
+out = Console(markup=False, emoji=False)
+err = Console(stderr=True, markup=False, emoji=False)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
+from rich.text import Text
 
 from bot.commands import COMMANDS, parse_date, run
 from bot.console.render import card_panel, styled
@@ -59,7 +60,7 @@ class ConsoleSession:
         self._input = input_fn or self._read
 
     async def _read(self, prompt: str) -> str:
-        return await asyncio.to_thread(self.console.input, prompt)
+        return await asyncio.to_thread(self.console.input, Text(prompt))  # a name in it is not markup
 
     def say(self, line: str, style: str | None = None) -> None:
         text = styled(line)

@@ -153,9 +153,19 @@ class MemberCommands(PanelBase):
         purpose = purpose.strip().lower()
         if purpose.startswith("agency:"):
             agency = purpose.partition(":")[2].strip().replace(" ", "_")
+            agency, lead = (agency[: -len(":lead")], ":lead") if agency.endswith(":lead") else (agency, "")
             if not agency:
                 raise InvalidInput("Name the agency, e.g. agency:police.")
-            purpose = f"agency:{agency}"
+            known = {a.id: a.id for a in self.preset.agencies}
+            known.update({a.label.lower().replace(" ", "_"): a.id for a in self.preset.agencies})
+            if agency not in known:
+                # A channel for an agency the preset does not have would never receive anything.
+                valid = ", ".join(f"agency:{a.id}" for a in self.preset.agencies) or "none: the preset lists none"
+                raise InvalidInput(
+                    f'"{agency}" is not one of this partnership\'s agencies; the agencies are {valid} (add :lead '
+                    "for an agency's safeguarding lead)."
+                )
+            purpose = f"agency:{known[agency]}{lead}"
         elif purpose not in FIXED_PURPOSES:
             raise InvalidInput(f'"{purpose}" is not a channel purpose; use panel, bm or agency:NAME.')
         platform, external = parse_platform_id(platform_id)
