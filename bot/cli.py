@@ -143,11 +143,14 @@ def clocks(
         cal = calendar_for(p, timezone)
     except (ValueError, LookupError, OSError):  # ZoneInfoNotFoundError is a LookupError
         raise fail(f'"{timezone}" is not a time zone; write one like Europe/London.', 2) from None
+    from bot.commands import parse_moment
+
     try:
-        begin = datetime.fromisoformat(start)
-    except ValueError:
+        begin = parse_moment(start)  # the same forms as the terminal's
+    except PanelError:
         raise fail(
-            f'"{start}" is not an ISO 8601 time; write it like 2026-11-23T10:12 or 2026-11-23T10:12+00:00.', 2
+            f'"{start}" is not a time; write it like 2026-11-23T10:12, 23/11/2026 10:12 or 2026-11-23T10:12+00:00.',
+            2,
         ) from None
     if begin.tzinfo is None:
         begin = begin.replace(tzinfo=cal.tz)
@@ -195,26 +198,35 @@ def with_panel(fn, clock=None):  # type: ignore[no-untyped-def]
 
 
 def parse_when(text: str, option: str) -> datetime:
-    """An ISO 8601 time; without an offset it is read as UK time."""
+    """An ISO 8601 time, or a date as the terminal takes it (01/12/2026 09:30); without an offset it is read as
+    UK time."""
     from zoneinfo import ZoneInfo
 
+    from bot.commands import parse_moment
+
     try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise fail(f'{option} "{text}" is not an ISO 8601 time; write it like 2026-12-01T09:30.', 2) from None
+        when = parse_moment(text)
+    except PanelError:
+        raise fail(f'{option} "{text}" is not a time; write it like 2026-12-01T09:30 or 01/12/2026 09:30.', 2) from None
     return when if when.tzinfo is not None else when.replace(tzinfo=ZoneInfo("Europe/London"))
 
 
 @member_app.command("add")
 def member_add(
     name: str = typer.Argument(..., help="The member's name as colleagues know it."),
-    role: str = typer.Option(..., "--role", help="A role of the preset, e.g. police, health, chair."),
+    role_arg: str | None = typer.Argument(None, metavar="[ROLE]", help="The role, as in the terminal (or --role)."),
+    role: str | None = typer.Option(None, "--role", help="A role of the preset, e.g. police, health, chair, bm."),
     ids: list[str] = typer.Option([], "--id", help="A platform identity, PLATFORM:ID (slack:U0123, telegram:5551234)."),
 ) -> None:
-    """Add a panel member (recorded in the audit log)."""
+    """Add a panel member (recorded in the audit log): `member add NAME ROLE` or `member add NAME --role ROLE`."""
     from bot.service import Actor
 
-    info = with_panel(lambda p: p.add_member(actor=Actor.operator(), name=name, role=role, ids=ids))
+    if role and role_arg and role != role_arg:
+        raise fail(f'Give the role once: "{role_arg}" or --role "{role}".', 2)
+    chosen = role or role_arg
+    if not chosen:
+        raise fail("Say the member's role: panelbot member add NAME ROLE (or --role ROLE).", 2)
+    info = with_panel(lambda p: p.add_member(actor=Actor.operator(), name=name, role=chosen, ids=ids))
     out.print(
         f"Added {info.name} as {info.role_label}" + (f" ({', '.join(info.identities)})." if info.identities else "."),
         highlight=False,

@@ -7,11 +7,12 @@ referral) and buttons are the platform's own, but they end in the same `Panel` m
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
@@ -86,6 +87,27 @@ def parse_date(text: str) -> date:
     raise InvalidInput(f'"{text}" is not a date; write it like 2026-12-25 or 25/12/2026.')
 
 
+def parse_moment(text: str) -> datetime:
+    """A moment as people type it, the same in the terminal and on the command line: 2026-12-24 09:30,
+    2026-12-24T09:30, 24/12/2026 09:30, or a date alone (its midnight). Naive unless an offset is written
+    (2026-12-24T09:30+00:00); the caller reads a naive one as UK time."""
+    text = " ".join(text.split())
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    refusal = InvalidInput(f'"{text}" is not a time; write it like 2026-12-24 09:30 or 24/12/2026 09:30.')
+    try:
+        return datetime.combine(parse_date(text), time(0))
+    except InvalidInput:
+        pass
+    day, _, clock = text.replace("T", " ").rpartition(" ")
+    try:
+        return datetime.combine(parse_date(day), datetime.strptime(clock, "%H:%M").time())
+    except (InvalidInput, ValueError):
+        raise refusal from None
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -122,7 +144,7 @@ async def run(panel: Panel, actor: Actor, text: str) -> Reply:
     name, args = words[0].lower().lstrip("/"), words[1:]
     cmd = COMMANDS.get(name)
     if cmd is None:
-        return Reply([unquote_details(f'"{name}" is not a command. Type `help` to see the commands.', text)], ok=False)
+        return Reply([unquote_details(not_a_command(name, COMMANDS), text)], ok=False)
     if actor.role == "guest" and name not in GUEST_COMMANDS:
         return Reply(
             [
@@ -138,6 +160,14 @@ async def run(panel: Panel, actor: Actor, text: str) -> Reply:
         return await cmd.handler(panel, actor, args)
     except PanelError as exc:
         return Reply([unquote_details(str(exc), text)], ok=False)  # never quote back a DOB, postcode, NHS number
+
+
+def not_a_command(name: str, known: Iterable[str]) -> str:
+    """The refusal of a mistyped command, with the nearest command as the command line suggests it:
+    '"stauts" is not a command. Did you mean `status`? Type `help` to see the commands.'"""
+    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)
+    hint = f" Did you mean `{close[0]}`?" if close else ""
+    return f'"{name}" is not a command.{hint} Type `help` to see the commands.'
 
 
 @command("help", "help", "list the commands", "help")
