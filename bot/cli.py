@@ -358,8 +358,10 @@ LISTING_ROWS = 20  # rows of a one-per-deadline list shown in the terminal; CSV 
 
 def _show_report(rep, preset, cal, fmt: str, out_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
     from bot.reports import charts, tables
+    from bot.reports.files import REPORTS_DIR, files_dir, safe_name
 
-    folder = out_dir or Path(f"panelbot-report-{rep.period.name.replace('/', '-').replace('..', '_to_')}")
+    period = rep.period.name.replace("/", "-").replace("..", "_to_")
+    folder = out_dir or files_dir() / REPORTS_DIR / safe_name(f"report-{period}")
     if fmt == "table":
         out.print(tables.heading(rep, cal), style="bold", markup=False, highlight=False)
         out.print(f"Referrals received in the period: {rep.received}", markup=False, highlight=False)
@@ -446,13 +448,15 @@ def export(
     async def go(panel):  # type: ignore[no-untyped-def]
         return await panel.export_record(), panel.cal.local(panel.now())
 
+    from bot.reports.files import files_dir
+
     data, now = with_panel(go)
     stamp = now.strftime("%Y%m%d-%H%M")
-    try:
+    try:  # without --out, into the one files folder: never the folder it was started in
         if fmt == "json":
-            path = archive.write_json(data, out_path or Path(f"panelbot-export-{stamp}.json"))
+            path = archive.write_json(data, out_path or files_dir() / f"panelbot-export-{stamp}.json")
         else:
-            path = out_path or Path(f"panelbot-export-{stamp}")
+            path = out_path or files_dir() / f"panelbot-export-{stamp}"
             archive.write_csv(data, path)
     except OSError as exc:
         raise not_written(exc) from None
@@ -713,7 +717,9 @@ def outbox_retry(
 
 @teams_app.command("package")
 def teams_package(
-    out_file: Path = typer.Option(Path("panelbot.zip"), "--out", help="The zip to write."),
+    out_file: Path | None = typer.Option(
+        None, "--out", help="The zip to write (default: panelbot.zip in Panelbot's files folder)."
+    ),
     bot_id: str | None = typer.Option(
         None, "--bot-id", help="The Entra app's client id (default: ...SERVICE_CONNECTION__SETTINGS__CLIENTID)."
     ),
@@ -727,8 +733,10 @@ def teams_package(
 ) -> None:
     """Write the Teams app package (manifest.json and two icons) to upload to Teams: sideload it, or ask your
     Teams admin to add it in the admin centre."""
+    from bot.reports.files import files_dir
     from bot.teams.package import PackageError, build
 
+    out_file = out_file or files_dir() / "panelbot.zip"
     s = settings()
     bot_id = bot_id or s.teams_client_id
     if not bot_id:
@@ -736,6 +744,7 @@ def teams_package(
             "Give the bot's Entra client id with --bot-id, or set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID."
         )
     try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
         build(
             out_file,
             bot_id=bot_id.strip(),
