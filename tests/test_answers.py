@@ -137,3 +137,17 @@ async def test_the_adviser_asked_to_break_a_tie_in_the_terminal_reads_every_reas
             "suspected Chair (Sam): Commence rapid review. Reason: Agencies missed the signs Deputy Chair (Jo): Case "
             "review instead. Reason: Learning is wider than one incident Business Manager (Priya): Case review "
             "instead. Reason: A case review covers the years of neglect") in asked
+
+
+async def test_an_agency_is_told_it_was_passed_on_only_once_it_has_been(term: Terminal) -> None:
+    """The police return falls due Mon 30 Nov 17:00 and escalates on Wed 2 Dec at 09:00: the overdue reminder
+    of Tue 1 Dec says when it will go to the business manager, the one of Wed 2 Dec that it has gone."""
+    await file_one(term)
+    await term.type("request SAL-2026-001 police")
+    said = await term.type("clock 2026-12-01 09:05")
+    [to_police] = messages_to(said, "Greater Manchester Police")
+    assert "If it is not sent by Wed 2 Dec 2026, 09:00, it goes to the business manager." in to_police
+    assert "has been passed" not in to_police
+    said = await term.type("clock 2026-12-02 09:05")
+    [to_police] = messages_to(said, "Greater Manchester Police")
+    assert "This has been passed to the business manager." in to_police

@@ -13,7 +13,7 @@ Sweeps only send inside working hours on working days; outside them, what is due
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -87,6 +87,7 @@ class ReminderCommands(RequestCommands):
             targets = ["bm"]
             if plan.escalate_to_lead and row.agency:
                 targets.append(f"agency:{row.agency}:lead")
+            row.escalated_at = now  # before the owner's reminder, which then says it has been passed on
         owner_occurrences = [o for o in due_now if o.kind != "escalation"]
         if owner_occurrences:
             latest = owner_occurrences[-1]
@@ -95,7 +96,6 @@ class ReminderCommands(RequestCommands):
                     continue  # the escalation going to them now says it is overdue too: one message, not two
                 queued += await self._send(uow, row, referral, latest, purpose, now, collapsed=len(owner_occurrences))
         if targets:
-            row.escalated_at = now
             for purpose in targets:
                 queued += await self._send(uow, row, referral, escalations[-1], purpose, now, collapsed=1)
             await self.audit(
@@ -209,8 +209,8 @@ class ReminderCommands(RequestCommands):
                 )
             if row.due_at <= now:
                 return (
-                    f"**Overdue since {due}**: {what} for {ref} ({agency}). This has been passed to the "
-                    "business manager. Press Mark as returned once it is sent.",
+                    f"**Overdue since {due}**: {what} for {ref} ({agency}). {self._passed_on(row)} Press Mark as "
+                    "returned once it is sent.",
                     actions,
                 )
             return (
@@ -225,6 +225,19 @@ class ReminderCommands(RequestCommands):
         if row.due_at <= now:
             return f"**Overdue since {due}**: {row.label} for {ref} ({late_words}).", done
         return f"Reminder: **{row.label}** for {ref} is due **{due}** ({self._when(row.due_at, now)}).", done
+
+    def _passed_on(self, row: Deadline) -> str:
+        """Whether an overdue return has gone to the business manager yet, and if not, when it will: an agency
+        is not told it was passed on two working days before it is."""
+        if row.escalated_at is not None:
+            return "This has been passed to the business manager."
+        plan = self.preset.reminder_plan(self.preset.clock(row.clock_id))
+        horizon = row.due_at + timedelta(days=60)
+        when = next((o.at for o in plans.occurrences(plan, self.cal, row.due_at, until=horizon)
+                     if o.kind == "escalation"), None)
+        if when is None:
+            return "Please send it as soon as you can."
+        return f"If it is not sent by {self.fmt(when)}, it goes to the business manager."
 
     async def upcoming_reminders(self, before: datetime | None = None) -> list[Upcoming]:
         """What the sweep will send next, and when: `panelbot reminders list`."""
