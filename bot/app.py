@@ -118,7 +118,7 @@ async def serve(
         )
     interactive = sys.stdin.isatty() if console_mode is None else console_mode
     clock = SimClock()
-    console = Console()
+    console = Console(markup=False, emoji=False)  # the terminal shows typed and preset text as it is
     async with panel_from_settings(
         settings, migrate_fresh=True, clock=clock, practice=practice, preset=preset, add_partnership=add_partnership
     ) as panel:

@@ -54,8 +54,10 @@ outbox_app = typer.Typer(help="Messages waiting to be delivered: list the stuck 
                          no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 
-out = Console()
-err = Console(stderr=True)
+# Names, reasons and preset text are printed as they are: never read as rich markup ("[bold]") or emoji codes
+# (":fire:" in "agency:fire:lead").
+out = Console(markup=False, emoji=False)
+err = Console(stderr=True, markup=False, emoji=False)
 
 # Every command that reads the record takes --preset: which partnership, when the database holds several or
 # to be sure. Without it (and without PANELBOT_PRESET) a command uses the partnership the database holds.
@@ -163,11 +165,14 @@ def clocks(
         cal = calendar_for(p, timezone)
     except (ValueError, LookupError, OSError):  # ZoneInfoNotFoundError is a LookupError
         raise fail(f'"{timezone}" is not a time zone; write one like Europe/London.', 2) from None
+    from bot.commands import parse_moment
+
     try:
-        begin = datetime.fromisoformat(start)
-    except ValueError:
+        begin = parse_moment(start)  # the same forms as the terminal's
+    except PanelError:
         raise fail(
-            f'"{start}" is not an ISO 8601 time; write it like 2026-11-23T10:12 or 2026-11-23T10:12+00:00.', 2
+            f'"{start}" is not a time; write it like 2026-11-23T10:12, 23/11/2026 10:12 or 2026-11-23T10:12+00:00.',
+            2,
         ) from None
     if begin.tzinfo is None:
         begin = begin.replace(tzinfo=cal.tz)
@@ -220,28 +225,37 @@ def with_panel(fn, clock=None, practice: bool = False, preset: str | None = None
 
 
 def parse_when(text: str, option: str) -> datetime:
-    """An ISO 8601 time; without an offset it is read as UK time."""
+    """An ISO 8601 time, or a date as the terminal takes it (01/12/2026 09:30); without an offset it is read as
+    UK time."""
     from zoneinfo import ZoneInfo
 
+    from bot.commands import parse_moment
+
     try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise fail(f'{option} "{text}" is not an ISO 8601 time; write it like 2026-12-01T09:30.', 2) from None
+        when = parse_moment(text)
+    except PanelError:
+        raise fail(f'{option} "{text}" is not a time; write it like 2026-12-01T09:30 or 01/12/2026 09:30.', 2) from None
     return when if when.tzinfo is not None else when.replace(tzinfo=ZoneInfo("Europe/London"))
 
 
 @member_app.command("add")
 def member_add(
     name: str = typer.Argument(..., help="The member's name as colleagues know it."),
-    role: str = typer.Option(..., "--role", help="A role of the preset, e.g. police, health, chair."),
+    role_arg: str | None = typer.Argument(None, metavar="[ROLE]", help="The role, as in the terminal (or --role)."),
+    role: str | None = typer.Option(None, "--role", help="A role of the preset, e.g. police, health, chair, bm."),
     ids: list[str] = typer.Option([], "--id", help="A platform identity, PLATFORM:ID (slack:U0123, telegram:5551234)."),
     preset_name: str | None = PRESET,
     add_partnership: bool = ADD_PARTNERSHIP,
 ) -> None:
-    """Add a panel member (recorded in the audit log)."""
+    """Add a panel member (recorded in the audit log): `member add NAME ROLE` or `member add NAME --role ROLE`."""
     from bot.service import Actor
 
-    info = with_panel(lambda p: p.add_member(actor=Actor.operator(), name=name, role=role, ids=ids),
+    if role and role_arg and role != role_arg:
+        raise fail(f'Give the role once: "{role_arg}" or --role "{role}".', 2)
+    chosen = role or role_arg
+    if not chosen:
+        raise fail("Say the member's role: panelbot member add NAME ROLE (or --role ROLE).", 2)
+    info = with_panel(lambda p: p.add_member(actor=Actor.operator(), name=name, role=chosen, ids=ids),
                       preset=preset_name, add_partnership=add_partnership)
     out.print(
         f"Added {info.name} as {info.role_label}" + (f" ({', '.join(info.identities)})." if info.identities else "."),
@@ -345,7 +359,7 @@ def contact_remove(
 
 @app.command()
 def status(
-    reference: str | None = typer.Argument(None, help="One referral, e.g. SAL-2026-014."),
+    reference: str | None = typer.Argument(None, help="One referral, by its reference."),
     preset_name: str | None = PRESET,
 ) -> None:
     """Open referrals: stage, what each waits for, the next deadline (UK time)."""
@@ -389,7 +403,7 @@ def report(
     out_dir: Path | None = typer.Option(None, "--out", help="Folder for csv, png or markdown files."),
     preset_name: str | None = PRESET,
 ) -> None:
-    """The measures for a period (Salford 10.3): referrals by type, outcome, referrer and theme; reviews by type
+    """The measures for a period: referrals by type, outcome, referrer and theme; reviews by type
     and outcome; disagreements; timeliness per clock. Stockport's preset adds SAR referrals each quarter."""
     from flows.reports import Period, parse_period
 
@@ -422,14 +436,16 @@ LISTING_ROWS = 20  # rows of a one-per-deadline list shown in the terminal; CSV 
 
 def _show_report(rep, preset, cal, fmt: str, out_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
     from bot.reports import charts, tables
+    from bot.reports.files import REPORTS_DIR, files_dir, safe_name
 
-    folder = out_dir or Path(f"panelbot-report-{rep.period.name.replace('/', '-').replace('..', '_to_')}")
+    period = rep.period.name.replace("/", "-").replace("..", "_to_")
+    folder = out_dir or files_dir() / REPORTS_DIR / safe_name(f"report-{period}")
     if fmt == "table":
         out.print(tables.heading(rep, cal), style="bold", markup=False, highlight=False)
         out.print(f"Referrals received in the period: {rep.received}", markup=False, highlight=False)
         for t in tables.report_tables(rep, preset, cal):
             out.print()
-            out.print(f"{t.title} ({t.source})", style="bold", markup=False, highlight=False)
+            out.print(t.heading, style="bold", markup=False, highlight=False)
             if t.note:
                 out.print(t.note, style="dim", markup=False, highlight=False)
             if not t.rows:
@@ -512,13 +528,15 @@ def export(
     async def go(panel):  # type: ignore[no-untyped-def]
         return await panel.export_record(), panel.cal.local(panel.now())
 
+    from bot.reports.files import files_dir
+
     data, now = with_panel(go, preset=preset_name)
     stamp = now.strftime("%Y%m%d-%H%M")
-    try:
+    try:  # without --out, into the one files folder: never the folder it was started in
         if fmt == "json":
-            path = archive.write_json(data, out_path or Path(f"panelbot-export-{stamp}.json"))
+            path = archive.write_json(data, out_path or files_dir() / f"panelbot-export-{stamp}.json")
         else:
-            path = out_path or Path(f"panelbot-export-{stamp}")
+            path = out_path or files_dir() / f"panelbot-export-{stamp}"
             archive.write_csv(data, path)
     except OSError as exc:
         raise not_written(exc) from None
@@ -841,7 +859,9 @@ def outbox_retry(
 
 @teams_app.command("package")
 def teams_package(
-    out_file: Path = typer.Option(Path("panelbot.zip"), "--out", help="The zip to write."),
+    out_file: Path | None = typer.Option(
+        None, "--out", help="The zip to write (default: panelbot.zip in Panelbot's files folder)."
+    ),
     bot_id: str | None = typer.Option(
         None, "--bot-id", help="The Entra app's client id (default: ...SERVICE_CONNECTION__SETTINGS__CLIENTID)."
     ),
@@ -855,8 +875,10 @@ def teams_package(
 ) -> None:
     """Write the Teams app package (manifest.json and two icons) to upload to Teams: sideload it, or ask your
     Teams admin to add it in the admin centre."""
+    from bot.reports.files import files_dir
     from bot.teams.package import PackageError, build
 
+    out_file = out_file or files_dir() / "panelbot.zip"
     s = settings()
     bot_id = bot_id or s.teams_client_id
     if not bot_id:
@@ -864,6 +886,7 @@ def teams_package(
             "Give the bot's Entra client id with --bot-id, or set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID."
         )
     try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
         build(
             out_file,
             bot_id=bot_id.strip(),

@@ -9,18 +9,19 @@ referral) and buttons are the platform's own, but they end in the same `Panel` m
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
 from flows.errors import InvalidInput, PanelError
 from flows.preset import EVENTS, Preset
 from flows.returns import Origin
-from flows.views import CardView, literal
+from flows.views import CardView, due_line, literal, plural
 
 
 @dataclass
@@ -47,6 +48,25 @@ class Command:
     # The handler also takes `origin=` (where the command came from), for a rule that depends on it.
     with_origin: bool = False
 
+    def usage_line(self, preset: Preset) -> str:
+        """The refusal of a command typed without what it needs, in the running partnership's words."""
+        return f"Usage: `{self.usage}` (for example `{for_partnership(self.example, preset)}`)."
+
+
+# Examples are written with Salford's (and Suffolk's) references; a person sees their own partnership's prefix.
+_EXAMPLE_REFERENCE = re.compile(r"\b(?:SAL|SUF)-(?=\d{4}-\d{3})")
+
+
+def for_partnership(text: str, preset: Preset) -> str:
+    """An example as the running partnership writes it: `vote SAL-2026-001 ...` is `vote DUD-2026-001 ...` in
+    Dudley."""
+    return _EXAMPLE_REFERENCE.sub(f"{preset.reference_prefix}-", text)
+
+
+def example_reference(preset: Preset) -> str:
+    """"REF is a referral reference such as DUD-2026-014": the help's example of a reference."""
+    return f"{preset.reference_prefix}-2026-014"
+
 
 COMMANDS: dict[str, Command] = {}
 # What someone who is not on the panel (an agency contact) may do: ask for help, and mark their return made.
@@ -72,6 +92,27 @@ def parse_date(text: str) -> date:
         except ValueError:
             continue
     raise InvalidInput(f'"{text}" is not a date; write it like 2026-12-25 or 25/12/2026.')
+
+
+def parse_moment(text: str) -> datetime:
+    """A moment as people type it, the same in the terminal and on the command line: 2026-12-24 09:30,
+    2026-12-24T09:30, 24/12/2026 09:30, or a date alone (its midnight). Naive unless an offset is written
+    (2026-12-24T09:30+00:00); the caller reads a naive one as UK time."""
+    text = " ".join(text.split())
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    refusal = InvalidInput(f'"{text}" is not a time; write it like 2026-12-24 09:30 or 24/12/2026 09:30.')
+    try:
+        return datetime.combine(parse_date(text), time(0))
+    except InvalidInput:
+        pass
+    day, _, clock = text.replace("T", " ").rpartition(" ")
+    try:
+        return datetime.combine(parse_date(day), datetime.strptime(clock, "%H:%M").time())
+    except (InvalidInput, ValueError):
+        raise refusal from None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -111,7 +152,7 @@ async def run(panel: Panel, actor: Actor, text: str, origin: Origin | None = Non
     name, args = words[0].lower().lstrip("/"), words[1:]
     cmd = COMMANDS.get(name)
     if cmd is None:
-        return Reply([unquote_details(f'"{name}" is not a command. Type `help` to see the commands.', text)], ok=False)
+        return Reply([unquote_details(not_a_command(name, COMMANDS), text)], ok=False)
     if actor.role == "guest" and name not in GUEST_COMMANDS:
         return Reply(
             [
@@ -121,7 +162,7 @@ async def run(panel: Panel, actor: Actor, text: str, origin: Origin | None = Non
             ok=False,
         )
     if len(args) < cmd.min_args:
-        return Reply([f"Usage: `{cmd.usage}` (for example `{cmd.example}`)."], ok=False)
+        return Reply([cmd.usage_line(panel.preset)], ok=False)
     try:
         panel.check_actor(actor)  # an actor looked up in another partnership's panel
         if cmd.with_origin:
@@ -131,9 +172,17 @@ async def run(panel: Panel, actor: Actor, text: str, origin: Origin | None = Non
         return Reply([unquote_details(str(exc), text)], ok=False)  # never quote back a DOB, postcode, NHS number
 
 
+def not_a_command(name: str, known: Iterable[str]) -> str:
+    """The refusal of a mistyped command, with the nearest command as the command line suggests it:
+    '"stauts" is not a command. Did you mean `status`? Type `help` to see the commands.'"""
+    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)
+    hint = f" Did you mean `{close[0]}`?" if close else ""
+    return f'"{name}" is not a command.{hint} Type `help` to see the commands.'
+
+
 @command("help", "help", "list the commands", "help")
 async def _help(panel: Panel, actor: Actor, args: list[str]) -> Reply:
-    lines = ["Commands (REF is a referral reference such as SAL-2026-014):"]
+    lines = [f"Commands (REF is a referral reference such as {example_reference(panel.preset)}):"]
     lines += [f"  `{c.usage}`: {c.help}" for c in COMMANDS.values()]
     return Reply(lines)
 
@@ -151,9 +200,11 @@ async def status_lines(panel: Panel, reference: str | None) -> list[str]:
     rows = await panel.status(reference)
     if not rows:
         return ["No open referrals."]
+    now = panel.now()
     out = []
     for r in rows:
-        due = f" Next: {r.next_due_label} by **{panel.fmt(r.next_due)}**." if r.next_due else ""
+        # One line a referral: what it is, what it waits for, and its next deadline (or since when it is late).
+        due = f" {due_line(r.next_due_label or '', r.next_due, now, panel.cal)}." if r.next_due else ""
         out.append(
             f"**{r.reference} · {r.subject}** ({r.type_label}): {r.status_label}; waiting for {r.waiting_for}.{due}"
         )
@@ -172,9 +223,9 @@ async def overdue_lines(panel: Panel) -> list[str]:
     out = []
     for r in rows:
         late = (
-            f"{r.working_days_late} working day{'s' if r.working_days_late != 1 else ''} late"
+            f"{plural(r.working_days_late, 'working day')} late"
             if r.working_days_late
-            else f"{int(r.hours_late)} hour{'s' if int(r.hours_late) != 1 else ''} late"
+            else f"{plural(int(r.hours_late), 'hour')} late"
         )
         out.append(
             f"**Overdue since {panel.fmt(r.due)}** ({late}): {r.label} for {r.reference} · {r.subject} "
@@ -244,7 +295,7 @@ async def _recuse(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "decide",
     "decide REF OUTCOME REASON",
-    "BM: decide at once (Salford 7.5); chair: decide an escalation",
+    "BM: decide at once, without waiting for the votes; chair: decide an escalation",
     "decide SAL-2026-001 commence obviously a rapid review",
     3,
 )
@@ -290,7 +341,7 @@ async def _resubmit(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "hold",
     "hold REF [until DATE] [REASON]",
-    "BM: pause a referral (Suffolk 4)",
+    "BM: pause a referral, until a date or until resumed",
     "hold SUF-2026-003 until 2027-01-25",
     1,
 )
@@ -299,7 +350,9 @@ async def _hold(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     rest = args[1:]
     if rest and rest[0].lower() == "until":
         if len(rest) < 2:
-            raise InvalidInput("Say the date to hold until, e.g. `hold SUF-2026-003 until 2027-01-25`.")
+            raise InvalidInput(
+                f"Say the date to hold until, e.g. `hold {args[0].upper()} until 2027-01-25`."
+            )
         until, rest = parse_date(rest[1]), rest[2:]
     return Reply([await panel.hold(actor=actor, reference=args[0], until=until, reason=" ".join(rest))])
 
@@ -450,7 +503,7 @@ async def _members(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "report",
     "report [PERIOD]",
-    "the measures for a period (Salford 10.3), with charts",
+    "the measures for a period, with charts",
     "report 2026-04-01..2027-03-31",
 )
 async def _report(panel: Panel, actor: Actor, args: list[str]) -> Reply:

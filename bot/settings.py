@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # The business manager's calendar feed, GET /calendar/TOKEN.ics (bot/reports/ics.py): a long random token
     # is the only key, so it must be long; unset, the route answers 404.
     calendar_token: SecretStr | None = Field(default=None, alias="PANELBOT_CALENDAR_TOKEN")
+    # The one folder for files written without an --out (report charts and CSVs, exports, the Teams package):
+    # unset, the user's data folder, $XDG_DATA_HOME/panelbot/files (bot/reports/files.py).
+    files_dir: Path | None = Field(default=None, alias="PANELBOT_FILES_DIR")
 
     @field_validator("calendar_token")
     @classmethod

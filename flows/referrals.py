@@ -73,10 +73,11 @@ def format_reference(prefix: str, year: int, number: int) -> str:
 _REFERENCE = re.compile(r"^[A-Z]{2,6}-\d{4}-\d{3,}$")
 
 
-def normalise_reference(text: str) -> str:
+def normalise_reference(text: str, prefix: str = "ABC") -> str:
+    """A reference as stored (upper case); `prefix` is the running partnership's, for the refusal's example."""
     ref = text.strip().upper()
     if not _REFERENCE.match(ref):
-        raise InvalidInput(f'"{text.strip()}" is not a referral reference; they look like SAL-2026-014.')
+        raise InvalidInput(f'"{text.strip()}" is not a referral reference; they look like {prefix}-2026-014.')
     return ref
 
 

@@ -30,6 +30,19 @@ def literal(text: str | None) -> str:
     return _STARS.sub("*" + WORD_JOINER, text).replace("`", GRAVE)
 
 
+def plural(n: int, noun: str) -> str:
+    """A count and its noun as the number requires: "1 working day", "2 working days", "0 votes"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def due_line(label: str, due: datetime, now: datetime, cal: WorkingCalendar) -> str:
+    """One deadline as a step: "Next: LABEL by **DATE**" while it is ahead, "**Overdue since DATE**: LABEL" once
+    it has passed (a passed deadline is not a next step)."""
+    if due < now:
+        return f"**Overdue since {cal.format(due)}**: {label}"
+    return f"Next: {label} by **{cal.format(due)}**"
+
+
 @dataclass(frozen=True)
 class VoteLine:
     member: str
@@ -58,7 +71,7 @@ class CardView:
     decided_at: datetime | None = None
     decided_by: str | None = None
     decision_reason: str | None = None
-    next_steps: tuple[str, ...] = ()
+    next_steps: tuple[str, ...] = ()  # whole lines: "Next: ... by ..." or "Overdue since ...: ..." (`due_line`)
     hold_until: datetime | None = None
     missing_info: str | None = None
     reason_required: tuple[str, ...] = ()  # outcome ids whose vote needs a written reason
@@ -73,7 +86,7 @@ class StatusLine:
     status_label: str
     waiting_for: str
     next_due: datetime | None
-    next_due_label: str | None
+    next_due_label: str | None  # a request's return names its agency: "... returned (Greater Manchester Police)"
 
 
 @dataclass(frozen=True)
@@ -196,8 +209,7 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
                 f"Decided by {literal(view.decided_by)}."
                 + (f" Reason: {literal(view.decision_reason)}" if view.decision_reason else "")
             )
-    for step in view.next_steps:
-        lines.append(f"Next: {step}")
+    lines.extend(view.next_steps)
     return lines
 
 
@@ -217,7 +229,7 @@ def decision_lines(card: CardView, cal: WorkingCalendar) -> list[str]:
     ]
     if votes:
         lines.append("Votes: " + " · ".join(votes))
-    lines += [f"Next: {step}" for step in card.next_steps]
+    lines += list(card.next_steps)
     return lines
 
 

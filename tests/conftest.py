@@ -50,6 +50,15 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(autouse=True)
+def panelbot_files(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Files Panelbot writes without an `--out` (report charts, exports) go to a test's own folder, never the
+    user's data folder or the repository."""
+    folder = tmp_path_factory.mktemp("panelbot-files", numbered=True)
+    monkeypatch.setenv("PANELBOT_FILES_DIR", str(folder))
+    return folder
+
+
 def _backends() -> list:
     params = [pytest.param("sqlite", id="sqlite")]
     params.append(pytest.param(

@@ -133,4 +133,4 @@ def test_reminders_run_outside_working_hours_says_so(practice_db: Path) -> None:
 def test_reminders_run_refuses_a_bad_time(db: Path) -> None:
     result = runner.invoke(app, ["reminders", "run", "--now", "next tuesday"])
     assert result.exit_code == 2
-    assert "is not an ISO 8601 time" in said(result)
+    assert "is not a time; write it like 2026-12-01T09:30 or 01/12/2026 09:30." in said(result)

@@ -89,7 +89,7 @@ def test_parse_date_answers_a_date_or_a_plain_refusal(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 def test_normalise_reference_answers_a_reference_or_a_plain_refusal(text: str) -> None:
     try:
-        assert normalise_reference(text) == text.strip().upper()
+        assert normalise_reference(text, "SAL") == text.strip().upper()
     except InvalidInput as exc:
         assert "is not a referral reference; they look like SAL-2026-014." in str(exc)
 

@@ -124,6 +124,7 @@ def test_replies_and_outgoing_messages_can_carry_files() -> None:
 
 async def test_the_terminal_saves_the_charts_and_says_where(engine, clock, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PANELBOT_FILES_DIR", str(tmp_path / "files"))
     sim = SimClock(real=clock)
     panel = await open_panel(engine, load_preset("salford"), clock=sim)
     buffer = io.StringIO()
@@ -135,7 +136,7 @@ async def test_the_terminal_saves_the_charts_and_says_where(engine, clock, tmp_p
     match = re.search(r"Charts saved in (\S+): referrals-per-month.png, timeliness.png", said)
     assert match, said
     folder = Path(match.group(1))
-    assert folder == tmp_path / "panelbot-reports" / "20261123-101200"  # the UK time of the report
+    assert folder == tmp_path / "files" / "reports" / "20261123-101200"  # the UK time of the report
     assert sorted(p.name for p in folder.iterdir()) == ["referrals-per-month.png", "timeliness.png"]
     assert (folder / "timeliness.png").read_bytes().startswith(PNG)
 

@@ -212,13 +212,12 @@ async def test_status_names_who_each_referral_waits_on_even_after_the_decision(m
     panel, (r1, r2, r3) = await scenario(make_panel, clock)
     lines = {s.reference: s for s in await panel.status()}
     assert list(lines) == [r1, r2, r3]
-    assert lines[r1].waiting_for == (
-        "the local authority (Local authority notification to the National Panel); Health (ICB) (Agency summary "
-        "and chronology returned); the business manager (Rapid review result with the National Panel)"
-    )
+    # Who, soonest due first; what each owes is the next deadline's label and the card's (one line a referral).
+    assert lines[r1].waiting_for == "the local authority, Health (ICB) and the business manager"
     assert lines[r1].next_due == utc(2026, 11, 30, 17)
     assert panel.fmt(lines[r1].next_due) == "Mon 30 Nov 2026, 17:00"
-    assert lines[r2].waiting_for == "the local authority (Local authority notification to the National Panel)"
+    assert lines[r2].waiting_for == "the local authority"
+    assert lines[r2].next_due_label == "Local authority notification to the National Panel"
     assert lines[r3].waiting_for == "the Independent Adviser's decision"
 
 

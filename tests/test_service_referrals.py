@@ -367,11 +367,11 @@ async def test_status_shows_what_each_referral_waits_for(make_panel):
     sal = await panel_with(make_panel, "salford", SALFORD)
     ref = await file(sal)
     assert [(s.reference, s.status_label, s.waiting_for) for s in await sal.status()] == [
-        (ref, "with the panel", "2 more vote(s) for quorum")]
+        (ref, "with the panel", "2 more votes for quorum")]
     await sal.vote(actor=await sal.actor_named("Ann"), reference=ref, outcome="commence_rapid_review")
-    assert (await sal.status())[0].waiting_for == "1 more vote(s) for quorum"
+    assert (await sal.status())[0].waiting_for == "1 more vote for quorum"
     await sal.vote(actor=await sal.actor_named("Ben"), reference=ref, outcome="commence_rapid_review")
-    assert (await sal.status())[0].waiting_for == "2 more vote(s), or the deadline"
+    assert (await sal.status())[0].waiting_for == "2 more votes, or the deadline"
 
     suf = await panel_with(make_panel, "suffolk", SUFFOLK)
     ref2 = await file(suf)

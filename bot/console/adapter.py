@@ -8,7 +8,7 @@ from rich.console import Console
 from bot.console.render import card_panel, styled
 from bot.notify import Outgoing
 from bot.service import Panel
-from flows.views import practice_mark
+from flows.views import practice_mark, reasons_lines
 
 
 class ConsoleAdapter:
@@ -53,9 +53,12 @@ class ConsoleAdapter:
                 text += f" (by {card.decided_by})"
             self.console.print(styled(f"  ↳ {where}, thread reply: {text}"))
             for step in card.next_steps:
-                self.console.print(styled(f"      Next: {step}"))
+                self.console.print(styled(f"      {step}"))
             return None
         self.console.print(styled(f"  ✉ {where}: {message.text or message.headline or ''}"))
+        if message.kind == "escalation" and card is not None:  # whoever must decide reads every vote's reason
+            for line in reasons_lines(card):
+                self.console.print(styled(f"      {line}"))
         for action in message.actions:
             reason = " REASON" if action.needs_reason else ""
             self.console.print(styled(f"      [{action.label}]  type `{action.command}{reason}`"), style="green")

@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
+from rich.text import Text
 
-from bot.commands import COMMANDS, parse_date, run
+from bot.commands import COMMANDS, not_a_command, parse_date, parse_moment, run
 from bot.console.render import card_panel, styled
 from bot.notify import Sender
 from bot.scheduler import run_due_jobs
@@ -46,10 +47,12 @@ EXTRA_HELP = [
     "  `as NAME` or `as ROLE`: act as a panel member (e.g. `as bm`, `as police`, `as Ann`)",
     "  `new`: file a referral (business manager), answering a few questions",
     "  `sample`: add a sample panel for this partnership, one member per role",
-    "  `member add NAME ROLE [PLATFORM:ID ...]`: add a member",
-    "  `clock`, `clock +2d`, `clock +48h`, `clock 2026-12-01 09:00`: show or move the simulated time (practice only)",
+    "  `member add NAME ROLE [PLATFORM:ID ...]` or `member add NAME --role ROLE [--id PLATFORM:ID]`: add a member",
+    "  `clock`, `clock +2d`, `clock +48h`, `clock 2026-12-01 09:00` or `clock 01/12/2026 09:00`: show or move the "
+    "simulated time (practice only)",
     "  `quit`: leave",
 ]
+TERMINAL_COMMANDS = ("as", "whoami", "new", "sample", "member", "clock", "quit", "exit")
 
 
 class ConsoleSession:
@@ -64,7 +67,7 @@ class ConsoleSession:
         self._input = input_fn or self._read
 
     async def _read(self, prompt: str) -> str:
-        return await asyncio.to_thread(self.console.input, prompt)
+        return await asyncio.to_thread(self.console.input, Text(prompt))  # a name in it is not markup
 
     def say(self, line: str, style: str | None = None) -> None:
         text = styled(line)
@@ -136,6 +139,8 @@ class ConsoleSession:
 
     async def _shared(self, line: str) -> None:
         word = line.split()[0].lower()
+        if word.lstrip("/") not in COMMANDS:  # a typo: suggest the nearest command, the terminal's own included
+            raise InvalidInput(not_a_command(word, [*COMMANDS, *TERMINAL_COMMANDS]))
         if self.actor is None and word in COMMANDS and word not in (
             "help", "status", "overdue", "show", "members", "report", "disagreements"
         ):
@@ -268,10 +273,32 @@ class ConsoleSession:
         if len(words) >= 2 and words[1] == "list":
             await self._shared("members")
             return
-        if len(words) < 4 or words[1] != "add":
-            raise InvalidInput('Usage: `member add "NAME" ROLE [PLATFORM:ID ...]`.')
+        usage = InvalidInput('Usage: `member add "NAME" ROLE [PLATFORM:ID ...]` or `member add "NAME" --role ROLE '
+                             "[--id PLATFORM:ID ...]`.")
+        if len(words) < 3 or words[1] != "add":
+            raise usage
+        # The command line's forms too: --role ROLE and --id PLATFORM:ID (repeated).
+        role, ids, rest = None, [], []
+        args = iter(words[2:])
+        for word in args:
+            if word in ("--role", "--id"):
+                value = next(args, None)
+                if value is None:
+                    raise usage
+                if word == "--role":
+                    role = value
+                else:
+                    ids.append(value)
+            else:
+                rest.append(word)
+        if role is None:
+            if len(rest) < 2:
+                raise usage
+            role = rest.pop(1)
+        if not rest:
+            raise usage
         actor = self.actor or Actor.operator()
-        info = await self.panel.add_member(actor=actor, name=words[2], role=words[3], ids=words[4:])
+        info = await self.panel.add_member(actor=actor, name=rest[0], role=role, ids=rest[1:] + ids)
         self.say(f"Added {info.name} as {info.role_label}.")
 
     async def _clock(self, arg: str) -> None:
@@ -291,9 +318,11 @@ class ConsoleSession:
                 self.clock.offset += timedelta(**{unit: amount})
             else:
                 try:
-                    target = datetime.fromisoformat(arg).replace(tzinfo=None)
-                except ValueError:
-                    raise InvalidInput("Write `clock +2d`, `clock +48h` or `clock 2026-12-01 09:00`.") from None
+                    target = parse_moment(arg).replace(tzinfo=None)  # the same forms as the command line's
+                except InvalidInput:
+                    raise InvalidInput(
+                        "Write `clock +2d`, `clock +48h`, `clock 2026-12-01 09:00` or `clock 01/12/2026 09:00`."
+                    ) from None
                 aware = target.replace(tzinfo=self.panel.cal.tz)
                 if aware < self.clock():
                     raise InvalidInput("The simulated clock only moves forward.")

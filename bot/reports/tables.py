@@ -23,11 +23,16 @@ Cell = str | int | float | None
 class Table:
     id: str  # the CSV file's name, without .csv
     title: str
-    source: str  # the rule it answers, e.g. "Salford 10.3 (a)"
+    source: str  # the rule it answers, e.g. "Salford 10.3 (a)"; empty where the partnership's own has no number
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""
     listing: bool = False  # one row per referral or deadline (can be long), not a count
+
+    @property
+    def heading(self) -> str:
+        """"Referrals by type (Salford 10.3 (a))", or the title alone when no rule of this partnership is cited."""
+        return f"{self.title} ({self.source})" if self.source else self.title
 
 
 def wd(value: float | int | None) -> str:
@@ -86,29 +91,35 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
             return csv_time(cal, dt)
         return cal.format(dt) if dt is not None else "still open"
 
+    def cite(rule: str) -> str:
+        """A rule is cited only to the partnership whose procedure it is ("Salford 10.3 (a)" is not Dudley's)."""
+        partnership = rule.partition(" ")[0]
+        return rule if preset.id == partnership.lower() else ""
+
     agencies = {a.id: a.label for a in preset.agencies}
     tables = [
-        Table("referrals_by_type", "Referrals by type", "Salford 10.3 (a)", ("Referral type", "Referrals"),
+        Table("referrals_by_type", "Referrals by type", cite("Salford 10.3 (a)"), ("Referral type", "Referrals"),
               _counts(report.by_type)),
-        Table("referrals_by_outcome", "Referrals by outcome", "Salford 10.3 (a)", ("Outcome", "Referrals"),
+        Table("referrals_by_outcome", "Referrals by outcome", cite("Salford 10.3 (a)"), ("Outcome", "Referrals"),
               _counts(report.by_outcome), "The decision as it stands now."),
-        Table("referrals_by_referrer", "Referrals by referring agency", "Salford 10.3 (a)",
+        Table("referrals_by_referrer", "Referrals by referring agency", cite("Salford 10.3 (a)"),
               ("Referring agency", "Referrals"), _counts(report.by_referrer)),
-        Table("referrals_by_theme", "Referrals by theme", "Salford 10.3 (a)", ("Theme", "Referrals"),
+        Table("referrals_by_theme", "Referrals by theme", cite("Salford 10.3 (a)"), ("Theme", "Referrals"),
               _counts(report.by_theme, total=False),
               "A referral counts once under each of its themes, so these can add up to more than the referrals."),
     ]
     columns, rows = _crosstab(report.reviews, "Referral type")
     tables.append(
-        Table("reviews_by_type_and_outcome", "Reviews by type and outcome", "Salford 10.3 (b)", columns, rows,
+        Table("reviews_by_type_and_outcome", "Reviews by type and outcome", cite("Salford 10.3 (b)"), columns, rows,
               "Decided referrals: the type of review asked for, by the decision made.")
     )
     tables.append(
-        Table("decisions_by_who", "Decisions by who made them", "Salford 7.5", ("Decided by", "Referrals"),
+        Table("decisions_by_who", "Decisions by who made them", cite("Salford 7.5"), ("Decided by", "Referrals"),
               _counts(report.decided_by))
     )
     tables.append(
-        Table("disagreements", "Disagreements with decisions", "Salford 7.5 and 10.3 (c)", ("Who disagreed", "Number"),
+        Table("disagreements", "Disagreements with decisions", cite("Salford 7.5 and 10.3 (c)"),
+              ("Who disagreed", "Number"),
               _counts(report.disagreements_by_party), "Recorded by the business manager in the period.")
     )
     if report.disagreements:
@@ -117,7 +128,7 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
             Table(
                 "disagreements_list",
                 "Disagreements, one by one",
-                "Salford 7.5 and 10.3 (c)",
+                cite("Salford 7.5 and 10.3 (c)"),
                 ("Reference", "Subject", "Who disagreed", "Decision", "Recorded", "Reason"),
                 tuple(
                     (d.reference, d.subject, PARTIES.get(d.party, d.party), labels.get(d.decision or "", d.decision),
@@ -128,21 +139,21 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
             )
         )
     tables.append(
-        Table("timeliness", "Timeliness by clock", "Salford 10.3 (d)", ("Clock", *TIMELINESS_COLUMNS),
+        Table("timeliness", "Timeliness by clock", cite("Salford 10.3 (d)"), ("Clock", *TIMELINESS_COLUMNS),
               _timeliness_rows(report.timeliness),
               "Deadlines that fell due in the period. Still open after the due time counts as missed; lateness "
               "in working days.")
     )
     if report.returns_by_agency:
         tables.append(
-            Table("returns_by_agency", "Information returns by agency", "Salford 7.7 and 10.3 (d)",
+            Table("returns_by_agency", "Information returns by agency", cite("Salford 7.7 and 10.3 (d)"),
                   ("Agency", *TIMELINESS_COLUMNS), _timeliness_rows(report.returns_by_agency))
         )
     tables.append(
         Table(
             "missed_deadlines",
             "Missed deadlines, latest first",
-            "Salford 10.3 (d)",
+            cite("Salford 10.3 (d)"),
             ("Reference", "Subject", "Deadline", "Agency", "Due", "Done", "Working days late"),
             tuple(
                 (m.reference, m.subject, m.label, agencies.get(m.agency or "", m.agency or ""), when(m.due_at),
@@ -154,7 +165,9 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
         )
     )
     columns, rows = _crosstab(report.monthly, "Month received")
-    tables.append(Table("referrals_per_month", "Referrals per month, by outcome", "Salford 10.3 (a)", columns, rows))
+    tables.append(
+        Table("referrals_per_month", "Referrals per month, by outcome", cite("Salford 10.3 (a)"), columns, rows)
+    )
     if report.sar_quarters is not None:
         # Only the outcomes some SAR referral of the period has (a child pathway such as "rapid review" never
         # applies to a SAR, and a column of noughts for it would only be noise).
@@ -164,7 +177,7 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
             Table(
                 "sar_by_quarter",
                 "SAR referrals each quarter",
-                "Stockport section 5",
+                cite("Stockport section 5"),
                 ("Quarter", "Dates", "SAR referrals", *(labels[i] for i in used)),
                 tuple(
                     (q.period.label, q.period.describe(), q.received, *(q.by_outcome[i][1] for i in used))
@@ -182,7 +195,7 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
             Table(
                 "sar_referrals",
                 "SAR referrals, one by one",
-                "Stockport section 5",
+                cite("Stockport section 5"),
                 ("Reference", "Subject", "Quarter", "Received", "Referring agency", "Outcome", "Decided"),
                 tuple(
                     (r.reference, r.subject, quarter_of.get(r.reference, ""), when(r.received_at), r.referrer,
@@ -212,7 +225,7 @@ def _md(value: Cell) -> str:
 def markdown(report: Report, preset: Preset, cal: WorkingCalendar) -> str:
     lines = [f"# {heading(report, cal)}", "", f"Referrals received in the period: **{report.received}**.", ""]
     for t in report_tables(report, preset, cal):
-        lines += [f"## {t.title} ({t.source})", ""]
+        lines += [f"## {t.heading}", ""]
         if t.note:
             lines += [t.note, ""]
         if not t.rows:
@@ -278,11 +291,12 @@ def chat_lines(report: Report, preset: Preset, cal: WorkingCalendar) -> list[str
     else:
         lines.append("Timeliness (deadlines due in the period):")
         for t in timely:
-            late = f"; late by median {wd(t.median_late)}, worst {wd(t.worst_late)} working days" if t.missed else ""
+            worst = f"{wd(t.worst_late)} working day{'' if t.worst_late == 1 else 's'}"
+            late = f"; late by median {wd(t.median_late)}, worst {worst}" if t.missed else ""
             running = f"; {t.running} not yet due" if t.running else ""
             lines.append(f"  {t.label}: {t.met} met, {t.missed} missed{late}{running}.")
     if report.sar_quarters is not None:
-        lines.append("SAR referrals each quarter (Stockport section 5):")
+        lines.append("SAR referrals each quarter" + (" (Stockport section 5):" if preset.id == "stockport" else ":"))
         for q in report.sar_quarters:
             lines.append(f"  {q.period.label} ({q.period.describe()}): {q.received}; {_pairs(q.by_outcome)}.")
     return lines

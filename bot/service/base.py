@@ -347,7 +347,7 @@ class PanelBase:
             raise NotAllowed(f"Only the business manager can {doing}. Nothing was changed.")
 
     async def referral(self, session: AsyncSession, reference: str, *, lock: bool = False) -> Referral:
-        ref = normalise_reference(reference)
+        ref = normalise_reference(reference, self.preset.reference_prefix)
         stmt = select(Referral).where(Referral.partnership_id == self.partnership_id, Referral.reference == ref)
         if lock:
             # FOR NO KEY UPDATE: serialises commands on this referral, yet never blocks the key-share lock that

@@ -36,8 +36,24 @@ def parse_platform_id(text: str) -> tuple[str, str]:
 
 
 class MemberCommands(PanelBase):
+    def role_id(self, text: str) -> str | None:
+        """A role of the preset as people name it: its id, its label, or an alias every partnership shares:
+        `bm` (the business manager), `la` (the local authority), `chair` (the role called chair, else whoever
+        breaks ties). None when it names no role."""
+        key = " ".join(text.split()).lower()
+        role_id = key.replace(" ", "_").replace("-", "_")
+        labels = self.preset.role_labels
+        if role_id in labels:
+            return role_id
+        by_label = {label.lower(): rid for rid, label in labels.items()}
+        if key in by_label:
+            return by_label[key]
+        aliases = {"bm": "business_manager", "la": "local_authority", "chair": self.preset.tie_break_role}
+        alias = aliases.get(key)
+        return alias if alias in labels else None
+
     def _check_role(self, role: str) -> str:
-        role_id = role.strip().lower().replace(" ", "_").replace("-", "_")
+        role_id = self.role_id(role) or role.strip().lower()
         if role_id not in self.preset.role_labels:
             valid = ", ".join(self.preset.role_labels)
             raise InvalidInput(f'"{role}" is not a role in the {self.preset.name} panel; use one of {valid}.')
@@ -153,9 +169,19 @@ class MemberCommands(PanelBase):
         purpose = purpose.strip().lower()
         if purpose.startswith("agency:"):
             agency = purpose.partition(":")[2].strip().replace(" ", "_")
+            agency, lead = (agency[: -len(":lead")], ":lead") if agency.endswith(":lead") else (agency, "")
             if not agency:
                 raise InvalidInput("Name the agency, e.g. agency:police.")
-            purpose = f"agency:{agency}"
+            known = {a.id: a.id for a in self.preset.agencies}
+            known.update({a.label.lower().replace(" ", "_"): a.id for a in self.preset.agencies})
+            if agency not in known:
+                # A channel for an agency the preset does not have would never receive anything.
+                valid = ", ".join(f"agency:{a.id}" for a in self.preset.agencies) or "none: the preset lists none"
+                raise InvalidInput(
+                    f'"{agency}" is not one of this partnership\'s agencies; the agencies are {valid} (add :lead '
+                    "for an agency's safeguarding lead)."
+                )
+            purpose = f"agency:{known[agency]}{lead}"
         elif purpose not in FIXED_PURPOSES:
             raise InvalidInput(f'"{purpose}" is not a channel purpose; use panel, bm or agency:NAME.')
         platform, external = parse_platform_id(platform_id)
@@ -207,7 +233,6 @@ class MemberCommands(PanelBase):
     async def actor_named(self, text: str) -> Actor:
         """A member by name, or by role when exactly one member holds it (`as bm`, `as police`)."""
         key = " ".join(text.split()).lower()
-        aliases = {"bm": "business_manager", "la": "local_authority", "chair": "chair"}
         async with self.uow() as uow:
             members = await self.active_members(uow.session)
         for m in members:
@@ -216,9 +241,7 @@ class MemberCommands(PanelBase):
         first_names = [m for m in members if m.name_key.split()[0] == key]
         if len(first_names) == 1:
             return Actor(first_names[0].id, first_names[0].name, first_names[0].role, self.partnership_id)
-        role = aliases.get(key, key.replace(" ", "_"))
-        labels = {label.lower(): rid for rid, label in self.preset.role_labels.items()}
-        role = labels.get(key, role)
+        role = self.role_id(key) or key.replace(" ", "_")
         holders = [m for m in members if m.role == role]
         if len(holders) == 1:
             return Actor(holders[0].id, holders[0].name, holders[0].role, self.partnership_id)

@@ -13,7 +13,7 @@ from flows.clocks import due, next_panel_meeting
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.preset import EVENTS
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
-from flows.views import literal
+from flows.views import literal, plural
 from storage.models import Ballot, Partnership, Referral
 from storage.uow import UnitOfWork
 
@@ -98,7 +98,7 @@ class ReferralCommands(BallotCommands):
             missing = ", ".join(self.preset.role_label(r) for r in t.impossible_roles)
             gap = f"nobody on the panel can vote as {missing}"
         else:
-            gap = f"only {len(t.remaining)} member(s) can vote and the quorum is {self.preset.quorum.count}"
+            gap = f"only {plural(len(t.remaining), 'member')} can vote and the quorum is {self.preset.quorum.count}"
         self.notice(
             uow,
             "bm",
@@ -412,7 +412,7 @@ class ReferralCommands(BallotCommands):
             await self.audit(uow, actor, "milestone_done", referral.reference, clock=clock_id, working_days_late=late)
             await self.finish(uow)
         return f"{referral.reference}: {rows[0].label} marked done" + (
-            f", {late} working day(s) late." if late else ", on time."
+            f", {plural(late, 'working day')} late." if late else ", on time."
         )
 
     async def _close_open_ballot(self, uow: UnitOfWork, referral: Referral, why: str) -> None:

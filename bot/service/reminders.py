@@ -13,7 +13,7 @@ Sweeps only send inside working hours on working days; outside them, what is due
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from bot.service.base import Actor
 from bot.service.requests import RequestCommands
 from flows import reminders as plans
 from flows.referrals import Status
+from flows.views import plural
 from storage.models import Deadline, Referral, ReminderLog
 from storage.uow import UnitOfWork
 
@@ -85,17 +86,21 @@ class ReminderCommands(RequestCommands):
         referral = await uow.session.get(Referral, row.referral_id)
         assert referral is not None
         queued = 0
+        escalations = [o for o in due_now if o.kind == "escalation"]
+        targets: list[str] = []
+        if escalations and row.escalated_at is None:
+            targets = ["bm"]
+            if plan.escalate_to_lead and row.agency:
+                targets.append(f"agency:{row.agency}:lead")
+            row.escalated_at = now  # before the owner's reminder, which then says it has been passed on
         owner_occurrences = [o for o in due_now if o.kind != "escalation"]
         if owner_occurrences:
             latest = owner_occurrences[-1]
             for purpose in await self._recipients(uow, row, referral):
+                if purpose in targets:
+                    continue  # the escalation going to them now says it is overdue too: one message, not two
                 queued += await self._send(uow, row, referral, latest, purpose, now, collapsed=len(owner_occurrences))
-        escalations = [o for o in due_now if o.kind == "escalation"]
-        if escalations and row.escalated_at is None:
-            row.escalated_at = now
-            targets = ["bm"]
-            if plan.escalate_to_lead and row.agency:
-                targets.append(f"agency:{row.agency}:lead")
+        if targets:
             for purpose in targets:
                 queued += await self._send(uow, row, referral, escalations[-1], purpose, now, collapsed=1)
             await self.audit(
@@ -183,7 +188,7 @@ class ReminderCommands(RequestCommands):
         due = self.fmt(row.due_at)
         agency = next((a.label for a in self.preset.agencies if a.id == row.agency), row.agency)
         late = self.cal.working_days_late(row.due_at, now)
-        late_words = f"{late} working day{'s' if late != 1 else ''} late" if late else "due today"
+        late_words = f"{plural(late, 'working day')} late" if late else "due today"
         if purpose.startswith("member:"):
             return (
                 f"Reminder: your vote on {ref} is needed by **{due}** ({self._when(row.due_at, now)}). "
@@ -193,6 +198,14 @@ class ReminderCommands(RequestCommands):
         if row.agency:
             what = self.preset.request_template_for(referral.referral_type)
             actions = [self._returned_action(referral, row.agency)]
+            if occ.kind == "escalation" and purpose.endswith(":lead"):
+                # To the agency's own safeguarding lead: the information is theirs to chase, inside their agency.
+                return (
+                    f"Escalation: {what} for {ref} is **overdue since {due}** ({late_words}). As {agency}'s "
+                    f"safeguarding lead, please find out who in {agency} is preparing it and make sure it is "
+                    "sent. Press Mark as returned once it is.",
+                    actions,
+                )
             if occ.kind == "escalation":
                 return (
                     f"Escalation: {agency}'s information for {ref} is **overdue since {due}** ({late_words}). "
@@ -201,8 +214,8 @@ class ReminderCommands(RequestCommands):
                 )
             if row.due_at <= now:
                 return (
-                    f"**Overdue since {due}**: {what} for {ref} ({agency}). This has been passed to the "
-                    "business manager. Press Mark as returned once it is sent.",
+                    f"**Overdue since {due}**: {what} for {ref} ({agency}). {self._passed_on(row)} Press Mark as "
+                    "returned once it is sent.",
                     actions,
                 )
             return (
@@ -217,6 +230,19 @@ class ReminderCommands(RequestCommands):
         if row.due_at <= now:
             return f"**Overdue since {due}**: {row.label} for {ref} ({late_words}).", done
         return f"Reminder: **{row.label}** for {ref} is due **{due}** ({self._when(row.due_at, now)}).", done
+
+    def _passed_on(self, row: Deadline) -> str:
+        """Whether an overdue return has gone to the business manager yet, and if not, when it will: an agency
+        is not told it was passed on two working days before it is."""
+        if row.escalated_at is not None:
+            return "This has been passed to the business manager."
+        plan = self.preset.reminder_plan(self.preset.clock(row.clock_id))
+        horizon = row.due_at + timedelta(days=60)
+        when = next((o.at for o in plans.occurrences(plan, self.cal, row.due_at, until=horizon)
+                     if o.kind == "escalation"), None)
+        if when is None:
+            return "Please send it as soon as you can."
+        return f"If it is not sent by {self.fmt(when)}, it goes to the business manager."
 
     async def upcoming_reminders(self, before: datetime | None = None) -> list[Upcoming]:
         """What the sweep will send next, and when: `panelbot reminders list`."""

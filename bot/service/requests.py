@@ -66,7 +66,7 @@ class RequestCommands(BallotCommands):
         """Send an information request to each agency. Returns one line per agency for the BM."""
         self.require_bm(actor, "send information requests")
         if not agencies:
-            raise InvalidInput("Name at least one agency, e.g. `request SAL-2026-001 police health`.")
+            raise InvalidInput(f"Name at least one agency, e.g. `request {reference.upper()} police health`.")
         chosen = []
         for text in agencies:
             agency = self.agency(text)

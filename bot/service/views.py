@@ -10,7 +10,7 @@ from flows.anonymity import CATEGORY_LABELS, SubjectCategory
 from flows.ballots import ResultKind
 from flows.errors import NotFound
 from flows.referrals import OPEN_STATUSES, STATUS_LABELS, Status
-from flows.views import CardView, OverdueLine, StatusLine, VoteLine, result_text, tally_text
+from flows.views import CardView, OverdueLine, StatusLine, VoteLine, due_line, plural, result_text, tally_text
 from storage.models import Deadline, Member, Referral, Vote
 from storage.uow import UnitOfWork
 
@@ -119,7 +119,7 @@ class Views(BallotCommands):
                 Deadline.done_at.is_(None),
                 Deadline.cancelled_at.is_(None),
             )
-            .order_by(Deadline.due_at)
+            .order_by(Deadline.due_at, Deadline.id)  # the same order on every database when two fall due together
         )
         if referral_ids is not None:
             stmt = stmt.where(Deadline.referral_id.in_(referral_ids))
@@ -132,7 +132,17 @@ class Views(BallotCommands):
         follow_up = self.preset.outcome(referral.outcome).follow_up if referral.outcome else None
         open_ = [d for d in await self._open_deadlines(uow, [referral.id]) if d.clock_id != self.preset.decision_clock]
         open_.sort(key=lambda d: (d.clock_id != follow_up, d.due_at))
-        return [f"{d.label} by **{self.fmt(d.due_at)}**" for d in open_[:3]]
+        now = self.now()
+        return [due_line(self.deadline_label(d), d.due_at, now, self.cal) for d in open_[:3]]
+
+    def deadline_label(self, d: Deadline) -> str:
+        """A deadline's label, naming the agency when it is one agency's return (several agencies each have a
+        deadline with the same label)."""
+        if not d.agency:
+            return d.label
+        from flows.reports import waits_on
+
+        return f"{d.label} ({waits_on(self.preset, d.owner, d.agency)})"
 
     async def status(self, reference: str | None = None) -> list[StatusLine]:
         """Every open referral (or one), what it waits for and its next deadline."""
@@ -174,23 +184,23 @@ class Views(BallotCommands):
                             else await self._waiting_for(uow, r)
                         ),
                         next_due=nxt.due_at if nxt else None,
-                        next_due_label=nxt.label if nxt else None,
+                        next_due_label=self.deadline_label(nxt) if nxt else None,
                     )
                 )
             return lines
 
     def _waiting_on(self, deadlines: list[Deadline]) -> str:
-        """Who a decided referral's running clocks wait on, soonest due first: "Greater Manchester Police
-        (Agency summary and chronology returned); the business manager (Rapid review result with ...)"."""
+        """Who a decided referral's running clocks wait on, soonest due first: "Greater Manchester Police, the
+        business manager and the local authority" (what each owes is in the card and `overdue`; the status
+        line stays one line)."""
         from flows.reports import waits_on
 
-        seen: dict[str, list[str]] = {}
+        seen: list[str] = []
         for d in deadlines:
             who = waits_on(self.preset, d.owner, d.agency)
-            labels = seen.setdefault(who, [])
-            if d.label not in labels:
-                labels.append(d.label)
-        return "; ".join(f"{who} ({', '.join(labels)})" for who, labels in seen.items())
+            if who not in seen:
+                seen.append(who)
+        return seen[0] if len(seen) == 1 else ", ".join(seen[:-1]) + " and " + seen[-1]
 
     async def _waiting_for(self, uow: UnitOfWork, r: Referral) -> str:
         status = Status(r.status)
@@ -202,8 +212,8 @@ class Views(BallotCommands):
             if t.missing_roles:
                 return "votes from " + ", ".join(self.preset.role_label(x) for x in t.missing_roles)
             if not t.quorum_met:
-                return f"{t.missing_votes} more vote(s) for quorum"
-            return f"{len(t.remaining)} more vote(s), or the deadline"
+                return f"{plural(t.missing_votes, 'more vote')} for quorum"
+            return f"{plural(len(t.remaining), 'more vote')}, or the deadline"
         if status == Status.ESCALATED:
             return f"the {self.preset.role_label(self.preset.tie_break_role)}'s decision"
         if status == Status.RETURNED:

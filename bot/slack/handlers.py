@@ -28,13 +28,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.commands import COMMANDS, GUEST_COMMANDS, Reply, clean_text, run
+from bot.commands import COMMANDS, GUEST_COMMANDS, Reply, clean_text, example_reference, for_partnership, run
 from bot.service import Actor, Caller, NotInTime, Panel, Window
 from bot.slack import blocks as b
 from bot.slack import modals as m
 from bot.slack.files import Files, failed_line, upload, why
 from bot.slack.home import home_view, not_member_line
 from flows.errors import PanelError
+from flows.preset import Preset
 from flows.referrals import normalise_reference
 from flows.returns import Origin
 
@@ -50,15 +51,15 @@ SLACK_ONLY_HELP = [
 ]
 
 
-def help_lines() -> list[str]:
+def help_lines(preset: Preset) -> list[str]:
     lines = [
-        "**Panelbot commands** (REF is a referral reference such as SAL-2026-014). Only the business manager "
-        "can use the commands that change a referral.",
+        f"**Panelbot commands** (REF is a referral reference such as {example_reference(preset)}). Only the "
+        "business manager can use the commands that change a referral.",
         *SLACK_ONLY_HELP,
     ]
     for c in COMMANDS.values():
         if c.name != "help":
-            lines.append(f"`/panel {c.usage}`: {c.help}. For example `/panel {c.example}`")
+            lines.append(f"`/panel {c.usage}`: {c.help}. For example `/panel {for_partnership(c.example, preset)}`")
     lines.append("`/panel decide REF OUTCOME` and `/panel return REF` ask for the reason in a form.")
     return lines
 
@@ -339,7 +340,7 @@ class Handlers:
         sub = words[0].lower().lstrip("/") if words else "help"
         if sub == "help":
             await ack()
-            await where.say(help_lines())
+            await where.say(help_lines(self.panel.preset))
             return
         actor = await self.actor(where.user)
         if actor is None and sub in GUEST_COMMANDS and sub != "help":

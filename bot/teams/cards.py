@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.commands import COMMANDS, Reply
+from bot.commands import COMMANDS, Reply, example_reference, for_partnership
 from bot.notify import Action, Outgoing
 from flows.anonymity import CATEGORY_LABELS
 from flows.calendar import WorkingCalendar
@@ -239,16 +239,16 @@ def reply_cards(reply: Reply, cal: WorkingCalendar) -> list[dict[str, Any]]:
     return out or [lines_card(["Done."])]
 
 
-def help_lines() -> list[str]:
+def help_lines(preset: Preset) -> list[str]:
     lines = [
         "**Panelbot commands.** In a channel or group chat, mention the bot first: **@Panelbot status**. "
-        "REF is a referral reference such as SAL-2026-014. Only the business manager can use the commands that "
-        "change a referral.",
+        f"REF is a referral reference such as {example_reference(preset)}. Only the business manager can use the "
+        "commands that change a referral.",
         *TEAMS_ONLY_HELP,
     ]
     for c in COMMANDS.values():
         if c.name != "help":
-            lines.append(f"**{c.usage}**: {c.help}. For example **{c.example}**")
+            lines.append(f"**{c.usage}**: {c.help}. For example **{for_partnership(c.example, preset)}**")
     lines.append("**decide REF OUTCOME** and **return REF** ask for the reason on a card.")
     return lines
 

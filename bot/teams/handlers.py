@@ -149,7 +149,7 @@ class Handlers:
         words = text.split()
         name = words[0].lower().lstrip("/") if words else "help"
         if name == "help":
-            await self.say(context, c.help_lines())
+            await self.say(context, c.help_lines(self.panel.preset))
             return
         actor = await self.actor(context)
         if actor.member_id is None and (name in READS or name in ("new", "setup") or name not in COMMANDS):

@@ -26,6 +26,7 @@ from bot.notify import Outgoing, PlatformUnavailable, RetryLater
 from bot.service import Panel
 from bot.telegram import render
 from bot.telegram.conversation import ConversationStore
+from flows.views import reasons_lines
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,10 @@ class TelegramAdapter:
         keyboard, long_commands = render.action_keyboard(message.actions)
         for command in long_commands:
             await self.store.remember_command(command)
-        sent = await self._send(chat, render.to_html(render.notice_lines(message.headline, message.text)), keyboard)
+        lines = render.notice_lines(message.headline, message.text)
+        if message.kind == "escalation" and card is not None:  # whoever must decide reads every vote's reason
+            lines += reasons_lines(card)
+        sent = await self._send(chat, render.to_html(lines), keyboard)
         return str(sent)  # its id: a Mark as returned under it counts only from this message (`flows.returns`)
 
     async def _send(self, chat: int | str, text: str, keyboard: InlineKeyboardMarkup | None) -> int:

@@ -158,7 +158,7 @@ def decision_lines(card: CardView, cal: WorkingCalendar) -> list[str]:
     if card.decided_by:
         reason = f" Reason: {literal(card.decision_reason)}" if card.decision_reason else ""
         lines.append(f"Decided by {literal(card.decided_by)}.{reason}")
-    lines += [f"Next: {step}" for step in card.next_steps]
+    lines += list(card.next_steps)
     return lines
 
 

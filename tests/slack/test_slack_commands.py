@@ -101,12 +101,12 @@ async def test_help_lists_the_commands_with_examples_and_bad_arguments_get_a_usa
     assert "/panel new: file a referral (opens a form)" in shown
     assert (
         "/panel vote REF OUTCOME [REASON]: vote (again to change your vote). "
-        "For example /panel vote SAL-2026-001 commence"
+        "For example /panel vote DUD-2026-001 commence"  # Dudley's references, not Salford's
     ) in shown
     assert "/panel hold REF [until DATE] [REASON]" in shown and "/panel setup" in shown
     await h.slash("U0LA", "vote")
     assert h.said_to("U0LA") == (
-        "Usage: /panel vote REF OUTCOME [REASON] (for example /panel vote SAL-2026-001 commence)."
+        "Usage: /panel vote REF OUTCOME [REASON] (for example /panel vote DUD-2026-001 commence)."
     )
     await h.slash("U0BM", "hold DUD-2026-001 until someday")
     assert h.said_to("U0BM") == '"someday" is not a date; write it like 2026-12-25 or 25/12/2026.'

@@ -198,3 +198,15 @@ async def test_the_sender_waits_exactly_as_flood_control_asks_and_backs_off_othe
     clock.advance(seconds=20)
     stub.error = None
     assert await sender.flush() == 1 and stub.sent == 1
+
+
+async def test_setup_for_an_agency_the_partnership_does_not_have_is_refused(telegram):
+    """Issue 18: `/setup agency:fire` names no agency of Dudley's, so nothing would ever reach that chat."""
+    tg = await telegram("dudley", mode="webhook", members=MEMBERS)
+    chat = tg.api.group(-100901, "Fire service")
+    (reply,) = await tg.say(chat, BEA, "/setup agency:fire")
+    assert reply["text"].startswith(
+        '"fire" is not one of this partnership\'s agencies; the agencies are agency:childrens_social_care, '
+        "agency:adult_social_care, agency:police"
+    )
+    assert await tg.panel.list_channels() == []

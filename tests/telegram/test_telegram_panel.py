@@ -250,3 +250,29 @@ async def test_recuse_asks_for_the_reason_and_can_be_cancelled(telegram):
     assert reply["text"] == f"You have recused yourself from {reference}; you no longer count towards its vote."
     assert len([m for m in api.bot_messages(GROUP) if "You have recused" in m["text"]]) == 1
     await api.wait_for(lambda: "Police (Pat): recused" in tg.card(GROUP, reference)["text"])
+
+
+async def test_the_adviser_breaking_a_tie_reads_every_votes_reason(telegram):
+    """Issue 18: the person asked to break a tie sees why each member voted as they did, on Telegram as on the
+    other platforms."""
+    tg = await telegram("salford", mode="webhook", members=SALFORD)
+    api = tg.api
+    group = api.group(GROUP, "Salford virtual panel")
+    api.private(CY)  # the adviser has started a chat with the bot
+    await tg.say(group, BEA, "/setup")
+    draft = ReferralDraft(referral_type="rapid_review", referrer="School", category="young_person", letter="E",
+                          summary="Injuries seen at school")
+    reference = await tg.panel.file_referral(actor=await tg.panel.actor_named("Bea"), draft=draft)
+    for name, outcome, reason in (("Cy", "commence", "Serious harm and abuse suspected"),
+                                  ("Lee", "commence", "Agencies missed the signs"),
+                                  ("Pat", "case_review", "Learning is wider than one incident"),
+                                  ("Bea", "case_review", "A case review covers the years of neglect")):
+        await tg.panel.vote(actor=await tg.panel.actor_named(name), reference=reference, outcome=outcome,
+                            reason=reason)
+    ask = await api.wait_for(lambda: api.said(CY["id"], "As Independent Adviser you decide"))
+    assert "Votes and reasons" in ask["text"]
+    for line in ("Chair (Lee): Commence rapid review. Reason: Agencies missed the signs",
+                 "Deputy Chair (Pat): Case review instead. Reason: Learning is wider than one incident",
+                 "Business Manager (Bea): Case review instead. Reason: A case review covers the years of neglect",
+                 "Independent Adviser (Cy): Commence rapid review. Reason: Serious harm and abuse suspected"):
+        assert line in ask["text"]
