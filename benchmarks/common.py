@@ -10,6 +10,7 @@ import math
 import os
 import platform
 import socket
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -190,3 +191,31 @@ async def sqlite_file(folder: Path) -> AsyncIterator[Any]:
         yield engine
     finally:
         await engine.dispose()
+
+
+def every_platform_env(folder: Path, port: int, slack_api_url: str, telegram_api_url: str) -> dict[str, str]:
+    """The environment for `panelbot run` with every platform switched on (Slack by signing secret, Telegram
+    in webhook mode, Teams anonymous), against the benchmarks' fakes, on a SQLite file in `folder`. Nothing from
+    the caller's own platform settings leaks in."""
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "TELEGRAM_", "PANELBOT_", "TEAMS_", "CONNECTIONS__"))}
+    return {
+        **base,
+        "PANELBOT_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'panelbot.db'}",
+        "PANELBOT_HTTP_PORT": str(port),
+        "PANELBOT_LOG_LEVEL": "WARNING",
+        "SLACK_BOT_TOKEN": "xoxb-bench-not-a-token",
+        "SLACK_SIGNING_SECRET": "bench-signing-secret",
+        "SLACK_API_URL": slack_api_url,
+        "TELEGRAM_BOT_TOKEN": "123456:BENCH-not-a-token",
+        "TELEGRAM_API_URL": telegram_api_url,
+        "TELEGRAM_WEBHOOK_URL": "https://panelbot.invalid/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
+        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED": "true",
+    }
+
+
+def panelbot_command() -> list[str]:
+    """`panelbot run` from this interpreter's environment."""
+    panelbot = str(Path(sys.executable).parent / "panelbot")
+    return [panelbot, "run"] if Path(panelbot).exists() else [sys.executable, "-m", "bot.cli", "run"]

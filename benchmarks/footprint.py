@@ -20,7 +20,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from benchmarks.common import Context, Row, free_port, rss_mb
+from benchmarks.common import Context, Row, every_platform_env, free_port, panelbot_command, rss_mb
 from benchmarks.fake_slack import FakeSlack
 
 NAME = "footprint"
@@ -105,22 +105,8 @@ async def run(ctx: Context) -> list[Row]:
         bare_ready, bare_rss = await measure([sys.executable, "-c", BARE, str(port)], port, base, idle,
                                              folder / "bare.log")
         port = free_port()
-        env = {
-            **base,
-            "PANELBOT_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'panelbot.db'}",
-            "PANELBOT_HTTP_PORT": str(port),
-            "PANELBOT_LOG_LEVEL": "WARNING",
-            "SLACK_BOT_TOKEN": "xoxb-bench-not-a-token",
-            "SLACK_SIGNING_SECRET": "bench-signing-secret",
-            "SLACK_API_URL": slack.api_url,
-            "TELEGRAM_BOT_TOKEN": "123456:BENCH-not-a-token",
-            "TELEGRAM_API_URL": telegram.url,
-            "TELEGRAM_WEBHOOK_URL": "https://panelbot.invalid/telegram/webhook",
-            "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
-            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED": "true",
-        }
-        panelbot = str(Path(sys.executable).parent / "panelbot")
-        cmd = [panelbot, "run"] if Path(panelbot).exists() else [sys.executable, "-m", "bot.cli", "run"]
+        env = every_platform_env(folder, port, slack.api_url, telegram.url)
+        cmd = panelbot_command()
         ready, rss = await measure(cmd, port, env, idle, folder / "panelbot.log")
         # The first start also creates and migrates the database; a restart is what a deploy does.
         again = None

@@ -14,17 +14,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
 
-from benchmarks.common import Context, Row, free_port, percentile, rss_mb
+from benchmarks.common import Context, Row, every_platform_env, free_port, panelbot_command, percentile, rss_mb
 from benchmarks.fake_slack import FakeSlack
 from benchmarks.footprint import ROOT, FakeTelegram
 
@@ -138,24 +136,8 @@ async def run(ctx: Context) -> list[Row]:
     await slack.start()
     await telegram.start()
     port = free_port()
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "TELEGRAM_", "PANELBOT_", "TEAMS_", "CONNECTIONS__"))}
-    env = {
-        **base,
-        "PANELBOT_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'panelbot.db'}",
-        "PANELBOT_HTTP_PORT": str(port),
-        "PANELBOT_LOG_LEVEL": "WARNING",
-        "SLACK_BOT_TOKEN": "xoxb-bench-not-a-token",
-        "SLACK_SIGNING_SECRET": "bench-signing-secret",
-        "SLACK_API_URL": slack.api_url,
-        "TELEGRAM_BOT_TOKEN": "123456:BENCH-not-a-token",
-        "TELEGRAM_API_URL": telegram.url,
-        "TELEGRAM_WEBHOOK_URL": "https://panelbot.invalid/telegram/webhook",
-        "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
-        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED": "true",
-    }
-    panelbot = str(Path(sys.executable).parent / "panelbot")
-    cmd = [panelbot, "run"] if Path(panelbot).exists() else [sys.executable, "-m", "bot.cli", "run"]
+    env = every_platform_env(folder, port, slack.api_url, telegram.url)
+    cmd = panelbot_command()
     log = folder / "panelbot.log"
     rows: list[Row] = []
     with log.open("wb") as out:

@@ -23,12 +23,9 @@ PostgreSQL only: skipped unless PANELBOT_TEST_DATABASE_URL is set.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import random
-import signal
-import socket
 import sys
 import time
 import uuid
@@ -61,6 +58,7 @@ for sub in ("slack", "telegram", "teams"):
 import fake_bot_api  # noqa: E402
 import slack_fake  # noqa: E402
 import teams_fake  # noqa: E402
+from botprocess import Bot  # noqa: E402
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
 pytestmark = [
@@ -68,8 +66,6 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a POSIX signal"),
 ]
 
-PANELBOT = Path(sys.executable).parent / "panelbot"
-READY_WITHIN = 60.0  # seconds for the bot to answer /healthz (generous: CI machines are shared)
 SETTLE_WITHIN = 60.0  # seconds for the outbox to drain after the restart
 OP = Actor.operator()
 REFERRALS = 16  # even ones are decided by three agreeing votes; odd ones stay open (no health vote)
@@ -83,12 +79,6 @@ MEMBERS = [("Bea", "business_manager"), ("Lou", "local_authority"), ("Pat", "pol
            ("Poppy", "police")]
 
 OK, REFUSED, NONE = "ok", "refused", "none"  # what the platform got: success, "not recorded", or no answer
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -119,52 +109,6 @@ def burst_plan() -> list[Request]:
     shuffle(early)
     shuffle(rest)
     return early + rest
-
-
-class Bot:
-    """`panelbot run --no-console` as a subprocess, as a service manager starts it (no terminal attached)."""
-
-    def __init__(self, tmp_path: Path, db_url: str, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tmp_path / "bot.log"
-        keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
-        self.env = {
-            **keep,
-            "PANELBOT_DATABASE_URL": db_url,
-            "PANELBOT_PRESET": "dudley",
-            "PANELBOT_HTTP_HOST": "127.0.0.1",
-            "PANELBOT_HTTP_PORT": str(self.port),
-            **env,
-        }
-        self.cwd = tmp_path  # no stray .env is read
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self, http: aiohttp.ClientSession) -> None:
-        with self.log.open("ab") as log:
-            self.proc = await asyncio.create_subprocess_exec(
-                str(PANELBOT), "run", "--no-console", cwd=self.cwd, env=self.env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
-            )
-        deadline = time.monotonic() + READY_WITHIN
-        while True:  # poll /healthz until it answers 200
-            assert self.proc.returncode is None, f"the bot exited: {self.log.read_text()[-3000:]}"
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(f"{self.url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            assert time.monotonic() < deadline, f"the bot was not ready in time: {self.log.read_text()[-3000:]}"
-            await asyncio.sleep(0.05)  # polling
-
-    async def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        assert await self.proc.wait() == -signal.SIGKILL
-
-    async def stop(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
 
 
 async def poll(check: Any, what: str, timeout: float) -> None:

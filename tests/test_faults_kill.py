@@ -13,13 +13,8 @@ the bot recorded it, the post would be sent again. Here the post was refused, so
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import signal
-import socket
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -40,67 +35,18 @@ from storage.models import OutboxMessage, Vote
 HERE = Path(__file__).resolve().parent
 if str(HERE / "slack") not in sys.path:
     sys.path.append(str(HERE / "slack"))
+from botprocess import Bot  # noqa: E402
 from slack_fake import PANEL_CHANNEL, SECRET, FakeSlack, Payloads, sign  # noqa: E402
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a POSIX signal")
 
 OUTCOME = "Undertake a child safeguarding practice review"
-PANELBOT = Path(sys.executable).parent / "panelbot"
-READY_WITHIN = 60.0  # seconds for the bot to answer /healthz after it is started (generous: CI machines are shared)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Bot:
-    """`panelbot run` as a subprocess, as a service manager would start it (no terminal attached)."""
-
-    def __init__(self, tmp_path: Path, db_url: str, api_url: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tmp_path / "bot.log"
-        keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
-        self.env = {
-            **keep,
-            "PANELBOT_DATABASE_URL": db_url,
-            "PANELBOT_PRESET": "dudley",
-            "PANELBOT_HTTP_HOST": "127.0.0.1",
-            "PANELBOT_HTTP_PORT": str(self.port),
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api_url,
-        }
-        self.cwd = tmp_path  # no stray .env is read
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self, http: aiohttp.ClientSession) -> None:
-        with self.log.open("ab") as log:
-            self.proc = await asyncio.create_subprocess_exec(
-                str(PANELBOT), "run", "--no-console", cwd=self.cwd, env=self.env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
-            )
-        deadline = time.monotonic() + READY_WITHIN
-        while True:  # poll /healthz until it answers 200
-            assert self.proc.returncode is None, f"the bot exited: {self.log.read_text()[-2000:]}"
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(f"{self.url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            assert time.monotonic() < deadline, f"the bot was not ready in time: {self.log.read_text()[-2000:]}"
-            await asyncio.sleep(0.05)
-
-    async def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        assert await self.proc.wait() == -signal.SIGKILL
-
-    async def stop(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
+def slack_bot(tmp_path: Path, db_url: str, api_url: str) -> Bot:
+    """The bot with Slack pointed at the fake Slack this test runs."""
+    return Bot(tmp_path, db_url, {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SECRET,
+                                  "SLACK_API_URL": api_url})
 
 
 @pytest.fixture
@@ -176,7 +122,7 @@ async def test_killed_after_the_decision_is_committed_the_decision_goes_out_once
     card = next(m for m in fake.in_channel(PANEL_CHANNEL) if ref in m.raw)
     assert "2 of 3 statutory partners have voted" in card.shown
 
-    bot = Bot(tmp_path, db_url, fake.api_url)
+    bot = slack_bot(tmp_path, db_url, fake.api_url)
     async with aiohttp.ClientSession() as http:
         try:
             await bot.start(http)

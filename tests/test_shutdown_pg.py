@@ -22,12 +22,12 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from botprocess import Bot
 from sqlalchemy import select
-from test_crash_burst_pg import (  # the real bot as a subprocess, the fake Slack, the schema (PostgreSQL only)
+from test_crash_burst_pg import (  # the fake Slack, the burst, the schema (PostgreSQL only)
     IN_FLIGHT,
     NONE,
     OK,
-    Bot,
     Schema,
     Slack,
     burst_plan,
