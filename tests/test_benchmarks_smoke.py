@@ -37,7 +37,7 @@ def test_the_quick_run_writes_a_numeric_figure_for_every_benchmark(tmp_path: Pat
         assert isinstance(row["figure"], int | float), row
         assert row["unit"], row
     # The vote path timed votes that were recorded (not refusals on a ballot that had closed).
-    votes = [row for row in figures["rows"] if row["name"].startswith("vote p99")]
+    votes = [row for row in figures["rows"] if row["name"].startswith("vote p99,")]
     assert votes and all("each recorded and the voter told so" in row["notes"] for row in votes), votes
     # The table is printed with the machine it ran on.
     assert "Machine:" in done.stdout and "vote_path" in done.stdout

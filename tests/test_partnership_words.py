@@ -98,9 +98,9 @@ async def seed(panel, clock) -> None:  # type: ignore[no-untyped-def]
         draft = ReferralDraft(referral_type=kind.id, referrer="School", category="young_person", letter=chr(65 + i),
                               summary="Injuries seen at school over a month.", themes=list(p.themes[:1]))
         references.append(await panel.file_referral(actor=OP, draft=draft))
-    for ref in references:
+    for ref, kind in zip(references, p.referral_types, strict=True):
         await panel.escalate(actor=OP, reference=ref)
-        await panel.chair_decide(actor=chair_actor, reference=ref, outcome=p.outcomes[0].id,
+        await panel.chair_decide(actor=chair_actor, reference=ref, outcome=p.outcomes_for(kind.id)[0].id,
                                  reason="The criteria are met")
     await panel.record_disagreement(actor=OP, reference=references[0], party="referrer", reason="They see it otherwise")
     if any(c.id == "agency_return" for c in p.clocks):
