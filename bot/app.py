@@ -20,6 +20,7 @@ from bot.config_file import apply_config
 from bot.console.adapter import ConsoleAdapter
 from bot.console.repl import ConsoleSession, SimClock
 from bot.notify import Adapter, OutboxPump, Sender
+from bot.platforms import Platform, enabled_platforms
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.server import Lifecycle, make_app, make_runner
 from bot.service import Panel
@@ -107,15 +108,6 @@ async def serve(
     preset: str | None = None,
     add_partnership: bool = False,
 ) -> None:
-    tokens = settings.platform_tokens_set
-    tokens = [t for t in tokens if t != "telegram"]  # bot/telegram is built: it starts below
-    tokens = [t for t in tokens if t != "slack"]  # bot/slack is built: it starts below
-    tokens = [t for t in tokens if t != "teams"]  # bot/teams is built: it starts below
-    if tokens:
-        log.warning(
-            "Platform tokens are set (%s) but those adapters are not built yet; running the terminal adapter only.",
-            ", ".join(tokens),
-        )
     interactive = sys.stdin.isatty() if console_mode is None else console_mode
     clock = SimClock()
     console = Console(markup=False, emoji=False)  # the terminal shows typed and preset text as it is
@@ -131,30 +123,10 @@ async def serve(
         sender = Sender(panel, adapters)
         # One pump for every platform: what a command queued goes out as soon as the command has answered.
         pump = OutboxPump(sender)
-        telegram = None
-        if settings.telegram_bot_token:
-            from bot.telegram import TelegramBot
-
-            telegram = TelegramBot.from_settings(panel, settings)
-            adapters.append(telegram.adapter)
-        slack = None
-        if settings.slack_bot_token:
-            from bot.slack.app import SlackBot, SlackConfig
-
-            slack_config = SlackConfig.from_settings(settings)
-            assert slack_config is not None
-            slack = SlackBot(panel, slack_config)
-            slack.pump = pump
-            adapters.append(slack.adapter)
-        teams = None
-        if settings.teams_client_id or settings.teams_anonymous_allowed:
-            from bot.teams import TeamsBot
-
-            teams = TeamsBot.from_settings(panel, settings)
-            if teams is not None:
-                teams.pump = pump
-                adapters.append(teams.adapter)
-        if telegram is not None or slack is not None or teams is not None:
+        # Every platform the settings switch on (bot/platforms.py), each delivering the outbox to its people.
+        platforms = enabled_platforms(panel, settings, pump)
+        adapters.extend(p.adapter for p in platforms)
+        if platforms:
             panel.on_outbox = pump.poke
 
         # The terminal session flushes the outbox after printing each reply, so replies come before the
@@ -165,12 +137,8 @@ async def serve(
         lifecycle.scheduler_running = lambda: bool(scheduler.running)
         # GET /calendar/TOKEN.ics when the token is set; /healthz, /readyz
         web_app = make_app(panel, calendar_token=calendar_token, lifecycle=lifecycle)
-        if telegram is not None:
-            telegram.add_routes(web_app)  # POST /telegram/webhook in webhook mode
-        if slack is not None:
-            slack.mount(web_app)  # POST /slack/events, when SLACK_SIGNING_SECRET is set
-        if teams is not None:
-            teams.mount(web_app)  # POST /api/messages, JWT-validated unless anonymous mode is on
+        for platform in platforms:
+            platform.add_routes(web_app)
         runner = make_runner(web_app)
         await runner.setup()
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
@@ -184,24 +152,14 @@ async def serve(
                 "Is Panelbot already running? Set PANELBOT_HTTP_PORT to use another port."
             ) from None
         log.info("listening on http://%s:%s (GET /healthz)", settings.http_host, settings.http_port)
-        if telegram is not None:
+        started: list[Platform] = []
+        for platform in platforms:
             try:
-                await telegram.start()
+                await platform.start()
             except PanelError:
-                scheduler.shutdown(wait=False)
-                await runner.cleanup()
+                await shut_down(settings.shutdown_grace, lifecycle, runner, scheduler, pump, sender, started)
                 raise
-        if slack is not None:
-            try:
-                await slack.start()  # Socket Mode connects here when SLACK_APP_TOKEN is set
-            except Exception as exc:
-                scheduler.shutdown(wait=False)
-                await runner.cleanup()
-                raise PanelError(
-                    f"Could not connect to Slack in Socket Mode ({type(exc).__name__}). Check SLACK_APP_TOKEN."
-                ) from None
-        if teams is not None:
-            await teams.start()
+            started.append(platform)
         if panel.on_outbox is not None:
             # What an earlier run left undelivered (it stopped, or was killed, between committing and sending)
             # goes out now, not at the scheduler's first round a few seconds from now.
@@ -231,14 +189,12 @@ async def serve(
             for sig in signals:
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(sig)
-            await shut_down(
-                settings.shutdown_grace, lifecycle, runner, scheduler, pump, sender, telegram, slack, teams
-            )
+            await shut_down(settings.shutdown_grace, lifecycle, runner, scheduler, pump, sender, platforms)
 
 
 async def shut_down(  # type: ignore[no-untyped-def]
     grace: float, lifecycle: Lifecycle, runner: web.AppRunner, scheduler, pump: OutboxPump, sender: Sender,
-    telegram, slack, teams,
+    platforms: list[Platform],
 ) -> None:
     """A clean stop, in order: take no new requests (`/readyz` and every platform route answer 503 at once), stop
     fetching Telegram updates, let the requests in flight finish, then the work they started, the sweep under
@@ -247,14 +203,12 @@ async def shut_down(  # type: ignore[no-untyped-def]
     lifecycle.stopping = True
     log.info("stopping: no new requests; %d in flight, given up to %g s", lifecycle.in_flight, grace)
     steps = [
-        ("Telegram polling", telegram.stop_polling() if telegram is not None else None),
+        *((f"{p.name}: new work", p.stop_intake()) for p in platforms),
         ("requests in flight", lifecycle.drained(grace)),
         ("the outbox", pump.close(grace)),  # before the platforms settle: they would wait for it
-        ("Teams", teams.stop(grace) if teams is not None else None),
-        ("Slack", slack.stop(grace) if slack is not None else None),
+        *((p.name, p.stop(grace)) for p in platforms),
         ("scheduled sweeps", stop_scheduler(scheduler, grace)),
         ("claimed messages", sender.release()),
-        ("Telegram", telegram.stop() if telegram is not None else None),
         ("web server", runner.cleanup()),
     ]
     for what, step in steps:

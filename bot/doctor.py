@@ -194,14 +194,10 @@ def check_preset(settings: Settings) -> tuple[Check, Any]:
 
 
 def platforms_on(settings: Settings) -> list[str]:
-    on = []
-    if settings.slack_bot_token:
-        on.append("slack")
-    if settings.telegram_bot_token:
-        on.append("telegram")
-    if (settings.teams_client_id or "").strip() or settings.teams_anonymous_allowed:
-        on.append("teams")
-    return on
+    """The registered platforms the settings switch on (bot/platforms.py), by name."""
+    from bot.platforms import platform_classes
+
+    return sorted(cls.name for cls in platform_classes() if cls.enabled(settings))
 
 
 def check_platforms(settings: Settings) -> Check:

@@ -54,6 +54,11 @@ class Action:
     style: str = "default"  # primary | danger | default
 
 
+# Every kind of message the service queues (the outbox's `kind`). An adapter shows a kind it does not know
+# as a notice, but each platform is checked against all of these (tests/test_platform_contract.py).
+OUTBOX_KINDS = ("referral_card", "card_update", "decision", "escalation", "notice", "request", "reminder")
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """What an adapter is asked to show. `card` for referral cards and decisions; `text` for notices.
@@ -79,6 +84,8 @@ class Adapter(Protocol):
 
     platform: str
     reaches_everyone: bool  # the terminal: one screen shows every channel and every person
+    # Seconds between two new messages to one target once the platform has said 429 lately (0: not paced).
+    target_interval: float
 
     async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None: ...
 
@@ -292,7 +299,7 @@ class Sender:
 
     def _pace_of(self, key: str) -> float:
         platform = key.partition(":")[0]
-        return next((getattr(a, "target_interval", 0.0) for a in self.adapters if a.platform == platform), 0.0)
+        return next((a.target_interval for a in self.adapters if a.platform == platform), 0.0)
 
     def _queue(self, keys: list[str], row_id: int, kind: str, until: datetime) -> None:
         """Remember the newest row queued behind each held target, so the next one is given the slot after it
@@ -370,7 +377,7 @@ class Sender:
                         down[adapter.platform] = f"not tried, the platform was down ({describe(exc)})"
                     continue
                 delivered.append(key)
-                pace = getattr(adapter, "target_interval", 0.0)
+                pace = adapter.target_interval
                 lately = self._limited.get(key, now - RATE_LIMITED_FOR) > now - RATE_LIMITED_FOR
                 if pace and lately and row.kind != "card_update":  # it said 429 lately: one new message per pace
                     self._paced[key] = self.panel.now() + timedelta(seconds=pace)

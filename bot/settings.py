@@ -109,11 +109,7 @@ class Settings(BaseSettings):
 
     @property
     def platform_tokens_set(self) -> list[str]:
-        names = []
-        if self.slack_bot_token:
-            names.append("slack")
-        if self.telegram_bot_token:
-            names.append("telegram")
-        if self.teams_client_id:
-            names.append("teams")
-        return names
+        """The platforms these settings switch on (bot/platforms.py decides, from each platform's own rule)."""
+        from bot.platforms import platform_classes
+
+        return sorted(cls.name for cls in platform_classes() if cls.enabled(self))

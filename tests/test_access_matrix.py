@@ -214,6 +214,8 @@ class SlackStandIn:
 
     platform, reaches_everyone = "slack", False
 
+    target_interval = 0.0
+
     def __init__(self) -> None:
         self.sent = itertools.count(1)
 

@@ -83,6 +83,7 @@ class Recorder:
 
     platform = "recorder"
     reaches_everyone = True
+    target_interval = 0.0
 
     def __init__(self) -> None:
         self.sent: list[Outgoing] = []

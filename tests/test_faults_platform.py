@@ -160,6 +160,7 @@ class Hangs:
 
     platform = "teams"
     reaches_everyone = True
+    target_interval = 0.0
 
     def __init__(self) -> None:
         self.calls = 0
@@ -173,6 +174,7 @@ class Hangs:
 class Works:
     platform = "slack"
     reaches_everyone = True
+    target_interval = 0.0
 
     def __init__(self) -> None:
         self.delivered: list[str] = []

@@ -43,6 +43,7 @@ class Recorder:
 
     platform = "slack"
     reaches_everyone = False
+    target_interval = 0.0
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, Outgoing]] = []

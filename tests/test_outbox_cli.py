@@ -42,6 +42,7 @@ class DownPlatform:
 
     platform = "slack"
     reaches_everyone = True
+    target_interval = 0.0
 
     def __init__(self, retry_after: float | None = None) -> None:
         self.calls = 0

@@ -148,6 +148,7 @@ async def test_a_reminder_queued_before_the_return_is_not_delivered(make_panel, 
 
     class Fake:
         platform, reaches_everyone = "fake", True
+        target_interval = 0.0
 
         async def deliver(self, target, message, previous_id):
             delivered.append((message.kind, target))
@@ -296,6 +297,7 @@ async def test_a_failing_platform_gets_the_reminder_once_after_retrying(make_pan
 
     class Flaky:
         platform, reaches_everyone = "flaky", True
+        target_interval = 0.0
 
         async def deliver(self, target, message, previous_id):
             if message.kind != "reminder" or target != "agency:police":

@@ -73,6 +73,7 @@ class Recorder:
     name: str
     platform: str = "fake"
     reaches_everyone: bool = True
+    target_interval: float = 0.0
     got: list[Delivery] = field(default_factory=list)
 
     async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:

@@ -165,6 +165,7 @@ class FakeAdapter:
     def __init__(self, platform: str = "fake", fail_times: int = 0) -> None:
         self.platform = platform
         self.reaches_everyone = True
+        self.target_interval = 0.0
         self.fail_times = fail_times
         self.calls: list[tuple[str, str, str | None, str | None]] = []
 
@@ -465,6 +466,7 @@ async def test_files_queued_in_the_outbox_reach_the_adapter_as_bytes(make_panel)
 
     class Fake:
         platform, reaches_everyone = "fake", True
+        target_interval = 0.0
 
         async def deliver(self, target, message, previous_id):
             got.append(message.files)

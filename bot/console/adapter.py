@@ -14,6 +14,7 @@ from flows.views import practice_mark, reasons_lines
 class ConsoleAdapter:
     platform = "console"
     reaches_everyone = True
+    target_interval = 0.0
 
     def __init__(self, panel: Panel, console: Console) -> None:
         self.panel = panel

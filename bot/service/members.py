@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bot.platforms import platform_names
 from bot.service.base import Actor, PanelBase
 from flows.errors import InvalidInput, NotFound
 from storage.models import Channel, Identity, Member
 
-PLATFORMS = ("slack", "teams", "telegram", "console")
 FIXED_PURPOSES = ("panel", "bm")
 
 
@@ -30,8 +30,9 @@ def parse_platform_id(text: str) -> tuple[str, str]:
     platform = platform.lower()
     if not sep or not external.strip():
         raise InvalidInput(f'"{text}" is not a platform id; write it as PLATFORM:ID, e.g. slack:U0123.')
-    if platform not in PLATFORMS:
-        raise InvalidInput(f'"{platform}" is not a platform Panelbot knows; use one of {", ".join(PLATFORMS)}.')
+    known = platform_names()
+    if platform not in known:
+        raise InvalidInput(f'"{platform}" is not a platform Panelbot knows; use one of {", ".join(known)}.')
     return platform, external.strip()
 
 

@@ -179,10 +179,15 @@ class SlackBot:
             if self.pump is not None:
                 await self.pump.idle()
 
-    async def stop(self, grace: float = 10.0) -> None:
+    async def close_socket(self) -> None:
+        """Take no more requests over Socket Mode (HTTP requests are refused by the stopping web server)."""
         if self.socket is not None:
             with contextlib.suppress(Exception):
                 await self.socket.close_async()
+            self.socket = None
+
+    async def stop(self, grace: float = 10.0) -> None:
+        await self.close_socket()
         try:
             await asyncio.wait_for(self.settle(), timeout=grace)
         except TimeoutError:

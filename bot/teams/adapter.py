@@ -46,6 +46,7 @@ def card_activity(content: dict[str, Any], summary: str) -> Activity:
 class TeamsAdapter:
     platform = "teams"
     reaches_everyone = False
+    target_interval = 0.0
 
     def __init__(self, panel: Panel, outbound: Outbound) -> None:
         self.panel = panel

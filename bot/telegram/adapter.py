@@ -75,6 +75,7 @@ def progress_key(target: str, message: Outgoing, previous_id: str | None) -> str
 class TelegramAdapter:
     platform = "telegram"
     reaches_everyone = False
+    target_interval = 0.0
 
     def __init__(self, bot: Bot, panel: Panel, store: ConversationStore) -> None:
         self.bot = bot

@@ -97,6 +97,7 @@ def test_replies_name_the_slash_command() -> None:
 class Recorder:
     platform = "slack"
     reaches_everyone = False
+    target_interval = 0.0
 
     def __init__(self) -> None:
         self.got: list[tuple[str, Outgoing, str | None]] = []

@@ -162,6 +162,7 @@ class Stub:
 
     platform = "telegram"
     reaches_everyone = True
+    target_interval = 0.0
 
     def __init__(self, error: Exception | None) -> None:
         self.error = error
