@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config_file import apply_config
 from bot.console.adapter import ConsoleAdapter
 from bot.console.repl import ConsoleSession, SimClock
+from bot.metrics import Metrics
 from bot.notify import Adapter, OutboxPump, Sender
 from bot.platforms import Platform, enabled_platforms
 from bot.scheduler import start_scheduler, stop_scheduler
@@ -136,7 +137,8 @@ async def serve(
         lifecycle = Lifecycle()
         lifecycle.scheduler_running = lambda: bool(scheduler.running)
         # GET /calendar/TOKEN.ics when the token is set; /healthz, /readyz
-        web_app = make_app(panel, calendar_token=calendar_token, lifecycle=lifecycle)
+        metrics = Metrics.from_settings(panel, settings, sender)  # GET /metrics, when a token or `local` is set
+        web_app = make_app(panel, calendar_token=calendar_token, lifecycle=lifecycle, metrics=metrics)
         for platform in platforms:
             platform.add_routes(web_app)
         runner = make_runner(web_app)

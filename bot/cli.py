@@ -100,8 +100,13 @@ def call(coro: Coroutine[Any, Any, Any]) -> Any:
         raise fail(f"Could not use the database ({reason}). Check PANELBOT_DATABASE_URL.") from None
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, fmt: str = "text") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if fmt == "json":  # PANELBOT_LOG_FORMAT=json: one JSON object per line (bot/logging_json.py)
+        from bot.logging_json import use_json
+
+        for handler in logging.getLogger().handlers:
+            use_json(handler)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # These log SQL parameters at DEBUG, and parameters hold what people typed (reasons, summaries).
@@ -132,7 +137,7 @@ def run(
     from bot.app import serve
 
     s = settings()
-    configure_logging(s.log_level)
+    configure_logging(s.log_level, s.log_format)
     try:
         call(serve(s, console_mode=console, practice=practice, preset=preset_name, add_partnership=add_partnership))
     except KeyboardInterrupt:

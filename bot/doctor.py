@@ -543,6 +543,7 @@ def strength(name: str, value: Any, *, needed: bool, why: str) -> Check:
 def check_secrets(settings: Settings) -> list[Check]:
     on = platforms_on(settings)
     out = [strength("PANELBOT_CALENDAR_TOKEN", settings.calendar_token, needed=False, why="no calendar feed.")]
+    out.append(strength("PANELBOT_METRICS_TOKEN", settings.metrics_token, needed=False, why="/metrics off to others."))
     if "telegram" in on and (settings.telegram_webhook_url or settings.telegram_webhook_secret):
         out.append(strength("TELEGRAM_WEBHOOK_SECRET", settings.telegram_webhook_secret,
                             needed=bool(settings.telegram_webhook_url), why="long polling."))

@@ -28,6 +28,7 @@ import aiohttp
 from sqlalchemy import func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.logging_json import REQUEST
 from bot.service import Panel
 from flows.views import CardView
 from storage.models import AgencyMessage, Channel, Identity, OutboxMessage, PostedMessage
@@ -158,6 +159,7 @@ class Sender:
         self._deferred_until: set[datetime] = set()  # when rows held back for flood control may go
         self._claimed = 0
         self._in_hand: set[int] = set()  # rows claimed by this process whose outcome is not written yet
+        self.metrics = None  # bot.metrics.Metrics when /metrics is served: told what became of each row
 
     async def release(self) -> int:
         """On a clean stop: rows this process claimed but did not finish (a flush cut short) are made due now,
@@ -512,6 +514,8 @@ class Sender:
             await uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
             await uow.commit()
         self._in_hand.discard(row.id)
+        if self.metrics is not None:
+            self.metrics.recorded(row, delivered, errors)
         return 0 if errors else 1
 
 
@@ -644,6 +648,7 @@ class OutboxPump:
         self.task = asyncio.get_running_loop().create_task(self._run(), name="outbox-pump")
 
     async def _run(self) -> None:
+        REQUEST.set(None)  # a flush serves every request's rows, not the one whose poke started it (JSON logs)
         while True:
             self._again = False
             try:

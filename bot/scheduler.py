@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -101,7 +102,11 @@ async def run_job(job: Job, panel: Panel, sender: Sender) -> object:
         if not mine:
             log.debug("scheduled job %s skipped: another bot process is running it", job.name)
             return SKIPPED
-        return await job.run(panel, sender)
+        started = time.perf_counter()
+        result = await job.run(panel, sender)
+        if getattr(sender, "metrics", None) is not None:  # panelbot_sweep_duration_seconds (bot/metrics.py)
+            sender.metrics.sweep(job.name, time.perf_counter() - started)
+        return result
 
 
 async def run_due_jobs(panel: Panel, sender: Sender) -> None:

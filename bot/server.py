@@ -39,6 +39,7 @@ from bot.http_guard import (
     hang_up_after_refusal,
     quiet_protocol_errors,
 )
+from bot.metrics import METRICS, Metrics, measured
 from bot.service import Panel
 from storage.db import database_outage  # noqa: F401 - the adapters' one test of an outage
 
@@ -167,13 +168,16 @@ PANEL = web.AppKey("panel", Panel)  # the panel this web server serves, for rout
 
 def make_app(
     panel: Panel, *, calendar_token: str | None = None, body_timeout: float = BODY_TIMEOUT,
-    body_budget: int = BODY_BUDGET, lifecycle: Lifecycle | None = None,
+    body_budget: int = BODY_BUDGET, lifecycle: Lifecycle | None = None, metrics: Metrics | None = None,
 ) -> web.Application:
     """The web server's application. `body_timeout`: seconds a platform route waits for a request's whole
     body; `body_budget`: bytes of bodies held at once (bot/http_guard.py, which also holds each route's size
-    limit)."""
-    app = web.Application(middlewares=[while_running, hang_up_after_refusal])
+    limit). `metrics`: what GET /metrics serves (bot/metrics.py; off, a 404, unless it was given a token or
+    `local`)."""
+    app = web.Application(middlewares=[measured, while_running, hang_up_after_refusal])
     app[PANEL] = panel
+    app[METRICS] = metrics = metrics or Metrics(panel)
+    app.router.add_get("/metrics", metrics.handler)
     app[LIFECYCLE] = lifecycle = lifecycle or Lifecycle()
     app[BODY_TIMEOUT_KEY] = body_timeout
     app[BODY_BUDGET_KEY] = Budget(body_budget)

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, alias="PANELBOT_HTTP_PORT")
     timezone: str | None = Field(default=None, alias="PANELBOT_TIMEZONE")
     log_level: str = Field(default="INFO", alias="PANELBOT_LOG_LEVEL")
+    # `text` (a line for a person) or `json` (one JSON object per line, for a log service: bot/logging_json.py).
+    log_format: str = Field(default="text", alias="PANELBOT_LOG_FORMAT")
+    # GET /metrics (bot/metrics.py), Prometheus text format: off unless a bearer token is set (the calendar
+    # token's strength rule), or PANELBOT_METRICS=local, which answers only clients on this machine.
+    metrics_token: SecretStr | None = Field(default=None, alias="PANELBOT_METRICS_TOKEN")
+    metrics: str = Field(default="off", alias="PANELBOT_METRICS")
     # On SIGTERM or SIGINT: seconds the requests in flight, the outbox flush and a scheduled sweep under way
     # are given to finish before the bot stops (each step waits at most this long).
     shutdown_grace: float = Field(default=10.0, gt=0, le=600, alias="PANELBOT_SHUTDOWN_GRACE")
@@ -91,6 +97,34 @@ class Settings(BaseSettings):
     teams_anonymous_allowed: bool = Field(
         default=False, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED"
     )
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not STRONG_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "PANELBOT_METRICS_TOKEN must be 32 to 256 letters, digits, _ or -; make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
+    @field_validator("metrics")
+    @classmethod
+    def _metrics(cls, value: str) -> str:
+        mode = (value or "off").strip().lower()
+        if mode not in ("off", "local"):
+            raise ValueError("PANELBOT_METRICS must be local or off (set PANELBOT_METRICS_TOKEN to allow others)")
+        return mode
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        fmt = (value or "text").strip().lower()
+        if fmt not in ("text", "json"):
+            raise ValueError("PANELBOT_LOG_FORMAT must be text or json")
+        return fmt
 
     @field_validator("log_level")
     @classmethod

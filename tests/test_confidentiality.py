@@ -126,16 +126,22 @@ def renderings(message: Outgoing, cal) -> list[str]:  # type: ignore[no-untyped-
     return out
 
 
-@pytest.fixture
-def deployed_logging(caplog):  # type: ignore[no-untyped-def]
-    """Logging as `panelbot run` sets it up (bot/cli.py), with everything else captured at DEBUG."""
+@pytest.fixture(params=["text", "json"])
+def deployed_logging(request, caplog):  # type: ignore[no-untyped-def]
+    """Logging as `panelbot run` sets it up (bot/cli.py), in each PANELBOT_LOG_FORMAT, with everything else
+    captured at DEBUG."""
     names = ("apscheduler", "alembic", "aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "psycopg", "aiohttp.access")
     levels = {n: logging.getLogger(n).level for n in names}
     caplog.set_level(logging.DEBUG)
-    configure_logging("DEBUG")
+    handlers = {h: (h.formatter, list(h.filters)) for h in logging.getLogger().handlers}
+    configure_logging("DEBUG", request.param)
+    caplog.log_format = request.param
     yield caplog
     for n, level in levels.items():
         logging.getLogger(n).setLevel(level)
+    for h, (formatter, filters) in handlers.items():
+        h.setFormatter(formatter)
+        h.filters[:] = filters
 
 
 async def test_a_whole_life_cycle_shows_and_logs_no_personal_data(engine, clock, deployed_logging, tmp_path,
@@ -261,8 +267,13 @@ async def test_a_whole_life_cycle_shows_and_logs_no_personal_data(engine, clock,
     assert "Young Person" in ics
     assert_no_personal_data(ics, where="the calendar feed")
 
-    # And the logs, at DEBUG, with any traceback text.
-    logged = "\n".join(
-        f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records
-    )
+    # And the logs, at DEBUG, with any traceback text: as text, or each line as the JSON formatter writes it.
+    if caplog.log_format == "json":
+        lines = [caplog.handler.format(r) for r in caplog.records]
+        assert all(isinstance(json.loads(line), dict) for line in lines)
+        logged = "\n".join(lines)
+    else:
+        logged = "\n".join(
+            f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records
+        )
     assert_no_personal_data(logged, where="the logs")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -68,25 +69,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture):  # type: ignore[no-untyped-def]
-    """Logging as `panelbot run` configures it, everything captured at DEBUG; the text of every record."""
+@pytest.fixture(params=["text", "json"])
+def logs(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture):  # type: ignore[no-untyped-def]
+    """Logging as `panelbot run` configures it, everything captured at DEBUG; the text of every record, or with
+    PANELBOT_LOG_FORMAT=json every line as the JSON formatter writes it (bot/logging_json.py)."""
     names = ("apscheduler", "alembic", "aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "psycopg", "aiohttp.access",
              "httpx")
     levels = {n: logging.getLogger(n).level for n in names}
     caplog.set_level(logging.DEBUG)
-    configure_logging("DEBUG")
+    handlers = {h: (h.formatter, list(h.filters)) for h in logging.getLogger().handlers}
+    configure_logging("DEBUG", request.param)
 
     def text() -> str:
+        if request.param == "json":
+            lines = [caplog.handler.format(r) for r in caplog.records]
+            assert all(isinstance(json.loads(line), dict) for line in lines)
+            return "\n".join(lines)
         return "\n".join(
             f"{r.name} {r.getMessage()} {r.exc_text or ''} "
             f"{logging.Formatter().formatException(r.exc_info) if r.exc_info else ''}"
             for r in caplog.records
         )
 
+    text.format = request.param  # type: ignore[attr-defined]
     yield text
     for n, level in levels.items():
         logging.getLogger(n).setLevel(level)
+    for h, (formatter, filters) in handlers.items():
+        h.setFormatter(formatter)
+        h.filters[:] = filters
 
 
 @pytest.fixture
@@ -347,3 +358,10 @@ async def test_a_start_with_every_platform_at_debug_logs_no_secret(
     text = logs()
     assert "setWebhook" in text and "Socket Mode" in text  # logged at DEBUG, and below, without a secret
     assert_no_secret(text, "the DEBUG logs of a start")
+    if logs.format == "json":  # each platform's request is named on the lines logged while it was served
+        lines = [json.loads(line) for line in text.splitlines()]
+        for platform, route in (("telegram", "/telegram/webhook"), ("slack", "/slack/events"),
+                                ("teams", "/api/messages")):
+            served = [x for x in lines if x.get("route") == route]
+            assert served and all(x["platform"] == platform and x.get("request_id") for x in served), route
+            assert any(x.get("status") and "duration_ms" in x for x in served), route
