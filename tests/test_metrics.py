@@ -119,6 +119,7 @@ async def test_outbox_sends_reminders_overdue_and_sweeps(make_panel, clock) -> N
 
     class Fake:
         reaches_everyone = True
+        target_interval = 0.0
 
         def __init__(self, platform: str) -> None:
             self.platform = platform
