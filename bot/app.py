@@ -62,6 +62,7 @@ async def panel_from_settings(  # type: ignore[no-untyped-def]
             clock=clock,
             practice=practice,
             created_by="operator (command line)" if adding else "Panelbot",
+            stuck_after=settings.stuck_after_delta,
         )
     finally:
         await engine.dispose()

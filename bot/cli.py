@@ -791,8 +791,11 @@ def _age(minutes: float) -> str:
 
 @outbox_app.command("list")
 def outbox_list(
-    older_than: int = typer.Option(
-        15, "--older-than", min=0, help="Only messages waiting at least this many minutes (0: every one)."
+    older_than: int | None = typer.Option(
+        None,
+        "--older-than",
+        min=0,
+        help="Only messages waiting at least this many minutes (0: every one). Default: PANELBOT_STUCK_AFTER (15).",
     ),
     preset_name: str | None = PRESET,
 ) -> None:
@@ -803,10 +806,11 @@ def outbox_list(
     from bot.notify import outbox_summary, waiting_messages
 
     async def go(panel):  # type: ignore[no-untyped-def]
-        rows = await waiting_messages(panel, older_than=timedelta(minutes=older_than))
-        return rows, await outbox_summary(panel), panel.now(), panel.fmt
+        minutes = older_than if older_than is not None else int(panel.stuck_after.total_seconds() // 60)
+        rows = await waiting_messages(panel, older_than=timedelta(minutes=minutes))
+        return rows, await outbox_summary(panel), panel.now(), panel.fmt, minutes
 
-    rows, summary, now, fmt = with_panel(go, preset=preset_name)
+    rows, summary, now, fmt, older_than = with_panel(go, preset=preset_name)
     limit = f"more than {older_than} minute{'s' if older_than != 1 else ''}" if older_than else "at all"
     if not rows:
         line = f"No message has been waiting {limit}: nothing is stuck."

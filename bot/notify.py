@@ -580,9 +580,11 @@ async def waiting_messages(panel: Panel, *, older_than: timedelta = timedelta(0)
     ]
 
 
-async def outbox_summary(panel: Panel, stuck_after: timedelta = STUCK_AFTER) -> dict[str, int | None]:
+async def outbox_summary(panel: Panel, stuck_after: timedelta | None = None) -> dict[str, int | None]:
     """`{"waiting": N, "stuck": M, "oldest_minutes": X}`: undelivered messages, those waiting longer than
-    `stuck_after`, and the age of the oldest in whole minutes (None when nothing waits)."""
+    `stuck_after` (the panel's PANELBOT_STUCK_AFTER unless given), and the age of the oldest in whole minutes
+    (None when nothing waits)."""
+    stuck_after = getattr(panel, "stuck_after", STUCK_AFTER) if stuck_after is None else stuck_after
     now = panel.now()
     async with panel.uow() as uow:
         waiting, oldest = (

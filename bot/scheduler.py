@@ -17,7 +17,8 @@ is then made safe twice over:
   once locked; `send_reminders` locks due deadline rows with SKIP LOCKED and logs each reminder under a unique
   key; `hold_agenda` locks the partnership row and records the meeting it covered; `release_holds` locks the
   held referrals with SKIP LOCKED; `flush_outbox` claims outbox rows `FOR UPDATE SKIP LOCKED` with a
-  two-minute lease and records each target reached (bot/notify.py).
+  two-minute lease and records each target reached (bot/notify.py); `tell_stuck` records each notice of a
+  stuck target under a unique key (target, UK day) in the transaction that queues it (bot/service/stuck.py).
 
 We chose an advisory lock per job, rather than SKIP LOCKED alone, because it keeps a whole sweep on one
 replica (the other does no work at all, and a scheduled flush delivers its rows in order), while the row
@@ -74,12 +75,17 @@ async def _flush_outbox(panel: Panel, sender: Sender) -> object:
     return await sender.flush()
 
 
+async def _tell_stuck(panel: Panel, sender: Sender) -> object:
+    return await panel.tell_stuck()
+
+
 JOBS = (
     Job("close_due_ballots", 60, "close ballots whose decision deadline has passed", _close_due_ballots),
     Job("release_holds", 300, "bring back referrals whose hold has ended", _release_holds),
     Job("hold_agenda", 900, "on a monthly panel's day, list the cases on hold (Suffolk 4)", _hold_agenda),
     Job("send_reminders", 60, "send the reminders and escalations that have fallen due", _send_reminders),
     Job("flush_outbox", 5, "deliver queued messages, retrying failures with backoff", _flush_outbox),
+    Job("tell_stuck", 120, "tell the business manager of messages that cannot be delivered", _tell_stuck),
 )
 
 JOBS_BY_NAME = {job.name: job for job in JOBS}

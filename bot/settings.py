@@ -7,6 +7,7 @@ an error message or `repr()`.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -45,6 +46,10 @@ class Settings(BaseSettings):
     # On SIGTERM or SIGINT: seconds the requests in flight, the outbox flush and a scheduled sweep under way
     # are given to finish before the bot stops (each step waits at most this long).
     shutdown_grace: float = Field(default=10.0, gt=0, le=600, alias="PANELBOT_SHUTDOWN_GRACE")
+    # Minutes a message may wait (a platform or an address cannot be reached) before it counts as stuck: /healthz
+    # says degraded, `panelbot outbox list` lists it, and the business manager is told in their channel, once
+    # and then once a day while it lasts (bot/service/stuck.py).
+    stuck_after: int = Field(default=15, ge=1, le=7 * 24 * 60, alias="PANELBOT_STUCK_AFTER")
     # The business manager's calendar feed, GET /calendar/TOKEN.ics (bot/reports/ics.py): a long random token
     # is the only key, so it must be long; unset, the route answers 404.
     calendar_token: SecretStr | None = Field(default=None, alias="PANELBOT_CALENDAR_TOKEN")
@@ -140,6 +145,10 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 letters, digits, _ or - (Telegram's rule)")
         return value
+
+    @property
+    def stuck_after_delta(self) -> timedelta:
+        return timedelta(minutes=self.stuck_after)
 
     @property
     def platform_tokens_set(self) -> list[str]:

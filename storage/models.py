@@ -407,3 +407,23 @@ class AgencyMessage(Base):
     channel: Mapped[str] = mapped_column(String(200))
     message_id: Mapped[str] = mapped_column(String(200))
     delivered_at: Mapped[datetime]
+
+
+class StuckNotice(Base):
+    """The business manager was told that messages cannot reach a target (a purpose on a platform), or, for
+    their own channel, the log said so (`told` "bm" or "log"; `flows.stuck`). The unique key (target, UK day)
+    means it is told at most once a day, across restarts and replicas: two sweeps that both decide to tell
+    cannot both commit it."""
+
+    __tablename__ = "stuck_notices"
+    __table_args__ = (UniqueConstraint("partnership_id", "purpose", "platform", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    purpose: Mapped[str] = mapped_column(String(120))
+    platform: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    told_at: Mapped[datetime]
+    told: Mapped[str] = mapped_column(String(8))  # bm | log
+    since: Mapped[datetime]  # the oldest waiting message, when told
+    waiting: Mapped[int] = mapped_column(Integer)

@@ -2,8 +2,9 @@
 
 Its commands live beside it, one module per concept: `members` (panel set-up), `referrals` (the business
 manager's commands), `ballots` (voting and decisions), `requests` (information requests to agencies),
-`reminders` (the reminder sweep), `views` (reads) and `reports` (the period report, disagreements, the
-calendar feed and the export). `bootstrap.open_panel` wires it to a database and a preset.
+`reminders` (the reminder sweep), `views` (reads), `reports` (the period report, disagreements, the
+calendar feed and the export) and `stuck` (telling the business manager of messages that cannot be
+delivered). `bootstrap.open_panel` wires it to a database and a preset.
 """
 
 from bot.service.base import Actor, Caller, NotInTime, Window
@@ -11,10 +12,11 @@ from bot.service.members import MemberCommands, MemberInfo
 from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
 from bot.service.reports import ReportCommands
+from bot.service.stuck import StuckCommands
 from bot.service.views import Views
 
 
-class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands, ReportCommands):
+class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands, ReportCommands, StuckCommands):
     """One partnership's panel: every command and view, over one database."""
 
 

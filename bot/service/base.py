@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +21,7 @@ from flows.calendar import WorkingCalendar
 from flows.errors import AlreadyDone, NotAllowed, NotFound
 from flows.preset import Preset
 from flows.referrals import normalise_reference
+from flows.stuck import STUCK_AFTER
 from storage.db import database_outage
 from storage.models import Ballot, Deadline, Identity, Member, Referral
 from storage.uow import UnitOfWork
@@ -140,8 +141,12 @@ class PanelBase:
         clock: Callable[[], datetime] | None = None,
         on_outbox: Callable[[], Awaitable[None]] | None = None,
         practice: bool = False,
+        stuck_after: timedelta = STUCK_AFTER,
     ) -> None:
         self.preset = preset
+        # How long a message may wait before the business manager is told it is stuck (PANELBOT_STUCK_AFTER):
+        # /healthz, `panelbot outbox list` and the `tell_stuck` sweep all go by it.
+        self.stuck_after = stuck_after
         # A practice partnership (the database says so): its simulated clock may move, and its cards and
         # reports say PRACTICE. On a real one every time that says when something happened is real time.
         self.practice = practice

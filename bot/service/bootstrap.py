@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +25,7 @@ async def open_panel(
     on_outbox: Callable[[], Awaitable[None]] | None = None,
     practice: bool = False,
     created_by: str = "Panelbot",
+    stuck_after: timedelta | None = None,
 ) -> Panel:
     """The panel for `preset` on a migrated database, creating its partnership row the first time.
 
@@ -66,4 +67,5 @@ async def open_panel(
         clock=clock,
         on_outbox=on_outbox,
         practice=is_practice,
+        **({"stuck_after": stuck_after} if stuck_after is not None else {}),
     )

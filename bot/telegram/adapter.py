@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.notify import Outgoing, PlatformUnavailable, RetryLater
 from bot.service import Panel
@@ -32,6 +32,33 @@ log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 MAX_PARTLY_SENT = 1000  # messages remembered as partly sent (posted, photos still to come)
+
+
+# What Telegram says when it will not deliver to a chat, as recorded in the outbox's `last_error`, from which
+# the business manager is told what to do (`flows.stuck`). Telegram's own words, matched in lower case; only
+# these fixed phrases are ever recorded, never the rest of an error (which could quote what was sent).
+REFUSALS = (
+    "chat not found",
+    "bot was blocked by the user",
+    "bot can't initiate conversation with a user",
+    "bot was kicked",
+    "bot is not a member",
+    "not enough rights",
+    "have no rights to send",
+    "need administrator rights",
+    "chat_write_forbidden",
+    "user is deactivated",
+)
+
+
+class TelegramRefused(Exception):
+    """Telegram refused a message for this chat (a 400 or a 403): the chat is not found, the bot was blocked or
+    removed, it may not post. The message is one of `REFUSALS`, else only the error's class."""
+
+
+def refusal(exc: BadRequest | Forbidden) -> TelegramRefused:
+    said = str(exc).lower()
+    return TelegramRefused(next((r for r in REFUSALS if r in said), type(exc).__name__))
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -97,9 +124,9 @@ class TelegramAdapter:
             wait = retry_seconds(exc)
             self._quiet_until[target] = now + timedelta(seconds=wait)
             raise RetryLater(wait, "Telegram flood control") from None
+        except (BadRequest, Forbidden) as exc:  # Telegram refused this message; the API itself is working
+            raise refusal(exc) from None
         except NetworkError as exc:
-            if isinstance(exc, BadRequest):  # Telegram refused this message; the API itself is working
-                raise
             # A time-out, a refused connection or a server error: the Bot API is unreachable just now. (PTB's
             # message can carry the request URL, and the URL holds the token: it is dropped.)
             what = "timed out" if isinstance(exc, TimedOut) else "unreachable or failing"
