@@ -34,6 +34,7 @@ class StandInSlack:
 
     platform: str = "slack"
     reaches_everyone: bool = False
+    target_interval: float = 0.0
     got: list[tuple[str, Outgoing]] = field(default_factory=list)
 
     async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
