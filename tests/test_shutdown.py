@@ -1,8 +1,10 @@
-"""A clean stop (issue 22, point 3): SIGTERM in the middle of a burst of signed Slack votes on PostgreSQL.
+"""A clean stop (issue 22, point 3): SIGTERM in the middle of a burst of signed Slack votes, on SQLite and on
+PostgreSQL (when PANELBOT_TEST_DATABASE_URL is set).
 
-The real `panelbot run --no-console` runs as a subprocess on its own schema, with Slack pointed at the fake
-Slack (the set-up of tests/test_crash_burst_pg.py). The fake holds every `chat.postMessage` and `chat.update`
-(a slow Slack), so the outbox has messages claimed and in hand when the signal comes. Then:
+The real `panelbot run --no-console` runs as a subprocess on its own database (a file, or a schema of its own),
+with Slack pointed at the fake Slack (the set-up of tests/test_crash_burst_pg.py). The fake holds every
+`chat.postMessage` and `chat.update` (a slow Slack), so the outbox has messages claimed and in hand when the
+signal comes. Then:
 
 * from the signal on, `/readyz` answers 503 while the requests in flight finish;
 * the process exits 0 within its grace period, with no traceback in its log;
@@ -18,24 +20,26 @@ import contextlib
 import signal
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from botprocess import Bot
 from sqlalchemy import select
-from test_crash_burst_pg import (  # the fake Slack, the burst, the schema (PostgreSQL only)
+from test_crash_burst_pg import (  # the fake Slack, the burst
     IN_FLIGHT,
     NONE,
     OK,
+    PG_URL,
     Schema,
     Slack,
     burst_plan,
     file_referrals,
     outbox_drained,
     poll,
-    schema,  # noqa: F401  (a fixture)
 )
+from test_crash_burst_pg import schema as pg_schema  # noqa: F401  (a fixture: a PostgreSQL schema of its own)
 
 from storage.audit import verify
 from storage.models import OutboxMessage, Vote
@@ -60,7 +64,27 @@ async def claimed_unsent(panel) -> list[int]:  # type: ignore[no-untyped-def]
     return [i for i, at in rows if (at if at.tzinfo else at.replace(tzinfo=UTC)) > now]
 
 
-async def test_sigterm_mid_burst_stops_cleanly_and_hands_back_what_it_had_claimed(schema: Schema, tmp_path: Path):  # noqa: F811
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not PG_URL, reason="PANELBOT_TEST_DATABASE_URL is not set to a PostgreSQL URL"))])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Schema]:
+    if request.param == "postgresql":
+        yield request.getfixturevalue("pg_schema")
+        return
+    from bot.service.bootstrap import open_panel
+    from flows.preset import load_preset
+    from storage.db import make_engine, upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'panel.db'}"
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+        yield Schema(url, await open_panel(engine, load_preset("dudley")))
+    finally:
+        await engine.dispose()
+
+
+async def test_sigterm_mid_burst_stops_cleanly_and_hands_back_what_it_had_claimed(database: Schema, tmp_path: Path):
+    schema = database
     platform = Slack()
     await platform.start()
     panel = schema.panel
