@@ -23,6 +23,7 @@ PostgreSQL only: skipped unless PANELBOT_TEST_DATABASE_URL is set.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -393,6 +394,13 @@ class Schema:
 
 @pytest.fixture
 async def schema() -> AsyncIterator[Schema]:
+    async with new_schema() as made:
+        yield made
+
+
+@contextlib.asynccontextmanager
+async def new_schema() -> AsyncIterator[Schema]:
+    """A PostgreSQL schema of its own, migrated, with a Dudley panel on it; dropped afterwards."""
     name = f"crash_{uuid.uuid4().hex[:12]}"
     admin = make_engine(PG_URL)
     async with admin.begin() as conn:

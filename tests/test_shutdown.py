@@ -36,10 +36,10 @@ from test_crash_burst_pg import (  # the fake Slack, the burst
     Slack,
     burst_plan,
     file_referrals,
+    new_schema,
     outbox_drained,
     poll,
 )
-from test_crash_burst_pg import schema as pg_schema  # noqa: F401  (a fixture: a PostgreSQL schema of its own)
 
 from storage.audit import verify
 from storage.models import OutboxMessage, Vote
@@ -68,7 +68,8 @@ async def claimed_unsent(panel) -> list[int]:  # type: ignore[no-untyped-def]
     not PG_URL, reason="PANELBOT_TEST_DATABASE_URL is not set to a PostgreSQL URL"))])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Schema]:
     if request.param == "postgresql":
-        yield request.getfixturevalue("pg_schema")
+        async with new_schema() as made:
+            yield made
         return
     from bot.service.bootstrap import open_panel
     from flows.preset import load_preset
