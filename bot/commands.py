@@ -10,6 +10,7 @@ referral) and buttons are the platform's own, but they end in the same `Panel` m
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 import shlex
 from collections.abc import Awaitable, Callable, Iterable
@@ -67,6 +68,9 @@ def example_reference(preset: Preset) -> str:
     """"REF is a referral reference such as DUD-2026-014": the help's example of a reference."""
     return f"{preset.reference_prefix}-2026-014"
 
+
+log = logging.getLogger(__name__)
+REFERENCE = re.compile(r"[A-Z]{2,6}-\d{4}-\d{3,}")
 
 COMMANDS: dict[str, Command] = {}
 # What someone who is not on the panel (an agency contact) may do: ask for help, and mark their return made.
@@ -166,10 +170,26 @@ async def run(panel: Panel, actor: Actor, text: str, origin: Origin | None = Non
     try:
         panel.check_actor(actor)  # an actor looked up in another partnership's panel
         if cmd.with_origin:
-            return await cmd.handler(panel, actor, args, origin=origin)  # type: ignore[call-arg]
-        return await cmd.handler(panel, actor, args)
+            reply = await cmd.handler(panel, actor, args, origin=origin)  # type: ignore[call-arg]
+        else:
+            reply = await cmd.handler(panel, actor, args)
     except PanelError as exc:
-        return Reply([unquote_details(str(exc), text)], ok=False)  # never quote back a DOB, postcode, NHS number
+        reply = Reply([unquote_details(str(exc), text)], ok=False)  # never quote back a DOB, postcode, NHS number
+    log.info("command %s: %s", name, "done" if reply.ok else "refused", extra=command_fields(panel, name, args))
+    return reply
+
+
+def command_fields(panel: Panel, name: str, args: list[str]) -> dict[str, str]:
+    """What a log line may say about a command (JSON logs: `command`, `reference`, `outcome`): its name, and
+    its reference and outcome only when they are ones the panel knows. Never anything else that was typed."""
+    fields = {"command": name}
+    if args and REFERENCE.fullmatch(args[0].strip().upper()):
+        fields["reference"] = args[0].strip().upper()
+    if name in ("vote", "decide") and len(args) > 1:
+        known = {o.id for o in panel.preset.outcomes}
+        if args[1].lower() in known:
+            fields["outcome"] = args[1].lower()
+    return fields
 
 
 def not_a_command(name: str, known: Iterable[str]) -> str:

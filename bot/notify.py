@@ -369,7 +369,8 @@ class Sender:
                     async with asyncio.timeout(self.delivery_timeout):
                         message_id = await adapter.deliver(target, outgoing, previous)
                 except Exception as exc:  # one platform failing must not stop the others
-                    log.warning("delivery of outbox %s to %s failed: %s", row.id, adapter.platform, type(exc).__name__)
+                    log.warning("delivery of outbox %s to %s failed: %s", row.id, adapter.platform, type(exc).__name__,
+                                extra={"request_id": row.request_id} if row.request_id else None)
                     errors.append(f"{adapter.platform}: {describe(exc)}")
                     if isinstance(exc, RetryLater):
                         waits.append(exc.retry_after)
@@ -514,6 +515,11 @@ class Sender:
             await uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
             await uow.commit()
         self._in_hand.discard(row.id)
+        # The request that queued it (JSON logs: `request_id`), so a log service can follow a vote to its card
+        # update. Never the message's text.
+        log.info("outbox %s (%s to %s): %s", row.id, row.kind, row.purpose,
+                 "will be tried again" if errors else ("skipped" if skipped else "delivered"),
+                 extra={"request_id": row.request_id} if row.request_id else None)
         if self.metrics is not None:
             self.metrics.recorded(row, delivered, errors)
         return 0 if errors else 1

@@ -274,6 +274,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     delivered_to: Mapped[list] = mapped_column(default=list)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The request that queued it (the web server's request id), so its deliveries can be found in the logs.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class PostedMessage(Base):

@@ -57,6 +57,7 @@ class UnitOfWork:
 
     sessionmaker: async_sessionmaker[AsyncSession]
     committed: bool = False
+    request_id: str | None = None  # the request this unit of work serves, written on its outbox rows
     session: AsyncSession = field(init=False)
     _outbox_rows: int = field(init=False, default=0)
     _audit_rows: list[AuditEntry] = field(init=False, default_factory=list)
@@ -186,6 +187,7 @@ class UnitOfWork:
             attempts=0,
             next_attempt_at=now,
             delivered_to=[],
+            request_id=self.request_id,
         )
         self.session.add(row)
         self._outbox_rows += 1

@@ -116,3 +116,41 @@ async def test_an_outbox_flush_does_not_take_the_id_of_the_request_that_started_
     vote, flushed = lines(written)
     assert vote["request_id"] == "a" * 16 and vote["platform"] == "slack"
     assert "request_id" not in flushed and "platform" not in flushed
+
+
+async def test_a_request_is_followed_to_its_outbox_deliveries_and_its_command_is_named(make_panel, written) -> None:  # type: ignore[no-untyped-def]
+    from bot.commands import run
+    from bot.notify import Sender
+    from bot.service import Actor
+    from flows.referrals import ReferralDraft
+
+    configure_logging("INFO", "json")
+    panel = await make_panel("salford")
+    await panel.add_member(actor=Actor.operator(), name="Ann", role="independent_adviser")
+    ref = await panel.file_referral(actor=Actor.operator(), draft=ReferralDraft(
+        referral_type="rapid_review", referrer="Police", category="young person", letter="C",
+        summary="Injuries seen at school; the family is known to services."))
+
+    class Chat:
+        platform, reaches_everyone, target_interval = "chat", True, 0.0
+
+        async def deliver(self, target, message, previous_id):  # type: ignore[no-untyped-def]
+            return "m1"
+
+    sender = Sender(panel, [Chat()])
+    await sender.flush()  # the referral card, queued outside any request
+    written.seek(0), written.truncate(0)
+    token = REQUEST.set({"request_id": "b" * 16, "platform": "slack", "route": "/slack/events"})
+    try:  # as the web server's middleware sets it while a vote is served
+        reply = await run(panel, await panel.actor_named("Ann"), f"vote {ref} commence_rapid_review my reasons")
+    finally:
+        REQUEST.reset(token)
+    assert reply.ok
+    await sender.flush()  # later, in the pump: no request of its own
+    logged = lines(written)
+    (command,) = [x for x in logged if x["message"].startswith("command vote")]
+    assert command["request_id"] == "b" * 16
+    assert (command["command"], command["reference"], command["outcome"]) == ("vote", ref, "commence_rapid_review")
+    delivered = [x for x in logged if x["logger"] == "bot.notify" and x["message"].startswith("outbox ")]
+    assert delivered and all(x["request_id"] == "b" * 16 for x in delivered)  # the card update it queued
+    assert not any("my reasons" in x["message"] for x in logged)  # what was typed is never logged

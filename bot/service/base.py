@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.logging_json import REQUEST
 from flows.calendar import WorkingCalendar
 from flows.errors import AlreadyDone, NotAllowed, NotFound
 from flows.preset import Preset
@@ -161,7 +162,8 @@ class PanelBase:
         return self.clock()
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessionmaker)
+        request = REQUEST.get()
+        return UnitOfWork(self.sessionmaker, request_id=request.get("request_id") if request else None)
 
     async def finish(self, uow: UnitOfWork) -> None:
         """Commit, then wake the sender if the command queued messages (never send inside the transaction).
