@@ -239,6 +239,14 @@ async def test_two_replicas_sweeping_together_while_votes_arrive_on_both(replica
         results = await asyncio.gather(*(r.sweep() for r in pair), *votes_at(step))
         for replica, ran in zip(pair, results[:2], strict=True):
             skipped[replica.name] += sum(1 for x in ran if x is SKIPPED)
+    # Which replica's sweep takes the outbox is a race (one flush at a time, by the job's lock), so show the
+    # other way round for certain: what A's panel queues, B's sender delivers when B sweeps alone.
+    decided_ref = next(r for r in refs if group[r] == 0)
+    await a.panel.record_disagreement(actor=Actor.operator(), reference=decided_ref, party="referrer",
+                                      reason="They see it otherwise")
+    before = len(b.recorder.got)
+    await b.sweep()
+    assert any(d.kind == "notice" and decided_ref in (d.text or "") for d in b.recorder.got[before:])
     for _ in range(2):  # let whatever the last sweeps queued go out
         await asyncio.gather(a.sweep(), b.sweep())
 
