@@ -17,13 +17,13 @@ is then made safe twice over:
   once locked; `send_reminders` locks due deadline rows with SKIP LOCKED and logs each reminder under a unique
   key; `hold_agenda` locks the partnership row and records the meeting it covered; `release_holds` locks the
   held referrals with SKIP LOCKED; `flush_outbox` claims outbox rows `FOR UPDATE SKIP LOCKED` with a
-  two-minute lease and records each target reached (bot/notify.py); `tell_stuck` records each notice of a
+  two-minute lease and records each target reached (bot/notify/); `tell_stuck` records each notice of a
   stuck target under a unique key (target, UK day) in the transaction that queues it (bot/service/stuck.py).
 
 We chose an advisory lock per job, rather than SKIP LOCKED alone, because it keeps a whole sweep on one
 replica (the other does no work at all, and a scheduled flush delivers its rows in order), while the row
 locks are what make a double action impossible even when two sweeps do overlap. The outbox pump's flush after
-a command (bot/notify.py) is not under the sweep lock: two replicas' flushes may then run side by side, each
+a command (bot/notify/) is not under the sweep lock: two replicas' flushes may then run side by side, each
 row still delivered once, though a decision can then be delivered before its card. Tests:
 tests/test_replicas_pg.py.
 """

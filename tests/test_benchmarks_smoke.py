@@ -45,7 +45,7 @@ def test_the_quick_run_writes_a_numeric_figure_for_every_benchmark(tmp_path: Pat
     assert any("PostgreSQL" in row["name"] for row in figures["rows"]) is pg
 
 
-# The fix the burst benchmark led to (bot/notify.py): flood control holds one target, not the whole outbox. -----
+# The fix the burst benchmark led to (bot/notify/sender.py): flood control holds one target, not the whole outbox. -----
 
 
 class RateLimitedChat:

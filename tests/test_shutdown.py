@@ -47,7 +47,7 @@ from storage.models import OutboxMessage, Vote
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="SIGTERM is a POSIX signal")
 
 GRACE = 3  # PANELBOT_SHUTDOWN_GRACE for this test: seconds each step of the stop may take
-LEASE_SECONDS = 120  # bot/notify.py LEASE: what a claimed message waits after a crash
+LEASE_SECONDS = 120  # bot/notify/sender.py LEASE: what a claimed message waits after a crash
 
 
 async def claimed_unsent(panel) -> list[int]:  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 outbox exactly once with retries, the tamper-evident audit chain, and migrations.
 
 Rules: storage/uow.py ("whatever a command records and whatever it must tell people ... are written in the
-same transaction"), bot/notify.py (the sender never repeats a delivery that succeeded and retries failures
+same transaction"), bot/notify/sender.py (the sender never repeats a delivery that succeeded and retries failures
 with backoff), storage/audit.py (`panelbot audit verify` finds edited, removed or out-of-order entries and
 vote rows that no longer match the log), storage/db.py (refuse an un-migrated database, saying what to run).
 Everything runs on SQLite, and on PostgreSQL when PANELBOT_TEST_DATABASE_URL is set.
@@ -185,7 +185,7 @@ async def pending(panel) -> list[OutboxMessage]:
 
 
 async def test_sender_delivers_each_row_exactly_once(make_panel):
-    """bot/notify.py: every outbox row reaches each target once; flushing again delivers nothing more. A card
+    """bot/notify/sender.py: every outbox row reaches each target once; flushing again delivers nothing more. A card
     update is delivered as an edit of the card posted first."""
     panel = await salford(make_panel)
     ref = await file(panel)
@@ -208,7 +208,7 @@ async def test_sender_delivers_each_row_exactly_once(make_panel):
 
 
 async def test_sender_retries_a_failed_platform_after_backoff_only(make_panel, clock):
-    """bot/notify.py: one platform failing does not stop the others; the failed delivery is retried after the
+    """bot/notify/sender.py: one platform failing does not stop the others; the failed delivery is retried after the
     backoff (10 seconds after the first attempt), not before, and the platform that succeeded is not sent the
     message again."""
     panel = await salford(make_panel)

@@ -37,7 +37,7 @@ class SlackError(Exception):
 class SlackAdapter:
     platform = "slack"
     reaches_everyone = False
-    target_interval = 1.0  # Slack allows about one message a second per channel; paced so after a 429 (bot/notify.py)
+    target_interval = 1.0  # Slack allows about one message a second per channel; paced so after a 429 (bot/notify/)
 
     def __init__(self, panel: Panel, client: AsyncWebClient) -> None:
         self.panel = panel

@@ -1,0 +1,115 @@
+"""Seeing what waits (`panelbot outbox list`, `/healthz`, `/metrics`) and making it due again
+(`panelbot outbox retry`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.service import Panel
+from storage.models import OutboxMessage
+
+STUCK_AFTER = timedelta(minutes=15)  # a message still waiting after this long is "stuck" (/healthz, the CLI)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An undelivered outbox row, without its text (which may hold a case's details)."""
+
+    id: int
+    kind: str
+    purpose: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    last_error: str | None
+    delivered_to: tuple[str, ...]
+
+
+def _aware(when: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything the bot stores is UTC.
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+async def waiting_messages(panel: Panel, *, older_than: timedelta = timedelta(0)) -> list[Waiting]:
+    """Undelivered messages created at least `older_than` ago, oldest first."""
+    cutoff = panel.now() - older_than
+    async with panel.uow() as uow:
+        rows = (
+            await uow.session.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.kind,
+                    OutboxMessage.purpose,
+                    OutboxMessage.attempts,
+                    OutboxMessage.created_at,
+                    OutboxMessage.next_attempt_at,
+                    OutboxMessage.last_error,
+                    OutboxMessage.delivered_to,
+                )
+                .where(
+                    OutboxMessage.partnership_id == panel.partnership_id,
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.created_at <= cutoff,
+                )
+                .order_by(OutboxMessage.id)
+            )
+        ).all()
+    return [
+        Waiting(
+            id=r.id,
+            kind=r.kind,
+            purpose=r.purpose,
+            attempts=r.attempts,
+            created_at=_aware(r.created_at),
+            next_attempt_at=_aware(r.next_attempt_at),
+            last_error=r.last_error,
+            delivered_to=tuple(r.delivered_to or ()),
+        )
+        for r in rows
+    ]
+
+
+async def outbox_summary(panel: Panel, stuck_after: timedelta | None = None) -> dict[str, int | None]:
+    """`{"waiting": N, "stuck": M, "oldest_minutes": X}`: undelivered messages, those waiting longer than
+    `stuck_after` (the panel's PANELBOT_STUCK_AFTER unless given), and the age of the oldest in whole minutes
+    (None when nothing waits)."""
+    stuck_after = getattr(panel, "stuck_after", STUCK_AFTER) if stuck_after is None else stuck_after
+    now = panel.now()
+    async with panel.uow() as uow:
+        waiting, oldest = (
+            await uow.session.execute(
+                select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)).where(
+                    OutboxMessage.partnership_id == panel.partnership_id, OutboxMessage.sent_at.is_(None)
+                )
+            )
+        ).one()
+        stuck = (
+            await uow.session.execute(
+                select(func.count(OutboxMessage.id)).where(
+                    OutboxMessage.partnership_id == panel.partnership_id,
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.created_at <= now - stuck_after,
+                )
+            )
+        ).scalar_one()
+    oldest_minutes = None if oldest is None else max(int((now - _aware(oldest)).total_seconds() // 60), 0)
+    return {"waiting": int(waiting), "stuck": int(stuck), "oldest_minutes": oldest_minutes}
+
+
+async def retry_now(panel: Panel, ids: list[int] | None = None) -> int:
+    """Make undelivered messages (all, or those `ids`) due now, so the running bot tries them on its next
+    flush instead of waiting out their backoff or a dead process's lease. Returns how many."""
+    async with panel.uow() as uow:
+        query = (
+            update(OutboxMessage)
+            .where(OutboxMessage.partnership_id == panel.partnership_id, OutboxMessage.sent_at.is_(None))
+            .values(next_attempt_at=panel.now())
+        )
+        if ids:
+            query = query.where(OutboxMessage.id.in_(ids))
+        result = await uow.session.execute(query)
+        await uow.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
