@@ -38,6 +38,9 @@ WITHDRAWN = "Withdrawn"
 NO_THEME = "No theme recorded"
 PARTIES = {"referrer": "The referrer", "national_panel": "The National Panel"}
 SAR_QUARTERLY_CLOCK = "sar_quarterly_report"  # Stockport section 5: SAR referrals are reported each quarter
+# The action shown for another partnership's audit entry in an export (`panelbot export`): its hash is kept,
+# its content is not. The service writes it; `bot/reports/export.py` recognises it when checking an archive.
+WITHHELD = "withheld (another partnership)"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

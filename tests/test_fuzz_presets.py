@@ -1,6 +1,6 @@
 """Hostile preset files and hostile command-line arguments.
 
-Preset files (flows/preset.py): each shipped preset, mutated at one place (a key removed; a value replaced
+Preset files (flows/preset/): each shipped preset, mutated at one place (a key removed; a value replaced
 by the wrong type, a huge or negative number, NUL, a lone surrogate, 100,000 characters, an unknown unit,
 event or time zone), and random text as a TOML file. The loader answers a Preset or a PresetError whose
 message names the file and the key; never any other exception.

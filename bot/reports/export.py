@@ -19,11 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flows.reports import WITHHELD
 from storage.models import AuditEntry
 from storage.uow import GENESIS, audit_hash
-
-# The action shown for another partnership's audit entry in an export: its hash is kept, its content is not.
-WITHHELD = "withheld (another partnership)"
 
 TABLES = (
     "referrals",

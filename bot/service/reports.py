@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reports.export import WITHHELD
 from bot.service.base import Actor, PanelBase
 from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
 from flows.errors import InvalidInput, NotAllowed, WrongState
 from flows.referrals import Status
 from flows.reports import (
     PARTIES,
+    WITHHELD,
     DeadlineRow,
     DisagreementRow,
     Period,

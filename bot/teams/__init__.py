@@ -2,7 +2,7 @@
 
 - `app`: the SDK host (connection manager, `CloudAdapter`, `AgentApplication`), `POST /api/messages` behind
   the SDK's JWT middleware; `config`: the SDK's env-based settings;
-- `handlers`: @-mention commands and `Action.Execute` presses, registered in one `register(app, bot)`;
+- `handlers`: @-mention commands and `Action.Execute` presses, registered in one `register(app, panel, outbound)`;
 - `cards`: shared views as Adaptive Cards; `proactive`: conversation references and messages sent outside a
   person's turn; `store`: where references are kept (the project's database); `adapter`: the outbox
   `Adapter`; `package`: the Teams app package (`panelbot teams package`).

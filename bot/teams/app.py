@@ -90,7 +90,7 @@ class TeamsBot:
         )
         self.app.error(self._app_error)
         self.outbound = Outbound(panel, self.app, self.cloud, self.storage, People(panel))
-        self.handlers = register(self.app, self)
+        self.handlers = register(self.app, panel, self.outbound)
         self.adapter = TeamsAdapter(panel, self.outbound)
         # The shared outbox pump (`panel.on_outbox`), set by whoever wires the outbox (`serve()`, the tests):
         # `settle()` and `stop()` wait for the flush a Teams turn started.

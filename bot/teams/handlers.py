@@ -1,4 +1,4 @@
-"""The Teams routes, registered on the Agents SDK's `AgentApplication` by `register(app, bot)`.
+"""The Teams routes, registered on the Agents SDK's `AgentApplication` by `register(app, panel, outbound)`.
 
 * A message (an @-mention in a channel or group chat, anything in a 1:1 chat) is a text command: `new`
   answers with the intake form, `setup` makes this conversation the panel's (or the BM's, or an agency's),
@@ -38,7 +38,8 @@ from flows.errors import PanelError
 from flows.referrals import ReferralDraft
 
 if TYPE_CHECKING:
-    from bot.teams.app import TeamsBot
+    from bot.service import Panel
+    from bot.teams.proactive import Outbound
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +97,12 @@ def walk_texts(node: object) -> list[str]:
 
 
 class Handlers:
-    def __init__(self, bot: TeamsBot) -> None:
-        self.bot = bot
-        self.panel = bot.panel
+    """The routes' work. They need only the panel and where proactive messages are remembered, not the bot
+    that owns them (`bot.teams.app` builds the bot and registers these; nothing here imports it)."""
+
+    def __init__(self, panel: Panel, outbound: Outbound) -> None:
+        self.panel = panel
+        self.outbound = outbound
 
     # People ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -136,7 +140,7 @@ class Handlers:
     # Turns -----------------------------------------------------------------------------------------------
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         try:
-            await self.bot.outbound.remember(context)
+            await self.outbound.remember(context)
             await self.command(context, text_of(context.activity))
         except Exception as exc:
             if self.panel.note_outage(exc):  # nothing committed: the request is answered 503 and comes again
@@ -204,7 +208,7 @@ class Handlers:
 
     async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
         """The bot was added to a team, a chat or a 1:1: remember it, and say how to start."""
-        await self.bot.outbound.remember(context)
+        await self.outbound.remember(context)
         me = context.activity.recipient.id if context.activity.recipient else None
         if any(m.id == me for m in context.activity.members_added or []):
             await self.say(
@@ -217,12 +221,12 @@ class Handlers:
 
     async def on_other(self, context: TurnContext, state: TurnState) -> None:
         """Installation updates and other conversation updates: only remembered."""
-        await self.bot.outbound.remember(context)
+        await self.outbound.remember(context)
 
     # Buttons (Action.Execute) ------------------------------------------------------------------------------
     async def guarded(self, context: TurnContext, work: Any) -> AdaptiveCardInvokeResponse:
         try:
-            await self.bot.outbound.remember(context)
+            await self.outbound.remember(context)
             return await work
         except Exception as exc:
             if self.panel.note_outage(exc):  # nothing committed: the request is answered 503 and comes again
@@ -362,9 +366,9 @@ async def unrouted_invoke(context: TurnContext, state: TurnState) -> None:
     )
 
 
-def register(app: AgentApplication, bot: TeamsBot) -> Handlers:
+def register(app: AgentApplication, panel: Panel, outbound: Outbound) -> Handlers:
     """Register every route on `app`."""
-    h = Handlers(bot)
+    h = Handlers(panel, outbound)
     app.add_route(is_invoke, unrouted_invoke, is_invoke=True, rank=RouteRank.LAST)
     app.adaptive_card.action_execute(c.VOTE)(h.on_vote)
     app.adaptive_card.action_execute(c.RECUSE)(h.on_recuse)

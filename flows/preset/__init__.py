@@ -1,0 +1,59 @@
+"""Partnership presets: one TOML file per partnership, validated at start.
+
+A preset is the whole of a partnership's procedure that the bot enforces: who sits on the panel, what the
+panel can decide, what makes a vote quorate, who breaks a tie, and every clock. A partnership that differs
+from the five shipped here edits (or copies) a preset file; it never edits code.
+
+Validation errors name the file, the key and what is wrong, because the person reading them is a business
+manager or an administrator editing a TOML file, not a Python developer.
+
+The package, by concern: `model` (the preset's parts as data, and `PresetError`), `loader` (finding, reading
+and validating a preset file), `readers` (the small readers and the settings each part may hold), `clocks`
+(reading the clocks and checking their chains). The shipped files are in `flows/presets/`. Every name is
+imported from here: `from flows.preset import load_preset`.
+"""
+
+from flows.preset.loader import PRESET_DIR, available_presets, load_preset, parse_preset, resolve_preset_path
+from flows.preset.model import (
+    AMOUNT_MAX,
+    EVENTS,
+    NATIONS,
+    OWNERS,
+    STATUTORY_ROLES,
+    UNITS,
+    Choice,
+    Clock,
+    MonthlyPanel,
+    Outcome,
+    Preset,
+    PresetError,
+    Quorum,
+    ReferralType,
+    Role,
+)
+from flows.preset.readers import SETTINGS, TEXT_MAX
+
+__all__ = [
+    "AMOUNT_MAX",
+    "EVENTS",
+    "NATIONS",
+    "OWNERS",
+    "PRESET_DIR",
+    "SETTINGS",
+    "STATUTORY_ROLES",
+    "TEXT_MAX",
+    "UNITS",
+    "Choice",
+    "Clock",
+    "MonthlyPanel",
+    "Outcome",
+    "Preset",
+    "PresetError",
+    "Quorum",
+    "ReferralType",
+    "Role",
+    "available_presets",
+    "load_preset",
+    "parse_preset",
+    "resolve_preset_path",
+]

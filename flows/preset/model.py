@@ -1,0 +1,222 @@
+"""A preset's parts as data: roles, referral types, outcomes, clocks, the quorum, the monthly panel, and the
+preset that holds them, with the words a preset may use (units, owners, the events a clock starts from)
+and the error a bad preset file raises. Read from TOML by `flows/preset/loader.py`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.reminders import Plan, plan_from
+
+STATUTORY_ROLES = ("local_authority", "police", "health")
+UNITS = ("hours", "working_days", "days", "weeks", "months", "panel_meeting")
+# The longest clock of each unit: ten years, near enough. (A typing slip of a few zeros would otherwise only
+# show when a referral is filed, as a date past the year 9999.)
+AMOUNT_MAX = {"hours": 87_600, "working_days": 2_600, "days": 3_660, "weeks": 520, "months": 120, "panel_meeting": 120}
+NATIONS = ("ENG", "NIR", "SCT", "WLS")
+# Who a clock waits on: the business manager, the panel, an agency, the (Independent) Chair, the local
+# authority.
+OWNERS = ("bm", "panel", "agency", "chair", "la")
+
+# The events a clock may start from. A clock may also start from another clock's due time ("clock:ID"),
+# which is how chains such as Kirklees' chronology -> learning event -> first draft are written.
+EVENTS = {
+    "referral_received": "the referral is received",
+    "became_aware": "the partnership became aware of the incident",
+    "request_sent": "an information request is sent",
+    "decision": "the panel's decision",
+    "returned_incomplete": "an incomplete referral is returned to the referrer",
+    "review_commissioned": "a review is commissioned",
+    "rr_meeting": "the rapid review meeting",
+    "screening_meeting": "the SAR screening meeting",
+    "recommendation": "the recommendation is sent to the Independent Chair",
+    "scoping_review": "the scoping review",
+    "reviewers_appointed": "the reviewers are appointed",
+    "board_sign_off": "the Board signs the report off",
+    "draft_report": "the draft report is shared",
+    "publication": "the planned publication date",
+    "complaint": "a complaint is received",
+}
+
+
+_LONG_QUOTE = re.compile(r'"([^"]{80,})"')
+
+
+class PresetError(ValueError):
+    """A preset file is malformed or inconsistent. The message names the file and the key."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source = source
+        self.key = key
+        # A value quoted back is cut short: the message names the problem, not 100,000 characters of it.
+        self.problem = problem = _LONG_QUOTE.sub(lambda m: f'"{m[1][:60]}…"', problem)
+        super().__init__(f"{source}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    label: str
+    votes: bool = False
+    statutory: bool = False
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A referral type or an agency: an id and a label people read."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ReferralType(Choice):
+    """A referral type; what an information request asks agencies for, where it differs from the preset's."""
+
+    request_template: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    label: str
+    reason_required: bool = False
+    follow_up: str | None = None  # clock id started by this decision
+    stops: tuple[str, ...] = ()  # clocks this decision makes unnecessary (e.g. no rapid review: no RR clocks)
+    incomplete: bool = False  # deciding this returns the referral to the referrer
+    referral_types: tuple[str, ...] = ()  # offered only for these referral types; empty means every type
+
+    def applies_to(self, referral_type: str) -> bool:
+        return not self.referral_types or referral_type in self.referral_types
+
+
+@dataclass(frozen=True)
+class Clock:
+    id: str
+    label: str
+    amount: int
+    unit: str
+    starts: str  # an EVENTS key or "clock:<id>"
+    source: str = ""  # section of the seed document the rule comes from
+    owner: str = "bm"  # who the clock waits on: bm, panel, agency, chair, la
+    referral_types: tuple[str, ...] = ()  # started only for these referral types; empty means every type
+    reminders: dict[str, Any] | None = field(default=None, hash=False, compare=False)  # overrides, see reminders.py
+
+    def applies_to(self, referral_type: str) -> bool:
+        return not self.referral_types or referral_type in self.referral_types
+
+    @property
+    def after_clock(self) -> str | None:
+        return self.starts.removeprefix("clock:") if self.starts.startswith("clock:") else None
+
+    def describe(self) -> str:
+        unit = self.unit.replace("_", " ")
+        if self.amount == 1:
+            unit = unit.rstrip("s")
+        return f"{self.amount} {unit}"
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """`count: k` (at least k votes) or `roles: [...]` (at least one vote from each listed role)."""
+
+    count: int | None = None
+    roles: tuple[str, ...] = ()
+
+    def describe(self, labels: dict[str, str]) -> str:
+        if self.roles:
+            return "one vote from each of " + ", ".join(labels.get(r, r) for r in self.roles)
+        return f"any {self.count} panel members"
+
+
+@dataclass(frozen=True)
+class MonthlyPanel:
+    """Suffolk section 4: the panel meets monthly on `day`; referrals received after `cutoff_day` wait for
+    the following month's panel."""
+
+    day: int
+    cutoff_day: int
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    name: str
+    reference_prefix: str
+    nation: str
+    timezone: str
+    day_start: str
+    day_end: str
+    roles: tuple[Role, ...]
+    referral_types: tuple[Choice, ...]
+    outcomes: tuple[Outcome, ...]
+    quorum: Quorum
+    tie_break_role: str
+    immediate_decision: bool
+    decision_clock: str
+    clocks: tuple[Clock, ...]
+    agencies: tuple[Choice, ...] = ()
+    themes: tuple[str, ...] = ()
+    monthly_panel: MonthlyPanel | None = None
+    request_template: str = "information about the agency's involvement"
+    source_file: str = ""
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    # Lookups -----------------------------------------------------------------------------------------
+    def role(self, role_id: str) -> Role:
+        for role in self.roles:
+            if role.id == role_id:
+                return role
+        raise KeyError(role_id)
+
+    def role_label(self, role_id: str) -> str:
+        try:
+            return self.role(role_id).label
+        except KeyError:
+            return role_id.replace("_", " ").capitalize()
+
+    @property
+    def role_labels(self) -> dict[str, str]:
+        return {r.id: r.label for r in self.roles}
+
+    @property
+    def voting_roles(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.roles if r.votes)
+
+    def outcome(self, outcome_id: str) -> Outcome:
+        for outcome in self.outcomes:
+            if outcome.id == outcome_id:
+                return outcome
+        raise KeyError(outcome_id)
+
+    def clock(self, clock_id: str) -> Clock:
+        for clock in self.clocks:
+            if clock.id == clock_id:
+                return clock
+        raise KeyError(clock_id)
+
+    def reminder_plan(self, clock: Clock) -> Plan:
+        """When this clock nags, and whom (flows/reminders.py): the defaults with the preset's overrides."""
+        return plan_from(clock.reminders, clock.unit, clock.owner, decision_clock=clock.id == self.decision_clock)
+
+    def has_clock(self, clock_id: str) -> bool:
+        return any(c.id == clock_id for c in self.clocks)
+
+    def referral_type(self, type_id: str) -> Choice:
+        for choice in self.referral_types:
+            if choice.id == type_id:
+                return choice
+        raise KeyError(type_id)
+
+    def outcomes_for(self, type_id: str) -> tuple[Outcome, ...]:
+        """The outcomes a referral of this type can be given, in the preset's order."""
+        return tuple(o for o in self.outcomes if o.applies_to(type_id))
+
+    def request_template_for(self, type_id: str) -> str:
+        """What an information request for a referral of this type asks each agency for."""
+        for choice in self.referral_types:
+            if choice.id == type_id and isinstance(choice, ReferralType) and choice.request_template:
+                return choice.request_template
+        return self.request_template
