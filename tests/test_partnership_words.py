@@ -116,7 +116,7 @@ async def test_the_report_uses_the_partnerships_own_words(make_panel, clock, pre
     assert report.received == len(panel.preset.referral_types)
 
     buffer = io.StringIO()
-    monkeypatch.setattr(bot.cli, "out", Console(file=buffer, width=200, color_system=None))
+    monkeypatch.setattr(bot.cli.common, "out", Console(file=buffer, width=200, color_system=None))
     bot.cli._show_report(report, panel.preset, panel.cal, "table", None)
     table = buffer.getvalue()
     assert "Referrals by type" in table and "Timeliness by clock" in table and "Missed deadlines" in table

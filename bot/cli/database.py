@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from bot import cli
-from bot.cli import call, fail, not_written, settings
+import bot.cli.common as cli
+from bot.cli.common import call, fail, not_written, settings
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from bot import cli
-from bot.cli import ADD_PARTNERSHIP, PRESET, fail, with_panel
+import bot.cli.common as cli
+from bot.cli.common import ADD_PARTNERSHIP, PRESET, fail, with_panel
 
 member_app = typer.Typer(help="Panel members: add, list, remove.", no_args_is_help=True)
 channel_app = typer.Typer(help="Where the bot posts: the panel channel, the BM, each agency.", no_args_is_help=True)

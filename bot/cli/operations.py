@@ -12,8 +12,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from bot import cli
-from bot.cli import ADD_PARTNERSHIP, PRESET, call, configure_logging, fail, settings, with_panel
+import bot.cli.common as cli
+from bot.cli.common import ADD_PARTNERSHIP, PRESET, call, configure_logging, fail, settings, with_panel
 from flows.errors import PanelError
 from flows.preset import PresetError, available_presets, load_preset
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from bot import cli
-from bot.cli import PRESET, fail, not_written, with_panel
+import bot.cli.common as cli
+from bot.cli.common import PRESET, fail, not_written, with_panel
 from flows.errors import PanelError
 
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from bot import cli
-from bot.cli import fail, settings
+import bot.cli.common as cli
+from bot.cli.common import fail, settings
 from bot.settings import DEFAULT_PRESET
 from flows.preset import PresetError, load_preset
 
