@@ -36,8 +36,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
 
+from bot.notify.summary import waiting_and_oldest
 from bot.service import Panel
-from storage.models import Deadline, OutboxMessage
+from storage.models import Deadline
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +152,7 @@ class Metrics:
         try:
             async with asyncio.timeout(SCRAPE_TIMEOUT):
                 async with panel.uow() as uow:
-                    waiting, oldest = (
-                        await uow.session.execute(
-                            select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)).where(
-                                OutboxMessage.partnership_id == panel.partnership_id, OutboxMessage.sent_at.is_(None)
-                            )
-                        )
-                    ).one()
+                    waiting, oldest = await waiting_and_oldest(uow.session, panel.partnership_id)
                     overdue = (
                         await uow.session.execute(
                             select(func.count(Deadline.id)).where(
@@ -174,10 +169,8 @@ class Metrics:
                 gauge.set(float("nan"))
             self.database_up.set(0)
             return
-        from bot.notify import _aware
-
         self.waiting.set(int(waiting))
-        self.oldest.set(0 if oldest is None else max((now - _aware(oldest)).total_seconds(), 0.0))
+        self.oldest.set(0 if oldest is None else max((now - oldest).total_seconds(), 0.0))
         self.overdue.set(int(overdue))
         self.database_up.set(1)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import Panel
 from storage.models import OutboxMessage
@@ -72,6 +73,18 @@ async def waiting_messages(panel: Panel, *, older_than: timedelta = timedelta(0)
     ]
 
 
+async def waiting_and_oldest(session: AsyncSession, partnership_id: int) -> tuple[int, datetime | None]:
+    """How many messages of a partnership wait to be delivered, and when the oldest was queued (None: none)."""
+    waiting, oldest = (
+        await session.execute(
+            select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)).where(
+                OutboxMessage.partnership_id == partnership_id, OutboxMessage.sent_at.is_(None)
+            )
+        )
+    ).one()
+    return int(waiting), (None if oldest is None else _aware(oldest))
+
+
 async def outbox_summary(panel: Panel, stuck_after: timedelta | None = None) -> dict[str, int | None]:
     """`{"waiting": N, "stuck": M, "oldest_minutes": X}`: undelivered messages, those waiting longer than
     `stuck_after` (the panel's PANELBOT_STUCK_AFTER unless given), and the age of the oldest in whole minutes
@@ -79,13 +92,7 @@ async def outbox_summary(panel: Panel, stuck_after: timedelta | None = None) -> 
     stuck_after = getattr(panel, "stuck_after", STUCK_AFTER) if stuck_after is None else stuck_after
     now = panel.now()
     async with panel.uow() as uow:
-        waiting, oldest = (
-            await uow.session.execute(
-                select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)).where(
-                    OutboxMessage.partnership_id == panel.partnership_id, OutboxMessage.sent_at.is_(None)
-                )
-            )
-        ).one()
+        waiting, oldest = await waiting_and_oldest(uow.session, panel.partnership_id)
         stuck = (
             await uow.session.execute(
                 select(func.count(OutboxMessage.id)).where(
@@ -95,8 +102,8 @@ async def outbox_summary(panel: Panel, stuck_after: timedelta | None = None) -> 
                 )
             )
         ).scalar_one()
-    oldest_minutes = None if oldest is None else max(int((now - _aware(oldest)).total_seconds() // 60), 0)
-    return {"waiting": int(waiting), "stuck": int(stuck), "oldest_minutes": oldest_minutes}
+    oldest_minutes = None if oldest is None else max(int((now - oldest).total_seconds() // 60), 0)
+    return {"waiting": waiting, "stuck": int(stuck), "oldest_minutes": oldest_minutes}
 
 
 async def retry_now(panel: Panel, ids: list[int] | None = None) -> int:
