@@ -114,19 +114,31 @@ async def read_body(request: web.Request, limit: int, route: str) -> bytes:
             while chunk := await request.content.readany():
                 body += chunk
                 if len(body) > limit:
-                    raise refuse(web.HTTPRequestEntityTooLarge, f"The body is larger than {limit} bytes.",
-                                 "%s: refused a body over %d bytes with 413", route, limit, close=True)
+                    raise too_large(route, limit)
     except TimeoutError:
-        raise refuse(web.HTTPRequestTimeout, "The body took too long to arrive.",
-                     "%s: the body did not arrive within %g s; answered 408", route, timeout, close=True) from None
+        raise too_slow(route, timeout) from None
     except web.HTTPException:
         raise
     except Exception as exc:  # only the client's bytes are read here: whatever fails is the client's doing
         # The client went away (ConnectionResetError), or its chunked body is broken: nobody may be
         # listening, but an answer is harmless (aiohttp drops it quietly when the connection is gone).
-        raise refuse(web.HTTPBadRequest, "The body could not be read.",
-                     "%s: the body could not be read (%s)", route, type(exc).__name__, close=True) from None
+        raise unreadable(route, exc) from None
     return bytes(body)
+
+
+def too_large(route: str, limit: int) -> web.HTTPException:
+    return refuse(web.HTTPRequestEntityTooLarge, f"The body is larger than {limit} bytes.",
+                  "%s: refused a body over %d bytes with 413", route, limit, close=True)
+
+
+def too_slow(route: str, timeout: float) -> web.HTTPException:
+    return refuse(web.HTTPRequestTimeout, "The body took too long to arrive.",
+                  "%s: the body did not arrive within %g s; answered 408", route, timeout, close=True)
+
+
+def unreadable(route: str, exc: BaseException) -> web.HTTPException:
+    return refuse(web.HTTPBadRequest, "The body could not be read.",
+                  "%s: the body could not be read (%s)", route, type(exc).__name__, close=True)
 
 
 async def buffered(request: web.Request, limit: int, route: str) -> web.Request:
@@ -139,16 +151,13 @@ async def buffered(request: web.Request, limit: int, route: str) -> web.Request:
         async with asyncio.timeout(timeout), _budget(request, limit):
             await copy.read()
     except web.HTTPRequestEntityTooLarge:
-        raise refuse(web.HTTPRequestEntityTooLarge, f"The body is larger than {limit} bytes.",
-                     "%s: refused a body over %d bytes with 413", route, limit, close=True) from None
+        raise too_large(route, limit) from None
     except TimeoutError:
-        raise refuse(web.HTTPRequestTimeout, "The body took too long to arrive.",
-                     "%s: the body did not arrive within %g s; answered 408", route, timeout, close=True) from None
+        raise too_slow(route, timeout) from None
     except web.HTTPException:
         raise
     except Exception as exc:  # only the client's bytes are read here: whatever fails is the client's doing
-        raise refuse(web.HTTPBadRequest, "The body could not be read.",
-                     "%s: the body could not be read (%s)", route, type(exc).__name__, close=True) from None
+        raise unreadable(route, exc) from None
     return copy
 
 
