@@ -111,6 +111,12 @@ async def serve(
     add_partnership: bool = False,
 ) -> None:
     interactive = sys.stdin.isatty() if console_mode is None else console_mode
+    if interactive:
+        # At the terminal the person reads each command's answer and each message; the per-command and
+        # per-delivery log lines (for a log service) would only interleave with them.
+        for name in ("bot.commands", "bot.notify"):
+            if logging.getLogger(name).getEffectiveLevel() == logging.INFO:
+                logging.getLogger(name).setLevel(logging.WARNING)
     clock = SimClock()
     console = Console(markup=False, emoji=False)  # the terminal shows typed and preset text as it is
     async with panel_from_settings(
