@@ -34,7 +34,9 @@ from bot.slack import blocks as b
 from bot.slack import modals as m
 from bot.slack.files import Files, failed_line, upload, why
 from bot.slack.home import home_view, not_member_line
+from flows import intake
 from flows.errors import PanelError
+from flows.intake import check_form
 from flows.preset import Preset
 from flows.referrals import normalise_reference
 from flows.returns import Origin
@@ -562,15 +564,23 @@ class Handlers:
 
     # Modals ------------------------------------------------------------------------------------------------
     async def new_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        try:
-            draft = m.draft_from_view(submitted(body))
-        except PanelError as exc:
-            await ack(response_action="errors", errors={"aware": str(exc)})
-            return
-        errors = m.draft_errors(self.panel.preset, draft, self.panel.cal.local(self.panel.now()).date())
-        if errors:
+        preset, view = self.panel.preset, submitted(body)
+        values, confirmed = m.form_values(preset, view), m.names_confirmed(view)
+        check = check_form(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
+                           names_confirmed=bool(confirmed))
+        if check.errors:
+            if confirmed is None and set(check.errors) == set(check.possible_names):
+                # Only a possible name is wrong: ask once, on the same form, whether it names anyone.
+                notes = [check.errors[k] for k in check.possible_names]
+                meta = m.Meta.load(view.get("private_metadata"))
+                await ack(response_action="update", view=m.new_referral_view(preset, meta, values, notes))
+                return
+            errors = {k: b.cut(v, 2000) for k, v in check.errors.items()}
+            if check.possible_names and confirmed is not None:
+                errors[intake.CONFIRM_KEY] = intake.confirm_names_hint()
             await ack(response_action="errors", errors=errors)
             return
+        draft = intake.draft_from(preset, check.answers, names_confirmed=bool(confirmed))
         where = self.where(client, body)
         actor = await self.actor(where.user) or self.guest(where.user)
         try:

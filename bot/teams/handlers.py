@@ -30,12 +30,12 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 from microsoft_agents.hosting.core.app import RouteRank
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 
-from bot.commands import COMMANDS, Reply, clean_text, parse_date, run
+from bot.commands import COMMANDS, Reply, clean_text, run
 from bot.service import Actor
 from bot.teams import cards as c
 from bot.teams.proactive import conversation_key, pressed_on
+from flows import intake
 from flows.errors import PanelError
-from flows.referrals import ReferralDraft
 
 if TYPE_CHECKING:
     from bot.service import Panel
@@ -298,21 +298,21 @@ class Handlers:
         return await self.guarded(context, self._new_referral(context, data if isinstance(data, dict) else {}))
 
     async def _new_referral(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
-        def field(name: str) -> str:
-            return _text(data.get(name))
-
-        # A refusal is a message over the form, which stays as it was filled in: nothing is lost.
+        # A refused form comes back as it was filled in, each error under its own field: nothing is lost.
+        preset = self.panel.preset
+        values = {f.key: _text(data.get(f.key)) for f in intake.intake_fields(preset)}
+        shown = intake.CONFIRM_KEY in data
+        confirmed = _text(data.get(intake.CONFIRM_KEY)) == "true"
+        check = intake.check_form(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
+                                  names_confirmed=confirmed)
+        if check.errors:
+            errors = dict(check.errors)
+            if check.possible_names and shown:
+                errors[intake.CONFIRM_KEY] = intake.confirm_names_hint()
+            form = c.new_referral_form(preset, values, errors, possible_names=bool(check.possible_names))
+            return factory.adaptive_card(form)  # type: ignore[arg-type]
         try:
-            aware = field("aware_on")
-            draft = ReferralDraft(
-                referral_type=field("referral_type"),
-                referrer=field("referrer"),
-                category=field("category"),
-                letter=field("letter"),
-                summary=field("summary"),
-                aware_on=parse_date(aware) if aware else None,
-                themes=[t.strip() for t in field("themes").split(",") if t.strip()],
-            )
+            draft = intake.draft_from(preset, check.answers, names_confirmed=confirmed)
             reference = await self.panel.file_referral(actor=await self.actor(context), draft=draft)
         except PanelError as exc:
             return factory.message(str(exc))

@@ -48,7 +48,7 @@ async def test_a_restart_mid_way_loses_nothing(telegram):
     await tg.press(question, BEA, "Baby (under 2)")
     await api.wait_for(lambda: api.said(BEA["id"], "Subject letter"))
     (question,) = await tg.say(bea, BEA, "AB")
-    assert "the subject letter must be a single letter A to Z" in question["text"]
+    assert "The subject letter must be a single letter A to Z" in question["text"]
     await tg.say(bea, BEA, "a")
     await tg.say(bea, BEA, "Found unresponsive at home")
     (review,) = await tg.say(bea, BEA, "none")
