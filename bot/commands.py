@@ -25,14 +25,34 @@ from flows.returns import Origin
 from flows.views import CardView, due_line, literal, plural
 
 
+@dataclass(frozen=True)
+class AskReason:
+    """The command needs words the person has not given yet (the reason for a decision, what is missing from a
+    referral): ask for them, then run `command` with them appended. Each platform asks in its own way (a form,
+    a card, a reply, a prompt)."""
+
+    command: str
+    intro: tuple[str, ...]
+    label: str  # the box's label: "The reason for the decision"
+    button: str  # what the person presses to send it: "Decide"
+
+
+REFERRAL_FORM = "referral"  # Reply.form: the intake form (`flows.intake`), in the platform's own idiom
+
+
 @dataclass
 class Reply:
+    """The answer to a command, as typed steps a platform renders in its own idiom: lines to say (a refusal when
+    not ok), a card to show, files to attach, a reason to ask for, or a form to open."""
+
     lines: list[str] = field(default_factory=list)
     card: CardView | None = None
     ok: bool = True
     # Files to attach, (file name, bytes): the report's PNG charts. A platform uploads them (Slack
     # files_upload_v2, Telegram send_photo, a Teams attachment); the terminal saves them to a folder.
     files: tuple[tuple[str, bytes], ...] = ()
+    ask: AskReason | None = None
+    form: str | None = None
 
 
 Handler = Callable[[Panel, Actor, list[str]], Awaitable[Reply]]
@@ -312,21 +332,34 @@ async def _recuse(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     return Reply([receipt.message])
 
 
+@command("new", "new", "BM: file a referral (a form, or a few questions)", "new")
+async def _new(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    panel.require_bm(actor, "file a referral")
+    return Reply(form=REFERRAL_FORM)
+
+
+def outcome_label(panel: Panel, outcome: str) -> str:
+    return next((o.label for o in panel.preset.outcomes if o.id == outcome), outcome)
+
+
 @command(
     "decide",
     "decide REF OUTCOME REASON",
     "BM: decide at once, without waiting for the votes; chair: decide an escalation",
     "decide SAL-2026-001 commence obviously a rapid review",
-    3,
+    2,
 )
 async def _decide(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     ref = args[0]
     outcome, reason = split_outcome(panel.preset, args[1:])
-    if not reason:
-        cmd = COMMANDS["decide"]
-        return Reply([f"Usage: `{cmd.usage}` (for example `{cmd.example}`); a decision always gives its reason."],
-                     ok=False)
     card = await panel.card(ref)
+    if not reason:  # a decision always gives its reason: ask for it (once the outcome is one it can take)
+        if card.outcomes and outcome not in dict(card.outcomes):
+            choices = ", ".join(f"{oid} ({label})" for oid, label in card.outcomes)
+            raise InvalidInput(f'"{outcome}" is not an outcome {card.reference} can take. Choose one of: {choices}.')
+        return Reply(ask=AskReason(f"decide {card.reference} {outcome}",
+                                   (f"**{card.reference}**: decide **{outcome_label(panel, outcome)}**.",),
+                                   "The reason for the decision", "Decide"))
     if card.status == "escalated":
         return Reply([await panel.chair_decide(actor=actor, reference=ref, outcome=outcome, reason=reason)])
     return Reply([await panel.decide_now(actor=actor, reference=ref, outcome=outcome, reason=reason)])
@@ -347,9 +380,14 @@ async def _escalate(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     "return REF WHAT IS MISSING",
     "BM: return an incomplete referral to the referrer",
     "return SAL-2026-001 no chronology attached",
-    2,
+    1,
 )
 async def _return(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    if len(args) == 1:  # what is missing: ask for it
+        panel.require_bm(actor, "return a referral")
+        card = await panel.card(args[0])
+        intro = f"**{card.reference}** goes back to the referrer as incomplete. They are told what is missing."
+        return Reply(ask=AskReason(f"return {card.reference}", (intro,), "What is missing", "Return as incomplete"))
     return Reply([await panel.return_incomplete(actor=actor, reference=args[0], missing=" ".join(args[1:]))])
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 from rich.text import Text
 
-from bot.commands import COMMANDS, not_a_command, parse_moment, run
+from bot.commands import COMMANDS, REFERRAL_FORM, Reply, not_a_command, parse_moment, run
 from bot.console.render import card_panel, styled
 from bot.notify import Sender
 from bot.scheduler import run_due_jobs
@@ -45,14 +45,13 @@ REAL_CLOCK = (
 EXTRA_HELP = [
     "In the terminal you also have:",
     "  `as NAME` or `as ROLE`: act as a panel member (e.g. `as bm`, `as police`, `as Ann`)",
-    "  `new`: file a referral (business manager), answering a few questions",
     "  `sample`: add a sample panel for this partnership, one member per role",
     "  `member add NAME ROLE [PLATFORM:ID ...]` or `member add NAME --role ROLE [--id PLATFORM:ID]`: add a member",
     "  `clock`, `clock +2d`, `clock +48h`, `clock 2026-12-01 09:00` or `clock 01/12/2026 09:00`: show or move the "
     "simulated time (practice only)",
     "  `quit`: leave",
 ]
-TERMINAL_COMMANDS = ("as", "whoami", "new", "sample", "member", "clock", "quit", "exit")
+TERMINAL_COMMANDS = ("as", "whoami", "sample", "member", "clock", "quit", "exit")
 
 
 class ConsoleSession:
@@ -122,8 +121,6 @@ class ConsoleSession:
                 await self._as(line[2:].strip())
             elif word == "whoami":
                 self._whoami()
-            elif word == "new":
-                await self._new()
             elif word == "sample":
                 await self._sample()
             elif word == "member":
@@ -146,6 +143,13 @@ class ConsoleSession:
         ):
             raise InvalidInput("First say who you are, e.g. `as bm` or `as police` (`members` lists the panel).")
         reply = await run(self.panel, self.actor or Actor.operator(), line)
+        await self._show(reply)
+        if word == "help":
+            for text in EXTRA_HELP:
+                self.say(text)
+
+    async def _show(self, reply: Reply) -> None:
+        """A reply's steps, in the terminal's idiom: lines, the card, charts saved to a folder, a question asked."""
         for text in reply.lines:
             self.say(text, None if reply.ok else "red")
         if reply.card is not None:
@@ -155,9 +159,16 @@ class ConsoleSession:
 
             folder = save_files(reply.files, self.panel.cal.local(self.panel.now()))
             self.say(f"Charts saved in {folder}: " + ", ".join(name for name, _ in reply.files))
-        if word == "help":
-            for text in EXTRA_HELP:
+        if reply.form == REFERRAL_FORM:
+            await self._new()
+        if reply.ask is not None:
+            for text in reply.ask.intro:
                 self.say(text)
+            answer = (await self._input(f"  {reply.ask.label} (or `cancel`): ")).strip()
+            if not answer or answer.lower() == "cancel":
+                raise InvalidInput("Nothing was changed.")
+            await self._show(await run(self.panel, self.actor or Actor.operator(),
+                                       f"{reply.ask.command} {shlex.quote(answer)}"))
 
     async def _as(self, who: str) -> None:
         if not who:
@@ -196,9 +207,7 @@ class ConsoleSession:
     async def _new(self) -> None:
         """The intake form, one question at a time (`flows.intake`): each answer is checked as it is given and
         asked again when refused, so one wrong answer never costs the rest."""
-        if self.actor is None:
-            raise InvalidInput("First say who you are; only the business manager files referrals (`as bm`).")
-        self.panel.require_bm(self.actor, "file a referral")
+        assert self.actor is not None  # `new` has checked who is filing
         self.say(f"New referral. {INTRO} Type `cancel` to stop.")
         interview = Interview(self.panel.preset)
         today = self.panel.cal.local(self.panel.now()).date()

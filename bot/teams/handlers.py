@@ -30,7 +30,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 from microsoft_agents.hosting.core.app import RouteRank
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 
-from bot.commands import COMMANDS, Reply, clean_text, run
+from bot.commands import COMMANDS, REFERRAL_FORM, Reply, clean_text, run
 from bot.service import Actor
 from bot.teams import cards as c
 from bot.teams.proactive import conversation_key, pressed_on
@@ -128,6 +128,14 @@ class Handlers:
         await context.send_activity(cards_activity([c.lines_card(lines, ok)], c.plain(lines[0]) if lines else ""))
 
     async def answer(self, context: TurnContext, reply: Reply) -> None:
+        """A reply's steps in Teams' idiom: the intake form or a reason as a card, the rest as cards and images."""
+        if reply.form == REFERRAL_FORM:
+            await context.send_activity(cards_activity([c.new_referral_form(self.panel.preset)], "New referral"))
+            return
+        if reply.ask is not None:
+            ask = reply.ask
+            await self.ask_reason(context, ask.command, list(ask.intro), ask.label, ask.button)
+            return
         summary = c.plain(reply.lines[0]) if reply.lines else ""
         await context.send_activity(cards_activity(c.reply_cards(reply, self.panel.cal), summary))
         for image in c.image_attachments(getattr(reply, "files", ())):  # a report's charts, one per message
@@ -160,28 +168,8 @@ class Handlers:
             await self.say(context, [not_member_line(self.object_id(context))], ok=False)
             return
         try:
-            if name == "new":
-                self.panel.require_bm(actor, "file a referral")
-                await context.send_activity(cards_activity([c.new_referral_form(self.panel.preset)], "New referral"))
-            elif name == "setup":
+            if name == "setup":
                 await self.setup(context, actor, words[1] if len(words) > 1 else "panel")
-            elif name == "decide" and len(words) == 3:
-                await self.ask_reason(
-                    context,
-                    f"decide {words[1]} {words[2]}",
-                    [f"**{words[1].upper()}**: decide **{self.outcome_label(words[2])}**."],
-                    "The reason for the decision",
-                    "Decide",
-                )
-            elif name == "return" and len(words) == 2:
-                self.panel.require_bm(actor, "return a referral")
-                await self.ask_reason(
-                    context,
-                    f"return {words[1]}",
-                    [f"**{words[1].upper()}** goes back to the referrer as incomplete. They are told what is missing."],
-                    "What is missing",
-                    "Return as incomplete",
-                )
             else:
                 await self.answer(context, await run(self.panel, actor, text))
         except PanelError as exc:
@@ -196,12 +184,6 @@ class Handlers:
             "bm": "Done: Panelbot will send the business manager's messages here.",
         }.get(purpose, f"Done: Panelbot will send the messages for {purpose.partition(':')[2].replace('_', ' ')} here.")
         await self.say(context, [what])
-
-    def outcome_label(self, text: str) -> str:
-        for o in self.panel.preset.outcomes:
-            if text.lower() in (o.id, o.label.lower()):
-                return o.label
-        return text
 
     async def ask_reason(self, context: TurnContext, command: str, intro: list[str], label: str, button: str) -> None:
         await context.send_activity(cards_activity([c.reason_prompt(command, intro, label, button)], c.plain(intro[0])))

@@ -57,7 +57,6 @@ Markup = InlineKeyboardMarkup | ForceReply | None
 
 TELEGRAM_HELP = [
     "On Telegram you also have:",
-    "  `new`: file a referral (business manager), answering a few questions",
     "  `setup [panel|bm|agency:NAME]`: make this chat where those messages go (business manager); "
     "`setup` alone makes it the panel group",
     "  `cancel`: stop filing a referral or giving a reason",
@@ -243,6 +242,17 @@ class Handlers:
         name, rest = split_command(msg.text)
         # Someone not on the panel is a guest: the shared commands decide what a guest may do.
         reply = await commands.run(self.panel, await self.actor(user), f"{name} {rest}".strip())
+        if reply.form == commands.REFERRAL_FORM:
+            await self._start_intake(context.bot, msg, user)
+            return
+        if reply.ask is not None:  # the words the command still needs, asked for in a reply
+            await self.say(context.bot, chat.id, list(reply.ask.intro), reply_to=msg)
+            await self._ask_reason(
+                context.bot, chat.id, user, ACTION_REASON, {"command": reply.ask.command},
+                f"please reply to this message with {reply.ask.label[0].lower()}{reply.ask.label[1:]}. "
+                "Send /cancel to stop.",
+            )
+            return
         lines = list(reply.lines) + (TELEGRAM_HELP if name == "help" else [])
         if lines:
             await self.say(context.bot, chat.id, lines, reply_to=msg)
@@ -274,27 +284,21 @@ class Handlers:
         await self.say(bot, chat_id, [text], reply_to=reply_to)
 
     # The guided /new -----------------------------------------------------------------------------------
-    async def on_new(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user, chat, msg = update.effective_user, update.effective_chat, update.effective_message
-        if user is None or chat is None or msg is None:
-            return
-        try:
-            self.panel.require_bm(await self.actor(user), "file a referral")
-        except PanelError as exc:
-            await self.say(context.bot, chat.id, [str(exc)], reply_to=msg)
-            return
+    async def _start_intake(self, bot: Bot, msg: Message, user: User) -> None:
+        """`/new`, once the shared command has checked who is filing: the form's first question."""
+        chat = msg.chat
         old = await self.store.get(str(chat.id), str(user.id))
         if old is not None and old.flow == NEW_REFERRAL:
-            await self.unbutton(context.bot, chat.id, old.data.get("_q"))
+            await self.unbutton(bot, chat.id, old.data.get("_q"))
         intro = [
             "**New referral.** There is no field for a name, date of birth or address: the subject is shown "
             "only by category and letter. Nothing is saved until you press File referral; send /cancel to stop."
         ]
         if is_group(chat.type):
             intro.append("In a group, answer each question by replying to it.")
-        await self.say(context.bot, chat.id, intro, reply_to=msg)
+        await self.say(bot, chat.id, intro, reply_to=msg)
         interview = self.intake.interview({})
-        await self._ask(context.bot, chat.id, chat.type, user, interview, interview.step(self.panel.cal.format))
+        await self._ask(bot, chat.id, chat.type, user, interview, interview.step(self.panel.cal.format))
 
     async def _ask(self, bot: Bot, chat_id: int, chat_type: str, user: User, interview: Interview, step: Step) -> None:
         question = self.intake.question(step)
@@ -617,7 +621,6 @@ def register(application: Application, panel: Panel, store: ConversationStore) -
     h = Handlers(panel, store)
     message = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("start", h.on_start, filters=message))
-    application.add_handler(CommandHandler("new", h.on_new, filters=message))
     application.add_handler(CommandHandler("cancel", h.on_cancel, filters=message))
     application.add_handler(CommandHandler("setup", h.on_setup, filters=message))
     shared = [name for name in commands.COMMANDS if COMMAND_NAME.fullmatch(name)]
