@@ -18,7 +18,6 @@ MARKS = {OK: "✓", FAIL: "✗", NOT_SET_UP: "–"}
 TIMEOUT = 15  # seconds for one platform call
 MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 SCOPE = "https://api.botframework.com/.default"  # what the Agents SDK asks Entra for to call the Bot Connector
-TEAMS_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 
 
 @dataclass(frozen=True)

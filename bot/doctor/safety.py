@@ -8,9 +8,9 @@ import os
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.doctor.checks import MAKE_SECRET, TEAMS_PREFIX, Check, fail, is_loopback, not_set_up, ok, shown
+from bot.doctor.checks import MAKE_SECRET, Check, fail, is_loopback, not_set_up, ok, shown
 from bot.doctor.core import platforms_on
-from bot.settings import STRONG_SECRET, Settings
+from bot.settings import STRONG_SECRET, TEAMS_PREFIX, Settings
 
 
 def strength(name: str, value: Any, *, needed: bool, why: str) -> Check:
@@ -29,11 +29,11 @@ def check_secrets(settings: Settings) -> list[Check]:
     on = platforms_on(settings)
     out = [strength("PANELBOT_CALENDAR_TOKEN", settings.calendar_token, needed=False, why="no calendar feed.")]
     out.append(strength("PANELBOT_METRICS_TOKEN", settings.metrics_token, needed=False, why="/metrics off to others."))
-    if "telegram" in on and (settings.telegram_webhook_url or settings.telegram_webhook_secret):
-        out.append(strength("TELEGRAM_WEBHOOK_SECRET", settings.telegram_webhook_secret,
-                            needed=bool(settings.telegram_webhook_url), why="long polling."))
-    if "slack" in on and settings.slack_signing_secret:
-        out.append(strength("SLACK_SIGNING_SECRET", settings.slack_signing_secret, needed=False, why=""))
+    if "telegram" in on and (settings.telegram.webhook_url or settings.telegram.webhook_secret):
+        out.append(strength("TELEGRAM_WEBHOOK_SECRET", settings.telegram.webhook_secret,
+                            needed=bool(settings.telegram.webhook_url), why="long polling."))
+    if "slack" in on and settings.slack.signing_secret:
+        out.append(strength("SLACK_SIGNING_SECRET", settings.slack.signing_secret, needed=False, why=""))
     return out
 
 
@@ -53,12 +53,12 @@ def address(name: str, url: str, *, platform_calls: bool) -> Check:
 def check_addresses(settings: Settings) -> list[Check]:
     on = platforms_on(settings)
     out = []
-    if "telegram" in on and settings.telegram_webhook_url:
-        out.append(address("TELEGRAM_WEBHOOK_URL", settings.telegram_webhook_url, platform_calls=True))
-    if "telegram" in on and settings.telegram_api_url:
-        out.append(address("TELEGRAM_API_URL", settings.telegram_api_url, platform_calls=False))
+    if "telegram" in on and settings.telegram.webhook_url:
+        out.append(address("TELEGRAM_WEBHOOK_URL", settings.telegram.webhook_url, platform_calls=True))
+    if "telegram" in on and settings.telegram.api_url:
+        out.append(address("TELEGRAM_API_URL", settings.telegram.api_url, platform_calls=False))
     if "slack" in on:
-        out.append(address("SLACK_API_URL", settings.slack_api_url or "https://slack.com/api/", platform_calls=False))
+        out.append(address("SLACK_API_URL", settings.slack.api_url or "https://slack.com/api/", platform_calls=False))
     authority = os.environ.get(TEAMS_PREFIX + "AUTHORITY") or os.environ.get(TEAMS_PREFIX + "AUTHORITYENDPOINT")
     if "teams" in on and authority:
         out.append(address(TEAMS_PREFIX + "AUTHORITY", authority, platform_calls=False))
@@ -74,9 +74,9 @@ def secret_values(settings: Settings | None) -> list[str]:
     from sqlalchemy.engine import make_url
 
     values = []
-    for field in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "telegram_bot_token",
-                  "telegram_webhook_secret", "teams_client_secret", "calendar_token"):
-        value = getattr(settings, field)
+    slack, telegram, teams = settings.slack, settings.telegram, settings.teams
+    for value in (slack.bot_token, slack.signing_secret, slack.app_token, telegram.bot_token, telegram.webhook_secret,
+                  teams.client_secret, settings.calendar_token):
         if value is not None and value.get_secret_value():
             values.append(value.get_secret_value())
     with contextlib.suppress(Exception):

@@ -14,9 +14,9 @@ class Slack:
         from slack_sdk.web.async_client import AsyncWebClient
 
         self.settings = settings
-        base = settings.slack_api_url or "https://slack.com/api/"
+        base = settings.slack.api_url or "https://slack.com/api/"
         self.client = AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "",
+            token=settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else "",
             base_url=base if base.endswith("/") else base + "/",
             timeout=TIMEOUT,
         )
@@ -33,7 +33,7 @@ class Slack:
             SlackConfig.from_settings(self.settings)
         except PanelError as exc:
             return fail(name, str(exc), "Set SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode.")
-        token = shown(self.settings.slack_bot_token)
+        token = shown(self.settings.slack.bot_token)
         try:
             with quiet("slack_sdk"):
                 answer = await self.client.auth_test()
@@ -47,7 +47,7 @@ class Slack:
             return fail(name, f"could not reach Slack at {self.client.base_url} ({type(exc).__name__}).",
                         "Check the network (and SLACK_API_URL, which is normally https://slack.com/api/).")
         self.working = True
-        mode = "Socket Mode" if self.settings.slack_app_token else "events to /slack/events"
+        mode = "Socket Mode" if self.settings.slack.app_token else "events to /slack/events"
         return ok(name, f"bot @{answer.get('user')} in workspace {answer.get('team')}, {mode}; token {token}.")
 
     async def can_post(self, name: str, channel: str) -> Check:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.doctor.checks import SCOPE, TEAMS_PREFIX, TIMEOUT, Check, fail, not_set_up, ok, one_line, quiet, shown
-from bot.settings import Settings
+from bot.doctor.checks import SCOPE, TIMEOUT, Check, fail, not_set_up, ok, one_line, quiet, shown
+from bot.settings import TEAMS_PREFIX, Settings
 
 
 async def teams_credentials(settings: Settings) -> Check:
@@ -27,7 +27,7 @@ async def teams_credentials(settings: Settings) -> Check:
         return not_set_up(name, "no app registration is set.")
     if config.anonymous:
         return not_set_up(name, "anonymous local mode (never for production).")
-    secret = shown(settings.teams_client_secret) if settings.teams_client_secret else "a certificate"
+    secret = shown(settings.teams.client_secret) if settings.teams.client_secret else "a certificate"
     try:
         manager = MsalConnectionManager(**config.sdk)
         provider = manager.get_default_connection()
@@ -47,7 +47,7 @@ async def teams_credentials(settings: Settings) -> Check:
                         "Create a new client secret for the app registration (Certificates & secrets) and set "
                         f"{TEAMS_PREFIX}CLIENTSECRET to it.")
         if "unauthorized_client" in text or code in ("AADSTS700016", "AADSTS90002"):
-            return fail(name, f"Entra does not know app {config.client_id} in tenant {settings.teams_tenant_id}"
+            return fail(name, f"Entra does not know app {config.client_id} in tenant {settings.teams.tenant_id}"
                         f"{why}.", f"Check {TEAMS_PREFIX}CLIENTID and TENANTID against the app registration.")
         return fail(name, f"no token could be had for app {config.client_id}{why}.",
                     f"Check the network and {TEAMS_PREFIX}CLIENTID, TENANTID and CLIENTSECRET.")

@@ -17,9 +17,9 @@ class Telegram:
         from bot.telegram.runner import api_urls
 
         self.settings = settings
-        base, files = api_urls(settings.telegram_api_url)
+        base, files = api_urls(settings.telegram.api_url)
         self.base = base.removesuffix("/bot")
-        token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+        token = settings.telegram.bot_token.get_secret_value() if settings.telegram.bot_token else ""
         request = HTTPXRequest(connect_timeout=TIMEOUT, read_timeout=TIMEOUT)
         self.bot = Bot(token, base_url=base, base_file_url=files, request=request)
         self.working = False
@@ -32,7 +32,7 @@ class Telegram:
         from telegram.error import InvalidToken, NetworkError, TelegramError
 
         name = "Telegram"
-        token = shown(self.settings.telegram_bot_token)
+        token = shown(self.settings.telegram.bot_token)
         try:
             await self.bot.initialize()  # getMe
         except InvalidToken:
@@ -44,7 +44,7 @@ class Telegram:
         except TelegramError as exc:
             return fail(name, f"getMe failed ({exc}).", "Check TELEGRAM_BOT_TOKEN with @BotFather.")
         self.working = True
-        mode = "webhook" if self.settings.telegram_webhook_url else "long polling"
+        mode = "webhook" if self.settings.telegram.webhook_url else "long polling"
         return ok(name, f"bot @{self.bot.username}, {mode}; token {token}.")
 
     async def webhook(self) -> Check:
@@ -57,7 +57,7 @@ class Telegram:
             info = await self.bot.get_webhook_info()
         except TelegramError as exc:
             return fail(name, f"getWebhookInfo failed ({exc}).", "Check TELEGRAM_BOT_TOKEN with @BotFather.")
-        wanted = webhook_address(self.settings.telegram_webhook_url) if self.settings.telegram_webhook_url else ""
+        wanted = webhook_address(self.settings.telegram.webhook_url) if self.settings.telegram.webhook_url else ""
         last = f" Telegram's last delivery error: {info.last_error_message}." if info.last_error_message else ""
         if wanted:
             if info.url != wanted:
