@@ -101,6 +101,7 @@ class Case:
 # One row per shared command. The arguments are the command's own example unless `args` says otherwise.
 CASES: dict[str, Case] = {
     "help": Case(None, "REF is a referral reference"),
+    "new": Case(None, "New referral"),  # the intake form opens (filing through it: `test_the_intake_form`)
     "status": Case("with_panel", "waiting for"),
     "overdue": Case(None, "overdue"),
     "show": Case("with_panel", "{ref} · Young Person"),
@@ -238,6 +239,7 @@ class ConsolePlatform(Platform):
         assert await self.session.handle(f"as {who}")
         assert self.session.actor is not None and self.session.actor.name == who
         start = self.buffer.tell()
+        self.answers = ["cancel"] if line == "new" else []  # the form's first question: leave it there
         assert await self.session.handle(line)
         return Answer(seen(self.buffer.getvalue()[start:]))
 
@@ -260,9 +262,10 @@ class SlackPlatform(Platform):
 
     async def run(self, who: str, line: str) -> Answer:
         user = self.IDS[who]
-        before = len(self.fake.private)
+        before, views = len(self.fake.private), len(self.fake.views)
         status = await self.h.slash(user, line, channel="C0ELSEWHERE")
         shown = [m.shown for m in self.fake.private[before:] if m.to_user == user]
+        shown += [view["title"]["text"] for view in self.fake.views[views:]]  # a form it opened
         return Answer(" ".join(shown), [status])
 
     async def settle(self) -> None:

@@ -252,7 +252,7 @@ def test_settings_name_every_slack_setting(monkeypatch) -> None:
     monkeypatch.delenv("SLACK_BOT_TOKEN")
     monkeypatch.delenv("SLACK_API_URL")
     assert SlackConfig.from_settings(Settings(_env_file=None)) is None
-    assert Settings(_env_file=None).slack_api_url == "https://slack.com/api/"
+    assert Settings(_env_file=None).slack.api_url == "https://slack.com/api/"
 
 
 async def test_logs_never_carry_tokens_secrets_or_what_people_typed(slack, caplog) -> None:

@@ -1,23 +1,10 @@
-"""The referral intake form, defined once for every platform.
-
-The form's fields, their choices and help, and the rule that checks each answer live here as data. A
-platform only renders them in its own idiom:
-
-* a platform that submits a whole form (a Slack modal, a Teams card, a web page) checks it with
-  :func:`check_form`, which gives every error at once, keyed by the field it is about, to show beside it;
-* a platform that asks one question at a time (the terminal, Telegram) drives an :class:`Interview`, which
-  checks each answer as it is given and asks that question again, so one wrong answer never costs the rest.
-
-Both end in a :class:`ReferralDraft`, which the service checks once more with :func:`clean_draft` (the same
-field rules) before anything is written. There is deliberately no field for a name, a date of birth or an
-address. Adding a field is one entry in :func:`intake_fields` and its rule in :func:`_check_field`.
-"""
+"""The intake form's fields and the rule that checks each answer, one field or a whole form at once."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -153,17 +140,17 @@ def _choose(f: Field, raw: str) -> str:
     return ""
 
 
-def _as_text(raw: Any) -> str:
+def as_text(raw: Any) -> str:
     if isinstance(raw, list | tuple):
         return ", ".join(str(r) for r in raw)
     return "" if raw is None else str(raw).strip()
 
 
-def _check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any], today: date,
+def check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any], today: date,
                  names_confirmed: bool) -> Any:
     """The value to keep for one answer, or InvalidInput / IdentifyingDetail saying what to change."""
     if f.kind == "choices":
-        items = raw if isinstance(raw, list | tuple) else _as_text(raw).split(",")
+        items = raw if isinstance(raw, list | tuple) else as_text(raw).split(",")
         picked = [str(i).strip() for i in items if str(i).strip()]
         if len(picked) == 1 and picked[0].lower() in SKIP_WORDS:
             return []
@@ -173,7 +160,7 @@ def _check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any],
                 raise InvalidInput(f'"{item}" is not one of this partnership\'s themes: '
                                    f'{", ".join(c.value for c in f.choices)}.')
         return [known[i.lower()] for i in picked]
-    text = _as_text(raw)
+    text = as_text(raw)
     if not text or (not f.required and text.lower() in SKIP_WORDS):
         if f.required:
             raise InvalidInput(missing(f))
@@ -250,12 +237,12 @@ def check_form(preset: Preset, raw: Mapping[str, Any], *, today: date, names_con
     names: list[str] = []
     for f in intake_fields(preset):
         if not f.applies(answers):
-            if f.key == "referrer_other" and _as_text(raw.get(f.key)):
+            if f.key == "referrer_other" and as_text(raw.get(f.key)):
                 errors[f.key] = (f'Leave this blank unless you choose "{OTHER_LABEL}" as the referring agency; '
                                  "nothing was filed.")
             continue
         try:
-            answers[f.key] = _check_field(preset, f, raw.get(f.key), answers, today, names_confirmed)
+            answers[f.key] = check_field(preset, f, raw.get(f.key), answers, today, names_confirmed)
         except PossibleName as exc:
             errors[f.key] = str(exc)
             names.append(f.key)
@@ -267,218 +254,3 @@ def check_form(preset: Preset, raw: Mapping[str, Any], *, today: date, names_con
 def confirm_names_hint() -> str:
     """Beside a possible name on a form: how to keep it when it is not a name after all."""
     return f'If it names no one (an agency or a place Panelbot does not know), tick "{CONFIRM_LABEL}" and file again.'
-
-
-# -- one question at a time ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ask:
-    """Ask this field (again, after `problem`, when the last answer was refused)."""
-
-    field: Field
-    problem: str | None = None
-
-
-@dataclass(frozen=True)
-class ConfirmName:
-    """The last answer may name a person: keep it (it does not) or answer again as a role."""
-
-    field: Field
-    message: str
-
-    @property
-    def lines(self) -> list[str]:
-        return [self.message.replace("; nothing was saved.", "."),
-                f'If it names no one (an agency or a place Panelbot does not know), choose "{CONFIRM_LABEL}" '
-                f"(or type `{KEEP_WORD}`). Otherwise write your answer again."]
-
-
-@dataclass(frozen=True)
-class Review:
-    """Every question is answered: show the answers and ask to file."""
-
-    lines: list[str]
-
-
-Step = Ask | ConfirmName | Review
-
-
-@dataclass
-class Interview:
-    """The form asked one question at a time. Its state is plain data (`to_data` / `from_data`), so a platform
-    can keep it between messages and across restarts."""
-
-    preset: Preset
-    answers: dict[str, Any] = field(default_factory=dict)
-    pending: dict[str, str] | None = None  # {"key": field, "text": answer} awaiting "it names no one"
-    names_confirmed: bool = False
-
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return intake_fields(self.preset)
-
-    def current(self) -> Field | None:
-        for f in self.fields:
-            if f.key not in self.answers and f.applies(self.answers):
-                return f
-        return None
-
-    def step(self, fmt_date: Callable[[date], str] = str, problem: str | None = None) -> Step:
-        f = self.current()
-        if self.pending is not None and f is not None and f.key == self.pending["key"]:
-            return ConfirmName(f, self.pending["message"])
-        if f is None:
-            return Review(self.review(fmt_date))
-        return Ask(f, problem)
-
-    def give(self, raw: Any, *, today: date, fmt_date: Callable[[date], str] = str) -> Step:
-        """Answer the current question. A refused answer is asked again with the reason; nothing is lost."""
-        f = self.current()
-        if f is None:
-            return self.step(fmt_date)
-        if self.pending is not None and _as_text(raw).lower() == KEEP_WORD:
-            return self.keep(today=today, fmt_date=fmt_date)
-        self.pending = None
-        try:
-            self.answers[f.key] = _check_field(self.preset, f, raw, self.answers, today, self.names_confirmed)
-        except PossibleName as exc:
-            self.pending = {"key": f.key, "text": _as_text(raw), "message": str(exc)}
-            return self.step(fmt_date)
-        except (InvalidInput, IdentifyingDetail) as exc:
-            return self.step(fmt_date, problem=str(exc))
-        return self.step(fmt_date)
-
-    def keep(self, *, today: date, fmt_date: Callable[[date], str] = str) -> Step:
-        """"It names no one": keep the answer that may have named a person, and go on."""
-        if self.pending is None:
-            return self.step(fmt_date)
-        pending, self.pending = self.pending, None
-        self.names_confirmed = True
-        return self.give(pending["text"], today=today, fmt_date=fmt_date)
-
-    def review(self, fmt_date: Callable[[date], str] = str) -> list[str]:
-        """The answers as the person will check them before filing: "Referred by: West Midlands Police",
-        "Subject: Baby A" (category and letter read together), the summary last."""
-        a, lines, last = self.answers, [], []
-        for f in self.fields:
-            if f.key not in a or f.key in ("referrer_other", "letter"):
-                continue
-            shown = f.shown(a[f.key], fmt_date)
-            if f.key == "referrer" and a[f.key] == OTHER:
-                shown = str(a.get("referrer_other", ""))
-            elif f.key == "category" and a.get("letter"):
-                shown = subject_label(SubjectCategory(a["category"]), a["letter"])
-            (last if f.key == "summary" else lines).append(f"{f.short or f.label}: {shown}")
-        return lines + last
-
-    def draft(self) -> ReferralDraft:
-        return draft_from(self.preset, self.answers, names_confirmed=self.names_confirmed)
-
-    def to_data(self) -> dict[str, Any]:
-        return {"answers": dict(self.answers), "pending": self.pending, "names_confirmed": self.names_confirmed}
-
-    @classmethod
-    def from_data(cls, preset: Preset, data: Mapping[str, Any]) -> Interview:
-        answers = data.get("answers")
-        pending = data.get("pending")
-        return cls(preset, dict(answers) if isinstance(answers, dict) else {},
-                   dict(pending) if isinstance(pending, dict) else None, bool(data.get("names_confirmed")))
-
-
-# -- the draft the service files -------------------------------------------------------------------------------
-
-
-@dataclass
-class ReferralDraft:
-    """What the intake form collects. There is deliberately no field for a name, date of birth or address.
-    `referrer` is one of the preset's agencies (its id or label) or, for another agency, the name typed."""
-
-    referral_type: str
-    referrer: str
-    category: str
-    letter: str
-    summary: str
-    aware_on: date | None = None
-    themes: list[str] = field(default_factory=list)
-    # The business manager has been told the text looks like it names a person and confirmed it does not
-    # (an agency or place the screen does not know). Without it, a possible name is refused.
-    names_confirmed: bool = False
-
-
-@dataclass(frozen=True)
-class CleanReferral:
-    referral_type: str
-    referrer: str
-    category: SubjectCategory
-    letter: str
-    subject: str
-    summary: str
-    aware_on: date | None
-    themes: tuple[str, ...]
-
-
-def draft_from(preset: Preset, answers: Mapping[str, Any], *, names_confirmed: bool = False) -> ReferralDraft:
-    """A draft from checked answers (of :func:`check_form` or an :class:`Interview`)."""
-    referrer = answers.get("referrer") or ""
-    if referrer == OTHER:
-        referrer = answers.get("referrer_other") or ""
-    aware = answers.get("aware_on")
-    return ReferralDraft(
-        referral_type=answers.get("referral_type") or "",
-        referrer=referrer,
-        category=answers.get("category") or "",
-        letter=answers.get("letter") or "",
-        summary=answers.get("summary") or "",
-        aware_on=date.fromisoformat(aware) if aware else None,
-        themes=list(answers.get("themes") or []),
-        names_confirmed=names_confirmed,
-    )
-
-
-def _referrer_answers(preset: Preset, referrer: str) -> dict[str, str]:
-    """A referrer as the form holds it: one of the preset's agencies, or another named in free text."""
-    referrer = referrer.strip()
-    key = referrer.lower()
-    for a in preset.agencies:
-        if key in (a.id.lower(), a.label.lower()):
-            return {"referrer": a.id}
-    return {"referrer": OTHER, "referrer_other": referrer} if referrer else {}
-
-
-def clean_draft(preset: Preset, draft: ReferralDraft, *, today: date) -> CleanReferral:
-    """Check a draft by the form's own field rules (the service's last word before anything is written).
-    Raises InvalidInput saying what to change; nothing is saved when it does."""
-    raw: dict[str, Any] = {
-        "referral_type": draft.referral_type,
-        **_referrer_answers(preset, draft.referrer),
-        "aware_on": draft.aware_on.isoformat() if draft.aware_on else "",
-        "category": draft.category,
-        "letter": draft.letter,
-        "summary": draft.summary,
-        "themes": list(draft.themes),
-    }
-    check = check_form(preset, raw, today=today, names_confirmed=draft.names_confirmed)
-    if check.errors:
-        first = next(f.key for f in intake_fields(preset) if f.key in check.errors)
-        raise InvalidInput(check.errors[first])
-    a = check.answers
-    category = SubjectCategory(a["category"])
-    labels = {ag.id: ag.label for ag in preset.agencies}
-    referrer = a["referrer_other"] if a["referrer"] == OTHER else labels[a["referrer"]]
-    return CleanReferral(
-        referral_type=a["referral_type"],
-        referrer=str(referrer),
-        category=category,
-        letter=a["letter"],
-        subject=subject_label(category, a["letter"]),
-        summary=a["summary"],
-        aware_on=draft.aware_on,
-        themes=tuple(a.get("themes") or ()),
-    )
-
-
-__all__: Sequence[str] = (
-    "OTHER", "Ask", "Choice", "CleanReferral", "ConfirmName", "Field", "FormCheck", "Interview", "ReferralDraft",
-    "Review", "Step", "check_form", "clean_draft", "draft_from", "intake_fields", "parse_date",
-)
