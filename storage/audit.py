@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.chain import GENESIS, audit_hash
 from storage.models import AuditEntry, Vote
-from storage.uow import GENESIS, audit_hash
 
 
 @dataclass

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
-
 from bot.service.base import Actor, Caller, PanelBase
 from flows import ballots as rules
 from flows import reminders
@@ -42,9 +40,9 @@ class BallotCommands(PanelBase):
         """Who may vote on the ballot, and its current votes (each read here unless the caller, holding the
         ballot's lock, already has them)."""
         if members is None:
-            members = await self.active_members(uow.session)
+            members = await uow.members.active()
         if current is None:
-            current = await self._current_votes(uow, ballot)
+            current = await uow.votes.current(ballot)
         recused = {v.member_id for v in current if v.kind == "recuse"}
         voting = set(self.preset.voting_roles)
         eligible = [rules.Voter(m.id, m.role) for m in members if m.role in voting and m.id not in recused]
@@ -69,10 +67,6 @@ class BallotCommands(PanelBase):
             }.get(Status(referral.status), referral.status)
         return f"Voting on {referral.reference} closed at {when} ({what}). Your vote was not recorded."
 
-    async def _current_votes(self, uow: UnitOfWork, ballot: Ballot) -> list[Vote]:
-        stmt = select(Vote).where(Vote.ballot_id == ballot.id, Vote.is_current).order_by(Vote.id)
-        return list((await uow.session.execute(stmt)).scalars())
-
     @staticmethod
     def _mine(votes: list[Vote], member: Member) -> Vote | None:
         return next((v for v in votes if v.member_id == member.id), None)
@@ -96,9 +90,6 @@ class BallotCommands(PanelBase):
         """Append the member's new current vote (or recusal), keep the old one as history, audit it, update
         the card, and close the ballot if that settles it. Commits. Returns whether voting closed. `votes` are
         the ballot's current votes as read under its lock, `current` among them."""
-        if current is not None:
-            current.is_current = False
-            await uow.session.flush()
         row = Vote(
             partnership_id=self.partnership_id,
             ballot_id=ballot.id,
@@ -111,8 +102,7 @@ class BallotCommands(PanelBase):
             is_current=True,
             delivery_key=delivery_key,
         )
-        uow.session.add(row)
-        await uow.session.flush()
+        await uow.votes.add(row, replacing=current)
         await self.audit(
             uow,
             actor,
@@ -134,8 +124,8 @@ class BallotCommands(PanelBase):
     ) -> tuple[Referral, Ballot, Member]:
         """The referral and its open ballot (locked here unless the caller already holds them), and the voter."""
         if locked is None:
-            referral = await self.referral(uow.session, reference, lock=True)
-            ballot = await self.current_ballot(uow.session, referral, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
+            ballot = await uow.ballots.current(referral, lock=True)
         else:
             referral, ballot = locked
         if referral.status == Status.ON_HOLD:
@@ -151,7 +141,7 @@ class BallotCommands(PanelBase):
             await self._evaluate(uow, referral, ballot, deadline_passed=True)
             await self.finish(uow)
             raise WrongState(self._closed_message(referral, ballot))
-        member = await uow.session.get(Member, actor.member_id) if actor.member_id is not None else None
+        member = await uow.members.get(actor.member_id) if actor.member_id is not None else None
         if member is None or member.removed_at is not None:
             raise NotAllowed(
                 "You are not on this partnership's panel, so your vote was not counted. "
@@ -177,21 +167,19 @@ class BallotCommands(PanelBase):
         async with self.uow() as uow:
             members = None
             if isinstance(actor, Caller):  # the panel and the voter among it, in one read
-                members, actor = await self.members_and_caller(uow.session, actor)
+                members, actor = await self.members_and_caller(uow, actor)
             locked = None
             votes = None
             if delivery_key is not None:
                 # Look for the earlier delivery only once the referral is locked: a copy arriving at the same
                 # moment waits here until the first is committed, then finds it (rather than both missing each
                 # other, or the copy being told the vote was refused because the first one closed the ballot).
-                locked_referral = await self.referral(uow.session, reference, lock=True)
-                ballot = await self.current_ballot(uow.session, locked_referral, lock=True)
+                locked_referral = await self.referral(uow, reference, lock=True)
+                ballot = await uow.ballots.current(locked_referral, lock=True)
                 locked = (locked_referral, ballot)
                 # One read for both: a vote this delivery already recorded (on any ballot), and this ballot's
                 # current votes.
-                mine = Vote.delivery_key == delivery_key
-                either = or_(mine, and_(Vote.ballot_id == ballot.id, Vote.is_current)) if ballot else mine
-                found = list((await uow.session.execute(select(Vote).where(either).order_by(Vote.id))).scalars())
+                found = await uow.votes.delivered_or_current(delivery_key, ballot)
                 if any(v.delivery_key == delivery_key for v in found):
                     return Receipt("That vote was already recorded; nothing has changed.", changed=False)
                 votes = found
@@ -205,7 +193,7 @@ class BallotCommands(PanelBase):
                 )
             self._screen(reason, "reason")
             if votes is None:
-                votes = await self._current_votes(uow, ballot)
+                votes = await uow.votes.current(ballot)
             current = self._mine(votes, member)
             if current is not None and current.kind == "recuse":
                 raise WrongState(f"You recused yourself from {referral.reference}, so your vote was not counted.")
@@ -231,7 +219,7 @@ class BallotCommands(PanelBase):
         self._screen(reason, "reason")
         async with self.uow() as uow:
             referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference)
-            votes = await self._current_votes(uow, ballot)
+            votes = await uow.votes.current(ballot)
             current = self._mine(votes, member)
             if current is not None and current.kind == "recuse":
                 return Receipt(f"You have already recused yourself from {referral.reference}.", changed=False)
@@ -248,8 +236,8 @@ class BallotCommands(PanelBase):
         """The BM closes voting early; only once quorum is met (docs/ballots.md, rule 5)."""
         self.require_bm(actor, "close a vote")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
-            ballot = await self.current_ballot(uow.session, referral, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
+            ballot = await uow.ballots.current(referral, lock=True)
             if ballot is None or ballot.closed_at is not None or referral.status != Status.WITH_PANEL:
                 raise WrongState(f"Voting on {referral.reference} is not open, so there is nothing to close.")
             t = await self._tally(uow, ballot)
@@ -267,8 +255,8 @@ class BallotCommands(PanelBase):
         """Before quorum the BM cannot close, only pass the referral to the tie-break role."""
         self.require_bm(actor, "escalate a referral")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
-            ballot = await self.current_ballot(uow.session, referral, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
+            ballot = await uow.ballots.current(referral, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.ESCALATED)
             assert ballot is not None
             t = await self._tally(uow, ballot)
@@ -289,7 +277,7 @@ class BallotCommands(PanelBase):
         self._screen(reason, "reason")
         outcome_id = self._outcome_id(outcome)
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             if referral.status != Status.ESCALATED:
                 raise WrongState(
                     f"{referral.reference} is not waiting for the {chair_label}, so there is nothing to decide."
@@ -311,22 +299,7 @@ class BallotCommands(PanelBase):
         has passed (a late vote does), or the next sweep does."""
         now = self.now()
         async with self.uow() as uow:
-            due = list(
-                (
-                    await uow.session.execute(
-                        select(Referral, Ballot)
-                        .join(Ballot, Ballot.referral_id == Referral.id)
-                        .where(
-                            Referral.partnership_id == self.partnership_id,
-                            Referral.status == Status.WITH_PANEL,
-                            Ballot.closed_at.is_(None),
-                            Ballot.deadline_at <= now,
-                        )
-                        .order_by(Referral.id)
-                        .with_for_update(skip_locked=True, key_share=True)
-                    )
-                ).all()
-            )
+            due = await uow.ballots.due_for_closing(now)
             closed = []
             for referral, ballot in due:
                 t = await self._tally(uow, ballot)
@@ -392,13 +365,7 @@ class BallotCommands(PanelBase):
             missing_roles=list(result.missing_roles),
         )
         if not result.escalated and result.outcome is not None:
-            reasons = (
-                await uow.session.execute(
-                    select(Vote.reason)
-                    .where(Vote.ballot_id == ballot.id, Vote.is_current, Vote.outcome == result.outcome)
-                    .order_by(Vote.id)
-                )
-            ).scalars()
+            reasons = await uow.votes.reasons_for(ballot, result.outcome)
             joined = "; ".join(r for r in reasons if r) or None
             await self._record_decision(
                 uow, referral, result.outcome, how="panel", actor=actor, reason=joined, at=closed_at
@@ -427,7 +394,7 @@ class BallotCommands(PanelBase):
             ],
         }
         to_bm = {"headline": text, "text": f"{why} It has been passed to the {chair_label} to decide."}
-        chairs = [m for m in await self.active_members(uow.session) if m.role == self.preset.tie_break_role]
+        chairs = [m for m in await uow.members.active() if m.role == self.preset.tie_break_role]
         if not chairs:
             to_bm["text"] += f" Nobody on the panel holds the {chair_label} role yet: please add them."
         for chair in chairs:
@@ -490,7 +457,7 @@ class BallotCommands(PanelBase):
         referral.decision_reason = reason
         referral.decided_at = now
         await self.audit(uow, actor, "decided", referral.reference, outcome=outcome_id, how=how, reason=reason)
-        for stopped in await self.running_deadlines(uow.session, referral, outcome.stops):
+        for stopped in await uow.deadlines.running(referral, outcome.stops):
             stopped.cancelled_at = now
         if outcome.follow_up:
             await self._start_clock(uow, referral, self.preset.clock(outcome.follow_up), now, actor)
@@ -519,7 +486,7 @@ class BallotCommands(PanelBase):
     ) -> Deadline:
         """Start a clock (one running instance per clock, and per agency for information returns) and
         work out when its first reminder is due."""
-        running = [d for d in await self.running_deadlines(uow.session, referral, [clock.id]) if d.agency == agency]
+        running = [d for d in await uow.deadlines.running(referral, [clock.id]) if d.agency == agency]
         if running:  # a follow-up may name a clock already going
             return running[0]
         row = Deadline(
@@ -534,8 +501,7 @@ class BallotCommands(PanelBase):
             last_reminder_at=start,  # nothing planned before the clock started is ever sent
         )
         self.schedule_reminders(row, clock, after=start)
-        uow.session.add(row)
-        await uow.session.flush()
+        await uow.deadlines.add(row)
         await self.audit(
             uow, actor, "clock_started", referral.reference, clock=clock.id, agency=agency, due=row.due_at.isoformat()
         )
@@ -548,7 +514,7 @@ class BallotCommands(PanelBase):
     async def _finish_clock(
         self, uow: UnitOfWork, referral: Referral, clock_id: str, actor: Actor, at: datetime | None = None
     ) -> None:
-        for row in await self.running_deadlines(uow.session, referral, [clock_id]):
+        for row in await uow.deadlines.running(referral, [clock_id]):
             row.done_at = at or self.now()
             row.done_by_id = actor.member_id
 
