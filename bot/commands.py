@@ -20,6 +20,7 @@ from datetime import date, datetime, time
 from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
 from flows.errors import InvalidInput, PanelError
+from flows.permissions import may_run
 from flows.preset import EVENTS, Preset
 from flows.returns import Origin
 from flows.views import CardView, due_line, literal, plural
@@ -157,7 +158,7 @@ async def run(panel: Panel, actor: Actor, text: str, origin: Origin | None = Non
     cmd = COMMANDS.get(name)
     if cmd is None:
         return Reply([unquote_details(not_a_command(name, COMMANDS), text)], ok=False)
-    if actor.role == "guest" and name not in GUEST_COMMANDS:
+    if not may_run(actor.role, name, GUEST_COMMANDS):
         return Reply(
             [
                 "You are not on this partnership's panel, so Panelbot cannot do that for you. "

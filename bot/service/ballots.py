@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.service.base import Actor, Caller, PanelBase
+from bot.service.base import Actor, Caller, PanelBase, facts
 from flows import ballots as rules
-from flows import reminders
+from flows import permissions, reminders
 from flows.anonymity import IdentifyingDetail, check_free_text
 from flows.clocks import due
-from flows.errors import InvalidInput, NotAllowed, WrongState
+from flows.errors import InvalidInput, WrongState
 from flows.preset import Clock
 from flows.referrals import Status, check_transition
 from flows.views import result_text
@@ -44,8 +44,7 @@ class BallotCommands(PanelBase):
         if current is None:
             current = await uow.votes.current(ballot)
         recused = {v.member_id for v in current if v.kind == "recuse"}
-        voting = set(self.preset.voting_roles)
-        eligible = [rules.Voter(m.id, m.role) for m in members if m.role in voting and m.id not in recused]
+        eligible = permissions.eligible_voters([facts(m) for m in members], self.preset, recused)
         return eligible, current
 
     async def _tally(
@@ -142,16 +141,8 @@ class BallotCommands(PanelBase):
             await self.finish(uow)
             raise WrongState(self._closed_message(referral, ballot))
         member = await uow.members.get(actor.member_id) if actor.member_id is not None else None
-        if member is None or member.removed_at is not None:
-            raise NotAllowed(
-                "You are not on this partnership's panel, so your vote was not counted. "
-                "Ask the business manager to add you."
-            )
-        if member.role not in self.preset.voting_roles:
-            raise NotAllowed(
-                f"As {self.preset.role_label(member.role)} you are not a voting member of this panel, "
-                "so your vote was not counted."
-            )
+        permissions.check_voter(facts(member) if member else None, self.preset)
+        assert member is not None
         return referral, ballot, member
 
     # Voting -------------------------------------------------------------------------------------------
@@ -195,8 +186,7 @@ class BallotCommands(PanelBase):
             if votes is None:
                 votes = await uow.votes.current(ballot)
             current = self._mine(votes, member)
-            if current is not None and current.kind == "recuse":
-                raise WrongState(f"You recused yourself from {referral.reference}, so your vote was not counted.")
+            permissions.check_not_recused(current.kind if current is not None else None, referral.reference)
             if current is not None and current.outcome == outcome_id and (current.reason or "") == reason:
                 return Receipt(
                     f"Your vote on {referral.reference} is already {chosen.label}; nothing has changed.", changed=False
@@ -269,8 +259,7 @@ class BallotCommands(PanelBase):
         """The tie-break role decides an escalated referral, with a reason (docs/ballots.md)."""
         chair_label = self.preset.role_label(self.preset.tie_break_role)
         self.check_actor(actor)
-        if actor.role != self.preset.tie_break_role:
-            raise NotAllowed(f"Only the {chair_label} can decide an escalated referral. Nothing was changed.")
+        permissions.require_chair(actor.role, self.preset)
         reason = reason.strip()
         if not reason:
             raise InvalidInput("Please give the reason for your decision; it is recorded with it.")

@@ -17,8 +17,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logging_json import REQUEST
+from flows import permissions
 from flows.calendar import WorkingCalendar
-from flows.errors import AlreadyDone, NotAllowed, NotFound
+from flows.errors import AlreadyDone, NotFound
+from flows.permissions import BM_ROLE, MemberFacts
 from flows.preset import Preset
 from flows.referrals import normalise_reference
 from flows.stuck import STUCK_AFTER
@@ -26,7 +28,6 @@ from storage.db import database_outage
 from storage.models import Member, Referral
 from storage.uow import UnitOfWork
 
-BM_ROLE = "business_manager"
 REPLY_FIRST = 0.5  # seconds the outbox may wait for a platform handler's answer to the person who acted
 
 
@@ -297,15 +298,9 @@ class PanelBase:
         if actor.member_id is None:
             return  # the operator, the bot itself, or a guest: their role alone says what they may do
         member = await uow.members.get(actor.member_id)
-        if (
-            member is None
-            or member.partnership_id != self.partnership_id
-            or member.removed_at is not None
-            or member.role != actor.role
-        ):
-            raise NotAllowed(
-                "You are not on this partnership's panel, so Panelbot cannot do that for you. Nothing was changed."
-            )
+        permissions.check_member(
+            facts(member) if member else None, claimed_role=actor.role, partnership=self.partnership_id
+        )
 
     async def members_and_caller(self, uow: UnitOfWork, caller: Caller) -> tuple[list[Member], Actor]:
         """The current members (as `uow.members.active`) and the one behind the caller's account, in one read;
@@ -320,15 +315,15 @@ class PanelBase:
     def check_actor(self, actor: Actor) -> None:
         """Refuse at once an actor looked up in another partnership's panel (an adapter wired to the wrong
         panel). `check_member` is the backstop for actors made by hand."""
-        if actor.partnership_id is not None and actor.partnership_id != self.partnership_id:
-            raise NotAllowed(
-                "You are not on this partnership's panel, so Panelbot cannot do that for you. Nothing was changed."
-            )
+        permissions.check_partnership(actor.partnership_id, self.partnership_id)
 
     def require_bm(self, actor: Actor, doing: str) -> None:
         self.check_actor(actor)
-        if not actor.is_bm:
-            raise NotAllowed(f"Only the business manager can {doing}. Nothing was changed.")
+        permissions.require_bm(actor.role, doing)
+
+    def require_panel(self, actor: Actor, doing: str) -> None:
+        self.check_actor(actor)
+        permissions.require_panel(actor.role, doing)
 
     async def referral(self, uow: UnitOfWork, reference: str, *, lock: bool = False) -> Referral:
         """The referral `reference` names (`lock`: held until the command commits), or NotFound."""
@@ -340,3 +335,8 @@ class PanelBase:
 
     def fmt(self, dt: datetime) -> str:
         return self.cal.format(dt)
+
+
+def facts(member: Member) -> MemberFacts:
+    """What `flows.permissions` needs to know of a member row."""
+    return MemberFacts(member.id, member.role, member.partnership_id, member.removed_at is not None)

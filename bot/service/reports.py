@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.service.base import Actor, PanelBase
 from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
-from flows.errors import InvalidInput, NotAllowed, WrongState
+from flows.errors import InvalidInput, WrongState
 from flows.referrals import Status
 from flows.reports import (
     PARTIES,
@@ -70,11 +70,6 @@ class CalendarEntry:
 
 class ReportCommands(PanelBase):
     # The period report ---------------------------------------------------------------------------------
-    def require_panel(self, actor: Actor, doing: str) -> None:
-        self.check_actor(actor)
-        if actor.role == "guest":
-            raise NotAllowed(f"Only panel members and the business manager can {doing}.")
-
     async def report(self, period: Period) -> Report:
         """Every measure for `period`, as at the panel's current time."""
         start, until = period.bounds(self.cal)
