@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flows.referrals import OPEN_STATUSES, Status
 from storage.memory.base import MemoryRepository, is_open, soonest
+from storage.memory.delivery import ConversationRepository, OutboxRepository, PostedMessageRepository
 from storage.memory.records import (
     AgencyMessageRepository,
     ContactRepository,
@@ -165,6 +166,12 @@ class MemberRepository(MemoryRepository):
     async def identities(self) -> list[Identity]:
         return self.ours(Identity)
 
+    async def accounts_on(self, member_ids: Sequence[int], platforms: Sequence[str]) -> list[tuple[int, str, str]]:
+        return [
+            (i.member_id, i.platform, i.external_id)
+            for i in self.store.all(Identity) if i.member_id in set(member_ids) and i.platform in set(platforms)
+        ]
+
     async def remove_identities(self, member: Member) -> list[Identity]:
         gone = [i for i in self.store.all(Identity) if i.member_id == member.id]
         for identity in gone:
@@ -184,6 +191,12 @@ class ChannelRepository(MemoryRepository):
 
     async def purposes(self) -> set[str]:
         return {c.purpose for c in self.ours(Channel)}
+
+    async def on_platforms(self, purposes: Sequence[str], platforms: Sequence[str]) -> list[tuple[str, str, str]]:
+        return [
+            (c.purpose, c.platform, c.external_id)
+            for c in self.ours(Channel) if c.purpose in set(purposes) and c.platform in set(platforms)
+        ]
 
     async def of_purposes(self, purposes: Sequence[str]) -> list[tuple[str, str, str]]:
         return [(c.purpose, c.platform, c.external_id) for c in self.ours(Channel) if c.purpose in set(purposes)]
@@ -206,6 +219,9 @@ class DeadlineRepository(MemoryRepository):
     async def open(self, referral_ids: Sequence[int] | None = None) -> list[Deadline]:
         wanted = None if referral_ids is None else set(referral_ids)
         return soonest(d for d in self.ours(Deadline) if is_open(d) and (wanted is None or d.referral_id in wanted))
+
+    async def overdue_count(self, now: datetime) -> int:
+        return sum(1 for d in self.ours(Deadline) if is_open(d) and d.due_at < now)
 
     async def reminders_due(self, now: datetime, limit: int | None) -> list[Deadline]:
         due = sorted(
@@ -252,6 +268,9 @@ MEMORY: dict[str, type] = {
     "records": RecordReads,
     "undelivered": OutboxReads,
     "stuck_notices": StuckNoticeRepository,
+    "messages": OutboxRepository,
+    "posted": PostedMessageRepository,
+    "conversations": ConversationRepository,
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories.ballots import BallotRepository, VoteRepository
 from storage.repositories.deadlines import DeadlineRepository, ReminderLogRepository
+from storage.repositories.delivery import ConversationRepository, OutboxRepository, PostedMessageRepository
 from storage.repositories.members import ChannelRepository, MemberRepository
 from storage.repositories.outbox import OutboxReads, StuckNoticeRepository
 from storage.repositories.records import DisagreementRepository, RecordReads
@@ -34,6 +35,9 @@ REPOSITORIES: dict[str, type] = {
     "records": RecordReads,
     "undelivered": OutboxReads,
     "stuck_notices": StuckNoticeRepository,
+    "messages": OutboxRepository,
+    "posted": PostedMessageRepository,
+    "conversations": ConversationRepository,
 }
 
 
@@ -55,6 +59,9 @@ class Repositories:
     records: RecordReads
     undelivered: OutboxReads
     stuck_notices: StuckNoticeRepository
+    messages: OutboxRepository
+    posted: PostedMessageRepository
+    conversations: ConversationRepository
 
     def open_repositories(self, session: AsyncSession, partnership_id: int | None) -> None:
         for name, cls in REPOSITORIES.items():

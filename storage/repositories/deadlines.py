@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from storage.models import Deadline, Referral, ReminderLog
@@ -44,6 +44,21 @@ class DeadlineRepository(Repository):
         if referral_ids is not None:
             stmt = stmt.where(Deadline.referral_id.in_(list(referral_ids)))
         return list((await self.session.execute(stmt)).scalars())
+
+    async def overdue_count(self, now: datetime) -> int:
+        """How many open deadlines have passed (`/metrics`)."""
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count(Deadline.id)).where(
+                        Deadline.partnership_id == self.pid,
+                        Deadline.done_at.is_(None),
+                        Deadline.cancelled_at.is_(None),
+                        Deadline.due_at < now,
+                    )
+                )
+            ).scalar_one()
+        )
 
     async def reminders_due(self, now: datetime, limit: int | None) -> list[Deadline]:
         """Open deadlines whose next reminder time has come, row-locked with SKIP LOCKED on PostgreSQL so two

@@ -98,6 +98,15 @@ class MemberRepository(Repository):
         stmt = select(Identity).where(Identity.partnership_id == self.pid)
         return list((await self.session.execute(stmt)).scalars())
 
+    async def accounts_on(self, member_ids: Sequence[int], platforms: Sequence[str]) -> list[tuple[int, str, str]]:
+        """(member id, platform, external id) of these members' accounts on these platforms."""
+        rows = await self.session.execute(
+            select(Identity.member_id, Identity.platform, Identity.external_id)
+            .where(Identity.member_id.in_(list(member_ids)), Identity.platform.in_(list(platforms)))
+            .order_by(Identity.id)
+        )
+        return [(member_id, platform, external) for member_id, platform, external in rows]
+
     async def remove_identities(self, member: Member) -> list[Identity]:
         """Delete a member's platform accounts (a removed member can no longer act from them); returns them."""
         stmt = select(Identity).where(Identity.member_id == member.id)
@@ -129,6 +138,19 @@ class ChannelRepository(Repository):
         """Every purpose that has a channel on some platform."""
         stmt = select(Channel.purpose).where(Channel.partnership_id == self.pid)
         return set((await self.session.execute(stmt)).scalars())
+
+    async def on_platforms(self, purposes: Sequence[str], platforms: Sequence[str]) -> list[tuple[str, str, str]]:
+        """(purpose, platform, external id) of the channels for these purposes on these platforms."""
+        rows = await self.session.execute(
+            select(Channel.purpose, Channel.platform, Channel.external_id)
+            .where(
+                Channel.partnership_id == self.pid,
+                Channel.purpose.in_(list(purposes)),
+                Channel.platform.in_(list(platforms)),
+            )
+            .order_by(Channel.id)
+        )
+        return [(purpose, platform, external) for purpose, platform, external in rows]
 
     async def of_purposes(self, purposes: Sequence[str]) -> list[tuple[str, str, str]]:
         """(purpose, platform, external id) of the channels set for these purposes."""
