@@ -13,6 +13,7 @@ from bot.commands.registry import COMMANDS, GUEST_COMMANDS, REFERENCE, Reply, co
 from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
 from flows.errors import PanelError
+from flows.permissions import may_run
 from flows.returns import Origin
 
 # The package's one logger, by the name `bot.app` quietens in the terminal.
@@ -44,7 +45,7 @@ async def run(panel: Panel, actor: Actor, text: str, origin: Origin | None = Non
     cmd = COMMANDS.get(name)
     if cmd is None:
         return Reply([unquote_details(not_a_command(name, COMMANDS), text)], ok=False)
-    if actor.role == "guest" and name not in GUEST_COMMANDS:
+    if not may_run(actor.role, name, GUEST_COMMANDS):
         return Reply(
             [
                 "You are not on this partnership's panel, so Panelbot cannot do that for you. "

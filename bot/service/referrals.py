@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import func, select
-
 from bot.service.ballots import BallotCommands
 from bot.service.base import Actor
 from flows.clocks import due, next_panel_meeting
@@ -14,7 +12,7 @@ from flows.errors import InvalidInput, NotFound, WrongState
 from flows.preset import EVENTS
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
 from flows.views import literal, plural
-from storage.models import Ballot, Partnership, Referral
+from storage.models import Ballot, Referral
 from storage.uow import UnitOfWork
 
 FILING_EVENTS = ("referral_received", "became_aware")
@@ -29,21 +27,8 @@ class ReferralCommands(BallotCommands):
         local_today = self.cal.local(now).date()
         clean = clean_draft(self.preset, draft, today=local_today)
         async with self.uow() as uow:
-            s = uow.session
             year = local_today.year
-            # Two filings at the same moment (two BMs, or two replicas) must not take the same number: hold
-            # the partnership row while numbering. SQLite's write transactions already run one at a time.
-            await s.execute(
-                select(Partnership.id).where(Partnership.id == self.partnership_id).with_for_update(key_share=True)
-            )
-            last = (
-                await s.execute(
-                    select(func.max(Referral.number)).where(
-                        Referral.partnership_id == self.partnership_id, Referral.year == year
-                    )
-                )
-            ).scalar()
-            number = (last or 0) + 1
+            number = await uow.referrals.next_number(year)
             reference = format_reference(self.preset.reference_prefix, year, number)
             referral = Referral(
                 partnership_id=self.partnership_id,
@@ -61,8 +46,7 @@ class ReferralCommands(BallotCommands):
                 status=Status.RECEIVED,
                 filed_by_id=actor.member_id,
             )
-            s.add(referral)
-            await s.flush()
+            await uow.referrals.add(referral)
             # The audit log keeps the reference and the anonymised subject, never the summary's text.
             await self.audit(
                 uow,
@@ -115,7 +99,7 @@ class ReferralCommands(BallotCommands):
 
     async def _open_round(self, uow: UnitOfWork, referral: Referral, start: datetime, actor: Actor) -> Ballot:
         """Open a new ballot round. Its deadline is the preset's decision clock from `start`."""
-        last = await self.current_ballot(uow.session, referral)
+        last = await uow.ballots.current(referral)
         clock = self.preset.clock(self.preset.decision_clock)
         deadline = due(self.preset, self.cal, clock, start)
         ballot = Ballot(
@@ -125,10 +109,9 @@ class ReferralCommands(BallotCommands):
             opened_at=start,
             deadline_at=deadline,
         )
-        uow.session.add(ballot)
         check_transition(referral.reference, Status(referral.status), Status.WITH_PANEL)
         referral.status = Status.WITH_PANEL
-        await uow.session.flush()
+        await uow.ballots.add(ballot)
         if last is not None:  # the first round's clock was started with the referral's own clocks
             await self._start_clock(uow, referral, clock, start, actor)
         await self.audit(
@@ -150,9 +133,9 @@ class ReferralCommands(BallotCommands):
         self._screen(reason, "reason")
         outcome_id = self._outcome_id(outcome)
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             self._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
-            ballot = await self.current_ballot(uow.session, referral, lock=True)
+            ballot = await uow.ballots.current(referral, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.DECIDED)
             if ballot is not None and ballot.closed_at is None:
                 ballot.closed_at = self.now()
@@ -174,7 +157,7 @@ class ReferralCommands(BallotCommands):
             raise InvalidInput("Please say what is missing from the referral; the referrer is told.")
         self._screen(missing, "note of what is missing")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.RETURNED)
             await self._close_open_ballot(uow, referral, "returned")
             referral.status = Status.RETURNED
@@ -197,7 +180,7 @@ class ReferralCommands(BallotCommands):
         if summary is not None:
             self._screen(summary, "summary")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             if referral.status != Status.RETURNED:
                 raise WrongState(f"{referral.reference} was not returned as incomplete, so it cannot be resubmitted.")
             await self._finish_clock(uow, referral, "resubmission", actor)
@@ -228,7 +211,7 @@ class ReferralCommands(BallotCommands):
         if until is not None and until <= self.cal.local(now).date():
             raise InvalidInput("The date to hold until must be in the future.")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.ON_HOLD)
             if referral.status == Status.ESCALATED:
                 raise WrongState(f"{referral.reference} is waiting for the chair's decision, so it cannot be held.")
@@ -249,7 +232,7 @@ class ReferralCommands(BallotCommands):
     async def resume(self, *, actor: Actor, reference: str) -> str:
         self.require_bm(actor, "resume a referral")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             if referral.status != Status.ON_HOLD:
                 raise WrongState(f"{referral.reference} is not on hold.")
             await self._resume(uow, referral, actor)
@@ -259,7 +242,7 @@ class ReferralCommands(BallotCommands):
     async def _resume(self, uow: UnitOfWork, referral: Referral, actor: Actor) -> None:
         """Back to the panel: the votes already cast stand, and the decision clock starts again from now."""
         now = self.now()
-        ballot = await self.current_ballot(uow.session, referral, lock=True)
+        ballot = await uow.ballots.current(referral, lock=True)
         referral.status = Status.WITH_PANEL
         referral.hold_until = None
         if ballot is not None and ballot.closed_at is None:
@@ -276,19 +259,7 @@ class ReferralCommands(BallotCommands):
         now = self.now()
         system = Actor.system()
         async with self.uow() as uow:
-            rows = list(
-                (
-                    await uow.session.execute(
-                        select(Referral).where(
-                            Referral.partnership_id == self.partnership_id,
-                            Referral.status == Status.ON_HOLD,
-                            Referral.hold_until.is_not(None),
-                            Referral.hold_until <= now,
-                        )
-                        .with_for_update(skip_locked=True, key_share=True)  # two replicas never resume one hold
-                    )
-                ).scalars()
-            )
+            rows = await uow.referrals.holds_ending(now)
             for referral in rows:
                 await self._resume(uow, referral, system)
                 self.notice(
@@ -313,20 +284,12 @@ class ReferralCommands(BallotCommands):
         if today < meeting:
             return []
         async with self.uow() as uow:
-            partnership = await uow.session.get(Partnership, self.partnership_id, with_for_update={"key_share": True})
+            partnership = await uow.partnerships.get(lock=True)
             assert partnership is not None
             if partnership.hold_agenda_sent_for is not None and partnership.hold_agenda_sent_for >= meeting:
                 return []
             partnership.hold_agenda_sent_for = meeting
-            held = list(
-                (
-                    await uow.session.execute(
-                        select(Referral)
-                        .where(Referral.partnership_id == self.partnership_id, Referral.status == Status.ON_HOLD)
-                        .order_by(Referral.id)
-                    )
-                ).scalars()
-            )
+            held = await uow.referrals.on_hold()
             if held:
                 items = "; ".join(f"{r.reference} · {r.subject}" for r in held)
                 text = f"Cases on hold, back at the panel of {self.cal.format(now, with_time=False)}: {items}."
@@ -345,13 +308,13 @@ class ReferralCommands(BallotCommands):
             raise InvalidInput("Please give the reason for withdrawing the referral.")
         self._screen(reason, "reason")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.WITHDRAWN)
             await self._close_open_ballot(uow, referral, "withdrawn")
             referral.status = Status.WITHDRAWN
             referral.decision_reason = reason
             referral.decided_at = self.now()
-            for row in await self.running_deadlines(uow.session, referral):
+            for row in await uow.deadlines.running(referral):
                 row.cancelled_at = self.now()
             await self.audit(uow, actor, "withdrawn", referral.reference, reason=reason)
             self._card_update(uow, referral)
@@ -367,7 +330,7 @@ class ReferralCommands(BallotCommands):
             raise InvalidInput(f'"{event}" is not an event Panelbot tracks; use one of {valid}.')
         when = at or self.now()
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             if referral.status == Status.WITHDRAWN:
                 raise WrongState(f"{referral.reference} is withdrawn.")
             await self.audit(uow, actor, "event", referral.reference, event=event, at=when.isoformat())
@@ -395,10 +358,10 @@ class ReferralCommands(BallotCommands):
         """A milestone met (requests sent, lead reviewer appointed): its clock stops and counts as met or late."""
         self.require_bm(actor, "mark milestones done")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
-            rows = await self.running_deadlines(uow.session, referral, [clock_id])
+            referral = await self.referral(uow, reference, lock=True)
+            rows = await uow.deadlines.running(referral, [clock_id])
             if not rows:
-                open_ids = sorted({d.clock_id for d in await self.running_deadlines(uow.session, referral)})
+                open_ids = sorted({d.clock_id for d in await uow.deadlines.running(referral)})
                 raise NotFound(
                     f'{referral.reference} has no open "{clock_id}" deadline. '
                     f"Open ones: {', '.join(open_ids) or 'none'}."
@@ -416,12 +379,12 @@ class ReferralCommands(BallotCommands):
         )
 
     async def _close_open_ballot(self, uow: UnitOfWork, referral: Referral, why: str) -> None:
-        ballot = await self.current_ballot(uow.session, referral, lock=True)
+        ballot = await uow.ballots.current(referral, lock=True)
         if ballot is not None and ballot.closed_at is None:
             ballot.closed_at = self.now()
             ballot.close_reason = why
         await self._stop_decision_clock(uow, referral)
 
     async def _stop_decision_clock(self, uow: UnitOfWork, referral: Referral) -> None:
-        for row in await self.running_deadlines(uow.session, referral, [self.preset.decision_clock]):
+        for row in await uow.deadlines.running(referral, [self.preset.decision_clock]):
             row.cancelled_at = self.now()
