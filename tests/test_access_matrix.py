@@ -121,6 +121,7 @@ OPS = [
     Op("contact list", None, "contact list"),
     Op("contact remove", "spare_contact", "contact remove agency:police {ref}", "contact_removed"),
     Op("button: chair decides", "escalated", effect="decided", action="escalation"),
+    Op("new (opens the form)", None, "new"),
     Op("file a referral (form)", None, effect="referral_filed", service="file"),
     Op("member add", None, effect="member_added", service="member_add"),
     Op("member remove", "spare_member", effect="member_removed", service="member_remove"),
@@ -164,6 +165,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "request": BM,  # Salford 7.7: the BU sends the agency summary and chronology requests
     "extend": BM,
     "disagree": BM,  # Salford 10.3 (c): the BU records disagreements for the annual report
+    "new (opens the form)": BM,  # the form opens only for whoever may file it
     "file a referral (form)": BM,  # Salford 7.5: the BU forwards a referral to the virtual panel
     "member add": BM,
     "member remove": BM,

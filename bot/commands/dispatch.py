@@ -9,7 +9,8 @@ import shlex
 from collections.abc import Iterable
 
 from bot.commands.parsing import clean_text
-from bot.commands.registry import COMMANDS, GUEST_COMMANDS, REFERENCE, Reply, command, example_reference
+from bot.commands.registry import COMMANDS, GUEST_COMMANDS, REFERENCE, Reply, command
+from bot.commands.wording import PLAIN, Idiom, help_lines
 from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
 from flows.errors import PanelError
@@ -22,9 +23,10 @@ MAX_LINE = 6000  # a summary may be 4,000 characters; a command line never needs
 MAX_WORD = 300
 
 
-async def run(panel: Panel, actor: Actor, text: str, origin: Origin | None = None) -> Reply:
+async def run(panel: Panel, actor: Actor, text: str, origin: Origin | None = None, idiom: Idiom = PLAIN) -> Reply:
     """Run one command line. A refusal is a Reply with ok=False and one plain sentence; it changes nothing.
-    `origin` is where it came from (the platform, chat and message of a button pressed); None when typed."""
+    `origin` is where it came from (the platform, chat and message of a button pressed); None when typed.
+    `idiom` is how the platform types commands, for the words that name them (`help`)."""
     text = clean_text(text)
     if len(text) > MAX_LINE:
         return Reply(
@@ -35,8 +37,8 @@ async def run(panel: Panel, actor: Actor, text: str, origin: Origin | None = Non
         words = shlex.split(text)
     except ValueError:
         words = text.split()
-    if not words:
-        return await _help(panel, actor, [])
+    if not words or words[0].lower().lstrip("/") == "help":
+        return Reply(help_lines(panel.preset, idiom))  # anyone may ask, a guest too
     if any(len(w) > MAX_WORD for w in words):
         # No reference, outcome, agency or date is this long, and a refusal would quote it back in full.
         return Reply([f"One word there is over {MAX_WORD} characters long, which no command expects. Nothing was "
@@ -90,6 +92,4 @@ def not_a_command(name: str, known: Iterable[str]) -> str:
 
 @command("help", "help", "list the commands", "help")
 async def _help(panel: Panel, actor: Actor, args: list[str]) -> Reply:
-    lines = [f"Commands (REF is a referral reference such as {example_reference(panel.preset)}):"]
-    lines += [f"  `{c.usage}`: {c.help}" for c in COMMANDS.values()]
-    return Reply(lines)
+    return Reply(help_lines(panel.preset))  # `run` answers `help` in the platform's idiom before this

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 from rich.text import Text
 
-from bot.commands import COMMANDS, REFERRAL_FORM, Reply, not_a_command, parse_moment, run
+from bot.commands import COMMANDS, REFERRAL_FORM, Reply, not_a_command, parse_moment, run, wording
 from bot.console.render import card_panel, styled
 from bot.notify import Sender
 from bot.scheduler import run_due_jobs
@@ -42,15 +42,6 @@ REAL_CLOCK = (
     "database with `panelbot run --practice` (or `./scripts/start --practice`)."
 )
 
-EXTRA_HELP = [
-    "In the terminal you also have:",
-    "  `as NAME` or `as ROLE`: act as a panel member (e.g. `as bm`, `as police`, `as Ann`)",
-    "  `sample`: add a sample panel for this partnership, one member per role",
-    "  `member add NAME ROLE [PLATFORM:ID ...]` or `member add NAME --role ROLE [--id PLATFORM:ID]`: add a member",
-    "  `clock`, `clock +2d`, `clock +48h`, `clock 2026-12-01 09:00` or `clock 01/12/2026 09:00`: show or move the "
-    "simulated time (practice only)",
-    "  `quit`: leave",
-]
 TERMINAL_COMMANDS = ("as", "whoami", "sample", "member", "clock", "quit", "exit")
 
 
@@ -142,11 +133,8 @@ class ConsoleSession:
             "help", "status", "overdue", "show", "members", "report", "disagreements"
         ):
             raise InvalidInput("First say who you are, e.g. `as bm` or `as police` (`members` lists the panel).")
-        reply = await run(self.panel, self.actor or Actor.operator(), line)
+        reply = await run(self.panel, self.actor or Actor.operator(), line, idiom=wording.TERMINAL)
         await self._show(reply)
-        if word == "help":
-            for text in EXTRA_HELP:
-                self.say(text)
 
     async def _show(self, reply: Reply) -> None:
         """A reply's steps, in the terminal's idiom: lines, the card, charts saved to a folder, a question asked."""
@@ -218,7 +206,7 @@ class ConsoleSession:
                 raise InvalidInput("Filing cancelled; nothing was saved.")
             step = interview.give(answer, today=today, fmt_date=self.panel.cal.format)
         reference = await self.panel.file_referral(actor=self.actor, draft=interview.draft())
-        self.say(f"Filed **{reference}** and posted it to the panel.", "green")
+        self.say(wording.filed(reference, wording.TERMINAL, True), "green")
 
     async def _sample(self) -> None:
         p = self.panel.preset

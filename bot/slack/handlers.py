@@ -29,14 +29,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands import (
-    COMMANDS,
     GUEST_COMMANDS,
     REFERRAL_FORM,
     Reply,
     clean_text,
-    example_reference,
-    for_partnership,
     run,
+    wording,
 )
 from bot.service import Actor, Caller, NotInTime, Panel, Window
 from bot.slack import blocks as b
@@ -46,34 +44,12 @@ from bot.slack.home import home_view, not_member_line
 from flows import intake
 from flows.errors import PanelError
 from flows.intake import check_form
-from flows.preset import Preset
 from flows.referrals import normalise_reference
 from flows.returns import Origin
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, dict, AsyncWebClient], Awaitable[None]]
-
-SLACK_ONLY_HELP = [
-    "`/panel new`: file a referral (opens a form)",
-    "`/panel setup`: make this channel the panel channel; `/panel setup bm`: send the business manager's "
-    "messages to this channel",
-    "`/panel request REF` with no agency: choose the agencies in a form",
-]
-
-
-def help_lines(preset: Preset) -> list[str]:
-    lines = [
-        f"**Panelbot commands** (REF is a referral reference such as {example_reference(preset)}). Only the "
-        "business manager can use the commands that change a referral.",
-        *SLACK_ONLY_HELP,
-    ]
-    for c in COMMANDS.values():
-        if c.name != "help":
-            lines.append(f"`/panel {c.usage}`: {c.help}. For example `/panel {for_partnership(c.example, preset)}`")
-    lines.append("`/panel decide REF OUTCOME` and `/panel return REF` ask for the reason in a form.")
-    return lines
-
 
 class Malformed(Exception):
     """Slack sent a request without something it always sends (a trigger id, the button pressed, the form):
@@ -351,7 +327,7 @@ class Handlers:
         sub = words[0].lower().lstrip("/") if words else "help"
         if sub == "help":
             await ack()
-            await where.say(help_lines(self.panel.preset))
+            await where.say(wording.help_lines(self.panel.preset, wording.SLACK))
             return
         actor = await self.actor(where.user)
         if actor is None and sub in GUEST_COMMANDS and sub != "help":
@@ -418,10 +394,7 @@ class Handlers:
             try:
                 await where.client.chat_postMessage(
                     channel=where.channel,
-                    text=b.plain(
-                        f"This is now the {self.panel.preset.name} panel channel. Referral cards are "
-                        "posted here; panel members vote with the buttons on each card."
-                    ),
+                    text=b.plain(wording.set_up(self.panel.preset, "panel", wording.SLACK)),
                 )
             except SlackApiError as exc:
                 log.info("setup: cannot post in the channel (%s)", exc.response.get("error"))
@@ -562,15 +535,8 @@ class Handlers:
             return
         await ack()
         channels = await self.panel.list_channels()
-        if any(purpose == "panel" and platform == "slack" for purpose, platform, _ in channels):
-            await where.say([f"Filed **{reference}** and posted it to the panel."])
-        else:
-            await where.say(
-                [
-                    f"Filed **{reference}**. No Slack channel is set for the panel yet: run `/panel setup` in the "
-                    "panel's channel, and referral cards will be posted there."
-                ]
-            )
+        set_up = any(purpose == "panel" and platform == "slack" for purpose, platform, _ in channels)
+        await where.say([wording.filed(reference, wording.SLACK, set_up)])
 
     async def reason_form(self, ack: Any, body: dict, client: AsyncWebClient) -> tuple[dict, str, m.Meta, Where] | None:
         """A submitted form with a reason box (vote, recuse, chair's reason): an unusable reason is shown on

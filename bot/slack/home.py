@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock, HeaderBlock, PlainTextObject
 from slack_sdk.models.views import View
 
-from bot.commands import overdue_lines, status_lines
+from bot.commands import overdue_lines, status_lines, wording
 from bot.service import Actor, Panel
 from bot.slack.blocks import HOME_NEW, button, capped, cut, sections
 
@@ -14,10 +14,7 @@ HOME_BLOCKS_MAX = 100
 
 
 def not_member_line(user_id: str) -> str:
-    return (
-        "You are not on this partnership's panel, so Panelbot cannot act for you. "
-        f"Ask the business manager to add you with your Slack id {user_id}."
-    )
+    return wording.not_member(wording.SLACK, user_id)
 
 
 async def home_view(panel: Panel, actor: Actor | None, user_id: str) -> dict:

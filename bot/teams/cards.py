@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.commands import COMMANDS, Reply, example_reference, for_partnership
+from bot.commands import Reply
 from bot.notify import Action, Outgoing
 from flows import intake
 from flows.calendar import WorkingCalendar
@@ -45,11 +45,6 @@ REASON_INPUT = "reason"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`]+)`")
 
-TEAMS_ONLY_HELP = [
-    "**new**: file a referral (a form; business manager)",
-    "**setup**: post the panel's referral cards in this channel; **setup bm** or **setup agency:NAME**: send the "
-    "business manager's or an agency's messages to this chat",
-]
 
 
 _LONE_STAR = re.compile(r"(?<!\*)\*(?!\*)")  # a single star: italics in Teams markdown
@@ -237,20 +232,6 @@ def reply_cards(reply: Reply, cal: WorkingCalendar) -> list[dict[str, Any]]:
     if reply.card is not None:
         out.append(referral_card(reply.card, cal))
     return out or [lines_card(["Done."])]
-
-
-def help_lines(preset: Preset) -> list[str]:
-    lines = [
-        "**Panelbot commands.** In a channel or group chat, mention the bot first: **@Panelbot status**. "
-        f"REF is a referral reference such as {example_reference(preset)}. Only the business manager can use the "
-        "commands that change a referral.",
-        *TEAMS_ONLY_HELP,
-    ]
-    for c in COMMANDS.values():
-        if c.name != "help":
-            lines.append(f"**{c.usage}**: {c.help}. For example **{for_partnership(c.example, preset)}**")
-    lines.append("**decide REF OUTCOME** and **return REF** ask for the reason on a card.")
-    return lines
 
 
 def reason_prompt(command: str, intro: Sequence[str], label: str, button: str) -> dict[str, Any]:

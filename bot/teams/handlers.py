@@ -30,7 +30,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 from microsoft_agents.hosting.core.app import RouteRank
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 
-from bot.commands import COMMANDS, REFERRAL_FORM, Reply, clean_text, run
+from bot.commands import COMMANDS, REFERRAL_FORM, Reply, clean_text, run, wording
 from bot.service import Actor
 from bot.teams import cards as c
 from bot.teams.proactive import conversation_key, pressed_on
@@ -51,11 +51,7 @@ SOMETHING_WRONG = (
 
 
 def not_member_line(object_id: str | None) -> str:
-    who = f"teams:{object_id}" if object_id else "your Teams id"
-    return (
-        "You are not on this partnership's panel, so Panelbot cannot show you its referrals or act for you. "
-        f"Ask the business manager to add you with `panelbot member add NAME --role ROLE --id {who}`."
-    )
+    return wording.not_member(wording.TEAMS, object_id)
 
 
 def text_of(activity: Activity) -> str:
@@ -161,7 +157,7 @@ class Handlers:
         words = text.split()
         name = words[0].lower().lstrip("/") if words else "help"
         if name == "help":
-            await self.say(context, c.help_lines(self.panel.preset))
+            await self.say(context, wording.help_lines(self.panel.preset, wording.TEAMS))
             return
         actor = await self.actor(context)
         if actor.member_id is None and (name in READS or name in ("new", "setup") or name not in COMMANDS):
@@ -178,12 +174,7 @@ class Handlers:
     async def setup(self, context: TurnContext, actor: Actor, purpose: str) -> None:
         key = conversation_key(context.activity)
         purpose, _, _ = await self.panel.set_channel(actor=actor, purpose=purpose, platform_id=f"teams:{key}")
-        what = {
-            "panel": f"This is now the {self.panel.preset.name} panel channel. Referral cards are posted here; "
-            "panel members vote with the buttons on each card.",
-            "bm": "Done: Panelbot will send the business manager's messages here.",
-        }.get(purpose, f"Done: Panelbot will send the messages for {purpose.partition(':')[2].replace('_', ' ')} here.")
-        await self.say(context, [what])
+        await self.say(context, [wording.set_up(self.panel.preset, purpose, wording.TEAMS)])
 
     async def ask_reason(self, context: TurnContext, command: str, intro: list[str], label: str, button: str) -> None:
         await context.send_activity(cards_activity([c.reason_prompt(command, intro, label, button)], c.plain(intro[0])))
@@ -299,14 +290,8 @@ class Handlers:
         except PanelError as exc:
             return factory.message(str(exc))
         channels = await self.panel.list_channels()
-        if any(purpose == "panel" and platform == "teams" for purpose, platform, _ in channels):
-            lines = [f"Filed **{reference}** and posted it to the panel."]
-        else:
-            lines = [
-                f"Filed **{reference}**. No Teams channel is set for the panel yet: type **@Panelbot setup** in the "
-                "panel's channel, and referral cards will be posted there."
-            ]
-        return factory.adaptive_card(c.lines_card(lines))  # type: ignore[arg-type]
+        set_up = any(purpose == "panel" and platform == "teams" for purpose, platform, _ in channels)
+        return factory.adaptive_card(c.lines_card([wording.filed(reference, wording.TEAMS, set_up)]))  # type: ignore[arg-type]
 
 
 OUT_OF_DATE = "That button is out of date. Use **status** to see where things stand."

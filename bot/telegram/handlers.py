@@ -30,6 +30,7 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import commands
+from bot.commands import wording
 from bot.service import Actor, Panel
 from bot.telegram import callbacks, render
 from bot.telegram.adapter import NO_PREVIEW, retry_seconds
@@ -55,15 +56,6 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 MAX_PAUSE = 60.0  # seconds: the longest flood-control pause honoured inline before a direct reply
 Markup = InlineKeyboardMarkup | ForceReply | None
 
-TELEGRAM_HELP = [
-    "On Telegram you also have:",
-    "  `setup [panel|bm|agency:NAME]`: make this chat where those messages go (business manager); "
-    "`setup` alone makes it the panel group",
-    "  `cancel`: stop filing a referral or giving a reason",
-    "Vote with the buttons under a referral card. Where the procedure asks for a reason, the bot asks you "
-    "for it in a reply.",
-]
-
 
 def bot_commands() -> list[BotCommand]:
     """The command menu Telegram shows (`setMyCommands`): the shared commands and the Telegram ones."""
@@ -72,10 +64,11 @@ def bot_commands() -> list[BotCommand]:
         text = text.replace("`", "").strip()
         return (text[:1].upper() + text[1:])[:256] or "Panelbot command"
 
-    out = [BotCommand("new", "File a referral (business manager): a few questions")]
-    out += [BotCommand(c.name, describe(c.help)) for c in commands.COMMANDS.values() if COMMAND_NAME.fullmatch(c.name)]
-    out.append(BotCommand("setup", "Make this chat the panel group (business manager)"))
-    out.append(BotCommand("cancel", "Stop filing a referral or giving a reason"))
+    shared = sorted(commands.COMMANDS.values(), key=lambda c: c.name != "new")  # filing first, as people look for it
+    out = [BotCommand(c.name, describe(c.help)) for c in shared if COMMAND_NAME.fullmatch(c.name)]
+    for usage, what in wording.TELEGRAM.extras:  # Telegram's own: setup, cancel
+        if COMMAND_NAME.fullmatch(usage) and usage not in {c.command for c in out}:
+            out.append(BotCommand(usage, describe(what.format(place="group", prefix="/"))))
     return out[:100]
 
 
@@ -241,7 +234,7 @@ class Handlers:
             return
         name, rest = split_command(msg.text)
         # Someone not on the panel is a guest: the shared commands decide what a guest may do.
-        reply = await commands.run(self.panel, await self.actor(user), f"{name} {rest}".strip())
+        reply = await commands.run(self.panel, await self.actor(user), f"{name} {rest}".strip(), idiom=wording.TELEGRAM)
         if reply.form == commands.REFERRAL_FORM:
             await self._start_intake(context.bot, msg, user)
             return
@@ -253,9 +246,8 @@ class Handlers:
                 "Send /cancel to stop.",
             )
             return
-        lines = list(reply.lines) + (TELEGRAM_HELP if name == "help" else [])
-        if lines:
-            await self.say(context.bot, chat.id, lines, reply_to=msg)
+        if reply.lines:
+            await self.say(context.bot, chat.id, reply.lines, reply_to=msg)
         if reply.card is not None:
             await self.say(
                 context.bot,
@@ -370,11 +362,9 @@ class Handlers:
             return
         await self.store.delete(str(chat_id), str(user.id))
         await self.unbutton(bot, chat_id, state.data.get("_q"), [f"Filed **{reference}**."])
-        lines = [f"Filed **{reference}** and posted it to the panel."]
         channels = await self.panel.list_channels()
-        if not any(purpose == "panel" and platform == "telegram" for purpose, platform, _ in channels):
-            lines.append("No Telegram panel group is set up yet: send /setup in the panel's group.")
-        await self.say(bot, chat_id, lines)
+        set_up = any(purpose == "panel" and platform == "telegram" for purpose, platform, _ in channels)
+        await self.say(bot, chat_id, [wording.filed(reference, wording.TELEGRAM, set_up)])
 
     # Replies the bot asked for -------------------------------------------------------------------------
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -94,8 +94,8 @@ async def test_people_not_on_the_panel_are_told_how_to_join(slack) -> None:
     h = await dudley(slack)
     await h.slash("U0STRANGER", "status")
     assert h.said_to("U0STRANGER") == (
-        "You are not on this partnership's panel, so Panelbot cannot act for you. Ask the business manager to "
-        "add you with your Slack id U0STRANGER."
+        "You are not on this partnership's panel, so Panelbot cannot show you its referrals or act for you. Ask the "
+        "business manager to add you with panelbot member add NAME --role ROLE --id slack:U0STRANGER."
     )
     await h.slash("U0STRANGER", "help")
     assert h.said_to("U0STRANGER").startswith("Panelbot commands")
@@ -105,7 +105,7 @@ async def test_help_lists_the_commands_with_examples_and_bad_arguments_get_a_usa
     h = await dudley(slack)
     await h.slash("U0LA", "")
     shown = h.said_to("U0LA")
-    assert "/panel new: file a referral (opens a form)" in shown
+    assert "/panel new: BM: file a referral (a form, or a few questions). For example /panel new" in shown
     assert (
         "/panel vote REF OUTCOME [REASON]: vote (again to change your vote). "
         "For example /panel vote DUD-2026-001 commence"  # Dudley's references, not Salford's

@@ -128,4 +128,4 @@ async def test_naming_the_agencies_still_runs_the_shared_command_without_a_form(
     assert h.said_to("U0BM").startswith(f"Information requests for {ref}: Probation: requested")
     assert len(h.fake.views) == views
     await h.slash("U0BM", "help")
-    assert "/panel request REF with no agency: choose the agencies in a form" in h.said_to("U0BM")
+    assert "/panel request REF: choose the agencies in a form" in h.said_to("U0BM")

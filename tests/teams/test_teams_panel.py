@@ -259,7 +259,7 @@ async def test_typed_commands_answer_in_the_thread(teams) -> None:
     assert f"{ref} · Young Person C (Serious incident: child safeguarding practice review referral): with the panel" \
         in answer.shown
     help_text = (await h.say(PAT, "help"))[0].shown
-    assert "@Panelbot status" in help_text and "setup" in help_text and "new: file a referral" in help_text
+    assert "@Panelbot status" in help_text and "setup" in help_text and "new: BM: file a referral" in help_text
     members = (await h.say(PAT, "members", where="personal"))[0].shown
     assert "Lou: Local authority (votes)" in members
     # decide REF OUTCOME without a reason: a card asks for it.
