@@ -187,6 +187,21 @@ def test_every_registered_platform_has_a_harness() -> None:
         assert entry.split(".")[1] == cls.name  # the folder is named as the platform
 
 
+class DownOnly:
+    """The panel as an adapter may see it while delivering: its clock, calendar and words, nothing it reads
+    from the record (a call back into the service would render a card again, once per platform)."""
+
+    ALLOWED = frozenset({"now", "cal", "preset", "fmt", "practice", "partnership_id"})
+
+    def __init__(self, panel: Panel) -> None:
+        self._panel = panel
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self.ALLOWED:
+            raise AssertionError(f"an adapter called back into the service while delivering: panel.{name}")
+        return getattr(self._panel, name)
+
+
 @pytest.fixture(params=list(HARNESSES))
 async def running(request: pytest.FixtureRequest, make_panel: Any) -> AsyncIterator[tuple[Any, Panel, Harness]]:
     harness = HARNESSES[request.param]()
@@ -240,6 +255,9 @@ async def test_it_delivers_every_kind_of_message_the_service_produces(running, c
     async with aiohttp.ClientSession() as http:
         await harness.channels(panel, url, http)
     sender = Sender(panel, [platform.adapter])
+    # Delivery only goes down (issue 19, point 4): the Sender renders each change once and hands it over; the
+    # adapter formats it with the panel's clock, calendar and preset, and never reads the record itself.
+    platform.adapter.panel = DownOnly(panel)
     ann, cat, dan = [await panel.actor_named(n) for n in ("Ann", "Cat", "Dan")]
 
     def draft(letter: str) -> ReferralDraft:

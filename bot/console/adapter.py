@@ -31,15 +31,10 @@ class ConsoleAdapter:
             labels = {a.id: a.label for a in self.panel.preset.agencies}
             name = labels.get(agency, agency.replace("_", " "))
             return f"To the {name} safeguarding lead" if lead else f"To {name}"
-        if purpose.startswith("member:"):
-            member_id = int(purpose.partition(":")[2])
-            for m in await self.panel.list_members():
-                if m.id == member_id:
-                    return f"Privately to {m.name} ({m.role_label})"
         return purpose
 
     async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
-        where = await self._where(message.purpose)
+        where = f"Privately to {message.recipient}" if message.recipient else await self._where(message.purpose)
         self._sent += 1
         card = message.card
         if message.kind in ("referral_card", "card_update") and card is not None:

@@ -35,7 +35,9 @@ OUTBOX_KINDS = ("referral_card", "card_update", "decision", "escalation", "notic
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What an adapter is asked to show. `card` for referral cards and decisions; `text` for notices.
+    """What an adapter is asked to show, rendered once for every platform: the Sender reads the card as it is
+    when the row is delivered and hands the same view to each adapter, which only formats it (no adapter reads
+    the service while delivering). `card` for referral cards and decisions; `text` for notices.
     Adapters render a kind they do not know as a plain notice (`text`, with its `actions` as buttons), so
     new kinds of message work on every platform at once."""
 
@@ -51,6 +53,8 @@ class Outgoing:
     # Files to attach, (file name, bytes), e.g. the report's PNG charts. A platform that can upload files
     # (Slack files_upload_v2, Telegram send_photo, a Teams attachment) posts them with the message.
     files: tuple[tuple[str, bytes], ...] = ()
+    # For a message to one member (`member:ID`): who they are, "Alex (Chair)", for a platform that shows it.
+    recipient: str | None = None
 
 
 class Adapter(Protocol):

@@ -77,10 +77,18 @@ class Sender:
         return rows, targets
 
     async def _outgoing(self, row: OutboxMessage) -> Outgoing:
+        """The row as every adapter shows it, rendered once: the card as it is now (an update shows the latest
+        state, never an older one), and for a member, who they are."""
         card = None
         if row.kind in ("referral_card", "card_update", "decision", "escalation") and row.referral_id is not None:
             card = await self.panel.card_by_id(row.referral_id)
+        recipient = None
+        if row.purpose.startswith("member:"):
+            member_id = int(row.purpose.partition(":")[2])
+            recipient = next((f"{m.name} ({m.role_label})" for m in await self.panel.list_members()
+                              if m.id == member_id), None)
         return Outgoing(
+            recipient=recipient,
             kind=row.kind,
             purpose=row.purpose,
             card=card,

@@ -88,7 +88,7 @@ class SlackAdapter:
                 log.info("no Slack card to update in %s (it was posted before the channel was set)", channel)
                 return None
             async with self._card_locks[(channel, previous_id)]:
-                card = await self.panel.card(message.card.reference)  # the latest state, never an older one
+                card = message.card  # read by the Sender as the row went out: the latest state
                 try:
                     await self.client.chat_update(
                         channel=channel, ts=previous_id, text=card_text(card, cal), blocks=card_blocks(card, cal)

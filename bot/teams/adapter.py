@@ -76,7 +76,7 @@ class TeamsAdapter:
                 log.info("no Teams card to update in %s (it was posted before the channel was set)", target)
                 return None
             async with self._card_locks[(target, previous_id)]:
-                view = await self.panel.card(message.card.reference)  # the latest state, never an older one
+                view = message.card  # read by the Sender as the row went out: the latest state
                 activity = card_activity(c.referral_card(view, cal), c.referral_summary(view, cal))
                 try:
                     await self.outbound.update(target, previous_id, activity)
