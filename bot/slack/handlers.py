@@ -1,7 +1,7 @@
 """The Slack listeners, registered on a bolt `AsyncApp` by `register(app, panel)`.
 
 Each listener does its work, acknowledges once that work has committed (Slack allows 3 seconds; see
-`Handlers.listener` for a commit that cannot make it), then answers the person privately: through the
+`bot.slack.listener` for a commit that cannot make it), then answers the person privately: through the
 interaction's `response_url`, else an ephemeral message in the channel, else a direct message. A listener
 that only opens a form changes nothing, so it acknowledges first and opens the form with the trigger id.
 
@@ -16,307 +16,55 @@ import json
 import logging
 import re
 import shlex
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands import (
     GUEST_COMMANDS,
     REFERRAL_FORM,
     Reply,
-    clean_text,
     run,
     wording,
 )
-from bot.service import Actor, Caller, NotInTime, Panel, Window
+from bot.service import Actor, Caller, Panel
 from bot.slack import blocks as b
 from bot.slack import modals as m
-from bot.slack.files import Files, failed_line, upload, why
 from bot.slack.home import home_view, not_member_line
+from bot.slack.listener import (  # noqa: F401  (the listener's names, as tests and the docs know them)
+    ACK_WAIT,
+    COMMIT_WAIT,
+    NOT_IN_TIME,
+    OUT_OF_DATE,
+    SOMETHING_WRONG,
+    WRONG_AFTER,
+    Handler,
+    Listening,
+)
+from bot.slack.payload import (  # noqa: F401
+    Malformed,
+    RefuseMisshapen,
+    Where,
+    _dict,
+    _str,
+    first_block,
+    pressed,
+    pressed_on,
+    submitted,
+    trigger,
+    well_shaped,
+)
 from flows import intake
 from flows.errors import PanelError
 from flows.intake import check_form
 from flows.referrals import normalise_reference
-from flows.returns import Origin
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Any, dict, AsyncWebClient], Awaitable[None]]
 
-class Malformed(Exception):
-    """Slack sent a request without something it always sends (a trigger id, the button pressed, the form):
-    a forged or broken body. Nothing is done; the person, if they can be found, is told in one sentence."""
-
-
-OUT_OF_DATE = "That button is out of date. Use `/panel status` to see where things stand."
-MALFORMED = "Slack sent that request incompletely, so nothing was changed. Please try again."
-SOMETHING_WRONG = (
-    "Something went wrong inside Panelbot, so that was not recorded. Please try again; if it keeps happening, "
-    "tell the business manager."
-)
-WRONG_AFTER = (
-    "Something went wrong inside Panelbot while answering you. Use `/panel status` to see whether that was "
-    "recorded; if it keeps happening, tell the business manager."
-)
-ACK_WAIT = 2.3  # seconds a request's work has to commit before Slack is answered without it (Slack allows 3)
-COMMIT_WAIT = 0.5  # seconds more for a commit already under way at ACK_WAIT
-NOT_IN_TIME = "Panelbot could not record that in time, so nothing was changed. Please try again."
-
-
-class _Ack:
-    """bolt's `ack` for one request, which says when Slack has been answered (see `Handlers.listener`). Slack
-    is answered once: by the handler after its work has committed, or by the listener when the window closes
-    first; a later call does nothing."""
-
-    def __init__(self, ack: Any) -> None:
-        self._ack = ack
-        self.done = asyncio.Event()
-        self.called = False
-        self.window = Window()  # the request's answer window: `expired` once the listener has answered for it
-
-    @property
-    def response(self) -> Any:
-        return self._ack.response
-
-    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.called:
-            return None
-        self.called = True
-        try:
-            return await self._ack(*args, **kwargs)
-        finally:
-            self.done.set()
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def trigger(body: dict) -> str:
-    value = _str(body.get("trigger_id"))
-    if value is None:
-        raise Malformed("no trigger_id")
-    return value
-
-
-def pressed(body: dict) -> tuple[str, str]:
-    """The action id and value of the button pressed, as strings."""
-    actions = body.get("actions")
-    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
-        raise Malformed("no actions")
-    action = actions[0]
-    return _str(action.get("action_id")) or "", clean_text(_str(action.get("value")) or "")
-
-
-def first_block(body: dict) -> str:
-    """The block id of a submitted form's first input, where an error about the whole form is shown."""
-    view = _dict(body.get("view"))
-    values = _dict(_dict(view.get("state")).get("values"))
-    for block in view.get("blocks") or []:
-        if isinstance(block, dict) and block.get("type") == "input" and isinstance(block.get("block_id"), str):
-            return block["block_id"]
-    return next((k for k in values if isinstance(k, str)), m.REASON_BLOCK)
-
-
-def pressed_on(body: dict) -> Origin:
-    """Where a button was pressed: the channel and the `ts` of the message it is under."""
-    container = _dict(body.get("container"))
-    channel = _str(container.get("channel_id")) or _str(_dict(body.get("channel")).get("id"))
-    return Origin("slack", channel, _str(container.get("message_ts")) or _str(_dict(body.get("message")).get("ts")))
-
-
-def submitted(body: dict) -> dict:
-    view = body.get("view")
-    if not isinstance(view, dict):
-        raise Malformed("no view")
-    return view
-
-
-@dataclass
-class Where:
-    """Where to answer one person privately."""
-
-    client: AsyncWebClient
-    user: str
-    channel: str | None = None
-    response_url: str | None = None
-    cal: Any = None  # the panel's calendar, for a card shown in a reply
-
-    @classmethod
-    def of(cls, client: AsyncWebClient, body: dict) -> Where:
-        user = _str(body.get("user_id")) or _str(_dict(body.get("user")).get("id")) or ""
-        channel = _str(body.get("channel_id")) or _str(_dict(body.get("channel")).get("id"))
-        channel = channel or _str(_dict(body.get("container")).get("channel_id"))
-        view = body.get("view")
-        if body.get("type") == "view_submission" and isinstance(view, dict):
-            meta = m.Meta.load(view.get("private_metadata"))
-            return cls(client, user, meta.channel, meta.response_url)
-        return cls(client, user, channel, _str(body.get("response_url")))
-
-    async def say(self, lines: list[str]) -> None:
-        await self.send(*b.text_blocks(lines))
-
-    async def reply(self, reply: Reply) -> None:
-        await self.send(*b.reply_blocks(reply, self.cal))
-        if reply.files:
-            await self.upload(reply.files)
-
-    async def upload(self, files: Files) -> None:
-        """Post files (the report's charts) where the person ran the command, after the answer: in that channel,
-        or in the direct message. A failure is told to them in one sentence; it never ends the listener."""
-        try:
-            channel = self.channel
-            if not channel:
-                channel = (await self.client.conversations_open(users=self.user))["channel"]["id"]
-            await upload(self.client, channel, files)
-        except Exception as exc:
-            log.warning("Slack: %d file(s) could not be uploaded (%s)", len(files), why(exc))
-            await self.say([failed_line(exc)])
-
-    async def send(self, text: str, blocks: list[dict]) -> None:
-        if self.response_url:
-            try:
-                sent = await AsyncWebhookClient(self.response_url).send(
-                    text=text, blocks=blocks, response_type="ephemeral", replace_original=False
-                )
-                if sent.status_code == 200:
-                    return
-                log.info("response_url answered %s; answering another way", sent.status_code)
-            except Exception as exc:
-                log.info("response_url failed (%s); answering another way", type(exc).__name__)
-        if self.channel:
-            try:
-                await self.client.chat_postEphemeral(channel=self.channel, user=self.user, text=text, blocks=blocks)
-                return
-            except SlackApiError as exc:
-                log.info("chat.postEphemeral failed (%s); sending a direct message", exc.response.get("error"))
-        opened = await self.client.conversations_open(users=self.user)
-        await self.client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
-
-
-class Handlers:
-    def __init__(self, panel: Panel, tasks: set[asyncio.Task] | None = None) -> None:
-        self.panel = panel
-        self.tasks = tasks if tasks is not None else set()
-        self.ack_wait, self.commit_wait = ACK_WAIT, COMMIT_WAIT  # the tests shorten them instead of waiting
-
-    # Plumbing ---------------------------------------------------------------------------------------------
-    def listener(self, handler: Handler) -> Callable[..., Awaitable[None]]:
-        """Wrap a handler: it runs in its own task, tracked (so shutdown and tests can wait for the work after
-        the ack), and an unexpected failure is logged and answered with one sentence, never a traceback.
-
-        A handler acknowledges only once its work has committed (or when it changes nothing), so a "200" to
-        Slack means recorded: a crash before the commit leaves Slack without an answer, and the person sees
-        Slack's own "try again". The app runs with bolt's `process_before_response`, so Slack is answered as
-        soon as this wrapper returns, which is the moment the handler acknowledges. What comes after the ack
-        is only telling the person (through the interaction's `response_url`) and the outbox.
-
-        If the work has not committed after `ACK_WAIT`, the request's window expires: nothing of it will
-        commit now, and Slack is answered so the person hears why: a form stays open with "not recorded,
-        please try again" beside its first field (pressing Submit again sends the same form), and a command
-        or a button is acknowledged and then told the same through its `response_url`. A commit already
-        under way is given `COMMIT_WAIT` more; if it is still not done, Slack is acknowledged and the person
-        is told the outcome by follow-up once it is known. An event needs no answer but 200 (bolt
-        acknowledges it), so it is not waited for."""
-
-        async def run_listener(ack: Any, body: dict, client: AsyncWebClient) -> None:
-            signal = _Ack(ack)
-            task = asyncio.get_running_loop().create_task(self._run(handler, signal, body, client))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
-            if "event" in body:
-                return
-            acked = asyncio.ensure_future(signal.done.wait())
-            try:
-                await asyncio.wait({acked, task}, timeout=self.ack_wait, return_when=asyncio.FIRST_COMPLETED)
-                if signal.called or task.done():
-                    return
-                if signal.window.committing:
-                    await asyncio.wait({acked, task}, timeout=self.commit_wait, return_when=asyncio.FIRST_COMPLETED)
-                    if signal.called or task.done():
-                        return
-                    log.warning("Slack: a commit took longer than Slack's window; the person is told by follow-up")
-                    await signal()
-                    return
-                signal.window.expired = True  # from here, nothing this request does is committed
-                log.warning("Slack: a %s was not recorded in time; the person is asked to try again",
-                            _str(body.get("type")) or "command")
-                if body.get("type") == "view_submission":
-                    await signal(response_action="errors", errors={first_block(body): NOT_IN_TIME})
-                else:
-                    await signal()
-            finally:
-                acked.cancel()
-
-        return run_listener
-
-    async def _run(self, handler: Handler, ack: _Ack, body: dict, client: AsyncWebClient) -> None:
-        try:
-            with self.panel.answering(ack.window):
-                async with self.panel.replying():  # the person is answered before the outbox is woken
-                    await handler(ack, body, client)
-        except NotInTime:
-            # The listener has answered Slack already: a form shows why beside its first field, anyone else
-            # is told here.
-            if body.get("type") != "view_submission":
-                await self._tell(client, body, [NOT_IN_TIME])
-        except Malformed as exc:
-            log.info("Slack sent a malformed %s (%s)", _str(body.get("type")) or "request", exc)
-            await ack()
-            await self._tell(client, body, [MALFORMED])
-        except Exception as exc:
-            expired = isinstance(exc, SlackApiError) and exc.response.get("error") == "expired_trigger_id"
-            if expired:
-                log.warning("Slack: a form could not be opened in time (expired_trigger_id)")
-            else:
-                log.exception("Slack %s failed", body.get("type") or body.get("command") or "request")
-            if expired:
-                lines = ["Slack took too long to open the form, so nothing was changed. Please try again."]
-            elif ack.called:  # after the work had been acknowledged, or while its commit was still under way
-                lines = [WRONG_AFTER]
-            else:  # nothing was committed: a handler acknowledges only after its commit
-                lines = [SOMETHING_WRONG]
-            if not ack.called and body.get("type") == "view_submission":
-                await ack(response_action="errors", errors={first_block(body): lines[0]})  # the form stays open
-                return
-            await ack()
-            await self._tell(client, body, lines)
-        finally:
-            if not ack.called:
-                await ack()
-
-    async def _tell(self, client: AsyncWebClient, body: dict, lines: list[str]) -> None:
-        try:
-            await self.where(client, body).say(lines)
-        except Exception:
-            log.warning("could not tell the person what happened")
-
-    def where(self, client: AsyncWebClient, body: dict) -> Where:
-        where = Where.of(client, body)
-        where.cal = self.panel.cal
-        return where
-
-    async def actor(self, user: str) -> Actor | None:
-        return await self.panel.actor_for("slack", user)
-
-    @staticmethod
-    def guest(user: str) -> Actor:
-        """Someone not on the panel, such as an agency contact: the core lets them do only what needs no
-        role (marking their agency's return as made) and refuses the rest in its own words."""
-        return Actor.guest("slack", user)
-
+class Handlers(Listening):
     # /panel ------------------------------------------------------------------------------------------------
     async def slash(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
         """A command is acknowledged once it has committed, then answered through its `response_url`; one that
@@ -628,42 +376,6 @@ class Handlers:
             return
         view = await home_view(self.panel, await self.actor(user), user)
         await client.views_publish(user_id=user, view=view)
-
-
-def well_shaped(body: Any) -> bool:
-    """Whether a (signed) body has the shape bolt's own matchers rely on. bolt indexes into `actions`, `view`
-    and `event` before any listener runs, so a body without them would be a 500 from inside bolt."""
-    if not isinstance(body, dict):
-        return False
-    kind = body.get("type")
-    if kind == "block_actions":
-        actions = body.get("actions")
-        return (isinstance(actions, list) and bool(actions)
-                and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
-                and all(isinstance(a.get("block_id", ""), str) for a in actions))
-    if kind in ("view_submission", "view_closed"):
-        view = body.get("view")
-        return isinstance(view, dict) and isinstance(view.get("callback_id"), str)
-    if "event" in body or kind == "event_callback":
-        event = body.get("event")
-        return isinstance(event, dict) and isinstance(event.get("type"), str)
-    if "command" in body:
-        return isinstance(body.get("command"), str)
-    return True
-
-
-class RefuseMisshapen(AsyncMiddleware):
-    """A global middleware (it runs after bolt's signature check): a misshapen body is acknowledged with a quiet
-    200, so Slack does not retry it, and goes no further. A class, not a function, because bolt builds a
-    function middleware's arguments from the body (`body["actions"][0]`), which is what fails."""
-
-    async def async_process(
-        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse | None:
-        if not well_shaped(req.body):
-            log.info("Slack: a signed request of an unexpected shape was ignored")
-            return BoltResponse(status=200, body="")
-        return await next()
 
 
 def register(app: AsyncApp, panel: Panel, tasks: set[asyncio.Task] | None = None) -> Handlers:

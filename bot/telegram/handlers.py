@@ -7,55 +7,49 @@ here: a refusal is the service's own sentence, shown to the person.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
 import shlex
-from collections.abc import Awaitable, Callable
 
 from telegram import (
     Bot,
     BotCommand,
     CallbackQuery,
     ForceReply,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
-    ReplyParameters,
     Update,
     User,
 )
-from telegram.constants import ChatType, ParseMode
-from telegram.error import RetryAfter, TelegramError
+from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import commands
 from bot.commands import wording
-from bot.service import Actor, Panel
+from bot.service import Panel
 from bot.telegram import callbacks, render
-from bot.telegram.adapter import NO_PREVIEW, retry_seconds
 from bot.telegram.conversation import (
     ACTION_REASON,
     NEW_REFERRAL,
     VOTE_REASON,
     ConversationStore,
-    Intake,
     State,
     prompt_key,
 )
+from bot.telegram.intake_chat import IntakeChat
+from bot.telegram.sending import (  # noqa: F401
+    COMMAND_NAME,
+    MAX_PAUSE,
+    NOT_IN_USE,
+    REASON_MAX,
+    RECUSE_REASON,
+    Markup,
+    is_group,
+    split_command,
+)
 from flows.errors import InvalidInput, PanelError
-from flows.intake import Interview, Step
 from flows.referrals import normalise_reference
 
 log = logging.getLogger(__name__)
-
-RECUSE_REASON = "recuse_reason"
-NOT_IN_USE = "This button is no longer in use."
-REASON_MAX = 4000
-COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
-MAX_PAUSE = 60.0  # seconds: the longest flood-control pause honoured inline before a direct reply
-Markup = InlineKeyboardMarkup | ForceReply | None
-
 
 def bot_commands() -> list[BotCommand]:
     """The command menu Telegram shows (`setMyCommands`): the shared commands and the Telegram ones."""
@@ -72,121 +66,7 @@ def bot_commands() -> list[BotCommand]:
     return out[:100]
 
 
-def split_command(text: str) -> tuple[str, str]:
-    """`/vote@panel_bot SAL-2026-001 commence` -> ("vote", "SAL-2026-001 commence")."""
-    first, _, rest = text.strip().partition(" ")
-    return first.lstrip("/").split("@", 1)[0].lower(), rest.strip()
-
-
-def is_group(chat_type: str) -> bool:
-    return chat_type in (ChatType.GROUP, ChatType.SUPERGROUP)
-
-
-class Handlers:
-    def __init__(self, panel: Panel, store: ConversationStore) -> None:
-        self.panel = panel
-        self.store = store
-        self.intake = Intake(panel)
-        self.pause: Callable[[float], Awaitable[object]] = asyncio.sleep  # tests pass time without waiting
-
-    # Who is asking -----------------------------------------------------------------------------------
-    async def actor(self, user: User) -> Actor:
-        """The panel member behind a Telegram account, matched by user id (never the username, which users
-        can change); anyone else is a guest, who can do only what needs no role."""
-        found = await self.panel.actor_for("telegram", str(user.id))
-        return found or Actor.guest("telegram", str(user.id), user.full_name)
-
-    # Sending -----------------------------------------------------------------------------------------
-    async def say(
-        self,
-        bot: Bot,
-        chat_id: int,
-        lines: list[str],
-        *,
-        lead: list[render.Segment] | None = None,
-        markup: Markup = None,
-        reply_to: Message | None = None,
-        html: str | None = None,
-    ) -> Message:
-        """Send a direct answer. Flood control pauses it once, for as long as Telegram asks (up to a minute)."""
-        text = html if html is not None else render.to_html(lines, lead=lead)
-        kwargs = dict(
-            chat_id=chat_id,
-            text=text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
-            reply_parameters=(
-                ReplyParameters(message_id=reply_to.message_id, allow_sending_without_reply=True) if reply_to else None
-            ),
-        )
-        return await self.patiently(bot.send_message, **kwargs)
-
-    async def patiently(self, call: Callable[..., Awaitable[Message]], **kwargs: object) -> Message:
-        """Call the Bot API; on flood control, pause once for as long as Telegram asks (up to a minute)."""
-        try:
-            return await call(**kwargs)
-        except RetryAfter as exc:
-            wait = retry_seconds(exc)
-            if wait > MAX_PAUSE:
-                raise
-            await self.pause(wait)
-            return await call(**kwargs)
-
-    async def post_files(
-        self, bot: Bot, chat_id: int, files: tuple[tuple[str, bytes], ...], *, about: str | None, reply_to: Message
-    ) -> None:
-        """A reply's files (a report's charts), each as a photo with its title as the caption, after the text.
-        A file that cannot be posted is named to the person in one sentence; the command itself stands."""
-        not_posted: list[str] = []
-        for position, (name, data) in enumerate(files):
-            try:
-                await self.patiently(
-                    bot.send_photo,
-                    chat_id=chat_id,
-                    photo=data,
-                    filename=name,
-                    caption=render.photo_caption(name, about),
-                    parse_mode=ParseMode.HTML,
-                    reply_parameters=ReplyParameters(message_id=reply_to.message_id, allow_sending_without_reply=True),
-                )
-            except RetryAfter:  # a longer pause than a person should wait: the rest would be held up too
-                log.warning("Telegram flood control held up %d file(s)", len(files) - position)
-                not_posted += [n for n, _ in files[position:]]
-                break
-            except TelegramError as exc:  # refused (too large, not an image) or the network failed
-                log.warning("could not post the file %s on Telegram: %s", name, exc)
-                not_posted.append(name)
-            except Exception:
-                log.exception("posting the file %s on Telegram failed", name)
-                not_posted.append(name)
-        if not_posted:
-            try:
-                await self.say(bot, chat_id, [render.files_not_shown(not_posted)], reply_to=reply_to)
-            except TelegramError as exc:
-                log.warning("could not say that a file was not posted: %s", type(exc).__name__)
-
-    async def answer(self, query: CallbackQuery, lines: list[str], *, ok: bool = True) -> None:
-        """The short toast after a button press; a refusal is an alert the person has to dismiss."""
-        try:
-            await query.answer(text=render.plain(lines) or None, show_alert=not ok)
-        except TelegramError as exc:  # an old query can no longer be answered; the action itself stands
-            log.info("could not answer a Telegram callback: %s", type(exc).__name__)
-
-    async def unbutton(self, bot: Bot, chat_id: int, message_id: int | None, lines: list[str] | None = None) -> None:
-        """Take the buttons off a question once it is answered (showing the answer, when given)."""
-        if not message_id:
-            return
-        try:
-            if lines:
-                await bot.edit_message_text(
-                    chat_id=chat_id, message_id=message_id, text=render.to_html(lines), parse_mode=ParseMode.HTML
-                )
-            else:
-                await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
-        except TelegramError as exc:
-            log.info("could not tidy a Telegram question: %s", type(exc).__name__)
-
+class Handlers(IntakeChat):
     # Commands ----------------------------------------------------------------------------------------
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user, chat, msg = update.effective_user, update.effective_chat, update.effective_message
@@ -274,97 +154,6 @@ class Handlers:
             await self.unbutton(bot, chat_id, state.data.get("_q"))
         text = "Cancelled; nothing was saved." if filing or prompts else "There is nothing to cancel."
         await self.say(bot, chat_id, [text], reply_to=reply_to)
-
-    # The guided /new -----------------------------------------------------------------------------------
-    async def _start_intake(self, bot: Bot, msg: Message, user: User) -> None:
-        """`/new`, once the shared command has checked who is filing: the form's first question."""
-        chat = msg.chat
-        old = await self.store.get(str(chat.id), str(user.id))
-        if old is not None and old.flow == NEW_REFERRAL:
-            await self.unbutton(bot, chat.id, old.data.get("_q"))
-        intro = [
-            "**New referral.** There is no field for a name, date of birth or address: the subject is shown "
-            "only by category and letter. Nothing is saved until you press File referral; send /cancel to stop."
-        ]
-        if is_group(chat.type):
-            intro.append("In a group, answer each question by replying to it.")
-        await self.say(bot, chat.id, intro, reply_to=msg)
-        interview = self.intake.interview({})
-        await self._ask(bot, chat.id, chat.type, user, interview, interview.step(self.panel.cal.format))
-
-    async def _ask(self, bot: Bot, chat_id: int, chat_type: str, user: User, interview: Interview, step: Step) -> None:
-        question = self.intake.question(step)
-        markup: Markup = None
-        if question.buttons:
-            buttons = [InlineKeyboardButton(label, callback_data=cb) for label, cb in question.buttons]
-            rows = [buttons] if question.review else [[b] for b in buttons]
-            markup = InlineKeyboardMarkup(rows)
-        elif is_group(chat_type):
-            markup = ForceReply(selective=True)
-        lead = [render.mention(user.id, user.first_name), render.Segment(": ")] if is_group(chat_type) else None
-        sent = await self.say(bot, chat_id, question.lines, lead=lead, markup=markup)
-        question_id = sent.message_id if question.buttons else None  # its buttons come off once answered
-        await self.store.put(str(chat_id), str(user.id), NEW_REFERRAL, self.intake.step_name(interview),
-                             {**interview.to_data(), "_q": question_id})
-
-    async def _intake_text(self, bot: Bot, msg: Message, user: User, state: State) -> None:
-        chat = msg.chat
-        text = commands.clean_text(msg.text or "")
-        interview = self.intake.interview(state.data)
-        if interview.current() is None:
-            if text.strip().lower() in ("file", "yes", "file referral"):
-                await self._file(bot, chat.id, user, state)
-            else:
-                await self.say(bot, chat.id, ["Please press File referral, or send /cancel."], reply_to=msg)
-            return
-        step = interview.give(text, today=self.intake.today(), fmt_date=self.panel.cal.format)
-        await self.unbutton(bot, chat.id, state.data.get("_q"))
-        await self._ask(bot, chat.id, chat.type, user, interview, step)
-
-    async def _intake_pressed(self, bot: Bot, query: CallbackQuery, pressed: callbacks.Pressed) -> None:
-        user = query.from_user
-        chat_id = query.message.chat.id if query.message else user.id
-        chat_type = query.message.chat.type if query.message else ChatType.PRIVATE
-        state = await self.store.get(str(chat_id), str(user.id))
-        if state is None or state.flow != NEW_REFERRAL:
-            await self.answer(query, ["This question is not waiting for an answer from you."], ok=False)
-            return
-        if pressed.value == "x":
-            await self.answer(query, [])
-            await self._cancel(bot, chat_id, user)
-            return
-        interview = self.intake.interview(state.data)
-        if pressed.value == "f":
-            if interview.current() is not None:
-                await self.answer(query, ["Please answer the questions first."], ok=False)
-                return
-            await self.answer(query, [])
-            await self._file(bot, chat_id, user, state)
-            return
-        key = interview.current().key if interview.current() is not None else ""
-        try:
-            step = self.intake.press(interview, pressed.value, pressed.extra)
-        except PanelError as exc:
-            await self.answer(query, [str(exc)], ok=False)
-            return
-        await self.answer(query, [])
-        label = next((f.label for f in interview.fields if f.key == key), "")
-        done = [f"{label}: **{self.intake.shown_answer(interview, key)}**"] if key in interview.answers else None
-        await self.unbutton(bot, chat_id, query.message.message_id if query.message else None, done)
-        await self._ask(bot, chat_id, chat_type, user, interview, step)
-
-    async def _file(self, bot: Bot, chat_id: int, user: User, state: State) -> None:
-        try:
-            actor = await self.actor(user)
-            reference = await self.panel.file_referral(actor=actor, draft=self.intake.interview(state.data).draft())
-        except PanelError as exc:
-            await self.say(bot, chat_id, [str(exc), "Press File referral to try again, or send /cancel."])
-            return
-        await self.store.delete(str(chat_id), str(user.id))
-        await self.unbutton(bot, chat_id, state.data.get("_q"), [f"Filed **{reference}**."])
-        channels = await self.panel.list_channels()
-        set_up = any(purpose == "panel" and platform == "telegram" for purpose, platform, _ in channels)
-        await self.say(bot, chat_id, [wording.filed(reference, wording.TELEGRAM, set_up)])
 
     # Replies the bot asked for -------------------------------------------------------------------------
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -560,50 +349,6 @@ class Handlers:
                 await context.bot.send_message(chat_id=update.effective_chat.id, text=sorry)
         except TelegramError:
             pass
-
-
-def _int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _person(value: object) -> bool:
-    return (isinstance(value, dict) and _int(value.get("id")) and isinstance(value.get("is_bot", False), bool)
-            and isinstance(value.get("first_name", ""), str))
-
-
-def _message(value: object, depth: int = 0) -> bool:
-    if not isinstance(value, dict) or depth > 2:
-        return False
-    chat = value.get("chat")
-    entities = value.get("entities", [])
-    return (
-        _int(value.get("message_id")) and _int(value.get("date"))
-        and isinstance(chat, dict) and _int(chat.get("id")) and isinstance(chat.get("type"), str)
-        and ("from" not in value or _person(value["from"]))
-        and isinstance(value.get("text", ""), str)
-        and isinstance(entities, list)
-        and all(isinstance(e, dict) and isinstance(e.get("type"), str) and _int(e.get("offset"))
-                and _int(e.get("length")) for e in entities)
-        and ("reply_to_message" not in value or _message(value["reply_to_message"], depth + 1))
-    )
-
-
-def well_formed(data: dict) -> bool:
-    """Whether a webhook update has the shape Telegram gives the two kinds the bot asks for (`message`,
-    `callback_query`). python-telegram-bot reads almost anything, so a body with a chat id that is a list or a
-    sender that is a string would otherwise reach the handlers and fail there. Other kinds pass (no handler
-    takes them)."""
-    if not _int(data.get("update_id")):
-        return False
-    if "message" in data and not _message(data["message"]):
-        return False
-    if "callback_query" in data:
-        query = data["callback_query"]
-        if not (isinstance(query, dict) and isinstance(query.get("id"), str) and _person(query.get("from"))
-                and isinstance(query.get("chat_instance", ""), str) and isinstance(query.get("data", ""), str)
-                and ("message" not in query or _message(query["message"]))):
-            return False
-    return True
 
 
 def register(application: Application, panel: Panel, store: ConversationStore) -> Handlers:

@@ -26,7 +26,6 @@ from telegram.ext import Application
 
 from bot.service import Panel
 from bot.telegram.adapter import retry_seconds
-from bot.telegram.handlers import well_formed
 
 log = logging.getLogger(__name__)
 
@@ -151,3 +150,47 @@ class Poller:
                 await self.pause(OUTAGE_PAUSE)
                 return  # not confirmed: it (and the rest of the batch) is fetched again
             self.offset = update_id + 1
+
+
+def _int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _person(value: object) -> bool:
+    return (isinstance(value, dict) and _int(value.get("id")) and isinstance(value.get("is_bot", False), bool)
+            and isinstance(value.get("first_name", ""), str))
+
+
+def _message(value: object, depth: int = 0) -> bool:
+    if not isinstance(value, dict) or depth > 2:
+        return False
+    chat = value.get("chat")
+    entities = value.get("entities", [])
+    return (
+        _int(value.get("message_id")) and _int(value.get("date"))
+        and isinstance(chat, dict) and _int(chat.get("id")) and isinstance(chat.get("type"), str)
+        and ("from" not in value or _person(value["from"]))
+        and isinstance(value.get("text", ""), str)
+        and isinstance(entities, list)
+        and all(isinstance(e, dict) and isinstance(e.get("type"), str) and _int(e.get("offset"))
+                and _int(e.get("length")) for e in entities)
+        and ("reply_to_message" not in value or _message(value["reply_to_message"], depth + 1))
+    )
+
+
+def well_formed(data: dict) -> bool:
+    """Whether a webhook update has the shape Telegram gives the two kinds the bot asks for (`message`,
+    `callback_query`). python-telegram-bot reads almost anything, so a body with a chat id that is a list or a
+    sender that is a string would otherwise reach the handlers and fail there. Other kinds pass (no handler
+    takes them)."""
+    if not _int(data.get("update_id")):
+        return False
+    if "message" in data and not _message(data["message"]):
+        return False
+    if "callback_query" in data:
+        query = data["callback_query"]
+        if not (isinstance(query, dict) and isinstance(query.get("id"), str) and _person(query.get("from"))
+                and isinstance(query.get("chat_instance", ""), str) and isinstance(query.get("data", ""), str)
+                and ("message" not in query or _message(query["message"]))):
+            return False
+    return True
