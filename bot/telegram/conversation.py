@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, delete, select
-
 from bot.service import Panel
 from bot.telegram import callbacks
 from flows.errors import InvalidInput
@@ -43,54 +41,32 @@ class ConversationStore:
     def __init__(self, panel: Panel) -> None:
         self.panel = panel
 
-    def _where(self, chat: str, user: str) -> tuple[ColumnElement[bool], ...]:
-        return (
-            ConversationState.partnership_id == self.panel.partnership_id,
-            ConversationState.platform == PLATFORM,
-            ConversationState.chat_id == chat,
-            ConversationState.user_id == user,
-        )
-
     async def get(self, chat: str, user: str) -> State | None:
         async with self.panel.uow() as uow:
-            stmt = select(ConversationState).where(*self._where(chat, user))
-            row = (await uow.session.execute(stmt)).scalar_one_or_none()
-            if row is None:
-                return None
-            return State(chat, user, row.flow, row.step, dict(row.data or {}))
+            row = await uow.conversations.find(PLATFORM, chat, user)
+            return None if row is None else State(chat, user, row.flow, row.step, dict(row.data or {}))
 
     async def put(self, chat: str, user: str, flow: str, step: str, data: dict) -> None:
         async with self.panel.uow() as uow:
-            row = (
-                await uow.session.execute(select(ConversationState).where(*self._where(chat, user)).with_for_update())
-            ).scalar_one_or_none()
+            row = await uow.conversations.find(PLATFORM, chat, user, lock=True)
             if row is None:
-                row = ConversationState(
-                    partnership_id=self.panel.partnership_id, platform=PLATFORM, chat_id=chat, user_id=user
-                )
-                uow.session.add(row)
+                row = await uow.conversations.add(ConversationState(
+                    partnership_id=self.panel.partnership_id, platform=PLATFORM, chat_id=chat, user_id=user))
             row.flow, row.step, row.data, row.updated_at = flow, step, dict(data), self.panel.now()
             await uow.commit()
 
     async def delete(self, chat: str, user: str) -> bool:
         async with self.panel.uow() as uow:
-            result = await uow.session.execute(delete(ConversationState).where(*self._where(chat, user)))
+            gone = await uow.conversations.forget(PLATFORM, chat, user)
             await uow.commit()
-            return bool(result.rowcount)
+            return bool(gone)
 
     async def delete_prompts(self, chat: str, user: str) -> int:
         """Forget every reply this person owes in this chat (on `/cancel`)."""
         async with self.panel.uow() as uow:
-            result = await uow.session.execute(
-                delete(ConversationState).where(
-                    ConversationState.partnership_id == self.panel.partnership_id,
-                    ConversationState.platform == PLATFORM,
-                    ConversationState.chat_id.like(f"{chat}/%"),
-                    ConversationState.user_id == user,
-                )
-            )
+            gone = await uow.conversations.forget_prompts(PLATFORM, chat, user)
             await uow.commit()
-            return int(result.rowcount or 0)
+            return gone
 
     async def remember_command(self, command: str) -> str:
         key = callbacks.digest(command)

@@ -77,7 +77,7 @@ class PostedMessageRepository(MemoryRepository):
 
 class ConversationRepository(MemoryRepository):
     async def find(
-        self, platform: str, chat_id: str, user_id: str, flow: str | None = None
+        self, platform: str, chat_id: str, user_id: str, flow: str | None = None, *, lock: bool = False
     ) -> ConversationState | None:
         return next(
             (
@@ -94,6 +94,20 @@ class ConversationRepository(MemoryRepository):
         found = await self.find(platform, chat_id, user_id, flow)
         if found is not None:
             self.store.delete(found)
+
+    async def forget(self, platform: str, chat_id: str, user_id: str) -> int:
+        rows = [c for c in self.ours(ConversationState)
+                if (c.platform, c.chat_id, c.user_id) == (platform, chat_id, user_id)]
+        for row in rows:
+            self.store.delete(row)
+        return len(rows)
+
+    async def forget_prompts(self, platform: str, chat_prefix: str, user_id: str) -> int:
+        rows = [c for c in self.ours(ConversationState)
+                if c.platform == platform and c.chat_id.startswith(f"{chat_prefix}/") and c.user_id == user_id]
+        for row in rows:
+            self.store.delete(row)
+        return len(rows)
 
     async def of_flow(self, platform: str, flow: str) -> list[ConversationState]:
         rows = [c for c in self.ours(ConversationState) if c.platform == platform and c.flow == flow]

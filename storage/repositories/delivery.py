@@ -155,7 +155,7 @@ class ConversationRepository(Repository):
     """`conversation_state` rows of one platform: what an adapter must remember across restarts."""
 
     async def find(
-        self, platform: str, chat_id: str, user_id: str, flow: str | None = None
+        self, platform: str, chat_id: str, user_id: str, flow: str | None = None, *, lock: bool = False
     ) -> ConversationState | None:
         stmt = select(ConversationState).where(
             ConversationState.partnership_id == self.pid,
@@ -165,7 +165,33 @@ class ConversationRepository(Repository):
         )
         if flow is not None:
             stmt = stmt.where(ConversationState.flow == flow)
+        if lock:
+            stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def forget(self, platform: str, chat_id: str, user_id: str) -> int:
+        """Drop what one person owes in one chat, whatever the flow; how many rows went."""
+        result = await self.session.execute(
+            delete(ConversationState).where(
+                ConversationState.partnership_id == self.pid,
+                ConversationState.platform == platform,
+                ConversationState.chat_id == chat_id,
+                ConversationState.user_id == user_id,
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def forget_prompts(self, platform: str, chat_prefix: str, user_id: str) -> int:
+        """Drop every reply one person owes under a chat (rows keyed `CHAT/MESSAGE`); how many rows went."""
+        result = await self.session.execute(
+            delete(ConversationState).where(
+                ConversationState.partnership_id == self.pid,
+                ConversationState.platform == platform,
+                ConversationState.chat_id.like(f"{chat_prefix}/%"),
+                ConversationState.user_id == user_id,
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def add(self, state: ConversationState) -> ConversationState:
         self.session.add(state)
