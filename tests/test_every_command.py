@@ -43,6 +43,7 @@ from bot.commands import COMMANDS
 from bot.console.adapter import ConsoleAdapter
 from bot.console.repl import ConsoleSession, SimClock
 from bot.notify import Sender
+from bot.platforms import platform_names
 from bot.service import Actor, Panel
 from bot.service.bootstrap import open_panel
 from flows.preset import load_preset
@@ -79,6 +80,7 @@ PRESET = "salford"
 PLATFORMS = ("console", "slack", "telegram", "teams")
 # The two people who type: the business manager, and a voting panel member who is not the BM (Salford 7.5).
 BM, MEMBER = "Bea", "Pat"
+STRANGER = "Mallory"  # in the chat, not on the panel
 ROLES = {BM: "business_manager", MEMBER: "chair"}
 # Two more voters, on no platform, who make a ballot quorate for `close`.
 OTHER_VOTERS = {"Ann": "independent_adviser", "Dee": "deputy_chair"}
@@ -248,7 +250,7 @@ class ConsolePlatform(Platform):
 
 
 class SlackPlatform(Platform):
-    IDS = {BM: "U0BM", MEMBER: "U0PAT"}
+    IDS = {BM: "U0BM", MEMBER: "U0PAT", STRANGER: "U0STRANGER"}
 
     async def start(self, panel: Panel) -> None:
         self.panel = panel
@@ -256,7 +258,8 @@ class SlackPlatform(Platform):
         await self.fake.start()
         self.h = await slack_fake.Harness(panel, self.fake).start()
         for name, uid in self.IDS.items():
-            await panel.add_member(actor=OP, name=name, role=ROLES[name], ids=[f"slack:{uid}"])
+            if name in ROLES:
+                await panel.add_member(actor=OP, name=name, role=ROLES[name], ids=[f"slack:{uid}"])
         assert await self.h.slash(self.IDS[BM], "setup") == 200
         await panel.set_channel(actor=OP, purpose="agency:police", platform_id="slack:C0POLICE")
 
@@ -293,7 +296,7 @@ class SlackPlatform(Platform):
 
 
 class TelegramPlatform(Platform):
-    PEOPLE = {BM: tg.BEA, MEMBER: tg.PAT}
+    PEOPLE = {BM: tg.BEA, MEMBER: tg.PAT, STRANGER: tg.MALLORY}
     GROUP = -1001234567890
 
     async def start(self, panel: Panel) -> None:
@@ -301,7 +304,8 @@ class TelegramPlatform(Platform):
         self.api = FakeBotAPI()
         await self.api.start()
         for name, user in self.PEOPLE.items():
-            await panel.add_member(actor=OP, name=name, role=ROLES[name], ids=[f"telegram:{user['id']}"])
+            if name in ROLES:
+                await panel.add_member(actor=OP, name=name, role=ROLES[name], ids=[f"telegram:{user['id']}"])
             self.api.private(user)
         self.h = tg.Harness(panel, self.api, "webhook")
         await self.h.start()
@@ -321,12 +325,12 @@ class TelegramPlatform(Platform):
         if all(s < 300 for s in statuses):
 
             def answered() -> bool:
-                return any("Send /help to see the commands" in m.get("text", "")
-                           for m in self.api.bot_messages(chat["id"])[before:])
+                return any(sentinel in m.get("text", "") for m in self.api.bot_messages(chat["id"])[before:]
+                           for sentinel in ("Send /help to see the commands", "Your Telegram user id is"))
 
             await self.api.wait_for(answered)
         said = [m.get("text") or m.get("caption") or "" for m in self.api.bot_messages(chat["id"])[before:]]
-        shown = [s for s in said if "Send /help to see the commands" not in s]
+        shown = [s for s in said if "Send /help to see the commands" not in s and "Your Telegram user id is" not in s]
         return Answer(seen(" ".join(shown)), statuses)
 
     async def settle(self) -> None:
@@ -373,7 +377,7 @@ class TelegramPlatform(Platform):
 
 
 class TeamsPlatform(Platform):
-    PEOPLE = {BM: teams_fake.person("Bea"), MEMBER: teams_fake.person("Pat")}
+    PEOPLE = {BM: teams_fake.person("Bea"), MEMBER: teams_fake.person("Pat"), STRANGER: teams_fake.person("Mallory")}
     GENERAL = "19:general@thread.tacv2"  # a channel that is not the panel's: only the answer lands there
 
     async def start(self, panel: Panel) -> None:
@@ -382,9 +386,10 @@ class TeamsPlatform(Platform):
         await self.fake.start()
         self.h = await teams_fake.Harness(panel, self.fake).start()
         for name, who in self.PEOPLE.items():
-            await self.h.member(name, ROLES[name], who)
+            if name in ROLES:
+                await self.h.member(name, ROLES[name], who)
         self.fake.join(teams_fake.PANEL, *self.PEOPLE.values())
-        self.fake.join(self.GENERAL, *self.PEOPLE.values())
+        self.fake.join(self.GENERAL, *self.PEOPLE.values())  # the stranger is in the team, not on the panel
         answer = await self.h.say(self.PEOPLE[BM], "setup")
         assert "This is now the" in answer[0].shown
 
@@ -509,6 +514,25 @@ async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         await platform.close()
         patch.undo()
         await engine.dispose()
+
+
+async def test_every_platform_in_the_registry_is_tried_here() -> None:
+    """A platform added to the registry is run through every command here, or this fails."""
+    assert set(PLATFORMS) == set(platform_names())
+
+
+async def test_a_stranger_is_refused_and_changes_nothing(world: World) -> None:
+    """Someone in the chat but not on the panel reads nothing and changes nothing, on every chat platform (the
+    terminal is the operator's own, so it has no strangers)."""
+    if isinstance(world.platform, ConsolePlatform):
+        pytest.skip("the terminal has no strangers: whoever types there is the operator")
+    ref = await prepare(world, "with_panel")
+    for line in ("status", f"show {ref}", f"vote {ref} commence_rapid_review", "new", f"hold {ref}"):
+        answer = await world.platform.run(STRANGER, line)
+        assert "You are not on this partnership's panel" in answer.text, (line, answer.text)
+        assert ref not in answer.text and "Young Person" not in answer.text, (line, answer.text)
+    card = await world.panel.card(ref)
+    assert card.status == "with_panel" and all(v.outcome is None and not v.recused for v in card.votes)
 
 
 async def test_the_intake_form(world: World, caplog: pytest.LogCaptureFixture) -> None:
