@@ -22,6 +22,7 @@ from flows.preset import Preset
 BM_ROLE = "business_manager"
 GUEST_ROLE = "guest"
 SYSTEM_ROLE = "system"
+UNRESOLVED_ROLE = "unresolved"  # a platform account not looked up yet: may do nothing until it is
 
 NOT_ON_PANEL = "You are not on this partnership's panel, so Panelbot cannot do that for you. Nothing was changed."
 
@@ -39,7 +40,7 @@ class MemberFacts:
 def may_run(role: str, command: str, guest_commands: Iterable[str]) -> bool:
     """Whether someone of `role` may give the shared command `command` at all: a guest (not on the panel) only
     the few that need no role; anyone on the panel any, each command then checking its own rights."""
-    return role != GUEST_ROLE or command in set(guest_commands)
+    return role not in (GUEST_ROLE, UNRESOLVED_ROLE) or command in set(guest_commands)
 
 
 def check_partnership(actor_partnership: int | None, partnership: int) -> None:

@@ -7,7 +7,7 @@ calendar feed and the export) and `stuck` (telling the business manager of messa
 delivered). `bootstrap.open_panel` wires it to a database and a preset.
 """
 
-from bot.service.base import Actor, Caller, NotInTime, Window
+from bot.service.base import Actor, NotInTime, Window
 from bot.service.members import MemberCommands, MemberInfo
 from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
@@ -20,4 +20,4 @@ class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands, ReportCom
     """One partnership's panel: every command and view, over one database."""
 
 
-__all__ = ["Actor", "Caller", "MemberInfo", "NotInTime", "Panel", "Window"]
+__all__ = ["Actor", "MemberInfo", "NotInTime", "Panel", "Window"]

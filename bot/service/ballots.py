@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.service.base import Actor, Caller, facts
+from bot.service.base import Actor, facts
 from bot.service.decisions import DecisionRules
 from flows import ballots as rules
 from flows import permissions
@@ -107,18 +107,18 @@ class BallotCommands(DecisionRules):
 
     # Voting -------------------------------------------------------------------------------------------
     async def vote(
-        self, *, actor: Actor | Caller, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None
+        self, *, actor: Actor, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None
     ) -> Receipt:
         """Record a member's vote (or change it). A repeated delivery of the same payload (`delivery_key`,
-        e.g. a platform's event id) changes nothing. Given a `Caller` (a platform account), the member behind
-        it is looked up in the vote's own transaction."""
-        if isinstance(actor, Actor):
+        e.g. a platform's event id) changes nothing. Given an unresolved actor (`Actor.of_account`), the member
+        behind the account is looked up in the vote's own transaction."""
+        if not actor.unresolved:
             self.check_actor(actor)
         reason = reason.strip()
         async with self.uow() as uow:
             members = None
-            if isinstance(actor, Caller):  # the panel and the voter among it, in one read
-                members, actor = await self.members_and_caller(uow, actor)
+            if actor.unresolved:  # the panel and the voter among it, in one read
+                members, actor = await self.members_and_account(uow, actor)
             locked = None
             votes = None
             if delivery_key is not None:

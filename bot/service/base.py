@@ -20,7 +20,7 @@ from bot.logging_json import REQUEST
 from flows import permissions
 from flows.calendar import WorkingCalendar
 from flows.errors import AlreadyDone, NotFound
-from flows.permissions import BM_ROLE, MemberFacts
+from flows.permissions import BM_ROLE, UNRESOLVED_ROLE, MemberFacts
 from flows.preset import Preset
 from flows.referrals import normalise_reference
 from flows.stuck import STUCK_AFTER
@@ -108,6 +108,19 @@ class Actor:
         label = f"{name} ({platform}:{external_id})" if name else f"{platform}:{external_id}"
         return cls(member_id=None, name=label, role="guest", account=f"{platform}:{external_id}")
 
+    @classmethod
+    def of_account(cls, platform: str, external_id: str) -> Actor:
+        """A platform account whose member is not looked up yet: a command given one finds the member (or, for
+        someone not on the panel, a guest) inside its own transaction, which saves the look-up's own round trips
+        on the busiest path, a vote. Any command that does not look it up treats it as no one (its role is
+        no role), so it can only ever be refused."""
+        return cls(member_id=None, name=f"{platform}:{external_id}", role=UNRESOLVED_ROLE,
+                   account=f"{platform}:{external_id}")
+
+    @property
+    def unresolved(self) -> bool:
+        return self.role == UNRESOLVED_ROLE
+
     @property
     def is_bm(self) -> bool:
         return self.role == BM_ROLE
@@ -119,16 +132,6 @@ class Actor:
         if self.role == "system":
             return "Panelbot (automatic)"
         return "operator (command line)"
-
-
-@dataclass(frozen=True)
-class Caller:
-    """A platform account whose member is not looked up yet: a command given one finds the member (or, for
-    someone not on the panel, a guest) inside its own transaction, which saves the look-up's own round trips
-    on the busiest path, a vote."""
-
-    platform: str
-    external_id: str
 
 
 class PanelBase:
@@ -302,15 +305,14 @@ class PanelBase:
             facts(member) if member else None, claimed_role=actor.role, partnership=self.partnership_id
         )
 
-    async def members_and_caller(self, uow: UnitOfWork, caller: Caller) -> tuple[list[Member], Actor]:
-        """The current members (as `uow.members.active`) and the one behind the caller's account, in one read;
-        a caller who is none of them is a guest."""
-        members, found = await uow.members.active_and_account(caller.platform, caller.external_id)
+    async def members_and_account(self, uow: UnitOfWork, actor: Actor) -> tuple[list[Member], Actor]:
+        """The current members (as `uow.members.active`) and the one behind an unresolved actor's account, in
+        one read; an account that is none of them is a guest's."""
+        platform, _, external_id = (actor.account or ":").partition(":")
+        members, found = await uow.members.active_and_account(platform, external_id)
         if found is None:
-            return members, Actor.guest(caller.platform, caller.external_id)
-        return members, Actor(
-            found.id, found.name, found.role, self.partnership_id, f"{caller.platform}:{caller.external_id}"
-        )
+            return members, Actor.guest(platform, external_id)
+        return members, Actor(found.id, found.name, found.role, self.partnership_id, actor.account)
 
     def check_actor(self, actor: Actor) -> None:
         """Refuse at once an actor looked up in another partnership's panel (an adapter wired to the wrong

@@ -29,7 +29,7 @@ from bot.commands import (
     run,
     wording,
 )
-from bot.service import Actor, Caller, Panel
+from bot.service import Actor, Panel
 from bot.slack import blocks as b
 from bot.slack import modals as m
 from bot.slack.home import home_view, not_member_line
@@ -309,7 +309,7 @@ class Handlers(Listening):
             raise Malformed("a vote form without its view id")
         try:
             receipt = await self.panel.vote(
-                actor=Caller("slack", where.user),  # looked up in the vote's own transaction
+                actor=Actor.of_account("slack", where.user),  # looked up in the vote's own transaction
                 reference=meta.reference or "",
                 outcome=meta.outcome or "",
                 reason=reason,

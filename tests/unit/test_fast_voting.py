@@ -192,3 +192,20 @@ async def test_a_refused_vote_changes_nothing(clock):
     assert await rows(panel, Vote) == []
     assert await actions(panel) == before
     assert "4 of 4 eligible members still to vote." in await card(panel, ref)
+
+
+async def test_an_account_is_looked_up_in_the_vote_and_can_do_nothing_else_unresolved(clock):
+    """One actor type reaches the service: an account not looked up yet (`Actor.of_account`, the Slack vote
+    path) votes as the member behind it, is a guest when there is none, and is refused everything else."""
+    panel = await salford(clock)
+    await panel.add_member(actor=Actor.operator(), name="Zed", role="chair", ids=["slack:U0ZED"])
+    ref = await file(panel)
+    receipt = await panel.vote(actor=Actor.of_account("slack", "U0ZED"), reference=ref, outcome=COMMENCE)
+    assert receipt.message == f"Your vote on {ref} is recorded: Commence rapid review."
+    assert [(v.member, v.outcome) for v in (await panel.card(ref)).votes if v.outcome] == [("Zed", "Commence rapid review")]
+    before = await rows(panel, Vote)
+    with pytest.raises(NotAllowed):
+        await panel.vote(actor=Actor.of_account("slack", "U0NOBODY"), reference=ref, outcome=COMMENCE)
+    with pytest.raises(NotAllowed):
+        await panel.hold(actor=Actor.of_account("slack", "U0ZED"), reference=ref)
+    assert await rows(panel, Vote) == before
