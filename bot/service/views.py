@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.service.ballots import BallotCommands
+from bot.service.clockwork import ClockCommands
 from flows.anonymity import CATEGORY_LABELS, SubjectCategory
 from flows.ballots import ResultKind
 from flows.errors import NotFound
@@ -19,7 +19,7 @@ def subject_of(referral: Referral) -> str:
     return f"{CATEGORY_LABELS[SubjectCategory(referral.subject_category)]} {referral.subject_letter}"
 
 
-class Views(BallotCommands):
+class Views(ClockCommands):
     async def card(self, reference: str) -> CardView:
         async with self.uow() as uow:
             referral = await self.referral(uow.session, reference)
@@ -133,16 +133,10 @@ class Views(BallotCommands):
         open_ = [d for d in await self._open_deadlines(uow, [referral.id]) if d.clock_id != self.preset.decision_clock]
         open_.sort(key=lambda d: (d.clock_id != follow_up, d.due_at))
         now = self.now()
-        return [due_line(self.deadline_label(d), d.due_at, now, self.cal) for d in open_[:3]]
-
-    def deadline_label(self, d: Deadline) -> str:
-        """A deadline's label, naming the agency when it is one agency's return (several agencies each have a
-        deadline with the same label)."""
-        if not d.agency:
-            return d.label
-        from flows.reports import waits_on
-
-        return f"{d.label} ({waits_on(self.preset, d.owner, d.agency)})"
+        lines = [due_line(self.deadline_label(d), d.due_at, now, self.cal) for d in open_[:3]]
+        if Status(referral.status) == Status.RETURNED:
+            lines += await self.stopped_lines(uow.session, referral)
+        return lines
 
     async def status(self, reference: str | None = None) -> list[StatusLine]:
         """Every open referral (or one), what it waits for and its next deadline."""
