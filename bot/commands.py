@@ -518,6 +518,13 @@ async def _requests(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     return Reply(lines)
 
 
+@command("agenda", "agenda", "the next monthly panel: its new referrals and every case on hold", "agenda")
+async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    from bot.schedule_words import agenda_lines
+
+    return Reply(await agenda_lines(panel))
+
+
 @command("members", "members", "who is on the panel", "members")
 async def _members(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     members = await panel.list_members()

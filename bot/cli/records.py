@@ -32,6 +32,15 @@ def status(
         cli.out.print(styled(line))
 
 
+def agenda(preset_name: str | None = PRESET) -> None:
+    """The next monthly panel: its new referrals and every case on hold (Suffolk section 3)."""
+    from bot.console.render import styled
+    from bot.schedule_words import agenda_lines
+
+    for line in with_panel(agenda_lines, preset=preset_name):
+        cli.out.print(styled(line))
+
+
 def overdue(preset_name: str | None = PRESET) -> None:
     """Everything past its deadline, oldest first."""
     from bot.commands import overdue_lines

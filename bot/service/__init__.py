@@ -7,6 +7,7 @@ calendar feed and the export) and `stuck` (telling the business manager of messa
 delivered). `bootstrap.open_panel` wires it to a database and a preset.
 """
 
+from bot.service.agenda import AgendaCommands
 from bot.service.base import Actor, Caller, NotInTime, Window
 from bot.service.members import MemberCommands, MemberInfo
 from bot.service.referrals import ReferralCommands
@@ -16,7 +17,7 @@ from bot.service.stuck import StuckCommands
 from bot.service.views import Views
 
 
-class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands, ReportCommands, StuckCommands):
+class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands, ReportCommands, StuckCommands, AgendaCommands):
     """One partnership's panel: every command and view, over one database."""
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.service.base import Actor
 from bot.service.clockwork import ClockCommands
-from flows.clocks import due, next_panel_meeting
+from flows.clocks import due, panel_day
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
 from flows.views import literal, plural
@@ -310,8 +310,7 @@ class ReferralCommands(ClockCommands):
             return []
         now = self.now()
         today = self.cal.local(now).date()
-        first_of_month = datetime.combine(today.replace(day=1), time(0), tzinfo=self.cal.tz)
-        meeting = self.cal.local(next_panel_meeting(self.cal, monthly, first_of_month)).date()
+        meeting = panel_day(self.cal, monthly, today.year, today.month)  # this month's panel
         if today < meeting:
             return []
         async with self.uow() as uow:
@@ -331,7 +330,9 @@ class ReferralCommands(ClockCommands):
             )
             if held:
                 items = "; ".join(f"{r.reference} · {r.subject}" for r in held)
-                text = f"Cases on hold, back at the panel of {self.cal.format(now, with_time=False)}: {items}."
+                # The panel's own date, even when this runs a day late (it once named the day it ran).
+                day = self.cal.format(self.cal.end_of_day(meeting), with_time=False)
+                text = f"Cases on hold, back at the panel of {day}: {items}."
                 for purpose in ("panel", "bm"):
                     self.notice(uow, purpose, text)
             await self.audit(
