@@ -37,3 +37,28 @@ async def agenda_lines(panel: Panel) -> list[str]:
         later = panel.cal.format(panel.cal.end_of_day(goes_to), with_time=False)
         lines.append(f"A referral received today is past this panel's cut-off and goes to the panel of {later}.")
     return lines
+
+
+async def meeting_lines(panel: Panel) -> list[str]:
+    """`meeting list`: every scheduled meeting, with its referral, window, attendance and quorum."""
+    from flows.meetings import labels
+
+    rows = await panel.list_meetings()
+    if not rows:
+        return ["No meetings are scheduled. The business manager schedules one with `meeting schedule REF DATE TIME`."]
+    out = []
+    for m in rows:
+        place = f", {m.place}" if m.place else ""
+        line = f"**{m.reference} · {m.subject}**: {m.name} {panel.fmt(m.at)}{place}."
+        if m.window:
+            line += f" {m.window}"
+            if m.window_override:
+                line += f" Held then anyway: {m.window_override}"
+        if m.held_not_quorate:
+            missing = [r for r in m.needed if r not in m.attended]
+            line += (f" Held but not quorate (attended: {labels(panel.preset, m.attended)}; still needed: "
+                     f"{labels(panel.preset, missing)}).")
+        else:
+            line += f" Quorate with one of each of: {labels(panel.preset, m.needed)}."
+        out.append(line)
+    return out

@@ -9,6 +9,7 @@ delivered). `bootstrap.open_panel` wires it to a database and a preset.
 
 from bot.service.agenda import AgendaCommands
 from bot.service.base import Actor, Caller, NotInTime, Window
+from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands, MemberInfo
 from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
@@ -17,7 +18,16 @@ from bot.service.stuck import StuckCommands
 from bot.service.views import Views
 
 
-class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands, ReportCommands, StuckCommands, AgendaCommands):
+class Panel(
+    ReminderCommands,
+    ReferralCommands,
+    MeetingCommands,
+    Views,
+    MemberCommands,
+    ReportCommands,
+    StuckCommands,
+    AgendaCommands,
+):
     """One partnership's panel: every command and view, over one database."""
 
 

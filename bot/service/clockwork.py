@@ -98,16 +98,22 @@ class ClockCommands(BallotCommands):
             referral = await self.referral(uow.session, reference, lock=True)
             if referral.status == Status.WITHDRAWN:
                 raise WrongState(f"{referral.reference} is withdrawn.")
-            await self.audit(uow, actor, "event", referral.reference, event=event, at=when.isoformat())
-            planned = await _planned(uow.session, referral.id, event)
-            if planned is not None:
-                planned.status, planned.held_at = "held", when
-            else:
-                uow.session.add(self._event_row(referral, event, when, actor, status="held", held_at=when))
-            await uow.session.flush()
-            started = await self._start_event_clocks(uow, referral, event, when, actor)
-            met, flagged = await self._meet_event_clocks(uow, referral, event, when, actor)
+            record = await self._record_happened(uow, referral, event, when, actor)
             await self.finish(uow)
+        return record
+
+    async def _record_happened(
+        self, uow: UnitOfWork, referral: Referral, event: str, when: datetime, actor: Actor
+    ) -> EventRecord:
+        await self.audit(uow, actor, "event", referral.reference, event=event, at=when.isoformat())
+        planned = await _planned(uow.session, referral.id, event)
+        if planned is not None:
+            planned.status, planned.held_at = "held", when
+        else:
+            uow.session.add(self._event_row(referral, event, when, actor, status="held", held_at=when))
+        await uow.session.flush()
+        started = await self._start_event_clocks(uow, referral, event, when, actor)
+        met, flagged = await self._meet_event_clocks(uow, referral, event, when, actor)
         return EventRecord(started, met, flagged)
 
     async def schedule_event(self, *, actor: Actor, reference: str, event: str, on: date) -> list[str]:
@@ -230,7 +236,7 @@ class ClockCommands(BallotCommands):
         planned = await _planned(uow.session, referral.id, clock.before or "")
         due_at = clock_due(self.preset, self.cal, clock, start=start, event_at=planned.at if planned else None)
         running = await self.running_deadlines(uow.session, referral, [clock.id])
-        if running and (due_at is None or running[0].due_at == due_at):
+        if running and running[0].due_at == due_at:
             return running[0]
         for row in running:
             row.cancelled_at = self.now()

@@ -108,3 +108,19 @@ def test_panelbot_agenda_on_the_command_line(monkeypatch, tmp_path):
     assert cal.is_working_day(day)
     assert day.day == 25 or (day.day < 25 and all(not cal.is_working_day(day.replace(day=d))
                                                    for d in range(day.day + 1, 26)))
+
+
+def test_panelbot_meeting_list_on_the_command_line(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    for name in ("PANELBOT_PRESET", "PANELBOT_CONFIG", "PANELBOT_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PANELBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    result = CliRunner().invoke(app, ["meeting", "list", "--preset", "dudley"])
+    assert result.exit_code == 0, result.output
+    assert " ".join(result.stdout.split()) == (
+        "No meetings are scheduled. The business manager schedules one with `meeting schedule REF DATE TIME`."
+    )
