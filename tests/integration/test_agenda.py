@@ -121,6 +121,6 @@ def test_panelbot_meeting_list_on_the_command_line(monkeypatch, tmp_path):
     monkeypatch.setenv("PANELBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     result = CliRunner().invoke(app, ["meeting", "list", "--preset", "dudley"])
     assert result.exit_code == 0, result.output
-    assert " ".join(result.stdout.split()) == (
-        "No meetings are scheduled. The business manager schedules one with `meeting schedule REF DATE TIME`."
+    assert " ".join(result.stdout.split()) == (  # the terminal shows `code` styled, without the backticks
+        "No meetings are scheduled. The business manager schedules one with meeting schedule REF DATE TIME."
     )
