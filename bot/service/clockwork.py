@@ -309,6 +309,15 @@ class ClockCommands(BallotCommands):
 
         return f"{d.label} ({waits_on(self.preset, d.owner, d.agency)})"
 
+    async def planned_lines(self, session: AsyncSession, referral: Referral) -> list[str]:
+        """For the card: the meeting or publication planned, with its time (a publication, its date)."""
+        out = []
+        for row in await _planned_all(session, referral.id):
+            when = self.cal.format(row.at, with_time=row.event != "publication")
+            place = f", {row.place}" if row.place else ""
+            out.append(f"Planned: {EVENTS.get(row.event, row.event)}, {when}{place}.")
+        return out
+
     async def stopped_lines(self, session: AsyncSession, referral: Referral) -> list[str]:
         """For the card of a returned referral: what was stopped until it is resubmitted."""
         rows = [row for stopped, row in await _stopped(session, referral.id)]
@@ -333,6 +342,15 @@ async def _planned(session: AsyncSession, referral_id: int, event: str) -> Sched
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def _planned_all(session: AsyncSession, referral_id: int) -> list[ScheduledEvent]:
+    stmt = (
+        select(ScheduledEvent)
+        .where(ScheduledEvent.referral_id == referral_id, ScheduledEvent.status == "scheduled")
+        .order_by(ScheduledEvent.at, ScheduledEvent.id)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def _held(session: AsyncSession, referral_id: int, event: str) -> ScheduledEvent | None:

@@ -127,8 +127,9 @@ class Views(ClockCommands):
 
     async def _next_steps(self, uow: UnitOfWork, referral: Referral) -> list[str]:
         """After a decision: the decided outcome's own follow-up first, then the nearest other deadlines."""
+        planned = await self.planned_lines(uow.session, referral)  # a meeting or publication, whatever the stage
         if Status(referral.status) not in (Status.DECIDED, Status.RETURNED):
-            return []
+            return planned
         follow_up = self.preset.outcome(referral.outcome).follow_up if referral.outcome else None
         open_ = [d for d in await self._open_deadlines(uow, [referral.id]) if d.clock_id != self.preset.decision_clock]
         open_.sort(key=lambda d: (d.clock_id != follow_up, d.due_at))
@@ -136,7 +137,7 @@ class Views(ClockCommands):
         lines = [due_line(self.deadline_label(d), d.due_at, now, self.cal) for d in open_[:3]]
         if Status(referral.status) == Status.RETURNED:
             lines += await self.stopped_lines(uow.session, referral)
-        return lines
+        return lines + planned
 
     async def status(self, reference: str | None = None) -> list[StatusLine]:
         """Every open referral (or one), what it waits for and its next deadline."""

@@ -130,6 +130,7 @@ async def test_suffolk_report_due_seven_working_days_before_publication_moves_wi
         f"Publication of {ref} is planned for Wed 13 Jan 2027. Full LCSPR report to the National Panel, Ofsted and "
         "the Secretary of State (before publication): due Mon 4 Jan 2027, 17:00."
     )
+    assert (await panel.card(ref)).next_steps == ("Planned: publication, Wed 13 Jan 2027.",)
     clock.set(uk("2026-12-21T11:00"))
     text = await say(panel, f"event {ref} publication on 05/01/2027")
     assert f"Publication of {ref} is planned for Tue 5 Jan 2027 (was Wed 13 Jan 2027)." in text

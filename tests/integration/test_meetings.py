@@ -85,6 +85,7 @@ async def test_dudley_meeting_walked_through_from_schedule_to_held(make_panel, c
     assert "already scheduled for Wed 30 Dec 2026, 10:00" in await refused(panel, f"meeting schedule {ref} "
                                                                              "2027-01-04 10:00")
 
+    assert "Planned: the rapid review meeting, Wed 30 Dec 2026, 10:00, Room 2." in (await panel.card(ref)).next_steps
     said = await say(panel, f"meeting move {ref} 2027-01-05 14:00")
     assert said.startswith(f"The rapid review meeting for {ref} is moved to Tue 5 Jan 2027, 14:00 (was Wed 30 Dec "
                            "2026, 10:00).")
