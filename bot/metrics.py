@@ -34,11 +34,9 @@ from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import func, select
 
 from bot.notify.summary import waiting_and_oldest
 from bot.service import Panel
-from storage.models import Deadline
 
 log = logging.getLogger(__name__)
 
@@ -152,17 +150,8 @@ class Metrics:
         try:
             async with asyncio.timeout(SCRAPE_TIMEOUT):
                 async with panel.uow() as uow:
-                    waiting, oldest = await waiting_and_oldest(uow.session, panel.partnership_id)
-                    overdue = (
-                        await uow.session.execute(
-                            select(func.count(Deadline.id)).where(
-                                Deadline.partnership_id == panel.partnership_id,
-                                Deadline.done_at.is_(None),
-                                Deadline.cancelled_at.is_(None),
-                                Deadline.due_at < now,
-                            )
-                        )
-                    ).scalar_one()
+                    waiting, oldest = await waiting_and_oldest(uow)
+                    overdue = await uow.deadlines.overdue_count(now)
         except Exception as exc:  # never the error's text: it can hold the connection's address
             log.warning("could not read the database for /metrics (%s)", type(exc).__name__)
             for gauge in (self.waiting, self.oldest, self.overdue):

@@ -30,7 +30,8 @@ class Platform(Protocol):
 
     @staticmethod
     def enabled(settings: Settings) -> bool:
-        """Whether the settings switch this platform on (its token or app id is set)."""
+        """Whether the settings switch this platform on (its token or app id is set), read from its own group of
+        settings (`settings.slack` for "slack": `bot.settings.PLATFORM_GROUPS`)."""
         ...
 
     @classmethod

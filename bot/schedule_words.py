@@ -1,4 +1,4 @@
-"""What the agenda and meeting commands say, shared by the chat commands (`bot/commands.py`) and the command
+"""What the agenda and meeting commands say, shared by the chat commands (`bot.commands.meetings`) and the command
 line (`panelbot agenda`): plain English, UK time, a referral named by its reference and anonymised subject."""
 
 from __future__ import annotations

@@ -1,5 +1,11 @@
 """Settings, from the environment and an optional `.env` file. Every one is listed in `.env.example`.
 
+`Settings` holds the core settings (the database, the preset, the web server, logs, metrics, files) and one
+group per platform, each read from the same environment variables as always: `settings.slack`
+(`SlackSettings`), `settings.telegram` (`TelegramSettings`) and `settings.teams` (`TeamsSettings`). A
+platform reads only its own group (`bot/*/platform.py`). A setting that is not valid is refused with the
+name of its environment variable, whichever group it belongs to.
+
 Secrets (platform tokens, database passwords) are held as `SecretStr` so they never appear in a log line,
 an error message or `repr()`.
 """
@@ -9,9 +15,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL, DEFAULT_PRACTICE_DATABASE_URL
 
@@ -22,8 +29,87 @@ DEFAULT_PRESET = "salford"  # a new, empty database with no preset named
 STRONG_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 
 
-class Settings(BaseSettings):
+class FromEnvironment(BaseSettings):
+    """Read from the environment and `.env`, each field by its environment variable's name (its alias)."""
+
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    @classmethod
+    def names(cls) -> frozenset[str]:
+        """The environment variables this group reads."""
+        found: set[str] = set()
+        for info in cls.model_fields.values():
+            if isinstance(info.validation_alias, AliasChoices):
+                found.update(c for c in info.validation_alias.choices if isinstance(c, str))
+            elif isinstance(info.validation_alias, str):
+                found.add(info.validation_alias)
+            if info.alias:
+                found.add(info.alias)
+        return frozenset(found)
+
+
+class SlackSettings(FromEnvironment):
+    """Slack (bot/slack): on when the bot token is set. The signing secret verifies requests to /slack/events;
+    an app-level token (xapp-...) switches to Socket Mode; the Web API base URL is Slack's own unless tests or
+    staging say."""
+
+    bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+
+
+class TelegramSettings(FromEnvironment):
+    """Telegram (bot/telegram): on when the bot token is set. Webhook mode when the URL is set (Telegram posts
+    to /telegram/webhook with the secret in X-Telegram-Bot-Api-Secret-Token), long polling otherwise. The API
+    URL is for tests and self-hosted Bot API servers."""
+
+    bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    api_url: str | None = Field(default=None, alias="TELEGRAM_API_URL")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 letters, digits, _ or - (Telegram's rule)")
+        return value
+
+
+TEAMS_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+
+
+class TeamsSettings(FromEnvironment):
+    """Microsoft Teams (bot/teams), named as the Microsoft 365 Agents SDK names them: the Entra app
+    registration's client id (TEAMS_CLIENT_ID is accepted too), secret or certificate, and tenant. On when the
+    client id is set, or anonymous mode. Requests are JWT-validated unless ANONYMOUS_ALLOWED is set to true,
+    which is for local testing only."""
+
+    client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices(TEAMS_PREFIX + "CLIENTID", "TEAMS_CLIENT_ID")
+    )
+    client_secret: SecretStr | None = Field(default=None, alias=TEAMS_PREFIX + "CLIENTSECRET")
+    tenant_id: str | None = Field(default=None, alias=TEAMS_PREFIX + "TENANTID")
+    auth_type: str | None = Field(default=None, alias=TEAMS_PREFIX + "AUTHTYPE")
+    cert_pfx_file: str | None = Field(default=None, alias=TEAMS_PREFIX + "CERTPFXFILE")
+    anonymous_allowed: bool = Field(default=False, alias=TEAMS_PREFIX + "ANONYMOUS_ALLOWED")
+
+
+# Each platform's group, by the attribute of `Settings` that holds it (the platform's name).
+PLATFORM_GROUPS: dict[str, type[FromEnvironment]] = {
+    "slack": SlackSettings,
+    "telegram": TelegramSettings,
+    "teams": TeamsSettings,
+}
+
+
+def _in_group(group: str, name: str) -> property:
+    return property(lambda self: getattr(getattr(self, group), name), doc=f"`settings.{group}.{name}`")
+
+
+class Settings(FromEnvironment):
+    """The core settings, and each platform's group (`slack`, `telegram`, `teams`)."""
 
     database_url: SecretStr = Field(default=SecretStr(DEFAULT_DATABASE_URL), alias="PANELBOT_DATABASE_URL")
     # The practice database (`panelbot run --practice`): never the real record's.
@@ -69,40 +155,6 @@ class Settings(BaseSettings):
             )
         return value
 
-    # Platform tokens. Their adapters arrive with their own issues; while none is set the bot runs the
-    # terminal adapter.
-    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
-    # Slack (bot/slack): the signing secret verifies requests to /slack/events; an app-level token
-    # (xapp-...) switches to Socket Mode; the Web API base URL is Slack's own unless tests or staging say.
-    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
-    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
-    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
-    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
-    # Telegram: webhook mode when the URL is set (Telegram posts to /telegram/webhook with the secret in
-    # X-Telegram-Bot-Api-Secret-Token), long polling otherwise. The API URL is for tests and self-hosted
-    # Bot API servers.
-    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
-    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
-    telegram_api_url: str | None = Field(default=None, alias="TELEGRAM_API_URL")
-    # Microsoft Teams (bot/teams), named as the Microsoft 365 Agents SDK names them: the Entra app registration's
-    # client id (TEAMS_CLIENT_ID is accepted too), secret or certificate, and tenant. Requests are JWT-validated
-    # unless ANONYMOUS_ALLOWED is set to true, which is for local testing only.
-    teams_client_id: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", "TEAMS_CLIENT_ID"),
-    )
-    teams_client_secret: SecretStr | None = Field(
-        default=None, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"
-    )
-    teams_tenant_id: str | None = Field(default=None, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID")
-    teams_auth_type: str | None = Field(default=None, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHTYPE")
-    teams_cert_pfx_file: str | None = Field(
-        default=None, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CERTPFXFILE"
-    )
-    teams_anonymous_allowed: bool = Field(
-        default=False, alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED"
-    )
-
     @field_validator("metrics_token")
     @classmethod
     def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
@@ -139,12 +191,36 @@ class Settings(BaseSettings):
             raise ValueError("PANELBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         return level
 
-    @field_validator("telegram_webhook_secret")
-    @classmethod
-    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
-            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 letters, digits, _ or - (Telegram's rule)")
-        return value
+    # One group per platform (PLATFORM_GROUPS), read by `__init__` from the same environment and `.env`.
+    # `NoDecode`: an environment variable that happens to be called SLACK, TELEGRAM or TEAMS is never read.
+    slack: Annotated[SlackSettings, NoDecode]
+    telegram: Annotated[TelegramSettings, NoDecode]
+    teams: Annotated[TeamsSettings, NoDecode]
+
+    def __init__(self, **values: Any) -> None:
+        """Each platform's group takes its own environment variables from `values` (and the environment and
+        `.env`, read with the same options, such as `_env_file`); the rest are the core's. Every setting that
+        is not valid is reported, the core's first, as when they were all one class."""
+        options = {k: v for k, v in values.items() if k.startswith("_")}
+        errors: list[Any] = []
+        groups: dict[str, FromEnvironment] = {}
+        for attribute, group in PLATFORM_GROUPS.items():
+            if attribute in values:  # a group given whole
+                continue
+            mine = {k: values.pop(k) for k in list(values) if k in group.names()}
+            try:
+                groups[attribute] = group(**options, **mine)
+            except ValidationError as exc:
+                errors += exc.errors()
+                groups[attribute] = group.model_construct()  # a stand-in, so the core is still checked
+        try:
+            super().__init__(**values, **groups)
+        except ValidationError as exc:
+            if not errors:
+                raise
+            errors = exc.errors() + errors
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
 
     @property
     def stuck_after_delta(self) -> timedelta:
@@ -156,3 +232,20 @@ class Settings(BaseSettings):
         from bot.platforms import platform_classes
 
         return sorted(cls.name for cls in platform_classes() if cls.enabled(self))
+
+    # The flat names the platforms' own set-up code still reads (bot/slack/app.py, bot/telegram/runner.py,
+    # bot/teams/config.py): each is its group's field, read only. They go once that code reads its group.
+    slack_bot_token = _in_group("slack", "bot_token")
+    slack_signing_secret = _in_group("slack", "signing_secret")
+    slack_app_token = _in_group("slack", "app_token")
+    slack_api_url = _in_group("slack", "api_url")
+    telegram_bot_token = _in_group("telegram", "bot_token")
+    telegram_webhook_url = _in_group("telegram", "webhook_url")
+    telegram_webhook_secret = _in_group("telegram", "webhook_secret")
+    telegram_api_url = _in_group("telegram", "api_url")
+    teams_client_id = _in_group("teams", "client_id")
+    teams_client_secret = _in_group("teams", "client_secret")
+    teams_tenant_id = _in_group("teams", "tenant_id")
+    teams_auth_type = _in_group("teams", "auth_type")
+    teams_cert_pfx_file = _in_group("teams", "cert_pfx_file")
+    teams_anonymous_allowed = _in_group("teams", "anonymous_allowed")

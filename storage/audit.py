@@ -7,13 +7,14 @@ deleted, so that tampering with the votes table itself is caught too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.chain import GENESIS, audit_hash
 from storage.models import AuditEntry, Vote
-from storage.uow import GENESIS, audit_hash
 
 
 @dataclass
@@ -40,12 +41,18 @@ def vote_fingerprint(vote: Vote) -> dict[str, object]:
 
 
 async def verify(session: AsyncSession) -> VerifyReport:
+    entries = (await session.execute(select(AuditEntry).order_by(AuditEntry.seq))).scalars()
+    rows = (await session.execute(select(Vote).order_by(Vote.id))).scalars()
+    return verify_rows(entries, rows)
+
+
+def verify_rows(entries: Iterable[AuditEntry], rows: Iterable[Vote]) -> VerifyReport:
+    """The check itself, over the audit entries in `seq` order and the vote rows in `id` order."""
     report = VerifyReport()
     prev = GENESIS
     expected_seq = 1
     recorded_votes: dict[int, dict[str, object]] = {}
     latest: dict[tuple[object, object], int] = {}  # (ballot, member) -> the vote row that should be current
-    entries = (await session.execute(select(AuditEntry).order_by(AuditEntry.seq))).scalars()
     for entry in entries:
         report.entries += 1
         if entry.seq != expected_seq:
@@ -71,7 +78,6 @@ async def verify(session: AsyncSession) -> VerifyReport:
         expected_seq = entry.seq + 1
     report.head = prev
 
-    rows = (await session.execute(select(Vote).order_by(Vote.id))).scalars()
     seen: set[int] = set()
     for row in rows:
         seen.add(row.id)

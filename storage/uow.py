@@ -6,7 +6,6 @@ audit entry that explains it are written in the same transaction, so either all 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,9 +17,10 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.errors import AlreadyDone
+from storage.chain import GENESIS, audit_hash
 from storage.models import AuditEntry, OutboxMessage, ProcessedDelivery
+from storage.repositories import Repositories
 
-GENESIS = "0" * 64
 # PostgreSQL advisory locks are two-key (namespace, key). Advisory locks are database-wide, so the key always
 # includes the schema (`hashtext(current_schema() || ...)`): installations (or test runs) in different schemas
 # of one database never wait for each other.
@@ -28,42 +28,23 @@ _AUDIT_LOCK = 727_001  # serialises appends to the audit chain
 _SWEEP_LOCKS = 727_002  # keeps each scheduler sweep to one bot process at a time
 
 
-def audit_hash(
-    *, seq: int, at: datetime, actor: str, action: str, subject: str, payload: dict[str, Any], prev_hash: str
-) -> str:
-    """The hash of one audit entry: its content and the hash of the entry before it."""
-    canonical = json.dumps(
-        {
-            "seq": seq,
-            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "payload": payload,
-            "prev": prev_hash,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 @dataclass
-class UnitOfWork:
+class UnitOfWork(Repositories):
     """`async with UnitOfWork(sessionmaker) as uow: ...; await uow.commit()`. Leaving the block without
-    committing rolls everything back."""
+    committing rolls everything back. Its queries are its repositories (`uow.referrals`, `uow.votes`...,
+    `storage.repositories`), scoped to `partnership_id`."""
 
     sessionmaker: async_sessionmaker[AsyncSession]
     committed: bool = False
     request_id: str | None = None  # the request this unit of work serves, written on its outbox rows
+    partnership_id: int | None = None  # the partnership whose rows its repositories read and write
     session: AsyncSession = field(init=False)
     _outbox_rows: int = field(init=False, default=0)
     _audit_rows: list[AuditEntry] = field(init=False, default_factory=list)
 
     async def __aenter__(self) -> Self:
         self.session = self.sessionmaker()
+        self.open_repositories(self.session, self.partnership_id)
         self.committed = False
         self._outbox_rows = 0
         self._audit_rows = []

@@ -1,7 +1,7 @@
 """A checker for text the bot shows or logs: `assert_no_personal_data(text)`.
 
 It fails on anything shaped like personal data of a referral's subject. It is written independently of the
-intake screen in `flows/anonymity.py` (so it is a second opinion, not the code checking itself), and it is
+intake screen in `flows/anonymity/` (so it is a second opinion, not the code checking itself), and it is
 stricter about the fixture's own subject.
 
 The rules:

@@ -98,6 +98,7 @@ OPS = [
     Op("agenda", None, "agenda"),
     Op("meeting list", None, "meeting list"),
     Op("meeting schedule", "with_panel", "meeting schedule {ref} 2026-12-01 10:00 Room 2", "meeting_scheduled"),
+    Op("new (the intake form)", None, "new"),
     Op("vote", "with_panel", "vote {ref} commence_rapid_review", "vote_cast"),
     Op("recuse", "with_panel", "recuse {ref} I know the family", "recused"),
     Op("decide (at once)", "with_panel", "decide {ref} commence_rapid_review obviously a rapid review", "decided"),
@@ -147,6 +148,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "agenda": PANEL,  # issue 21: the panel's agenda and meetings are the panel's to see
     "meeting list": PANEL,
     "meeting schedule": BM,  # issue 21 section 1: the BM schedules the meeting
+    "new (the intake form)": BM,  # Salford 7.5: the business manager files referrals (the form only opens)
     # Salford 7.5: the virtual panel (Independent Adviser, Chair, Deputy Chair, BM) decides; the statutory
     # partners are listed in the preset without votes (7.12 is the rapid-review meeting, not this vote).
     "vote": VOTERS,

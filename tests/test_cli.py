@@ -460,8 +460,8 @@ def test_settings_never_show_a_token_or_a_database_password(monkeypatch: pytest.
     monkeypatch.setenv("PANELBOT_DATABASE_URL", "postgresql+psycopg://panelbot:hunter2pass@db.internal:5432/panel")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
 
-    assert settings.slack_bot_token is not None
-    assert settings.slack_bot_token.get_secret_value() == "xoxb-very-secret-token"
+    assert settings.slack.bot_token is not None
+    assert settings.slack.bot_token.get_secret_value() == "xoxb-very-secret-token"
     assert "hunter2pass" in settings.database_url.get_secret_value()
     for shown in (repr(settings), str(settings), settings.model_dump_json(), str(settings.model_dump())):
         assert "xoxb-very-secret-token" not in shown

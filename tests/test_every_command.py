@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import logging
 import re
 import sys
@@ -36,6 +37,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from rich.console import Console
+from sqlalchemy import select
 
 from bot.commands import COMMANDS
 from bot.console.adapter import ConsoleAdapter
@@ -46,6 +48,7 @@ from bot.service.bootstrap import open_panel
 from flows.preset import load_preset
 from flows.referrals import ReferralDraft
 from storage.db import make_engine, upgrade
+from storage.models import Referral
 
 HERE = Path(__file__).resolve().parent
 for _sub in ("slack", "telegram", "teams"):
@@ -98,6 +101,7 @@ class Case:
 # One row per shared command. The arguments are the command's own example unless `args` says otherwise.
 CASES: dict[str, Case] = {
     "help": Case(None, "REF is a referral reference"),
+    "new": Case(None, "New referral"),  # the intake form opens (filing through it: `test_the_intake_form`)
     "status": Case("with_panel", "waiting for"),
     "overdue": Case(None, "overdue"),
     "show": Case("with_panel", "{ref} · Young Person"),
@@ -172,10 +176,25 @@ class Answer:
 # The platforms ------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Form:
+    """A referral as the business manager files it through the intake form: from an agency the preset does not
+    list, a date of awareness first typed in the future (refused at its own question, or beside its field),
+    and a summary naming a team after a person (asked once whether it names anyone, and kept)."""
+
+    other: str = "Fire and rescue service"
+    future: str = "2030-01-01"
+    summary: str = "Seen by the Mary Seacole outreach team after a fall at home"
+
+
 class Platform:
-    """One platform with the panel on it: `run(name, line)` types a command as BM or MEMBER."""
+    """One platform with the panel on it: `run(name, line)` types a command as BM or MEMBER; `file(form)` files
+    a referral through the platform's own intake form as the BM."""
 
     panel: Panel
+
+    async def file(self, form: Form) -> str:
+        raise NotImplementedError
 
     async def start(self, panel: Panel) -> None:
         raise NotImplementedError
@@ -199,15 +218,30 @@ class ConsolePlatform(Platform):
         console = Console(file=self.buffer, width=200, color_system=None, force_terminal=False)
         self.sender = Sender(panel, [ConsoleAdapter(panel, console)])
 
-        async def no_questions(prompt: str) -> str:
-            raise AssertionError(f"a shared command asked {prompt!r}")
+        self.answers: list[str] = []
 
-        self.session = ConsoleSession(panel, self.sender, console, SimClock(real=panel.now), input_fn=no_questions)
+        async def scripted(prompt: str) -> str:
+            if not self.answers:
+                raise AssertionError(f"a shared command asked {prompt!r}")
+            return self.answers.pop(0)
+
+        self.session = ConsoleSession(panel, self.sender, console, SimClock(real=panel.now), input_fn=scripted)
+
+    async def file(self, form: Form) -> str:
+        """`new`, answering each question as it is asked; a refused answer is given again, corrected."""
+        agencies = len(self.panel.preset.agencies)
+        self.answers = ["1", str(agencies + 1), form.other, form.future, "", "3", "D", form.summary, "keep", ""]
+        assert await self.session.handle(f"as {BM}")
+        start = self.buffer.tell()
+        assert await self.session.handle("new")
+        assert not self.answers, self.answers
+        return seen(self.buffer.getvalue()[start:])
 
     async def run(self, who: str, line: str) -> Answer:
         assert await self.session.handle(f"as {who}")
         assert self.session.actor is not None and self.session.actor.name == who
         start = self.buffer.tell()
+        self.answers = ["cancel"] if line == "new" else []  # the form's first question: leave it there
         assert await self.session.handle(line)
         return Answer(seen(self.buffer.getvalue()[start:]))
 
@@ -230,9 +264,10 @@ class SlackPlatform(Platform):
 
     async def run(self, who: str, line: str) -> Answer:
         user = self.IDS[who]
-        before = len(self.fake.private)
+        before, views = len(self.fake.private), len(self.fake.views)
         status = await self.h.slash(user, line, channel="C0ELSEWHERE")
         shown = [m.shown for m in self.fake.private[before:] if m.to_user == user]
+        shown += [view["title"]["text"] for view in self.fake.views[views:]]  # a form it opened
         return Answer(" ".join(shown), [status])
 
     async def settle(self) -> None:
@@ -241,6 +276,22 @@ class SlackPlatform(Platform):
     async def close(self) -> None:
         await self.h.close()
         await self.fake.stop()
+
+    async def file(self, form: Form) -> str:
+        """`/panel new` opens the modal; submitted whole, each error comes back beside its box."""
+        user, said = self.IDS[BM], []
+        await self.h.slash(user, "new", channel="C0ELSEWHERE")
+        answers = {"referral_type": "rapid_review", "referrer": "other_agency", "referrer_other": form.other,
+                   "aware_on": form.future, "category": "adult", "letter": "D", "summary": form.summary}
+        await self.h.submit(user, self.h.modal(), answers)
+        said += json.loads(self.h.last_response)["errors"].values()
+        await self.h.submit(user, self.h.modal(), {**answers, "aware_on": ""})
+        asked = self.h.modal()  # the same form again, asking whether it names anyone
+        said += [b["text"]["text"] for b in asked["blocks"] if b["type"] == "section"]
+        before = len(self.fake.private)
+        await self.h.submit(user, asked, {**answers, "aware_on": "", "names_confirmed": ["yes"]})
+        said += [m.shown for m in self.fake.private[before:] if m.to_user == user]
+        return seen(" ".join(said))
 
 
 class TelegramPlatform(Platform):
@@ -289,6 +340,39 @@ class TelegramPlatform(Platform):
         await self.h.stop()
         await self.api.stop()
 
+    async def file(self, form: Form) -> str:
+        """`/new` asks one question at a time, with buttons where there are choices. What each message said is
+        taken as it arrives: a question's message is later edited to show the answer given."""
+        user = self.PEOPLE[BM]
+        chat = self.api.chats[user["id"]]
+        said: list[str] = []
+
+        async def latest(fragment: str) -> dict:
+            message = await self.api.wait_for(lambda: self.api.said(chat["id"], fragment))
+            said.append(message.get("text", ""))
+            return message
+
+        async def say(text: str) -> dict:
+            (answer,) = await self.h.say(chat, user, text)
+            said.append(answer.get("text", ""))
+            return answer
+
+        _, question = await self.h.say(chat, user, "/new", expect=2)
+        await self.h.press(question, user, self.api.buttons(question)[0])
+        await self.h.press(await latest("Which agency"), user, "Another agency or service (say which)")
+        await latest("Which agency or service")
+        await say(form.other)
+        await say(form.future)  # refused, and asked again
+        await self.h.press(await latest("become aware"), user, "Today")
+        await self.h.press(await latest("Subject category?"), user, "Adult (18 and over)")
+        await latest("Subject letter")
+        await say("D")
+        await self.h.press(await say(form.summary), user, "It names no one: keep it as written")
+        await self.h.press(await latest("Themes?"), user, "None")
+        await self.h.press(await latest("Please check the referral"), user, "File referral")
+        await latest("and posted it to the panel")
+        return seen(" ".join(said))
+
 
 class TeamsPlatform(Platform):
     PEOPLE = {BM: teams_fake.person("Bea"), MEMBER: teams_fake.person("Pat")}
@@ -319,6 +403,24 @@ class TeamsPlatform(Platform):
     async def close(self) -> None:
         await self.h.close()
         await self.fake.stop()
+
+
+async def _teams_file(self: TeamsPlatform, form: Form) -> str:
+    """`new` posts the form as a card; pressed, a refused form comes back filled in, each error under its field."""
+    person, said = self.PEOPLE[BM], []
+    card = (await self.h.say(person, "new", conversation=self.GENERAL))[0]
+    answers = {"referral_type": "rapid_review", "referrer": "other_agency", "referrer_other": form.other,
+               "aware_on": form.future, "category": "adult", "letter": "D", "summary": form.summary}
+    for values in (answers, {**answers, "aware_on": ""}, {**answers, "aware_on": "", "names_confirmed": "true"}):
+        response = await self.h.press(person, card, "File referral", values)
+        said.append(teams_fake.response_text(response))
+        if response["type"] == "application/vnd.microsoft.card.adaptive":
+            card = teams_fake.Posted(card.conversation, card.id, {"attachments": [{"content": response["value"]}]},
+                                     card.thread)
+    return seen(" ".join(said))
+
+
+TeamsPlatform.file = _teams_file  # type: ignore[attr-defined]
 
 
 PLATFORM_CLASSES: dict[str, type[Platform]] = {
@@ -409,6 +511,27 @@ async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         await platform.close()
         patch.undo()
         await engine.dispose()
+
+
+async def test_the_intake_form(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 18 and 19 (2): one intake form, defined once, on every platform. A wrong answer is refused at its
+    own question (one at a time) or beside its own field (a whole form), never losing the rest; a possible
+    name is asked about once and, confirmed, kept as written; the referrer is the preset's list or another
+    agency named in words."""
+    caplog.set_level(logging.INFO)
+    form = Form()
+    said = await world.platform.file(form)
+    await world.platform.settle()
+    assert "The date the partnership became aware cannot be in the future." in said, said
+    assert "The summary looks like it names a person, which is not repeated here." in said, said
+    reference = re.search(r"Filed (SAL-2026-\d{3})", said)
+    assert reference, said
+    async with world.panel.uow() as uow:
+        query = select(Referral).where(Referral.reference == reference.group(1))
+        filed = (await uow.session.execute(query)).scalar_one()
+    assert (filed.referrer, filed.summary, filed.subject) == (form.other, form.summary, "Adult D")
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not failures, [(r.name, r.getMessage()) for r in failures]
 
 
 CELLS = [

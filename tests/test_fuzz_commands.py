@@ -1,4 +1,4 @@
-"""Hostile text through the shared commands every platform uses (bot/commands.py) and their argument parsers.
+"""Hostile text through the shared commands every platform uses (bot/commands/) and their argument parsers.
 
 Whatever a person types (any command, any arguments, right-to-left marks, zero-width spaces, NUL, lone
 surrogates that a JSON decoder happily produces, emoji, 100,000 characters), the answer is a Reply in plain

@@ -301,7 +301,7 @@ async def test_a_reminder_sweep_is_not_held_up_by_a_command_holding_the_referral
     [ref] = await file_many(a.panel, 1)
     clock.advance(hours=24, minutes=18)  # Tue 10:30: the reminder 24 hours before the 48-hour deadline is due
     async with a.panel.uow() as uow:
-        await a.panel.referral(uow.session, ref, lock=True)  # what every command on the referral does first
+        await a.panel.referral(uow, ref, lock=True)  # what every command on the referral does first
         async with asyncio.timeout(30):  # the other side holds its lock for as long as the test wants
             queued = await b.panel.run_reminders()
     async with b.panel.uow() as uow:
@@ -321,7 +321,7 @@ async def test_commands_on_different_referrals_do_not_queue_behind_each_others_a
     first, second = await file_many(a.panel, 2)
     ben = await a.panel.actor_named("Ben")
     async with a.panel.uow() as uow:
-        await a.panel.referral(uow.session, first, lock=True)
+        await a.panel.referral(uow, first, lock=True)
         await a.panel.audit(uow, OP, "event_recorded", first, event="rr_meeting")  # half-way through a command
         async with asyncio.timeout(30):  # the other side holds its lock for as long as the test wants
             receipt = await b.panel.vote(actor=ben, reference=second, outcome=COMMENCE)

@@ -141,8 +141,8 @@ def all_settings(tmp_path: Path, api: str = "http://127.0.0.1:9", **extra: str) 
 def test_settings_and_every_config_built_from_them_hide_the_secrets(tmp_path: Path) -> None:
     pg = f"postgresql+psycopg://panelbot:{DB_PASSWORD}@db.internal:5432/panel"
     settings = all_settings(tmp_path, PANELBOT_DATABASE_URL=pg)
-    assert settings.telegram_webhook_secret is not None
-    assert settings.telegram_webhook_secret.get_secret_value() == SECRETS["TELEGRAM_WEBHOOK_SECRET"]
+    assert settings.telegram.webhook_secret is not None
+    assert settings.telegram.webhook_secret.get_secret_value() == SECRETS["TELEGRAM_WEBHOOK_SECRET"]
     assert DB_PASSWORD in settings.database_url.get_secret_value()
     for shown in (repr(settings), str(settings), settings.model_dump_json(), str(settings.model_dump())):
         assert_no_secret(shown, "the settings")

@@ -38,7 +38,7 @@ def teams_package(
 
     out_file = out_file or files_dir() / "panelbot.zip"
     s = settings()
-    bot_id = bot_id or s.teams_client_id
+    bot_id = bot_id or s.teams.client_id
     if not bot_id:
         raise fail(
             "Give the bot's Entra client id with --bot-id, or set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID."

@@ -11,14 +11,14 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 from rich.text import Text
 
-from bot.commands import COMMANDS, not_a_command, parse_date, parse_moment, run
+from bot.commands import COMMANDS, REFERRAL_FORM, Reply, not_a_command, parse_moment, run
 from bot.console.render import card_panel, styled
 from bot.notify import Sender
 from bot.scheduler import run_due_jobs
 from bot.service import Actor, Panel
-from flows.anonymity import CATEGORY_LABELS, SubjectCategory, check_free_text, subject_label, unquote_details
+from flows.anonymity import unquote_details
 from flows.errors import InvalidInput, PanelError
-from flows.referrals import ReferralDraft
+from flows.intake import INTRO, Ask, ConfirmName, Interview, Review, Step
 
 InputFn = Callable[[str], Awaitable[str]]
 
@@ -45,14 +45,13 @@ REAL_CLOCK = (
 EXTRA_HELP = [
     "In the terminal you also have:",
     "  `as NAME` or `as ROLE`: act as a panel member (e.g. `as bm`, `as police`, `as Ann`)",
-    "  `new`: file a referral (business manager), answering a few questions",
     "  `sample`: add a sample panel for this partnership, one member per role",
     "  `member add NAME ROLE [PLATFORM:ID ...]` or `member add NAME --role ROLE [--id PLATFORM:ID]`: add a member",
     "  `clock`, `clock +2d`, `clock +48h`, `clock 2026-12-01 09:00` or `clock 01/12/2026 09:00`: show or move the "
     "simulated time (practice only)",
     "  `quit`: leave",
 ]
-TERMINAL_COMMANDS = ("as", "whoami", "new", "sample", "member", "clock", "quit", "exit")
+TERMINAL_COMMANDS = ("as", "whoami", "sample", "member", "clock", "quit", "exit")
 
 
 class ConsoleSession:
@@ -122,8 +121,6 @@ class ConsoleSession:
                 await self._as(line[2:].strip())
             elif word == "whoami":
                 self._whoami()
-            elif word == "new":
-                await self._new()
             elif word == "sample":
                 await self._sample()
             elif word == "member":
@@ -146,6 +143,13 @@ class ConsoleSession:
         ):
             raise InvalidInput("First say who you are, e.g. `as bm` or `as police` (`members` lists the panel).")
         reply = await run(self.panel, self.actor or Actor.operator(), line)
+        await self._show(reply)
+        if word == "help":
+            for text in EXTRA_HELP:
+                self.say(text)
+
+    async def _show(self, reply: Reply) -> None:
+        """A reply's steps, in the terminal's idiom: lines, the card, charts saved to a folder, a question asked."""
         for text in reply.lines:
             self.say(text, None if reply.ok else "red")
         if reply.card is not None:
@@ -155,9 +159,16 @@ class ConsoleSession:
 
             folder = save_files(reply.files, self.panel.cal.local(self.panel.now()))
             self.say(f"Charts saved in {folder}: " + ", ".join(name for name, _ in reply.files))
-        if word == "help":
-            for text in EXTRA_HELP:
+        if reply.form == REFERRAL_FORM:
+            await self._new()
+        if reply.ask is not None:
+            for text in reply.ask.intro:
                 self.say(text)
+            answer = (await self._input(f"  {reply.ask.label} (or `cancel`): ")).strip()
+            if not answer or answer.lower() == "cancel":
+                raise InvalidInput("Nothing was changed.")
+            await self._show(await run(self.panel, self.actor or Actor.operator(),
+                                       f"{reply.ask.command} {shlex.quote(answer)}"))
 
     async def _as(self, who: str) -> None:
         if not who:
@@ -171,89 +182,43 @@ class ConsoleSession:
             return
         self.say(f"You are {self.actor.name}, {self.panel.preset.role_label(self.actor.role)}.")
 
-    async def _ask(self, question: str, *, optional: bool = False, check: Callable[[str], object] | None = None) -> str:
-        """Ask until the answer is acceptable, so one bad field never costs the person the whole form."""
-        while True:
-            answer = (await self._input(f"  {question}: ")).strip()
-            if answer.lower() == "cancel":
-                raise InvalidInput("Filing cancelled; nothing was saved.")
-            if not answer and not optional:
-                self.say("  Please answer, or type `cancel`.", "yellow")
-                continue
-            if answer and check is not None:
-                try:
-                    check(answer)
-                except (PanelError, ValueError) as exc:
-                    self.say(f"  {exc}", "yellow")
-                    continue
-            return answer
-
-    async def _choose(self, question: str, options: list[tuple[str, str]]) -> str:
-        for i, (_, label) in enumerate(options, 1):
-            self.say(f"    {i}. {label}")
-        while True:
-            answer = await self._ask(question)
-            if answer.isdigit() and 1 <= int(answer) <= len(options):
-                return options[int(answer) - 1][0]
-            for oid, label in options:
-                if answer.lower() in (oid.lower(), label.lower()):
-                    return oid
-            self.say(f"  Please choose 1 to {len(options)}.", "yellow")
+    def _ask_lines(self, step: Step) -> str:
+        """Print what a step of the intake says, and return the prompt to read the answer with."""
+        f = step.field if isinstance(step, Ask | ConfirmName) else None
+        if isinstance(step, ConfirmName):
+            for line in step.lines:
+                self.say(f"  {line}", "yellow")
+            return f"  {step.field.label} (or `keep`): "
+        assert isinstance(step, Ask) and f is not None
+        if step.problem:
+            self.say(f"  {step.problem}", "yellow")
+        elif f.kind in ("choice",):
+            for i, c in enumerate(f.choices, 1):
+                self.say(f"    {i}. {c.label}")
+        question = f.label
+        if f.kind == "date":
+            question += " (e.g. 2026-11-23; blank for today)"
+        elif f.kind == "choices":
+            question += f", comma-separated, blank for none ({', '.join(c.label for c in f.choices)})"
+        elif f.key == "summary":
+            question += " (no names, dates of birth or addresses)"
+        return f"  {question}: "
 
     async def _new(self) -> None:
-        if self.actor is None:
-            raise InvalidInput("First say who you are; only the business manager files referrals (`as bm`).")
-        self.panel.require_bm(self.actor, "file a referral")
-        p = self.panel.preset
-        self.say(
-            "New referral. There is no field for a name, date of birth or address: the subject is shown "
-            "only by category and letter. Type `cancel` to stop."
-        )
-        rtype = await self._choose("Referral type", [(t.id, t.label) for t in p.referral_types])
-        referrer = await self._ask(
-            "Referring agency", check=lambda a: check_free_text("referring agency", a, screen_names=True)
-        )
-        aware = await self._ask(
-            "Date the partnership became aware (e.g. 2026-11-23; blank for today)", optional=True, check=parse_date
-        )
-        category = await self._choose(
-            "Subject category",
-            [
-                (c.value, f"{label} ({hint})")
-                for (c, label), hint in zip(CATEGORY_LABELS.items(), ("under 2", "2 to 17", "18 and over"), strict=True)
-            ],
-        )
-        letter = await self._ask("Subject letter (A to Z)", check=lambda a: subject_label(SubjectCategory(category), a))
-        summary = await self._ask(
-            "Summary (no names, dates of birth or addresses)",
-            check=lambda a: check_free_text("summary", a, screen_names=True),
-        )
-        themes = []
-        if p.themes:
-            answer = await self._ask(
-                f"Themes, comma-separated, blank for none ({', '.join(p.themes)})",
-                optional=True,
-                check=self._check_themes,
-            )
-            themes = [t.strip() for t in answer.split(",") if t.strip()]
-        draft = ReferralDraft(
-            referral_type=rtype,
-            referrer=referrer,
-            category=category,
-            letter=letter,
-            summary=summary,
-            aware_on=parse_date(aware) if aware else None,
-            themes=themes,
-        )
-        reference = await self.panel.file_referral(actor=self.actor, draft=draft)
+        """The intake form, one question at a time (`flows.intake`): each answer is checked as it is given and
+        asked again when refused, so one wrong answer never costs the rest."""
+        assert self.actor is not None  # `new` has checked who is filing
+        self.say(f"New referral. {INTRO} Type `cancel` to stop.")
+        interview = Interview(self.panel.preset)
+        today = self.panel.cal.local(self.panel.now()).date()
+        step = interview.step(self.panel.cal.format)
+        while not isinstance(step, Review):
+            answer = (await self._input(self._ask_lines(step))).strip()
+            if answer.lower() == "cancel":
+                raise InvalidInput("Filing cancelled; nothing was saved.")
+            step = interview.give(answer, today=today, fmt_date=self.panel.cal.format)
+        reference = await self.panel.file_referral(actor=self.actor, draft=interview.draft())
         self.say(f"Filed **{reference}** and posted it to the panel.", "green")
-
-    def _check_themes(self, answer: str) -> None:
-        unknown = [
-            t.strip() for t in answer.split(",") if t.strip() and t.strip().lower() not in self.panel.preset.themes
-        ]
-        if unknown:
-            raise InvalidInput(f'"{unknown[0]}" is not one of the themes listed; leave it blank if none fits.')
 
     async def _sample(self) -> None:
         p = self.panel.preset

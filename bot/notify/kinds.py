@@ -18,7 +18,7 @@ MAX_BACKOFF = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Action:
-    """A button under a message. Pressing it runs a shared text command (`bot/commands.py`) as the person
+    """A button under a message. Pressing it runs a shared text command (`bot/commands/`) as the person
     who pressed it, e.g. `decide SAL-2026-001 commence_rapid_review`. With `needs_reason` the platform first
     asks for a reason (a modal, a reply) and appends it to the command."""
 

@@ -11,8 +11,6 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, true, update
-
 from bot.notify.kinds import DOWN, Action, Adapter, Outgoing, RetryLater, backoff, describe
 from bot.notify.targets import posted_id, remember_agency_message, remember_card, targets_of
 from bot.service import Panel
@@ -56,13 +54,9 @@ class Sender:
         if not ids:
             return 0
         async with self.panel.uow() as uow:
-            result = await uow.session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))
-                .values(next_attempt_at=self.panel.now(), attempts=OutboxMessage.attempts - 1)
-            )
+            released = await uow.messages.release(ids, self.panel.now())
             await uow.commit()
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return released
 
     async def _claim(
         self, now: datetime, limit: int
@@ -72,29 +66,11 @@ class Sender:
         claiming them only to put them back was most of the sender's work in a burst."""
         held, paced = self._waiting_purposes(now)
         async with self.panel.uow() as uow:
-            rows = list(
-                (
-                    await uow.session.execute(
-                        select(OutboxMessage)
-                        .where(
-                            OutboxMessage.partnership_id == self.panel.partnership_id,
-                            OutboxMessage.sent_at.is_(None),
-                            OutboxMessage.next_attempt_at <= now,
-                            OutboxMessage.purpose.not_in(held) if held else true(),
-                            ~(OutboxMessage.purpose.in_(paced) & (OutboxMessage.kind != "card_update"))
-                            if paced
-                            else true(),
-                        )
-                        .order_by(OutboxMessage.id)
-                        .limit(limit)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).scalars()
-            )
+            rows = await uow.messages.claim_due(now, limit, held, paced)
             for row in rows:
                 row.attempts += 1
                 row.next_attempt_at = now + LEASE
-            targets = await targets_of(uow.session, self.panel, self.adapters, {row.purpose for row in rows})
+            targets = await targets_of(uow, self.adapters, {row.purpose for row in rows})
             await uow.commit()
         self._claimed = len(rows)
         self._in_hand.update(row.id for row in rows)
@@ -256,15 +232,7 @@ class Sender:
             self._in_hand.difference_update(ids)
         async with self.panel.uow() as uow:
             for until, ids in waiting.items():
-                await uow.session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(ids))
-                    .values(
-                        next_attempt_at=until,
-                        attempts=OutboxMessage.attempts - 1,
-                        last_error="waiting: the platform asked for a pause (rate limit)",
-                    )
-                )
+                await uow.messages.defer(ids, until, "waiting: the platform asked for a pause (rate limit)")
             await uow.commit()
 
     async def _record(
@@ -289,7 +257,7 @@ class Sender:
             values["sent_at"] = now
             values["last_error"] = skipped or (None if delivered else "no channel is set for this message")
         async with self.panel.uow() as uow:
-            await uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+            await uow.messages.record(row.id, values)
             await uow.commit()
         self._in_hand.discard(row.id)
         # The request that queued it (JSON logs: `request_id`), so a log service can follow a vote to its card

@@ -6,11 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.service import Panel
-from storage.models import OutboxMessage
+from storage.uow import UnitOfWork
 
 STUCK_AFTER = timedelta(minutes=15)  # a message still waiting after this long is "stuck" (/healthz, the CLI)
 
@@ -38,26 +35,7 @@ async def waiting_messages(panel: Panel, *, older_than: timedelta = timedelta(0)
     """Undelivered messages created at least `older_than` ago, oldest first."""
     cutoff = panel.now() - older_than
     async with panel.uow() as uow:
-        rows = (
-            await uow.session.execute(
-                select(
-                    OutboxMessage.id,
-                    OutboxMessage.kind,
-                    OutboxMessage.purpose,
-                    OutboxMessage.attempts,
-                    OutboxMessage.created_at,
-                    OutboxMessage.next_attempt_at,
-                    OutboxMessage.last_error,
-                    OutboxMessage.delivered_to,
-                )
-                .where(
-                    OutboxMessage.partnership_id == panel.partnership_id,
-                    OutboxMessage.sent_at.is_(None),
-                    OutboxMessage.created_at <= cutoff,
-                )
-                .order_by(OutboxMessage.id)
-            )
-        ).all()
+        rows = await uow.messages.waiting(cutoff)
     return [
         Waiting(
             id=r.id,
@@ -73,16 +51,11 @@ async def waiting_messages(panel: Panel, *, older_than: timedelta = timedelta(0)
     ]
 
 
-async def waiting_and_oldest(session: AsyncSession, partnership_id: int) -> tuple[int, datetime | None]:
-    """How many messages of a partnership wait to be delivered, and when the oldest was queued (None: none)."""
-    waiting, oldest = (
-        await session.execute(
-            select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)).where(
-                OutboxMessage.partnership_id == partnership_id, OutboxMessage.sent_at.is_(None)
-            )
-        )
-    ).one()
-    return int(waiting), (None if oldest is None else _aware(oldest))
+async def waiting_and_oldest(uow: UnitOfWork) -> tuple[int, datetime | None]:
+    """How many messages of the unit of work's partnership wait to be delivered, and when the oldest was queued
+    (None: none)."""
+    waiting, oldest = await uow.messages.waiting_and_oldest()
+    return waiting, (None if oldest is None else _aware(oldest))
 
 
 async def outbox_summary(panel: Panel, stuck_after: timedelta | None = None) -> dict[str, int | None]:
@@ -92,16 +65,8 @@ async def outbox_summary(panel: Panel, stuck_after: timedelta | None = None) -> 
     stuck_after = getattr(panel, "stuck_after", STUCK_AFTER) if stuck_after is None else stuck_after
     now = panel.now()
     async with panel.uow() as uow:
-        waiting, oldest = await waiting_and_oldest(uow.session, panel.partnership_id)
-        stuck = (
-            await uow.session.execute(
-                select(func.count(OutboxMessage.id)).where(
-                    OutboxMessage.partnership_id == panel.partnership_id,
-                    OutboxMessage.sent_at.is_(None),
-                    OutboxMessage.created_at <= now - stuck_after,
-                )
-            )
-        ).scalar_one()
+        waiting, oldest = await waiting_and_oldest(uow)
+        stuck = await uow.messages.count_waiting_since(now - stuck_after)
     oldest_minutes = None if oldest is None else max(int((now - oldest).total_seconds() // 60), 0)
     return {"waiting": waiting, "stuck": int(stuck), "oldest_minutes": oldest_minutes}
 
@@ -110,13 +75,6 @@ async def retry_now(panel: Panel, ids: list[int] | None = None) -> int:
     """Make undelivered messages (all, or those `ids`) due now, so the running bot tries them on its next
     flush instead of waiting out their backoff or a dead process's lease. Returns how many."""
     async with panel.uow() as uow:
-        query = (
-            update(OutboxMessage)
-            .where(OutboxMessage.partnership_id == panel.partnership_id, OutboxMessage.sent_at.is_(None))
-            .values(next_attempt_at=panel.now())
-        )
-        if ids:
-            query = query.where(OutboxMessage.id.in_(ids))
-        result = await uow.session.execute(query)
+        count = await uow.messages.retry_now(panel.now(), ids)
         await uow.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count

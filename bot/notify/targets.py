@@ -4,16 +4,14 @@ agency's Mark as returned message, the only place that button counts as the agen
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.notify.kinds import Adapter, agency_of
 from bot.service import Panel
-from storage.models import AgencyMessage, Channel, Identity, OutboxMessage, PostedMessage
+from storage.models import AgencyMessage, OutboxMessage, PostedMessage
+from storage.uow import UnitOfWork
 
 
 async def targets_of(
-    s: AsyncSession, panel: Panel, adapters: list[Adapter], purposes: set[str]
+    uow: UnitOfWork, adapters: list[Adapter], purposes: set[str]
 ) -> dict[str, list[tuple[Adapter, str]]]:
     """Where each purpose's messages go, per running adapter (looked up in the claim's transaction)."""
     out: dict[str, list[tuple[Adapter, str]]] = {p: [] for p in purposes}
@@ -23,24 +21,10 @@ async def targets_of(
     found: dict[tuple[str, str], list[str]] = {}  # (purpose, platform) -> external ids
     if platforms and purposes:
         if members:
-            rows = await s.execute(
-                select(Identity.member_id, Identity.platform, Identity.external_id)
-                .where(Identity.member_id.in_(list(members)), Identity.platform.in_(platforms))
-                .order_by(Identity.id)
-            )
-            for member_id, platform, ext in rows:
+            for member_id, platform, ext in await uow.members.accounts_on(list(members), platforms):
                 found.setdefault((members[member_id], platform), []).append(ext)
         if channels:
-            rows = await s.execute(
-                select(Channel.purpose, Channel.platform, Channel.external_id)
-                .where(
-                    Channel.partnership_id == panel.partnership_id,
-                    Channel.purpose.in_(channels),
-                    Channel.platform.in_(platforms),
-                )
-                .order_by(Channel.id)
-            )
-            for purpose, platform, ext in rows:
+            for purpose, platform, ext in await uow.channels.on_platforms(channels, platforms):
                 found.setdefault((purpose, platform), []).append(ext)
     for purpose in purposes:
         for adapter in adapters:
@@ -56,30 +40,14 @@ async def posted_id(panel: Panel, row: OutboxMessage, platform: str, channel: st
     if row.kind == "referral_card" or row.referral_id is None:
         return None
     async with panel.uow() as uow:
-        return (
-            await uow.session.execute(
-                select(PostedMessage.message_id).where(
-                    PostedMessage.referral_id == row.referral_id,
-                    PostedMessage.platform == platform,
-                    PostedMessage.channel == channel,
-                )
-            )
-        ).scalar_one_or_none()
+        return await uow.posted.message_id(row.referral_id, platform, channel)
 
 async def remember_card(panel: Panel, referral_id: int, platform: str, channel: str, message_id: str) -> None:
     """Where a referral's card was posted on this channel (its updates edit it, replies go in its thread)."""
     async with panel.uow() as uow:
-        existing = (
-            await uow.session.execute(
-                select(PostedMessage).where(
-                    PostedMessage.referral_id == referral_id,
-                    PostedMessage.platform == platform,
-                    PostedMessage.channel == channel,
-                )
-            )
-        ).scalar_one_or_none()
+        existing = await uow.posted.get(referral_id, platform, channel)
         if existing is None:
-            uow.session.add(
+            await uow.posted.add(
                 PostedMessage(
                     partnership_id=panel.partnership_id,
                     referral_id=referral_id,
@@ -102,18 +70,8 @@ async def remember_agency_message(
     if agency is None or not message_id or row.referral_id is None:
         return
     async with panel.uow() as uow:
-        known = (
-            await uow.session.execute(
-                select(AgencyMessage.id).where(
-                    AgencyMessage.partnership_id == panel.partnership_id,
-                    AgencyMessage.platform == platform,
-                    AgencyMessage.channel == channel,
-                    AgencyMessage.message_id == str(message_id),
-                )
-            )
-        ).scalar_one_or_none()
-        if known is None:
-            uow.session.add(
+        if not await uow.agency_messages.known(platform, channel, str(message_id)):
+            await uow.agency_messages.add(
                 AgencyMessage(
                     partnership_id=panel.partnership_id,
                     referral_id=row.referral_id,

@@ -6,13 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.service.base import PanelBase
 from flows.clocks import panel_dates
-from flows.referrals import Status
-from storage.models import Ballot, Referral
+from storage.models import Referral
 
 
 @dataclass(frozen=True)
@@ -45,38 +41,11 @@ class AgendaCommands(PanelBase):
             return Agenda(panel=None)
         panel, following = panel_dates(self.cal, monthly, self.cal.local(self.now()).date(), 2)
         async with self.uow() as uow:
-            waiting = await _with_panel(uow.session, self.partnership_id)
-            held = await _on_hold(uow.session, self.partnership_id)
+            waiting = await uow.agenda.with_panel()
+            held = await uow.agenda.on_hold()
         new = tuple(self._item(r) for r, b in waiting if self.cal.local(b.deadline_at).date() == panel)
         return Agenda(panel=panel, new=new, on_hold=tuple(self._item(r) for r in held), following=following)
 
     def _item(self, r: Referral) -> AgendaItem:
         label = self.preset.referral_type(r.referral_type).label
         return AgendaItem(r.reference, r.subject, label, r.hold_until)
-
-
-# Queries (kept together, one small function each, to move into the storage repositories) ----------------------
-
-
-async def _with_panel(session: AsyncSession, partnership_id: int) -> list[tuple[Referral, Ballot]]:
-    """Referrals with the panel and their open ballots, oldest first."""
-    stmt = (
-        select(Referral, Ballot)
-        .join(Ballot, Ballot.referral_id == Referral.id)
-        .where(
-            Referral.partnership_id == partnership_id,
-            Referral.status == Status.WITH_PANEL,
-            Ballot.closed_at.is_(None),
-        )
-        .order_by(Referral.received_at, Referral.id)
-    )
-    return [(r, b) for r, b in (await session.execute(stmt)).all()]
-
-
-async def _on_hold(session: AsyncSession, partnership_id: int) -> list[Referral]:
-    stmt = (
-        select(Referral)
-        .where(Referral.partnership_id == partnership_id, Referral.status == Status.ON_HOLD)
-        .order_by(Referral.received_at, Referral.id)
-    )
-    return list((await session.execute(stmt)).scalars())

@@ -9,25 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logging_json import REQUEST
+from flows import permissions
 from flows.calendar import WorkingCalendar
-from flows.errors import AlreadyDone, NotAllowed, NotFound
+from flows.errors import AlreadyDone, NotFound
+from flows.permissions import BM_ROLE, MemberFacts
 from flows.preset import Preset
 from flows.referrals import normalise_reference
 from flows.stuck import STUCK_AFTER
 from storage.db import database_outage
-from storage.models import Ballot, Deadline, Identity, Member, Referral
+from storage.models import Member, Referral
 from storage.uow import UnitOfWork
 
-BM_ROLE = "business_manager"
 REPLY_FIRST = 0.5  # seconds the outbox may wait for a platform handler's answer to the person who acted
 
 
@@ -137,12 +137,13 @@ class PanelBase:
         *,
         preset: Preset,
         calendar: WorkingCalendar,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        sessionmaker: async_sessionmaker[AsyncSession] | None,
         partnership_id: int,
         clock: Callable[[], datetime] | None = None,
         on_outbox: Callable[[], Awaitable[None]] | None = None,
         practice: bool = False,
         stuck_after: timedelta = STUCK_AFTER,
+        unit_of_work: Callable[[int, str | None], UnitOfWork] | None = None,
     ) -> None:
         self.preset = preset
         # How long a message may wait before the business manager is told it is stuck (PANELBOT_STUCK_AFTER):
@@ -156,6 +157,9 @@ class PanelBase:
         self.partnership_id = partnership_id
         self.clock = clock or (lambda: datetime.now(UTC))
         self.on_outbox = on_outbox
+        # Where units of work come from: the database (None), or `storage.memory` in unit tests. Called with
+        # the partnership and the request id.
+        self.unit_of_work = unit_of_work
         self._woken: asyncio.Task[None] | None = None
 
     def now(self) -> datetime:
@@ -163,7 +167,11 @@ class PanelBase:
 
     def uow(self) -> UnitOfWork:
         request = REQUEST.get()
-        return UnitOfWork(self.sessionmaker, request_id=request.get("request_id") if request else None)
+        request_id = request.get("request_id") if request else None
+        if self.unit_of_work is not None:
+            return self.unit_of_work(self.partnership_id, request_id)
+        assert self.sessionmaker is not None, "a panel needs a database or a unit_of_work"
+        return UnitOfWork(self.sessionmaker, request_id=request_id, partnership_id=self.partnership_id)
 
     async def finish(self, uow: UnitOfWork) -> None:
         """Commit, then wake the sender if the command queued messages (never send inside the transaction).
@@ -260,7 +268,7 @@ class PanelBase:
             _delivery.reset(token)
 
     async def audit(self, uow: UnitOfWork, actor: Actor, action: str, on: str, **payload: object) -> None:
-        await self.check_member(uow.session, actor)
+        await self.check_member(uow, actor)
         await uow.audit(
             partnership_id=self.partnership_id,
             at=self.now(),
@@ -281,7 +289,7 @@ class PanelBase:
             body={"text": text},
         )
 
-    async def check_member(self, session: AsyncSession, actor: Actor) -> None:
+    async def check_member(self, uow: UnitOfWork, actor: Actor) -> None:
         """Every change is audited, and the audit names who made it, so this is the one place that refuses
         an actor who claims a member row that is not a current member of *this* partnership: a member of
         another partnership sharing the database, someone removed since their identity was looked up, or a
@@ -289,51 +297,15 @@ class PanelBase:
         self.check_actor(actor)
         if actor.member_id is None:
             return  # the operator, the bot itself, or a guest: their role alone says what they may do
-        member = await session.get(Member, actor.member_id)
-        if (
-            member is None
-            or member.partnership_id != self.partnership_id
-            or member.removed_at is not None
-            or member.role != actor.role
-        ):
-            raise NotAllowed(
-                "You are not on this partnership's panel, so Panelbot cannot do that for you. Nothing was changed."
-            )
-
-    async def member_behind(self, session: AsyncSession, platform: str, external_id: str) -> Member | None:
-        """The current member of this partnership who has this platform account, if any."""
-        stmt = (
-            select(Member)
-            .join(Identity, Identity.member_id == Member.id)
-            .where(
-                Identity.partnership_id == self.partnership_id,
-                Identity.platform == platform,
-                Identity.external_id == external_id,
-                Member.removed_at.is_(None),
-            )
+        member = await uow.members.get(actor.member_id)
+        permissions.check_member(
+            facts(member) if member else None, claimed_role=actor.role, partnership=self.partnership_id
         )
-        return (await session.execute(stmt)).scalar_one_or_none()
 
-    async def members_and_caller(self, session: AsyncSession, caller: Caller) -> tuple[list[Member], Actor]:
-        """The current members (as `active_members`) and the one behind the caller's account, in one read; a
-        caller who is none of them is a guest."""
-        stmt = (
-            select(Member, Identity.id)
-            .outerjoin(
-                Identity,
-                and_(
-                    Identity.member_id == Member.id,
-                    Identity.partnership_id == self.partnership_id,
-                    Identity.platform == caller.platform,
-                    Identity.external_id == caller.external_id,
-                ),
-            )
-            .where(Member.partnership_id == self.partnership_id, Member.removed_at.is_(None))
-            .order_by(Member.id)
-        )
-        rows = (await session.execute(stmt)).all()
-        members = [member for member, _ in rows]
-        found = next((member for member, identity in rows if identity is not None), None)
+    async def members_and_caller(self, uow: UnitOfWork, caller: Caller) -> tuple[list[Member], Actor]:
+        """The current members (as `uow.members.active`) and the one behind the caller's account, in one read;
+        a caller who is none of them is a guest."""
+        members, found = await uow.members.active_and_account(caller.platform, caller.external_id)
         if found is None:
             return members, Actor.guest(caller.platform, caller.external_id)
         return members, Actor(
@@ -343,52 +315,28 @@ class PanelBase:
     def check_actor(self, actor: Actor) -> None:
         """Refuse at once an actor looked up in another partnership's panel (an adapter wired to the wrong
         panel). `check_member` is the backstop for actors made by hand."""
-        if actor.partnership_id is not None and actor.partnership_id != self.partnership_id:
-            raise NotAllowed(
-                "You are not on this partnership's panel, so Panelbot cannot do that for you. Nothing was changed."
-            )
+        permissions.check_partnership(actor.partnership_id, self.partnership_id)
 
     def require_bm(self, actor: Actor, doing: str) -> None:
         self.check_actor(actor)
-        if not actor.is_bm:
-            raise NotAllowed(f"Only the business manager can {doing}. Nothing was changed.")
+        permissions.require_bm(actor.role, doing)
 
-    async def referral(self, session: AsyncSession, reference: str, *, lock: bool = False) -> Referral:
+    def require_panel(self, actor: Actor, doing: str) -> None:
+        self.check_actor(actor)
+        permissions.require_panel(actor.role, doing)
+
+    async def referral(self, uow: UnitOfWork, reference: str, *, lock: bool = False) -> Referral:
+        """The referral `reference` names (`lock`: held until the command commits), or NotFound."""
         ref = normalise_reference(reference, self.preset.reference_prefix)
-        stmt = select(Referral).where(Referral.partnership_id == self.partnership_id, Referral.reference == ref)
-        if lock:
-            # FOR NO KEY UPDATE: serialises commands on this referral, yet never blocks the key-share lock that
-            # inserting a row pointing at it takes (a reminder's outbox row), which would deadlock (issue 9).
-            stmt = stmt.with_for_update(key_share=True)
-        row = (await session.execute(stmt)).scalar_one_or_none()
+        row = await uow.referrals.by_reference(ref, lock=lock)
         if row is None:
             raise NotFound(f"There is no referral {ref}. Use `status` to list open referrals.")
         return row
 
-    async def current_ballot(self, session: AsyncSession, referral: Referral, *, lock: bool = False) -> Ballot | None:
-        stmt = select(Ballot).where(Ballot.referral_id == referral.id).order_by(Ballot.round.desc()).limit(1)
-        if lock:
-            stmt = stmt.with_for_update(key_share=True)  # FOR NO KEY UPDATE, as for the referral
-        return (await session.execute(stmt)).scalar_one_or_none()
-
-    async def active_members(self, session: AsyncSession) -> list[Member]:
-        stmt = (
-            select(Member)
-            .where(Member.partnership_id == self.partnership_id, Member.removed_at.is_(None))
-            .order_by(Member.id)
-        )
-        return list((await session.execute(stmt)).scalars())
-
-    async def running_deadlines(
-        self, session: AsyncSession, referral: Referral, clock_ids: Iterable[str] | None = None
-    ) -> list[Deadline]:
-        """The referral's clocks still running (neither met nor cancelled), soonest first."""
-        stmt = select(Deadline).where(
-            Deadline.referral_id == referral.id, Deadline.done_at.is_(None), Deadline.cancelled_at.is_(None)
-        )
-        if clock_ids is not None:
-            stmt = stmt.where(Deadline.clock_id.in_(list(clock_ids)))
-        return list((await session.execute(stmt.order_by(Deadline.due_at, Deadline.id))).scalars())
-
     def fmt(self, dt: datetime) -> str:
         return self.cal.format(dt)
+
+
+def facts(member: Member) -> MemberFacts:
+    """What `flows.permissions` needs to know of a member row."""
+    return MemberFacts(member.id, member.role, member.partnership_id, member.removed_at is not None)

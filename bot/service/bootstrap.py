@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.service import Panel
@@ -35,13 +34,11 @@ async def open_panel(
     sessionmaker = make_sessionmaker(engine)
     now = (clock or (lambda: datetime.now(UTC)))()
     async with UnitOfWork(sessionmaker) as uow:
-        row = (
-            await uow.session.execute(select(Partnership).where(Partnership.preset_id == preset.id))
-        ).scalar_one_or_none()
+        row = await uow.partnerships.by_preset(preset.id)
         if row is None:
-            row = Partnership(preset_id=preset.id, name=preset.name, created_at=now, practice=practice)
-            uow.session.add(row)
-            await uow.session.flush()
+            row = await uow.partnerships.add(
+                Partnership(preset_id=preset.id, name=preset.name, created_at=now, practice=practice)
+            )
             await uow.audit(
                 partnership_id=row.id,
                 at=now,

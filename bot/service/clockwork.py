@@ -14,9 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.service.ballots import BallotCommands
 from bot.service.base import Actor
 from flows.clocks import check_window, clock_due, next_panel_meeting, window_words
@@ -95,7 +92,7 @@ class ClockCommands(BallotCommands):
         self._check_event(event)
         when = at or self.now()
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             if referral.status == Status.WITHDRAWN:
                 raise WrongState(f"{referral.reference} is withdrawn.")
             record = await self._record_happened(uow, referral, event, when, actor)
@@ -106,12 +103,11 @@ class ClockCommands(BallotCommands):
         self, uow: UnitOfWork, referral: Referral, event: str, when: datetime, actor: Actor
     ) -> EventRecord:
         await self.audit(uow, actor, "event", referral.reference, event=event, at=when.isoformat())
-        planned = await _planned(uow.session, referral.id, event)
+        planned = await uow.events.planned(referral, event)
         if planned is not None:
             planned.status, planned.held_at = "held", when
         else:
-            uow.session.add(self._event_row(referral, event, when, actor, status="held", held_at=when))
-        await uow.session.flush()
+            await uow.events.add(self._event_row(referral, event, when, actor, status="held", held_at=when))
         started = await self._start_event_clocks(uow, referral, event, when, actor)
         met, flagged = await self._meet_event_clocks(uow, referral, event, when, actor)
         return EventRecord(started, met, flagged)
@@ -133,16 +129,15 @@ class ClockCommands(BallotCommands):
                 f"`event {reference.upper()} {event}`."
             )
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             if referral.status == Status.WITHDRAWN:
                 raise WrongState(f"{referral.reference} is withdrawn.")
-            row = await _planned(uow.session, referral.id, event)
+            row = await uow.events.planned(referral, event)
             was = None
             if row is None:
-                uow.session.add(self._event_row(referral, event, when, actor))
+                await uow.events.add(self._event_row(referral, event, when, actor))
             else:
                 was, row.at, row.moves = row.at, when, row.moves + 1
-            await uow.session.flush()
             await self.audit(
                 uow, actor, "event_planned", referral.reference, event=event, at=when.isoformat(),
                 was=was.isoformat() if was else None,
@@ -198,7 +193,7 @@ class ClockCommands(BallotCommands):
         met: list[str] = []
         flagged: list[str] = []
         ids = [c.id for c in self.preset.clocks if c.met_by == event]
-        for row in await self.running_deadlines(uow.session, referral, ids) if ids else []:
+        for row in await uow.deadlines.running(referral, ids) if ids else []:
             clock = self.preset.clock(row.clock_id)
             row.done_at, row.done_by_id, row.next_reminder_at = when, actor.member_id, None
             late = self.cal.working_days_late(row.due_at, when) if when > row.due_at else 0
@@ -228,21 +223,20 @@ class ClockCommands(BallotCommands):
         """Start or move a clock with `before`: due from what is known of its events (its start, `start` or the
         time its starting event was held; the planned time of the event it is before). A clock already met is
         left alone; a running one whose due time changes is cancelled and started again."""
-        if await _met(uow.session, referral.id, clock.id):
+        if await uow.deadlines.was_met(referral, clock.id):
             return None
         if start is None and clock.starts in EVENTS:
-            held = await _held(uow.session, referral.id, clock.starts)
+            held = await uow.events.held(referral, clock.starts)
             start = held.held_at if held is not None else None
-        planned = await _planned(uow.session, referral.id, clock.before or "")
+        planned = await uow.events.planned(referral, clock.before or "")
         due_at = clock_due(self.preset, self.cal, clock, start=start, event_at=planned.at if planned else None)
-        running = await self.running_deadlines(uow.session, referral, [clock.id])
+        running = await uow.deadlines.running(referral, [clock.id])
         if running and running[0].due_at == due_at:
             return running[0]
         for row in running:
             row.cancelled_at = self.now()
         if due_at is None:
             return None
-        await uow.session.flush()
         return await self._start_clock(uow, referral, clock, self.now(), actor, due_at=due_at)
 
     # A referral returned as incomplete (issue 21, section 4) -----------------------------------------------
@@ -254,9 +248,9 @@ class ClockCommands(BallotCommands):
         ids = self._stopped_on_return()
         now = self.now()
         labels = []
-        for row in await self.running_deadlines(uow.session, referral, ids) if ids else []:
+        for row in await uow.deadlines.running(referral, ids) if ids else []:
             row.cancelled_at = now
-            uow.session.add(
+            await uow.stopped_clocks.add(
                 StoppedClock(partnership_id=self.partnership_id, referral_id=referral.id, deadline_id=row.id,
                              stopped_at=now)
             )
@@ -266,11 +260,9 @@ class ClockCommands(BallotCommands):
     async def _restart_after_return(self, uow: UnitOfWork, referral: Referral, actor: Actor) -> list[str]:
         """On resubmission, each clock stopped by the return starts again from now (an agency's return is due
         again its full time, or, for a request the business manager dated, by the same date)."""
-        from storage.models import InfoRequest
-
         now = self.now()
         labels = []
-        for stopped, row in await _stopped(uow.session, referral.id):
+        for stopped, row in await uow.stopped_clocks.waiting(referral):
             stopped.restarted_at = now
             clock = self.clock_for(row.clock_id)
             if clock is None:
@@ -278,9 +270,7 @@ class ClockCommands(BallotCommands):
             due_at = None if self.preset.has_clock(clock.id) else max(row.due_at, self.cal.end_of_day(
                 self.cal.local(now).date()))
             new = await self._start_clock(uow, referral, clock, now, actor, agency=row.agency, due_at=due_at)
-            request = (
-                await uow.session.execute(select(InfoRequest).where(InfoRequest.deadline_id == row.id))
-            ).scalar_one_or_none()
+            request = await uow.requests.for_deadline(row)
             if request is not None:
                 request.deadline_id = new.id
             labels.append(f"{self.deadline_label(new)}: due {self.fmt(new.due_at)}")
@@ -309,78 +299,18 @@ class ClockCommands(BallotCommands):
 
         return f"{d.label} ({waits_on(self.preset, d.owner, d.agency)})"
 
-    async def planned_lines(self, session: AsyncSession, referral: Referral) -> list[str]:
+    async def planned_lines(self, uow: UnitOfWork, referral: Referral) -> list[str]:
         """For the card: the meeting or publication planned, with its time (a publication, its date)."""
         out = []
-        for row in await _planned_all(session, referral.id):
+        for row in await uow.events.all_planned(referral):
             when = self.cal.format(row.at, with_time=row.event != "publication")
             place = f", {row.place}" if row.place else ""
             out.append(f"Planned: {EVENTS.get(row.event, row.event)}, {when}{place}.")
         return out
 
-    async def stopped_lines(self, session: AsyncSession, referral: Referral) -> list[str]:
+    async def stopped_lines(self, uow: UnitOfWork, referral: Referral) -> list[str]:
         """For the card of a returned referral: what was stopped until it is resubmitted."""
-        rows = [row for stopped, row in await _stopped(session, referral.id)]
+        rows = [row for _, row in await uow.stopped_clocks.waiting(referral)]
         if not rows:
             return []
         return ["Stopped until it is resubmitted: " + "; ".join(self.deadline_label(r) for r in rows) + "."]
-
-
-# Queries (kept together, one small function each, to move into the storage repositories) ----------------------
-
-
-async def _planned(session: AsyncSession, referral_id: int, event: str) -> ScheduledEvent | None:
-    """The referral's planned (not yet held or cancelled) occurrence of `event`."""
-    stmt = (
-        select(ScheduledEvent)
-        .where(
-            ScheduledEvent.referral_id == referral_id,
-            ScheduledEvent.event == event,
-            ScheduledEvent.status == "scheduled",
-        )
-        .order_by(ScheduledEvent.id.desc())
-        .limit(1)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def _planned_all(session: AsyncSession, referral_id: int) -> list[ScheduledEvent]:
-    stmt = (
-        select(ScheduledEvent)
-        .where(ScheduledEvent.referral_id == referral_id, ScheduledEvent.status == "scheduled")
-        .order_by(ScheduledEvent.at, ScheduledEvent.id)
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
-async def _held(session: AsyncSession, referral_id: int, event: str) -> ScheduledEvent | None:
-    """The referral's latest occurrence of `event` that happened."""
-    stmt = (
-        select(ScheduledEvent)
-        .where(
-            ScheduledEvent.referral_id == referral_id,
-            ScheduledEvent.event == event,
-            ScheduledEvent.status == "held",
-        )
-        .order_by(ScheduledEvent.held_at.desc(), ScheduledEvent.id.desc())
-        .limit(1)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def _met(session: AsyncSession, referral_id: int, clock_id: str) -> bool:
-    stmt = select(Deadline.id).where(
-        Deadline.referral_id == referral_id, Deadline.clock_id == clock_id, Deadline.done_at.is_not(None)
-    )
-    return (await session.execute(stmt.limit(1))).first() is not None
-
-
-async def _stopped(session: AsyncSession, referral_id: int) -> list[tuple[StoppedClock, Deadline]]:
-    """The clocks stopped by a return and not yet restarted, with their deadlines, in the order stopped."""
-    stmt = (
-        select(StoppedClock, Deadline)
-        .join(Deadline, Deadline.id == StoppedClock.deadline_id)
-        .where(StoppedClock.referral_id == referral_id, StoppedClock.restarted_at.is_(None))
-        .order_by(StoppedClock.id)
-    )
-    return [(s, d) for s, d in (await session.execute(stmt)).all()]

@@ -9,16 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.service.base import Actor
 from bot.service.clockwork import ClockCommands
 from flows import meetings as rules
 from flows.clocks import check_window, window_words
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.referrals import Status
-from storage.models import Deadline, Referral, ScheduledEvent
+from storage.models import Referral, ScheduledEvent
 from storage.uow import UnitOfWork
 
 
@@ -48,7 +45,7 @@ class MeetingCommands(ClockCommands):
             referral = await self._meeting_referral(uow, reference)
             event = rules.meeting_event(self.preset, referral.referral_type)
             name = rules.meeting_name(event)
-            if (row := await _planned_meeting(uow.session, referral.id, event)) is not None:
+            if (row := await uow.events.planned(referral, event, lock=True)) is not None:
                 raise WrongState(
                     f"{name.capitalize()} for {referral.reference} is already scheduled for {self.fmt(row.at)}; "
                     f"use `meeting move {referral.reference} DATE TIME` to change it."
@@ -56,8 +53,7 @@ class MeetingCommands(ClockCommands):
             window = await self._window_words(uow, referral, event, at, override)
             row = self._event_row(referral, event, at, actor)
             row.place, row.window_override = place or None, override
-            uow.session.add(row)
-            await uow.session.flush()
+            await uow.events.add(row)
             await self.audit(uow, actor, "meeting_scheduled", referral.reference, event=event, at=at.isoformat(),
                              window_override=override)
             moved = await self._retime_before(uow, referral, event, actor)
@@ -160,7 +156,7 @@ class MeetingCommands(ClockCommands):
 
     async def list_meetings(self) -> list[MeetingLine]:
         async with self.uow() as uow:
-            rows = await _scheduled_meetings(uow.session, self.partnership_id)
+            rows = await uow.events.planned_of(rules.MEETING_EVENTS)
             out = []
             for row, referral in rows:
                 clock = rules.window_clock(self.preset, referral.referral_type, row.event)
@@ -188,14 +184,14 @@ class MeetingCommands(ClockCommands):
         return place, override
 
     async def _meeting_referral(self, uow: UnitOfWork, reference: str) -> Referral:
-        referral = await self.referral(uow.session, reference, lock=True)
+        referral = await self.referral(uow, reference, lock=True)
         if referral.status == Status.WITHDRAWN:
             raise WrongState(f"{referral.reference} is withdrawn.")
         return referral
 
     async def _the_meeting(self, uow: UnitOfWork, referral: Referral) -> tuple[str, ScheduledEvent]:
         event = rules.meeting_event(self.preset, referral.referral_type)
-        row = await _planned_meeting(uow.session, referral.id, event)
+        row = await uow.events.planned(referral, event, lock=True)
         if row is None:
             raise NotFound(
                 f"No {rules.meeting_name(event).removeprefix('the ')} is scheduled for {referral.reference}; "
@@ -204,7 +200,7 @@ class MeetingCommands(ClockCommands):
         return event, row
 
     async def _window_start(self, uow: UnitOfWork, referral: Referral, clock) -> datetime | None:  # type: ignore[no-untyped-def]
-        row = await _window_deadline(uow.session, referral.id, clock.id)
+        row = await uow.deadlines.latest(referral, clock.id)
         if row is not None:
             return row.started_at
         return referral.received_at if clock.starts == "referral_received" else None
@@ -223,46 +219,3 @@ class MeetingCommands(ClockCommands):
         if override is None:
             raise InvalidInput(f"{words} To hold it then anyway, add `override REASON`. Nothing was changed.")
         return [f"{words} Held then anyway: {override}"]
-
-
-# Queries (kept together, one small function each, to move into the storage repositories) ----------------------
-
-
-async def _planned_meeting(session: AsyncSession, referral_id: int, event: str) -> ScheduledEvent | None:
-    stmt = (
-        select(ScheduledEvent)
-        .where(
-            ScheduledEvent.referral_id == referral_id,
-            ScheduledEvent.event == event,
-            ScheduledEvent.status == "scheduled",
-        )
-        .order_by(ScheduledEvent.id.desc())
-        .limit(1)
-        .with_for_update()
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def _window_deadline(session: AsyncSession, referral_id: int, clock_id: str) -> Deadline | None:
-    """The referral's latest deadline of the window clock, running or met."""
-    stmt = (
-        select(Deadline)
-        .where(Deadline.referral_id == referral_id, Deadline.clock_id == clock_id, Deadline.cancelled_at.is_(None))
-        .order_by(Deadline.id.desc())
-        .limit(1)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def _scheduled_meetings(session: AsyncSession, partnership_id: int) -> list[tuple[ScheduledEvent, Referral]]:
-    stmt = (
-        select(ScheduledEvent, Referral)
-        .join(Referral, Referral.id == ScheduledEvent.referral_id)
-        .where(
-            ScheduledEvent.partnership_id == partnership_id,
-            ScheduledEvent.status == "scheduled",
-            ScheduledEvent.event.in_(rules.MEETING_EVENTS),
-        )
-        .order_by(ScheduledEvent.at, ScheduledEvent.id)
-    )
-    return [(e, r) for e, r in (await session.execute(stmt)).all()]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from bot.platforms import platform_names
 from bot.service.base import Actor, PanelBase
 from flows.errors import InvalidInput, NotFound
 from storage.models import Channel, Identity, Member
+from storage.uow import UnitOfWork
 
 FIXED_PURPOSES = ("panel", "bm")
 
@@ -75,30 +74,13 @@ class MemberCommands(PanelBase):
         role_id = self._check_role(role)
         parsed = [parse_platform_id(i) for i in ids]
         async with self.uow() as uow:
-            s = uow.session
-            existing = (
-                await s.execute(
-                    select(Member).where(
-                        Member.partnership_id == self.partnership_id,
-                        Member.name_key == name.lower(),
-                        Member.removed_at.is_(None),
-                    )
-                )
-            ).scalar_one_or_none()
+            existing = await uow.members.by_name(name.lower())
             if existing is not None:
                 raise InvalidInput(f"{name} is already on the panel (as {self.preset.role_label(existing.role)}).")
             for platform, external in parsed:
-                taken = (
-                    await s.execute(
-                        select(Identity).where(
-                            Identity.partnership_id == self.partnership_id,
-                            Identity.platform == platform,
-                            Identity.external_id == external,
-                        )
-                    )
-                ).scalar_one_or_none()
+                taken = await uow.members.identity(platform, external)
                 if taken is not None:
-                    owner = await s.get(Member, taken.member_id)
+                    owner = await uow.members.get(taken.member_id)
                     raise InvalidInput(
                         f"{platform}:{external} already belongs to {owner.name if owner else 'someone'}."
                     )
@@ -108,8 +90,7 @@ class MemberCommands(PanelBase):
             member.identities = [
                 Identity(partnership_id=self.partnership_id, platform=p, external_id=e) for p, e in parsed
             ]
-            s.add(member)
-            await s.flush()
+            await uow.members.add(member)
             await self.audit(
                 uow,
                 actor,
@@ -126,39 +107,24 @@ class MemberCommands(PanelBase):
     async def remove_member(self, *, actor: Actor, name: str) -> MemberInfo:
         self.require_bm(actor, "remove panel members")
         async with self.uow() as uow:
-            member = await self._member_by_name(uow.session, name)
+            member = await self._member_by_name(uow, name)
             member.removed_at = self.now()
-            identities = list(
-                (await uow.session.execute(select(Identity).where(Identity.member_id == member.id))).scalars()
-            )
-            for identity in identities:
-                await uow.session.delete(identity)
+            identities = await uow.members.remove_identities(member)
             await self.audit(uow, actor, "member_removed", f"member:{member.id}", name=member.name, role=member.role)
             info = self._info(member, identities)
             await self.finish(uow)
             return info
 
-    async def _member_by_name(self, session, name: str) -> Member:  # type: ignore[no-untyped-def]
-        key = " ".join(name.split()).lower()
-        member = (
-            await session.execute(
-                select(Member).where(
-                    Member.partnership_id == self.partnership_id, Member.name_key == key, Member.removed_at.is_(None)
-                )
-            )
-        ).scalar_one_or_none()
+    async def _member_by_name(self, uow: UnitOfWork, name: str) -> Member:
+        member = await uow.members.by_name(" ".join(name.split()).lower())
         if member is None:
             raise NotFound(f'Nobody called "{name}" is on the panel. Use `member list` to see who is.')
         return member
 
     async def list_members(self) -> list[MemberInfo]:
         async with self.uow() as uow:
-            members = await self.active_members(uow.session)
-            ids = list(
-                (
-                    await uow.session.execute(select(Identity).where(Identity.partnership_id == self.partnership_id))
-                ).scalars()
-            )
+            members = await uow.members.active()
+            ids = await uow.members.identities()
         by_member: dict[int, list[Identity]] = {}
         for identity in ids:
             by_member.setdefault(identity.member_id, []).append(identity)
@@ -187,15 +153,7 @@ class MemberCommands(PanelBase):
             raise InvalidInput(f'"{purpose}" is not a channel purpose; use panel, bm or agency:NAME.')
         platform, external = parse_platform_id(platform_id)
         async with self.uow() as uow:
-            row = (
-                await uow.session.execute(
-                    select(Channel).where(
-                        Channel.partnership_id == self.partnership_id,
-                        Channel.purpose == purpose,
-                        Channel.platform == platform,
-                    )
-                )
-            ).scalar_one_or_none()
+            row = await uow.channels.get(purpose, platform)
             if row is None:
                 row = Channel(
                     partnership_id=self.partnership_id,
@@ -204,7 +162,7 @@ class MemberCommands(PanelBase):
                     external_id=external,
                     updated_at=self.now(),
                 )
-                uow.session.add(row)
+                await uow.channels.add(row)
             else:
                 row.external_id = external
                 row.updated_at = self.now()
@@ -214,19 +172,13 @@ class MemberCommands(PanelBase):
 
     async def list_channels(self) -> list[tuple[str, str, str]]:
         async with self.uow() as uow:
-            rows = (
-                await uow.session.execute(
-                    select(Channel)
-                    .where(Channel.partnership_id == self.partnership_id)
-                    .order_by(Channel.purpose, Channel.platform)
-                )
-            ).scalars()
+            rows = await uow.channels.all()
             return [(c.purpose, c.platform, c.external_id) for c in rows]
 
     async def actor_for(self, platform: str, external_id: str) -> Actor | None:
         """The panel member behind a platform account, or None for someone not on the panel."""
         async with self.uow() as uow:
-            row = await self.member_behind(uow.session, platform, external_id)
+            row = await uow.members.by_platform_id(platform, external_id)
             if row is None:
                 return None
             return Actor(row.id, row.name, row.role, self.partnership_id, f"{platform}:{external_id}")
@@ -235,7 +187,7 @@ class MemberCommands(PanelBase):
         """A member by name, or by role when exactly one member holds it (`as bm`, `as police`)."""
         key = " ".join(text.split()).lower()
         async with self.uow() as uow:
-            members = await self.active_members(uow.session)
+            members = await uow.members.active()
         for m in members:
             if m.name_key == key:
                 return Actor(m.id, m.name, m.role, self.partnership_id)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import func, select
-
 from bot.service.base import Actor
 from bot.service.clockwork import ClockCommands
 from flows.clocks import due, panel_day
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
 from flows.views import literal, plural
-from storage.models import Ballot, Partnership, Referral
+from storage.models import Ballot, Referral
 from storage.uow import UnitOfWork
 
 
@@ -26,21 +24,8 @@ class ReferralCommands(ClockCommands):
         local_today = self.cal.local(now).date()
         clean = clean_draft(self.preset, draft, today=local_today)
         async with self.uow() as uow:
-            s = uow.session
             year = local_today.year
-            # Two filings at the same moment (two BMs, or two replicas) must not take the same number: hold
-            # the partnership row while numbering. SQLite's write transactions already run one at a time.
-            await s.execute(
-                select(Partnership.id).where(Partnership.id == self.partnership_id).with_for_update(key_share=True)
-            )
-            last = (
-                await s.execute(
-                    select(func.max(Referral.number)).where(
-                        Referral.partnership_id == self.partnership_id, Referral.year == year
-                    )
-                )
-            ).scalar()
-            number = (last or 0) + 1
+            number = await uow.referrals.next_number(year)
             reference = format_reference(self.preset.reference_prefix, year, number)
             referral = Referral(
                 partnership_id=self.partnership_id,
@@ -58,8 +43,7 @@ class ReferralCommands(ClockCommands):
                 status=Status.RECEIVED,
                 filed_by_id=actor.member_id,
             )
-            s.add(referral)
-            await s.flush()
+            await uow.referrals.add(referral)
             # The audit log keeps the reference and the anonymised subject, never the summary's text.
             await self.audit(
                 uow,
@@ -112,7 +96,7 @@ class ReferralCommands(ClockCommands):
 
     async def _open_round(self, uow: UnitOfWork, referral: Referral, start: datetime, actor: Actor) -> Ballot:
         """Open a new ballot round. Its deadline is the preset's decision clock from `start`."""
-        last = await self.current_ballot(uow.session, referral)
+        last = await uow.ballots.current(referral)
         clock = self.preset.clock(self.preset.decision_clock)
         deadline = due(self.preset, self.cal, clock, start)
         ballot = Ballot(
@@ -122,10 +106,9 @@ class ReferralCommands(ClockCommands):
             opened_at=start,
             deadline_at=deadline,
         )
-        uow.session.add(ballot)
         check_transition(referral.reference, Status(referral.status), Status.WITH_PANEL)
         referral.status = Status.WITH_PANEL
-        await uow.session.flush()
+        await uow.ballots.add(ballot)
         if last is not None:  # the first round's clock was started with the referral's own clocks
             await self._start_clock(uow, referral, clock, start, actor)
         await self.audit(
@@ -147,9 +130,9 @@ class ReferralCommands(ClockCommands):
         self._screen(reason, "reason")
         outcome_id = self._outcome_id(outcome)
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             self._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
-            ballot = await self.current_ballot(uow.session, referral, lock=True)
+            ballot = await uow.ballots.current(referral, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.DECIDED)
             if ballot is not None and ballot.closed_at is None:
                 ballot.closed_at = self.now()
@@ -171,7 +154,7 @@ class ReferralCommands(ClockCommands):
             raise InvalidInput("Please say what is missing from the referral; the referrer is told.")
         self._screen(missing, "note of what is missing")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.RETURNED)
             await self._close_open_ballot(uow, referral, "returned")
             referral.status = Status.RETURNED
@@ -197,7 +180,7 @@ class ReferralCommands(ClockCommands):
         if summary is not None:
             self._screen(summary, "summary")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             if referral.status != Status.RETURNED:
                 raise WrongState(f"{referral.reference} was not returned as incomplete, so it cannot be resubmitted.")
             await self._finish_clock(uow, referral, "resubmission", actor)
@@ -230,7 +213,7 @@ class ReferralCommands(ClockCommands):
         if until is not None and until <= self.cal.local(now).date():
             raise InvalidInput("The date to hold until must be in the future.")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.ON_HOLD)
             if referral.status == Status.ESCALATED:
                 raise WrongState(f"{referral.reference} is waiting for the chair's decision, so it cannot be held.")
@@ -251,7 +234,7 @@ class ReferralCommands(ClockCommands):
     async def resume(self, *, actor: Actor, reference: str) -> str:
         self.require_bm(actor, "resume a referral")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             if referral.status != Status.ON_HOLD:
                 raise WrongState(f"{referral.reference} is not on hold.")
             await self._resume(uow, referral, actor)
@@ -261,7 +244,7 @@ class ReferralCommands(ClockCommands):
     async def _resume(self, uow: UnitOfWork, referral: Referral, actor: Actor) -> None:
         """Back to the panel: the votes already cast stand, and the decision clock starts again from now."""
         now = self.now()
-        ballot = await self.current_ballot(uow.session, referral, lock=True)
+        ballot = await uow.ballots.current(referral, lock=True)
         referral.status = Status.WITH_PANEL
         referral.hold_until = None
         if ballot is not None and ballot.closed_at is None:
@@ -278,19 +261,7 @@ class ReferralCommands(ClockCommands):
         now = self.now()
         system = Actor.system()
         async with self.uow() as uow:
-            rows = list(
-                (
-                    await uow.session.execute(
-                        select(Referral).where(
-                            Referral.partnership_id == self.partnership_id,
-                            Referral.status == Status.ON_HOLD,
-                            Referral.hold_until.is_not(None),
-                            Referral.hold_until <= now,
-                        )
-                        .with_for_update(skip_locked=True, key_share=True)  # two replicas never resume one hold
-                    )
-                ).scalars()
-            )
+            rows = await uow.referrals.holds_ending(now)
             for referral in rows:
                 await self._resume(uow, referral, system)
                 self.notice(
@@ -314,20 +285,12 @@ class ReferralCommands(ClockCommands):
         if today < meeting:
             return []
         async with self.uow() as uow:
-            partnership = await uow.session.get(Partnership, self.partnership_id, with_for_update={"key_share": True})
+            partnership = await uow.partnerships.get(lock=True)
             assert partnership is not None
             if partnership.hold_agenda_sent_for is not None and partnership.hold_agenda_sent_for >= meeting:
                 return []
             partnership.hold_agenda_sent_for = meeting
-            held = list(
-                (
-                    await uow.session.execute(
-                        select(Referral)
-                        .where(Referral.partnership_id == self.partnership_id, Referral.status == Status.ON_HOLD)
-                        .order_by(Referral.id)
-                    )
-                ).scalars()
-            )
+            held = await uow.referrals.on_hold()
             if held:
                 items = "; ".join(f"{r.reference} · {r.subject}" for r in held)
                 # The panel's own date, even when this runs a day late (it once named the day it ran).
@@ -348,13 +311,13 @@ class ReferralCommands(ClockCommands):
             raise InvalidInput("Please give the reason for withdrawing the referral.")
         self._screen(reason, "reason")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.WITHDRAWN)
             await self._close_open_ballot(uow, referral, "withdrawn")
             referral.status = Status.WITHDRAWN
             referral.decision_reason = reason
             referral.decided_at = self.now()
-            for row in await self.running_deadlines(uow.session, referral):
+            for row in await uow.deadlines.running(referral):
                 row.cancelled_at = self.now()
             await self.audit(uow, actor, "withdrawn", referral.reference, reason=reason)
             self._card_update(uow, referral)
@@ -369,10 +332,10 @@ class ReferralCommands(ClockCommands):
         """A milestone met (requests sent, lead reviewer appointed): its clock stops and counts as met or late."""
         self.require_bm(actor, "mark milestones done")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
-            rows = await self.running_deadlines(uow.session, referral, [clock_id])
+            referral = await self.referral(uow, reference, lock=True)
+            rows = await uow.deadlines.running(referral, [clock_id])
             if not rows:
-                open_ids = sorted({d.clock_id for d in await self.running_deadlines(uow.session, referral)})
+                open_ids = sorted({d.clock_id for d in await uow.deadlines.running(referral)})
                 raise NotFound(
                     f'{referral.reference} has no open "{clock_id}" deadline. '
                     f"Open ones: {', '.join(open_ids) or 'none'}."
@@ -390,12 +353,12 @@ class ReferralCommands(ClockCommands):
         )
 
     async def _close_open_ballot(self, uow: UnitOfWork, referral: Referral, why: str) -> None:
-        ballot = await self.current_ballot(uow.session, referral, lock=True)
+        ballot = await uow.ballots.current(referral, lock=True)
         if ballot is not None and ballot.closed_at is None:
             ballot.closed_at = self.now()
             ballot.close_reason = why
         await self._stop_decision_clock(uow, referral)
 
     async def _stop_decision_clock(self, uow: UnitOfWork, referral: Referral) -> None:
-        for row in await self.running_deadlines(uow.session, referral, [self.preset.decision_clock]):
+        for row in await uow.deadlines.running(referral, [self.preset.decision_clock]):
             row.cancelled_at = self.now()

@@ -15,9 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from bot.service.base import Actor
 from bot.service.requests import RequestCommands
 from flows import reminders as plans
@@ -52,22 +49,7 @@ class ReminderCommands(RequestCommands):
         queued = 0
         while True:
             async with self.uow() as uow:
-                rows = list(
-                    (
-                        await uow.session.execute(
-                            select(Deadline)
-                            .where(
-                                Deadline.partnership_id == self.partnership_id,
-                                Deadline.next_reminder_at <= now,
-                                Deadline.done_at.is_(None),
-                                Deadline.cancelled_at.is_(None),
-                            )
-                            .order_by(Deadline.next_reminder_at, Deadline.id)
-                            .limit(None if dry_run else BATCH)
-                            .with_for_update(skip_locked=True, key_share=True)
-                        )
-                    ).scalars()
-                )
+                rows = await uow.deadlines.reminders_due(now, None if dry_run else BATCH)
                 for row in rows:
                     queued += await self._remind(uow, row, now)
                 if dry_run:
@@ -83,7 +65,7 @@ class ReminderCommands(RequestCommands):
             return 0
         plan = self.preset.reminder_plan(clock)
         due_now = plans.pending(plan, self.cal, row.due_at, last_sent=row.last_reminder_at, now=now)
-        referral = await uow.session.get(Referral, row.referral_id)
+        referral = await uow.referrals.get(row.referral_id)
         assert referral is not None
         queued = 0
         escalations = [o for o in due_now if o.kind == "escalation"]
@@ -122,7 +104,7 @@ class ReminderCommands(RequestCommands):
         """Eligible members who have neither voted nor recused on the open ballot (none once it closes)."""
         if Status(referral.status) != Status.WITH_PANEL:
             return []
-        ballot = await self.current_ballot(uow.session, referral)
+        ballot = await uow.ballots.current(referral)
         if ballot is None or ballot.closed_at is not None:
             return []
         eligible, current = await self._eligible_and_votes(uow, ballot)
@@ -140,21 +122,16 @@ class ReminderCommands(RequestCommands):
         *,
         collapsed: int,
     ) -> int:
-        key = f"{row.id}:{occ.key}:{purpose}"
-        try:
-            async with uow.session.begin_nested():
-                uow.session.add(
-                    ReminderLog(
-                        partnership_id=self.partnership_id,
-                        deadline_id=row.id,
-                        key=key,
-                        kind=occ.kind,
-                        recipient=purpose,
-                        occurrence_at=occ.at,
-                        sent_at=now,
-                    )
-                )
-        except IntegrityError:  # already sent by another sweeper: never twice
+        entry = ReminderLog(
+            partnership_id=self.partnership_id,
+            deadline_id=row.id,
+            key=f"{row.id}:{occ.key}:{purpose}",
+            kind=occ.kind,
+            recipient=purpose,
+            occurrence_at=occ.at,
+            sent_at=now,
+        )
+        if not await uow.reminder_log.record_once(entry):  # already sent by another sweeper: never twice
             return 0
         text, actions = self._reminder_text(row, referral, occ, purpose, now)
         body: dict[str, object] = {"deadline_id": row.id, "text": text, "actions": actions, "occurrence": occ.key}
@@ -250,20 +227,7 @@ class ReminderCommands(RequestCommands):
     async def upcoming_reminders(self, before: datetime | None = None) -> list[Upcoming]:
         """What the sweep will send next, and when: `panelbot reminders list`."""
         async with self.uow() as uow:
-            stmt = (
-                select(Deadline, Referral)
-                .join(Referral, Referral.id == Deadline.referral_id)
-                .where(
-                    Deadline.partnership_id == self.partnership_id,
-                    Deadline.next_reminder_at.is_not(None),
-                    Deadline.done_at.is_(None),
-                    Deadline.cancelled_at.is_(None),
-                )
-                .order_by(Deadline.next_reminder_at)
-            )
-            if before is not None:
-                stmt = stmt.where(Deadline.next_reminder_at <= before)
-            rows = (await uow.session.execute(stmt)).all()
+            rows = await uow.deadlines.upcoming(before)
         out = []
         for d, r in rows:
             clock = self.clock_for(d.clock_id)
@@ -282,19 +246,7 @@ class ReminderCommands(RequestCommands):
     async def next_reminder_time(self) -> datetime | None:
         """When the scheduler should next wake the sweep."""
         async with self.uow() as uow:
-            return (
-                await uow.session.execute(
-                    select(Deadline.next_reminder_at)
-                    .where(
-                        Deadline.partnership_id == self.partnership_id,
-                        Deadline.next_reminder_at.is_not(None),
-                        Deadline.done_at.is_(None),
-                        Deadline.cancelled_at.is_(None),
-                    )
-                    .order_by(Deadline.next_reminder_at)
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
+            return await uow.deadlines.next_reminder_time()
 
     async def still_wanted(self, body: dict[str, object]) -> bool:
         """At delivery time: is this reminder still worth sending? Not if the thing was done, or the member
@@ -303,12 +255,12 @@ class ReminderCommands(RequestCommands):
         if deadline_id is None:
             return True
         async with self.uow() as uow:
-            row = await uow.session.get(Deadline, deadline_id)
+            row = await uow.deadlines.get(int(deadline_id))
             if row is None or row.done_at is not None or row.cancelled_at is not None:
                 return False
             member_id = body.get("member_id")
             if member_id is None:
                 return True
-            referral = await uow.session.get(Referral, row.referral_id)
+            referral = await uow.referrals.get(row.referral_id)
             assert referral is not None
             return int(member_id) in await self._not_voted(uow, referral)

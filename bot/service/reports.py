@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.service.base import Actor, PanelBase
 from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
-from flows.errors import InvalidInput, NotAllowed, WrongState
+from flows.errors import InvalidInput, WrongState
 from flows.referrals import Status
 from flows.reports import (
     PARTIES,
@@ -31,19 +28,8 @@ from flows.reports import (
     waits_on,
 )
 from flows.views import literal
-from storage.audit import verify
-from storage.models import (
-    AuditEntry,
-    Ballot,
-    Deadline,
-    Disagreement,
-    InfoRequest,
-    Member,
-    Partnership,
-    Referral,
-    ReminderLog,
-    Vote,
-)
+from storage.models import Ballot, Deadline, Disagreement, InfoRequest, Member, Referral, ReminderLog, Vote
+from storage.uow import UnitOfWork
 
 _PARTY_WORDS = {
     "referrer": "referrer",
@@ -84,17 +70,10 @@ class CalendarEntry:
 
 class ReportCommands(PanelBase):
     # The period report ---------------------------------------------------------------------------------
-    def require_panel(self, actor: Actor, doing: str) -> None:
-        self.check_actor(actor)
-        if actor.role == "guest":
-            raise NotAllowed(f"Only panel members and the business manager can {doing}.")
-
     async def report(self, period: Period) -> Report:
         """Every measure for `period`, as at the panel's current time."""
         start, until = period.bounds(self.cal)
-        pid = self.partnership_id
         async with self.uow() as uow:
-            s = uow.session
             referrals = [
                 ReferralRow(
                     reference=r.reference,
@@ -108,23 +87,7 @@ class ReportCommands(PanelBase):
                     decided_how=r.decided_how,
                     decided_at=r.decided_at,
                 )
-                for r in await s.execute(
-                    select(
-                        Referral.reference,
-                        Referral.subject_category,
-                        Referral.subject_letter,
-                        Referral.referral_type,
-                        Referral.referrer,
-                        Referral.themes,
-                        Referral.received_at,
-                        Referral.status,
-                        Referral.outcome,
-                        Referral.decided_how,
-                        Referral.decided_at,
-                    )
-                    .where(Referral.partnership_id == pid, Referral.received_at >= start, Referral.received_at < until)
-                    .order_by(Referral.received_at, Referral.id)
-                )
+                for r in await uow.records.referrals_received(start, until)
             ]
             deadlines = [
                 DeadlineRow(
@@ -137,54 +100,21 @@ class ReportCommands(PanelBase):
                     cancelled_at=d.cancelled_at,
                     agency=d.agency,
                 )
-                for d in await s.execute(
-                    select(
-                        Referral.reference,
-                        Referral.subject_category,
-                        Referral.subject_letter,
-                        Deadline.clock_id,
-                        Deadline.label,
-                        Deadline.due_at,
-                        Deadline.done_at,
-                        Deadline.cancelled_at,
-                        Deadline.agency,
-                    )
-                    .join(Referral, Referral.id == Deadline.referral_id)
-                    .where(Deadline.partnership_id == pid, Deadline.due_at >= start, Deadline.due_at < until)
-                )
+                for d in await uow.records.deadlines_due(start, until)
             ]
-            disagreements = await self._disagreement_rows(s, start=start, until=until)
+            disagreements = await self._disagreement_rows(uow, start=start, until=until)
         return build_report(
             self.preset, self.cal, period, self.now(), referrals, deadlines, disagreements, practice=self.practice
         )
 
     async def _disagreement_rows(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         *,
         start: datetime | None = None,
         until: datetime | None = None,
         referral_id: int | None = None,
     ) -> list[DisagreementRow]:
-        stmt = (
-            select(
-                Referral.reference,
-                Referral.subject_category,
-                Referral.subject_letter,
-                Referral.referral_type,
-                Disagreement.party,
-                Disagreement.decision,
-                Disagreement.reason,
-                Disagreement.recorded_at,
-            )
-            .join(Referral, Referral.id == Disagreement.referral_id)
-            .where(Disagreement.partnership_id == self.partnership_id)
-            .order_by(Disagreement.recorded_at, Disagreement.id)
-        )
-        if start is not None and until is not None:
-            stmt = stmt.where(Disagreement.recorded_at >= start, Disagreement.recorded_at < until)
-        if referral_id is not None:
-            stmt = stmt.where(Disagreement.referral_id == referral_id)
         return [
             DisagreementRow(
                 reference=r.reference,
@@ -195,7 +125,7 @@ class ReportCommands(PanelBase):
                 reason=r.reason,
                 recorded_at=r.recorded_at,
             )
-            for r in await session.execute(stmt)
+            for r in await uow.disagreements.rows(start=start, until=until, referral_id=referral_id)
         ]
 
     # Disagreements -------------------------------------------------------------------------------------
@@ -214,7 +144,7 @@ class ReportCommands(PanelBase):
             raise InvalidInput(str(exc)) from None
         now = self.now()
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             if referral.status not in (Status.DECIDED, Status.RETURNED) or not referral.outcome:
                 raise WrongState(
                     f"{referral.reference} has not been decided, so there is no decision to disagree with yet."
@@ -229,8 +159,7 @@ class ReportCommands(PanelBase):
                 recorded_at=now,
                 recorded_by=actor.audit_name,
             )
-            uow.session.add(row)
-            await uow.session.flush()
+            await uow.disagreements.add(row)
             await self.audit(
                 uow,
                 actor,
@@ -243,7 +172,7 @@ class ReportCommands(PanelBase):
             )
             if who == "referrer":
                 chair = self.preset.role_label(self.preset.tie_break_role)
-                for m in await self.active_members(uow.session):
+                for m in await uow.members.active():
                     if m.role == self.preset.tie_break_role:
                         self.notice(
                             uow,
@@ -263,34 +192,14 @@ class ReportCommands(PanelBase):
         async with self.uow() as uow:
             referral_id = None
             if reference is not None:
-                referral_id = (await self.referral(uow.session, reference)).id
-            return await self._disagreement_rows(uow.session, referral_id=referral_id)
+                referral_id = (await self.referral(uow, reference)).id
+            return await self._disagreement_rows(uow, referral_id=referral_id)
 
     # The calendar feed ---------------------------------------------------------------------------------
     async def calendar_entries(self) -> list[CalendarEntry]:
         """Every open deadline (neither met nor stopped), soonest first."""
         async with self.uow() as uow:
-            rows = await uow.session.execute(
-                select(
-                    Deadline.id,
-                    Deadline.clock_id,
-                    Deadline.label,
-                    Deadline.owner,
-                    Deadline.agency,
-                    Deadline.due_at,
-                    Deadline.started_at,
-                    Referral.reference,
-                    Referral.subject_category,
-                    Referral.subject_letter,
-                )
-                .join(Referral, Referral.id == Deadline.referral_id)
-                .where(
-                    Deadline.partnership_id == self.partnership_id,
-                    Deadline.done_at.is_(None),
-                    Deadline.cancelled_at.is_(None),
-                )
-                .order_by(Deadline.due_at, Deadline.id)
-            )
+            rows = await uow.records.open_deadlines()
             return [
                 CalendarEntry(
                     deadline_id=r.id,
@@ -306,33 +215,27 @@ class ReportCommands(PanelBase):
             ]
 
     # The export ----------------------------------------------------------------------------------------
-    async def _all(self, session: AsyncSession, model: type) -> list[Any]:
-        """Every row of one of this partnership's tables, in the order they were written."""
-        stmt = select(model).where(model.partnership_id == self.partnership_id).order_by(model.id)
-        return list((await session.execute(stmt)).scalars())
-
     async def export_record(self) -> dict[str, Any]:
         """The whole decision record of this partnership as plain tables, with the audit chain (every entry
         and its hash) and its head, checked at the moment of export. Times are UTC, ISO 8601."""
         pid = self.partnership_id
         labels = {o.id: o.label for o in self.preset.outcomes}
         async with self.uow() as uow:
-            s = uow.session
-            report = await verify(s)
-            partnership = await s.get(Partnership, pid)
+            report = await uow.records.verify_audit()
+            partnership = await uow.partnerships.get()
             assert partnership is not None
-            members = {m.id: m for m in await self._all(s, Member)}
-            referrals = await self._all(s, Referral)
+            members = {m.id: m for m in await uow.records.every(Member)}
+            referrals = await uow.records.every(Referral)
             refs = {r.id: r.reference for r in referrals}
-            ballots = await self._all(s, Ballot)
+            ballots = await uow.records.every(Ballot)
             ballot_refs = {b.id: (refs[b.referral_id], b.round) for b in ballots}
-            votes = await self._all(s, Vote)
-            deadlines = await self._all(s, Deadline)
+            votes = await uow.records.every(Vote)
+            deadlines = await uow.records.every(Deadline)
             deadline_refs = {d.id: d for d in deadlines}
-            requests = await self._all(s, InfoRequest)
-            reminders = await self._all(s, ReminderLog)
-            disputes = await self._all(s, Disagreement)
-            audit = list((await s.execute(select(AuditEntry).order_by(AuditEntry.seq))).scalars())
+            requests = await uow.records.every(InfoRequest)
+            reminders = await uow.records.every(ReminderLog)
+            disputes = await uow.records.every(Disagreement)
+            audit = await uow.records.audit_log()
 
         def when(dt: datetime | None) -> str | None:
             return dt.isoformat() if dt is not None else None

@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
-
 from bot.service.base import Actor
 from bot.service.clockwork import ClockCommands
 from bot.service.members import parse_platform_id
@@ -16,7 +14,7 @@ from flows.errors import InvalidInput, NotFound, WrongState
 from flows.preset import Choice
 from flows.referrals import Status, normalise_reference
 from flows.returns import Delivered, Origin, ReturnMarker, who_marks_return
-from storage.models import AgencyContact, AgencyMessage, Channel, Deadline, InfoRequest, Referral
+from storage.models import AgencyContact, Deadline, InfoRequest, Referral
 from storage.uow import UnitOfWork
 
 SEND_CLOCK = "info_request_send"
@@ -72,27 +70,12 @@ class RequestCommands(ClockCommands):
             raise InvalidInput("The due date must be in the future.")
         lines = []
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             if Status(referral.status) == Status.WITHDRAWN:
                 raise WrongState(f"{referral.reference} is withdrawn, so no requests can be sent for it.")
             clock, due_at = await self._return_timing(uow, referral, due)
-            open_for = {
-                r.agency
-                for r in (
-                    await uow.session.execute(
-                        select(InfoRequest).where(
-                            InfoRequest.referral_id == referral.id, InfoRequest.returned_at.is_(None)
-                        )
-                    )
-                ).scalars()
-            }
-            reachable = set(
-                (
-                    await uow.session.execute(
-                        select(Channel.purpose).where(Channel.partnership_id == self.partnership_id)
-                    )
-                ).scalars()
-            )
+            open_for = {r.agency for r in await uow.requests.unreturned(referral)}
+            reachable = await uow.channels.purposes()
             for agency in chosen:
                 if agency.id in open_for:
                     lines.append(f"{agency.label}: a request is already open; nothing sent again.")
@@ -107,8 +90,7 @@ class RequestCommands(ClockCommands):
                     sent_at=now,
                     sent_by=actor.audit_name,
                 )
-                uow.session.add(request)
-                await uow.session.flush()
+                await uow.requests.add(request)
                 await self.audit(
                     uow, actor, "request_sent", referral.reference, agency=agency.id, due=deadline.due_at.isoformat()
                 )
@@ -152,19 +134,10 @@ class RequestCommands(ClockCommands):
         return {"label": "Mark as returned", "command": f"returned {referral.reference} {agency}", "style": "primary"}
 
     async def _open_request(self, uow: UnitOfWork, referral: Referral, agency: Choice) -> tuple[InfoRequest, Deadline]:
-        rows = (
-            await uow.session.execute(
-                select(InfoRequest, Deadline)
-                .join(Deadline, Deadline.id == InfoRequest.deadline_id)
-                .where(InfoRequest.referral_id == referral.id, InfoRequest.agency == agency.id)
-                .order_by(InfoRequest.id.desc())
-                .with_for_update()
-            )
-        ).all()
-        if not rows:
+        found = await uow.requests.latest(referral, agency.id)
+        if found is None:
             raise NotFound(f"No information request was sent to {agency.label} for {referral.reference}.")
-        request, deadline = rows[0]
-        return request, deadline
+        return found
 
     async def _return_marker(
         self, uow: UnitOfWork, actor: Actor, reference: str, agency: Choice, origin: Origin | None
@@ -172,32 +145,14 @@ class RequestCommands(ClockCommands):
         """How this person may mark `agency`'s return made (`flows.returns`), or NotAllowed before anything
         about the referral is read: its button pressed on the message the bot delivered to that agency's
         channel, a contact registered for it, or the business manager."""
-        s = uow.session
         contacts: list[str] = []
         if actor.account is not None:
             platform, _, external = actor.account.partition(":")
-            found = await s.execute(
-                select(AgencyContact.id).where(
-                    AgencyContact.partnership_id == self.partnership_id,
-                    AgencyContact.agency == agency.id,
-                    AgencyContact.platform == platform,
-                    AgencyContact.external_id == external,
-                )
-            )
-            contacts = [actor.account] if found.first() is not None else []
+            contacts = [actor.account] if await uow.contacts.is_contact(agency.id, platform, external) else []
         delivered: list[Delivered] = []
         if origin is not None and origin.pressed:
-            rows = await s.execute(
-                select(AgencyMessage.agency, AgencyMessage.platform, AgencyMessage.channel, AgencyMessage.message_id)
-                .join(Referral, Referral.id == AgencyMessage.referral_id)
-                .where(
-                    AgencyMessage.partnership_id == self.partnership_id,
-                    Referral.partnership_id == self.partnership_id,
-                    Referral.reference == normalise_reference(reference),
-                    AgencyMessage.agency == agency.id,
-                    AgencyMessage.platform == origin.platform,
-                    AgencyMessage.message_id == origin.message,
-                )
+            rows = await uow.agency_messages.delivered(
+                normalise_reference(reference), agency.id, origin.platform, origin.message
             )
             delivered = [Delivered(*row) for row in rows]
         return who_marks_return(
@@ -217,7 +172,7 @@ class RequestCommands(ClockCommands):
         chosen = self.agency(agency)
         async with self.uow() as uow:
             marker = await self._return_marker(uow, actor, reference, chosen, origin)
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             request, deadline = await self._open_request(uow, referral, chosen)
             if request.returned_at is not None:
                 return (
@@ -265,18 +220,6 @@ class RequestCommands(ClockCommands):
             raise InvalidInput(f"That platform id is over {MAX_ACCOUNT_ID} characters long, which no platform uses.")
         return platform, external
 
-    async def _contact_row(self, uow: UnitOfWork, agency: Choice, platform: str, external: str) -> AgencyContact | None:
-        return (
-            await uow.session.execute(
-                select(AgencyContact).where(
-                    AgencyContact.partnership_id == self.partnership_id,
-                    AgencyContact.agency == agency.id,
-                    AgencyContact.platform == platform,
-                    AgencyContact.external_id == external,
-                )
-            )
-        ).scalar_one_or_none()
-
     async def add_contact(self, *, actor: Actor, agency: str, platform_id: str) -> tuple[Choice, str]:
         """Register a person (PLATFORM:ID) as an agency's contact: they may then mark its returns made."""
         self.require_bm(actor, "register agency contacts")
@@ -284,9 +227,9 @@ class RequestCommands(ClockCommands):
         platform, external = self._contact_account(platform_id)
         account = f"{platform}:{external}"
         async with self.uow() as uow:
-            if await self._contact_row(uow, chosen, platform, external) is not None:
+            if await uow.contacts.get(chosen.id, platform, external) is not None:
                 raise InvalidInput(f"{account} is already a contact for {chosen.label}, so nothing was changed.")
-            uow.session.add(
+            await uow.contacts.add(
                 AgencyContact(
                     partnership_id=self.partnership_id,
                     agency=chosen.id,
@@ -296,7 +239,6 @@ class RequestCommands(ClockCommands):
                     added_by=actor.audit_name,
                 )
             )
-            await uow.session.flush()
             await self.audit(uow, actor, "contact_added", f"agency:{chosen.id}", contact=account)
             await self.finish(uow)
         return chosen, account
@@ -307,10 +249,10 @@ class RequestCommands(ClockCommands):
         platform, external = self._contact_account(platform_id)
         account = f"{platform}:{external}"
         async with self.uow() as uow:
-            row = await self._contact_row(uow, chosen, platform, external)
+            row = await uow.contacts.get(chosen.id, platform, external)
             if row is None:
                 raise NotFound(f"{account} is not a contact for {chosen.label}; `contact list` shows who is.")
-            await uow.session.delete(row)
+            await uow.contacts.remove(row)
             await self.audit(uow, actor, "contact_removed", f"agency:{chosen.id}", contact=account)
             await self.finish(uow)
         return chosen, account
@@ -318,13 +260,7 @@ class RequestCommands(ClockCommands):
     async def list_contacts(self, *, actor: Actor) -> list[ContactLine]:
         self.require_bm(actor, "see agency contacts")
         async with self.uow() as uow:
-            rows = (
-                await uow.session.execute(
-                    select(AgencyContact)
-                    .where(AgencyContact.partnership_id == self.partnership_id)
-                    .order_by(AgencyContact.agency, AgencyContact.platform, AgencyContact.external_id)
-                )
-            ).scalars()
+            rows = await uow.contacts.all()
             labels = {a.id: a.label for a in self.preset.agencies}
             return [
                 ContactLine(r.agency, labels.get(r.agency, r.agency), f"{r.platform}:{r.external_id}", r.added_at,
@@ -345,7 +281,7 @@ class RequestCommands(ClockCommands):
         if new_due <= now:
             raise InvalidInput("The new due date must be in the future.")
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference, lock=True)
+            referral = await self.referral(uow, reference, lock=True)
             request, deadline = await self._open_request(uow, referral, chosen)
             if request.returned_at is not None:
                 raise WrongState(f"{chosen.label}'s return for {referral.reference} is already in; nothing to extend.")
@@ -379,15 +315,8 @@ class RequestCommands(ClockCommands):
 
     async def list_requests(self, reference: str) -> list[RequestLine]:
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference)
-            rows = (
-                await uow.session.execute(
-                    select(InfoRequest, Deadline)
-                    .join(Deadline, Deadline.id == InfoRequest.deadline_id)
-                    .where(InfoRequest.referral_id == referral.id)
-                    .order_by(InfoRequest.id)
-                )
-            ).all()
+            referral = await self.referral(uow, reference)
+            rows = await uow.requests.of_referral(referral)
         labels = {a.id: a.label for a in self.preset.agencies}
         return [
             RequestLine(labels.get(r.agency, r.agency), r.sent_at, d.due_at, r.returned_at, r.returned_by)

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.service.clockwork import ClockCommands
 from flows.anonymity import CATEGORY_LABELS, SubjectCategory
 from flows.ballots import ResultKind
 from flows.errors import NotFound
-from flows.referrals import OPEN_STATUSES, STATUS_LABELS, Status
+from flows.referrals import STATUS_LABELS, Status
 from flows.views import CardView, OverdueLine, StatusLine, VoteLine, due_line, plural, result_text, tally_text
-from storage.models import Deadline, Member, Referral, Vote
+from storage.models import Deadline, Referral
 from storage.uow import UnitOfWork
 
 
@@ -22,36 +20,26 @@ def subject_of(referral: Referral) -> str:
 class Views(ClockCommands):
     async def card(self, reference: str) -> CardView:
         async with self.uow() as uow:
-            referral = await self.referral(uow.session, reference)
+            referral = await self.referral(uow, reference)
             return await self._card(uow, referral)
 
     async def card_by_id(self, referral_id: int) -> CardView:
         async with self.uow() as uow:
-            referral = await uow.session.get(Referral, referral_id)
-            if referral is None or referral.partnership_id != self.partnership_id:
+            referral = await uow.referrals.get(referral_id)
+            if referral is None:
                 # One database can serve several partnerships: a row id is never a way into another's.
                 raise NotFound(f"There is no referral with id {referral_id} in this partnership.")
             return await self._card(uow, referral)
 
     async def _card(self, uow: UnitOfWork, referral: Referral) -> CardView:
         p = self.preset
-        ballot = await self.current_ballot(uow.session, referral)
+        ballot = await uow.ballots.current(referral)
         status = Status(referral.status)
-        members = {
-            m.id: m
-            for m in (
-                await uow.session.execute(select(Member).where(Member.partnership_id == self.partnership_id))
-            ).scalars()
-        }
+        members = {m.id: m for m in await uow.members.everyone()}
         votes: list[VoteLine] = []
         tally = ""
         if ballot is not None:
-            current = {
-                v.member_id: v
-                for v in (
-                    await uow.session.execute(select(Vote).where(Vote.ballot_id == ballot.id, Vote.is_current))
-                ).scalars()
-            }
+            current = {v.member_id: v for v in await uow.votes.current(ballot)}
             voters = [m for m in members.values() if m.removed_at is None and m.role in p.voting_roles]
             voters += [members[mid] for mid in current if members[mid] not in voters]
             order = {r: i for i, r in enumerate(p.voting_roles)}
@@ -111,58 +99,26 @@ class Views(ClockCommands):
             practice=self.practice,
         )
 
-    async def _open_deadlines(self, uow: UnitOfWork, referral_ids: list[int] | None = None) -> list[Deadline]:
-        stmt = (
-            select(Deadline)
-            .where(
-                Deadline.partnership_id == self.partnership_id,
-                Deadline.done_at.is_(None),
-                Deadline.cancelled_at.is_(None),
-            )
-            .order_by(Deadline.due_at, Deadline.id)  # the same order on every database when two fall due together
-        )
-        if referral_ids is not None:
-            stmt = stmt.where(Deadline.referral_id.in_(referral_ids))
-        return list((await uow.session.execute(stmt)).scalars())
-
     async def _next_steps(self, uow: UnitOfWork, referral: Referral) -> list[str]:
         """After a decision: the decided outcome's own follow-up first, then the nearest other deadlines."""
-        planned = await self.planned_lines(uow.session, referral)  # a meeting or publication, whatever the stage
+        planned = await self.planned_lines(uow, referral)  # a meeting or publication, whatever the stage
         if Status(referral.status) not in (Status.DECIDED, Status.RETURNED):
             return planned
         follow_up = self.preset.outcome(referral.outcome).follow_up if referral.outcome else None
-        open_ = [d for d in await self._open_deadlines(uow, [referral.id]) if d.clock_id != self.preset.decision_clock]
+        open_ = [d for d in await uow.deadlines.open([referral.id]) if d.clock_id != self.preset.decision_clock]
         open_.sort(key=lambda d: (d.clock_id != follow_up, d.due_at))
         now = self.now()
         lines = [due_line(self.deadline_label(d), d.due_at, now, self.cal) for d in open_[:3]]
         if Status(referral.status) == Status.RETURNED:
-            lines += await self.stopped_lines(uow.session, referral)
+            lines += await self.stopped_lines(uow, referral)
         return lines + planned
 
     async def status(self, reference: str | None = None) -> list[StatusLine]:
         """Every open referral (or one), what it waits for and its next deadline."""
         async with self.uow() as uow:
-            stmt = select(Referral).where(Referral.partnership_id == self.partnership_id).order_by(Referral.id)
-            if reference is not None:
-                stmt = stmt.where(Referral.id == (await self.referral(uow.session, reference)).id)
-            else:
-                # Open referrals, and decided ones whose follow-up clocks (requests out to agencies, the
-                # National Panel notice...) still run: those are waiting on someone too.
-                following_up = (
-                    select(Deadline.id)
-                    .where(
-                        Deadline.referral_id == Referral.id,
-                        Deadline.done_at.is_(None),
-                        Deadline.cancelled_at.is_(None),
-                    )
-                    .exists()
-                )
-                stmt = stmt.where(
-                    Referral.status.in_([s.value for s in OPEN_STATUSES])
-                    | ((Referral.status == Status.DECIDED.value) & following_up)
-                )
-            referrals = list((await uow.session.execute(stmt)).scalars())
-            deadlines = await self._open_deadlines(uow, [r.id for r in referrals])
+            one = None if reference is None else (await self.referral(uow, reference)).id
+            referrals = await uow.referrals.waiting(one)
+            deadlines = await uow.deadlines.open([r.id for r in referrals])
             lines = []
             for r in referrals:
                 mine = [d for d in deadlines if d.referral_id == r.id]
@@ -200,7 +156,7 @@ class Views(ClockCommands):
     async def _waiting_for(self, uow: UnitOfWork, r: Referral) -> str:
         status = Status(r.status)
         if status == Status.WITH_PANEL:
-            ballot = await self.current_ballot(uow.session, r)
+            ballot = await uow.ballots.current(r)
             if ballot is None:
                 return "the panel"
             t = await self._tally(uow, ballot)
@@ -223,15 +179,8 @@ class Views(ClockCommands):
         """Every open deadline that has passed, the one overdue longest first."""
         now = self.now()
         async with self.uow() as uow:
-            deadlines = [d for d in await self._open_deadlines(uow) if d.due_at < now]
-            refs = {
-                r.id: r
-                for r in (
-                    await uow.session.execute(
-                        select(Referral).where(Referral.id.in_([d.referral_id for d in deadlines]))
-                    )
-                ).scalars()
-            }
+            deadlines = [d for d in await uow.deadlines.open() if d.due_at < now]
+            refs = {r.id: r for r in await uow.referrals.by_ids([d.referral_id for d in deadlines])}
         owners = {
             "bm": "business manager",
             "panel": "the panel",

@@ -28,13 +28,24 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.commands import COMMANDS, GUEST_COMMANDS, Reply, clean_text, example_reference, for_partnership, run
+from bot.commands import (
+    COMMANDS,
+    GUEST_COMMANDS,
+    REFERRAL_FORM,
+    Reply,
+    clean_text,
+    example_reference,
+    for_partnership,
+    run,
+)
 from bot.service import Actor, Caller, NotInTime, Panel, Window
 from bot.slack import blocks as b
 from bot.slack import modals as m
 from bot.slack.files import Files, failed_line, upload, why
 from bot.slack.home import home_view, not_member_line
+from flows import intake
 from flows.errors import PanelError
+from flows.intake import check_form
 from flows.preset import Preset
 from flows.referrals import normalise_reference
 from flows.returns import Origin
@@ -352,46 +363,23 @@ class Handlers:
         if sub == "setup":
             await self.setup(actor, words[1:], where, ack)
             return
-        opens_form = (
-            sub == "new"
-            or (sub == "decide" and len(words) == 3)
-            or (sub == "return" and len(words) == 2)
-            or (sub == "request" and len(words) == 2 and bool(self.panel.preset.agencies))
-        )
-        if opens_form:
+        if sub == "request" and len(words) == 2 and self.panel.preset.agencies:
             await ack()  # nothing changes until the form is submitted
-        if sub == "new":
-            await self.open_new_referral(actor, trigger(body), where)
-        elif sub == "decide" and len(words) == 3:
-            await self.open_reason(
-                trigger(body),
-                where,
-                command=f"decide {words[1]} {words[2]}",
-                title="Decide",
-                intro=[f"**{words[1].upper()}**: decide **{self.outcome_label(words[2])}**."],
-                label="The reason for the decision",
-            )
-        elif sub == "return" and len(words) == 2:
-            try:
-                self.panel.require_bm(actor, "return a referral")
-            except PanelError as exc:
-                await where.say([str(exc)])
-                return
-            await self.open_reason(
-                trigger(body),
-                where,
-                command=f"return {words[1]}",
-                title="Return as incomplete",
-                intro=[
-                    f"**{words[1].upper()}** goes back to the referrer as incomplete. They are told what is missing."
-                ],
-                label="What is missing",
-            )
-        elif sub == "request" and len(words) == 2 and self.panel.preset.agencies:
             await self.open_request(actor, words[1], trigger(body), where)
+            return
+        reply = await run(self.panel, actor, text)
+        await ack()
+        await self.show(reply, trigger(body), where)
+
+    async def show(self, reply: Reply, trigger_id: str, where: Where) -> None:
+        """A reply's steps in Slack's idiom: the intake form or a reason as a modal, the rest as messages."""
+        if reply.form == REFERRAL_FORM:
+            meta = m.Meta(channel=where.channel, response_url=where.response_url)
+            await where.client.views_open(trigger_id=trigger_id, view=m.new_referral_view(self.panel.preset, meta))
+        elif reply.ask is not None:
+            await self.open_reason(trigger_id, where, command=reply.ask.command, title=reply.ask.button,
+                                   intro=list(reply.ask.intro), label=reply.ask.label)
         else:
-            reply = await run(self.panel, actor, text)
-            await ack()
             await where.reply(reply)
 
     async def open_request(self, actor: Actor, reference: str, trigger_id: str, where: Where) -> None:
@@ -406,15 +394,6 @@ class Handlers:
         meta = m.Meta(channel=where.channel, response_url=where.response_url, reference=card.reference)
         view = m.request_view(self.panel.preset, card.reference, card.subject, meta)
         await where.client.views_open(trigger_id=trigger_id, view=view)
-
-    async def open_new_referral(self, actor: Actor, trigger_id: str, where: Where) -> None:
-        try:
-            self.panel.require_bm(actor, "file a referral")
-        except PanelError as exc:
-            await where.say([str(exc)])
-            return
-        meta = m.Meta(channel=where.channel, response_url=where.response_url)
-        await where.client.views_open(trigger_id=trigger_id, view=m.new_referral_view(self.panel.preset, meta))
 
     async def setup(self, actor: Actor, args: list[str], where: Where, ack: Any) -> None:
         purpose = args[0] if args else "panel"
@@ -448,12 +427,6 @@ class Handlers:
                 log.info("setup: cannot post in the channel (%s)", exc.response.get("error"))
                 lines.append("I cannot post here yet: invite me to this channel (`/invite @Panelbot`).")
         await where.say(lines)
-
-    def outcome_label(self, text: str) -> str:
-        for o in self.panel.preset.outcomes:
-            if text.lower() in (o.id, o.label.lower()):
-                return o.label
-        return text
 
     async def open_reason(
         self, trigger_id: str, where: Where, *, command: str, title: str, intro: list[str], label: str
@@ -558,19 +531,27 @@ class Handlers:
         if actor is None:
             await where.say([not_member_line(where.user)])
             return
-        await self.open_new_referral(actor, trigger(body), where)
+        await self.show(await run(self.panel, actor, "new"), trigger(body), where)
 
     # Modals ------------------------------------------------------------------------------------------------
     async def new_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        try:
-            draft = m.draft_from_view(submitted(body))
-        except PanelError as exc:
-            await ack(response_action="errors", errors={"aware": str(exc)})
-            return
-        errors = m.draft_errors(self.panel.preset, draft, self.panel.cal.local(self.panel.now()).date())
-        if errors:
+        preset, view = self.panel.preset, submitted(body)
+        values, confirmed = m.form_values(preset, view), m.names_confirmed(view)
+        check = check_form(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
+                           names_confirmed=bool(confirmed))
+        if check.errors:
+            if confirmed is None and set(check.errors) == set(check.possible_names):
+                # Only a possible name is wrong: ask once, on the same form, whether it names anyone.
+                notes = [check.errors[k] for k in check.possible_names]
+                meta = m.Meta.load(view.get("private_metadata"))
+                await ack(response_action="update", view=m.new_referral_view(preset, meta, values, notes))
+                return
+            errors = {k: b.cut(v, 2000) for k, v in check.errors.items()}
+            if check.possible_names and confirmed is not None:
+                errors[intake.CONFIRM_KEY] = intake.confirm_names_hint()
             await ack(response_action="errors", errors=errors)
             return
+        draft = intake.draft_from(preset, check.answers, names_confirmed=bool(confirmed))
         where = self.where(client, body)
         actor = await self.actor(where.user) or self.guest(where.user)
         try:

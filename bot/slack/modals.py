@@ -2,16 +2,15 @@
 reason (a vote, a recusal, a decision, what is missing). They collect what the shared `Panel` methods take;
 they decide nothing themselves.
 
-The referral form has no field for a name, a date of birth or an address. Before a form is accepted, the
-same pure checks the service runs (`flows.referrals.clean_draft`, `flows.anonymity.check_free_text`) are run
-once more so that a refusal can be shown on the field it is about, with everything typed kept.
+The referral form is `flows.intake`'s, rendered as blocks: it has no field for a name, a date of birth or an
+address, and its own field-by-field check (`check_form`) places each refusal beside the box it is about, with
+everything typed kept.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -29,10 +28,10 @@ from slack_sdk.models.views import View
 
 from bot.commands import clean_text
 from bot.slack.blocks import cut, sections
-from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
-from flows.errors import InvalidInput
+from flows import intake
+from flows.anonymity import IdentifyingDetail, check_free_text
+from flows.intake import Field
 from flows.preset import Preset
-from flows.referrals import ReferralDraft, clean_draft
 
 NEW_REFERRAL = "panel_new"
 VOTE = "panel_vote"
@@ -46,7 +45,6 @@ AGENCIES_BLOCK = "agencies"
 CHECKBOXES_MAX = 10  # Slack's most options in a checkboxes element; more agencies get a multi-select (100)
 SUMMARY_MAX = 3000  # Slack's longest plain text input
 REASON_MAX = SUMMARY_MAX  # the reason box is as long as Slack allows
-CATEGORY_HINTS = ("under 2", "2 to 17", "18 and over")
 
 
 @dataclass(frozen=True)
@@ -93,68 +91,49 @@ def _view(callback_id: str, title: str, submit: str, blocks: list[Block], meta: 
 
 
 # Filing a referral ---------------------------------------------------------------------------------------
+# The fields, their choices and their rules are `flows.intake`'s; here they only become Slack's blocks. Each
+# block's id is its field's key, so the form's errors (keyed by field) are shown beside the right box.
 
 
-def new_referral_view(preset: Preset, meta: Meta) -> dict:
-    blocks: list[Block] = [
-        *sections(
-            [
-                f"New referral to the {preset.name} panel.",
-                "There is no field for a name, date of birth or address: the subject is shown only by category "
-                "and letter, such as Young Person C.",
-            ]
-        ),
-        InputBlock(
-            block_id="type",
-            label="Referral type",
-            element=StaticSelectElement(
-                action_id=VALUE, options=[_option(t.id, t.label) for t in preset.referral_types][:100]
-            ),
-        ),
-        InputBlock(
-            block_id="referrer",
-            label="Referring agency",
-            element=PlainTextInputElement(action_id=VALUE, max_length=200, placeholder="e.g. Children's Social Care"),
-        ),
-        InputBlock(
-            block_id="aware",
-            label="Date the partnership became aware",
-            element=DatePickerElement(action_id=VALUE),
-            optional=True,
-            hint="Leave blank for today.",
-        ),
-        InputBlock(
-            block_id="category",
-            label="Subject category",
-            element=StaticSelectElement(
-                action_id=VALUE,
-                options=[
-                    _option(c.value, f"{label} ({hint})")
-                    for (c, label), hint in zip(CATEGORY_LABELS.items(), CATEGORY_HINTS, strict=True)
-                ],
-            ),
-        ),
-        InputBlock(
-            block_id="letter",
-            label="Subject letter (A to Z)",
-            element=PlainTextInputElement(action_id=VALUE, min_length=1, max_length=1),
-        ),
-        InputBlock(
-            block_id="summary",
-            label="Summary",
-            element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=SUMMARY_MAX),
-            hint="No names, dates of birth, addresses, postcodes or NHS numbers.",
-        ),
-    ]
-    if preset.themes:
-        blocks.append(
-            InputBlock(
-                block_id="themes",
-                label="Themes",
-                element=StaticMultiSelectElement(action_id=VALUE, options=[_option(t, t) for t in preset.themes][:100]),
-                optional=True,
-            )
-        )
+def _input(f: Field, value: Any) -> InputBlock:
+    element: Any
+    if f.kind == "choice":
+        options = [_option(c.value, c.label) for c in f.choices][:100]
+        chosen = [o for o in options if o.value == value]
+        element = StaticSelectElement(action_id=VALUE, options=options, initial_option=chosen[0] if chosen else None)
+    elif f.kind == "choices":
+        options = [_option(c.value, c.label) for c in f.choices][:100]
+        chosen = [o for o in options if isinstance(value, list) and o.value in value]
+        element = StaticMultiSelectElement(action_id=VALUE, options=options, initial_options=chosen or None)
+    elif f.kind == "date":
+        element = DatePickerElement(action_id=VALUE, initial_date=value or None)
+    else:
+        limit = min(f.max_length or SUMMARY_MAX, SUMMARY_MAX)
+        element = PlainTextInputElement(action_id=VALUE, multiline=f.multiline, max_length=limit,
+                                        min_length=1 if f.kind == "letter" else None,
+                                        initial_value=value if isinstance(value, str) and value else None)
+    hint = f.hint
+    if f.only_when is not None:  # a modal cannot show a box only when another is chosen: it says so instead
+        hint = f"Only if you chose \"{intake.OTHER_LABEL}\" above. {hint}".strip()
+    return InputBlock(block_id=f.key, label=f.label, element=element, hint=hint or None,
+                      optional=not f.required or f.only_when is not None)
+
+
+def new_referral_view(preset: Preset, meta: Meta, values: dict[str, Any] | None = None,
+                      possible_names: list[str] | None = None) -> dict:
+    """The intake form; with `values`, filled in as submitted; with `possible_names` (the messages about
+    what may name a person), ending in the box that confirms it names no one."""
+    values = values or {}
+    intro = [f"New referral to the {preset.name} panel.", intake.INTRO]
+    blocks: list[Block] = [*sections(intro)]
+    blocks += [_input(f, values.get(f.key)) for f in intake.intake_fields(preset)]
+    if possible_names:
+        blocks += sections(possible_names)
+        blocks.append(InputBlock(
+            block_id=intake.CONFIRM_KEY, label="Does it name anyone?", optional=True,
+            element=CheckboxesElement(action_id=VALUE, options=[_option("yes", intake.CONFIRM_LABEL)]),
+            hint="Tick only if it names no one (an agency or a place Panelbot does not know); otherwise rewrite it "
+                 "as a role."))
     return _view(NEW_REFERRAL, "New referral", "File referral", blocks, meta)
 
 
@@ -179,65 +158,31 @@ def _options(value: Any) -> list[str]:
         if isinstance(value, list) else []
 
 
-def draft_from_view(view: dict) -> ReferralDraft:
+def form_values(preset: Preset, view: dict) -> dict[str, Any]:
+    """What was submitted, by field key, as `flows.intake.check_form` reads it."""
     state = _state(view)
-
-    def selected(block: str) -> str:
-        value = _dict(state.get(block, {}).get("selected_option")).get("value")
-        return value if isinstance(value, str) else ""
-
-    aware = state.get("aware", {}).get("selected_date")
-    try:
-        aware_on = date.fromisoformat(aware) if aware else None
-    except (TypeError, ValueError):
-        # Slack's date picker sends YYYY-MM-DD; anything else is a forged or broken form, refused as such.
-        raise InvalidInput("The date the partnership became aware is not a date. Nothing was filed.") from None
-    themes = _options(state.get("themes", {}).get("selected_options"))
-    return ReferralDraft(
-        referral_type=selected("type"),
-        referrer=text_value(view, "referrer"),
-        category=selected("category"),
-        letter=text_value(view, "letter"),
-        summary=text_value(view, "summary"),
-        aware_on=aware_on,
-        themes=themes,
-    )
+    values: dict[str, Any] = {}
+    for f in intake.intake_fields(preset):
+        entry = state.get(f.key, {})
+        if f.kind == "choice":
+            value = _dict(entry.get("selected_option")).get("value")
+            values[f.key] = clean_text(value) if isinstance(value, str) else ""
+        elif f.kind == "choices":
+            values[f.key] = _options(entry.get("selected_options"))
+        elif f.kind == "date":
+            value = entry.get("selected_date")
+            values[f.key] = clean_text(value) if isinstance(value, str) else ""
+        else:
+            values[f.key] = text_value(view, f.key)
+    return values
 
 
-_FIELDS = {
-    "type": "referral_type",
-    "referrer": "referrer",
-    "aware": "aware_on",
-    "category": "category",
-    "letter": "letter",
-    "summary": "summary",
-    "themes": "themes",
-}
-
-
-def draft_errors(preset: Preset, draft: ReferralDraft, today: date) -> dict[str, str]:
-    """The service's own refusal of this form, if it would refuse it, placed on the field it is about: the
-    field whose value alone (with every other field set to a value known to pass) is refused the same way."""
-    try:
-        clean_draft(preset, draft, today=today)
-    except InvalidInput as exc:
-        message = str(exc)
-    else:
-        return {}
-    good = ReferralDraft(
-        referral_type=preset.referral_types[0].id,
-        referrer="Agency",
-        category=SubjectCategory.ADULT.value,
-        letter="A",
-        summary="Summary",
-    )
-    for block, field in _FIELDS.items():
-        try:
-            clean_draft(preset, replace(good, **{field: getattr(draft, field)}), today=today)
-        except InvalidInput as exc:
-            if str(exc) == message:
-                return {block: cut(message, 2000)}
-    return {"summary": cut(message, 2000)}
+def names_confirmed(view: dict) -> bool | None:
+    """The "it names no one" box: None when the form does not show it, else whether it is ticked."""
+    state = _state(view)
+    if intake.CONFIRM_KEY not in state:
+        return None
+    return "yes" in _options(state[intake.CONFIRM_KEY].get("selected_options"))
 
 
 # Information requests ------------------------------------------------------------------------------------

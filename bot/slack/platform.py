@@ -19,7 +19,7 @@ class SlackPlatform:
 
     @staticmethod
     def enabled(settings: Settings) -> bool:
-        return settings.slack_bot_token is not None
+        return settings.slack.bot_token is not None
 
     @classmethod
     def build(cls, panel: Panel, settings: Settings, pump: OutboxPump) -> SlackPlatform:

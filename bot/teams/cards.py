@@ -23,8 +23,9 @@ from typing import Any
 
 from bot.commands import COMMANDS, Reply, example_reference, for_partnership
 from bot.notify import Action, Outgoing
-from flows.anonymity import CATEGORY_LABELS
+from flows import intake
 from flows.calendar import WorkingCalendar
+from flows.intake import Field
 from flows.preset import Preset
 from flows.views import CardView, card_lines, decision_lines, reasons_lines
 
@@ -40,7 +41,6 @@ RUN = "panel.run"  # data: command, needs_reason, label; input: reason
 NEW_REFERRAL = "panel.new_referral"  # data: the form's inputs
 
 REASON_INPUT = "reason"
-FORM_FIELDS = ("referral_type", "referrer", "aware_on", "category", "letter", "summary", "themes")
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`]+)`")
@@ -262,74 +262,54 @@ def reason_prompt(command: str, intro: Sequence[str], label: str, button: str) -
     )
 
 
-def new_referral_form(preset: Preset) -> dict[str, Any]:
-    """The intake form of `new`: the same fields as the terminal's and Slack's. There is deliberately no
-    field for a name, date of birth or address."""
-    hints = {"baby": "under 2", "young_person": "2 to 17", "adult": "18 and over"}
+def _form_input(f: Field, value: Any) -> dict[str, Any]:
+    """One field of `flows.intake` as an Adaptive Card input, holding `value` when the form comes back."""
+    label = f.label if f.required or f.only_when else f"{f.label} (optional)"
+    if f.only_when is not None:  # a card cannot show a box only when another is chosen: it says so instead
+        label = f"{f.label} (only if you chose \"{intake.OTHER_LABEL}\")"
+    element: dict[str, Any] = {"id": f.key, "label": label}
+    if f.kind in ("choice", "choices"):
+        element.update(type="Input.ChoiceSet", choices=[{"title": c.label, "value": c.value} for c in f.choices],
+                       style="expanded" if f.key == "category" or f.kind == "choices" else "compact")
+        if f.kind == "choices":
+            element["isMultiSelect"] = True
+            value = ",".join(value) if isinstance(value, list) else value
+    elif f.kind == "date":
+        element["type"] = "Input.Date"
+    else:
+        element.update(type="Input.Text", maxLength=f.max_length, isMultiline=f.multiline)
+        if f.hint:
+            element["placeholder"] = f.hint
+    if f.required and f.only_when is None:
+        element.update(isRequired=True, errorMessage=intake.missing(f))
+    if isinstance(value, str) and value:
+        element["value"] = value
+    return element
+
+
+def new_referral_form(preset: Preset, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                      possible_names: bool = False) -> dict[str, Any]:
+    """The intake form of `new` (`flows.intake`'s fields). Given back after a refusal, it holds what was typed,
+    with each error under its own field, and, when something may name a person, the box that confirms it
+    names no one. There is deliberately no field for a name, date of birth or address."""
+    values, errors = values or {}, errors or {}
     body: list[dict[str, Any]] = [
         text_block(f"**New referral · {preset.name}**", size="medium"),
-        text_block(
-            "There is no field for a name, date of birth or address: the subject is shown only by category and "
-            "letter. Free text that looks like a date of birth, a postcode or an NHS number is refused."
-        ),
-        {
-            "type": "Input.ChoiceSet",
-            "id": "referral_type",
-            "label": "Referral type",
-            "style": "compact",
-            "isRequired": True,
-            "errorMessage": "Choose the referral type.",
-            "value": preset.referral_types[0].id,
-            "choices": [{"title": t.label, "value": t.id} for t in preset.referral_types],
-        },
-        {
-            "type": "Input.Text",
-            "id": "referrer",
-            "label": "Referring agency",
-            "isRequired": True,
-            "errorMessage": "Say which agency made the referral.",
-            "maxLength": 200,
-        },
-        {"type": "Input.Date", "id": "aware_on", "label": "Date the partnership became aware (blank for today)"},
-        {
-            "type": "Input.ChoiceSet",
-            "id": "category",
-            "label": "Subject category",
-            "style": "expanded",
-            "isRequired": True,
-            "errorMessage": "Choose the subject's category.",
-            "choices": [
-                {"title": f"{label} ({hints.get(c.value, '')})".replace(" ()", ""), "value": c.value}
-                for c, label in CATEGORY_LABELS.items()
-            ],
-        },
-        {
-            "type": "Input.Text",
-            "id": "letter",
-            "label": "Subject letter (A to Z)",
-            "isRequired": True,
-            "errorMessage": "Give one letter, A to Z.",
-            "maxLength": 1,
-        },
-        {
-            "type": "Input.Text",
-            "id": "summary",
-            "label": "Summary (no names, dates of birth or addresses)",
-            "isMultiline": True,
-            "isRequired": True,
-            "errorMessage": "Give a short summary.",
-            "maxLength": 4000,
-        },
+        text_block(f"{intake.INTRO} {intake.NO_IDENTIFIERS}"),
     ]
-    if preset.themes:
-        body.append(
-            {
-                "type": "Input.ChoiceSet",
-                "id": "themes",
-                "label": "Themes (optional)",
-                "isMultiSelect": True,
-                "style": "expanded",
-                "choices": [{"title": t, "value": t} for t in preset.themes],
-            }
-        )
+    if errors:
+        body.append(text_block("Nothing was filed yet: please change what is marked below.", color="attention"))
+    keys = [f.key for f in intake.intake_fields(preset)]
+    for f in intake.intake_fields(preset):
+        value = values.get(f.key)
+        if f.key == "referral_type" and not value:
+            value = preset.referral_types[0].id
+        body.append(_form_input(f, value))
+        if f.key in errors:
+            body.append(text_block(neutral(errors[f.key]), color="attention"))
+    if possible_names:
+        body.append({"type": "Input.Toggle", "id": intake.CONFIRM_KEY, "title": intake.CONFIRM_LABEL,
+                     "valueOn": "true", "valueOff": "false", "value": "false"})
+        if intake.CONFIRM_KEY in errors and intake.CONFIRM_KEY not in keys:
+            body.append(text_block(neutral(errors[intake.CONFIRM_KEY]), color="attention"))
     return card(body, [execute("File referral", NEW_REFERRAL, {}, "positive")])

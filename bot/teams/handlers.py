@@ -30,12 +30,12 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 from microsoft_agents.hosting.core.app import RouteRank
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 
-from bot.commands import COMMANDS, Reply, clean_text, parse_date, run
+from bot.commands import COMMANDS, REFERRAL_FORM, Reply, clean_text, run
 from bot.service import Actor
 from bot.teams import cards as c
 from bot.teams.proactive import conversation_key, pressed_on
+from flows import intake
 from flows.errors import PanelError
-from flows.referrals import ReferralDraft
 
 if TYPE_CHECKING:
     from bot.service import Panel
@@ -128,6 +128,14 @@ class Handlers:
         await context.send_activity(cards_activity([c.lines_card(lines, ok)], c.plain(lines[0]) if lines else ""))
 
     async def answer(self, context: TurnContext, reply: Reply) -> None:
+        """A reply's steps in Teams' idiom: the intake form or a reason as a card, the rest as cards and images."""
+        if reply.form == REFERRAL_FORM:
+            await context.send_activity(cards_activity([c.new_referral_form(self.panel.preset)], "New referral"))
+            return
+        if reply.ask is not None:
+            ask = reply.ask
+            await self.ask_reason(context, ask.command, list(ask.intro), ask.label, ask.button)
+            return
         summary = c.plain(reply.lines[0]) if reply.lines else ""
         await context.send_activity(cards_activity(c.reply_cards(reply, self.panel.cal), summary))
         for image in c.image_attachments(getattr(reply, "files", ())):  # a report's charts, one per message
@@ -160,28 +168,8 @@ class Handlers:
             await self.say(context, [not_member_line(self.object_id(context))], ok=False)
             return
         try:
-            if name == "new":
-                self.panel.require_bm(actor, "file a referral")
-                await context.send_activity(cards_activity([c.new_referral_form(self.panel.preset)], "New referral"))
-            elif name == "setup":
+            if name == "setup":
                 await self.setup(context, actor, words[1] if len(words) > 1 else "panel")
-            elif name == "decide" and len(words) == 3:
-                await self.ask_reason(
-                    context,
-                    f"decide {words[1]} {words[2]}",
-                    [f"**{words[1].upper()}**: decide **{self.outcome_label(words[2])}**."],
-                    "The reason for the decision",
-                    "Decide",
-                )
-            elif name == "return" and len(words) == 2:
-                self.panel.require_bm(actor, "return a referral")
-                await self.ask_reason(
-                    context,
-                    f"return {words[1]}",
-                    [f"**{words[1].upper()}** goes back to the referrer as incomplete. They are told what is missing."],
-                    "What is missing",
-                    "Return as incomplete",
-                )
             else:
                 await self.answer(context, await run(self.panel, actor, text))
         except PanelError as exc:
@@ -196,12 +184,6 @@ class Handlers:
             "bm": "Done: Panelbot will send the business manager's messages here.",
         }.get(purpose, f"Done: Panelbot will send the messages for {purpose.partition(':')[2].replace('_', ' ')} here.")
         await self.say(context, [what])
-
-    def outcome_label(self, text: str) -> str:
-        for o in self.panel.preset.outcomes:
-            if text.lower() in (o.id, o.label.lower()):
-                return o.label
-        return text
 
     async def ask_reason(self, context: TurnContext, command: str, intro: list[str], label: str, button: str) -> None:
         await context.send_activity(cards_activity([c.reason_prompt(command, intro, label, button)], c.plain(intro[0])))
@@ -298,21 +280,21 @@ class Handlers:
         return await self.guarded(context, self._new_referral(context, data if isinstance(data, dict) else {}))
 
     async def _new_referral(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
-        def field(name: str) -> str:
-            return _text(data.get(name))
-
-        # A refusal is a message over the form, which stays as it was filled in: nothing is lost.
+        # A refused form comes back as it was filled in, each error under its own field: nothing is lost.
+        preset = self.panel.preset
+        values = {f.key: _text(data.get(f.key)) for f in intake.intake_fields(preset)}
+        shown = intake.CONFIRM_KEY in data
+        confirmed = _text(data.get(intake.CONFIRM_KEY)) == "true"
+        check = intake.check_form(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
+                                  names_confirmed=confirmed)
+        if check.errors:
+            errors = dict(check.errors)
+            if check.possible_names and shown:
+                errors[intake.CONFIRM_KEY] = intake.confirm_names_hint()
+            form = c.new_referral_form(preset, values, errors, possible_names=bool(check.possible_names))
+            return factory.adaptive_card(form)  # type: ignore[arg-type]
         try:
-            aware = field("aware_on")
-            draft = ReferralDraft(
-                referral_type=field("referral_type"),
-                referrer=field("referrer"),
-                category=field("category"),
-                letter=field("letter"),
-                summary=field("summary"),
-                aware_on=parse_date(aware) if aware else None,
-                themes=[t.strip() for t in field("themes").split(",") if t.strip()],
-            )
+            draft = intake.draft_from(preset, check.answers, names_confirmed=confirmed)
             reference = await self.panel.file_referral(actor=await self.actor(context), draft=draft)
         except PanelError as exc:
             return factory.message(str(exc))

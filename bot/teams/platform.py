@@ -21,7 +21,7 @@ class TeamsPlatform:
 
     @staticmethod
     def enabled(settings: Settings) -> bool:
-        return bool((settings.teams_client_id or "").strip()) or settings.teams_anonymous_allowed
+        return bool((settings.teams.client_id or "").strip()) or settings.teams.anonymous_allowed
 
     @classmethod
     def build(cls, panel: Panel, settings: Settings, pump: OutboxPump) -> TeamsPlatform:

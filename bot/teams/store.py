@@ -15,7 +15,6 @@ import hashlib
 from typing import Any
 
 from microsoft_agents.hosting.core import Storage, StoreItem
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.service import Panel
@@ -43,17 +42,7 @@ class Rows:
 
     async def get(self, flow: str, chat_id: str, user_id: str) -> dict[str, Any] | None:
         async with self.panel.uow() as uow:
-            row = (
-                await uow.session.execute(
-                    select(ConversationState).where(
-                        ConversationState.partnership_id == self.panel.partnership_id,
-                        ConversationState.platform == PLATFORM,
-                        ConversationState.chat_id == chat_id,
-                        ConversationState.user_id == user_id,
-                        ConversationState.flow == flow,
-                    )
-                )
-            ).scalar_one_or_none()
+            row = await uow.conversations.find(PLATFORM, chat_id, user_id, flow)
             return dict(row.data) if row is not None else None
 
     async def put(self, flow: str, chat_id: str, user_id: str, data: dict[str, Any]) -> None:
@@ -68,18 +57,9 @@ class Rows:
 
     async def _put(self, flow: str, chat_id: str, user_id: str, data: dict[str, Any]) -> None:
         async with self.panel.uow() as uow:
-            row = (
-                await uow.session.execute(
-                    select(ConversationState).where(
-                        ConversationState.partnership_id == self.panel.partnership_id,
-                        ConversationState.platform == PLATFORM,
-                        ConversationState.chat_id == chat_id,
-                        ConversationState.user_id == user_id,
-                    )
-                )
-            ).scalar_one_or_none()
+            row = await uow.conversations.find(PLATFORM, chat_id, user_id)
             if row is None:
-                uow.session.add(
+                await uow.conversations.add(
                     ConversationState(
                         partnership_id=self.panel.partnership_id,
                         platform=PLATFORM,
@@ -99,31 +79,12 @@ class Rows:
 
     async def drop(self, flow: str, chat_id: str, user_id: str) -> None:
         async with self.panel.uow() as uow:
-            await uow.session.execute(
-                delete(ConversationState).where(
-                    ConversationState.partnership_id == self.panel.partnership_id,
-                    ConversationState.platform == PLATFORM,
-                    ConversationState.chat_id == chat_id,
-                    ConversationState.user_id == user_id,
-                    ConversationState.flow == flow,
-                )
-            )
+            await uow.conversations.drop(PLATFORM, chat_id, user_id, flow)
             await uow.commit()
 
     async def all(self, flow: str) -> list[dict[str, Any]]:
         async with self.panel.uow() as uow:
-            rows = (
-                await uow.session.execute(
-                    select(ConversationState)
-                    .where(
-                        ConversationState.partnership_id == self.panel.partnership_id,
-                        ConversationState.platform == PLATFORM,
-                        ConversationState.flow == flow,
-                    )
-                    .order_by(ConversationState.updated_at.desc(), ConversationState.id.desc())
-                )
-            ).scalars()
-            return [dict(r.data) for r in rows]
+            return [dict(r.data) for r in await uow.conversations.of_flow(PLATFORM, flow)]
 
 
 class DatabaseStorage(Storage):

@@ -43,6 +43,7 @@ from bot.telegram.conversation import (
     prompt_key,
 )
 from flows.errors import InvalidInput, PanelError
+from flows.intake import Interview, Step
 from flows.referrals import normalise_reference
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,6 @@ Markup = InlineKeyboardMarkup | ForceReply | None
 
 TELEGRAM_HELP = [
     "On Telegram you also have:",
-    "  `new`: file a referral (business manager), answering a few questions",
     "  `setup [panel|bm|agency:NAME]`: make this chat where those messages go (business manager); "
     "`setup` alone makes it the panel group",
     "  `cancel`: stop filing a referral or giving a reason",
@@ -242,6 +242,17 @@ class Handlers:
         name, rest = split_command(msg.text)
         # Someone not on the panel is a guest: the shared commands decide what a guest may do.
         reply = await commands.run(self.panel, await self.actor(user), f"{name} {rest}".strip())
+        if reply.form == commands.REFERRAL_FORM:
+            await self._start_intake(context.bot, msg, user)
+            return
+        if reply.ask is not None:  # the words the command still needs, asked for in a reply
+            await self.say(context.bot, chat.id, list(reply.ask.intro), reply_to=msg)
+            await self._ask_reason(
+                context.bot, chat.id, user, ACTION_REASON, {"command": reply.ask.command},
+                f"please reply to this message with {reply.ask.label[0].lower()}{reply.ask.label[1:]}. "
+                "Send /cancel to stop.",
+            )
+            return
         lines = list(reply.lines) + (TELEGRAM_HELP if name == "help" else [])
         if lines:
             await self.say(context.bot, chat.id, lines, reply_to=msg)
@@ -273,57 +284,50 @@ class Handlers:
         await self.say(bot, chat_id, [text], reply_to=reply_to)
 
     # The guided /new -----------------------------------------------------------------------------------
-    async def on_new(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user, chat, msg = update.effective_user, update.effective_chat, update.effective_message
-        if user is None or chat is None or msg is None:
-            return
-        try:
-            self.panel.require_bm(await self.actor(user), "file a referral")
-        except PanelError as exc:
-            await self.say(context.bot, chat.id, [str(exc)], reply_to=msg)
-            return
+    async def _start_intake(self, bot: Bot, msg: Message, user: User) -> None:
+        """`/new`, once the shared command has checked who is filing: the form's first question."""
+        chat = msg.chat
         old = await self.store.get(str(chat.id), str(user.id))
         if old is not None and old.flow == NEW_REFERRAL:
-            await self.unbutton(context.bot, chat.id, old.data.get("_q"))
+            await self.unbutton(bot, chat.id, old.data.get("_q"))
         intro = [
             "**New referral.** There is no field for a name, date of birth or address: the subject is shown "
             "only by category and letter. Nothing is saved until you press File referral; send /cancel to stop."
         ]
         if is_group(chat.type):
             intro.append("In a group, answer each question by replying to it.")
-        await self.say(context.bot, chat.id, intro, reply_to=msg)
-        await self._ask(context.bot, chat.id, chat.type, user, self.intake.steps()[0], {})
+        await self.say(bot, chat.id, intro, reply_to=msg)
+        interview = self.intake.interview({})
+        await self._ask(bot, chat.id, chat.type, user, interview, interview.step(self.panel.cal.format))
 
-    async def _ask(self, bot: Bot, chat_id: int, chat_type: str, user: User, step: str, data: dict) -> None:
-        question = self.intake.question(step, data)
+    async def _ask(self, bot: Bot, chat_id: int, chat_type: str, user: User, interview: Interview, step: Step) -> None:
+        question = self.intake.question(step)
         markup: Markup = None
         if question.buttons:
             buttons = [InlineKeyboardButton(label, callback_data=cb) for label, cb in question.buttons]
-            rows = [buttons] if step == "confirm" else [[b] for b in buttons]
+            rows = [buttons] if question.review else [[b] for b in buttons]
             markup = InlineKeyboardMarkup(rows)
         elif is_group(chat_type):
             markup = ForceReply(selective=True)
         lead = [render.mention(user.id, user.first_name), render.Segment(": ")] if is_group(chat_type) else None
         sent = await self.say(bot, chat_id, question.lines, lead=lead, markup=markup)
         question_id = sent.message_id if question.buttons else None  # its buttons come off once answered
-        await self.store.put(str(chat_id), str(user.id), NEW_REFERRAL, step, {**data, "_q": question_id})
+        await self.store.put(str(chat_id), str(user.id), NEW_REFERRAL, self.intake.step_name(interview),
+                             {**interview.to_data(), "_q": question_id})
 
     async def _intake_text(self, bot: Bot, msg: Message, user: User, state: State) -> None:
         chat = msg.chat
         text = commands.clean_text(msg.text or "")
-        if state.step == "confirm":
+        interview = self.intake.interview(state.data)
+        if interview.current() is None:
             if text.strip().lower() in ("file", "yes", "file referral"):
                 await self._file(bot, chat.id, user, state)
             else:
                 await self.say(bot, chat.id, ["Please press File referral, or send /cancel."], reply_to=msg)
             return
-        try:
-            data = self.intake.answer(state.step, state.data, text)
-        except PanelError as exc:
-            await self.say(bot, chat.id, [str(exc), "Please answer again, or send /cancel."], reply_to=msg)
-            return
+        step = interview.give(text, today=self.intake.today(), fmt_date=self.panel.cal.format)
         await self.unbutton(bot, chat.id, state.data.get("_q"))
-        await self._ask(bot, chat.id, chat.type, user, self.intake.next_step(state.step), data)
+        await self._ask(bot, chat.id, chat.type, user, interview, step)
 
     async def _intake_pressed(self, bot: Bot, query: CallbackQuery, pressed: callbacks.Pressed) -> None:
         user = query.from_user
@@ -337,30 +341,30 @@ class Handlers:
             await self.answer(query, [])
             await self._cancel(bot, chat_id, user)
             return
+        interview = self.intake.interview(state.data)
         if pressed.value == "f":
-            if state.step != "confirm":
+            if interview.current() is not None:
                 await self.answer(query, ["Please answer the questions first."], ok=False)
                 return
             await self.answer(query, [])
             await self._file(bot, chat_id, user, state)
             return
+        key = interview.current().key if interview.current() is not None else ""
         try:
-            data = self.intake.press(state.step, pressed.value, pressed.extra, state.data)
+            step = self.intake.press(interview, pressed.value, pressed.extra)
         except PanelError as exc:
             await self.answer(query, [str(exc)], ok=False)
             return
         await self.answer(query, [])
-        title = self.intake.question(state.step, state.data).title
-        await self.unbutton(
-            bot, chat_id, query.message.message_id if query.message else None,
-            [f"{title}: **{self.intake.shown_answer(state.step, data)}**"],
-        )
-        await self._ask(bot, chat_id, chat_type, user, self.intake.next_step(state.step), data)
+        label = next((f.label for f in interview.fields if f.key == key), "")
+        done = [f"{label}: **{self.intake.shown_answer(interview, key)}**"] if key in interview.answers else None
+        await self.unbutton(bot, chat_id, query.message.message_id if query.message else None, done)
+        await self._ask(bot, chat_id, chat_type, user, interview, step)
 
     async def _file(self, bot: Bot, chat_id: int, user: User, state: State) -> None:
         try:
             actor = await self.actor(user)
-            reference = await self.panel.file_referral(actor=actor, draft=self.intake.draft(state.data))
+            reference = await self.panel.file_referral(actor=actor, draft=self.intake.interview(state.data).draft())
         except PanelError as exc:
             await self.say(bot, chat_id, [str(exc), "Press File referral to try again, or send /cancel."])
             return
@@ -617,7 +621,6 @@ def register(application: Application, panel: Panel, store: ConversationStore) -
     h = Handlers(panel, store)
     message = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("start", h.on_start, filters=message))
-    application.add_handler(CommandHandler("new", h.on_new, filters=message))
     application.add_handler(CommandHandler("cancel", h.on_cancel, filters=message))
     application.add_handler(CommandHandler("setup", h.on_setup, filters=message))
     shared = [name for name in commands.COMMANDS if COMMAND_NAME.fullmatch(name)]

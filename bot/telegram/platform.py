@@ -18,7 +18,7 @@ class TelegramPlatform:
 
     @staticmethod
     def enabled(settings: Settings) -> bool:
-        return settings.telegram_bot_token is not None
+        return settings.telegram.bot_token is not None
 
     @classmethod
     def build(cls, panel: Panel, settings: Settings, pump: OutboxPump) -> TelegramPlatform:

@@ -61,8 +61,8 @@ async def sweep_hourly(panel, clock, until: datetime) -> None:
 
 async def running(panel, ref: str, clock_id: str) -> list[Deadline]:
     async with panel.uow() as uow:
-        referral = await panel.referral(uow.session, ref)
-        return await panel.running_deadlines(uow.session, referral, [clock_id])
+        referral = await panel.referral(uow, ref)
+        return await uow.deadlines.running(referral, [clock_id])
 
 
 # Dudley: the rapid review meeting's window ---------------------------------------------------------------------

@@ -45,8 +45,8 @@ async def refused(panel, line: str, actor: Actor = OP) -> str:
 
 async def running(panel, ref: str, clock_id: str) -> list[Deadline]:
     async with panel.uow() as uow:
-        referral = await panel.referral(uow.session, ref)
-        return await panel.running_deadlines(uow.session, referral, [clock_id])
+        referral = await panel.referral(uow, ref)
+        return await uow.deadlines.running(referral, [clock_id])
 
 
 DUDLEY_WINDOW = (

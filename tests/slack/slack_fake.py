@@ -600,7 +600,14 @@ class Harness(Payloads):
         self, user: str, view: dict, values: dict[str, Any], *, client_checks: bool = True, **sign_kwargs: Any
     ) -> int:
         payload = self.submit_payload(user, view, values, client_checks=client_checks)
-        return await self.interaction(payload, **sign_kwargs)
+        status = await self.interaction(payload, **sign_kwargs)
+        try:
+            answer = json.loads(self.last_response) if self.last_response else {}
+        except ValueError:
+            answer = {}
+        if isinstance(answer, dict) and answer.get("response_action") == "update":  # Slack shows the new view
+            self.fake.views.append(answer["view"])
+        return status
 
     async def event(self, event: dict, **sign_kwargs: Any) -> int:
         body = json.dumps(

@@ -24,11 +24,16 @@ async def test_filing_through_the_modal_posts_the_card_to_the_panel_channel(slac
     modal = h.modal()
     assert modal["title"]["text"] == "New referral"
     labels = [b["label"]["text"] for b in modal["blocks"] if b["type"] == "input"]
-    assert labels == ["Referral type", "Referring agency", "Date the partnership became aware", "Subject category",
-                      "Subject letter (A to Z)", "Summary", "Themes"]
+    assert labels == ["Referral type", "Referring agency", "Which agency or service?",
+                      "Date the partnership became aware", "Subject category", "Subject letter (A to Z)", "Summary",
+                      "Themes"]
+    referrer = next(b for b in modal["blocks"] if b.get("block_id") == "referrer")  # the preset's agencies, then other
+    assert [o["text"]["text"] for o in referrer["element"]["options"]] == [
+        "Greater Manchester Police", "Health (ICB)", "Children's Social Care", "Education", "Probation",
+        "Mental health trust", "Another agency or service (say which)"]
     assert not any(word in " ".join(labels).lower() for word in ("name", "birth", "address"))
-    await h.submit("U0BM", modal, {"type": "rapid_review", "referrer": "Children's Social Care",
-                                   "aware": "2026-11-20", "category": "young_person", "letter": "c",
+    await h.submit("U0BM", modal, {"referral_type": "rapid_review", "referrer": "childrens_social_care",
+                                   "aware_on": "2026-11-20", "category": "young_person", "letter": "c",
                                    "summary": "Bruising seen at school", "themes": ["neglect"]})
     assert h.said_to("U0BM") == "Filed SAL-2026-001 and posted it to the panel."
     card = h.card("SAL-2026-001")
@@ -44,7 +49,7 @@ async def test_filing_through_the_modal_posts_the_card_to_the_panel_channel(slac
 async def test_an_identifying_detail_is_refused_on_its_field_and_nothing_is_saved(slack) -> None:
     h = await salford(slack)
     await h.slash("U0BM", "new")
-    status = await h.submit("U0BM", h.modal(), {"type": "rapid_review", "referrer": "Children's Social Care",
+    status = await h.submit("U0BM", h.modal(), {"referral_type": "rapid_review", "referrer": "childrens_social_care",
                                                 "category": "baby", "letter": "A",
                                                 "summary": "Seen at A&E, born 12/03/2026"})
     assert status == 200
@@ -52,13 +57,15 @@ async def test_an_identifying_detail_is_refused_on_its_field_and_nothing_is_save
     assert answer == {"response_action": "errors", "errors": {
         "summary": "The summary looks like it contains a date of birth, which is not repeated here. "
                    "Please remove it; nothing was saved."}}
-    await h.submit("U0BM", h.modal(), {"type": "rapid_review", "referrer": "GP at M5 4WT", "category": "baby",
+    await h.submit("U0BM", h.modal(), {"referral_type": "rapid_review", "referrer": "other_agency",
+                                       "referrer_other": "GP at M5 4WT", "category": "baby",
                                        "letter": "A", "summary": "Seen at A&E"})
-    assert list(json.loads(h.last_response)["errors"]) == ["referrer"]
-    await h.submit("U0BM", h.modal(), {"type": "rapid_review", "referrer": "GP", "category": "baby",
-                                       "letter": "A", "summary": "Seen at A&E", "aware": "2027-01-01"})
+    assert list(json.loads(h.last_response)["errors"]) == ["referrer_other"]
+    await h.submit("U0BM", h.modal(), {"referral_type": "rapid_review", "referrer": "other_agency",
+                                       "referrer_other": "GP", "category": "baby",
+                                       "letter": "A", "summary": "Seen at A&E", "aware_on": "2027-01-01"})
     assert json.loads(h.last_response)["errors"] == {
-        "aware": "The date the partnership became aware cannot be in the future."}
+        "aware_on": "The date the partnership became aware cannot be in the future."}
     assert await referrals(h) == 0
     assert h.fake.in_channel(PANEL_CHANNEL)[-1].raw.startswith("This is now the")  # no card
 
@@ -161,8 +168,10 @@ async def test_return_close_and_hold(slack) -> None:
     modal = h.modal()
     assert [b["label"]["text"] for b in modal["blocks"] if b["type"] == "input"] == ["What is missing"]
     await h.submit("U0BM", modal, {"reason": "No chronology attached"})
-    assert h.said_to("U0BM") == f"{first} is returned as incomplete."
+    stopped = "Stopped until it is resubmitted: Agency summary and chronology requests sent."
+    assert h.said_to("U0BM") == f"{first} is returned as incomplete. {stopped}"
     assert "Returned as incomplete. Missing: No chronology attached" in h.card(first).shown
+    assert stopped in h.card(first).shown
 
     second = await file_referral(h, letter="D")
     await h.slash("U0BM", f"close {second}")
@@ -217,7 +226,8 @@ async def test_app_home_shows_the_business_manager_open_referrals_and_overdue_it
     assert "Overdue Overdue since" in text
     await h.press_home("U0BM", "File a referral")
     assert h.modal()["callback_id"] == "panel_new"
-    await h.submit("U0BM", h.modal(), {"type": "cspr", "referrer": "Police", "category": "adult", "letter": "B",
+    await h.submit("U0BM", h.modal(), {"referral_type": "cspr", "referrer": "police", "category": "adult",
+                                       "letter": "B",
                                        "summary": "Found at home"})
     assert h.said_to("U0BM") == "Filed DUD-2026-002 and posted it to the panel."  # by direct message
 
@@ -225,6 +235,36 @@ async def test_app_home_shows_the_business_manager_open_referrals_and_overdue_it
     assert not [b for b in h.fake.homes["U0LA"]["blocks"] if b["type"] == "actions"]  # no filing for members
     await h.event({"type": "app_home_opened", "user": "U0STRANGER", "tab": "home", "channel": "D0X"})
     assert "not on this partnership's panel" in json.dumps(h.fake.homes["U0STRANGER"])
+
+
+async def test_a_possible_name_is_confirmed_once_on_the_form_and_the_referrer_other_needs_a_name(slack) -> None:
+    """Issue 18: a summary that may name a person is not silently accepted: the same form comes back, filled
+    in as it was, asking once whether it names anyone; ticked, it is filed as written. "Another agency" with
+    no name typed is refused beside its own box."""
+    h = await salford(slack)
+    await h.slash("U0BM", "new")
+    answers = {"referral_type": "rapid_review", "referrer": "other_agency", "category": "adult", "letter": "D",
+               "summary": "Seen by the Mary Seacole outreach team after a fall at home"}
+    await h.submit("U0BM", h.modal(), {**answers, "referrer_other": ""}, client_checks=False)
+    errors = json.loads(h.last_response)["errors"]  # every error at once, each beside its own box
+    assert errors["referrer_other"] == "Please say which agency or service made the referral."
+    assert errors["summary"].startswith("The summary looks like it names a person")
+    assert "Seacole" not in errors["summary"]
+    await h.submit("U0BM", h.modal(), {**answers, "referrer_other": "Fire service"})
+    asked = h.modal()
+    assert asked["blocks"][-1]["block_id"] == "names_confirmed"
+    shown = " ".join(b.get("text", {}).get("text", "") for b in asked["blocks"] if b["type"] == "section")
+    assert "The summary looks like it names a person" in shown and "Seacole" not in shown
+    kept = {b["block_id"]: b["element"] for b in asked["blocks"] if b["type"] == "input"}
+    assert kept["summary"]["initial_value"] == answers["summary"]  # nothing typed is lost
+    assert kept["referrer"]["initial_option"]["value"] == "other_agency"
+    async with h.panel.uow() as uow:
+        assert (await uow.session.execute(select(func.count()).select_from(Referral))).scalar_one() == 0
+    await h.submit("U0BM", asked, {**answers, "referrer_other": "Fire service"})  # not ticked: asked again
+    assert json.loads(h.last_response)["errors"]["names_confirmed"].startswith("If it names no one")
+    await h.submit("U0BM", asked, {**answers, "referrer_other": "Fire service", "names_confirmed": ["yes"]})
+    assert h.said_to("U0BM") == "Filed SAL-2026-001 and posted it to the panel."
+    assert "Referred by Fire service" in h.card("SAL-2026-001").shown
 
 
 async def test_typed_text_cannot_ping_channels_or_mention_people(slack) -> None:

@@ -219,7 +219,8 @@ async def modals(h: Harness, ref: str) -> dict[str, tuple[dict, dict, str]]:
         h.fuzz_modals = {
             "vote": (vote, {"reason": "because"}, "U0LA"),
             "recuse": (recuse, {"reason": "conflict"}, "U0NOBODY"),
-            "new": (new, {"type": h.panel.preset.referral_types[0].id, "referrer": "School", "category": "baby",
+            "new": (new, {"referral_type": h.panel.preset.referral_types[0].id, "referrer": "other_agency",
+                          "referrer_other": "School", "category": "baby",
                           "letter": "B", "summary": "Injury seen at nursery"}, "U0NOBODY"),
             "reason": (reason, {"reason": "no chronology"}, "U0LA"),
             "request": (request, {"agencies": [agency]}, "U0LA"),

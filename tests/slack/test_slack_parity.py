@@ -147,7 +147,7 @@ async def run_in_slack(h: Harness, clock) -> list[tuple]:  # type: ignore[no-unt
             await h.settle()
         elif step.what == "file":
             await h.slash(user, "new")
-            await h.submit(user, h.modal(), {"type": "rapid_review", "referrer": "Children's Social Care",
+            await h.submit(user, h.modal(), {"referral_type": "rapid_review", "referrer": "childrens_social_care",
                                              "category": "young_person", "letter": step.letter, "summary": step.text})
         elif step.what == "vote":
             await h.press(user, h.card(step.ref), preset.outcome(step.outcome).label)

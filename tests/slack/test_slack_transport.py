@@ -224,7 +224,7 @@ async def test_socket_mode_end_to_end_over_a_websocket(fake_slack, make_panel) -
         assert fake_slack.said_to("U0BM")[-1] == "Done: Panelbot will post the panel's referral cards in this channel."
         await fake_slack.envelope("slash_commands", harness.slash_payload("U0BM", "new"))
         await bot.settle()
-        values = {"type": "cspr", "referrer": "Police", "category": "adult", "letter": "B", "summary": "Found"}
+        values = {"referral_type": "cspr", "referrer": "police", "category": "adult", "letter": "B", "summary": "Found"}
         await fake_slack.envelope("interactive", harness.submit_payload("U0BM", fake_slack.views[-1], values))
         await bot.settle()
         assert fake_slack.said_to("U0BM")[-1] == "Filed DUD-2026-001 and posted it to the panel."
@@ -252,7 +252,7 @@ def test_settings_name_every_slack_setting(monkeypatch) -> None:
     monkeypatch.delenv("SLACK_BOT_TOKEN")
     monkeypatch.delenv("SLACK_API_URL")
     assert SlackConfig.from_settings(Settings(_env_file=None)) is None
-    assert Settings(_env_file=None).slack_api_url == "https://slack.com/api/"
+    assert Settings(_env_file=None).slack.api_url == "https://slack.com/api/"
 
 
 async def test_logs_never_carry_tokens_secrets_or_what_people_typed(slack, caplog) -> None:
@@ -304,7 +304,8 @@ async def test_panelbot_run_serves_slack_when_the_token_is_set(tmp_path, monkeyp
             assert fake_slack.said_to("U0BM")[-1] == done
             assert await send(client.slash_payload("U0BM", "new")) == 200
             await fake_slack.wait_for(lambda: fake_slack.views)
-            values = {"type": "rapid_review", "referrer": "Police", "category": "adult", "letter": "B", "summary": "X"}
+            values = {"referral_type": "rapid_review", "referrer": "police", "category": "adult", "letter": "B",
+                      "summary": "X"}
             assert await send(client.submit_payload("U0BM", fake_slack.views[-1], values), "payload") == 200
             await fake_slack.wait_for(lambda: any("SAL-" in m.raw for m in fake_slack.in_channel(PANEL_CHANNEL)))
             assert fake_slack.in_channel(PANEL_CHANNEL)[-1].shown.startswith(f"SAL-{date.today().year}-001 · Adult B")

@@ -19,8 +19,14 @@ SUMMARY = "Unexplained injuries reported by the school nurse"
 
 async def file_referral(h: Harness, bm: str = "U0BM", **answers: str) -> str:
     await h.slash(bm, "new")
-    values = {"type": h.panel.preset.referral_types[0].id, "referrer": "Children's Social Care",
+    values = {"referral_type": h.panel.preset.referral_types[0].id, "referrer": "Children's Social Care",
               "category": "young_person", "letter": "C", "summary": SUMMARY, **answers}
+    # The referrer is chosen from the preset's agencies; one it does not list is "another", typed.
+    agencies = {a.label: a.id for a in h.panel.preset.agencies}
+    if values["referrer"] in agencies:
+        values["referrer"] = agencies[values["referrer"]]
+    else:
+        values["referrer"], values["referrer_other"] = "other_agency", values["referrer"]
     await h.submit(bm, h.modal(), values)
     reference = h.said_to(bm).split("Filed ", 1)[1].split(" ", 1)[0].rstrip(".")
     return reference

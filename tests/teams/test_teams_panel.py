@@ -12,7 +12,7 @@ tie).
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from teams_fake import PANEL, Harness, person, reference_in, response_buttons, response_text
+from teams_fake import PANEL, Harness, Posted, person, reference_in, response_buttons, response_text
 
 from storage.models import ConversationState, Vote
 
@@ -31,9 +31,15 @@ async def file_referral(h: Harness, **answers: str) -> str:
     """The business manager types `new`, fills in the form and presses File referral."""
     form = (await h.say(BEA, "new"))[0]
     assert [i["id"] for i in form.inputs] == [
-        "referral_type", "referrer", "aware_on", "category", "letter", "summary", "themes"]
+        "referral_type", "referrer", "referrer_other", "aware_on", "category", "letter", "summary", "themes"]
     values = {"referral_type": h.panel.preset.referral_types[0].id, "referrer": "Children's Social Care",
               "category": "young_person", "letter": "C", "summary": SUMMARY, **answers}
+    # The referrer is chosen from the preset's agencies; one it does not list is "another", typed.
+    agencies = {a.label: a.id for a in h.panel.preset.agencies}
+    if values["referrer"] in agencies:
+        values["referrer"] = agencies[values["referrer"]]
+    elif values["referrer"] not in agencies.values():
+        values["referrer"], values["referrer_other"] = "other_agency", values["referrer"]
     response = await h.press(BEA, form, "File referral", values)
     told = response_text(response)
     assert told.startswith("Filed "), told
@@ -220,15 +226,30 @@ async def test_someone_not_on_the_panel_is_refused_and_nothing_changes(teams, co
 async def test_the_intake_form_refuses_identifying_details_and_keeps_what_was_typed(teams) -> None:
     h = await dudley(teams)
     form = (await h.say(BEA, "new"))[0]
-    response = await h.press(BEA, form, "File referral", {
-        "referral_type": "cspr", "referrer": "Police", "category": "young_person", "letter": "C",
-        "summary": "Born 12/03/2014, found injured"})
-    # A message over the form: the form stays as it was filled in.
-    assert response["type"] == "application/vnd.microsoft.activity.message"
-    assert "looks like it contains a date of birth, which is not repeated here" in response_text(response)
-    assert "12/03/2014" not in response_text(response)
+    typed = {"referral_type": "cspr", "referrer": "police", "category": "young_person", "letter": "C",
+             "summary": "Born 12/03/2014, found injured", "aware_on": "2030-01-01"}
+    response = await h.press(BEA, form, "File referral", typed)
+    # The form comes back as it was filled in, each error under its own field: nothing typed is lost.
+    assert response["type"] == "application/vnd.microsoft.card.adaptive"
+    shown = response_text(response)
+    assert "looks like it contains a date of birth, which is not repeated here" in shown
+    assert "The date the partnership became aware cannot be in the future." in shown
+    assert "12/03/2014" not in shown
+    again = Posted(form.conversation, form.id, {"attachments": [{"content": response["value"]}]}, form.thread)
+    kept = {i["id"]: i.get("value") for i in again.inputs}
+    assert kept["referrer"] == "police" and kept["letter"] == "C" and kept["aware_on"] == "2030-01-01"
     assert h.fake.in_conversation(PANEL) == []
     assert await h.panel.status() == []
+
+    # A possible name: the form asks once whether it names anyone; confirmed, it is filed as written.
+    typed = {**typed, "aware_on": "", "summary": "Seen by the Mary Seacole outreach team after a fall"}
+    response = await h.press(BEA, again, "File referral", typed)
+    assert "The summary looks like it names a person" in response_text(response)
+    asked = Posted(form.conversation, form.id, {"attachments": [{"content": response["value"]}]}, form.thread)
+    assert [i["id"] for i in asked.inputs][-1] == "names_confirmed"
+    response = await h.press(BEA, asked, "File referral", {**typed, "names_confirmed": "true"})
+    assert response_text(response).startswith("Filed DUD-2026-001"), response_text(response)
+    assert "Referred by West Midlands Police" in h.card("DUD-2026-001").shown
 
 
 async def test_typed_commands_answer_in_the_thread(teams) -> None:

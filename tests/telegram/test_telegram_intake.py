@@ -48,7 +48,7 @@ async def test_a_restart_mid_way_loses_nothing(telegram):
     await tg.press(question, BEA, "Baby (under 2)")
     await api.wait_for(lambda: api.said(BEA["id"], "Subject letter"))
     (question,) = await tg.say(bea, BEA, "AB")
-    assert "the subject letter must be a single letter A to Z" in question["text"]
+    assert "The subject letter must be a single letter A to Z" in question["text"]
     await tg.say(bea, BEA, "a")
     await tg.say(bea, BEA, "Found unresponsive at home")
     (review,) = await tg.say(bea, BEA, "none")
@@ -66,10 +66,13 @@ async def test_a_restart_mid_way_loses_nothing(telegram):
 async def test_only_the_business_manager_files(telegram):
     tg = await telegram("dudley", mode="webhook", members=MEMBERS)
     api = tg.api
+    refusals = {"Lee": "Only the business manager can file a referral. Nothing was changed.",
+                "Mallory": "You are not on this partnership's panel, so Panelbot cannot do that for you. "
+                           "Ask the business manager to add you."}
     for user in (LEE, MALLORY):
         chat = api.private(user)
         (reply,) = await tg.say(chat, user, "/new")
-        assert reply["text"] == "Only the business manager can file a referral. Nothing was changed."
+        assert reply["text"] == refusals[user["first_name"]]
     # Someone else's form cannot be answered by another person's press.
     bea = api.private(BEA)
     group = api.group(-100778, "Dudley panel")
@@ -105,5 +108,5 @@ async def test_a_non_member_sees_no_lists_but_learns_their_id(telegram):
     assert reply["text"] == '"frobnicate" is not a command. Type /help to see the commands.'
     (reply,) = await tg.say(lee, LEE, "/help")
     assert "/vote REF OUTCOME [REASON]: vote (again to change your vote)" in reply["text"]
-    assert "/new: file a referral" in reply["text"] and "/cancel: stop filing" in reply["text"]
+    assert "/new: BM: file a referral" in reply["text"] and "/cancel: stop filing" in reply["text"]
     assert "<code>/status [REF]</code>" in reply["_html"]

@@ -37,14 +37,16 @@ async def file_by_telegram(tg, chat: dict, *, group: bool = False) -> str:
     assert "Referral type?" in question["text"]
     await tg.press(question, BEA, api.buttons(question)[0])
     (question,) = await api.wait_for(lambda: [m for m in api.bot_messages(chat["id"]) if "Which agency" in m["text"]])
-    if group:  # in a group the bot only sees replies (privacy mode): the question asks for one
-        assert question["_force_reply"] and "Bea" in question["text"]
-    (question,) = await tg.say(chat, BEA, "Children's Social Care", reply_to=question)
-    assert "become aware" in question["text"]
+    # The referrer is one of the partnership's agencies, or another one named in words.
+    assert api.buttons(question)[-1] == "Another agency or service (say which)"
+    await tg.press(question, BEA, "Children's Social Care")
+    question = await api.wait_for(lambda: api.said(chat["id"], "become aware"))
     await tg.press(question, BEA, "Today")
     question = await api.wait_for(lambda: api.said(chat["id"], "Subject category?"))
     await tg.press(question, BEA, "Young Person (2 to 17)")
     question = await api.wait_for(lambda: api.said(chat["id"], "Subject letter"))
+    if group:  # in a group the bot only sees replies (privacy mode): the question asks for one
+        assert question["_force_reply"] and "Bea" in question["text"]
     (question,) = await tg.say(chat, BEA, "c", reply_to=question)
     assert "Summary of the referral" in question["text"]
     # One bad answer is refused and asked again; nothing typed so far is lost.

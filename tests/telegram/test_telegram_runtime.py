@@ -112,7 +112,7 @@ async def test_serve_runs_telegram_by_webhook(tmp_path, monkeypatch, fake_api):
 async def test_serve_refuses_a_bad_token_or_a_webhook_without_secret(tmp_path, monkeypatch, fake_api):
     monkeypatch.chdir(tmp_path)
     bad = settings(tmp_path, fake_api.url)
-    bad.telegram_bot_token = type(bad.telegram_bot_token)("654321:not-the-token")
+    bad.telegram.bot_token = type(bad.telegram.bot_token)("654321:not-the-token")
     with pytest.raises(PanelError, match="Telegram did not accept TELEGRAM_BOT_TOKEN"):
         await serve(bad, console_mode=False)
     with pytest.raises(PanelError, match="TELEGRAM_WEBHOOK_SECRET is not"):

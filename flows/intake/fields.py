@@ -1,0 +1,256 @@
+"""The intake form's fields and the rule that checks each answer, one field or a whole form at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from flows.anonymity import (
+    CATEGORY_LABELS,
+    IdentifyingDetail,
+    PossibleName,
+    SubjectCategory,
+    check_free_text,
+    parse_category,
+    subject_label,
+)
+from flows.errors import InvalidInput
+from flows.preset import Preset
+
+Kind = Literal["choice", "choices", "text", "date", "letter"]
+
+# The referrer list's last choice: an agency or service the preset does not list, named in free text.
+OTHER = "other_agency"
+OTHER_LABEL = "Another agency or service (say which)"
+SKIP_WORDS = frozenset({"today", "none", "-", "skip", "no"})
+KEEP_WORD = "keep"
+SUMMARY_MAX = 4000
+REFERRER_MAX = 200
+CATEGORY_HINTS = {SubjectCategory.BABY: "under 2", SubjectCategory.YOUNG_PERSON: "2 to 17",
+                  SubjectCategory.ADULT: "18 and over"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question of the form.
+
+    `label` is its name on a form ("Referring agency"); `question` is how it is asked on its own ("Which
+    agency made the referral?"). `skip` names the answer that leaves an optional field blank ("Today",
+    "None"). `only_when` shows the field only when another field holds a value (the free-text referrer, when
+    "another agency" is chosen)."""
+
+    key: str
+    label: str
+    question: str
+    kind: Kind
+    required: bool = True
+    choices: tuple[Choice, ...] = ()
+    hint: str = ""
+    max_length: int | None = None
+    multiline: bool = False
+    skip: str = ""
+    only_when: tuple[str, str] | None = None
+    short: str = ""  # its name when the answers are read back ("Referred by")
+
+    def applies(self, answers: Mapping[str, Any]) -> bool:
+        return self.only_when is None or answers.get(self.only_when[0]) == self.only_when[1]
+
+    def shown(self, value: Any, fmt_date: Callable[[date], str] = str) -> str:
+        """An answer as the person reads it back: a choice's label, "today" for a blank date."""
+        if self.kind == "date":
+            return fmt_date(date.fromisoformat(value)) if value else "today"
+        if self.kind == "choices":
+            return ", ".join(value or []) or "none"
+        if self.kind == "choice":
+            return {c.value: c.label for c in self.choices}.get(value, str(value))
+        if self.kind == "letter" and value:
+            return str(value).upper()
+        return str(value or "")
+
+
+INTRO = ("There is no field for a name, date of birth or address: the subject is shown only by category and "
+         "letter, such as Young Person C.")
+NO_IDENTIFIERS = "No names, dates of birth, addresses, postcodes or NHS numbers."
+CONFIRM_KEY = "names_confirmed"
+CONFIRM_LABEL = "It names no one: keep it as written"
+
+
+def intake_fields(preset: Preset) -> tuple[Field, ...]:
+    """The intake form of `preset`, in the order it is asked."""
+    fields = [
+        Field("referral_type", "Referral type", "Referral type?", "choice", short="Type",
+              choices=tuple(Choice(t.id, t.label) for t in preset.referral_types)),
+        Field("referrer", "Referring agency", "Which agency made the referral?", "choice", short="Referred by",
+              choices=(*(Choice(a.id, a.label) for a in preset.agencies), Choice(OTHER, OTHER_LABEL)),
+              hint="An agency or a role, never a person's name."),
+        Field("referrer_other", "Which agency or service?", "Which agency or service made the referral?", "text",
+              max_length=REFERRER_MAX, hint="An agency or a role, such as \"the GP practice\", never a person's name.",
+              only_when=("referrer", OTHER)),
+        Field("aware_on", "Date the partnership became aware",
+              "When did the partnership become aware? Write the date like 2026-11-23 or 23/11/2026.", "date",
+              required=False, hint="Leave blank for today.", skip="Today", short="Became aware"),
+        Field("category", "Subject category", "Subject category?", "choice", short="Subject",
+              choices=tuple(Choice(c.value, f"{label} ({CATEGORY_HINTS[c]})") for c, label in CATEGORY_LABELS.items())),
+        Field("letter", "Subject letter (A to Z)",
+              "Subject letter (A to Z)? The subject is only ever shown as, for example, Young Person C.",
+              "letter", max_length=1, short="Subject"),
+        Field("summary", "Summary", "Summary of the referral.", "text",
+              max_length=SUMMARY_MAX, multiline=True, hint=NO_IDENTIFIERS),
+    ]
+    if preset.themes:
+        fields.append(Field("themes", "Themes", "Themes? Write them separated by commas.", "choices",
+                            required=False, choices=tuple(Choice(t, t) for t in preset.themes),
+                            hint=f"Themes here: {', '.join(preset.themes)}.", skip="None"))
+    return tuple(fields)
+
+
+def parse_date(text: str) -> date:
+    """Dates as people type them: 2026-12-25, 25/12/2026, 25-12-2026, 25 Dec 2026."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f'"{text}" is not a date; write it like 2026-12-25 or 25/12/2026.')
+
+
+# -- one answer ------------------------------------------------------------------------------------------
+
+
+def _choose(f: Field, raw: str) -> str:
+    """A choice by its value, its label (with or without its bracketed hint), or its number in the list."""
+    answer = raw.strip()
+    if answer.isdigit() and 1 <= int(answer) <= len(f.choices):
+        return f.choices[int(answer) - 1].value
+    key = answer.lower()
+    as_id = re.sub(r"[\s-]+", "_", key)
+    for c in f.choices:
+        if key in (c.value.lower(), c.label.lower(), c.label.split(" (")[0].lower()) or as_id == c.value.lower():
+            return c.value
+    return ""
+
+
+def as_text(raw: Any) -> str:
+    if isinstance(raw, list | tuple):
+        return ", ".join(str(r) for r in raw)
+    return "" if raw is None else str(raw).strip()
+
+
+def check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any], today: date,
+                 names_confirmed: bool) -> Any:
+    """The value to keep for one answer, or InvalidInput / IdentifyingDetail saying what to change."""
+    if f.kind == "choices":
+        items = raw if isinstance(raw, list | tuple) else as_text(raw).split(",")
+        picked = [str(i).strip() for i in items if str(i).strip()]
+        if len(picked) == 1 and picked[0].lower() in SKIP_WORDS:
+            return []
+        known = {c.value.lower(): c.value for c in f.choices}
+        for item in picked:
+            if item.lower() not in known:
+                raise InvalidInput(f'"{item}" is not one of this partnership\'s themes: '
+                                   f'{", ".join(c.value for c in f.choices)}.')
+        return [known[i.lower()] for i in picked]
+    text = as_text(raw)
+    if not text or (not f.required and text.lower() in SKIP_WORDS):
+        if f.required:
+            raise InvalidInput(missing(f))
+        return None
+    if f.kind == "choice":
+        value = _choose(f, text)
+        if value:
+            return value
+        if f.key == "category":
+            try:
+                return parse_category(text).value
+            except ValueError as exc:
+                raise InvalidInput(str(exc)) from None
+        if f.key == "referral_type":
+            labels = ", ".join(f"{c.value} ({c.label})" for c in f.choices)
+            raise InvalidInput(f'"{text}" is not a referral type here. Choose one of: {labels}.')
+        raise InvalidInput(f'"{text}" is not one of the choices; choose one from the list.')
+    if f.kind == "date":
+        day = parse_date(text)
+        if f.key == "aware_on" and day > today:
+            raise InvalidInput("The date the partnership became aware cannot be in the future.")
+        return day.isoformat()
+    if f.kind == "letter":
+        try:
+            subject_label(SubjectCategory.ADULT, text)
+        except ValueError as exc:
+            message = str(exc)
+            raise InvalidInput(f"{message[0].upper()}{message[1:]}.") from None
+        return text.upper()
+    if f.max_length is not None and len(text) > f.max_length:
+        raise InvalidInput(f"The {f.label.lower()} is longer than {f.max_length:,} characters. Please shorten it.")
+    what = "referring agency" if f.key.startswith("referrer") else f.label.lower()
+    check_free_text(what, text, screen_names=not names_confirmed)
+    return text
+
+
+_MISSING = {
+    "referral_type": "Please choose the referral type.",
+    "referrer": "Please say which agency made the referral.",
+    "referrer_other": "Please say which agency or service made the referral.",
+    "category": "Please choose the subject's category.",
+    "letter": "Please give the subject's letter, A to Z.",
+    "summary": "Please give a short summary of the referral.",
+}
+
+
+def missing(f: Field) -> str:
+    """The refusal of a required field left empty."""
+    return _MISSING.get(f.key, f"Please answer: {f.label}.")
+
+
+# -- a whole form ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FormCheck:
+    """A submitted form, checked field by field. `errors` holds one sentence per field that must change;
+    `possible_names` the fields refused only because they may name a person (the form may then offer the
+    "it names no one" confirmation)."""
+
+    answers: dict[str, Any]
+    errors: dict[str, str]
+    possible_names: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_form(preset: Preset, raw: Mapping[str, Any], *, today: date, names_confirmed: bool = False) -> FormCheck:
+    """Every field of a submitted form at once: what passed, and a sentence for each field that did not."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    names: list[str] = []
+    for f in intake_fields(preset):
+        if not f.applies(answers):
+            if f.key == "referrer_other" and as_text(raw.get(f.key)):
+                errors[f.key] = (f'Leave this blank unless you choose "{OTHER_LABEL}" as the referring agency; '
+                                 "nothing was filed.")
+            continue
+        try:
+            answers[f.key] = check_field(preset, f, raw.get(f.key), answers, today, names_confirmed)
+        except PossibleName as exc:
+            errors[f.key] = str(exc)
+            names.append(f.key)
+        except (InvalidInput, IdentifyingDetail) as exc:
+            errors[f.key] = str(exc)
+    return FormCheck(answers, errors, tuple(names))
+
+
+def confirm_names_hint() -> str:
+    """Beside a possible name on a form: how to keep it when it is not a name after all."""
+    return f'If it names no one (an agency or a place Panelbot does not know), tick "{CONFIRM_LABEL}" and file again.'
