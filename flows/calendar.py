@@ -203,6 +203,39 @@ class WorkingCalendar:
             due = _add_months(start_date, amount)
         return self.end_of_day(due)
 
+    def before(self, event: datetime, amount: int, unit: Unit) -> datetime:
+        """The deadline ``amount`` ``unit``s *before* ``event`` (Salford 7.11: papers at least 24 hours before
+        the meeting; Suffolk 7: the report no later than 7 working days before publication).
+
+        The mirror of :meth:`add`: ``hours`` are real elapsed time before the event; ``working_days`` end at
+        ``day_end`` on the Nth working day strictly before the event's local date (7 WD before Wed 13 Jan 2027
+        is Mon 4 Jan, 17:00); days, weeks and months end at ``day_end`` on the date that many before. A due
+        time is never after the event itself (0 working days before a 10:00 meeting is the meeting).
+        """
+        _require_aware(event, "event")
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise TypeError(f"amount must be a whole number, not {amount!r}")
+        if amount < 0:
+            raise ValueError(f"amount must be 0 or more, not {amount}")
+        if unit not in UNITS:
+            raise ValueError(f'Unknown unit "{unit}"; use one of {", ".join(UNITS)}')
+        if unit == "hours":
+            return (event.astimezone(UTC) - timedelta(hours=amount)).astimezone(self.tz)
+        event_date = self.local(event).date()
+        if unit == "working_days":
+            day = event_date if self.is_working_day(event_date) else self.previous_working_day(event_date)
+            if amount:
+                day = event_date
+                for _ in range(amount):
+                    day = self.previous_working_day(day)
+        elif unit == "days":
+            day = event_date - timedelta(days=amount)
+        elif unit == "weeks":
+            day = event_date - timedelta(weeks=amount)
+        else:  # months
+            day = _add_months(event_date, -amount)
+        return min(self.end_of_day(day), self.local(event))
+
     def working_days_late(self, due: datetime, done: datetime) -> int:
         """How many working days ``done`` came after ``due``.
 

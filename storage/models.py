@@ -429,3 +429,44 @@ class StuckNotice(Base):
     told: Mapped[str] = mapped_column(String(8))  # bm | log
     since: Mapped[datetime]  # the oldest waiting message, when told
     waiting: Mapped[int] = mapped_column(Integer)
+
+
+class ScheduledEvent(Base):
+    """An event planned for a time (issue 21): a referral's publication date, or a meeting (a rapid review
+    meeting, a SAR screening meeting, the partnership's monthly panel, `referral_id` None). The clocks due
+    before it (`before = EVENT` in the preset) are counted back from `at`, and move when it moves."""
+
+    __tablename__ = "scheduled_events"
+    __table_args__ = (Index("ix_scheduled_events_referral", "referral_id", "event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    event: Mapped[str] = mapped_column(String(64))  # an EVENTS key: publication, rr_meeting, ...
+    at: Mapped[datetime]
+    place: Mapped[str | None] = mapped_column(Text)  # a room or a call link, screened like every text
+    status: Mapped[str] = mapped_column(String(16))  # scheduled | held | cancelled
+    scheduled_at: Mapped[datetime]
+    scheduled_by: Mapped[str] = mapped_column(String(200))
+    moves: Mapped[int] = mapped_column(Integer, default=0)
+    window_override: Mapped[str | None] = mapped_column(Text)  # the BM's reason for a time outside the window
+    attending: Mapped[list] = mapped_column(default=list)  # roles confirmed to attend
+    held_at: Mapped[datetime | None]
+    attended: Mapped[list] = mapped_column(default=list)  # roles that attended
+    quorate: Mapped[bool | None] = mapped_column(Boolean)
+    quorum_override: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class StoppedClock(Base):
+    """A running clock stopped because it no longer applies while a referral is returned as incomplete
+    (Salford 7.5: the information requests), to be restarted when the referral is resubmitted."""
+
+    __tablename__ = "stopped_clocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id"), unique=True)
+    stopped_at: Mapped[datetime]
+    restarted_at: Mapped[datetime | None]

@@ -95,6 +95,10 @@ OPS = [
     Op("members", None, "members"),
     Op("report", None, "report"),
     Op("disagreements", None, "disagreements"),
+    Op("agenda", None, "agenda"),
+    Op("meeting list", None, "meeting list"),
+    Op("meeting schedule", "with_panel", "meeting schedule {ref} 2026-12-01 10:00 Room 2", "meeting_scheduled"),
+    Op("new (the intake form)", None, "new"),
     Op("vote", "with_panel", "vote {ref} commence_rapid_review", "vote_cast"),
     Op("recuse", "with_panel", "recuse {ref} I know the family", "recused"),
     Op("decide (at once)", "with_panel", "decide {ref} commence_rapid_review obviously a rapid review", "decided"),
@@ -121,7 +125,6 @@ OPS = [
     Op("contact list", None, "contact list"),
     Op("contact remove", "spare_contact", "contact remove agency:police {ref}", "contact_removed"),
     Op("button: chair decides", "escalated", effect="decided", action="escalation"),
-    Op("new (opens the form)", None, "new"),
     Op("file a referral (form)", None, effect="referral_filed", service="file"),
     Op("member add", None, effect="member_added", service="member_add"),
     Op("member remove", "spare_member", effect="member_removed", service="member_remove"),
@@ -142,6 +145,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "members": PANEL,
     "report": PANEL,  # Salford 10.3: the measures are the partnership's
     "disagreements": PANEL,
+    "agenda": PANEL,  # issue 21: the panel's agenda and meetings are the panel's to see
+    "meeting list": PANEL,
+    "meeting schedule": BM,  # issue 21 section 1: the BM schedules the meeting
+    "new (the intake form)": BM,  # Salford 7.5: the business manager files referrals (the form only opens)
     # Salford 7.5: the virtual panel (Independent Adviser, Chair, Deputy Chair, BM) decides; the statutory
     # partners are listed in the preset without votes (7.12 is the rapid-review meeting, not this vote).
     "vote": VOTERS,
@@ -165,7 +172,6 @@ ALLOWED: dict[str, frozenset[str]] = {
     "request": BM,  # Salford 7.7: the BU sends the agency summary and chronology requests
     "extend": BM,
     "disagree": BM,  # Salford 10.3 (c): the BU records disagreements for the annual report
-    "new (opens the form)": BM,  # the form opens only for whoever may file it
     "file a referral (form)": BM,  # Salford 7.5: the BU forwards a referral to the virtual panel
     "member add": BM,
     "member remove": BM,

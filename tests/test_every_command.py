@@ -88,7 +88,7 @@ OTHER_VOTERS = {"Ann": "independent_adviser", "Dee": "deputy_chair"}
 MEMBER_MAY = {"vote", "recuse", "help"}
 # A member's refusal, where it is not the business manager's alone: a return is the agency's (or the BM's).
 REFUSED_BECAUSE = {"returned": "or the business manager can record its return, so nothing was changed"}
-READS = {"help", "status", "overdue", "show", "requests", "members", "report", "disagreements"}
+READS = {"help", "status", "overdue", "show", "requests", "members", "report", "disagreements", "agenda", "meeting"}
 BM_ONLY = "Only the business manager can"
 REF = re.compile(r"\b[A-Z]{2,6}-\d{4}-\d{3,}\b")
 
@@ -124,6 +124,8 @@ CASES: dict[str, Case] = {
     "extend": Case("requested", "{ref}", args="{ref} police 2026-12-24 awaiting records from archive"),
     "requests": Case("requested", "Greater Manchester Police: sent"),
     "members": Case(None, "Bea: Business Manager"),
+    "agenda": Case(None, "has no monthly panel"),
+    "meeting": Case(None, "No meetings are scheduled"),  # `meeting list`; scheduling: tests/integration/test_meetings
     "report": Case(None, "Rapid review"),
     "disagree": Case("decided", "{ref}"),
     "disagreements": Case(None, "disagree"),

@@ -58,10 +58,8 @@ REQUIRED_CLOCKS = [
      "info_request_send", 2, "working_days", "referral_received"),
     ("Dudley (Rapid Reviews): agency returns within 5 working days", "dudley", "agency_return", 5,
      "working_days", "request_sent"),
-    ("Dudley (Rapid Reviews): meeting no earlier than 7 working days after the referral", "dudley",
-     "rr_meeting_earliest", 7, "working_days", "referral_received"),
-    ("Dudley (Rapid Reviews): meeting no later than 13 working days after the referral", "dudley",
-     "rr_meeting_latest", 13, "working_days", "referral_received"),
+    ("Dudley (Rapid Reviews): meeting 7 to 13 working days after the referral (one window clock)", "dudley",
+     "rr_meeting", 13, "working_days", "referral_received"),
     ("Dudley (Rapid Reviews): decision at the meeting, by 13 working days", "dudley", "panel_decision", 13,
      "working_days", "referral_received"),
     ("Dudley (Rapid Reviews): complete within 15 working days of becoming aware", "dudley", "rr_complete",
@@ -87,8 +85,8 @@ REQUIRED_CLOCKS = [
     ("Kirklees (Workstream approval): reviewer's amendments within 48 hours", "kirklees",
      "reviewer_amendments", 48, "hours", None),
     ("Kirklees (Business Group Approval): 14 days", "kirklees", "business_group_approval", 14, "days", None),
-    ("Kirklees (Notification): 7 working days before publication", "kirklees", "publication_notice", 7,
-     "working_days", "publication"),
+    ("Kirklees (Notification): 7 working days after completion or before publication", "kirklees",
+     "publication_notice", 7, "working_days", "board_sign_off"),
     ("Stockport 11: SAR screening meeting within 15 working days", "stockport", "sar_screening", 15,
      "working_days", "referral_received"),
     ("Stockport 11: recommendation to the Independent Chair within 5 working days of the meeting",
@@ -107,7 +105,7 @@ REQUIRED_CLOCKS = [
     ("Suffolk 3 (DfE Referrals): response to the DfE within 15 days", "suffolk", "dfe_response", 15, "days",
      None),
     ("Suffolk 4/7: full report 7 working days before publication", "suffolk", "publication_notice", 7,
-     "working_days", "publication"),
+     "working_days", None),
 ]
 
 
@@ -179,9 +177,10 @@ def test_suffolk_4_each_review_type_has_its_own_clock():
 
 
 def test_suffolk_3_monthly_panel_on_the_25th_with_a_15th_cut_off():
+    # Section 3: the panel 10 days after the referral; the 15th is that rule for a panel on the 25th.
     panel = load_preset("suffolk").monthly_panel
     assert panel is not None
-    assert (panel.day, panel.cutoff_day) == (25, 15)
+    assert (panel.day, panel.cutoff_days_before) == (25, 10)
 
 
 def test_kirklees_panel_and_decision_the_four_options():
@@ -253,7 +252,8 @@ TABLE_KEYS = {
     "roles": {"id", "label", "votes", "statutory"},
     "referral_types": {"id", "label", "request_template"},
     "outcomes": {"id", "label", "reason_required", "follow_up", "incomplete", "stops", "referral_types"},
-    "clocks": {"id", "label", "amount", "unit", "starts", "source", "owner", "referral_types", "reminders"},
+    "clocks": {"id", "label", "amount", "unit", "starts", "before", "whichever", "earliest", "met_by", "source",
+               "owner", "referral_types", "reminders"},
     "agencies": {"id", "label"},
 }
 PANEL_KEYS = {"quorum", "tie_break", "immediate_decision", "decision_clock", "monthly"}
@@ -278,7 +278,7 @@ def test_clocks_have_an_owner_a_source_and_snake_case_ids(name):
         assert clock.owner in OWNER_IDS, (clock.id, clock.owner)
         assert clock.source.strip(), clock.id
         assert clock.unit in UNITS
-        assert clock.after_clock is not None or clock.starts in EVENTS
+        assert clock.after_clock is not None or clock.starts in EVENTS or clock.before in EVENTS
     for outcome in preset.outcomes:
         assert SNAKE.match(outcome.id), outcome.id
     for role in preset.roles:
@@ -797,7 +797,7 @@ def started_at_filing(preset, type_id: str) -> list[str]:
     ("name", "type_id", "expected"),
     [
         pytest.param("dudley", "cspr",
-                     {"info_request_send", "rr_meeting_earliest", "rr_meeting_latest", "panel_decision",
+                     {"info_request_send", "rr_meeting", "panel_decision",
                       "rr_complete"},
                      id="Dudley (Rapid Reviews): a child referral starts the rapid review clocks only"),
         pytest.param("dudley", "sar", {"panel_decision", "sar_scoping_returns", "sar_subgroup_decision"},
@@ -852,7 +852,7 @@ def test_no_sar_clock_starts_for_a_rapid_review(name, rapid_review, sar):
 
 def test_dudley_rapid_review_clocks_do_not_start_for_a_sar():
     preset = load_preset("dudley")
-    for clock_id in ("info_request_send", "agency_return", "rr_meeting_earliest", "rr_meeting_latest",
+    for clock_id in ("info_request_send", "agency_return", "rr_meeting",
                      "rr_complete", "national_panel_outcome"):
         clock = preset.clock(clock_id)
         assert clock.applies_to("cspr") and not clock.applies_to("sar"), clock_id

@@ -188,7 +188,8 @@ async def test_return_incomplete_then_resubmit_opens_round_two(make_panel, clock
     ref = await file(panel)
     await panel.vote(actor=await panel.actor_named("Ann"), reference=ref, outcome="commence_rapid_review")
     said = await panel.return_incomplete(actor=OP, reference=ref, missing="Health chronology not attached")
-    assert said == f"{ref} is returned as incomplete."
+    assert said == (f"{ref} is returned as incomplete. Stopped until it is resubmitted: Agency summary and "
+                    "chronology requests sent.")  # issue 21: the requests no longer apply while it is away
     view = await panel.card(ref)
     assert view.status == Status.RETURNED and not view.open
     lines = card_lines(view, panel.cal)
@@ -205,7 +206,10 @@ async def test_return_incomplete_then_resubmit_opens_round_two(make_panel, clock
         await panel.vote(actor=await panel.actor_named("Ben"), reference=ref, outcome="commence_rapid_review")
 
     clock.set(datetime(2026, 11, 26, 14, 30, tzinfo=UTC))  # Thu 26 Nov 2026, 14:30
-    assert await panel.resubmit(actor=OP, reference=ref) == f"{ref} is resubmitted and back with the panel."
+    assert await panel.resubmit(actor=OP, reference=ref) == (
+        f"{ref} is resubmitted and back with the panel. Started again: Agency summary and chronology requests sent: "
+        "due Mon 30 Nov 2026, 17:00."  # 2 working days from Thu 26 Nov (Salford 7.7)
+    )
     view = await panel.card(ref)
     assert view.open and view.status == Status.WITH_PANEL
     lines = card_lines(view, panel.cal)

@@ -100,6 +100,8 @@ def clocks(
                         "unit": r.clock.unit,
                         "amount": r.clock.amount,
                         "starts": r.clock.starts,
+                        **({"before": r.clock.before} if r.clock.before else {}),
+                        **({"earliest": r.clock.earliest, "opens": cal.local(r.opens).isoformat()} if r.opens else {}),
                     }
                     for r in rows
                 ],
@@ -107,9 +109,17 @@ def clocks(
             )
         )
         return
-    cli.out.print(f"{p.name}: clocks from {cal.format(begin)} (UK time)", highlight=False)
+    cli.out.print(
+        f"{p.name}: clocks from {cal.format(begin)} (UK time); a clock before an event counts back from the event "
+        "as if it were then",
+        highlight=False,
+    )
     for r in rows:
         origin = f" after {r.clock.after_clock}" if r.clock.after_clock else f" from {r.clock.starts}"
+        if r.clock.before is not None:
+            origin = f" (from {r.clock.starts})" if r.clock.sooner_of_two else ""
+        if r.opens is not None:
+            origin += f"; window opens {cal.format(r.opens, with_time=False)}"
         cli.out.print(
             f"  {r.clock.id:<28} {cal.format(r.due):<24} {r.clock.describe()}{origin}", highlight=False, markup=False
         )

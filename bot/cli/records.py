@@ -32,6 +32,29 @@ def status(
         cli.out.print(styled(line))
 
 
+meeting_app = typer.Typer(help="Meetings of referrals (the rapid review meeting, a screening meeting).",
+                          no_args_is_help=True)
+
+
+@meeting_app.command("list")
+def meeting_list(preset_name: str | None = PRESET) -> None:
+    """Every scheduled meeting, with its referral, window, attendance and quorum."""
+    from bot.console.render import styled
+    from bot.schedule_words import meeting_lines
+
+    for line in with_panel(meeting_lines, preset=preset_name):
+        cli.out.print(styled(line))
+
+
+def agenda(preset_name: str | None = PRESET) -> None:
+    """The next monthly panel: its new referrals and every case on hold (Suffolk section 3)."""
+    from bot.console.render import styled
+    from bot.schedule_words import agenda_lines
+
+    for line in with_panel(agenda_lines, preset=preset_name):
+        cli.out.print(styled(line))
+
+
 def overdue(preset_name: str | None = PRESET) -> None:
     """Everything past its deadline, oldest first."""
     from bot.commands import overdue_lines

@@ -6,23 +6,32 @@ from __future__ import annotations
 from bot.commands.parsing import parse_date
 from bot.commands.registry import Reply, command
 from bot.service import Actor, Panel
+from flows.errors import InvalidInput
 from flows.preset import EVENTS
 from flows.returns import Origin
 
 
 @command(
     "event",
-    "event REF EVENT",
-    "BM: record that something happened (starts its clocks)",
+    "event REF EVENT [on DATE]",
+    "BM: record that something happened (starts its clocks), or plan publication for a date",
     "event SAL-2026-001 rr_meeting",
     2,
 )
 async def _event(panel: Panel, actor: Actor, args: list[str]) -> Reply:
-    started = await panel.record_event(actor=actor, reference=args[0], event=args[1])
+    rest = args[2:]
+    if rest and rest[0].lower() == "on":
+        if len(rest) < 2:
+            raise InvalidInput(f"Say the date, e.g. `event {args[0].upper()} {args[1]} on 2027-01-13`.")
+        return Reply(await panel.schedule_event(actor=actor, reference=args[0], event=args[1], on=parse_date(rest[1])))
+    record = await panel.happened(actor=actor, reference=args[0], event=args[1])
     what = EVENTS.get(args[1], args[1])
-    if not started:
-        return Reply([f"Recorded {what} for {args[0].upper()}. No clock starts from it in this procedure."])
-    return Reply([f"Recorded {what} for {args[0].upper()}. Clocks started: {', '.join(started)}."])
+    lines = [f"Recorded {what} for {args[0].upper()}."]
+    lines.append(f"Clocks started: {', '.join(record.started)}." if record.started
+                 else "No clock starts from it in this procedure.")
+    lines += [f"Met: {m}." for m in record.met]
+    lines += [f"Flagged: {f}" for f in record.flagged]
+    return Reply([" ".join(lines[:2]), *lines[2:]])
 
 
 @command(
@@ -38,13 +47,18 @@ async def _done(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 
 @command(
     "request",
-    "request REF AGENCY...",
+    "request REF AGENCY... [due DATE]",
     "BM: send information requests to agencies",
     "request SAL-2026-001 police health",
     2,
 )
 async def _request(panel: Panel, actor: Actor, args: list[str]) -> Reply:
-    lines = await panel.send_requests(actor=actor, reference=args[0], agencies=args[1:])
+    agencies, due = args[1:], None
+    if len(agencies) >= 2 and agencies[-2].lower() == "due":
+        agencies, due = agencies[:-2], parse_date(agencies[-1])
+    elif agencies and agencies[-1].lower() == "due":
+        raise InvalidInput(f"Say the date they are due, e.g. `request {args[0].upper()} police due 2026-12-20`.")
+    lines = await panel.send_requests(actor=actor, reference=args[0], agencies=agencies, due=due)
     return Reply([f"Information requests for {args[0].upper()}:", *lines])
 
 

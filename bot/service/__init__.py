@@ -7,7 +7,9 @@ calendar feed and the export) and `stuck` (telling the business manager of messa
 delivered). `bootstrap.open_panel` wires it to a database and a preset.
 """
 
+from bot.service.agenda import AgendaCommands
 from bot.service.base import Actor, NotInTime, Window
+from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands, MemberInfo
 from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
@@ -16,7 +18,16 @@ from bot.service.stuck import StuckCommands
 from bot.service.views import Views
 
 
-class Panel(ReminderCommands, ReferralCommands, Views, MemberCommands, ReportCommands, StuckCommands):
+class Panel(
+    ReminderCommands,
+    ReferralCommands,
+    MeetingCommands,
+    Views,
+    MemberCommands,
+    ReportCommands,
+    StuckCommands,
+    AgendaCommands,
+):
     """One partnership's panel: every command and view, over one database."""
 
 

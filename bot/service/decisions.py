@@ -232,9 +232,11 @@ class DecisionRules(PanelBase):
         actor: Actor,
         *,
         agency: str | None = None,
+        due_at: datetime | None = None,
     ) -> Deadline:
         """Start a clock (one running instance per clock, and per agency for information returns) and
-        work out when its first reminder is due."""
+        work out when its first reminder is due. `due_at` when it is not counted forward from `start` (a clock
+        before a planned event, a due date the business manager gave)."""
         running = [d for d in await uow.deadlines.running(referral, [clock.id]) if d.agency == agency]
         if running:  # a follow-up may name a clock already going
             return running[0]
@@ -246,7 +248,7 @@ class DecisionRules(PanelBase):
             owner=clock.owner,
             agency=agency,
             started_at=start,
-            due_at=due(self.preset, self.cal, clock, start),
+            due_at=due_at or due(self.preset, self.cal, clock, start),
             last_reminder_at=start,  # nothing planned before the clock started is ever sent
         )
         self.schedule_reminders(row, clock, after=start)

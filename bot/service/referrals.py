@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from bot.service.ballots import BallotCommands
 from bot.service.base import Actor
-from flows.clocks import due, next_panel_meeting
+from bot.service.clockwork import ClockCommands
+from flows.clocks import due, panel_day
 from flows.errors import InvalidInput, NotFound, WrongState
-from flows.preset import EVENTS
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
 from flows.views import literal, plural
 from storage.models import Ballot, Referral
 from storage.uow import UnitOfWork
 
-FILING_EVENTS = ("referral_received", "became_aware")
 
-
-class ReferralCommands(BallotCommands):
+class ReferralCommands(ClockCommands):
     async def file_referral(self, *, actor: Actor, draft: ReferralDraft) -> str:
         """File a referral and put it straight to the panel: the card is posted through the outbox and the
         panel's decision clock starts (Salford 7.5: 48 hours from receipt)."""
@@ -163,16 +160,19 @@ class ReferralCommands(BallotCommands):
             referral.status = Status.RETURNED
             referral.missing_info = missing
             await self.audit(uow, actor, "returned_incomplete", referral.reference, missing=missing)
+            stopped = await self._stop_for_return(uow, referral)
             await self._start_event_clocks(uow, referral, "returned_incomplete", self.now(), actor)
             self._card_update(uow, referral)
+            until = f" Stopped until it is resubmitted: {'; '.join(stopped)}." if stopped else ""
             self.notice(
                 uow,
                 "bm",
-                f"{referral.reference} · {referral.subject} was returned as incomplete. Missing: {literal(missing)}.",
+                f"{referral.reference} · {referral.subject} was returned as incomplete. Missing: {literal(missing)}."
+                + until,
                 referral,
             )
             await self.finish(uow)
-        return f"{referral.reference} is returned as incomplete."
+        return f"{referral.reference} is returned as incomplete." + until
 
     async def resubmit(self, *, actor: Actor, reference: str, summary: str | None = None) -> str:
         """An incomplete referral comes back: it reopens with a new round of voting."""
@@ -192,6 +192,7 @@ class ReferralCommands(BallotCommands):
             referral.decided_how = None
             await self.audit(uow, actor, "resubmitted", referral.reference, summary_changed=bool(summary))
             await self._open_round(uow, referral, self.now(), actor)
+            restarted = await self._restart_after_return(uow, referral, actor)
             uow.outbox(
                 partnership_id=self.partnership_id,
                 now=self.now(),
@@ -200,7 +201,8 @@ class ReferralCommands(BallotCommands):
                 referral_id=referral.id,
             )
             await self.finish(uow)
-        return f"{referral.reference} is resubmitted and back with the panel."
+        again = f" Started again: {'; '.join(restarted)}." if restarted else ""
+        return f"{referral.reference} is resubmitted and back with the panel." + again
 
     async def hold(self, *, actor: Actor, reference: str, until: date | None = None, reason: str = "") -> str:
         """Suffolk section 4: a case can be held for a set period or indefinitely. Voting pauses; the
@@ -279,8 +281,7 @@ class ReferralCommands(BallotCommands):
             return []
         now = self.now()
         today = self.cal.local(now).date()
-        first_of_month = datetime.combine(today.replace(day=1), time(0), tzinfo=self.cal.tz)
-        meeting = self.cal.local(next_panel_meeting(self.cal, monthly, first_of_month)).date()
+        meeting = panel_day(self.cal, monthly, today.year, today.month)  # this month's panel
         if today < meeting:
             return []
         async with self.uow() as uow:
@@ -292,7 +293,9 @@ class ReferralCommands(BallotCommands):
             held = await uow.referrals.on_hold()
             if held:
                 items = "; ".join(f"{r.reference} · {r.subject}" for r in held)
-                text = f"Cases on hold, back at the panel of {self.cal.format(now, with_time=False)}: {items}."
+                # The panel's own date, even when this runs a day late (it once named the day it ran).
+                day = self.cal.format(self.cal.end_of_day(meeting), with_time=False)
+                text = f"Cases on hold, back at the panel of {day}: {items}."
                 for purpose in ("panel", "bm"):
                     self.notice(uow, purpose, text)
             await self.audit(
@@ -322,37 +325,8 @@ class ReferralCommands(BallotCommands):
         return f"{referral.reference} is withdrawn; its open deadlines are cancelled."
 
     async def record_event(self, *, actor: Actor, reference: str, event: str, at: datetime | None = None) -> list[str]:
-        """Record that something happened (the rapid review meeting, a review commissioned, ...) and start
-        every clock the preset starts from it, with the clocks chained after those."""
-        self.require_bm(actor, "record events")
-        if event not in EVENTS or event in FILING_EVENTS:
-            valid = ", ".join(e for e in EVENTS if e not in FILING_EVENTS)
-            raise InvalidInput(f'"{event}" is not an event Panelbot tracks; use one of {valid}.')
-        when = at or self.now()
-        async with self.uow() as uow:
-            referral = await self.referral(uow, reference, lock=True)
-            if referral.status == Status.WITHDRAWN:
-                raise WrongState(f"{referral.reference} is withdrawn.")
-            await self.audit(uow, actor, "event", referral.reference, event=event, at=when.isoformat())
-            started = await self._start_event_clocks(uow, referral, event, when, actor)
-            await self.finish(uow)
-        return started
-
-    async def _start_event_clocks(
-        self, uow: UnitOfWork, referral: Referral, event: str, when: datetime, actor: Actor
-    ) -> list[str]:
-        started = []
-        pending = [(c, when) for c in self.preset.clocks if c.starts == event and c.applies_to(referral.referral_type)]
-        while pending:
-            clock, start = pending.pop(0)
-            row = await self._start_clock(uow, referral, clock, start, actor)
-            started.append(clock.id)
-            pending.extend(
-                (c, row.due_at)
-                for c in self.preset.clocks
-                if c.after_clock == clock.id and c.applies_to(referral.referral_type)
-            )
-        return started
+        """Record that something happened and start its clocks (`happened`); the clocks started."""
+        return (await self.happened(actor=actor, reference=reference, event=event, at=at)).started
 
     async def mark_done(self, *, actor: Actor, reference: str, clock_id: str) -> str:
         """A milestone met (requests sent, lead reviewer appointed): its clock stops and counts as met or late."""

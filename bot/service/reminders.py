@@ -59,10 +59,10 @@ class ReminderCommands(RequestCommands):
                 return queued
 
     async def _remind(self, uow: UnitOfWork, row: Deadline, now: datetime) -> int:
-        if not self.preset.has_clock(row.clock_id):  # the preset was edited and the clock is gone
+        clock = self.clock_for(row.clock_id)
+        if clock is None:  # the preset was edited and the clock is gone
             row.next_reminder_at = None
             return 0
-        clock = self.preset.clock(row.clock_id)
         plan = self.preset.reminder_plan(clock)
         due_now = plans.pending(plan, self.cal, row.due_at, last_sent=row.last_reminder_at, now=now)
         referral = await uow.referrals.get(row.referral_id)
@@ -213,7 +213,10 @@ class ReminderCommands(RequestCommands):
         is not told it was passed on two working days before it is."""
         if row.escalated_at is not None:
             return "This has been passed to the business manager."
-        plan = self.preset.reminder_plan(self.preset.clock(row.clock_id))
+        clock = self.clock_for(row.clock_id)
+        if clock is None:
+            return "Please send it as soon as you can."
+        plan = self.preset.reminder_plan(clock)
         horizon = row.due_at + timedelta(days=60)
         when = next((o.at for o in plans.occurrences(plan, self.cal, row.due_at, until=horizon)
                      if o.kind == "escalation"), None)
@@ -227,9 +230,8 @@ class ReminderCommands(RequestCommands):
             rows = await uow.deadlines.upcoming(before)
         out = []
         for d, r in rows:
-            plan = (
-                self.preset.reminder_plan(self.preset.clock(d.clock_id)) if self.preset.has_clock(d.clock_id) else None
-            )
+            clock = self.clock_for(d.clock_id)
+            plan = self.preset.reminder_plan(clock) if clock is not None else None
             kind = "reminder"
             if plan is not None:
                 nxt = [

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.service.ballots import BallotCommands
 from bot.service.base import Actor
+from bot.service.clockwork import ClockCommands
 from bot.service.members import parse_platform_id
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.preset import Choice
@@ -17,7 +17,6 @@ from flows.returns import Delivered, Origin, ReturnMarker, who_marks_return
 from storage.models import AgencyContact, Deadline, InfoRequest, Referral
 from storage.uow import UnitOfWork
 
-RETURN_CLOCK = "agency_return"
 SEND_CLOCK = "info_request_send"
 
 
@@ -42,7 +41,7 @@ class ContactLine:
 MAX_ACCOUNT_ID = 200  # the longest platform id stored (Teams' ids are the longest real ones, under 100)
 
 
-class RequestCommands(BallotCommands):
+class RequestCommands(ClockCommands):
     def agency(self, text: str) -> Choice:
         """An agency of the preset by id or label ("police", "Children's Social Care")."""
         key = text.strip().lower().replace(" ", "_")
@@ -52,16 +51,12 @@ class RequestCommands(BallotCommands):
         valid = ", ".join(a.id for a in self.preset.agencies) or "none are listed in the preset"
         raise InvalidInput(f'"{text}" is not an agency this partnership sends requests to; use one of {valid}.')
 
-    def _return_clock(self):  # type: ignore[no-untyped-def]
-        if not self.preset.has_clock(RETURN_CLOCK):
-            raise WrongState(
-                f"The {self.preset.name} preset sets no time for agency returns (an `{RETURN_CLOCK}` clock), so "
-                "requests cannot be tracked yet. Add the clock to the preset."
-            )
-        return self.preset.clock(RETURN_CLOCK)
-
-    async def send_requests(self, *, actor: Actor, reference: str, agencies: list[str]) -> list[str]:
-        """Send an information request to each agency. Returns one line per agency for the BM."""
+    async def send_requests(
+        self, *, actor: Actor, reference: str, agencies: list[str], due: date | None = None
+    ) -> list[str]:
+        """Send an information request to each agency. Returns one line per agency for the BM. The return is due
+        by the preset's `agency_return` clock, or by `due` where the BM gives a date (which a preset without
+        that clock needs, unless it has a monthly panel: then the day before the referral's panel)."""
         self.require_bm(actor, "send information requests")
         if not agencies:
             raise InvalidInput(f"Name at least one agency, e.g. `request {reference.upper()} police health`.")
@@ -70,20 +65,22 @@ class RequestCommands(BallotCommands):
             agency = self.agency(text)
             if agency not in chosen:
                 chosen.append(agency)
-        clock = self._return_clock()
         now = self.now()
+        if due is not None and self.cal.end_of_day(due) <= now:
+            raise InvalidInput("The due date must be in the future.")
         lines = []
         async with self.uow() as uow:
             referral = await self.referral(uow, reference, lock=True)
             if Status(referral.status) == Status.WITHDRAWN:
                 raise WrongState(f"{referral.reference} is withdrawn, so no requests can be sent for it.")
+            clock, due_at = await self._return_timing(uow, referral, due)
             open_for = {r.agency for r in await uow.requests.unreturned(referral)}
             reachable = await uow.channels.purposes()
             for agency in chosen:
                 if agency.id in open_for:
                     lines.append(f"{agency.label}: a request is already open; nothing sent again.")
                     continue
-                deadline = await self._start_clock(uow, referral, clock, now, actor, agency=agency.id)
+                deadline = await self._start_clock(uow, referral, clock, now, actor, agency=agency.id, due_at=due_at)
                 request = InfoRequest(
                     partnership_id=self.partnership_id,
                     referral_id=referral.id,
@@ -105,7 +102,8 @@ class RequestCommands(BallotCommands):
                     f"Information request for **{referral.reference} · {referral.subject}** "
                     f"({self.preset.referral_type(referral.referral_type).label}). Please send "
                     f"{self.preset.request_template_for(referral.referral_type)} by **{self.fmt(deadline.due_at)}** "
-                    f"({clock.describe()}). When it is sent, press Mark as returned.",
+                    f"({clock.describe() if due_at is None else 'the date the business manager set'}). When it is "
+                    "sent, press Mark as returned.",
                 )
                 note = (
                     ""
@@ -291,7 +289,9 @@ class RequestCommands(BallotCommands):
             deadline.due_at = new_due
             deadline.escalated_at = None
             deadline.last_reminder_at = now
-            self.schedule_reminders(deadline, self.preset.clock(deadline.clock_id), after=now)
+            clock = self.clock_for(deadline.clock_id)
+            if clock is not None:
+                self.schedule_reminders(deadline, clock, after=now)
             await self.audit(
                 uow,
                 actor,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.service.ballots import BallotCommands
+from bot.service.clockwork import ClockCommands
 from flows.anonymity import CATEGORY_LABELS, SubjectCategory
 from flows.ballots import ResultKind
 from flows.errors import NotFound
@@ -17,7 +17,7 @@ def subject_of(referral: Referral) -> str:
     return f"{CATEGORY_LABELS[SubjectCategory(referral.subject_category)]} {referral.subject_letter}"
 
 
-class Views(BallotCommands):
+class Views(ClockCommands):
     async def card(self, reference: str) -> CardView:
         async with self.uow() as uow:
             referral = await self.referral(uow, reference)
@@ -101,22 +101,17 @@ class Views(BallotCommands):
 
     async def _next_steps(self, uow: UnitOfWork, referral: Referral) -> list[str]:
         """After a decision: the decided outcome's own follow-up first, then the nearest other deadlines."""
+        planned = await self.planned_lines(uow, referral)  # a meeting or publication, whatever the stage
         if Status(referral.status) not in (Status.DECIDED, Status.RETURNED):
-            return []
+            return planned
         follow_up = self.preset.outcome(referral.outcome).follow_up if referral.outcome else None
         open_ = [d for d in await uow.deadlines.open([referral.id]) if d.clock_id != self.preset.decision_clock]
         open_.sort(key=lambda d: (d.clock_id != follow_up, d.due_at))
         now = self.now()
-        return [due_line(self.deadline_label(d), d.due_at, now, self.cal) for d in open_[:3]]
-
-    def deadline_label(self, d: Deadline) -> str:
-        """A deadline's label, naming the agency when it is one agency's return (several agencies each have a
-        deadline with the same label)."""
-        if not d.agency:
-            return d.label
-        from flows.reports import waits_on
-
-        return f"{d.label} ({waits_on(self.preset, d.owner, d.agency)})"
+        lines = [due_line(self.deadline_label(d), d.due_at, now, self.cal) for d in open_[:3]]
+        if Status(referral.status) == Status.RETURNED:
+            lines += await self.stopped_lines(uow, referral)
+        return lines + planned
 
     async def status(self, reference: str | None = None) -> list[StatusLine]:
         """Every open referral (or one), what it waits for and its next deadline."""

@@ -26,11 +26,14 @@ class ClockReaders(Readers):
         if amount > AMOUNT_MAX[unit]:
             # A clock longer than this is a typing slip, and its due date would not fit in a date at all.
             raise self.fail(f"{where}amount", f"is {amount:,}; a clock in {unit} can be at most {AMOUNT_MAX[unit]:,}")
-        starts = self.text(item, "starts", where)
-        if not starts.startswith("clock:") and starts not in EVENTS:
+        before = self._event(item, "before", where) if "before" in item else None
+        starts = "" if before is not None and "starts" not in item else self.text(item, "starts", where)
+        if starts and not starts.startswith("clock:") and starts not in EVENTS:
             raise self.fail(
                 f"{where}starts", f'"{starts}" is not an event; use "clock:ID" or one of {", ".join(EVENTS)}'
             )
+        self._timing(item, where, unit, amount, starts, before)
+        earliest = item.get("earliest")
         source = item.get("source", "")
         if not isinstance(source, str):
             raise self.fail(f"{where}source", 'must be text in quotes naming the section, e.g. "7.5"')
@@ -57,7 +60,42 @@ class ClockReaders(Readers):
             owner=owner,
             referral_types=tuple(applies),
             reminders=reminders,
+            before=before,
+            earliest=earliest,
+            met_by=self._event(item, "met_by", where) if "met_by" in item else None,
         )
+
+    def _event(self, item: dict[str, Any], key: str, where: str) -> str:
+        event = self.text(item, key, where)
+        if event not in EVENTS:
+            raise self.fail(f"{where}{key}", f'"{event}" is not an event; use one of {", ".join(EVENTS)}')
+        return event
+
+    def _timing(
+        self, item: dict[str, Any], where: str, unit: str, amount: int, starts: str, before: str | None
+    ) -> None:
+        """A clock before an event, the sooner of two, or a window: the settings that go together."""
+        whichever = item.get("whichever")
+        if before is not None and starts:
+            if whichever != "sooner":
+                raise self.fail(
+                    f"{where}whichever",
+                    "a clock with both starts and before is due at whichever is sooner; say so with "
+                    'whichever = "sooner"',
+                )
+        elif whichever is not None:
+            raise self.fail(f"{where}whichever", "only goes with both starts and before")
+        if before is not None and unit == "panel_meeting":
+            raise self.fail(f"{where}unit", "a clock before an event cannot be counted in panel meetings")
+        earliest = item.get("earliest")
+        if earliest is None:
+            return
+        if before is not None:
+            raise self.fail(f"{where}earliest", "a window runs after its start; it cannot also be before an event")
+        if unit == "panel_meeting":
+            raise self.fail(f"{where}earliest", "a window cannot be counted in panel meetings")
+        if not self.whole(earliest) or not 0 <= earliest < amount:
+            raise self.fail(f"{where}earliest", f"must be a whole number from 0 to {amount - 1} (less than amount)")
 
     def _check_chain(self, clocks: list[Clock]) -> None:
         by_id = {c.id: c for c in clocks}

@@ -204,12 +204,18 @@ class _Parser(ClockReaders):
                 "this is the panel's decision clock, which every referral needs; remove referral_types here",
             )
         monthly = None
-        m = self.table(panel, "monthly", "panel.", "monthly = { day = 25, cutoff_day = 15 }")
+        m = self.table(panel, "monthly", "panel.", "monthly = { day = 25, cutoff_days_before = 10 }")
         if m is not None:
-            day, cutoff = m.get("day"), m.get("cutoff_day")
-            if not (self.whole(day) and 1 <= day <= 28 and self.whole(cutoff) and 1 <= cutoff < day):
+            day, cutoff, before = m.get("day"), m.get("cutoff_day"), m.get("cutoff_days_before")
+            if not (self.whole(day) and 1 <= day <= 28):
+                raise self.fail("panel.monthly", "needs day (1-28) and cutoff_days_before (or cutoff_day)")
+            if (cutoff is None) == (before is None):
+                raise self.fail("panel.monthly", "give exactly one of cutoff_days_before = N or cutoff_day = N")
+            if cutoff is not None and not (self.whole(cutoff) and 1 <= cutoff < day):
                 raise self.fail("panel.monthly", "needs day (1-28) and cutoff_day (before day)")
-            monthly = MonthlyPanel(day=day, cutoff_day=cutoff)
+            if before is not None and not (self.whole(before) and 0 <= before <= 20):
+                raise self.fail("panel.monthly.cutoff_days_before", "must be a whole number of days from 0 to 20")
+            monthly = MonthlyPanel(day=day, cutoff_day=cutoff, cutoff_days_before=before)
         for clock in clocks:
             if clock.unit == "panel_meeting" and monthly is None:
                 raise self.fail(f"clocks.{clock.id}.unit", "panel_meeting needs a [panel.monthly] table")

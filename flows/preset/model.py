@@ -36,7 +36,7 @@ EVENTS = {
     "reviewers_appointed": "the reviewers are appointed",
     "board_sign_off": "the Board signs the report off",
     "draft_report": "the draft report is shared",
-    "publication": "the planned publication date",
+    "publication": "publication",
     "complaint": "a complaint is received",
 }
 
@@ -103,6 +103,14 @@ class Clock:
     owner: str = "bm"  # who the clock waits on: bm, panel, agency, chair, la
     referral_types: tuple[str, ...] = ()  # started only for these referral types; empty means every type
     reminders: dict[str, Any] | None = field(default=None, hash=False, compare=False)  # overrides, see reminders.py
+    # Due `amount` before this scheduled event (an EVENTS key) instead of after `starts`; with `starts` as well,
+    # due at whichever of the two is sooner (Kirklees: after completion or before publication).
+    before: str | None = None
+    # A window (Dudley's rapid review meeting, 7 to 13 working days): not before `earliest` units after the
+    # start, and due (overdue only after) `amount`. Something done before the window opens is flagged.
+    earliest: int | None = None
+    # The event that meets this clock when it is recorded (the rapid review meeting meets its window).
+    met_by: str | None = None
 
     def applies_to(self, referral_type: str) -> bool:
         return not self.referral_types or referral_type in self.referral_types
@@ -111,11 +119,28 @@ class Clock:
     def after_clock(self) -> str | None:
         return self.starts.removeprefix("clock:") if self.starts.startswith("clock:") else None
 
+    @property
+    def is_window(self) -> bool:
+        return self.earliest is not None
+
+    @property
+    def sooner_of_two(self) -> bool:
+        """Due after its start or before its event, whichever comes first."""
+        return bool(self.starts) and self.before is not None
+
     def describe(self) -> str:
+        amount = f"{self.earliest} to {self.amount}" if self.earliest is not None else str(self.amount)
         unit = self.unit.replace("_", " ")
-        if self.amount == 1:
+        if self.amount == 1 and self.earliest is None:
             unit = unit.rstrip("s")
-        return f"{self.amount} {unit}"
+        text = f"{amount} {unit}"
+        if self.before is None:
+            return text
+        event = EVENTS.get(self.before, self.before)
+        if self.sooner_of_two:
+            start = EVENTS.get(self.starts, self.starts)
+            return f"{text} after {start} or before {event}, whichever is sooner"
+        return f"{text} before {event}"
 
 
 @dataclass(frozen=True)
@@ -133,11 +158,14 @@ class Quorum:
 
 @dataclass(frozen=True)
 class MonthlyPanel:
-    """Suffolk section 4: the panel meets monthly on `day`; referrals received after `cutoff_day` wait for
-    the following month's panel."""
+    """Suffolk section 3: the panel meets monthly on `day` (moved to the working day before when that is not a
+    working day). A referral goes to the first panel at least `cutoff_days_before` calendar days after it (the
+    day it arrives not counted: "the next panel taking place 10 days after the referral was sent out"), or,
+    in the older form, referrals received after `cutoff_day` of the month wait for the next month's panel."""
 
     day: int
-    cutoff_day: int
+    cutoff_day: int | None = None
+    cutoff_days_before: int | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ class InfoRequestRepository(MemoryRepository):
     async def unreturned(self, referral: Referral) -> list[InfoRequest]:
         return [r for r in self.store.all(InfoRequest) if r.referral_id == referral.id and r.returned_at is None]
 
+    async def for_deadline(self, deadline: Deadline) -> InfoRequest | None:
+        return next((r for r in self.store.all(InfoRequest) if r.deadline_id == deadline.id), None)
+
     async def latest(self, referral: Referral, agency: str) -> tuple[InfoRequest, Deadline] | None:
         found = [(r, d) for r, d in await self.of_referral(referral) if r.agency == agency]
         return found[-1] if found else None

@@ -11,6 +11,7 @@ from datetime import datetime
 from flows.referrals import OPEN_STATUSES, Status
 from storage.memory.base import MemoryRepository, is_open, soonest
 from storage.memory.delivery import ConversationRepository, OutboxRepository, PostedMessageRepository
+from storage.memory.events import AgendaReads, ScheduledEventRepository, StoppedClockRepository
 from storage.memory.records import (
     AgencyMessageRepository,
     ContactRepository,
@@ -216,6 +217,21 @@ class DeadlineRepository(MemoryRepository):
             if d.referral_id == referral.id and is_open(d) and (wanted is None or d.clock_id in wanted)
         )
 
+    async def was_met(self, referral: Referral, clock_id: str) -> bool:
+        return any(
+            d.referral_id == referral.id and d.clock_id == clock_id and d.done_at is not None
+            for d in self.store.all(Deadline)
+        )
+
+    async def latest(self, referral: Referral, clock_id: str) -> Deadline | None:
+        return next(
+            (
+                d for d in reversed(self.store.all(Deadline))
+                if d.referral_id == referral.id and d.clock_id == clock_id and d.cancelled_at is None
+            ),
+            None,
+        )
+
     async def open(self, referral_ids: Sequence[int] | None = None) -> list[Deadline]:
         wanted = None if referral_ids is None else set(referral_ids)
         return soonest(d for d in self.ours(Deadline) if is_open(d) and (wanted is None or d.referral_id in wanted))
@@ -271,6 +287,9 @@ MEMORY: dict[str, type] = {
     "messages": OutboxRepository,
     "posted": PostedMessageRepository,
     "conversations": ConversationRepository,
+    "events": ScheduledEventRepository,
+    "stopped_clocks": StoppedClockRepository,
+    "agenda": AgendaReads,
 }
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repositories.ballots import BallotRepository, VoteRepository
 from storage.repositories.deadlines import DeadlineRepository, ReminderLogRepository
 from storage.repositories.delivery import ConversationRepository, OutboxRepository, PostedMessageRepository
+from storage.repositories.events import AgendaReads, ScheduledEventRepository, StoppedClockRepository
 from storage.repositories.members import ChannelRepository, MemberRepository
 from storage.repositories.outbox import OutboxReads, StuckNoticeRepository
 from storage.repositories.records import DisagreementRepository, RecordReads
@@ -38,6 +39,9 @@ REPOSITORIES: dict[str, type] = {
     "messages": OutboxRepository,
     "posted": PostedMessageRepository,
     "conversations": ConversationRepository,
+    "events": ScheduledEventRepository,
+    "stopped_clocks": StoppedClockRepository,
+    "agenda": AgendaReads,
 }
 
 
@@ -62,6 +66,9 @@ class Repositories:
     messages: OutboxRepository
     posted: PostedMessageRepository
     conversations: ConversationRepository
+    events: ScheduledEventRepository
+    stopped_clocks: StoppedClockRepository
+    agenda: AgendaReads
 
     def open_repositories(self, session: AsyncSession, partnership_id: int | None) -> None:
         for name, cls in REPOSITORIES.items():

@@ -30,6 +30,23 @@ class DeadlineRepository(Repository):
             stmt = stmt.where(Deadline.clock_id.in_(list(clock_ids)))
         return list((await self.session.execute(stmt.order_by(Deadline.due_at, Deadline.id))).scalars())
 
+    async def was_met(self, referral: Referral, clock_id: str) -> bool:
+        """Whether the referral's clock has been met (any of its instances)."""
+        stmt = select(Deadline.id).where(
+            Deadline.referral_id == referral.id, Deadline.clock_id == clock_id, Deadline.done_at.is_not(None)
+        )
+        return (await self.session.execute(stmt.limit(1))).first() is not None
+
+    async def latest(self, referral: Referral, clock_id: str) -> Deadline | None:
+        """The referral's latest instance of the clock not cancelled, running or met."""
+        stmt = (
+            select(Deadline)
+            .where(Deadline.referral_id == referral.id, Deadline.clock_id == clock_id, Deadline.cancelled_at.is_(None))
+            .order_by(Deadline.id.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def open(self, referral_ids: Sequence[int] | None = None) -> list[Deadline]:
         """The partnership's open deadlines (of these referrals), soonest first."""
         stmt = (

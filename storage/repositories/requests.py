@@ -20,6 +20,11 @@ class InfoRequestRepository(Repository):
         stmt = select(InfoRequest).where(InfoRequest.referral_id == referral.id, InfoRequest.returned_at.is_(None))
         return list((await self.session.execute(stmt)).scalars())
 
+    async def for_deadline(self, deadline: Deadline) -> InfoRequest | None:
+        """The request whose return the deadline times, if it times one."""
+        stmt = select(InfoRequest).where(InfoRequest.deadline_id == deadline.id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def latest(self, referral: Referral, agency: str) -> tuple[InfoRequest, Deadline] | None:
         """The latest request to `agency` about the referral and its deadline, both row-locked."""
         rows = (

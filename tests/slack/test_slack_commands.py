@@ -168,8 +168,10 @@ async def test_return_close_and_hold(slack) -> None:
     modal = h.modal()
     assert [b["label"]["text"] for b in modal["blocks"] if b["type"] == "input"] == ["What is missing"]
     await h.submit("U0BM", modal, {"reason": "No chronology attached"})
-    assert h.said_to("U0BM") == f"{first} is returned as incomplete."
+    stopped = "Stopped until it is resubmitted: Agency summary and chronology requests sent."
+    assert h.said_to("U0BM") == f"{first} is returned as incomplete. {stopped}"
     assert "Returned as incomplete. Missing: No chronology attached" in h.card(first).shown
+    assert stopped in h.card(first).shown
 
     second = await file_referral(h, letter="D")
     await h.slash("U0BM", f"close {second}")

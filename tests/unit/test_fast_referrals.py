@@ -92,7 +92,11 @@ async def test_an_incomplete_referral_goes_back_and_returns_for_a_new_round(cloc
     ref = await file(panel)
     await vote(panel, "Ann", ref, COMMENCE)
     said = await panel.return_incomplete(actor=OP, reference=ref, missing="Health chronology not attached")
-    assert said == f"{ref} is returned as incomplete."
+    # Salford 7.5: the information requests wait for the resubmission (issue 21, section 4).
+    assert said == (
+        f"{ref} is returned as incomplete. Stopped until it is resubmitted: Agency summary and chronology requests "
+        "sent."
+    )
     text = await card(panel, ref)
     assert "Returned as incomplete. Missing: Health chronology not attached" in text
     assert "Next: Incomplete referral resubmitted by **Mon 30 Nov 2026, 17:00**" in text
@@ -102,7 +106,10 @@ async def test_an_incomplete_referral_goes_back_and_returns_for_a_new_round(cloc
         await vote(panel, "Ben", ref, COMMENCE)
 
     clock.set(uk("2026-11-26T14:30"))
-    assert await panel.resubmit(actor=OP, reference=ref) == f"{ref} is resubmitted and back with the panel."
+    assert await panel.resubmit(actor=OP, reference=ref) == (
+        f"{ref} is resubmitted and back with the panel. Started again: Agency summary and chronology requests sent: "
+        "due Mon 30 Nov 2026, 17:00."
+    )
     text = await card(panel, ref)
     assert "Panel decision due **Sat 28 Nov 2026, 14:30** (48 hours)" in text
     assert "Independent Adviser (Ann): –" in text  # the round-1 vote does not carry over

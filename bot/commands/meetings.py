@@ -1,0 +1,48 @@
+"""Meetings and the monthly panel: `agenda` (the next panel's new referrals and cases on hold) and `meeting`
+(schedule, move, cancel, record as held, list). What they say is `bot.schedule_words`, shared with the command
+line (`panelbot agenda`, `panelbot meeting list`)."""
+
+from __future__ import annotations
+
+from bot.commands.parsing import parse_moment
+from bot.commands.registry import COMMANDS, Reply, command, example_reference
+from bot.schedule_words import agenda_lines, meeting_lines
+from bot.service import Actor, Panel
+from flows.meetings import split_override
+
+
+@command("agenda", "agenda", "the next monthly panel: its new referrals and every case on hold", "agenda")
+async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    return Reply(await agenda_lines(panel))
+
+
+@command(
+    "meeting",
+    "meeting schedule|move REF DATE TIME [PLACE] [override REASON], meeting cancel REF REASON, meeting held REF "
+    "ROLE... [override REASON], or meeting list",
+    "BM: the rapid review (or screening) meeting of a referral; anyone: the meetings scheduled",
+    "meeting list",
+    1,
+)
+async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    what, rest = args[0].lower(), args[1:]
+    if what == "list":
+        return Reply(await meeting_lines(panel))
+    usage = Reply([f"Usage: `{COMMANDS['meeting'].usage}` (for example `meeting schedule "
+                   f"{example_reference(panel.preset)} 2026-12-22 10:00 Room 2`)."], ok=False)
+    if what not in ("schedule", "move", "cancel", "held") or not rest:
+        return usage
+    reference, rest = rest[0], rest[1:]
+    if what == "cancel":
+        return Reply([await panel.cancel_meeting(actor=actor, reference=reference, reason=" ".join(rest))])
+    rest, override = split_override(rest)
+    if what == "held":
+        return Reply(await panel.meeting_held(actor=actor, reference=reference, roles=rest, override=override))
+    if len(rest) < 2:
+        return usage
+    at = parse_moment(f"{rest[0]} {rest[1]}")
+    at = at if at.tzinfo else at.replace(tzinfo=panel.cal.tz)  # typed times are UK time
+    if what == "move":
+        return Reply(await panel.move_meeting(actor=actor, reference=reference, at=at, override=override))
+    return Reply(await panel.schedule_meeting(actor=actor, reference=reference, at=at, place=" ".join(rest[2:]),
+                                              override=override))

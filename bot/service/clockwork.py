@@ -1,0 +1,316 @@
+"""Clocks that hang on events (issue 21): events recorded and scheduled, clocks due before a scheduled event
+(moved with it), the sooner of two, windows met by an event, and the clocks a return as incomplete stops
+until the referral is resubmitted.
+
+Every event recorded or planned is a `ScheduledEvent` row: planned (`scheduled`, with its time) or
+`held`. A clock's due time is worked out from them by `flows.clocks.clock_due`. A clock whose due time
+changes is not edited in place: the running row is cancelled and a new one started, so the reminders
+planned for the old time stop and those for the new time are each sent once (a reminder's key names its
+deadline row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.service.ballots import BallotCommands
+from bot.service.base import Actor
+from flows.clocks import check_window, clock_due, next_panel_meeting, window_words
+from flows.errors import InvalidInput, WrongState
+from flows.preset import EVENTS, Clock
+from flows.referrals import Status
+from flows.views import plural
+from storage.models import Deadline, Referral, ScheduledEvent, StoppedClock
+from storage.uow import UnitOfWork
+
+FILING_EVENTS = ("referral_received", "became_aware")
+# Events the business manager plans with `event REF EVENT on DATE`; meetings are planned as meetings.
+SCHEDULABLE = ("publication",)
+RETURN_CLOCK = "agency_return"
+# An agency's return where the preset sets no time for it: the business manager gives the date.
+DATED_RETURN = Clock(
+    id=RETURN_CLOCK,
+    label="Information returned by the agency",
+    amount=0,
+    unit="working_days",
+    starts="request_sent",
+    source="the business manager's due date",
+    owner="agency",
+)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    started: list[str] = field(default_factory=list)  # clock ids started
+    met: list[str] = field(default_factory=list)  # "LABEL, on time" / "LABEL, 2 working days late"
+    flagged: list[str] = field(default_factory=list)  # a window met early, in plain words
+
+
+class ClockCommands(BallotCommands):
+    def clock_for(self, clock_id: str) -> Clock | None:
+        """The preset's clock, or the dated return clock of a request the business manager dated itself."""
+        if self.preset.has_clock(clock_id):
+            return self.preset.clock(clock_id)
+        return DATED_RETURN if clock_id == RETURN_CLOCK else None
+
+    async def _return_timing(
+        self, uow: UnitOfWork, referral: Referral, due: date | None
+    ) -> tuple[Clock, datetime | None]:
+        """The clock an information request runs on and its due time where it is not the clock's own: the date
+        the business manager gave; else the preset's return clock; else, with a monthly panel (Suffolk 3: the
+        requests are collated for the panel), the close of the working day before the referral's panel."""
+        own = self.preset.clock(RETURN_CLOCK) if self.preset.has_clock(RETURN_CLOCK) else None
+        if due is not None:
+            return own or DATED_RETURN, self.cal.end_of_day(due)
+        if own is not None:
+            return own, None
+        example = f"`request {referral.reference} police health due 2026-12-20`"
+        monthly = self.preset.monthly_panel
+        if monthly is not None:
+            start = referral.received_at if referral.status == Status.WITH_PANEL else self.now()
+            panel = self.cal.local(next_panel_meeting(self.cal, monthly, start)).date()
+            due_at = self.cal.end_of_day(self.cal.previous_working_day(panel))
+            if due_at > self.now():
+                return DATED_RETURN, due_at
+            raise InvalidInput(
+                f"The panel of {self.cal.format(self.cal.end_of_day(panel), with_time=False)} is too close for a "
+                f"request to be answered before it; give the date the information is due, e.g. {example}."
+            )
+        raise InvalidInput(
+            f"The {self.preset.name} procedure sets no time for agency returns, so give the date the information "
+            f"is due, e.g. {example}. Nothing was sent."
+        )
+
+    # Events -------------------------------------------------------------------------------------------
+    async def happened(
+        self, *, actor: Actor, reference: str, event: str, at: datetime | None = None
+    ) -> EventRecord:
+        """Record that something happened: start the clocks that start from it (and those chained after them),
+        and meet the clocks it meets (a window met early is flagged, not refused)."""
+        self.require_bm(actor, "record events")
+        self._check_event(event)
+        when = at or self.now()
+        async with self.uow() as uow:
+            referral = await self.referral(uow, reference, lock=True)
+            if referral.status == Status.WITHDRAWN:
+                raise WrongState(f"{referral.reference} is withdrawn.")
+            record = await self._record_happened(uow, referral, event, when, actor)
+            await self.finish(uow)
+        return record
+
+    async def _record_happened(
+        self, uow: UnitOfWork, referral: Referral, event: str, when: datetime, actor: Actor
+    ) -> EventRecord:
+        await self.audit(uow, actor, "event", referral.reference, event=event, at=when.isoformat())
+        planned = await uow.events.planned(referral, event)
+        if planned is not None:
+            planned.status, planned.held_at = "held", when
+        else:
+            await uow.events.add(self._event_row(referral, event, when, actor, status="held", held_at=when))
+        started = await self._start_event_clocks(uow, referral, event, when, actor)
+        met, flagged = await self._meet_event_clocks(uow, referral, event, when, actor)
+        return EventRecord(started, met, flagged)
+
+    async def schedule_event(self, *, actor: Actor, reference: str, event: str, on: date) -> list[str]:
+        """Plan an event for a date (`event REF publication on 2027-01-13`): the clocks due before it are
+        counted back from it, and move with it when it is planned again for another date."""
+        self.require_bm(actor, "plan events")
+        self._check_event(event)
+        if event not in SCHEDULABLE:
+            raise InvalidInput(
+                f'"{event}" cannot be planned with a date; only {", ".join(SCHEDULABLE)} can. To record that it '
+                f"happened, use `event {reference.upper()} {event}`."
+            )
+        when = datetime.combine(on, self.cal.day_start, tzinfo=self.cal.tz)
+        if when <= self.now():
+            raise InvalidInput(
+                f"The {EVENTS[event]} date must be in the future; to record that it happened, use "
+                f"`event {reference.upper()} {event}`."
+            )
+        async with self.uow() as uow:
+            referral = await self.referral(uow, reference, lock=True)
+            if referral.status == Status.WITHDRAWN:
+                raise WrongState(f"{referral.reference} is withdrawn.")
+            row = await uow.events.planned(referral, event)
+            was = None
+            if row is None:
+                await uow.events.add(self._event_row(referral, event, when, actor))
+            else:
+                was, row.at, row.moves = row.at, when, row.moves + 1
+            await self.audit(
+                uow, actor, "event_planned", referral.reference, event=event, at=when.isoformat(),
+                was=was.isoformat() if was else None,
+            )
+            moved = await self._retime_before(uow, referral, event, actor)
+            await self.finish(uow)
+        day = self.cal.format(when, with_time=False)
+        head = f"{EVENTS[event].capitalize()} of {referral.reference} is planned for {day}"
+        head += f" (was {self.cal.format(was, with_time=False)})." if was else "."
+        return [head] + [f"{d.label}: due {self.fmt(d.due_at)}." for d in moved]
+
+    def _check_event(self, event: str) -> None:
+        if event not in EVENTS or event in FILING_EVENTS:
+            valid = ", ".join(e for e in EVENTS if e not in FILING_EVENTS)
+            raise InvalidInput(f'"{event}" is not an event Panelbot tracks; use one of {valid}.')
+
+    def _event_row(
+        self, referral: Referral, event: str, at: datetime, actor: Actor, *, status: str = "scheduled",
+        held_at: datetime | None = None,
+    ) -> ScheduledEvent:
+        return ScheduledEvent(
+            partnership_id=self.partnership_id, referral_id=referral.id, event=event, at=at, status=status,
+            scheduled_at=self.now(), scheduled_by=actor.audit_name, moves=0, attending=[], attended=[],
+            held_at=held_at,
+        )
+
+    async def _start_event_clocks(
+        self, uow: UnitOfWork, referral: Referral, event: str, when: datetime, actor: Actor
+    ) -> list[str]:
+        """Start every clock that starts from `event` at `when`, and the clocks chained after those. A clock
+        that is also due before a planned event is due at the sooner of the two."""
+        started = []
+        pending = [(c, when) for c in self.preset.clocks if c.starts == event and c.applies_to(referral.referral_type)]
+        while pending:
+            clock, start = pending.pop(0)
+            if clock.before is not None:
+                row = await self._retime(uow, referral, clock, actor, start=start)
+                if row is None:
+                    continue
+            else:
+                row = await self._start_clock(uow, referral, clock, start, actor)
+            started.append(clock.id)
+            pending.extend(
+                (c, row.due_at)
+                for c in self.preset.clocks
+                if c.after_clock == clock.id and c.applies_to(referral.referral_type)
+            )
+        return started
+
+    async def _meet_event_clocks(
+        self, uow: UnitOfWork, referral: Referral, event: str, when: datetime, actor: Actor
+    ) -> tuple[list[str], list[str]]:
+        met: list[str] = []
+        flagged: list[str] = []
+        ids = [c.id for c in self.preset.clocks if c.met_by == event]
+        for row in await uow.deadlines.running(referral, ids) if ids else []:
+            clock = self.preset.clock(row.clock_id)
+            row.done_at, row.done_by_id, row.next_reminder_at = when, actor.member_id, None
+            late = self.cal.working_days_late(row.due_at, when) if when > row.due_at else 0
+            met.append(f"{row.label}, " + (f"{plural(late, 'working day')} late" if late else "on time"))
+            if clock.is_window:
+                check = check_window(self.preset, self.cal, clock, row.started_at, when)
+                if check.position == "early":
+                    words = window_words(self.preset, self.cal, clock, check)
+                    flagged.append(words)
+                    await self.audit(uow, actor, "window_early", referral.reference, clock=clock.id)
+                    self.notice(uow, "bm", f"{referral.reference} · {referral.subject}: {words}", referral)
+        return met, flagged
+
+    async def _retime_before(self, uow: UnitOfWork, referral: Referral, event: str, actor: Actor) -> list[Deadline]:
+        """The clocks due before `event`, counted again from its planned time."""
+        out = []
+        for clock in self.preset.clocks:
+            if clock.before == event and clock.applies_to(referral.referral_type):
+                row = await self._retime(uow, referral, clock, actor)
+                if row is not None:
+                    out.append(row)
+        return out
+
+    async def _retime(
+        self, uow: UnitOfWork, referral: Referral, clock: Clock, actor: Actor, *, start: datetime | None = None
+    ) -> Deadline | None:
+        """Start or move a clock with `before`: due from what is known of its events (its start, `start` or the
+        time its starting event was held; the planned time of the event it is before). A clock already met is
+        left alone; a running one whose due time changes is cancelled and started again."""
+        if await uow.deadlines.was_met(referral, clock.id):
+            return None
+        if start is None and clock.starts in EVENTS:
+            held = await uow.events.held(referral, clock.starts)
+            start = held.held_at if held is not None else None
+        planned = await uow.events.planned(referral, clock.before or "")
+        due_at = clock_due(self.preset, self.cal, clock, start=start, event_at=planned.at if planned else None)
+        running = await uow.deadlines.running(referral, [clock.id])
+        if running and running[0].due_at == due_at:
+            return running[0]
+        for row in running:
+            row.cancelled_at = self.now()
+        if due_at is None:
+            return None
+        return await self._start_clock(uow, referral, clock, self.now(), actor, due_at=due_at)
+
+    # A referral returned as incomplete (issue 21, section 4) -----------------------------------------------
+    def _stopped_on_return(self) -> set[str]:
+        """The clocks the preset's incomplete outcome stops: they no longer apply until it is resubmitted."""
+        return {c for o in self.preset.outcomes if o.incomplete for c in o.stops}
+
+    async def _stop_for_return(self, uow: UnitOfWork, referral: Referral) -> list[str]:
+        ids = self._stopped_on_return()
+        now = self.now()
+        labels = []
+        for row in await uow.deadlines.running(referral, ids) if ids else []:
+            row.cancelled_at = now
+            await uow.stopped_clocks.add(
+                StoppedClock(partnership_id=self.partnership_id, referral_id=referral.id, deadline_id=row.id,
+                             stopped_at=now)
+            )
+            labels.append(self.deadline_label(row))
+        return labels
+
+    async def _restart_after_return(self, uow: UnitOfWork, referral: Referral, actor: Actor) -> list[str]:
+        """On resubmission, each clock stopped by the return starts again from now (an agency's return is due
+        again its full time, or, for a request the business manager dated, by the same date)."""
+        now = self.now()
+        labels = []
+        for stopped, row in await uow.stopped_clocks.waiting(referral):
+            stopped.restarted_at = now
+            clock = self.clock_for(row.clock_id)
+            if clock is None:
+                continue
+            due_at = None if self.preset.has_clock(clock.id) else max(row.due_at, self.cal.end_of_day(
+                self.cal.local(now).date()))
+            new = await self._start_clock(uow, referral, clock, now, actor, agency=row.agency, due_at=due_at)
+            request = await uow.requests.for_deadline(row)
+            if request is not None:
+                request.deadline_id = new.id
+            labels.append(f"{self.deadline_label(new)}: due {self.fmt(new.due_at)}")
+        return labels
+
+    async def _record_decision(
+        self,
+        uow: UnitOfWork,
+        referral: Referral,
+        outcome_id: str,
+        *,
+        how: str,
+        actor: Actor,
+        reason: str | None,
+        at: datetime | None = None,
+    ) -> None:
+        if self.preset.outcome(outcome_id).incomplete:  # before the outcome's own `stops` cancel them for good
+            await self._stop_for_return(uow, referral)
+        await super()._record_decision(uow, referral, outcome_id, how=how, actor=actor, reason=reason, at=at)
+
+    def deadline_label(self, d: Deadline) -> str:
+        """A deadline's label, naming the agency when it is one agency's return."""
+        if not d.agency:
+            return d.label
+        from flows.reports import waits_on
+
+        return f"{d.label} ({waits_on(self.preset, d.owner, d.agency)})"
+
+    async def planned_lines(self, uow: UnitOfWork, referral: Referral) -> list[str]:
+        """For the card: the meeting or publication planned, with its time (a publication, its date)."""
+        out = []
+        for row in await uow.events.all_planned(referral):
+            when = self.cal.format(row.at, with_time=row.event != "publication")
+            place = f", {row.place}" if row.place else ""
+            out.append(f"Planned: {EVENTS.get(row.event, row.event)}, {when}{place}.")
+        return out
+
+    async def stopped_lines(self, uow: UnitOfWork, referral: Referral) -> list[str]:
+        """For the card of a returned referral: what was stopped until it is resubmitted."""
+        rows = [row for _, row in await uow.stopped_clocks.waiting(referral)]
+        if not rows:
+            return []
+        return ["Stopped until it is resubmitted: " + "; ".join(self.deadline_label(r) for r in rows) + "."]

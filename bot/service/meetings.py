@@ -1,0 +1,221 @@
+"""Meetings of a referral (issue 21, section 1): the business manager schedules, moves and cancels the rapid
+review meeting (or a SAR screening meeting), checked against the preset's window in plain words and held
+outside it only with a reason; the clocks due before it (Salford 7.11: papers 24 hours before) move with it;
+and `meeting held` records who attended, checks the meeting's quorum (one of each statutory partner), and,
+when quorate or overridden with a reason, records the meeting as the event every later clock starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.service.base import Actor
+from bot.service.clockwork import ClockCommands
+from flows import meetings as rules
+from flows.clocks import check_window, window_words
+from flows.errors import InvalidInput, NotFound, WrongState
+from flows.referrals import Status
+from storage.models import Referral, ScheduledEvent
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    reference: str
+    subject: str
+    name: str  # "the rapid review meeting"
+    at: datetime
+    place: str | None
+    window: str | None  # the window in plain words, with where the meeting falls in it
+    window_override: str | None
+    attended: tuple[str, ...]
+    held_not_quorate: bool
+    needed: tuple[str, ...]  # the statutory partners the quorum needs
+
+
+class MeetingCommands(ClockCommands):
+    async def schedule_meeting(
+        self, *, actor: Actor, reference: str, at: datetime, place: str = "", override: str | None = None
+    ) -> list[str]:
+        self.require_bm(actor, "schedule meetings")
+        place, override = self._meeting_texts(place, override)
+        if at <= self.now():
+            raise InvalidInput("The meeting must be in the future. Nothing was scheduled.")
+        async with self.uow() as uow:
+            referral = await self._meeting_referral(uow, reference)
+            event = rules.meeting_event(self.preset, referral.referral_type)
+            name = rules.meeting_name(event)
+            if (row := await uow.events.planned(referral, event, lock=True)) is not None:
+                raise WrongState(
+                    f"{name.capitalize()} for {referral.reference} is already scheduled for {self.fmt(row.at)}; "
+                    f"use `meeting move {referral.reference} DATE TIME` to change it."
+                )
+            window = await self._window_words(uow, referral, event, at, override)
+            row = self._event_row(referral, event, at, actor)
+            row.place, row.window_override = place or None, override
+            await uow.events.add(row)
+            await self.audit(uow, actor, "meeting_scheduled", referral.reference, event=event, at=at.isoformat(),
+                             window_override=override)
+            moved = await self._retime_before(uow, referral, event, actor)
+            where = f", {place}" if place else ""
+            needed = rules.labels(self.preset, rules.statutory_roles(self.preset))
+            self.notice(
+                uow, "panel",
+                f"{name.capitalize()} for **{referral.reference} · {referral.subject}**: **{self.fmt(at)}**{where}. "
+                f"It is quorate with one representative of each statutory partner: {needed}.",
+                referral,
+            )
+            self._card_update(uow, referral)
+            await self.finish(uow)
+        head = f"{name.capitalize()} for {referral.reference} is scheduled for {self.fmt(at)}{where}."
+        return [head, *window, *(f"{d.label}: due {self.fmt(d.due_at)}." for d in moved)]
+
+    async def move_meeting(
+        self, *, actor: Actor, reference: str, at: datetime, override: str | None = None
+    ) -> list[str]:
+        self.require_bm(actor, "move meetings")
+        _, override = self._meeting_texts("", override)
+        if at <= self.now():
+            raise InvalidInput("The meeting must be in the future. Nothing was moved.")
+        async with self.uow() as uow:
+            referral = await self._meeting_referral(uow, reference)
+            event, row = await self._the_meeting(uow, referral)
+            window = await self._window_words(uow, referral, event, at, override)
+            was, row.at, row.moves, row.window_override = row.at, at, row.moves + 1, override
+            await self.audit(uow, actor, "meeting_moved", referral.reference, event=event, at=at.isoformat(),
+                             was=was.isoformat(), window_override=override)
+            moved = await self._retime_before(uow, referral, event, actor)
+            name = rules.meeting_name(event).capitalize()
+            self.notice(uow, "panel", f"{name} for **{referral.reference} · {referral.subject}** is moved from "
+                        f"{self.fmt(was)} to **{self.fmt(at)}**.", referral)
+            self._card_update(uow, referral)
+            await self.finish(uow)
+        head = f"{name} for {referral.reference} is moved to {self.fmt(at)} (was {self.fmt(was)})."
+        return [head, *window, *(f"{d.label}: due {self.fmt(d.due_at)}." for d in moved)]
+
+    async def cancel_meeting(self, *, actor: Actor, reference: str, reason: str) -> str:
+        self.require_bm(actor, "cancel meetings")
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("Please give the reason for cancelling the meeting; the panel is told.")
+        self._screen(reason, "reason")
+        async with self.uow() as uow:
+            referral = await self._meeting_referral(uow, reference)
+            event, row = await self._the_meeting(uow, referral)
+            row.status, row.cancel_reason = "cancelled", reason
+            await self.audit(uow, actor, "meeting_cancelled", referral.reference, event=event, reason=reason)
+            await self._retime_before(uow, referral, event, actor)  # nothing is due before a cancelled meeting
+            name = rules.meeting_name(event).capitalize()
+            self.notice(uow, "panel", f"{name} for **{referral.reference} · {referral.subject}** on "
+                        f"{self.fmt(row.at)} is cancelled.", referral)
+            self._card_update(uow, referral)
+            await self.finish(uow)
+        return f"{name} for {referral.reference} on {self.fmt(row.at)} is cancelled."
+
+    async def meeting_held(
+        self, *, actor: Actor, reference: str, roles: list[str], override: str | None = None
+    ) -> list[str]:
+        """Who attended, checked against the meeting's quorum. A quorate meeting (or one the business manager
+        counts anyway, with a reason) is the meeting every later clock starts from; one that was not quorate is
+        kept as such and counts for nothing."""
+        self.require_bm(actor, "record meetings")
+        _, override = self._meeting_texts("", override, what="counting a meeting that was not quorate")
+        if not roles:
+            raise InvalidInput(
+                f"Say who attended, by role: `meeting held {reference.upper()} local_authority police health`."
+            )
+        present = rules.attendance(self.preset, roles)
+        async with self.uow() as uow:
+            referral = await self._meeting_referral(uow, reference)
+            event, row = await self._the_meeting(uow, referral)
+            now = self.now()
+            when = row.at if row.at <= now else now
+            row.attended, row.quorate, row.held_at = list(present.attended), present.quorate, when
+            name = rules.meeting_name(event)
+            who = rules.labels(self.preset, present.attended)
+            await self.audit(uow, actor, "meeting_held", referral.reference, event=event, attended=row.attended,
+                             quorate=present.quorate, quorum_override=override)
+            if not present.quorate and override is None:
+                await self.finish(uow)
+                return [
+                    f"{name.capitalize()} for {referral.reference} on {self.fmt(when)} is recorded as not quorate "
+                    f"(attended: {who}; still needed: {rules.labels(self.preset, present.missing)}). It does not "
+                    f"count as {name}; to count it anyway, add `override REASON`."
+                ]
+            row.quorum_override = override if not present.quorate else None
+            record = await self._record_happened(uow, referral, event, when, actor)
+            self._card_update(uow, referral)
+            await self.finish(uow)
+        quorum = "quorate" if present.quorate else f"not quorate, counted by the business manager: {override}"
+        lines = [f"{name.capitalize()} for {referral.reference} is recorded: held {self.fmt(when)}, attended by "
+                 f"{who} ({quorum})."]
+        if record.started:
+            lines.append(f"Clocks started: {', '.join(record.started)}.")
+        lines += [f"Met: {m}." for m in record.met] + [f"Flagged: {f}" for f in record.flagged]
+        return lines
+
+    async def list_meetings(self) -> list[MeetingLine]:
+        async with self.uow() as uow:
+            rows = await uow.events.planned_of(rules.MEETING_EVENTS)
+            out = []
+            for row, referral in rows:
+                clock = rules.window_clock(self.preset, referral.referral_type, row.event)
+                window = None
+                if clock is not None and (start := await self._window_start(uow, referral, clock)) is not None:
+                    check = check_window(self.preset, self.cal, clock, start, row.at)
+                    window = window_words(self.preset, self.cal, clock, check)
+                out.append(MeetingLine(
+                    referral.reference, referral.subject, rules.meeting_name(row.event), row.at, row.place, window,
+                    row.window_override, tuple(row.attended or ()), row.quorate is False,
+                    rules.statutory_roles(self.preset),
+                ))
+        return out
+
+    # Helpers ----------------------------------------------------------------------------------------------
+    def _meeting_texts(self, place: str, override: str | None, *, what: str = "a time outside the window"):  # type: ignore[no-untyped-def]
+        place = place.strip()
+        if place:
+            self._screen(place, "place")
+        if override is not None:
+            override = override.strip()
+            if not override:
+                raise InvalidInput(f"Give the reason for {what} after `override`. Nothing was changed.")
+            self._screen(override, "reason")
+        return place, override
+
+    async def _meeting_referral(self, uow: UnitOfWork, reference: str) -> Referral:
+        referral = await self.referral(uow, reference, lock=True)
+        if referral.status == Status.WITHDRAWN:
+            raise WrongState(f"{referral.reference} is withdrawn.")
+        return referral
+
+    async def _the_meeting(self, uow: UnitOfWork, referral: Referral) -> tuple[str, ScheduledEvent]:
+        event = rules.meeting_event(self.preset, referral.referral_type)
+        row = await uow.events.planned(referral, event, lock=True)
+        if row is None:
+            raise NotFound(
+                f"No {rules.meeting_name(event).removeprefix('the ')} is scheduled for {referral.reference}; "
+                f"schedule one with `meeting schedule {referral.reference} DATE TIME`."
+            )
+        return event, row
+
+    async def _window_start(self, uow: UnitOfWork, referral: Referral, clock) -> datetime | None:  # type: ignore[no-untyped-def]
+        row = await uow.deadlines.latest(referral, clock.id)
+        if row is not None:
+            return row.started_at
+        return referral.received_at if clock.starts == "referral_received" else None
+
+    async def _window_words(
+        self, uow: UnitOfWork, referral: Referral, event: str, at: datetime, override: str | None
+    ) -> list[str]:
+        """The window in plain words. A time outside it is refused unless the business manager gives a reason."""
+        clock = rules.window_clock(self.preset, referral.referral_type, event)
+        if clock is None or (start := await self._window_start(uow, referral, clock)) is None:
+            return []
+        check = check_window(self.preset, self.cal, clock, start, at)
+        words = window_words(self.preset, self.cal, clock, check)
+        if check.position == "inside":
+            return [words]
+        if override is None:
+            raise InvalidInput(f"{words} To hold it then anyway, add `override REASON`. Nothing was changed.")
+        return [f"{words} Held then anyway: {override}"]

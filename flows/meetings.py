@@ -1,0 +1,87 @@
+"""Meetings of a referral (issue 21, section 1): which event a meeting is, who makes it quorate, and what a
+schedule or attendance typed by the business manager means. Pure: no database, no clock.
+
+The seeds set the meeting's own quorum apart from the virtual panel's vote: "at least one representative of
+each statutory partner" (Salford 7.12, Dudley "The Rapid Review Meeting"; Stockport's review panel: police,
+health and the local authority). So a meeting is quorate when each statutory partner of the preset (the
+roles marked `statutory = true`) attended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.errors import InvalidInput
+from flows.preset import EVENTS, Clock, Preset
+
+# The events a meeting of a referral can be, in the order they are looked for in a preset's clocks.
+MEETING_EVENTS = ("rr_meeting", "screening_meeting")
+
+
+def meeting_event(preset: Preset, referral_type: str) -> str:
+    """The meeting a referral of this type has: the first meeting event a clock of the preset starts from,
+    falls before or is met by, for this type (Stockport's SARs: the screening meeting); else the rapid
+    review meeting."""
+    for event in MEETING_EVENTS:
+        for clock in preset.clocks:
+            if clock.applies_to(referral_type) and event in (clock.starts, clock.before, clock.met_by):
+                return event
+    return MEETING_EVENTS[0]
+
+
+def meeting_name(event: str) -> str:
+    return EVENTS.get(event, event)
+
+
+def window_clock(preset: Preset, referral_type: str, event: str) -> Clock | None:
+    """The window clock this meeting meets (Dudley: 7 to 13 working days), if the preset has one."""
+    for clock in preset.clocks:
+        if clock.is_window and clock.met_by == event and clock.applies_to(referral_type):
+            return clock
+    return None
+
+
+def statutory_roles(preset: Preset) -> tuple[str, ...]:
+    return tuple(r.id for r in preset.roles if r.statutory)
+
+
+@dataclass(frozen=True)
+class Attendance:
+    attended: tuple[str, ...]  # role ids, in the preset's order
+    missing: tuple[str, ...]  # statutory roles not there
+
+    @property
+    def quorate(self) -> bool:
+        return not self.missing
+
+
+def attendance(preset: Preset, words: list[str]) -> Attendance:
+    """The roles typed (`local_authority police`, or labels such as `Health (ICB)` as one word each), checked
+    against the preset's roles; an unknown one is refused naming the roles there are."""
+    ids = {r.id: r.id for r in preset.roles}
+    ids.update({r.label.lower(): r.id for r in preset.roles})
+    seen: list[str] = []
+    for word in words:
+        key = word.strip().lower().replace("-", "_")
+        role = ids.get(key) or ids.get(key.replace("_", " "))
+        if role is None:
+            valid = ", ".join(r.id for r in preset.roles)
+            raise InvalidInput(f'"{word}" is not a role of this partnership; use one of {valid}. Nothing was recorded.')
+        if role not in seen:
+            seen.append(role)
+    order = [r.id for r in preset.roles]
+    attended = tuple(sorted(seen, key=order.index))
+    return Attendance(attended, tuple(r for r in statutory_roles(preset) if r not in attended))
+
+
+def labels(preset: Preset, roles: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(preset.role_label(r) for r in roles) or "nobody"
+
+
+def split_override(words: list[str]) -> tuple[list[str], str | None]:
+    """`... override REASON`: the words before it and the reason ("" when the word is there without one)."""
+    lowered = [w.lower() for w in words]
+    if "override" not in lowered:
+        return words, None
+    at = lowered.index("override")
+    return words[:at], " ".join(words[at + 1 :]).strip()

@@ -1,0 +1,84 @@
+"""Meetings and clocks hung on events through the service on the in-memory record (its `uow.events`,
+`uow.stopped_clocks` and `uow.agenda`), with the same sentences as tests/integration/test_meetings.py and
+test_agenda.py: Dudley's rapid review meeting scheduled inside its window (7 to 13 working days, past the bank
+holidays of 25 and 28 Dec and 1 Jan), moved, held without and then with its quorum; Salford's papers due 24
+hours before the meeting, moving with it; Suffolk's agenda."""
+
+from __future__ import annotations
+
+from memory_panel import OP, dudley, file, memory_panel, salford, uk
+
+from bot.commands import run
+from storage.models import Deadline, ScheduledEvent
+
+DUDLEY_WINDOW = (
+    "Dudley Safeguarding People Partnership holds the rapid review meeting 7 to 13 working days after the referral "
+    "is received: Wed 23 Dec 2026 to Tue 5 Jan 2027."
+)
+
+
+async def say(panel, line: str) -> str:  # type: ignore[no-untyped-def]
+    reply = await run(panel, OP, line)
+    assert reply.ok, reply.lines
+    return " ".join(reply.lines)
+
+
+async def running(panel, ref: str, clock_id: str) -> list[Deadline]:  # type: ignore[no-untyped-def]
+    async with panel.uow() as uow:
+        return await uow.deadlines.running(await panel.referral(uow, ref), [clock_id])
+
+
+async def test_dudley_meeting_scheduled_moved_and_held_with_its_quorum(clock):
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    said = await say(panel, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
+    assert said == (
+        f"The rapid review meeting for {ref} is scheduled for Wed 30 Dec 2026, 10:00, Room 2. {DUDLEY_WINDOW} "
+        "Wed 30 Dec 2026 is inside it."
+    )
+    said = await say(panel, f"meeting move {ref} 2027-01-05 14:00")
+    assert said.startswith(f"The rapid review meeting for {ref} is moved to Tue 5 Jan 2027, 14:00 (was Wed 30 Dec "
+                           "2026, 10:00).")
+    assert "Planned: the rapid review meeting, Tue 5 Jan 2027, 14:00, Room 2." in (await panel.card(ref)).next_steps
+
+    clock.set(uk("2027-01-05T16:00"))
+    said = await say(panel, f"meeting held {ref} police health")
+    assert "is recorded as not quorate (attended: Police, Health (ICB); still needed: Local authority)" in said
+    assert await running(panel, ref, "national_panel_outcome") == []
+    said = await say(panel, f"meeting held {ref} police health local_authority")
+    assert said == (
+        f"The rapid review meeting for {ref} is recorded: held Tue 5 Jan 2027, 14:00, attended by Local authority, "
+        "Police, Health (ICB) (quorate). Clocks started: national_panel_outcome. Met: Rapid review meeting held, on "
+        "time."
+    )
+    (row,) = await running(panel, ref, "national_panel_outcome")
+    assert panel.fmt(row.due_at) == "Thu 7 Jan 2027, 17:00"
+    assert "No meetings are scheduled" in await say(panel, "meeting list")
+
+
+async def test_salford_papers_move_with_the_meeting_and_stop_when_it_is_cancelled(clock):
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await salford(clock)
+    ref = await file(panel)
+    said = await say(panel, f"meeting schedule {ref} 2026-12-22 10:00 https://call.example/rr")
+    assert "Rapid review meeting papers shared: due Mon 21 Dec 2026, 10:00." in said
+    said = await say(panel, f"meeting move {ref} 2026-12-29 10:00")
+    assert "Rapid review meeting papers shared: due Mon 28 Dec 2026, 10:00." in said
+    assert [panel.fmt(d.due_at) for d in await running(panel, ref, "rr_papers")] == ["Mon 28 Dec 2026, 10:00"]
+    said = await say(panel, f"meeting cancel {ref} the family asked for a later date")
+    assert said == f"The rapid review meeting for {ref} on Tue 29 Dec 2026, 10:00 is cancelled."
+    assert await running(panel, ref, "rr_papers") == []
+    async with panel.uow() as uow:
+        assert [e.status for e in uow.store.all(ScheduledEvent)] == ["cancelled"]  # type: ignore[attr-defined]
+
+
+async def test_suffolk_agenda_lists_the_next_panel_s_new_referrals_and_cases_on_hold(clock):
+    clock.set(uk("2026-11-02T10:00"))
+    panel = await memory_panel("suffolk", clock, [("Bea", "business_manager")])
+    first = await file(panel)
+    second = await file(panel, letter="D")
+    await panel.hold(actor=OP, reference=second)
+    said = await say(panel, "agenda")
+    assert said.startswith("Agenda for the panel of Wed 25 Nov 2026: New referrals (1): ")
+    assert f"**{first} · " in said and f"On hold, back at this panel (1):   **{second} · " in said

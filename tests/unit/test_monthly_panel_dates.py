@@ -1,0 +1,89 @@
+"""Suffolk's monthly panel (section 3; issue 21 section 3), with dates worked by hand.
+
+The panel meets on the 25th; when that is a weekend or a bank holiday it meets on the working day before. A
+referral goes to the first panel at least 10 calendar days after it, the day it arrives not counted ("the next
+panel taking place 10 days after the referral was sent out"; the 15th is that rule for a panel on the 25th).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from flows.clocks import calendar_for, next_panel_meeting, panel_dates, panel_for
+from flows.preset import PresetError, load_preset, parse_preset
+
+SUFFOLK = load_preset("suffolk")
+CAL = calendar_for(SUFFOLK)
+MONTHLY = SUFFOLK.monthly_panel
+assert MONTHLY is not None
+
+
+@pytest.mark.parametrize(
+    ("month", "expected", "why"),
+    [
+        ((2026, 8), date(2026, 8, 25), "Tue 25 Aug 2026 (the August bank holiday is Mon 31 Aug)"),
+        ((2026, 10), date(2026, 10, 23), "Sun 25 Oct 2026, the day BST ends: Fri 23 Oct"),
+        ((2026, 12), date(2026, 12, 24), "Fri 25 Dec 2026 is Christmas Day: Thu 24 Dec"),
+        ((2027, 1), date(2027, 1, 25), "Mon 25 Jan 2027"),
+        ((2027, 2), date(2027, 2, 25), "Thu 25 Feb 2027"),
+        ((2027, 4), date(2027, 4, 23), "Sun 25 Apr 2027: Fri 23 Apr"),
+        ((2027, 12), date(2027, 12, 24), "Sat 25 Dec 2027: Fri 24 Dec (the 27th and 28th are the holidays)"),
+    ],
+)
+def test_panel_date_is_the_25th_or_the_working_day_before(month, expected, why):
+    assert panel_dates(CAL, MONTHLY, date(*month, 1), 1) == [expected], why
+
+
+@pytest.mark.parametrize(
+    ("received", "panel", "why"),
+    [
+        (date(2026, 12, 14), date(2026, 12, 24), "10 days before Thu 24 Dec: in time"),
+        (date(2026, 12, 15), date(2027, 1, 25), "9 days before Thu 24 Dec: January's panel"),
+        (date(2027, 1, 15), date(2027, 1, 25), "the 15th, 10 days before the 25th: in time"),
+        (date(2027, 1, 16), date(2027, 2, 25), "the 16th: the following month"),
+        (date(2026, 10, 13), date(2026, 10, 23), "10 days before Fri 23 Oct (across the end of BST)"),
+        (date(2026, 10, 14), date(2026, 11, 25), "9 days before Fri 23 Oct: November's panel"),
+        (date(2026, 12, 26), date(2027, 1, 25), "after December's panel: January's"),
+        (date(2027, 3, 15), date(2027, 3, 25), "Thu 25 Mar 2027, before BST begins on the 28th"),
+    ],
+)
+def test_a_referral_goes_to_the_first_panel_whose_cut_off_it_meets(received, panel, why):
+    assert panel_for(CAL, MONTHLY, received) == panel, why
+
+
+def test_the_decision_clock_is_due_at_the_close_of_that_panel_day():
+    due = next_panel_meeting(CAL, MONTHLY, datetime.fromisoformat("2026-12-15T10:00:00+00:00"))
+    assert CAL.format(due) == "Mon 25 Jan 2027, 17:00"
+    second = next_panel_meeting(CAL, MONTHLY, datetime.fromisoformat("2026-12-14T10:00:00+00:00"), nth=2)
+    assert CAL.format(second) == "Mon 25 Jan 2027, 17:00"
+
+
+def _with_monthly(monthly: dict) -> dict:
+    import tomllib
+
+    data = tomllib.loads(open(SUFFOLK.source_file, encoding="utf-8").read())
+    data["panel"]["monthly"] = monthly
+    return data
+
+
+@pytest.mark.parametrize(
+    ("monthly", "problem"),
+    [
+        ({"day": 25}, "give exactly one of cutoff_days_before = N or cutoff_day = N"),
+        ({"day": 25, "cutoff_day": 15, "cutoff_days_before": 10}, "give exactly one"),
+        ({"day": 25, "cutoff_days_before": 40}, "from 0 to 20"),
+    ],
+)
+def test_a_malformed_monthly_panel_is_refused(monthly, problem):
+    with pytest.raises(PresetError) as caught:
+        parse_preset(_with_monthly(monthly), source="ours.toml")
+    assert problem in caught.value.problem
+
+
+def test_the_older_cut_off_day_still_reads():
+    preset = parse_preset(_with_monthly({"day": 25, "cutoff_day": 15}))
+    assert preset.monthly_panel is not None
+    assert panel_for(CAL, preset.monthly_panel, date(2026, 12, 15)) == date(2026, 12, 24)
+    assert panel_for(CAL, preset.monthly_panel, date(2026, 12, 16)) == date(2027, 1, 25)
