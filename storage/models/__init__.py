@@ -1,0 +1,44 @@
+"""SQLAlchemy 2 models: how the panel's record is kept.
+
+Every row carries its partnership so that one database can later serve several. Instants are stored as
+UTC (`UtcDateTime` below); votes and the audit log are append-only.
+"""
+
+from storage.models.base import Base, UtcDateTime
+from storage.models.cases import Ballot, Deadline, Disagreement, Referral, ScheduledEvent, StoppedClock, Vote
+from storage.models.delivery import (
+    AuditEntry,
+    ConversationState,
+    OutboxMessage,
+    PostedMessage,
+    ProcessedDelivery,
+    StuckNotice,
+)
+from storage.models.panel import Channel, Identity, Member, Partnership
+from storage.models.requests import AgencyContact, AgencyMessage, InfoRequest, ReminderLog
+
+__all__ = [
+    "AgencyContact",
+    "AgencyMessage",
+    "AuditEntry",
+    "Ballot",
+    "Base",
+    "Channel",
+    "ConversationState",
+    "Deadline",
+    "Disagreement",
+    "Identity",
+    "InfoRequest",
+    "Member",
+    "OutboxMessage",
+    "Partnership",
+    "PostedMessage",
+    "ProcessedDelivery",
+    "Referral",
+    "ReminderLog",
+    "ScheduledEvent",
+    "StoppedClock",
+    "StuckNotice",
+    "UtcDateTime",
+    "Vote",
+]
