@@ -104,10 +104,6 @@ PLATFORM_GROUPS: dict[str, type[FromEnvironment]] = {
 }
 
 
-def _in_group(group: str, name: str) -> property:
-    return property(lambda self: getattr(getattr(self, group), name), doc=f"`settings.{group}.{name}`")
-
-
 class Settings(FromEnvironment):
     """The core settings, and each platform's group (`slack`, `telegram`, `teams`)."""
 
@@ -232,20 +228,3 @@ class Settings(FromEnvironment):
         from bot.platforms import platform_classes
 
         return sorted(cls.name for cls in platform_classes() if cls.enabled(self))
-
-    # The flat names the platforms' own set-up code still reads (bot/slack/app.py, bot/telegram/runner.py,
-    # bot/teams/config.py): each is its group's field, read only. They go once that code reads its group.
-    slack_bot_token = _in_group("slack", "bot_token")
-    slack_signing_secret = _in_group("slack", "signing_secret")
-    slack_app_token = _in_group("slack", "app_token")
-    slack_api_url = _in_group("slack", "api_url")
-    telegram_bot_token = _in_group("telegram", "bot_token")
-    telegram_webhook_url = _in_group("telegram", "webhook_url")
-    telegram_webhook_secret = _in_group("telegram", "webhook_secret")
-    telegram_api_url = _in_group("telegram", "api_url")
-    teams_client_id = _in_group("teams", "client_id")
-    teams_client_secret = _in_group("teams", "client_secret")
-    teams_tenant_id = _in_group("teams", "tenant_id")
-    teams_auth_type = _in_group("teams", "auth_type")
-    teams_cert_pfx_file = _in_group("teams", "cert_pfx_file")
-    teams_anonymous_allowed = _in_group("teams", "anonymous_allowed")

@@ -89,20 +89,20 @@ class SlackConfig:
     def from_settings(cls, settings: Settings) -> SlackConfig | None:
         """The Slack settings, or None when no bot token is set. Refuses, in one sentence, a set-up that
         could never receive anything."""
-        if settings.slack_bot_token is None:
+        if settings.slack.bot_token is None:
             return None
-        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-        app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+        secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else None
+        app_token = settings.slack.app_token.get_secret_value() if settings.slack.app_token else None
         if not secret and not app_token:
             raise PanelError(
                 "SLACK_BOT_TOKEN is set but Slack cannot reach the bot: set SLACK_SIGNING_SECRET (requests to "
                 "/slack/events) or SLACK_APP_TOKEN (Socket Mode)."
             )
         return cls(
-            bot_token=settings.slack_bot_token.get_secret_value(),
+            bot_token=settings.slack.bot_token.get_secret_value(),
             signing_secret=secret,
             app_token=app_token,
-            api_url=settings.slack_api_url or DEFAULT_API_URL,
+            api_url=settings.slack.api_url or DEFAULT_API_URL,
         )
 
 

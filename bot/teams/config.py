@@ -41,19 +41,19 @@ class TeamsConfig:
     def from_settings(cls, settings: Settings, environ: Mapping[str, str] | None = None) -> TeamsConfig | None:
         """The Teams configuration, or None when Teams is not configured (no client id, not anonymous).
         Refuses, in one sentence, a set-up that could not authenticate."""
-        client_id = (settings.teams_client_id or "").strip() or None
-        anonymous = settings.teams_anonymous_allowed
+        client_id = (settings.teams.client_id or "").strip() or None
+        anonymous = settings.teams.anonymous_allowed
         if client_id is None and not anonymous:
             return None
         env = {k: v for k, v in (os.environ if environ is None else environ).items() if k.startswith(SDK_PREFIXES)}
-        secret = settings.teams_client_secret.get_secret_value() if settings.teams_client_secret else None
-        auth_type = (settings.teams_auth_type or "").strip()
+        secret = settings.teams.client_secret.get_secret_value() if settings.teams.client_secret else None
+        auth_type = (settings.teams.auth_type or "").strip()
         known = {
             "CLIENTID": client_id,
             "CLIENTSECRET": secret,
-            "TENANTID": settings.teams_tenant_id,
+            "TENANTID": settings.teams.tenant_id,
             "AUTHTYPE": auth_type or None,
-            "CERTPFXFILE": settings.teams_cert_pfx_file,
+            "CERTPFXFILE": settings.teams.cert_pfx_file,
             "ANONYMOUS_ALLOWED": "true" if anonymous else "false",
         }
         env.update({PREFIX + name: value for name, value in known.items() if value is not None})
@@ -64,7 +64,7 @@ class TeamsConfig:
                     f"Teams is set up with a client id but no client secret: set {PREFIX}CLIENTSECRET, or "
                     f"{PREFIX}AUTHTYPE=certificate with {PREFIX}CERTPFXFILE."
                 )
-            if kind == CERTIFICATE and not settings.teams_cert_pfx_file:
+            if kind == CERTIFICATE and not settings.teams.cert_pfx_file:
                 raise PanelError(f"{PREFIX}AUTHTYPE is certificate but {PREFIX}CERTPFXFILE is not set.")
         return cls(sdk=load_configuration_from_env(env), client_id=client_id, anonymous=anonymous)
 

@@ -134,14 +134,14 @@ class TelegramBot:
 
     @classmethod
     def from_settings(cls, panel: Panel, settings: Settings) -> TelegramBot:
-        secret, token = settings.telegram_webhook_secret, settings.telegram_bot_token
+        secret, token = settings.telegram.webhook_secret, settings.telegram.bot_token
         if token is None:
             raise PanelError("TELEGRAM_BOT_TOKEN is not set.")
         return cls(
             panel,
             token.get_secret_value(),
-            api_url=settings.telegram_api_url,
-            webhook_url=settings.telegram_webhook_url,
+            api_url=settings.telegram.api_url,
+            webhook_url=settings.telegram.webhook_url,
             webhook_secret=secret.get_secret_value() if secret else None,
         )
 
