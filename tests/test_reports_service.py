@@ -98,8 +98,8 @@ async def test_the_report_for_a_quarter_from_the_stored_record(make_panel, clock
         NOT_DECIDED: 1,  # -003, escalated
         WITHDRAWN: 0,
     }
-    # "Police" and "police " (the intake strips the space) are one agency.
-    assert report.by_referrer == (("Police", 2), ("Children's Social Care", 1))
+    # "Police" and "police " are one agency: the partnership's own, named as its preset names it.
+    assert report.by_referrer == (("Greater Manchester Police", 2), ("Children's Social Care", 1))
     themes = dict(report.by_theme)
     assert (themes["Neglect"], themes["Domestic abuse"], themes["Mental health"], themes[NO_THEME]) == (1, 1, 1, 1)
     assert sum(themes.values()) == 4

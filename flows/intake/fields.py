@@ -16,6 +16,7 @@ from flows.anonymity import (
     check_free_text,
     parse_category,
     subject_label,
+    unquote_details,
 )
 from flows.errors import InvalidInput
 from flows.preset import Preset
@@ -127,7 +128,7 @@ def parse_date(text: str) -> date:
 # -- one answer ------------------------------------------------------------------------------------------
 
 
-def _choose(f: Field, raw: str) -> str:
+def choose(f: Field, raw: str) -> str:
     """A choice by its value, its label (with or without its bracketed hint), or its number in the list."""
     answer = raw.strip()
     if answer.isdigit() and 1 <= int(answer) <= len(f.choices):
@@ -166,7 +167,7 @@ def check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any], 
             raise InvalidInput(missing(f))
         return None
     if f.kind == "choice":
-        value = _choose(f, text)
+        value = choose(f, text)
         if value:
             return value
         if f.key == "category":
@@ -247,8 +248,13 @@ def check_form(preset: Preset, raw: Mapping[str, Any], *, today: date, names_con
             errors[f.key] = str(exc)
             names.append(f.key)
         except (InvalidInput, IdentifyingDetail) as exc:
-            errors[f.key] = str(exc)
+            errors[f.key] = refusal(exc, raw.get(f.key), today)
     return FormCheck(answers, errors, tuple(names))
+
+
+def refusal(exc: Exception, raw: Any, today: date) -> str:
+    """A refused answer's sentence, never repeating a date of birth, postcode or NHS number it quotes back."""
+    return unquote_details(str(exc), as_text(raw), today=today)
 
 
 def confirm_names_hint() -> str:

@@ -16,7 +16,17 @@ from flows.anonymity import (
 )
 from flows.errors import InvalidInput
 from flows.intake.draft import ReferralDraft, draft_from
-from flows.intake.fields import CONFIRM_LABEL, KEEP_WORD, OTHER, Field, as_text, check_field, intake_fields
+from flows.intake.fields import (
+    CONFIRM_LABEL,
+    KEEP_WORD,
+    OTHER,
+    Field,
+    as_text,
+    check_field,
+    choose,
+    intake_fields,
+    refusal,
+)
 from flows.preset import Preset
 
 
@@ -88,13 +98,17 @@ class Interview:
         if self.pending is not None and as_text(raw).lower() == KEEP_WORD:
             return self.keep(today=today, fmt_date=fmt_date)
         self.pending = None
+        if f.key == "referrer" and as_text(raw) and not choose(f, as_text(raw)):
+            # Typed rather than chosen: an agency the list does not hold, named in words (and screened as such).
+            self.answers["referrer"] = OTHER
+            return self.give(raw, today=today, fmt_date=fmt_date)
         try:
             self.answers[f.key] = check_field(self.preset, f, raw, self.answers, today, self.names_confirmed)
         except PossibleName as exc:
             self.pending = {"key": f.key, "text": as_text(raw), "message": str(exc)}
             return self.step(fmt_date)
         except (InvalidInput, IdentifyingDetail) as exc:
-            return self.step(fmt_date, problem=str(exc))
+            return self.step(fmt_date, problem=refusal(exc, raw, today))
         return self.step(fmt_date)
 
     def keep(self, *, today: date, fmt_date: Callable[[date], str] = str) -> Step:
