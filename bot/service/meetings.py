@@ -6,6 +6,7 @@ when quorate or overridden with a reason, records the meeting as the event every
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from bot.service.clockwork import ClockCommands
 from flows import meetings as rules
 from flows.clocks import check_window, window_words
 from flows.errors import InvalidInput, NotFound, WrongState
+from flows.ics import MeetingInvite, file_name, invitation
 from flows.referrals import Status
 from storage.models import Referral, ScheduledEvent
 from storage.uow import UnitOfWork
@@ -59,11 +61,10 @@ class MeetingCommands(ClockCommands):
             moved = await self._retime_before(uow, referral, event, actor)
             where = f", {place}" if place else ""
             needed = rules.labels(self.preset, rules.statutory_roles(self.preset))
-            self.notice(
-                uow, "panel",
+            self._post_meeting(
+                uow, referral, row,
                 f"{name.capitalize()} for **{referral.reference} · {referral.subject}**: **{self.fmt(at)}**{where}. "
                 f"It is quorate with one representative of each statutory partner: {needed}.",
-                referral,
             )
             self._card_update(uow, referral)
             await self.finish(uow)
@@ -86,8 +87,8 @@ class MeetingCommands(ClockCommands):
                              was=was.isoformat(), window_override=override)
             moved = await self._retime_before(uow, referral, event, actor)
             name = rules.meeting_name(event).capitalize()
-            self.notice(uow, "panel", f"{name} for **{referral.reference} · {referral.subject}** is moved from "
-                        f"{self.fmt(was)} to **{self.fmt(at)}**.", referral)
+            self._post_meeting(uow, referral, row, f"{name} for **{referral.reference} · {referral.subject}** is "
+                               f"moved from {self.fmt(was)} to **{self.fmt(at)}**.")
             self._card_update(uow, referral)
             await self.finish(uow)
         head = f"{name} for {referral.reference} is moved to {self.fmt(at)} (was {self.fmt(was)})."
@@ -106,8 +107,8 @@ class MeetingCommands(ClockCommands):
             await self.audit(uow, actor, "meeting_cancelled", referral.reference, event=event, reason=reason)
             await self._retime_before(uow, referral, event, actor)  # nothing is due before a cancelled meeting
             name = rules.meeting_name(event).capitalize()
-            self.notice(uow, "panel", f"{name} for **{referral.reference} · {referral.subject}** on "
-                        f"{self.fmt(row.at)} is cancelled.", referral)
+            self._post_meeting(uow, referral, row, f"{name} for **{referral.reference} · {referral.subject}** on "
+                               f"{self.fmt(row.at)} is cancelled.", cancelled=True)
             self._card_update(uow, referral)
             await self.finish(uow)
         return f"{name} for {referral.reference} on {self.fmt(row.at)} is cancelled."
@@ -171,7 +172,39 @@ class MeetingCommands(ClockCommands):
                 ))
         return out
 
+    async def calendar_meetings(self) -> list[MeetingInvite]:
+        """Every scheduled meeting as the calendar feed shows it (the same UID as its invitation)."""
+        async with self.uow() as uow:
+            return [self._invite(referral, row) for row, referral in await uow.events.planned_of(rules.MEETING_EVENTS)]
+
     # Helpers ----------------------------------------------------------------------------------------------
+    def _invite(self, referral: Referral, row: ScheduledEvent, *, cancelled: bool = False) -> MeetingInvite:
+        name = rules.meeting_name(row.event)
+        needed = rules.labels(self.preset, rules.statutory_roles(self.preset))
+        return MeetingInvite(
+            event_id=row.id,
+            partnership=self.preset.id,
+            title=f"{name.removeprefix('the ').capitalize()}: {referral.reference} · {referral.subject}",
+            description=(
+                f"{name.capitalize()} for {referral.reference} · {referral.subject}, {self.fmt(row.at)} (UK time). "
+                f"It is quorate with one representative of each statutory partner: {needed}."
+            ),
+            at=row.at,
+            place=row.place,
+            sequence=row.moves + (1 if cancelled else 0),
+        )
+
+    def _post_meeting(
+        self, uow: UnitOfWork, referral: Referral, row: ScheduledEvent, text: str, *, cancelled: bool = False
+    ) -> None:
+        """Post to the panel channel with the meeting's `.ics` invitation (or its cancellation) as a file."""
+        data = invitation(self._invite(referral, row, cancelled=cancelled), self.now(), cancelled=cancelled)
+        uow.outbox(
+            partnership_id=self.partnership_id, now=self.now(), purpose="panel", kind="notice",
+            referral_id=referral.id,
+            body={"text": text, "files": [[file_name(referral.reference), base64.b64encode(data).decode("ascii")]]},
+        )
+
     def _meeting_texts(self, place: str, override: str | None, *, what: str = "a time outside the window"):  # type: ignore[no-untyped-def]
         place = place.strip()
         if place:

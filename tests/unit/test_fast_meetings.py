@@ -6,9 +6,14 @@ hours before the meeting, moving with it; Suffolk's agenda."""
 
 from __future__ import annotations
 
-from memory_panel import OP, dudley, file, memory_panel, salford, uk
+import base64
+from datetime import UTC, datetime
+
+from icalendar import Calendar
+from memory_panel import OP, dudley, file, memory_panel, outbox, salford, uk
 
 from bot.commands import run
+from bot.reports.ics import feed
 from storage.models import Deadline, ScheduledEvent
 
 DUDLEY_WINDOW = (
@@ -82,3 +87,46 @@ async def test_suffolk_agenda_lists_the_next_panel_s_new_referrals_and_cases_on_
     said = await say(panel, "agenda")
     assert said.startswith("Agenda for the panel of Wed 25 Nov 2026: New referrals (1): ")
     assert f"**{first} · " in said and f"On hold, back at this panel (1):   **{second} · " in said
+
+
+def invitation_of(message):  # type: ignore[no-untyped-def]
+    """The `.ics` file a panel post carries, parsed: (file name, its one event, its method)."""
+    ((name, data),) = message.body["files"]
+    calendar = Calendar.from_ical(base64.b64decode(data))
+    (event,) = calendar.walk("VEVENT")
+    return name, event, str(calendar["METHOD"])
+
+
+async def test_the_meeting_is_posted_with_an_invitation_and_shows_in_the_calendar_feed(clock):
+    # Mon 15 Mar 2027 (GMT): Salford's meeting on Tue 30 Mar 2027, 10:00, is after the clocks go forward on
+    # Sun 28 Mar, so 10:00 UK time is 09:00 UTC; moved to Wed 31 Mar 14:00 BST, 13:00 UTC.
+    clock.set(uk("2027-03-15T10:00"))
+    panel = await salford(clock)
+    ref = await file(panel)
+    await say(panel, f"meeting schedule {ref} 2027-03-30 10:00 Room 2")
+    (posted,) = [m for m in await outbox(panel, "notice") if m.purpose == "panel" and "files" in m.body]
+    assert posted.body["text"].startswith(f"The rapid review meeting for **{ref} · ")
+    name, event, method = invitation_of(posted)
+    assert (name, method) == (f"{ref}-meeting.ics", "PUBLISH")
+    assert event.decoded("DTSTART") == datetime(2027, 3, 30, 9, 0, tzinfo=UTC)
+    assert event.decoded("DTEND") == datetime(2027, 3, 30, 10, 0, tzinfo=UTC)
+    assert str(event["LOCATION"]) == "Room 2"
+    assert str(event["SUMMARY"]).startswith(f"Rapid review meeting: {ref} · ")
+    assert "Tue 30 Mar 2027, 10:00 (UK time)" in str(event["DESCRIPTION"])
+    uid = str(event["UID"])
+
+    await say(panel, f"meeting move {ref} 2027-03-31 14:00")
+    moved = [m for m in await outbox(panel, "notice") if m.purpose == "panel" and "files" in m.body][-1]
+    _, event, _ = invitation_of(moved)
+    assert (str(event["UID"]), event.decoded("SEQUENCE")) == (uid, 1)  # the same meeting, replaced
+    assert event.decoded("DTSTART") == datetime(2027, 3, 31, 13, 0, tzinfo=UTC)
+
+    body = feed(panel.preset, panel.cal, await panel.calendar_entries(), panel.now(), await panel.calendar_meetings())
+    meetings = [e for e in Calendar.from_ical(body).walk("VEVENT") if str(e["UID"]) == uid]
+    assert [m.decoded("DTSTART") for m in meetings] == [datetime(2027, 3, 31, 13, 0, tzinfo=UTC)]
+
+    await say(panel, f"meeting cancel {ref} the chair is unwell")
+    cancelled = [m for m in await outbox(panel, "notice") if m.purpose == "panel" and "files" in m.body][-1]
+    _, event, method = invitation_of(cancelled)
+    assert (str(event["UID"]), method, str(event["STATUS"])) == (uid, "CANCEL", "CANCELLED")
+    assert await panel.calendar_meetings() == []
