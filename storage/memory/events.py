@@ -30,7 +30,9 @@ class ScheduledEventRepository(MemoryRepository):
     async def held(self, referral: Referral, event: str) -> ScheduledEvent | None:
         return max(self._of(referral, "held", event), key=lambda e: (e.held_at, e.id), default=None)
 
-    async def planned_of(self, events: Sequence[str]) -> list[tuple[ScheduledEvent, Referral]]:
+    async def planned_of(
+        self, events: Sequence[str], *, lock: bool = False
+    ) -> list[tuple[ScheduledEvent, Referral]]:
         rows = sorted(
             (e for e in self.ours(ScheduledEvent) if e.status == "scheduled" and e.event in set(events)),
             key=lambda e: (e.at, e.id),

@@ -57,8 +57,11 @@ class ScheduledEventRepository(Repository):
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def planned_of(self, events: Sequence[str]) -> list[tuple[ScheduledEvent, Referral]]:
-        """The partnership's planned occurrences of these events (its meetings), soonest first, with referrals."""
+    async def planned_of(
+        self, events: Sequence[str], *, lock: bool = False
+    ) -> list[tuple[ScheduledEvent, Referral]]:
+        """The partnership's planned occurrences of these events (its meetings), soonest first, with referrals;
+        with `lock`, the event rows are locked (the attendance sweep)."""
         stmt = (
             select(ScheduledEvent, Referral)
             .join(Referral, Referral.id == ScheduledEvent.referral_id)
@@ -69,6 +72,8 @@ class ScheduledEventRepository(Repository):
             )
             .order_by(ScheduledEvent.at, ScheduledEvent.id)
         )
+        if lock:
+            stmt = stmt.with_for_update(of=ScheduledEvent)
         return [(e, r) for e, r in (await self.session.execute(stmt)).all()]
 
 

@@ -130,3 +130,69 @@ async def test_the_meeting_is_posted_with_an_invitation_and_shows_in_the_calenda
     _, event, method = invitation_of(cancelled)
     assert (str(event["UID"]), method, str(event["STATUS"])) == (uid, "CANCEL", "CANCELLED")
     assert await panel.calendar_meetings() == []
+
+
+async def test_partners_confirm_who_attends_are_reminded_and_the_bm_is_told_once_if_not_quorate(clock):
+    # Dudley, filed Mon 14 Dec 2026; the meeting on Wed 30 Dec 2026, 10:00. Attendance must be known by the working
+    # day before: Tue 29 Dec, 17:00 (Mon 28 Dec is a bank holiday). The partners still missing are reminded the
+    # working day before that: Thu 24 Dec, 09:00 (Fri 25 and Mon 28 Dec are bank holidays).
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    await say(panel, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
+    posted = [m for m in await outbox(panel, "notice") if m.purpose == "panel"][-1]
+    assert posted.body["actions"] == [{"label": "I attend for my agency", "command": f"meeting attend {ref}",
+                                       "style": "primary"}]
+    pol, ivy = await panel.actor_named("Pol"), await panel.actor_named("Ivy")
+    reply = await run(panel, pol, f"meeting attend {ref}")
+    assert reply.lines == [
+        f"Recorded: Police attends the rapid review meeting for {ref} on Wed 30 Dec 2026, 10:00.",
+        "Attending: Police. Still needed: Local authority, Health (ICB).",
+    ]
+    refused = await run(panel, ivy, f"meeting attend {ref}")
+    assert not refused.ok and refused.lines[0].startswith("Only a statutory partner's members (Local authority, "
+                                                          "Police, Health (ICB)) confirm who attends")
+    assert "Attending: Police. Still needed: Local authority, Health (ICB)." in (await panel.card(ref)).next_steps
+    assert "Attending: Police. Still needed: Local authority, Health (ICB)." in await say(panel, "meeting list")
+
+    members = {m.id: m.name for m in await panel.list_members()}
+
+    async def reminded() -> list[tuple[str, str]]:
+        queued = [m for m in await outbox(panel, "notice") if m.purpose.startswith(("member:", "bm"))]
+        return [(members.get(int(m.purpose[7:]), "") if m.purpose.startswith("member:") else "BM", m.body["text"])
+                for m in queued]
+
+    clock.set(uk("2026-12-23T16:59"))
+    assert await panel.remind_meetings() == 0
+    clock.set(uk("2026-12-24T09:00"))
+    assert await panel.remind_meetings() == 2
+    assert await panel.remind_meetings() == 0  # once
+    name = f"the rapid review meeting for **{ref} · Young Person C** on Wed 30 Dec 2026, 10:00"
+    assert await reminded() == [
+        ("Lia", f"Please confirm who attends {name} for Local authority: nobody has yet."),
+        ("Hal", f"Please confirm who attends {name} for Health (ICB): nobody has yet."),
+    ]
+    await run(panel, await panel.actor_named("Lia"), f"meeting attend {ref}")
+
+    clock.set(uk("2026-12-29T16:59"))
+    assert await panel.remind_meetings() == 0
+    clock.set(uk("2026-12-29T17:00"))
+    assert await panel.remind_meetings() == 1
+    assert await panel.remind_meetings() == 0  # told once
+    assert (await reminded())[-1] == ("BM", f"The rapid review meeting for **{ref} · Young Person C** on Wed 30 Dec "
+                                            "2026, 10:00 would not be quorate: Attending: Local authority, Police. "
+                                            "Still needed: Health (ICB). The statutory partners were asked to confirm "
+                                            "by Tue 29 Dec 2026, 17:00.")
+
+    # Moved to Tue 5 Jan 2027, 14:00: known by Mon 4 Jan, 17:00; Health reminded Thu 31 Dec, 09:00 (Fri 1 Jan is a
+    # bank holiday), again once, for the new time.
+    await say(panel, f"meeting move {ref} 2027-01-05 14:00")
+    assert await panel.remind_meetings() == 0
+    clock.set(uk("2026-12-31T09:00"))
+    assert await panel.remind_meetings() == 1
+    assert (await reminded())[-1][0] == "Hal"
+    await run(panel, await panel.actor_named("Hal"), f"meeting attend {ref}")
+    clock.set(uk("2027-01-04T17:00"))
+    assert await panel.remind_meetings() == 0  # quorate: nobody is told anything
+    assert ("Attending: Local authority, Police, Health (ICB). Every statutory partner is attending."
+            in (await panel.card(ref)).next_steps)
