@@ -7,7 +7,7 @@ when quorate or overridden with a reason, records the meeting as the event every
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.service.base import Actor
@@ -17,6 +17,7 @@ from flows.clocks import check_window, window_words
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.ics import MeetingInvite, file_name, invitation
 from flows.referrals import Status
+from flows.reports import MeetingRow, Period, Report, meeting_timeliness
 from storage.models import Referral, ScheduledEvent
 from storage.uow import UnitOfWork
 
@@ -230,7 +231,33 @@ class MeetingCommands(ClockCommands):
         async with self.uow() as uow:
             return [self._invite(referral, row) for row, referral in await uow.events.planned_of(rules.MEETING_EVENTS)]
 
+    async def report(self, period: Period) -> Report:
+        """The period report (`ReportCommands.report`, later in the panel's bases) with the timeliness of the
+        meetings held in the period (issue 21, section 5): inside the window, quorate, papers on time."""
+        report = await super().report(period)  # type: ignore[misc]
+        start, until = period.bounds(self.cal)
+        async with self.uow() as uow:
+            rows = [await self._meeting_row(uow, row, referral)
+                    for row, referral in await uow.events.held_between(rules.MEETING_EVENTS, start, until)]
+        return replace(report, meetings=meeting_timeliness(rows), meetings_held=len(rows))
+
     # Helpers ----------------------------------------------------------------------------------------------
+    async def _meeting_row(self, uow: UnitOfWork, row: ScheduledEvent, referral: Referral) -> MeetingRow:
+        """One meeting held: inside its window (None without one), quorate, and every clock due before it (its
+        papers) met by its due time (None without such a clock)."""
+        assert row.held_at is not None
+        inside = None
+        clock = rules.window_clock(self.preset, referral.referral_type, row.event)
+        if clock is not None and (start := await self._window_start(uow, referral, clock)) is not None:
+            inside = check_window(self.preset, self.cal, clock, start, row.held_at).position == "inside"
+        papers = None
+        for c in self.preset.clocks:
+            if c.before == row.event and c.applies_to(referral.referral_type):
+                d = await uow.deadlines.latest(referral, c.id)
+                if d is not None:
+                    papers = papers is not False and d.done_at is not None and d.done_at <= d.due_at
+        return MeetingRow(referral.reference, row.held_at, bool(row.quorate), inside, papers)
+
     def _invite(self, referral: Referral, row: ScheduledEvent, *, cancelled: bool = False) -> MeetingInvite:
         name = rules.meeting_name(row.event)
         needed = rules.labels(self.preset, rules.statutory_roles(self.preset))

@@ -8,13 +8,14 @@ Hand counts (England): after Mon 14 Dec 2026, the 7th working day is Wed 23 Dec 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.commands import run
 from bot.service import Actor
 from flows.referrals import ReferralDraft
+from flows.reports import parse_period
 from storage.models import AuditEntry, Deadline, OutboxMessage
 
 OP = Actor.operator()
@@ -131,6 +132,11 @@ async def test_dudley_meeting_walked_through_from_schedule_to_held(make_panel, c
     (row,) = await running(panel, ref, "national_panel_outcome")
     assert panel.fmt(row.due_at) == "Thu 7 Jan 2027, 17:00"
     assert "No meetings are scheduled" in await say(panel, "meeting list")
+    # The report for January 2027 counts it: held inside the window and quorate (section 5).
+    report = await panel.report(parse_period("2027-01", today=date(2027, 1, 6)))
+    assert [(t.label, t.met, t.missed) for t in report.meetings] == [
+        ("Meetings held inside their window", 1, 0), ("Meetings quorate", 1, 0)
+    ]
 
 
 async def test_a_meeting_outside_the_window_with_a_reason_and_a_quorum_override(make_panel, clock):

@@ -7,13 +7,15 @@ hours before the meeting, moving with it; Suffolk's agenda."""
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from icalendar import Calendar
 from memory_panel import OP, dudley, file, memory_panel, outbox, salford, uk
 
 from bot.commands import run
 from bot.reports.ics import feed
+from bot.reports.tables import chat_lines, report_tables
+from flows.reports import parse_period
 from storage.models import Deadline, ScheduledEvent
 
 DUDLEY_WINDOW = (
@@ -196,3 +198,45 @@ async def test_partners_confirm_who_attends_are_reminded_and_the_bm_is_told_once
     assert await panel.remind_meetings() == 0  # quorate: nobody is told anything
     assert ("Attending: Local authority, Police, Health (ICB). Every statutory partner is attending."
             in (await panel.card(ref)).next_steps)
+
+
+async def test_the_report_measures_meetings_inside_the_window_quorate_and_papers_on_time(clock):
+    # Dudley, both filed Mon 14 Dec 2026: the window is Wed 23 Dec to Tue 5 Jan 2027. The first meeting, Wed 30 Dec,
+    # is inside it and quorate; the second, Tue 22 Dec, is before it (overridden) and not quorate (counted anyway).
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    first, second = await file(panel), await file(panel, letter="D")
+    await say(panel, f"meeting schedule {first} 2026-12-30 10:00")
+    await say(panel, f"meeting schedule {second} 2026-12-22 10:00 override the family asked for it")
+    clock.set(uk("2026-12-22T12:00"))
+    await say(panel, f"meeting held {second} police health override the chair counted it")
+    clock.set(uk("2026-12-30T12:00"))
+    await say(panel, f"meeting held {first} police health local_authority")
+    report = await panel.report(parse_period("2026-12", today=date(2027, 1, 4)))
+    assert report.meetings_held == 2
+    assert [(t.label, t.met, t.missed) for t in report.meetings] == [
+        ("Meetings held inside their window", 1, 1),
+        ("Meetings quorate", 1, 1),  # Dudley has no papers clock, so that measure is left out
+    ]
+    assert ("Meetings held: 2; held inside their window 1 of 2; quorate 1 of 2."
+            in chat_lines(report, panel.preset, panel.cal))
+    (table,) = [t for t in report_tables(report, panel.preset, panel.cal) if t.id == "meetings"]
+    assert table.rows == (("Meetings held inside their window", 1, 1), ("Meetings quorate", 1, 1))
+
+
+async def test_salford_papers_shared_after_their_due_time_are_late_in_the_report(clock):
+    # Salford 7.11: papers at least 24 hours before the meeting of Tue 22 Dec 2026, 10:00: due Mon 21 Dec, 10:00;
+    # shared at 11:00, an hour late. The meeting is quorate; Salford has no window.
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await salford(clock)
+    ref = await file(panel)
+    await say(panel, f"meeting schedule {ref} 2026-12-22 10:00")
+    clock.set(uk("2026-12-21T11:00"))
+    await say(panel, f"done {ref} rr_papers")
+    clock.set(uk("2026-12-22T12:00"))
+    await say(panel, f"meeting held {ref} local_authority police health")
+    report = await panel.report(parse_period("2026-12", today=date(2027, 1, 4)))
+    assert [(t.label, t.met, t.missed) for t in report.meetings] == [
+        ("Meetings quorate", 1, 0),
+        ("Meeting papers shared on time", 0, 1),
+    ]
