@@ -40,8 +40,8 @@ async def agenda_lines(panel: Panel) -> list[str]:
 
 
 async def meeting_lines(panel: Panel) -> list[str]:
-    """`meeting list`: every scheduled meeting, with its referral, window, attendance and quorum."""
-    from flows.meetings import labels
+    """`meeting list`: every scheduled meeting, with its referral, window and the partners confirmed to attend."""
+    from flows.meetings import attendance_line, labels
 
     rows = await panel.list_meetings()
     if not rows:
@@ -59,6 +59,6 @@ async def meeting_lines(panel: Panel) -> list[str]:
             line += (f" Held but not quorate (attended: {labels(panel.preset, m.attended)}; still needed: "
                      f"{labels(panel.preset, missing)}).")
         else:
-            line += f" Quorate with one of each of: {labels(panel.preset, m.needed)}."
+            line += f" {attendance_line(panel.preset, m.attending)}"
         out.append(line)
     return out

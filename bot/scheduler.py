@@ -67,6 +67,10 @@ async def _hold_agenda(panel: Panel, sender: Sender) -> object:
     return await panel.hold_agenda()
 
 
+async def _remind_meetings(panel: Panel, sender: Sender) -> object:
+    return await panel.remind_meetings()
+
+
 async def _send_reminders(panel: Panel, sender: Sender) -> object:
     return await panel.run_reminders()
 
@@ -83,6 +87,8 @@ JOBS = (
     Job("close_due_ballots", 60, "close ballots whose decision deadline has passed", _close_due_ballots),
     Job("release_holds", 300, "bring back referrals whose hold has ended", _release_holds),
     Job("hold_agenda", 900, "on a monthly panel's day, list the cases on hold (Suffolk 4)", _hold_agenda),
+    Job("meeting_reminders", 300, "remind the partners not yet attending a meeting; warn if it is not quorate",
+        _remind_meetings),
     Job("send_reminders", 60, "send the reminders and escalations that have fallen due", _send_reminders),
     Job("flush_outbox", 5, "deliver queued messages, retrying failures with backoff", _flush_outbox),
     Job("tell_stuck", 120, "tell the business manager of messages that cannot be delivered", _tell_stuck),

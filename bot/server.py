@@ -240,7 +240,8 @@ def make_app(
             raise web.HTTPNotFound(text="Not found")
         from bot.reports.ics import feed
 
-        body = feed(panel.preset, panel.cal, await panel.calendar_entries(), panel.now())
+        body = feed(panel.preset, panel.cal, await panel.calendar_entries(), panel.now(),
+                    await panel.calendar_meetings())
         return web.Response(
             body=body,
             content_type="text/calendar",

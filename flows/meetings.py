@@ -10,8 +10,11 @@ roles marked `statutory = true`) attended.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 
-from flows.errors import InvalidInput
+from flows.calendar import WorkingCalendar
+from flows.errors import InvalidInput, NotAllowed
+from flows.permissions import BM_ROLE
 from flows.preset import EVENTS, Clock, Preset
 
 # The events a meeting of a referral can be, in the order they are looked for in a preset's clocks.
@@ -85,3 +88,59 @@ def split_override(words: list[str]) -> tuple[list[str], str | None]:
         return words, None
     at = lowered.index("override")
     return words[:at], " ".join(words[at + 1 :]).strip()
+
+
+def attendance_line(preset: Preset, attending: list[str] | tuple[str, ...]) -> str:
+    """What the card and `meeting list` say of the partners confirmed to attend: "Attending: Local authority,
+    Police. Still needed: Health." (or "... Every statutory partner is attending.")."""
+    order = [r.id for r in preset.roles]
+    confirmed = sorted((r for r in set(attending) if r in order), key=order.index)
+    needed = [r for r in statutory_roles(preset) if r not in confirmed]
+    head = f"Attending: {labels(preset, confirmed)}." if confirmed else "Attending: nobody has confirmed yet."
+    if needed:
+        return f"{head} Still needed: {labels(preset, needed)}."
+    return f"{head} Every statutory partner is attending."
+
+
+def still_needed(preset: Preset, attending: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(r for r in statutory_roles(preset) if r not in attending)
+
+
+def quorate_by(preset: Preset, cal: WorkingCalendar, at: datetime) -> datetime:
+    """When the meeting's attendance must be known: the preset's working days before the meeting's day, at its
+    time (default the working day before, 17:00 UK time)."""
+    rule = preset.meeting_quorate_by
+    day = cal.local(at).date()
+    for _ in range(rule.working_days_before):
+        day = cal.previous_working_day(day)
+    hh, mm = (int(p) for p in rule.at.split(":"))
+    return datetime.combine(day, time(hh, mm), tzinfo=cal.tz)
+
+
+def attendance_reminder_at(preset: Preset, cal: WorkingCalendar, at: datetime) -> datetime:
+    """When the partners still missing are reminded: the start of the working day before the day attendance
+    must be known by (so they have a working day to answer)."""
+    day = cal.previous_working_day(cal.local(quorate_by(preset, cal, at)).date())
+    return datetime.combine(day, cal.day_start, tzinfo=cal.tz)
+
+
+def who_attends(preset: Preset, role: str, typed: list[str]) -> tuple[str, ...]:
+    """The partners a `meeting attend` records: a statutory partner's member confirms their own agency (the
+    role they hold), the business manager names the partners it records for them. Anyone else is refused."""
+    statutory = statutory_roles(preset)
+    partners = labels(preset, statutory)
+    if role == BM_ROLE and typed:
+        named = attendance(preset, typed).attended
+        if other := [r for r in named if r not in statutory]:
+            raise InvalidInput(f"{labels(preset, other)} is not a statutory partner; the meeting needs {partners}. "
+                               "Nothing was recorded.")
+        return named
+    if role not in statutory:
+        hint = (" As the business manager, name the partners: `meeting attend REF police`." if role == BM_ROLE
+                else "")
+        raise NotAllowed(f"Only a statutory partner's members ({partners}) confirm who attends for their agency."
+                         f"{hint} Nothing was recorded.")
+    if typed and attendance(preset, typed).attended != (role,):
+        raise NotAllowed(f"You confirm for your own agency, {preset.role_label(role)}, only: `meeting attend REF`. "
+                         "Nothing was recorded.")
+    return (role,)

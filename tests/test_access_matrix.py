@@ -98,6 +98,7 @@ OPS = [
     Op("agenda", None, "agenda"),
     Op("meeting list", None, "meeting list"),
     Op("meeting schedule", "with_panel", "meeting schedule {ref} 2026-12-01 10:00 Room 2", "meeting_scheduled"),
+    Op("meeting attend", "meeting", "meeting attend {ref}", "meeting_attending"),
     Op("new (the intake form)", None, "new"),
     Op("vote", "with_panel", "vote {ref} commence_rapid_review", "vote_cast"),
     Op("recuse", "with_panel", "recuse {ref} I know the family", "recused"),
@@ -148,6 +149,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "agenda": PANEL,  # issue 21: the panel's agenda and meetings are the panel's to see
     "meeting list": PANEL,
     "meeting schedule": BM,  # issue 21 section 1: the BM schedules the meeting
+    # Issue 21 section 1: "asks each statutory partner's members to confirm who attends for their agency" (Salford
+    # 7.12: one representative of each statutory partner). The BM records it for them only by naming the partner.
+    "meeting attend": frozenset({"local_authority", "police", "health"}),
     "new (the intake form)": BM,  # Salford 7.5: the business manager files referrals (the form only opens)
     # Salford 7.5: the virtual panel (Independent Adviser, Chair, Deputy Chair, BM) decides; the statutory
     # partners are listed in the preset without votes (7.12 is the rapid-review meeting, not this vote).
@@ -193,9 +197,11 @@ ALLOWED: dict[str, frozenset[str]] = {
 
 REFUSAL = re.compile(
     r"^(Only the business manager can |Only the Independent Adviser can |Only panel members and the business "
-    r"manager can |You are not on this partnership's panel|As (Local authority|Police|Health \(ICB\)) you are "
-    r"not a voting member|Only .+? \(its button in its own channel, or a contact the business manager "
-    r"registered\) or the business manager can record its return, so nothing was changed\.$)"
+    r"manager can |Only a statutory partner's members \(Local authority, Police, Health \(ICB\)\) confirm who "
+    r"attends for their agency\.|You are not on this partnership's panel|"
+    r"As (Local authority|Police|Health \(ICB\)) you are not a voting member|"
+    r"Only .+? \(its button in its own channel, or a contact the business manager registered\) or the business "
+    r"manager can record its return, so nothing was changed\.$)"
 )
 
 
@@ -329,6 +335,8 @@ async def _prepare(w: World, state: str) -> str:
         await p.return_incomplete(actor=OP, reference=ref, missing="no chronology attached")
     elif state == "on_hold":
         await p.hold(actor=OP, reference=ref)
+    elif state == "meeting":
+        await p.schedule_meeting(actor=OP, reference=ref, at=datetime(2026, 12, 1, 10, tzinfo=UTC), place="Room 2")
     elif state in ("decided", "requested", "requested_both"):
         await p.decide_now(actor=OP, reference=ref, outcome="commence_rapid_review", reason="obvious")
         if state != "decided":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from icalendar import Calendar
@@ -19,7 +20,15 @@ from bot.reports.tables import chat_lines, csv_text, heading, markdown, report_t
 from bot.service.reports import CalendarEntry
 from flows.clocks import calendar_for
 from flows.preset import load_preset
-from flows.reports import DeadlineRow, DisagreementRow, Period, ReferralRow, build_report
+from flows.reports import (
+    DeadlineRow,
+    DisagreementRow,
+    MeetingRow,
+    Period,
+    ReferralRow,
+    build_report,
+    meeting_timeliness,
+)
 
 SALFORD = load_preset("salford")
 CAL = calendar_for(SALFORD)
@@ -172,6 +181,18 @@ def test_the_timeliness_chart_shows_met_and_missed_per_clock_with_lateness() -> 
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Agency summary and chronology\nreturned"]
     assert [t.get_text() for t in ax.texts] == ["1 met, 1 missed\nlate: median 3, worst 3 WD"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Met", "Missed"]
+
+
+def test_the_timeliness_chart_shows_the_meeting_measures_after_the_clocks() -> None:
+    # Issue 21 section 5: two meetings held, one inside its window, both quorate.
+    held = [MeetingRow("SAL-2026-001", utc(2026, 11, 3, 10), True, True, None),
+            MeetingRow("SAL-2026-002", utc(2026, 11, 20, 10), True, False, None)]
+    report = replace(REPORT, meetings=meeting_timeliness(held), meetings_held=2)
+    ax = charts.timeliness_figure(report, CAL).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Meetings quorate", "Meetings held inside their window", "Agency summary and chronology\nreturned"
+    ]
+    assert [t.get_text() for t in ax.texts][:2] == ["2 of 2 meetings", "1 of 2 meetings"]
 
 
 def test_empty_charts_say_so_rather_than_draw_nothing() -> None:

@@ -173,12 +173,12 @@ def calendar(
     out_file: Path | None = typer.Option(None, "--out", help="Write the feed to this .ics file (default: print it)."),
     preset_name: str | None = PRESET,
 ) -> None:
-    """Every open deadline as an iCalendar (.ics) feed: reference and anonymised subject only."""
+    """Every open deadline and scheduled meeting as an iCalendar (.ics) feed: reference and anonymised subject only."""
     from bot.reports.ics import feed
 
     async def go(panel):  # type: ignore[no-untyped-def]
-        entries = await panel.calendar_entries()
-        return feed(panel.preset, panel.cal, entries, panel.now()), len(entries)
+        entries, meetings = await panel.calendar_entries(), await panel.calendar_meetings()
+        return feed(panel.preset, panel.cal, entries, panel.now(), meetings), (len(entries), len(meetings))
 
     body, count = with_panel(go, preset=preset_name)
     if out_file is None:
@@ -189,8 +189,11 @@ def calendar(
         out_file.write_bytes(body)
     except OSError as exc:
         raise not_written(exc) from None
-    cli.out.print(f"Wrote {count} open deadline{'s' if count != 1 else ''} to {out_file}.", markup=False,
-                  highlight=False)
+    deadlines, meetings = count
+    said = f"Wrote {deadlines} open deadline{'s' if deadlines != 1 else ''}"
+    if meetings:
+        said += f" and {meetings} scheduled meeting{'s' if meetings != 1 else ''}"
+    cli.out.print(f"{said} to {out_file}.", markup=False, highlight=False)
 
 
 def export(

@@ -19,8 +19,9 @@ async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "meeting",
     "meeting schedule|move REF DATE TIME [PLACE] [override REASON], meeting cancel REF REASON, meeting held REF "
-    "ROLE... [override REASON], or meeting list",
-    "BM: the rapid review (or screening) meeting of a referral; anyone: the meetings scheduled",
+    "ROLE... [override REASON], meeting attend REF, or meeting list",
+    "BM: the rapid review (or screening) meeting of a referral; a statutory partner: confirm your agency attends; "
+    "anyone: the meetings scheduled",
     "meeting list",
     1,
 )
@@ -30,9 +31,11 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
         return Reply(await meeting_lines(panel))
     usage = Reply([f"Usage: `{COMMANDS['meeting'].usage}` (for example `meeting schedule "
                    f"{example_reference(panel.preset)} 2026-12-22 10:00 Room 2`)."], ok=False)
-    if what not in ("schedule", "move", "cancel", "held") or not rest:
+    if what not in ("schedule", "move", "cancel", "held", "attend") or not rest:
         return usage
     reference, rest = rest[0], rest[1:]
+    if what == "attend":
+        return Reply(await panel.attend_meeting(actor=actor, reference=reference, roles=rest))
     if what == "cancel":
         return Reply([await panel.cancel_meeting(actor=actor, reference=reference, reason=" ".join(rest))])
     rest, override = split_override(rest)

@@ -106,7 +106,7 @@ def timeliness(report: Report, cal: WorkingCalendar) -> bytes:
 def timeliness_figure(report: Report, cal: WorkingCalendar) -> Figure:
     """Horizontal stacked bars per clock: deadlines met, missed and not yet due, with the lateness of the
     missed ones written beside each bar."""
-    items = [t for t in report.timeliness if t.counted or t.running]
+    items = [t for t in (*report.timeliness, *report.meetings) if t.counted or t.running]  # meetings: yes / no
     fig = _figure()
     _titles(fig, report, cal, "Timeliness by clock: deadlines met and missed")
     ax = fig.add_subplot()
@@ -130,7 +130,9 @@ def timeliness_figure(report: Report, cal: WorkingCalendar) -> Figure:
     widest = max(e + r for e, r in zip(ends, running, strict=True)) or 1
     for yi, t, end in zip(y, items, ends, strict=True):
         note = f"{t.met} met, {t.missed} missed" + (f", {t.running} not yet due" if t.running else "")
-        if t.missed:
+        if t.key.startswith("meeting_"):  # a meeting measure: yes (met) or no (missed), no lateness
+            note = f"{t.met} of {t.counted} meeting{'' if t.counted == 1 else 's'}"
+        elif t.missed:
             note += f"\nlate: median {t.median_late:g}, worst {t.worst_late} WD"
         ax.text(end + t.running + widest * 0.015, yi, note, va="center", fontsize=9, color="#222222")
     ax.set_yticks(y, ["\n".join(textwrap.wrap(t.label, 34)) for t in items], fontsize=9)

@@ -1,22 +1,25 @@
-"""Every open deadline as an iCalendar feed (RFC 5545), so the business manager can subscribe from Outlook
-or Google Calendar (`panelbot calendar --out deadlines.ics`, or the token-protected `/calendar/TOKEN.ics`).
+"""Every open deadline and every scheduled meeting as an iCalendar feed (RFC 5545), so the business manager
+can subscribe from Outlook or Google Calendar (`panelbot calendar --out deadlines.ics`, or the token-protected
+`/calendar/TOKEN.ics`).
 
 An event carries the reference, the anonymised subject, what is due and from whom: never the referral's
-summary. Times are UTC (`...Z`), so no calendar has to know the partnership's time zone rules; each event
-starts at the due time and lasts 30 minutes. The UID is the deadline's row id and the partnership, so it
-stays the same from one fetch to the next and a calendar updates an event instead of duplicating it (an
-extension moves the same event).
+summary. Times are UTC (`...Z`), so no calendar has to know the partnership's time zone rules; a deadline
+starts at its due time and lasts 30 minutes, a meeting at its time for an hour. The UID is the deadline's (or
+meeting's) row id and the partnership, so it stays the same from one fetch to the next and a calendar updates
+an event instead of duplicating it (an extension or a moved meeting moves the same event). A meeting's UID is
+the one its invitation carries (`flows.ics`), so a calendar with both shows it once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Event
 
 from bot.service.reports import CalendarEntry
 from flows.calendar import WorkingCalendar
+from flows.ics import MeetingInvite, meeting_event, new_calendar, utc
 from flows.preset import Preset
 
 EVENT_LENGTH = timedelta(minutes=30)
@@ -26,19 +29,21 @@ def uid(preset: Preset, entry: CalendarEntry) -> str:
     return f"deadline-{entry.deadline_id}@{preset.id}.panelbot"
 
 
-def feed(preset: Preset, cal: WorkingCalendar, entries: Sequence[CalendarEntry], now: datetime) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", "-//Panelbot//Open deadlines//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+def feed(
+    preset: Preset,
+    cal: WorkingCalendar,
+    entries: Sequence[CalendarEntry],
+    now: datetime,
+    meetings: Sequence[MeetingInvite] = (),
+) -> bytes:
+    calendar = new_calendar("Open deadlines")
     calendar.add("x-wr-calname", f"{preset.name}: open deadlines")
     calendar.add("x-wr-timezone", "UTC")
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
-    stamp = now.astimezone(UTC).replace(microsecond=0)
+    stamp = utc(now)
     for e in entries:
-        due = e.due_at.astimezone(UTC)
+        due = utc(e.due_at)
         overdue = e.due_at < now
         event = Event()
         event.add("uid", uid(preset, e))
@@ -54,4 +59,6 @@ def feed(preset: Preset, cal: WorkingCalendar, entries: Sequence[CalendarEntry],
         event.add("categories", ["Panelbot", e.clock_id])
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
+    for m in meetings:
+        calendar.add_component(meeting_event(m, now))
     return calendar.to_ical()

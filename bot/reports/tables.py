@@ -144,6 +144,13 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
               "Deadlines that fell due in the period. Still open after the due time counts as missed; lateness "
               "in working days.")
     )
+    if report.meetings:
+        tables.append(
+            Table("meetings", "Meeting timeliness", "", ("Measure", "Yes", "No"),
+                  tuple((t.label, t.met, t.missed) for t in report.meetings),
+                  f"{report.meetings_held} meeting{'' if report.meetings_held == 1 else 's'} held in the period; each "
+                  "measure counts the meetings it applies to (a window, papers due before the meeting).")
+        )
     if report.returns_by_agency:
         tables.append(
             Table("returns_by_agency", "Information returns by agency", cite("Salford 7.7 and 10.3 (d)"),
@@ -295,6 +302,11 @@ def chat_lines(report: Report, preset: Preset, cal: WorkingCalendar) -> list[str
             late = f"; late by median {wd(t.median_late)}, worst {worst}" if t.missed else ""
             running = f"; {t.running} not yet due" if t.running else ""
             lines.append(f"  {t.label}: {t.met} met, {t.missed} missed{late}{running}.")
+    if report.meetings:
+        held = report.meetings_held
+        lines.append(f"Meetings held: {held}; " + "; ".join(
+            f"{t.label.removeprefix('Meetings ').removeprefix('Meeting ').lower()} {t.met} of {t.counted}"
+            for t in report.meetings) + ".")
     if report.sar_quarters is not None:
         lines.append("SAR referrals each quarter" + (" (Stockport section 5):" if preset.id == "stockport" else ":"))
         for q in report.sar_quarters:

@@ -18,6 +18,7 @@ from bot.service.ballots import BallotCommands
 from bot.service.base import Actor
 from flows.clocks import check_window, clock_due, next_panel_meeting, window_words
 from flows.errors import InvalidInput, WrongState
+from flows.meetings import MEETING_EVENTS, attendance_line
 from flows.preset import EVENTS, Clock
 from flows.referrals import Status
 from flows.views import plural
@@ -306,6 +307,8 @@ class ClockCommands(BallotCommands):
             when = self.cal.format(row.at, with_time=row.event != "publication")
             place = f", {row.place}" if row.place else ""
             out.append(f"Planned: {EVENTS.get(row.event, row.event)}, {when}{place}.")
+            if row.event in MEETING_EVENTS:
+                out.append(attendance_line(self.preset, row.attending or []))
         return out
 
     async def stopped_lines(self, uow: UnitOfWork, referral: Referral) -> list[str]:

@@ -6,7 +6,8 @@ when quorate or overridden with a reason, records the meeting as the event every
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.service.base import Actor
@@ -14,7 +15,9 @@ from bot.service.clockwork import ClockCommands
 from flows import meetings as rules
 from flows.clocks import check_window, window_words
 from flows.errors import InvalidInput, NotFound, WrongState
+from flows.ics import MeetingInvite, file_name, invitation
 from flows.referrals import Status
+from flows.reports import MeetingRow, Period, Report, meeting_timeliness
 from storage.models import Referral, ScheduledEvent
 from storage.uow import UnitOfWork
 
@@ -31,6 +34,7 @@ class MeetingLine:
     attended: tuple[str, ...]
     held_not_quorate: bool
     needed: tuple[str, ...]  # the statutory partners the quorum needs
+    attending: tuple[str, ...] = ()  # the partners confirmed to attend
 
 
 class MeetingCommands(ClockCommands):
@@ -59,11 +63,11 @@ class MeetingCommands(ClockCommands):
             moved = await self._retime_before(uow, referral, event, actor)
             where = f", {place}" if place else ""
             needed = rules.labels(self.preset, rules.statutory_roles(self.preset))
-            self.notice(
-                uow, "panel",
+            self._post_meeting(
+                uow, referral, row,
                 f"{name.capitalize()} for **{referral.reference} · {referral.subject}**: **{self.fmt(at)}**{where}. "
-                f"It is quorate with one representative of each statutory partner: {needed}.",
-                referral,
+                f"It is quorate with one representative of each statutory partner: {needed}; each, please confirm "
+                f"who attends for your agency (the button, or `meeting attend {referral.reference}`).",
             )
             self._card_update(uow, referral)
             await self.finish(uow)
@@ -86,8 +90,8 @@ class MeetingCommands(ClockCommands):
                              was=was.isoformat(), window_override=override)
             moved = await self._retime_before(uow, referral, event, actor)
             name = rules.meeting_name(event).capitalize()
-            self.notice(uow, "panel", f"{name} for **{referral.reference} · {referral.subject}** is moved from "
-                        f"{self.fmt(was)} to **{self.fmt(at)}**.", referral)
+            self._post_meeting(uow, referral, row, f"{name} for **{referral.reference} · {referral.subject}** is "
+                               f"moved from {self.fmt(was)} to **{self.fmt(at)}**.")
             self._card_update(uow, referral)
             await self.finish(uow)
         head = f"{name} for {referral.reference} is moved to {self.fmt(at)} (was {self.fmt(was)})."
@@ -106,8 +110,8 @@ class MeetingCommands(ClockCommands):
             await self.audit(uow, actor, "meeting_cancelled", referral.reference, event=event, reason=reason)
             await self._retime_before(uow, referral, event, actor)  # nothing is due before a cancelled meeting
             name = rules.meeting_name(event).capitalize()
-            self.notice(uow, "panel", f"{name} for **{referral.reference} · {referral.subject}** on "
-                        f"{self.fmt(row.at)} is cancelled.", referral)
+            self._post_meeting(uow, referral, row, f"{name} for **{referral.reference} · {referral.subject}** on "
+                               f"{self.fmt(row.at)} is cancelled.", cancelled=True)
             self._card_update(uow, referral)
             await self.finish(uow)
         return f"{name} for {referral.reference} on {self.fmt(row.at)} is cancelled."
@@ -154,6 +158,57 @@ class MeetingCommands(ClockCommands):
         lines += [f"Met: {m}." for m in record.met] + [f"Flagged: {f}" for f in record.flagged]
         return lines
 
+    async def attend_meeting(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
+        """A statutory partner's member confirms their agency attends (`meeting attend REF`); the business manager
+        records it for partners who said so elsewhere (`meeting attend REF police health`)."""
+        self.require_panel(actor, "confirm who attends a meeting")
+        confirming = rules.who_attends(self.preset, actor.role, roles)
+        async with self.uow() as uow:
+            referral = await self._meeting_referral(uow, reference)
+            event, row = await self._the_meeting(uow, referral)
+            row.attending = [*(row.attending or []), *(r for r in confirming if r not in (row.attending or []))]
+            await self.audit(uow, actor, "meeting_attending", referral.reference, event=event, roles=list(confirming))
+            self._card_update(uow, referral)
+            await self.finish(uow)
+        who, verb = rules.labels(self.preset, confirming), "attends" if len(confirming) == 1 else "attend"
+        return [f"Recorded: {who} {verb} {rules.meeting_name(event)} for {referral.reference} on {self.fmt(row.at)}.",
+                rules.attendance_line(self.preset, row.attending)]
+
+    async def remind_meetings(self) -> int:
+        """The sweep before each scheduled meeting: the members of the statutory partners not yet confirmed are
+        reminded (the working day before attendance must be known), and, if the meeting would still not be
+        quorate when it must be known (the preset's time, default the working day before, 17:00), the business
+        manager is told. Each once for the meeting's planned time. Returns how many messages were queued."""
+        now, queued = self.now(), 0
+        async with self.uow() as uow:
+            members = None
+            for row, referral in await uow.events.planned_of(rules.MEETING_EVENTS, lock=True):
+                missing = rules.still_needed(self.preset, row.attending or [])
+                if row.at <= now or not missing:
+                    continue
+                name = f"{rules.meeting_name(row.event)} for **{referral.reference} · {referral.subject}** on " \
+                       f"{self.fmt(row.at)}"
+                if row.attendance_reminded_for != row.at and now >= rules.attendance_reminder_at(
+                        self.preset, self.cal, row.at):
+                    row.attendance_reminded_for = row.at
+                    members = members if members is not None else await uow.members.active()
+                    for m in (m for m in members if m.role in missing):
+                        uow.outbox(partnership_id=self.partnership_id, now=now, purpose=f"member:{m.id}",
+                                   kind="notice", referral_id=referral.id,
+                                   body={"text": f"Please confirm who attends {name} for "
+                                                 f"{self.preset.role_label(m.role)}: nobody has yet.",
+                                         "actions": [self._attend_button(referral)]})
+                        queued += 1
+                by = rules.quorate_by(self.preset, self.cal, row.at)
+                if row.quorum_warned_for != row.at and now >= by:
+                    row.quorum_warned_for = row.at
+                    self.notice(uow, "bm", f"{name[0].upper()}{name[1:]} would not be quorate: "
+                                f"{rules.attendance_line(self.preset, row.attending or [])} The statutory partners "
+                                f"were asked to confirm by {self.fmt(by)}.", referral)
+                    queued += 1
+            await self.finish(uow)
+        return queued
+
     async def list_meetings(self) -> list[MeetingLine]:
         async with self.uow() as uow:
             rows = await uow.events.planned_of(rules.MEETING_EVENTS)
@@ -167,11 +222,77 @@ class MeetingCommands(ClockCommands):
                 out.append(MeetingLine(
                     referral.reference, referral.subject, rules.meeting_name(row.event), row.at, row.place, window,
                     row.window_override, tuple(row.attended or ()), row.quorate is False,
-                    rules.statutory_roles(self.preset),
+                    rules.statutory_roles(self.preset), tuple(row.attending or ()),
                 ))
         return out
 
+    async def calendar_meetings(self) -> list[MeetingInvite]:
+        """Every scheduled meeting as the calendar feed shows it (the same UID as its invitation)."""
+        async with self.uow() as uow:
+            return [self._invite(referral, row) for row, referral in await uow.events.planned_of(rules.MEETING_EVENTS)]
+
+    async def report(self, period: Period) -> Report:
+        """The period report (`ReportCommands.report`, later in the panel's bases) with the timeliness of the
+        meetings held in the period (issue 21, section 5): inside the window, quorate, papers on time."""
+        report = await super().report(period)  # type: ignore[misc]
+        start, until = period.bounds(self.cal)
+        async with self.uow() as uow:
+            rows = [await self._meeting_row(uow, row, referral)
+                    for row, referral in await uow.events.held_between(rules.MEETING_EVENTS, start, until)]
+        return replace(report, meetings=meeting_timeliness(rows), meetings_held=len(rows))
+
     # Helpers ----------------------------------------------------------------------------------------------
+    async def _meeting_row(self, uow: UnitOfWork, row: ScheduledEvent, referral: Referral) -> MeetingRow:
+        """One meeting held: inside its window (None without one), quorate, and every clock due before it (its
+        papers) met by its due time (None without such a clock)."""
+        assert row.held_at is not None
+        inside = None
+        clock = rules.window_clock(self.preset, referral.referral_type, row.event)
+        if clock is not None and (start := await self._window_start(uow, referral, clock)) is not None:
+            inside = check_window(self.preset, self.cal, clock, start, row.held_at).position == "inside"
+        papers = None
+        for c in self.preset.clocks:
+            if c.before == row.event and c.applies_to(referral.referral_type):
+                d = await uow.deadlines.latest(referral, c.id)
+                if d is not None:
+                    papers = papers is not False and d.done_at is not None and d.done_at <= d.due_at
+        return MeetingRow(referral.reference, row.held_at, bool(row.quorate), inside, papers)
+
+    def _invite(self, referral: Referral, row: ScheduledEvent, *, cancelled: bool = False) -> MeetingInvite:
+        name = rules.meeting_name(row.event)
+        needed = rules.labels(self.preset, rules.statutory_roles(self.preset))
+        return MeetingInvite(
+            event_id=row.id,
+            partnership=self.preset.id,
+            title=f"{name.removeprefix('the ').capitalize()}: {referral.reference} · {referral.subject}",
+            description=(
+                f"{name.capitalize()} for {referral.reference} · {referral.subject}, {self.fmt(row.at)} (UK time). "
+                f"It is quorate with one representative of each statutory partner: {needed}."
+            ),
+            at=row.at,
+            place=row.place,
+            sequence=row.moves + (1 if cancelled else 0),
+        )
+
+    def _post_meeting(
+        self, uow: UnitOfWork, referral: Referral, row: ScheduledEvent, text: str, *, cancelled: bool = False
+    ) -> None:
+        """Post to the panel channel with the meeting's `.ics` invitation (or its cancellation) as a file, and,
+        while it stands, the statutory partners' button to confirm who attends."""
+        data = invitation(self._invite(referral, row, cancelled=cancelled), self.now(), cancelled=cancelled)
+        body: dict = {"text": text, "files": [[file_name(referral.reference), base64.b64encode(data).decode("ascii")]]}
+        if not cancelled:
+            if row.attending:
+                body["text"] += " " + rules.attendance_line(self.preset, row.attending)
+            body["actions"] = [self._attend_button(referral)]
+        uow.outbox(partnership_id=self.partnership_id, now=self.now(), purpose="panel", kind="notice",
+                   referral_id=referral.id, body=body)
+
+    @staticmethod
+    def _attend_button(referral: Referral) -> dict:
+        return {"label": "I attend for my agency", "command": f"meeting attend {referral.reference}",
+                "style": "primary"}
+
     def _meeting_texts(self, place: str, override: str | None, *, what: str = "a time outside the window"):  # type: ignore[no-untyped-def]
         place = place.strip()
         if place:

@@ -17,6 +17,7 @@ from flows.preset.model import (
     Outcome,
     Preset,
     PresetError,
+    QuorateBy,
     Quorum,
     ReferralType,
     Role,
@@ -220,6 +221,7 @@ class _Parser(ClockReaders):
             if clock.unit == "panel_meeting" and monthly is None:
                 raise self.fail(f"clocks.{clock.id}.unit", "panel_meeting needs a [panel.monthly] table")
         immediate = self.flag(panel, "immediate_decision", "panel.")
+        quorate_by = self._quorate_by(panel)
 
         agencies = [
             Choice(self.text(a, "id", where), self.text(a, "label", where))
@@ -252,8 +254,22 @@ class _Parser(ClockReaders):
             themes=tuple(themes),
             request_template=request_template.strip(),
             monthly_panel=monthly,
+            meeting_quorate_by=quorate_by,
             source_file=self.source,
         )
+
+    def _quorate_by(self, panel: dict[str, Any]) -> QuorateBy:
+        example = 'meeting_quorate_by = { working_days_before = 1, at = "17:00" }'
+        q = self.table(panel, "meeting_quorate_by", "panel.", example)
+        if q is None:
+            return QuorateBy()
+        days, at = q.get("working_days_before", 1), self.text(q, "at", "panel.meeting_quorate_by.", "17:00")
+        if not (self.whole(days) and 0 <= days <= 10):
+            raise self.fail("panel.meeting_quorate_by.working_days_before", "must be a whole number from 0 to 10")
+        hh, _, mm = at.partition(":")
+        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and len(mm) == 2):
+            raise self.fail("panel.meeting_quorate_by.at", f'"{at}" is not a time like 17:00')
+        return QuorateBy(days, at.zfill(5))
 
     def _template(self, item: dict[str, Any], where: str) -> str | None:
         template = item.get("request_template")

@@ -169,6 +169,16 @@ class MonthlyPanel:
 
 
 @dataclass(frozen=True)
+class QuorateBy:
+    """When a meeting's attendance must be known (issue 21): `working_days_before` working days before the
+    meeting's day, at `at` (UK time). Then, if the statutory partners confirmed are not all of them, the
+    business manager is told once. Default: the working day before, 17:00."""
+
+    working_days_before: int = 1
+    at: str = "17:00"
+
+
+@dataclass(frozen=True)
 class Preset:
     id: str
     name: str
@@ -188,6 +198,7 @@ class Preset:
     agencies: tuple[Choice, ...] = ()
     themes: tuple[str, ...] = ()
     monthly_panel: MonthlyPanel | None = None
+    meeting_quorate_by: QuorateBy = QuorateBy()
     request_template: str = "information about the agency's involvement"
     source_file: str = ""
     notes: dict[str, Any] = field(default_factory=dict)

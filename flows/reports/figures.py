@@ -20,6 +20,7 @@ from flows.reports.rows import (
     DeadlineRow,
     DisagreementRow,
     Lateness,
+    MeetingRow,
     ReferralRow,
     Timeliness,
 )
@@ -201,3 +202,21 @@ def timeliness(
         )
     missed.sort(key=lambda m: (-m.working_days_late, m.due_at, m.reference))
     return out, missed
+
+
+MEETING_MEASURES = (
+    ("meeting_in_window", "Meetings held inside their window", "inside_window"),
+    ("meeting_quorate", "Meetings quorate", "quorate"),
+    ("meeting_papers", "Meeting papers shared on time", "papers_on_time"),
+)
+
+
+def meeting_timeliness(meetings: Sequence[MeetingRow]) -> tuple[Timeliness, ...]:
+    """Issue 21 section 5, over the meetings held: each measure as met (yes) and missed (no), counting only the
+    meetings it applies to; a measure that applies to none is left out."""
+    out = []
+    for key, label, attr in MEETING_MEASURES:
+        seen = [getattr(m, attr) for m in meetings if getattr(m, attr) is not None]
+        if seen:
+            out.append(Timeliness(key, label, seen.count(True), seen.count(False), 0, None, None))
+    return tuple(out)

@@ -71,6 +71,18 @@ class DisagreementRow:
     recorded_at: datetime
 
 
+@dataclass(frozen=True)
+class MeetingRow:
+    """A meeting held (issue 21, section 5): whether it was inside its window, quorate, and had its papers on
+    time. None: the measure does not apply to it (no window, no papers clock)."""
+
+    reference: str
+    held_at: datetime
+    quorate: bool
+    inside_window: bool | None
+    papers_on_time: bool | None
+
+
 # The figures -----------------------------------------------------------------------------------------
 
 
@@ -143,3 +155,7 @@ class Report:
     sar_quarters: tuple[SarQuarter, ...] | None  # None: the preset does not report SARs each quarter
     sar_referrals: tuple[ReferralRow, ...] = ()
     practice: bool = False  # from a practice database: its title says so
+    # Meetings held in the period (issue 21, section 5): inside the window, quorate, papers on time, each as
+    # met (yes) and missed (no), so the timeliness chart shows them beside the clocks.
+    meetings: tuple[Timeliness, ...] = ()
+    meetings_held: int = 0

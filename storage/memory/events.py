@@ -4,6 +4,7 @@ the reads of the monthly panel's agenda."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from flows.referrals import Status
 from storage.memory.base import MemoryRepository
@@ -30,10 +31,24 @@ class ScheduledEventRepository(MemoryRepository):
     async def held(self, referral: Referral, event: str) -> ScheduledEvent | None:
         return max(self._of(referral, "held", event), key=lambda e: (e.held_at, e.id), default=None)
 
-    async def planned_of(self, events: Sequence[str]) -> list[tuple[ScheduledEvent, Referral]]:
+    async def planned_of(
+        self, events: Sequence[str], *, lock: bool = False
+    ) -> list[tuple[ScheduledEvent, Referral]]:
         rows = sorted(
             (e for e in self.ours(ScheduledEvent) if e.status == "scheduled" and e.event in set(events)),
             key=lambda e: (e.at, e.id),
+        )
+        return [(e, self.store.get(Referral, e.referral_id)) for e in rows if e.referral_id is not None]
+
+
+    async def held_between(
+        self, events: Sequence[str], start: datetime | None, until: datetime | None
+    ) -> list[tuple[ScheduledEvent, Referral]]:
+        rows = sorted(
+            (e for e in self.ours(ScheduledEvent)
+             if e.status != "cancelled" and e.held_at is not None and e.event in set(events)
+             and (start is None or e.held_at >= start) and (until is None or e.held_at < until)),
+            key=lambda e: (e.held_at, e.id),
         )
         return [(e, self.store.get(Referral, e.referral_id)) for e in rows if e.referral_id is not None]
 

@@ -167,6 +167,10 @@ class ScheduledEvent(Base):
     moves: Mapped[int] = mapped_column(Integer, default=0)
     window_override: Mapped[str | None] = mapped_column(Text)  # the BM's reason for a time outside the window
     attending: Mapped[list] = mapped_column(default=list)  # roles confirmed to attend
+    # The planned time the partners still missing were reminded for, and the business manager told it would
+    # not be quorate for: each once per planned time (a moved meeting is reminded again).
+    attendance_reminded_for: Mapped[datetime | None]
+    quorum_warned_for: Mapped[datetime | None]
     held_at: Mapped[datetime | None]
     attended: Mapped[list] = mapped_column(default=list)  # roles that attended
     quorate: Mapped[bool | None] = mapped_column(Boolean)

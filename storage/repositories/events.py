@@ -4,6 +4,7 @@ stopped (`stopped_clocks`), and the reads of the monthly panel's agenda (issue 2
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -57,8 +58,11 @@ class ScheduledEventRepository(Repository):
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def planned_of(self, events: Sequence[str]) -> list[tuple[ScheduledEvent, Referral]]:
-        """The partnership's planned occurrences of these events (its meetings), soonest first, with referrals."""
+    async def planned_of(
+        self, events: Sequence[str], *, lock: bool = False
+    ) -> list[tuple[ScheduledEvent, Referral]]:
+        """The partnership's planned occurrences of these events (its meetings), soonest first, with referrals;
+        with `lock`, the event rows are locked (the attendance sweep)."""
         stmt = (
             select(ScheduledEvent, Referral)
             .join(Referral, Referral.id == ScheduledEvent.referral_id)
@@ -69,6 +73,31 @@ class ScheduledEventRepository(Repository):
             )
             .order_by(ScheduledEvent.at, ScheduledEvent.id)
         )
+        if lock:
+            stmt = stmt.with_for_update(of=ScheduledEvent)
+        return [(e, r) for e, r in (await self.session.execute(stmt)).all()]
+
+
+    async def held_between(
+        self, events: Sequence[str], start: datetime | None, until: datetime | None
+    ) -> list[tuple[ScheduledEvent, Referral]]:
+        """The partnership's meetings recorded as held (quorate or not, not cancelled) in [start, until), oldest
+        first, with their referrals: the report's meeting measures."""
+        stmt = (
+            select(ScheduledEvent, Referral)
+            .join(Referral, Referral.id == ScheduledEvent.referral_id)
+            .where(
+                ScheduledEvent.partnership_id == self.pid,
+                ScheduledEvent.status != "cancelled",
+                ScheduledEvent.held_at.is_not(None),
+                ScheduledEvent.event.in_(list(events)),
+            )
+            .order_by(ScheduledEvent.held_at, ScheduledEvent.id)
+        )
+        if start is not None:
+            stmt = stmt.where(ScheduledEvent.held_at >= start)
+        if until is not None:
+            stmt = stmt.where(ScheduledEvent.held_at < until)
         return [(e, r) for e, r in (await self.session.execute(stmt)).all()]
 
 

@@ -8,13 +8,14 @@ Hand counts (England): after Mon 14 Dec 2026, the 7th working day is Wed 23 Dec 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.commands import run
 from bot.service import Actor
 from flows.referrals import ReferralDraft
+from flows.reports import parse_period
 from storage.models import AuditEntry, Deadline, OutboxMessage
 
 OP = Actor.operator()
@@ -80,7 +81,8 @@ async def test_dudley_meeting_walked_through_from_schedule_to_held(make_panel, c
             select(OutboxMessage).where(OutboxMessage.purpose == "panel", OutboxMessage.kind == "notice"))).scalars()]
     assert posted == [
         f"The rapid review meeting for **{ref} · Baby A**: **Wed 30 Dec 2026, 10:00**, Room 2. It is quorate with "
-        "one representative of each statutory partner: Local authority, Police, Health (ICB)."
+        "one representative of each statutory partner: Local authority, Police, Health (ICB); each, please confirm "
+        f"who attends for your agency (the button, or `meeting attend {ref}`)."
     ]
     assert "already scheduled for Wed 30 Dec 2026, 10:00" in await refused(panel, f"meeting schedule {ref} "
                                                                              "2027-01-04 10:00")
@@ -89,10 +91,26 @@ async def test_dudley_meeting_walked_through_from_schedule_to_held(make_panel, c
     said = await say(panel, f"meeting move {ref} 2027-01-05 14:00")
     assert said.startswith(f"The rapid review meeting for {ref} is moved to Tue 5 Jan 2027, 14:00 (was Wed 30 Dec "
                            "2026, 10:00).")
+    assert await say(panel, f"meeting attend {ref} police local_authority") == (
+        f"Recorded: Local authority, Police attend the rapid review meeting for {ref} on Tue 5 Jan 2027, 14:00. "
+        "Attending: Local authority, Police. Still needed: Health (ICB)."
+    )
     assert await say(panel, "meeting list") == (
         f"{ref} · Baby A: the rapid review meeting Tue 5 Jan 2027, 14:00, Room 2. {DUDLEY_WINDOW} Tue 5 Jan 2027 is "
-        "inside it. Quorate with one of each of: Local authority, Police, Health (ICB)."
+        "inside it. Attending: Local authority, Police. Still needed: Health (ICB)."
     )
+    # Attendance must be known by the working day before, Mon 4 Jan 2027, 17:00 (Fri 1 Jan is a bank holiday):
+    # then the business manager is told, once, that the meeting would not be quorate.
+    clock.set(uk("2027-01-04T16:59"))
+    assert await panel.remind_meetings() == 0
+    clock.set(uk("2027-01-04T17:00"))
+    assert [await panel.remind_meetings(), await panel.remind_meetings()] == [1, 0]
+    async with panel.uow() as uow:
+        told = select(OutboxMessage.body).where(OutboxMessage.purpose == "bm")
+        (warned,) = [b for b in (await uow.session.execute(told)).scalars() if "quorate" in b["text"]]
+    assert warned["text"] == (f"The rapid review meeting for **{ref} · Baby A** on Tue 5 Jan 2027, 14:00 would not be "
+                              "quorate: Attending: Local authority, Police. Still needed: Health (ICB). The statutory "
+                              "partners were asked to confirm by Mon 4 Jan 2027, 17:00.")
 
     clock.set(uk("2027-01-05T16:00"))
     said = await say(panel, f"meeting held {ref} police health")
@@ -114,6 +132,11 @@ async def test_dudley_meeting_walked_through_from_schedule_to_held(make_panel, c
     (row,) = await running(panel, ref, "national_panel_outcome")
     assert panel.fmt(row.due_at) == "Thu 7 Jan 2027, 17:00"
     assert "No meetings are scheduled" in await say(panel, "meeting list")
+    # The report for January 2027 counts it: held inside the window and quorate (section 5).
+    report = await panel.report(parse_period("2027-01", today=date(2027, 1, 6)))
+    assert [(t.label, t.met, t.missed) for t in report.meetings] == [
+        ("Meetings held inside their window", 1, 0), ("Meetings quorate", 1, 0)
+    ]
 
 
 async def test_a_meeting_outside_the_window_with_a_reason_and_a_quorum_override(make_panel, clock):

@@ -6,9 +6,16 @@ hours before the meeting, moving with it; Suffolk's agenda."""
 
 from __future__ import annotations
 
-from memory_panel import OP, dudley, file, memory_panel, salford, uk
+import base64
+from datetime import UTC, date, datetime
+
+from icalendar import Calendar
+from memory_panel import OP, dudley, file, memory_panel, outbox, salford, uk
 
 from bot.commands import run
+from bot.reports.ics import feed
+from bot.reports.tables import chat_lines, report_tables
+from flows.reports import parse_period
 from storage.models import Deadline, ScheduledEvent
 
 DUDLEY_WINDOW = (
@@ -82,3 +89,154 @@ async def test_suffolk_agenda_lists_the_next_panel_s_new_referrals_and_cases_on_
     said = await say(panel, "agenda")
     assert said.startswith("Agenda for the panel of Wed 25 Nov 2026: New referrals (1): ")
     assert f"**{first} · " in said and f"On hold, back at this panel (1):   **{second} · " in said
+
+
+def invitation_of(message):  # type: ignore[no-untyped-def]
+    """The `.ics` file a panel post carries, parsed: (file name, its one event, its method)."""
+    ((name, data),) = message.body["files"]
+    calendar = Calendar.from_ical(base64.b64decode(data))
+    (event,) = calendar.walk("VEVENT")
+    return name, event, str(calendar["METHOD"])
+
+
+async def test_the_meeting_is_posted_with_an_invitation_and_shows_in_the_calendar_feed(clock):
+    # Mon 15 Mar 2027 (GMT): Salford's meeting on Tue 30 Mar 2027, 10:00, is after the clocks go forward on
+    # Sun 28 Mar, so 10:00 UK time is 09:00 UTC; moved to Wed 31 Mar 14:00 BST, 13:00 UTC.
+    clock.set(uk("2027-03-15T10:00"))
+    panel = await salford(clock)
+    ref = await file(panel)
+    await say(panel, f"meeting schedule {ref} 2027-03-30 10:00 Room 2")
+    (posted,) = [m for m in await outbox(panel, "notice") if m.purpose == "panel" and "files" in m.body]
+    assert posted.body["text"].startswith(f"The rapid review meeting for **{ref} · ")
+    name, event, method = invitation_of(posted)
+    assert (name, method) == (f"{ref}-meeting.ics", "PUBLISH")
+    assert event.decoded("DTSTART") == datetime(2027, 3, 30, 9, 0, tzinfo=UTC)
+    assert event.decoded("DTEND") == datetime(2027, 3, 30, 10, 0, tzinfo=UTC)
+    assert str(event["LOCATION"]) == "Room 2"
+    assert str(event["SUMMARY"]).startswith(f"Rapid review meeting: {ref} · ")
+    assert "Tue 30 Mar 2027, 10:00 (UK time)" in str(event["DESCRIPTION"])
+    uid = str(event["UID"])
+
+    await say(panel, f"meeting move {ref} 2027-03-31 14:00")
+    moved = [m for m in await outbox(panel, "notice") if m.purpose == "panel" and "files" in m.body][-1]
+    _, event, _ = invitation_of(moved)
+    assert (str(event["UID"]), event.decoded("SEQUENCE")) == (uid, 1)  # the same meeting, replaced
+    assert event.decoded("DTSTART") == datetime(2027, 3, 31, 13, 0, tzinfo=UTC)
+
+    body = feed(panel.preset, panel.cal, await panel.calendar_entries(), panel.now(), await panel.calendar_meetings())
+    meetings = [e for e in Calendar.from_ical(body).walk("VEVENT") if str(e["UID"]) == uid]
+    assert [m.decoded("DTSTART") for m in meetings] == [datetime(2027, 3, 31, 13, 0, tzinfo=UTC)]
+
+    await say(panel, f"meeting cancel {ref} the chair is unwell")
+    cancelled = [m for m in await outbox(panel, "notice") if m.purpose == "panel" and "files" in m.body][-1]
+    _, event, method = invitation_of(cancelled)
+    assert (str(event["UID"]), method, str(event["STATUS"])) == (uid, "CANCEL", "CANCELLED")
+    assert await panel.calendar_meetings() == []
+
+
+async def test_partners_confirm_who_attends_are_reminded_and_the_bm_is_told_once_if_not_quorate(clock):
+    # Dudley, filed Mon 14 Dec 2026; the meeting on Wed 30 Dec 2026, 10:00. Attendance must be known by the working
+    # day before: Tue 29 Dec, 17:00 (Mon 28 Dec is a bank holiday). The partners still missing are reminded the
+    # working day before that: Thu 24 Dec, 09:00 (Fri 25 and Mon 28 Dec are bank holidays).
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    await say(panel, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
+    posted = [m for m in await outbox(panel, "notice") if m.purpose == "panel"][-1]
+    assert posted.body["actions"] == [{"label": "I attend for my agency", "command": f"meeting attend {ref}",
+                                       "style": "primary"}]
+    pol, ivy = await panel.actor_named("Pol"), await panel.actor_named("Ivy")
+    reply = await run(panel, pol, f"meeting attend {ref}")
+    assert reply.lines == [
+        f"Recorded: Police attends the rapid review meeting for {ref} on Wed 30 Dec 2026, 10:00.",
+        "Attending: Police. Still needed: Local authority, Health (ICB).",
+    ]
+    refused = await run(panel, ivy, f"meeting attend {ref}")
+    assert not refused.ok and refused.lines[0].startswith("Only a statutory partner's members (Local authority, "
+                                                          "Police, Health (ICB)) confirm who attends")
+    assert "Attending: Police. Still needed: Local authority, Health (ICB)." in (await panel.card(ref)).next_steps
+    assert "Attending: Police. Still needed: Local authority, Health (ICB)." in await say(panel, "meeting list")
+
+    members = {m.id: m.name for m in await panel.list_members()}
+
+    async def reminded() -> list[tuple[str, str]]:
+        queued = [m for m in await outbox(panel, "notice") if m.purpose.startswith(("member:", "bm"))]
+        return [(members.get(int(m.purpose[7:]), "") if m.purpose.startswith("member:") else "BM", m.body["text"])
+                for m in queued]
+
+    clock.set(uk("2026-12-23T16:59"))
+    assert await panel.remind_meetings() == 0
+    clock.set(uk("2026-12-24T09:00"))
+    assert await panel.remind_meetings() == 2
+    assert await panel.remind_meetings() == 0  # once
+    name = f"the rapid review meeting for **{ref} · Young Person C** on Wed 30 Dec 2026, 10:00"
+    assert await reminded() == [
+        ("Lia", f"Please confirm who attends {name} for Local authority: nobody has yet."),
+        ("Hal", f"Please confirm who attends {name} for Health (ICB): nobody has yet."),
+    ]
+    await run(panel, await panel.actor_named("Lia"), f"meeting attend {ref}")
+
+    clock.set(uk("2026-12-29T16:59"))
+    assert await panel.remind_meetings() == 0
+    clock.set(uk("2026-12-29T17:00"))
+    assert await panel.remind_meetings() == 1
+    assert await panel.remind_meetings() == 0  # told once
+    assert (await reminded())[-1] == ("BM", f"The rapid review meeting for **{ref} · Young Person C** on Wed 30 Dec "
+                                            "2026, 10:00 would not be quorate: Attending: Local authority, Police. "
+                                            "Still needed: Health (ICB). The statutory partners were asked to confirm "
+                                            "by Tue 29 Dec 2026, 17:00.")
+
+    # Moved to Tue 5 Jan 2027, 14:00: known by Mon 4 Jan, 17:00; Health reminded Thu 31 Dec, 09:00 (Fri 1 Jan is a
+    # bank holiday), again once, for the new time.
+    await say(panel, f"meeting move {ref} 2027-01-05 14:00")
+    assert await panel.remind_meetings() == 0
+    clock.set(uk("2026-12-31T09:00"))
+    assert await panel.remind_meetings() == 1
+    assert (await reminded())[-1][0] == "Hal"
+    await run(panel, await panel.actor_named("Hal"), f"meeting attend {ref}")
+    clock.set(uk("2027-01-04T17:00"))
+    assert await panel.remind_meetings() == 0  # quorate: nobody is told anything
+    assert ("Attending: Local authority, Police, Health (ICB). Every statutory partner is attending."
+            in (await panel.card(ref)).next_steps)
+
+
+async def test_the_report_measures_meetings_inside_the_window_quorate_and_papers_on_time(clock):
+    # Dudley, both filed Mon 14 Dec 2026: the window is Wed 23 Dec to Tue 5 Jan 2027. The first meeting, Wed 30 Dec,
+    # is inside it and quorate; the second, Tue 22 Dec, is before it (overridden) and not quorate (counted anyway).
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    first, second = await file(panel), await file(panel, letter="D")
+    await say(panel, f"meeting schedule {first} 2026-12-30 10:00")
+    await say(panel, f"meeting schedule {second} 2026-12-22 10:00 override the family asked for it")
+    clock.set(uk("2026-12-22T12:00"))
+    await say(panel, f"meeting held {second} police health override the chair counted it")
+    clock.set(uk("2026-12-30T12:00"))
+    await say(panel, f"meeting held {first} police health local_authority")
+    report = await panel.report(parse_period("2026-12", today=date(2027, 1, 4)))
+    assert report.meetings_held == 2
+    assert [(t.label, t.met, t.missed) for t in report.meetings] == [
+        ("Meetings held inside their window", 1, 1),
+        ("Meetings quorate", 1, 1),  # Dudley has no papers clock, so that measure is left out
+    ]
+    assert ("Meetings held: 2; held inside their window 1 of 2; quorate 1 of 2."
+            in chat_lines(report, panel.preset, panel.cal))
+    (table,) = [t for t in report_tables(report, panel.preset, panel.cal) if t.id == "meetings"]
+    assert table.rows == (("Meetings held inside their window", 1, 1), ("Meetings quorate", 1, 1))
+
+
+async def test_salford_papers_shared_after_their_due_time_are_late_in_the_report(clock):
+    # Salford 7.11: papers at least 24 hours before the meeting of Tue 22 Dec 2026, 10:00: due Mon 21 Dec, 10:00;
+    # shared at 11:00, an hour late. The meeting is quorate; Salford has no window.
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await salford(clock)
+    ref = await file(panel)
+    await say(panel, f"meeting schedule {ref} 2026-12-22 10:00")
+    clock.set(uk("2026-12-21T11:00"))
+    await say(panel, f"done {ref} rr_papers")
+    clock.set(uk("2026-12-22T12:00"))
+    await say(panel, f"meeting held {ref} local_authority police health")
+    report = await panel.report(parse_period("2026-12", today=date(2027, 1, 4)))
+    assert [(t.label, t.met, t.missed) for t in report.meetings] == [
+        ("Meetings quorate", 1, 0),
+        ("Meeting papers shared on time", 0, 1),
+    ]
