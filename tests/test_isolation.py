@@ -123,7 +123,9 @@ async def test_a_member_of_one_partnership_cannot_see_or_act_on_the_others_refer
     assert "Young Person C" in text and "Ann Adviser" in text
     for mark in B_MARKS:
         assert mark not in text
-    assert "SAL-2026-002" not in text and "SAL-2026-003" not in text
+    # B's references, outside the help's made-up examples (`hold SAL-2026-003 until ...` names no referral).
+    listed = "\n".join(line for line in seen if "For example" not in line)
+    assert "SAL-2026-002" not in listed and "SAL-2026-003" not in listed
     # Guessing B's other references: not found, in the same words as a typo.
     for line in (f"status {b2}", f"show {b2}", f"requests {b3}", f"disagreements {b3}"):
         reply = await run(a, bm, line)
