@@ -14,7 +14,7 @@ async def read_panel(engine: Any, preset: Any, settings: Settings) -> Any:
     """The panel on the database, read only: None when the partnership has never been set up."""
     from sqlalchemy import select
 
-    from bot.service import Panel
+    from bot.service.bootstrap import build_panel
     from flows.clocks import calendar_for
     from storage.models import Partnership
     from storage.uow import make_sessionmaker
@@ -24,8 +24,8 @@ async def read_panel(engine: Any, preset: Any, settings: Settings) -> Any:
         row = (await session.execute(select(Partnership.id).where(Partnership.preset_id == preset.id))).first()
     if row is None:
         return None
-    return Panel(preset=preset, calendar=calendar_for(preset, settings.timezone), sessionmaker=sessionmaker,
-                 partnership_id=row[0])
+    return build_panel(preset=preset, calendar=calendar_for(preset, settings.timezone), sessionmaker=sessionmaker,
+                       partnership_id=row[0])
 
 
 CHANNEL_FIX = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.service.base import PanelBase
+from bot.service.base import Handler
 from flows.clocks import panel_dates
 from storage.models import Referral
 
@@ -27,7 +27,7 @@ class Agenda:
     following: date | None = None  # the panel after it, where referrals past the cut-off go
 
 
-class AgendaCommands(PanelBase):
+class AgendaCommands(Handler):
     def next_panel(self, today: date | None = None) -> date | None:
         """The date of the next monthly panel (today's, on the panel's day), or None without one."""
         monthly = self.preset.monthly_panel

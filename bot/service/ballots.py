@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.service.base import Actor, facts
+from bot.service.base import Actor, Core, Handler, facts
 from bot.service.decisions import DecisionRules
 from flows import ballots as rules
 from flows import permissions
@@ -29,7 +29,11 @@ class Receipt:
     closed: bool = False
 
 
-class BallotCommands(DecisionRules):
+class BallotCommands(Handler):
+    def __init__(self, core: Core, decisions: DecisionRules) -> None:
+        super().__init__(core)
+        self.decisions = decisions
+
     async def _record_vote(
         self,
         uow: UnitOfWork,
@@ -70,9 +74,9 @@ class BallotCommands(DecisionRules):
             vote=vote_fingerprint(row),
             replaces=current.id if current is not None else None,
         )
-        self._card_update(uow, referral)
+        self.decisions._card_update(uow, referral)
         now_current = [v for v in votes if v is not current] + [row]
-        closed = await self._evaluate(
+        closed = await self.decisions._evaluate(
             uow, referral, ballot, deadline_passed=False, votes=now_current, members=members
         )
         await self.finish(uow)
@@ -92,14 +96,14 @@ class BallotCommands(DecisionRules):
         if ballot is None or ballot.closed_at is not None or referral.status != Status.WITH_PANEL:
             if ballot is None:
                 raise WrongState(f"{referral.reference} is not with the panel. Your vote was not recorded.")
-            raise WrongState(self._closed_message(referral, ballot))
+            raise WrongState(self.decisions._closed_message(referral, ballot))
         if ballot.deadline_at <= self.now():
             # The deadline has passed but the scheduler has not closed the ballot yet: close it now, as it
             # stood at the deadline, and refuse the late vote.
-            self._card_update(uow, referral)
-            await self._evaluate(uow, referral, ballot, deadline_passed=True)
+            self.decisions._card_update(uow, referral)
+            await self.decisions._evaluate(uow, referral, ballot, deadline_passed=True)
             await self.finish(uow)
-            raise WrongState(self._closed_message(referral, ballot))
+            raise WrongState(self.decisions._closed_message(referral, ballot))
         member = await uow.members.get(actor.member_id) if actor.member_id is not None else None
         permissions.check_voter(facts(member) if member else None, self.preset)
         assert member is not None
@@ -135,17 +139,17 @@ class BallotCommands(DecisionRules):
                     return Receipt("That vote was already recorded; nothing has changed.", changed=False)
                 votes = found
             referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference, locked)
-            outcome_id = self._outcome_id(outcome, referral.referral_type)
+            outcome_id = self.decisions._outcome_id(outcome, referral.referral_type)
             chosen = self.preset.outcome(outcome_id)
             if chosen.reason_required and not reason:
                 raise InvalidInput(
                     f'Please give a reason for "{chosen.label}"; the procedure asks for one. '
                     "Your vote was not recorded."
                 )
-            self._screen(reason, "reason")
+            self.decisions._screen(reason, "reason")
             if votes is None:
                 votes = await uow.votes.current(ballot)
-            current = self._mine(votes, member)
+            current = self.decisions._mine(votes, member)
             permissions.check_not_recused(current.kind if current is not None else None, referral.reference)
             if current is not None and current.outcome == outcome_id and (current.reason or "") == reason:
                 return Receipt(
@@ -159,18 +163,18 @@ class BallotCommands(DecisionRules):
         verb = "changed to" if current is not None else "recorded:"
         message = f"Your vote on {referral.reference} is {verb} {chosen.label}."
         if closed:
-            message += f" Voting has now closed ({self._state_words(referral)})."
+            message += f" Voting has now closed ({self.decisions._state_words(referral)})."
         return Receipt(message, changed=True, closed=closed)
 
     async def recuse(self, *, actor: Actor, reference: str, reason: str = "") -> Receipt:
         """A conflict of interest: the member stops counting as eligible on this referral (docs/ballots.md)."""
         self.check_actor(actor)
         reason = reason.strip()
-        self._screen(reason, "reason")
+        self.decisions._screen(reason, "reason")
         async with self.uow() as uow:
             referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference)
             votes = await uow.votes.current(ballot)
-            current = self._mine(votes, member)
+            current = self.decisions._mine(votes, member)
             if current is not None and current.kind == "recuse":
                 return Receipt(f"You have already recused yourself from {referral.reference}.", changed=False)
             closed = await self._record_vote(
@@ -178,7 +182,7 @@ class BallotCommands(DecisionRules):
             )
         message = f"You have recused yourself from {referral.reference}; you no longer count towards its vote."
         if closed:
-            message += f" Voting has now closed ({self._state_words(referral)})."
+            message += f" Voting has now closed ({self.decisions._state_words(referral)})."
         return Receipt(message, changed=True, closed=closed)
 
     # Closing ------------------------------------------------------------------------------------------
@@ -190,16 +194,17 @@ class BallotCommands(DecisionRules):
             ballot = await uow.ballots.current(referral, lock=True)
             if ballot is None or ballot.closed_at is not None or referral.status != Status.WITH_PANEL:
                 raise WrongState(f"Voting on {referral.reference} is not open, so there is nothing to close.")
-            t = await self._tally(uow, ballot)
+            t = await self.decisions._tally(uow, ballot)
             if not t.quorum_met:
                 raise WrongState(
-                    f"{referral.reference} has no quorum yet ({self._missing_words(t)}), so voting cannot be closed. "
+                    f"{referral.reference} has no quorum yet ({self.decisions._missing_words(t)}), "
+                    "so voting cannot be closed. "
                     f"You can escalate it to the {self.preset.role_label(self.preset.tie_break_role)} instead."
                 )
-            self._card_update(uow, referral)
-            await self._close(uow, referral, ballot, t, rules.CloseReason.CLOSED_BY_BM, actor)
+            self.decisions._card_update(uow, referral)
+            await self.decisions._close(uow, referral, ballot, t, rules.CloseReason.CLOSED_BY_BM, actor)
             await self.finish(uow)
-        return f"Voting on {referral.reference} is closed: {self._state_words(referral)}."
+        return f"Voting on {referral.reference} is closed: {self.decisions._state_words(referral)}."
 
     async def escalate(self, *, actor: Actor, reference: str) -> str:
         """Before quorum the BM cannot close, only pass the referral to the tie-break role."""
@@ -209,9 +214,11 @@ class BallotCommands(DecisionRules):
             ballot = await uow.ballots.current(referral, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.ESCALATED)
             assert ballot is not None
-            t = await self._tally(uow, ballot)
-            self._card_update(uow, referral)
-            await self._close(uow, referral, ballot, t, rules.CloseReason.CLOSED_BY_BM, actor, force_escalate=True)
+            t = await self.decisions._tally(uow, ballot)
+            self.decisions._card_update(uow, referral)
+            await self.decisions._close(
+                uow, referral, ballot, t, rules.CloseReason.CLOSED_BY_BM, actor, force_escalate=True
+            )
             await self.finish(uow)
         return f"{referral.reference} is escalated to the {self.preset.role_label(self.preset.tie_break_role)}."
 
@@ -223,18 +230,18 @@ class BallotCommands(DecisionRules):
         reason = reason.strip()
         if not reason:
             raise InvalidInput("Please give the reason for your decision; it is recorded with it.")
-        self._screen(reason, "reason")
-        outcome_id = self._outcome_id(outcome)
+        self.decisions._screen(reason, "reason")
+        outcome_id = self.decisions._outcome_id(outcome)
         async with self.uow() as uow:
             referral = await self.referral(uow, reference, lock=True)
             if referral.status != Status.ESCALATED:
                 raise WrongState(
                     f"{referral.reference} is not waiting for the {chair_label}, so there is nothing to decide."
                 )
-            self._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
-            self._card_update(uow, referral)
-            await self._record_decision(uow, referral, outcome_id, how="chair", actor=actor, reason=reason)
-            self._decision_notice(uow, referral)
+            self.decisions._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
+            self.decisions._card_update(uow, referral)
+            await self.decisions._record_decision(uow, referral, outcome_id, how="chair", actor=actor, reason=reason)
+            self.decisions._decision_notice(uow, referral)
             await self.finish(uow)
         return f"{referral.reference} is decided: {self.preset.outcome(outcome_id).label}."
 
@@ -251,10 +258,10 @@ class BallotCommands(DecisionRules):
             due = await uow.ballots.due_for_closing(now)
             closed = []
             for referral, ballot in due:
-                t = await self._tally(uow, ballot)
+                t = await self.decisions._tally(uow, ballot)
                 if rules.closing(t, deadline_passed=True) is not None:
-                    self._card_update(uow, referral)
-                    await self._evaluate(uow, referral, ballot, deadline_passed=True)
+                    self.decisions._card_update(uow, referral)
+                    await self.decisions._evaluate(uow, referral, ballot, deadline_passed=True)
                     closed.append(referral.reference)
             await self.finish(uow)
         return closed

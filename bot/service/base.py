@@ -1,8 +1,10 @@
-"""The service layer's shared parts: who is acting, the dependencies, and small lookups every command uses.
+"""The service layer's shared parts: who is acting, the `Core` every handler shares, and `Handler`, the base of
+the per-concept handlers, which reads the core.
 
-Commands are methods of `Panel` (see `bot/service/__init__.py`), grouped by concept in sibling modules.
-Each command opens one unit of work, checks who is acting, calls the pure rules in `flows/`, writes rows,
-an audit entry and any outbox messages, and commits once.
+Commands are methods of per-concept handlers in sibling modules (`referrals.ReferralCommands`,
+`ballots.BallotCommands`...), built once by `bootstrap.build_panel` and reached through the `Panel` facade.
+Each command opens one unit of work, checks who is acting, calls the pure rules in `flows/`, writes rows, an
+audit entry and any outbox messages, and commits once.
 """
 
 from __future__ import annotations
@@ -134,7 +136,11 @@ class Actor:
         return "operator (command line)"
 
 
-class PanelBase:
+class Core:
+    """What every handler shares, once: the preset, the calendar, the clock, where units of work come from, the
+    partnership, the outbox wake-up (`on_outbox`, set here so that every handler sees a change) and the
+    helpers each command uses to commit, audit and queue a notice."""
+
     def __init__(
         self,
         *,
@@ -342,3 +348,43 @@ class PanelBase:
 def facts(member: Member) -> MemberFacts:
     """What `flows.permissions` needs to know of a member row."""
     return MemberFacts(member.id, member.role, member.partnership_id, member.removed_at is not None)
+
+
+class Handler:
+    """One concept's commands over the shared `Core`. Its helpers read the core each time, so a setting changed
+    on the panel (`panel.stuck_after = ...`) is the one every handler sees. A handler that uses another's
+    commands is given that handler by `bootstrap.build_panel`; handlers never inherit from one another."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.now = core.now
+        self.uow = core.uow
+        self.finish = core.finish
+        self.audit = core.audit
+        self.notice = core.notice
+        self.referral = core.referral
+        self.fmt = core.fmt
+        self.check_actor = core.check_actor
+        self.require_bm = core.require_bm
+        self.require_panel = core.require_panel
+        self.members_and_account = core.members_and_account
+
+    @property
+    def preset(self) -> Preset:
+        return self.core.preset
+
+    @property
+    def cal(self) -> WorkingCalendar:
+        return self.core.cal
+
+    @property
+    def partnership_id(self) -> int:
+        return self.core.partnership_id
+
+    @property
+    def practice(self) -> bool:
+        return self.core.practice
+
+    @property
+    def stuck_after(self) -> timedelta:
+        return self.core.stuck_after

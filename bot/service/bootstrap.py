@@ -1,18 +1,81 @@
-"""Wiring: settings -> engine -> preset -> partnership row -> `Panel`. Nothing connects on import."""
+"""Wiring: settings -> engine -> preset -> partnership row -> `Panel`. Nothing connects on import.
+
+`build_panel` is the one place the service is put together: the `Core` every handler shares, each concept's
+handler given the others it uses, and the `Panel` facade over them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.service import Panel
+from bot.service.agenda import AgendaCommands
+from bot.service.ballots import BallotCommands
+from bot.service.base import Core
+from bot.service.clockwork import ClockCommands
+from bot.service.decisions import DecisionRules
+from bot.service.meetings import MeetingCommands
+from bot.service.members import MemberCommands
+from bot.service.panel import Panel
+from bot.service.referrals import ReferralCommands
+from bot.service.reminders import ReminderCommands
+from bot.service.reports import ReportCommands
+from bot.service.requests import RequestCommands
+from bot.service.stuck import StuckCommands
+from bot.service.views import Views
+from flows.calendar import WorkingCalendar
 from flows.clocks import calendar_for
 from flows.errors import PanelError
 from flows.preset import Preset
+from flows.stuck import STUCK_AFTER
 from storage.models import Partnership
 from storage.uow import UnitOfWork, make_sessionmaker
+
+
+def build_panel(
+    *,
+    preset: Preset,
+    calendar: WorkingCalendar,
+    sessionmaker: async_sessionmaker[AsyncSession] | None,
+    partnership_id: int,
+    clock: Callable[[], datetime] | None = None,
+    on_outbox: Callable[[], Awaitable[None]] | None = None,
+    practice: bool = False,
+    stuck_after: timedelta = STUCK_AFTER,
+    unit_of_work: Callable[[int, str | None], UnitOfWork] | None = None,
+) -> Panel:
+    """The panel over a database (`sessionmaker`) or, in unit tests, `unit_of_work` (`storage.memory`)."""
+    core = Core(
+        preset=preset,
+        calendar=calendar,
+        sessionmaker=sessionmaker,
+        partnership_id=partnership_id,
+        clock=clock,
+        on_outbox=on_outbox,
+        practice=practice,
+        stuck_after=stuck_after,
+        unit_of_work=unit_of_work,
+    )
+    clocks = ClockCommands(core)
+    decisions = DecisionRules(core, clocks)
+    requests = RequestCommands(core, clocks, decisions)
+    reports = ReportCommands(core)
+    return Panel(
+        core,
+        members=MemberCommands(core),
+        referrals=ReferralCommands(core, clocks, decisions),
+        ballots=BallotCommands(core, decisions),
+        clocks=clocks,
+        meetings=MeetingCommands(core, clocks, decisions, reports),
+        requests=requests,
+        views=Views(core, clocks, decisions),
+        agenda=AgendaCommands(core),
+        reports=reports,
+        reminders=ReminderCommands(core, clocks, decisions, requests),
+        stuck=StuckCommands(core),
+    )
 
 
 async def open_panel(
@@ -56,7 +119,7 @@ async def open_panel(
             )
         partnership_id = row.id
         is_practice = row.practice
-    return Panel(
+    return build_panel(
         preset=preset,
         calendar=calendar_for(preset, timezone),
         sessionmaker=sessionmaker,

@@ -1,6 +1,6 @@
-"""Clocks that hang on events (issue 21): events recorded and scheduled, clocks due before a scheduled event
-(moved with it), the sooner of two, windows met by an event, and the clocks a return as incomplete stops
-until the referral is resubmitted.
+"""Clocks: starting and finishing them (a decision's, a request's, a follow-up's), and those that hang on events
+(issue 21): events recorded and scheduled, clocks due before a scheduled event (moved with it), the sooner of
+two, windows met by an event, and the clocks a return as incomplete stops until the referral is resubmitted.
 
 Every event recorded or planned is a `ScheduledEvent` row: planned (`scheduled`, with its time) or
 `held`. A clock's due time is worked out from them by `flows.clocks.clock_due`. A clock whose due time
@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.service.ballots import BallotCommands
-from bot.service.base import Actor
-from flows.clocks import check_window, clock_due, next_panel_meeting, window_words
+from bot.service.base import Actor, Handler
+from flows import reminders
+from flows.clocks import check_window, clock_due, due, next_panel_meeting, window_words
 from flows.errors import InvalidInput, WrongState
 from flows.meetings import MEETING_EVENTS, attendance_line
 from flows.preset import EVENTS, Clock
@@ -48,7 +48,7 @@ class EventRecord:
     flagged: list[str] = field(default_factory=list)  # a window met early, in plain words
 
 
-class ClockCommands(BallotCommands):
+class ClockCommands(Handler):
     def clock_for(self, clock_id: str) -> Clock | None:
         """The preset's clock, or the dated return clock of a request the business manager dated itself."""
         if self.preset.has_clock(clock_id):
@@ -240,6 +240,53 @@ class ClockCommands(BallotCommands):
             return None
         return await self._start_clock(uow, referral, clock, self.now(), actor, due_at=due_at)
 
+    # Clocks used by several commands (the decision's, a request's, a follow-up's) --------------------
+    async def _start_clock(
+        self,
+        uow: UnitOfWork,
+        referral: Referral,
+        clock: Clock,
+        start: datetime,
+        actor: Actor,
+        *,
+        agency: str | None = None,
+        due_at: datetime | None = None,
+    ) -> Deadline:
+        """Start a clock (one running instance per clock, and per agency for information returns) and
+        work out when its first reminder is due. `due_at` when it is not counted forward from `start` (a clock
+        before a planned event, a due date the business manager gave)."""
+        running = [d for d in await uow.deadlines.running(referral, [clock.id]) if d.agency == agency]
+        if running:  # a follow-up may name a clock already going
+            return running[0]
+        row = Deadline(
+            partnership_id=self.partnership_id,
+            referral_id=referral.id,
+            clock_id=clock.id,
+            label=clock.label,
+            owner=clock.owner,
+            agency=agency,
+            started_at=start,
+            due_at=due_at or due(self.preset, self.cal, clock, start),
+            last_reminder_at=start,  # nothing planned before the clock started is ever sent
+        )
+        self.schedule_reminders(row, clock, after=start)
+        await uow.deadlines.add(row)
+        await self.audit(
+            uow, actor, "clock_started", referral.reference, clock=clock.id, agency=agency, due=row.due_at.isoformat()
+        )
+        return row
+
+    def schedule_reminders(self, row: Deadline, clock: Clock, *, after: datetime) -> None:
+        """Set when the reminder sweep must next look at this deadline (None: never again)."""
+        row.next_reminder_at = reminders.next_after(self.preset.reminder_plan(clock), self.cal, row.due_at, after)
+
+    async def _finish_clock(
+        self, uow: UnitOfWork, referral: Referral, clock_id: str, actor: Actor, at: datetime | None = None
+    ) -> None:
+        for row in await uow.deadlines.running(referral, [clock_id]):
+            row.done_at = at or self.now()
+            row.done_by_id = actor.member_id
+
     # A referral returned as incomplete (issue 21, section 4) -----------------------------------------------
     def _stopped_on_return(self) -> set[str]:
         """The clocks the preset's incomplete outcome stops: they no longer apply until it is resubmitted."""
@@ -276,21 +323,6 @@ class ClockCommands(BallotCommands):
                 request.deadline_id = new.id
             labels.append(f"{self.deadline_label(new)}: due {self.fmt(new.due_at)}")
         return labels
-
-    async def _record_decision(
-        self,
-        uow: UnitOfWork,
-        referral: Referral,
-        outcome_id: str,
-        *,
-        how: str,
-        actor: Actor,
-        reason: str | None,
-        at: datetime | None = None,
-    ) -> None:
-        if self.preset.outcome(outcome_id).incomplete:  # before the outcome's own `stops` cancel them for good
-            await self._stop_for_return(uow, referral)
-        await super()._record_decision(uow, referral, outcome_id, how=how, actor=actor, reason=reason, at=at)
 
     def deadline_label(self, d: Deadline) -> str:
         """A deadline's label, naming the agency when it is one agency's return."""

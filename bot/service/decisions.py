@@ -1,27 +1,30 @@
 """What the votes decide, and recording it: the tally (who counts, from `flows.permissions`, and what they voted),
-closing a ballot with its result, escalating to the tie-break role, recording a decision, and the clocks a
-decision starts and stops. The commands that vote are `bot.service.ballots`; those that decide at once or return
-a referral are `bot.service.referrals`.
+closing a ballot with its result, escalating to the tie-break role, and recording a decision, with the clocks
+it starts and stops (through the `clockwork` handler it is given). The commands that vote are
+`bot.service.ballots`; those that decide at once or return a referral are `bot.service.referrals`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.service.base import Actor, PanelBase, facts
+from bot.service.base import Actor, Core, Handler, facts
+from bot.service.clockwork import ClockCommands
 from flows import ballots as rules
-from flows import permissions, reminders
+from flows import permissions
 from flows.anonymity import IdentifyingDetail, check_free_text
-from flows.clocks import due
 from flows.errors import InvalidInput
-from flows.preset import Clock
 from flows.referrals import Status, check_transition
 from flows.views import result_text
-from storage.models import Ballot, Deadline, Member, Referral, Vote
+from storage.models import Ballot, Member, Referral, Vote
 from storage.uow import UnitOfWork
 
 
-class DecisionRules(PanelBase):
+class DecisionRules(Handler):
+    def __init__(self, core: Core, clocks: ClockCommands) -> None:
+        super().__init__(core)
+        self.clocks = clocks
+
     # Reading the ballot -----------------------------------------------------------------------------
     async def _eligible_and_votes(
         self, uow: UnitOfWork, ballot: Ballot, current: list[Vote] | None = None, members: list[Member] | None = None
@@ -100,7 +103,7 @@ class DecisionRules(PanelBase):
         ballot.result = result.kind.value
         ballot.result_outcome = result.outcome
         ballot.missing = ",".join(result.missing_roles) or (str(result.missing_votes) if result.missing_votes else None)
-        await self._finish_clock(uow, referral, self.preset.decision_clock, actor, at=closed_at)
+        await self.clocks._finish_clock(uow, referral, self.preset.decision_clock, actor, at=closed_at)
         await self.audit(
             uow,
             actor,
@@ -196,6 +199,8 @@ class DecisionRules(PanelBase):
         at: datetime | None = None,
     ) -> None:
         outcome = self.preset.outcome(outcome_id)
+        if outcome.incomplete:  # before the outcome's own `stops` cancel them for good
+            await self.clocks._stop_for_return(uow, referral)
         new_status = Status.RETURNED if outcome.incomplete else Status.DECIDED
         check_transition(referral.reference, Status(referral.status), Status.DECIDED)
         now = at or self.now()
@@ -209,7 +214,7 @@ class DecisionRules(PanelBase):
         for stopped in await uow.deadlines.running(referral, outcome.stops):
             stopped.cancelled_at = now
         if outcome.follow_up:
-            await self._start_clock(uow, referral, self.preset.clock(outcome.follow_up), now, actor)
+            await self.clocks._start_clock(uow, referral, self.preset.clock(outcome.follow_up), now, actor)
         if outcome.incomplete:
             # Salford 7.5: the referral goes back to the referrer, with what is missing, to resubmit.
             referral.missing_info = reason or "see the panel's reasons"
@@ -221,53 +226,6 @@ class DecisionRules(PanelBase):
                 f"`resubmit {referral.reference}` when it comes back.",
                 referral,
             )
-
-    # Clocks used by several commands ------------------------------------------------------------------
-    async def _start_clock(
-        self,
-        uow: UnitOfWork,
-        referral: Referral,
-        clock: Clock,
-        start: datetime,
-        actor: Actor,
-        *,
-        agency: str | None = None,
-        due_at: datetime | None = None,
-    ) -> Deadline:
-        """Start a clock (one running instance per clock, and per agency for information returns) and
-        work out when its first reminder is due. `due_at` when it is not counted forward from `start` (a clock
-        before a planned event, a due date the business manager gave)."""
-        running = [d for d in await uow.deadlines.running(referral, [clock.id]) if d.agency == agency]
-        if running:  # a follow-up may name a clock already going
-            return running[0]
-        row = Deadline(
-            partnership_id=self.partnership_id,
-            referral_id=referral.id,
-            clock_id=clock.id,
-            label=clock.label,
-            owner=clock.owner,
-            agency=agency,
-            started_at=start,
-            due_at=due_at or due(self.preset, self.cal, clock, start),
-            last_reminder_at=start,  # nothing planned before the clock started is ever sent
-        )
-        self.schedule_reminders(row, clock, after=start)
-        await uow.deadlines.add(row)
-        await self.audit(
-            uow, actor, "clock_started", referral.reference, clock=clock.id, agency=agency, due=row.due_at.isoformat()
-        )
-        return row
-
-    def schedule_reminders(self, row: Deadline, clock: Clock, *, after: datetime) -> None:
-        """Set when the reminder sweep must next look at this deadline (None: never again)."""
-        row.next_reminder_at = reminders.next_after(self.preset.reminder_plan(clock), self.cal, row.due_at, after)
-
-    async def _finish_clock(
-        self, uow: UnitOfWork, referral: Referral, clock_id: str, actor: Actor, at: datetime | None = None
-    ) -> None:
-        for row in await uow.deadlines.running(referral, [clock_id]):
-            row.done_at = at or self.now()
-            row.done_by_id = actor.member_id
 
     # Small helpers -----------------------------------------------------------------------------------
     def _outcome_id(self, text: str, referral_type: str | None = None) -> str:

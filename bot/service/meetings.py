@@ -10,8 +10,10 @@ import base64
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.service.base import Actor
+from bot.service.base import Actor, Core, Handler
 from bot.service.clockwork import ClockCommands
+from bot.service.decisions import DecisionRules
+from bot.service.reports import ReportCommands
 from flows import meetings as rules
 from flows.clocks import check_window, window_words
 from flows.errors import InvalidInput, NotFound, WrongState
@@ -37,7 +39,13 @@ class MeetingLine:
     attending: tuple[str, ...] = ()  # the partners confirmed to attend
 
 
-class MeetingCommands(ClockCommands):
+class MeetingCommands(Handler):
+    def __init__(self, core: Core, clocks: ClockCommands, decisions: DecisionRules, reports: ReportCommands) -> None:
+        super().__init__(core)
+        self.clocks = clocks
+        self.decisions = decisions
+        self.reports = reports
+
     async def schedule_meeting(
         self, *, actor: Actor, reference: str, at: datetime, place: str = "", override: str | None = None
     ) -> list[str]:
@@ -55,12 +63,12 @@ class MeetingCommands(ClockCommands):
                     f"use `meeting move {referral.reference} DATE TIME` to change it."
                 )
             window = await self._window_words(uow, referral, event, at, override)
-            row = self._event_row(referral, event, at, actor)
+            row = self.clocks._event_row(referral, event, at, actor)
             row.place, row.window_override = place or None, override
             await uow.events.add(row)
             await self.audit(uow, actor, "meeting_scheduled", referral.reference, event=event, at=at.isoformat(),
                              window_override=override)
-            moved = await self._retime_before(uow, referral, event, actor)
+            moved = await self.clocks._retime_before(uow, referral, event, actor)
             where = f", {place}" if place else ""
             needed = rules.labels(self.preset, rules.statutory_roles(self.preset))
             self._post_meeting(
@@ -69,7 +77,7 @@ class MeetingCommands(ClockCommands):
                 f"It is quorate with one representative of each statutory partner: {needed}; each, please confirm "
                 f"who attends for your agency (the button, or `meeting attend {referral.reference}`).",
             )
-            self._card_update(uow, referral)
+            self.decisions._card_update(uow, referral)
             await self.finish(uow)
         head = f"{name.capitalize()} for {referral.reference} is scheduled for {self.fmt(at)}{where}."
         return [head, *window, *(f"{d.label}: due {self.fmt(d.due_at)}." for d in moved)]
@@ -88,11 +96,11 @@ class MeetingCommands(ClockCommands):
             was, row.at, row.moves, row.window_override = row.at, at, row.moves + 1, override
             await self.audit(uow, actor, "meeting_moved", referral.reference, event=event, at=at.isoformat(),
                              was=was.isoformat(), window_override=override)
-            moved = await self._retime_before(uow, referral, event, actor)
+            moved = await self.clocks._retime_before(uow, referral, event, actor)
             name = rules.meeting_name(event).capitalize()
             self._post_meeting(uow, referral, row, f"{name} for **{referral.reference} · {referral.subject}** is "
                                f"moved from {self.fmt(was)} to **{self.fmt(at)}**.")
-            self._card_update(uow, referral)
+            self.decisions._card_update(uow, referral)
             await self.finish(uow)
         head = f"{name} for {referral.reference} is moved to {self.fmt(at)} (was {self.fmt(was)})."
         return [head, *window, *(f"{d.label}: due {self.fmt(d.due_at)}." for d in moved)]
@@ -102,17 +110,17 @@ class MeetingCommands(ClockCommands):
         reason = reason.strip()
         if not reason:
             raise InvalidInput("Please give the reason for cancelling the meeting; the panel is told.")
-        self._screen(reason, "reason")
+        self.decisions._screen(reason, "reason")
         async with self.uow() as uow:
             referral = await self._meeting_referral(uow, reference)
             event, row = await self._the_meeting(uow, referral)
             row.status, row.cancel_reason = "cancelled", reason
             await self.audit(uow, actor, "meeting_cancelled", referral.reference, event=event, reason=reason)
-            await self._retime_before(uow, referral, event, actor)  # nothing is due before a cancelled meeting
+            await self.clocks._retime_before(uow, referral, event, actor)  # nothing is due before a cancelled meeting
             name = rules.meeting_name(event).capitalize()
             self._post_meeting(uow, referral, row, f"{name} for **{referral.reference} · {referral.subject}** on "
                                f"{self.fmt(row.at)} is cancelled.", cancelled=True)
-            self._card_update(uow, referral)
+            self.decisions._card_update(uow, referral)
             await self.finish(uow)
         return f"{name} for {referral.reference} on {self.fmt(row.at)} is cancelled."
 
@@ -147,8 +155,8 @@ class MeetingCommands(ClockCommands):
                     f"count as {name}; to count it anyway, add `override REASON`."
                 ]
             row.quorum_override = override if not present.quorate else None
-            record = await self._record_happened(uow, referral, event, when, actor)
-            self._card_update(uow, referral)
+            record = await self.clocks._record_happened(uow, referral, event, when, actor)
+            self.decisions._card_update(uow, referral)
             await self.finish(uow)
         quorum = "quorate" if present.quorate else f"not quorate, counted by the business manager: {override}"
         lines = [f"{name.capitalize()} for {referral.reference} is recorded: held {self.fmt(when)}, attended by "
@@ -168,7 +176,7 @@ class MeetingCommands(ClockCommands):
             event, row = await self._the_meeting(uow, referral)
             row.attending = [*(row.attending or []), *(r for r in confirming if r not in (row.attending or []))]
             await self.audit(uow, actor, "meeting_attending", referral.reference, event=event, roles=list(confirming))
-            self._card_update(uow, referral)
+            self.decisions._card_update(uow, referral)
             await self.finish(uow)
         who, verb = rules.labels(self.preset, confirming), "attends" if len(confirming) == 1 else "attend"
         return [f"Recorded: {who} {verb} {rules.meeting_name(event)} for {referral.reference} on {self.fmt(row.at)}.",
@@ -232,9 +240,9 @@ class MeetingCommands(ClockCommands):
             return [self._invite(referral, row) for row, referral in await uow.events.planned_of(rules.MEETING_EVENTS)]
 
     async def report(self, period: Period) -> Report:
-        """The period report (`ReportCommands.report`, later in the panel's bases) with the timeliness of the
-        meetings held in the period (issue 21, section 5): inside the window, quorate, papers on time."""
-        report = await super().report(period)  # type: ignore[misc]
+        """The period report (`ReportCommands.report`) with the timeliness of the meetings held in the period
+        (issue 21, section 5): inside the window, quorate, papers on time."""
+        report = await self.reports.report(period)
         start, until = period.bounds(self.cal)
         async with self.uow() as uow:
             rows = [await self._meeting_row(uow, row, referral)
@@ -296,12 +304,12 @@ class MeetingCommands(ClockCommands):
     def _meeting_texts(self, place: str, override: str | None, *, what: str = "a time outside the window"):  # type: ignore[no-untyped-def]
         place = place.strip()
         if place:
-            self._screen(place, "place")
+            self.decisions._screen(place, "place")
         if override is not None:
             override = override.strip()
             if not override:
                 raise InvalidInput(f"Give the reason for {what} after `override`. Nothing was changed.")
-            self._screen(override, "reason")
+            self.decisions._screen(override, "reason")
         return place, override
 
     async def _meeting_referral(self, uow: UnitOfWork, reference: str) -> Referral:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.platforms import platform_names
-from bot.service.base import Actor, PanelBase
+from bot.service.base import Actor, Handler
 from flows.errors import InvalidInput, NotFound
 from storage.models import Channel, Identity, Member
 from storage.uow import UnitOfWork
@@ -35,7 +35,7 @@ def parse_platform_id(text: str) -> tuple[str, str]:
     return platform, external.strip()
 
 
-class MemberCommands(PanelBase):
+class MemberCommands(Handler):
     def role_id(self, text: str) -> str | None:
         """A role of the preset as people name it: its id, its label, or an alias every partnership shares:
         `bm` (the business manager), `la` (the local authority), `chair` (the role called chair, else whoever

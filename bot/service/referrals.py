@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from bot.service.base import Actor
+from bot.service.base import Actor, Core, Handler
 from bot.service.clockwork import ClockCommands
+from bot.service.decisions import DecisionRules
 from flows.clocks import due, panel_day
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
@@ -15,7 +16,12 @@ from storage.models import Ballot, Referral
 from storage.uow import UnitOfWork
 
 
-class ReferralCommands(ClockCommands):
+class ReferralCommands(Handler):
+    def __init__(self, core: Core, clocks: ClockCommands, decisions: DecisionRules) -> None:
+        super().__init__(core)
+        self.clocks = clocks
+        self.decisions = decisions
+
     async def file_referral(self, *, actor: Actor, draft: ReferralDraft) -> str:
         """File a referral and put it straight to the panel: the card is posted through the outbox and the
         panel's decision clock starts (Salford 7.5: 48 hours from receipt)."""
@@ -55,8 +61,9 @@ class ReferralCommands(ClockCommands):
                 referrer=clean.referrer,
                 themes=list(clean.themes),
             )
-            await self._start_event_clocks(uow, referral, "referral_received", now, actor)
-            await self._start_event_clocks(uow, referral, "became_aware", self._aware_at(clean.aware_on, now), actor)
+            await self.clocks._start_event_clocks(uow, referral, "referral_received", now, actor)
+            aware_at = self._aware_at(clean.aware_on, now)
+            await self.clocks._start_event_clocks(uow, referral, "became_aware", aware_at, actor)
             ballot = await self._open_round(uow, referral, now, actor)
             uow.outbox(
                 partnership_id=self.partnership_id,
@@ -72,7 +79,7 @@ class ReferralCommands(ClockCommands):
     async def _warn_if_no_quorum_possible(self, uow: UnitOfWork, referral: Referral, ballot: Ballot) -> None:
         """docs/ballots.md (rule 3) wants the BM to hear at once when nobody on the panel can give a vote the quorum
         needs, so a substitute can be added before the deadline rather than after it."""
-        t = await self._tally(uow, ballot)
+        t = await self.decisions._tally(uow, ballot)
         if t.quorum_possible:
             return
         if t.impossible_roles:
@@ -110,7 +117,7 @@ class ReferralCommands(ClockCommands):
         referral.status = Status.WITH_PANEL
         await uow.ballots.add(ballot)
         if last is not None:  # the first round's clock was started with the referral's own clocks
-            await self._start_clock(uow, referral, clock, start, actor)
+            await self.clocks._start_clock(uow, referral, clock, start, actor)
         await self.audit(
             uow, actor, "ballot_opened", referral.reference, round=ballot.round, deadline=deadline.isoformat()
         )
@@ -127,11 +134,11 @@ class ReferralCommands(ClockCommands):
         reason = reason.strip()
         if not reason:
             raise InvalidInput("Please give the reason for deciding at once; the panel will see it.")
-        self._screen(reason, "reason")
-        outcome_id = self._outcome_id(outcome)
+        self.decisions._screen(reason, "reason")
+        outcome_id = self.decisions._outcome_id(outcome)
         async with self.uow() as uow:
             referral = await self.referral(uow, reference, lock=True)
-            self._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
+            self.decisions._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
             ballot = await uow.ballots.current(referral, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.DECIDED)
             if ballot is not None and ballot.closed_at is None:
@@ -139,10 +146,10 @@ class ReferralCommands(ClockCommands):
                 ballot.close_reason = "decided_by_bm"
                 ballot.result = "decided"
                 ballot.result_outcome = outcome_id
-            await self._finish_clock(uow, referral, self.preset.decision_clock, actor)
-            await self._record_decision(uow, referral, outcome_id, how="bm", actor=actor, reason=reason)
-            self._card_update(uow, referral)
-            self._decision_notice(uow, referral)
+            await self.clocks._finish_clock(uow, referral, self.preset.decision_clock, actor)
+            await self.decisions._record_decision(uow, referral, outcome_id, how="bm", actor=actor, reason=reason)
+            self.decisions._card_update(uow, referral)
+            self.decisions._decision_notice(uow, referral)
             await self.finish(uow)
         return f"{referral.reference} is decided: {self.preset.outcome(outcome_id).label}. The panel has been told."
 
@@ -152,7 +159,7 @@ class ReferralCommands(ClockCommands):
         missing = missing.strip()
         if not missing:
             raise InvalidInput("Please say what is missing from the referral; the referrer is told.")
-        self._screen(missing, "note of what is missing")
+        self.decisions._screen(missing, "note of what is missing")
         async with self.uow() as uow:
             referral = await self.referral(uow, reference, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.RETURNED)
@@ -160,9 +167,9 @@ class ReferralCommands(ClockCommands):
             referral.status = Status.RETURNED
             referral.missing_info = missing
             await self.audit(uow, actor, "returned_incomplete", referral.reference, missing=missing)
-            stopped = await self._stop_for_return(uow, referral)
-            await self._start_event_clocks(uow, referral, "returned_incomplete", self.now(), actor)
-            self._card_update(uow, referral)
+            stopped = await self.clocks._stop_for_return(uow, referral)
+            await self.clocks._start_event_clocks(uow, referral, "returned_incomplete", self.now(), actor)
+            self.decisions._card_update(uow, referral)
             until = f" Stopped until it is resubmitted: {'; '.join(stopped)}." if stopped else ""
             self.notice(
                 uow,
@@ -178,12 +185,12 @@ class ReferralCommands(ClockCommands):
         """An incomplete referral comes back: it reopens with a new round of voting."""
         self.require_bm(actor, "resubmit a referral")
         if summary is not None:
-            self._screen(summary, "summary")
+            self.decisions._screen(summary, "summary")
         async with self.uow() as uow:
             referral = await self.referral(uow, reference, lock=True)
             if referral.status != Status.RETURNED:
                 raise WrongState(f"{referral.reference} was not returned as incomplete, so it cannot be resubmitted.")
-            await self._finish_clock(uow, referral, "resubmission", actor)
+            await self.clocks._finish_clock(uow, referral, "resubmission", actor)
             if summary and summary.strip():
                 referral.summary = summary.strip()
             referral.missing_info = None
@@ -192,7 +199,7 @@ class ReferralCommands(ClockCommands):
             referral.decided_how = None
             await self.audit(uow, actor, "resubmitted", referral.reference, summary_changed=bool(summary))
             await self._open_round(uow, referral, self.now(), actor)
-            restarted = await self._restart_after_return(uow, referral, actor)
+            restarted = await self.clocks._restart_after_return(uow, referral, actor)
             uow.outbox(
                 partnership_id=self.partnership_id,
                 now=self.now(),
@@ -208,7 +215,7 @@ class ReferralCommands(ClockCommands):
         """Suffolk section 4: a case can be held for a set period or indefinitely. Voting pauses; the
         ballot and its votes are kept, and the decision clock starts again on resume."""
         self.require_bm(actor, "put a referral on hold")
-        self._screen(reason, "reason")
+        self.decisions._screen(reason, "reason")
         now = self.now()
         if until is not None and until <= self.cal.local(now).date():
             raise InvalidInput("The date to hold until must be in the future.")
@@ -223,7 +230,7 @@ class ReferralCommands(ClockCommands):
             await self.audit(
                 uow, actor, "held", referral.reference, until=str(until) if until else None, reason=reason or None
             )
-            self._card_update(uow, referral)
+            self.decisions._card_update(uow, referral)
             await self.finish(uow)
         return f"{referral.reference} is on hold " + (
             f"until {self.cal.format(referral.hold_until, with_time=False)}."
@@ -249,12 +256,12 @@ class ReferralCommands(ClockCommands):
         referral.hold_until = None
         if ballot is not None and ballot.closed_at is None:
             clock = self.preset.clock(self.preset.decision_clock)
-            row = await self._start_clock(uow, referral, clock, now, actor)
+            row = await self.clocks._start_clock(uow, referral, clock, now, actor)
             ballot.deadline_at = row.due_at
         await self.audit(
             uow, actor, "resumed", referral.reference, deadline=ballot.deadline_at.isoformat() if ballot else None
         )
-        self._card_update(uow, referral)
+        self.decisions._card_update(uow, referral)
 
     async def release_holds(self) -> list[str]:
         """The scheduler's job: a hold with an end date ends by itself, and the BM is told."""
@@ -309,7 +316,7 @@ class ReferralCommands(ClockCommands):
         reason = reason.strip()
         if not reason:
             raise InvalidInput("Please give the reason for withdrawing the referral.")
-        self._screen(reason, "reason")
+        self.decisions._screen(reason, "reason")
         async with self.uow() as uow:
             referral = await self.referral(uow, reference, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.WITHDRAWN)
@@ -320,13 +327,13 @@ class ReferralCommands(ClockCommands):
             for row in await uow.deadlines.running(referral):
                 row.cancelled_at = self.now()
             await self.audit(uow, actor, "withdrawn", referral.reference, reason=reason)
-            self._card_update(uow, referral)
+            self.decisions._card_update(uow, referral)
             await self.finish(uow)
         return f"{referral.reference} is withdrawn; its open deadlines are cancelled."
 
     async def record_event(self, *, actor: Actor, reference: str, event: str, at: datetime | None = None) -> list[str]:
         """Record that something happened and start its clocks (`happened`); the clocks started."""
-        return (await self.happened(actor=actor, reference=reference, event=event, at=at)).started
+        return (await self.clocks.happened(actor=actor, reference=reference, event=event, at=at)).started
 
     async def mark_done(self, *, actor: Actor, reference: str, clock_id: str) -> str:
         """A milestone met (requests sent, lead reviewer appointed): its clock stops and counts as met or late."""

@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.service.base import Actor
+from bot.service.base import Actor, Core, Handler
+from bot.service.clockwork import ClockCommands
+from bot.service.decisions import DecisionRules
 from bot.service.requests import RequestCommands
 from flows import reminders as plans
 from flows.referrals import Status
@@ -37,7 +39,13 @@ class Upcoming:
     kind: str
 
 
-class ReminderCommands(RequestCommands):
+class ReminderCommands(Handler):
+    def __init__(self, core: Core, clocks: ClockCommands, decisions: DecisionRules, requests: RequestCommands) -> None:
+        super().__init__(core)
+        self.clocks = clocks
+        self.decisions = decisions
+        self.requests = requests
+
     async def run_reminders(self, *, dry_run: bool = False) -> int:
         """One sweep at the panel's current time. Returns how many reminder messages were queued.
 
@@ -59,7 +67,7 @@ class ReminderCommands(RequestCommands):
                 return queued
 
     async def _remind(self, uow: UnitOfWork, row: Deadline, now: datetime) -> int:
-        clock = self.clock_for(row.clock_id)
+        clock = self.clocks.clock_for(row.clock_id)
         if clock is None:  # the preset was edited and the clock is gone
             row.next_reminder_at = None
             return 0
@@ -90,7 +98,7 @@ class ReminderCommands(RequestCommands):
             )
         if due_now:
             row.last_reminder_at = max(o.at for o in due_now)
-        self.schedule_reminders(row, clock, after=now)
+        self.clocks.schedule_reminders(row, clock, after=now)
         return queued
 
     async def _recipients(self, uow: UnitOfWork, row: Deadline, referral: Referral) -> list[str]:
@@ -107,7 +115,7 @@ class ReminderCommands(RequestCommands):
         ballot = await uow.ballots.current(referral)
         if ballot is None or ballot.closed_at is not None:
             return []
-        eligible, current = await self._eligible_and_votes(uow, ballot)
+        eligible, current = await self.decisions._eligible_and_votes(uow, ballot)
         acted = {v.member_id for v in current}
         return [v.member_id for v in eligible if v.member_id not in acted]
 
@@ -174,7 +182,7 @@ class ReminderCommands(RequestCommands):
             )
         if row.agency:
             what = self.preset.request_template_for(referral.referral_type)
-            actions = [self._returned_action(referral, row.agency)]
+            actions = [self.requests._returned_action(referral, row.agency)]
             if occ.kind == "escalation" and purpose.endswith(":lead"):
                 # To the agency's own safeguarding lead: the information is theirs to chase, inside their agency.
                 return (
@@ -213,7 +221,7 @@ class ReminderCommands(RequestCommands):
         is not told it was passed on two working days before it is."""
         if row.escalated_at is not None:
             return "This has been passed to the business manager."
-        clock = self.clock_for(row.clock_id)
+        clock = self.clocks.clock_for(row.clock_id)
         if clock is None:
             return "Please send it as soon as you can."
         plan = self.preset.reminder_plan(clock)
@@ -230,7 +238,7 @@ class ReminderCommands(RequestCommands):
             rows = await uow.deadlines.upcoming(before)
         out = []
         for d, r in rows:
-            clock = self.clock_for(d.clock_id)
+            clock = self.clocks.clock_for(d.clock_id)
             plan = self.preset.reminder_plan(clock) if clock is not None else None
             kind = "reminder"
             if plan is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.service.base import Actor, PanelBase
+from bot.service.base import Actor, Handler
 from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
 from flows.errors import InvalidInput, WrongState
 from flows.referrals import Status
@@ -68,7 +68,7 @@ class CalendarEntry:
     started_at: datetime
 
 
-class ReportCommands(PanelBase):
+class ReportCommands(Handler):
     # The period report ---------------------------------------------------------------------------------
     async def report(self, period: Period) -> Report:
         """Every measure for `period`, as at the panel's current time."""

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.service.base import Actor
+from bot.service.base import Actor, Core, Handler
 from bot.service.clockwork import ClockCommands
+from bot.service.decisions import DecisionRules
 from bot.service.members import parse_platform_id
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.preset import Choice
@@ -41,7 +42,12 @@ class ContactLine:
 MAX_ACCOUNT_ID = 200  # the longest platform id stored (Teams' ids are the longest real ones, under 100)
 
 
-class RequestCommands(ClockCommands):
+class RequestCommands(Handler):
+    def __init__(self, core: Core, clocks: ClockCommands, decisions: DecisionRules) -> None:
+        super().__init__(core)
+        self.clocks = clocks
+        self.decisions = decisions
+
     def agency(self, text: str) -> Choice:
         """An agency of the preset by id or label ("police", "Children's Social Care")."""
         key = text.strip().lower().replace(" ", "_")
@@ -73,14 +79,16 @@ class RequestCommands(ClockCommands):
             referral = await self.referral(uow, reference, lock=True)
             if Status(referral.status) == Status.WITHDRAWN:
                 raise WrongState(f"{referral.reference} is withdrawn, so no requests can be sent for it.")
-            clock, due_at = await self._return_timing(uow, referral, due)
+            clock, due_at = await self.clocks._return_timing(uow, referral, due)
             open_for = {r.agency for r in await uow.requests.unreturned(referral)}
             reachable = await uow.channels.purposes()
             for agency in chosen:
                 if agency.id in open_for:
                     lines.append(f"{agency.label}: a request is already open; nothing sent again.")
                     continue
-                deadline = await self._start_clock(uow, referral, clock, now, actor, agency=agency.id, due_at=due_at)
+                deadline = await self.clocks._start_clock(
+                    uow, referral, clock, now, actor, agency=agency.id, due_at=due_at
+                )
                 request = InfoRequest(
                     partnership_id=self.partnership_id,
                     referral_id=referral.id,
@@ -115,7 +123,7 @@ class RequestCommands(ClockCommands):
                 )
                 lines.append(f"{agency.label}: requested, due {self.fmt(deadline.due_at)}.{note}")
             # The requests going out is itself a milestone with a deadline (Salford 7.7: within 2 WD).
-            await self._finish_clock(uow, referral, SEND_CLOCK, actor)
+            await self.clocks._finish_clock(uow, referral, SEND_CLOCK, actor)
             await self.finish(uow)
         return lines
 
@@ -274,7 +282,7 @@ class RequestCommands(ClockCommands):
         reason = reason.strip()
         if not reason:
             raise InvalidInput("Please give the reason for the extension; it is recorded with it.")
-        self._screen(reason, "reason")
+        self.decisions._screen(reason, "reason")
         chosen = self.agency(agency)
         now = self.now()
         new_due = self.cal.end_of_day(until)
@@ -289,9 +297,9 @@ class RequestCommands(ClockCommands):
             deadline.due_at = new_due
             deadline.escalated_at = None
             deadline.last_reminder_at = now
-            clock = self.clock_for(deadline.clock_id)
+            clock = self.clocks.clock_for(deadline.clock_id)
             if clock is not None:
-                self.schedule_reminders(deadline, clock, after=now)
+                self.clocks.schedule_reminders(deadline, clock, after=now)
             await self.audit(
                 uow,
                 actor,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from bot.service.base import PanelBase
+from bot.service.base import Handler
 from flows import stuck as rules
 from storage.models import StuckNotice
 from storage.uow import UnitOfWork
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 MAX_ROWS = 10_000  # undelivered rows read per sweep, oldest first (more than this waiting says enough)
 
 
-class StuckCommands(PanelBase):
+class StuckCommands(Handler):
     async def tell_stuck(self, stuck_after: timedelta | None = None) -> int:
         """One sweep at the panel's current time. Returns how many targets were told about (to the business
         manager, or in the log for their own channel)."""

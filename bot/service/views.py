@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from bot.service.base import Core, Handler
 from bot.service.clockwork import ClockCommands
+from bot.service.decisions import DecisionRules
 from flows.anonymity import CATEGORY_LABELS, SubjectCategory
 from flows.ballots import ResultKind
 from flows.errors import NotFound
@@ -17,7 +19,12 @@ def subject_of(referral: Referral) -> str:
     return f"{CATEGORY_LABELS[SubjectCategory(referral.subject_category)]} {referral.subject_letter}"
 
 
-class Views(ClockCommands):
+class Views(Handler):
+    def __init__(self, core: Core, clocks: ClockCommands, decisions: DecisionRules) -> None:
+        super().__init__(core)
+        self.clocks = clocks
+        self.decisions = decisions
+
     async def card(self, reference: str) -> CardView:
         async with self.uow() as uow:
             referral = await self.referral(uow, reference)
@@ -54,7 +61,7 @@ class Views(ClockCommands):
                         reason=v.reason if v is not None else None,
                     )
                 )
-            tally = tally_text(p, await self._tally(uow, ballot))
+            tally = tally_text(p, await self.decisions._tally(uow, ballot))
         result = None
         decided_by = None
         if status in (Status.DECIDED, Status.RETURNED) and referral.outcome:
@@ -101,16 +108,16 @@ class Views(ClockCommands):
 
     async def _next_steps(self, uow: UnitOfWork, referral: Referral) -> list[str]:
         """After a decision: the decided outcome's own follow-up first, then the nearest other deadlines."""
-        planned = await self.planned_lines(uow, referral)  # a meeting or publication, whatever the stage
+        planned = await self.clocks.planned_lines(uow, referral)  # a meeting or publication, whatever the stage
         if Status(referral.status) not in (Status.DECIDED, Status.RETURNED):
             return planned
         follow_up = self.preset.outcome(referral.outcome).follow_up if referral.outcome else None
         open_ = [d for d in await uow.deadlines.open([referral.id]) if d.clock_id != self.preset.decision_clock]
         open_.sort(key=lambda d: (d.clock_id != follow_up, d.due_at))
         now = self.now()
-        lines = [due_line(self.deadline_label(d), d.due_at, now, self.cal) for d in open_[:3]]
+        lines = [due_line(self.clocks.deadline_label(d), d.due_at, now, self.cal) for d in open_[:3]]
         if Status(referral.status) == Status.RETURNED:
-            lines += await self.stopped_lines(uow, referral)
+            lines += await self.clocks.stopped_lines(uow, referral)
         return lines + planned
 
     async def status(self, reference: str | None = None) -> list[StatusLine]:
@@ -135,7 +142,7 @@ class Views(ClockCommands):
                             else await self._waiting_for(uow, r)
                         ),
                         next_due=nxt.due_at if nxt else None,
-                        next_due_label=self.deadline_label(nxt) if nxt else None,
+                        next_due_label=self.clocks.deadline_label(nxt) if nxt else None,
                     )
                 )
             return lines
@@ -159,7 +166,7 @@ class Views(ClockCommands):
             ballot = await uow.ballots.current(r)
             if ballot is None:
                 return "the panel"
-            t = await self._tally(uow, ballot)
+            t = await self.decisions._tally(uow, ballot)
             if t.missing_roles:
                 return "votes from " + ", ".join(self.preset.role_label(x) for x in t.missing_roles)
             if not t.quorum_met:

@@ -2,10 +2,11 @@
 
 `MemoryStore` holds the rows; `MemoryUnitOfWork` is `storage.uow.UnitOfWork` over it, and its repositories
 (`storage.memory.repositories`) answer as `storage.repositories` do. A panel runs on it when given
-`unit_of_work=units_of_work(store)`:
+`unit_of_work=units_of_work(store)` (`build_panel` is in `bot.service.bootstrap`):
 
     store = MemoryStore()
-    panel = Panel(preset=..., calendar=..., sessionmaker=None, partnership_id=1, unit_of_work=units_of_work(store))
+    panel = build_panel(preset=..., calendar=..., sessionmaker=None, partnership_id=1,
+                        unit_of_work=units_of_work(store))
 
 It lives here, beside the real repositories, rather than in the tests, so that whoever changes a repository
 sees its twin in the same folder, the layering check covers it, and `tests/unit/test_memory_record.py`

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from functools import cache
 
 from bot.service import Actor, Panel
+from bot.service.bootstrap import build_panel
 from flows.clocks import calendar_for
 from flows.preset import Preset, load_preset
 from flows.referrals import ReferralDraft
@@ -39,7 +40,7 @@ async def memory_panel(name: str, clock, members=()) -> Panel:  # type: ignore[n
     store = MemoryStore()
     chosen = preset(name)
     store.insert(Partnership(id=PARTNERSHIP, preset_id=chosen.id, name=chosen.name, created_at=clock(), practice=False))
-    panel = Panel(
+    panel = build_panel(
         preset=chosen,
         calendar=calendar_for(chosen, None),
         sessionmaker=None,
