@@ -10,9 +10,11 @@ Time is injected: `clock` is a mutable clock the tests move forward; nothing sle
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -21,6 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.db import make_engine, upgrade
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
+
+# The tiers (tests/unit, tests/integration, tests/e2e) and each platform folder of tests/e2e are on the import
+# path, so a test imports a shared harness (`from test_console import terminal`, `import slack_fake`)
+# whichever folder pytest was started on.
+TESTS = Path(__file__).resolve().parent
+for _folder in ("unit", "integration", "e2e", "e2e/slack", "e2e/telegram", "e2e/teams"):
+    if str(TESTS / _folder) not in sys.path:
+        sys.path.append(str(TESTS / _folder))
 
 # For each test engine, how to open a second, independent engine on the same database (a second bot
 # process sharing it).

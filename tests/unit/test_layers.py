@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "flows", "storage")
 # Modules that declare a contract (a `typing.Protocol`) whose signatures name the types it is used with: their
 # `if TYPE_CHECKING:` imports are not counted for circles.

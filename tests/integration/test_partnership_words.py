@@ -30,7 +30,7 @@ from flows.referrals import ReferralDraft
 from flows.reports import parse_period
 
 OP = Actor.operator()
-PRESETS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "flows" / "presets").glob("*.toml"))
+PRESETS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "flows" / "presets").glob("*.toml"))
 
 
 def foreign_words(preset_id: str) -> list[str]:

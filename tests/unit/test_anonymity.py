@@ -489,7 +489,7 @@ def test_screen_reports_every_finding_in_order_with_its_place() -> None:
 
 # The labelled set ---------------------------------------------------------------------------------------------
 
-LABELLED = Path(__file__).parent / "data" / "anonymity_labelled.jsonl"
+LABELLED = Path(__file__).parents[1] / "data" / "anonymity_labelled.jsonl"
 
 
 def test_labelled_set_no_identifier_missed_and_under_2_percent_of_clean_texts_refused() -> None:

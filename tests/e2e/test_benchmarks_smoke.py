@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = ("vote_path", "sweep", "catchup", "burst", "footprint", "report", "anonymity", "hostile")
 
 
