@@ -5,6 +5,13 @@ points at one (`.ci/run` sets it). Each PostgreSQL test gets a schema of its own
 and dropped afterwards, so tests never see each other's rows.
 
 Time is injected: `clock` is a mutable clock the tests move forward; nothing sleeps.
+
+The tiers (docs/testing.md): tests/unit needs no database, no network and no subprocess (a unit test that
+asks for a database fixture is refused at collection); tests/integration runs storage and the service on
+real SQLite and PostgreSQL; tests/e2e runs the real platform SDKs against fake servers on 127.0.0.1, bot
+processes and `panelbot` processes. Every tier folder, and each platform folder of tests/e2e, is on the
+import path, so a test imports a shared harness (`from test_console import terminal`, `import slack_fake`)
+whichever folder pytest was started on.
 """
 
 from __future__ import annotations
@@ -24,13 +31,13 @@ from storage.db import make_engine, upgrade
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
 
-# The tiers (tests/unit, tests/integration, tests/e2e) and each platform folder of tests/e2e are on the import
-# path, so a test imports a shared harness (`from test_console import terminal`, `import slack_fake`)
-# whichever folder pytest was started on.
 TESTS = Path(__file__).resolve().parent
 for _folder in ("unit", "integration", "e2e", "e2e/slack", "e2e/telegram", "e2e/teams"):
     if str(TESTS / _folder) not in sys.path:
         sys.path.append(str(TESTS / _folder))
+
+# What a unit test may not ask for: each of these opens a database.
+DATABASE_FIXTURES = {"engine", "twin_engine", "make_panel"}
 
 # For each test engine, how to open a second, independent engine on the same database (a second bot
 # process sharing it).
@@ -53,6 +60,15 @@ class Clock:
     def set(self, when: datetime) -> datetime:
         self.now = when
         return self.now
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """tests/unit runs without a database: a test there that asks for one is a collection error."""
+    unit = TESTS / "unit"
+    wrong = [item.nodeid for item in items
+             if item.path.is_relative_to(unit) and DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if wrong:
+        raise pytest.UsageError("tests/unit uses no database; move these to tests/integration: " + ", ".join(wrong))
 
 
 @pytest.fixture

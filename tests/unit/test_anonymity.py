@@ -322,21 +322,6 @@ def test_a_mistyped_date_is_echoed_when_it_cannot_be_a_date_of_birth() -> None:
     assert unquote_details(refusal.format("2026-11-01"), "x 2026-11-01", today=today) == refusal.format("[removed]")
 
 
-async def test_the_hold_command_quotes_back_a_mistyped_date(make_panel) -> None:
-    from bot.commands import run
-    from bot.service import Actor
-    from flows.referrals import ReferralDraft
-
-    panel = await make_panel("suffolk")
-    op = Actor.operator()
-    ref = await panel.file_referral(actor=op, draft=ReferralDraft(
-        referral_type=panel.preset.referral_types[0].id, referrer="Police", category="adult", letter="D",
-        summary="Fall at home."))
-    reply = await run(panel, op, f"hold {ref} until 31/02/2027 awaiting the inquest")
-    assert not reply.ok
-    assert reply.lines == ['"31/02/2027" is not a date; write it like 2026-12-25 or 25/12/2026.']
-
-
 POSTCODE_AND_NHS_VARIANTS = [
     ("M6-5AB", "postcode"), ("M6  5AB", "postcode"), ("m6.5ab", "postcode"), ("M6 / 5AB", "postcode"),
     ("SW1A\u00a01AA", "postcode"), ("SW 1A 1AA", "postcode"), ("ＭＳ６ ５ＡＢ".replace("Ｓ", ""), "postcode"),

@@ -157,19 +157,6 @@ def test_slack_mentions_and_links_arrive_as_text(attack: str, shown_as: str) -> 
     assert f"Referred by {shown_as} · received" in referrer_line
 
 
-async def test_slack_home_escapes_what_it_shows(make_panel) -> None:  # type: ignore[no-untyped-def]
-    """App Home shows the member's own name (set by the BM, from anywhere) in mrkdwn."""
-    from bot.service import Actor
-    from bot.slack.home import home_view
-
-    panel = await make_panel("salford")
-    actor = Actor(member_id=1, name="<!channel> @here", role="chair")
-    view = await home_view(panel, actor, "U0123")
-    for text in slack_texts(view["blocks"]):
-        assert_slack_safe(text, "")
-    assert any("You are &lt;!channel&gt; @\u2060here, Chair" in t for t in slack_texts(view["blocks"]))
-
-
 def test_slack_modal_intro_escapes_a_forged_reference() -> None:
     from bot.slack import modals
 
