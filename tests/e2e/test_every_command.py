@@ -22,7 +22,6 @@ is what each platform does differently).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import logging
 import re
@@ -54,19 +53,8 @@ for _sub in ("slack", "telegram", "teams"):
 
 import slack_fake  # noqa: E402
 import teams_fake  # noqa: E402
+import telegram_harness as tg  # noqa: E402
 from fake_bot_api import FakeBotAPI  # noqa: E402
-
-
-def _telegram_harness() -> Any:
-    """tests/telegram/conftest.py, where the Telegram harness lives, under a name of its own."""
-    spec = importlib.util.spec_from_file_location("telegram_harness", HERE / "telegram" / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tg = _telegram_harness()
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -14,7 +14,6 @@ business manager records it.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,17 +33,8 @@ for _folder in ("slack", "telegram", "teams"):  # the platform fakes live beside
 import fake_bot_api  # noqa: E402
 import slack_fake  # noqa: E402
 import teams_fake  # noqa: E402
+import telegram_harness  # noqa: E402
 from test_console import terminal  # noqa: E402
-
-
-def _telegram_harness() -> Any:
-    """The Telegram harness class, which lives in that folder's conftest."""
-    spec = importlib.util.spec_from_file_location("telegram_harness_for_returns", HERE / "telegram" / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 OP = Actor.operator()
 THANKS = "Thank you: Greater Manchester Police's return for {ref} is recorded. No more reminders."
@@ -113,7 +103,7 @@ class TelegramSide(Side):
     async def start(self, make_panel: Any, engine: Any, clock: Any) -> None:
         self.api = fake_bot_api.FakeBotAPI()
         await self.api.start()
-        self.tg = _telegram_harness().Harness(await make_panel("salford"), self.api, "webhook")
+        self.tg = telegram_harness.Harness(await make_panel("salford"), self.api, "webhook")
         await self.tg.start()
         self.panel = self.tg.panel
         self.api.group(int(self.agency_chat), "Greater Manchester Police safeguarding")

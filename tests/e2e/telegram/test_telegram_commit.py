@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import BEA
 from outage import ALREADY, Outage, decided_salford_referral, disagreements
+from telegram_harness import BEA
 
 SALFORD = {"Bea": ("business_manager", BEA)}
 

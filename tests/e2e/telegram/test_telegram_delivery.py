@@ -4,8 +4,8 @@ does not know (an agency's information request) shown as notices with working bu
 
 from __future__ import annotations
 
-from conftest import BEA, HAL, LEE, PAT, person
 from sqlalchemy import select
+from telegram_harness import BEA, HAL, LEE, PAT, person
 
 from bot.notify import Action, Outgoing, RetryLater, Sender
 from bot.service import Actor

@@ -15,9 +15,9 @@ from __future__ import annotations
 import copy
 
 from aiohttp import ClientSession
-from conftest import BEA, HAL, LEE, PAT, SECRET
 from fuzzing import database_state
 from sqlalchemy import func, select
+from telegram_harness import BEA, HAL, LEE, PAT, SECRET
 
 from bot.service import Actor
 from flows.referrals import ReferralDraft

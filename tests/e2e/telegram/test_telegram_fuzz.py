@@ -19,10 +19,10 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import BEA, HAL, LEE, MALLORY, PAT, Harness
 from fuzzing import database_state, spoil
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from telegram_harness import BEA, HAL, LEE, MALLORY, PAT, Harness
 
 from bot.service import Actor
 from flows.referrals import ReferralDraft
@@ -163,7 +163,7 @@ async def test_bodies_that_are_not_updates(telegram, caplog) -> None:  # type: i
     """Not JSON, JSON that is not an object, an object that is no update: 400 or ignored, never a 500."""
     tg, ref = await harness(telegram)
     assert tg._http is not None
-    from conftest import SECRET
+    from telegram_harness import SECRET
 
     from bot.telegram.webhook import SECRET_HEADER
 

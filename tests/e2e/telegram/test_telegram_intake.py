@@ -3,7 +3,7 @@ the database, not in memory), and only the business manager may file."""
 
 from __future__ import annotations
 
-from conftest import BEA, LEE, MALLORY
+from telegram_harness import BEA, LEE, MALLORY
 
 MEMBERS = {"Bea": ("business_manager", BEA), "Lee": ("local_authority", LEE)}
 

@@ -7,7 +7,7 @@ is any two of its four voters, with the Independent Adviser breaking a tie (Salf
 
 from __future__ import annotations
 
-from conftest import BEA, CY, HAL, LEE, MALLORY, PAT, POPPY
+from telegram_harness import BEA, CY, HAL, LEE, MALLORY, PAT, POPPY
 
 from flows.referrals import ReferralDraft
 

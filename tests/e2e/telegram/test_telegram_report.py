@@ -9,8 +9,8 @@ from __future__ import annotations
 import struct
 import zlib
 
-from conftest import BEA, CY, LEE, MALLORY, PAT
 from fake_bot_api import check_html, plain_of, utf16_len
+from telegram_harness import BEA, CY, LEE, MALLORY, PAT
 
 from bot.notify import Outgoing, RetryLater
 from bot.reports.charts import CHART_FILES

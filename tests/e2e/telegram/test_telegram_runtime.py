@@ -9,10 +9,10 @@ import socket
 
 import pytest
 from aiohttp import ClientSession
-from conftest import BEA, SECRET
 from fake_bot_api import TOKEN
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, RetryAfter
+from telegram_harness import BEA, SECRET
 
 from bot.app import serve
 from bot.commands import COMMANDS

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from conftest import BEA, HAL, LEE, PAT
 from sqlalchemy import func, select
+from telegram_harness import BEA, HAL, LEE, PAT
 
 from bot.notify import outbox_summary, retry_now
 from bot.scheduler import JOBS_BY_NAME, run_job
