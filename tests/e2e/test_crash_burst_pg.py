@@ -1,8 +1,8 @@
 """The bot is killed (SIGKILL) in the middle of a burst of votes on PostgreSQL, and started again (issue 17, point 1).
 
 For each platform, the real `panelbot run --no-console` runs as a subprocess on its own PostgreSQL schema, with
-the platform pointed at its fake on 127.0.0.1 (tests/slack/slack_fake.py, tests/telegram/fake_bot_api.py,
-tests/teams/teams_fake.py). A Dudley panel has its cards posted; then about a hundred votes arrive at once, as
+the platform pointed at its fake on 127.0.0.1 (tests/e2e/slack/slack_fake.py, tests/e2e/telegram/fake_bot_api.py,
+tests/e2e/teams/teams_fake.py). A Dudley panel has its cards posted; then about a hundred votes arrive at once, as
 the platform sends them: Slack's vote form submissions, Telegram callback queries by webhook, Teams
 `Action.Execute` invokes. Members vote on many referrals and some change their vote; half of the referrals
 are decided by their third vote. Once a third of the requests have been answered, the process is killed with

@@ -4,7 +4,7 @@ The bot reaches PostgreSQL through `FaultProxy`. While it is cut, Telegram's web
 `/api/messages` answer 503 (Telegram retries any webhook answer that is not 2xx; the Bot Connector retries a
 5xx) and nothing is written. After `restore()` the same engine reconnects by itself, and the same update
 or activity sent again is recorded exactly once, however often it is re-sent. `/healthz` answers 503 during
-the cut and 200 after. (Slack: tests/slack/test_slack_db_outage.py.)
+the cut and 200 after. (Slack: tests/e2e/slack/test_slack_db_outage.py.)
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The platform's API fails for minutes (issue 9, faults): messages wait in the outbox, are retried with
 backoff, and each is delivered exactly once when the platform recovers.
 
-The real Slack adapter (bolt's Web API client) talks to the fake Slack of tests/slack through a
+The real Slack adapter (bolt's Web API client) talks to the fake Slack of tests/e2e/slack through a
 `FaultProxy`, so the fake can answer 429 with Retry-After, answer 500, hang (the proxy holds the connection,
 nothing comes back before the client's time limit) and be unreachable (the proxy stops listening: connection
 refused). Time is the injected clock; the only real waiting is the Slack client's one-second time limit in

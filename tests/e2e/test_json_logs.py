@@ -1,8 +1,9 @@
 """PANELBOT_LOG_FORMAT=json (bot/logging_json.py): one JSON object per line, as `configure_logging` sets it up
 for `panelbot run`; text stays the default. The lines logged while a request is served carry its request id,
 platform and route; a flush of the outbox (which serves every request's messages) does not carry one
-request's id. That nothing typed and no secret reaches these lines is checked by tests/test_confidentiality.py
-and tests/test_secrets.py, which run their log checks over both formats.
+request's id. That nothing typed and no secret reaches these lines is checked by
+tests/integration/test_confidentiality.py and tests/e2e/test_secrets.py, which run their log checks over both
+formats.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ server on 127.0.0.1), mounted on the bot's web server and started:
   and its adapter delivers every one of them to the fake: nothing left unsent, no error recorded.
 
 What people see on each platform (help listing every command, a stranger refused, forms) is checked for every
-shared command on every platform by tests/test_every_command.py and tests/test_access_matrix.py.
+shared command on every platform by tests/e2e/test_every_command.py and tests/integration/test_access_matrix.py.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ refuses everything, the way a revoked token is refused; the database is PostgreS
 one) with a password in its URL and a database that does not exist. Logging is set up as `panelbot run`
 sets it (`bot.cli.configure_logging`), with every logger captured at DEBUG.
 
-tests/test_cli.py already checks `repr(settings)` for the Slack and Telegram tokens and a refused
+tests/integration/test_cli.py already checks `repr(settings)` for the Slack and Telegram tokens and a refused
 connection to port 1; this file adds the other secrets, the objects built from the settings, refused
 platform calls and a real database refusal, and a whole start at DEBUG with every platform configured
 (Telegram in webhook mode, Slack in Socket Mode and over HTTP, Teams, the calendar feed, the database

@@ -2,7 +2,7 @@
 PostgreSQL (when PANELBOT_TEST_DATABASE_URL is set).
 
 The real `panelbot run --no-console` runs as a subprocess on its own database (a file, or a schema of its own),
-with Slack pointed at the fake Slack (the set-up of tests/test_crash_burst_pg.py). The fake holds every
+with Slack pointed at the fake Slack (the set-up of tests/e2e/test_crash_burst_pg.py). The fake holds every
 `chat.postMessage` and `chat.update` (a slow Slack), so the outbox has messages claimed and in hand when the
 signal comes. Then:
 

@@ -1,7 +1,7 @@
 """Agency contacts (issue 17, point 2): the business manager registers who may mark an agency's information
 returns made from anywhere, in chat (`contact add agency:NAME PLATFORM:ID`, `contact list`, `contact remove`)
 or on the command line (`panelbot contact ...`). Everything else about who may mark a return is in
-`tests/test_access_matrix.py` and `tests/test_return_origin.py`; the pure rule is `flows/returns.py`."""
+`tests/integration/test_access_matrix.py` and `tests/e2e/test_return_origin.py`; the pure rule is `flows/returns.py`."""
 
 from __future__ import annotations
 

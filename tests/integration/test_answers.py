@@ -1,6 +1,6 @@
 """Answers that don't mislead (issue 18, section 3): what `status`, the card and the reminders say.
 
-Driven through the terminal (`tests/test_console.py`'s `Terminal`) and the shared command layer; what is
+Driven through the terminal (`tests/integration/test_console.py`'s `Terminal`) and the shared command layer; what is
 checked is the text a person reads. The test clock starts Mon 23 Nov 2026, 10:12 GMT.
 """
 
