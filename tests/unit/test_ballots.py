@@ -260,19 +260,26 @@ OUTCOMES = (A, B, C)
 ROLE_POOL = ("local_authority", "police", "health", "other")
 
 
+# The strategies are built once, not on every draw: hypothesis then validates each only once.
+ONE_TO_FIVE = st.integers(min_value=1, max_value=5)
+ROLE_LISTS = {size: st.lists(st.sampled_from(ROLE_POOL), min_size=size, max_size=size) for size in range(1, 6)}
+QUORUM_ROLES = st.lists(st.sampled_from(DUDLEY_ROLES), min_size=1, max_size=3, unique=True)
+AN_OUTCOME = st.sampled_from(OUTCOMES)
+YES_NO = st.booleans()
+
+
 @st.composite
 def ballots(draw):
-    size = draw(st.integers(min_value=1, max_value=5))
-    roles = draw(st.lists(st.sampled_from(ROLE_POOL), min_size=size, max_size=size))
+    size = draw(ONE_TO_FIVE)
+    roles = draw(ROLE_LISTS[size])
     panel = tuple(Voter(i + 1, r) for i, r in enumerate(roles))
-    if draw(st.booleans()):
-        quorum = Quorum(count=draw(st.integers(min_value=1, max_value=5)))
+    if draw(YES_NO):
+        quorum = Quorum(count=draw(ONE_TO_FIVE))
     else:
-        quorum = Quorum(roles=tuple(draw(st.lists(st.sampled_from(DUDLEY_ROLES), min_size=1, max_size=3,
-                                                  unique=True))))
-    recused = tuple(v.member_id for v in panel if draw(st.booleans()) and draw(st.booleans()))
+        quorum = Quorum(roles=tuple(draw(QUORUM_ROLES)))
+    recused = tuple(v.member_id for v in panel if draw(YES_NO) and draw(YES_NO))
     eligible = [v for v in panel if v.member_id not in recused]
-    votes = [Vote(v.member_id, v.role, draw(st.sampled_from(OUTCOMES))) for v in eligible if draw(st.booleans())]
+    votes = [Vote(v.member_id, v.role, draw(AN_OUTCOME)) for v in eligible if draw(YES_NO)]
     return quorum, eligible, votes
 
 
