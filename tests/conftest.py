@@ -71,6 +71,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError("tests/unit uses no database; move these to tests/integration: " + ", ".join(wrong))
 
 
+def _utf8(value: object) -> object:
+    """Text that UTF-8 can carry: a lone surrogate becomes the six characters `\\ud800`."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(value, str) else value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+    """A pytest-xdist worker sends each report to the main process as UTF-8. The fuzz tests feed lone
+    surrogates to the bot, which may echo one into a captured log line or a failure message; escaped here,
+    or the worker stops with "strings must be utf-8 encodable" and its remaining tests never run."""
+    report = yield
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        report.sections = [(_utf8(title), _utf8(text)) for title, text in report.sections]
+        report.user_properties = [(name, _utf8(value)) for name, value in report.user_properties]
+        if report.longrepr is not None and _utf8(str(report.longrepr)) != str(report.longrepr):
+            report.longrepr = _utf8(str(report.longrepr))
+    return report
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
