@@ -5,34 +5,11 @@ set. The report commands themselves: tests/integration/test_reports_commands.py.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from aiohttp.test_utils import TestClient, TestServer
 from icalendar import Calendar
+from test_reports_commands import SUMMARY, TOKEN, filed_and_decided  # the panel and its calendar token
 
 from bot.server import make_app
-from bot.service import Actor
-from flows.referrals import ReferralDraft
-
-OP = Actor.operator()
-TOKEN = "k3Yp0Zb1q9V-wn_8rTgQ2uLx6sDfHj4mNc7aEi5oPy0"  # 43 URL-safe characters, as token_urlsafe(32) makes
-SUMMARY = "Unexplained injury reported by the school nurse."
-
-
-async def filed_and_decided(make_panel, clock):  # type: ignore[no-untyped-def]
-    """SAL-2026-001 filed Mon 23 Nov 2026 10:12 and decided "meets neither threshold" by 2 of 3 votes at 10:30;
-    SAL-2026-002 filed at 10:12 and still with the panel."""
-    panel = await make_panel("salford")
-    for name, role in [("Ann", "independent_adviser"), ("Cat", "chair"), ("Bea", "business_manager")]:
-        await panel.add_member(actor=OP, name=name, role=role)
-    draft = ReferralDraft(referral_type="rapid_review", referrer="School", category="baby", letter="A", summary=SUMMARY)
-    r1 = await panel.file_referral(actor=OP, draft=draft)
-    r2 = await panel.file_referral(actor=OP, draft=draft)
-    clock.set(datetime(2026, 11, 23, 10, 30, tzinfo=UTC))
-    for name in ("Ann", "Cat"):
-        await panel.vote(actor=await panel.actor_named(name), reference=r1, outcome="neither", reason="Not met")
-    # Two of the three voters agree, so the result can no longer change: voting closes by itself.
-    return panel, r1, r2
 
 
 async def test_the_calendar_route_serves_the_feed_for_the_right_token_only(make_panel, clock) -> None:  # type: ignore[no-untyped-def]

@@ -4,17 +4,11 @@ process ends. The rest of the command line, through typer's CliRunner: tests/int
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def flat(text_: str) -> str:
-    """Output with colour codes removed and rich's line wrapping undone, for phrase matching."""
-    return " ".join(ANSI.sub("", text_).split())
+from test_cli import flat  # output with rich's line wrapping undone
 
 
 def test_database_that_cannot_be_opened_is_one_sentence_and_no_traceback(tmp_path: Path) -> None:

@@ -8,32 +8,13 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
+from test_outbox_cli import SUMMARY, DownPlatform  # the stuck message and the platform that refuses it
 
-from bot.notify import Outgoing, PlatformUnavailable, RetryLater, Sender
+from bot.notify import Sender
 from bot.server import make_app
 from bot.service import Actor
 from flows.referrals import ReferralDraft
 from storage.models import OutboxMessage
-
-SUMMARY = "Bruising seen by the health visitor at 14 Acacia Road"
-
-
-class DownPlatform:
-    """A platform that answers every delivery with a server error."""
-
-    platform = "slack"
-    reaches_everyone = True
-    target_interval = 0.0
-
-    def __init__(self, retry_after: float | None = None) -> None:
-        self.calls = 0
-        self.retry_after = retry_after  # answer 429 with this Retry-After instead of a server error
-
-    async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
-        self.calls += 1
-        if self.retry_after is not None:
-            raise RetryLater(self.retry_after, "slack: rate limited")
-        raise PlatformUnavailable("HTTP 503")
 
 
 async def test_healthz_reports_waiting_and_stuck_messages(make_panel, clock) -> None:  # type: ignore[no-untyped-def]
