@@ -31,6 +31,13 @@ from storage.db import make_engine, upgrade
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
 
+# A pytest-xdist worker starts with COLUMNS=80 and LINES=24 set (GNU readline, which the worker loads, sets
+# them); a run in one process has neither. A rich Console made at import time keeps the width it found then,
+# whatever COLUMNS a test sets later, so output would wrap at 80 columns in one kind of run and not the other.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
 TESTS = Path(__file__).resolve().parent
 for _folder in ("unit", "integration", "e2e", "e2e/slack", "e2e/telegram", "e2e/teams"):
     if str(TESTS / _folder) not in sys.path:
