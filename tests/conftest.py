@@ -90,7 +90,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type
     or the worker stops with "strings must be utf-8 encodable" and its remaining tests never run."""
     report = yield
     if "PYTEST_XDIST_WORKER" in os.environ:
-        report.sections = [(_utf8(title), _utf8(text)) for title, text in report.sections]
+        report.sections = [(_utf8(title), _utf8(body)) for title, body in report.sections]
         report.user_properties = [(name, _utf8(value)) for name, value in report.user_properties]
         if report.longrepr is not None and _utf8(str(report.longrepr)) != str(report.longrepr):
             report.longrepr = _utf8(str(report.longrepr))
