@@ -1,6 +1,6 @@
 """`panelbot run --no-console` as a subprocess, as a service manager starts it (no terminal attached), for the
-tests that stop it the hard way or the clean way (tests/test_faults_kill.py, tests/test_crash_burst_pg.py,
-tests/test_shutdown_pg.py). It runs on real time, so the tests poll it; nothing else waits."""
+tests that stop it the hard way or the clean way (tests/e2e/test_faults_kill.py, tests/e2e/test_crash_burst_pg.py,
+tests/e2e/test_shutdown.py). It runs on real time, so the tests poll it; nothing else waits."""
 
 from __future__ import annotations
 

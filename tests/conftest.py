@@ -5,14 +5,23 @@ points at one (`.ci/run` sets it). Each PostgreSQL test gets a schema of its own
 and dropped afterwards, so tests never see each other's rows.
 
 Time is injected: `clock` is a mutable clock the tests move forward; nothing sleeps.
+
+The tiers (docs/testing.md): tests/unit needs no database, no network and no subprocess (a unit test that
+asks for a database fixture is refused at collection); tests/integration runs storage and the service on
+real SQLite and PostgreSQL; tests/e2e runs the real platform SDKs against fake servers on 127.0.0.1, bot
+processes and `panelbot` processes. Every tier folder, and each platform folder of tests/e2e, is on the
+import path, so a test imports a shared harness (`from test_console import terminal`, `import slack_fake`)
+whichever folder pytest was started on.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -21,6 +30,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.db import make_engine, upgrade
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
+
+# A pytest-xdist worker starts with COLUMNS=80 and LINES=24 set (GNU readline, which the worker loads, sets
+# them); a run in one process has neither. A rich Console made at import time keeps the width it found then,
+# whatever COLUMNS a test sets later, so output would wrap at 80 columns in one kind of run and not the other.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
+TESTS = Path(__file__).resolve().parent
+for _folder in ("unit", "integration", "e2e", "e2e/slack", "e2e/telegram", "e2e/teams"):
+    if str(TESTS / _folder) not in sys.path:
+        sys.path.append(str(TESTS / _folder))
+
+# What a unit test may not ask for: each of these opens a database.
+DATABASE_FIXTURES = {"engine", "twin_engine", "make_panel"}
 
 # For each test engine, how to open a second, independent engine on the same database (a second bot
 # process sharing it).
@@ -43,6 +67,34 @@ class Clock:
     def set(self, when: datetime) -> datetime:
         self.now = when
         return self.now
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """tests/unit runs without a database: a test there that asks for one is a collection error."""
+    unit = TESTS / "unit"
+    wrong = [item.nodeid for item in items
+             if item.path.is_relative_to(unit) and DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if wrong:
+        raise pytest.UsageError("tests/unit uses no database; move these to tests/integration: " + ", ".join(wrong))
+
+
+def _utf8(value: object) -> object:
+    """Text that UTF-8 can carry: a lone surrogate becomes the six characters `\\ud800`."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(value, str) else value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+    """A pytest-xdist worker sends each report to the main process as UTF-8. The fuzz tests feed lone
+    surrogates to the bot, which may echo one into a captured log line or a failure message; escaped here,
+    or the worker stops with "strings must be utf-8 encodable" and its remaining tests never run."""
+    report = yield
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        report.sections = [(_utf8(title), _utf8(body)) for title, body in report.sections]
+        report.user_properties = [(name, _utf8(value)) for name, value in report.user_properties]
+        if report.longrepr is not None and _utf8(str(report.longrepr)) != str(report.longrepr):
+            report.longrepr = _utf8(str(report.longrepr))
+    return report
 
 
 @pytest.fixture
