@@ -10,7 +10,18 @@
 Every decision is the core's: a rule that lives in this folder is a bug.
 """
 
-from bot.teams.app import TeamsBot
-from bot.teams.config import TeamsConfig
+from importlib import import_module
+from typing import Any
 
-__all__ = ["TeamsBot", "TeamsConfig"]
+# Loaded when first asked for, so a module that only renders (`cards`, `render`) does not load the SDK.
+_LAZY = {
+    "TeamsBot": "bot.teams.app",
+    "TeamsConfig": "bot.teams.config",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,18 @@
 Nothing here holds a panel rule: every action ends in the shared commands or the `Panel` methods.
 """
 
-from bot.telegram.adapter import TelegramAdapter
-from bot.telegram.runner import TelegramBot
+from importlib import import_module
+from typing import Any
 
-__all__ = ["TelegramAdapter", "TelegramBot"]
+# Loaded when first asked for, so a module that only renders (`cards`, `render`) does not load the SDK.
+_LAZY = {
+    "TelegramAdapter": "bot.telegram.adapter",
+    "TelegramBot": "bot.telegram.runner",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

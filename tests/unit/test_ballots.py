@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
+from examples import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -292,7 +293,7 @@ def _completions(eligible, votes, choices=(A, B, C, D)):
         yield votes + extra, all(p is not None for p in picks)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(ballots())
 def test_property_settled_means_decided_whatever_the_rest_vote(ballot):
     """BALLOTS.md rule 2: once SETTLED, the result is DECIDED and no assignment of the remaining votes
@@ -309,7 +310,7 @@ def test_property_settled_means_decided_whatever_the_rest_vote(ballot):
         assert later.outcome == r.outcome
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(ballots())
 def test_property_quorum_impossible_means_no_completion_meets_quorum(ballot):
     """BALLOTS.md rule 3: the ballot closes as 'no quorum possible' only when no way of voting by the
@@ -323,7 +324,7 @@ def test_property_quorum_impossible_means_no_completion_meets_quorum(ballot):
         assert not tally(quorum, eligible, more).quorum_met
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(ballots())
 def test_property_open_ballot_can_still_change(ballot):
     """BALLOTS.md "When the ballot closes": a ballot left open (before the deadline) has someone left to vote
@@ -338,7 +339,7 @@ def test_property_open_ballot_can_still_change(ballot):
     assert closing(t, deadline_passed=True) == CloseReason.DEADLINE
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(ballots(), st.randoms(use_true_random=False))
 def test_property_tally_ignores_vote_order(ballot, rnd):
     """BALLOTS.md: the result depends on each member's current vote, not on the order they came in."""
@@ -350,7 +351,7 @@ def test_property_tally_ignores_vote_order(ballot, rnd):
     assert closing(t1, deadline_passed=False) == closing(t2, deadline_passed=False)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(ballots())
 def test_property_decided_outcome_has_more_than_half(ballot):
     """BALLOTS.md, Terms: majority is an outcome with more than half of the votes cast; a DECIDED result

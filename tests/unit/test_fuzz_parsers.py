@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from examples import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +36,7 @@ word = st.one_of(odd_text, st.sampled_from([
 @example("\x00")
 @example("31/02/2026")
 @example("9999-99-99")
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_parse_date_answers_a_date_or_a_plain_refusal(text: str) -> None:
     try:
         parse_date(text)
@@ -45,7 +46,7 @@ def test_parse_date_answers_a_date_or_a_plain_refusal(text: str) -> None:
 
 @given(st.text(max_size=200))
 @example("SAL-2026-00١")  # an Arabic-Indic digit: \d matches it, the reference still cannot exist
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_normalise_reference_answers_a_reference_or_a_plain_refusal(text: str) -> None:
     try:
         assert normalise_reference(text, "SAL") == text.strip().upper()
@@ -54,7 +55,7 @@ def test_normalise_reference_answers_a_reference_or_a_plain_refusal(text: str) -
 
 
 @given(st.one_of(st.text(max_size=80), word))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_parse_period_answers_a_period_or_a_plain_refusal(text: str) -> None:
     """Before the fix a year Python cannot hold (0000, 9999/00 is 10000) raised ValueError here."""
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from examples import examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -63,7 +64,7 @@ def assert_preset_or_named_error(data: dict, source: str) -> None:
 
 @given(where=st.sampled_from(PATHS), value=st.one_of(st.sampled_from([*ODD_VALUES, SENTINEL]),
                                                       st.integers(), st.text(max_size=30)))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 def test_a_preset_mutated_anywhere_loads_or_names_the_problem(where, value) -> None:  # type: ignore[no-untyped-def]
     name, path = where
     assert_preset_or_named_error(mutated(name, path, value), f"{name}.toml")
@@ -103,7 +104,7 @@ def test_the_longest_clock_of_each_unit_still_loads() -> None:
 @example(b"\xff\xfe not utf-8")
 @example("[[clocks]]\nid = 1\n")
 @example("name = '" + "x" * 10_000 + "'")
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_random_files_are_refused_as_preset_errors(tmp_path: Path, content: str | bytes) -> None:
     path = tmp_path / "ours.toml"
     if isinstance(content, str):

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
+from examples import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -75,7 +76,7 @@ def shown(text: str) -> str:
 
 @given(typed)
 @example("**bold** and `code`")
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_typed_text_cannot_forge_the_shared_markup(text: str) -> None:
     out = literal(text)
     assert "**" not in out and "`" not in out
@@ -117,7 +118,7 @@ def assert_slack_safe(text: str, typed_text: str) -> None:
 
 @given(typed)
 @example("<!channel> <!here> <!everyone> <@U0123> <#C0123> <!subteam^S1> @here")
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 def test_slack_card_decision_escalation_and_reply_escape_typed_text(text: str) -> None:
     open_card, decided = card_with(text), card_with(text, open_=False)
     rendered = [*slack.card_blocks(open_card, CAL), *slack.card_blocks(decided, CAL)]
@@ -208,7 +209,7 @@ def telegram_messages(text: str) -> list[str]:
 @given(typed)
 @example("<b>bold</b> *_[ **x** `vote SAL-2026-001 commence`")
 @example("&lt;b&gt; & <")
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_telegram_html_has_only_the_wordings_own_tags(text: str) -> None:
     """Same tags as with harmless text, balanced, and the typed text reads back exactly (Telegram
     would refuse the message with 400 on an unknown or unbalanced tag)."""
@@ -267,7 +268,7 @@ def teams_cards(text: str) -> list[dict]:
 @given(typed)
 @example('[x](https://evil.example) ![i](https://evil.example/i.png) _it_ *it* <at>Sam</at>\n- list')
 @example('"}]} {"type": "Action.OpenUrl"')
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 def test_teams_cards_carry_typed_text_without_markup(text: str) -> None:
     for card, benign in zip(teams_cards(text), teams_cards("plain words"), strict=True):
         assert json.loads(json.dumps(card)) == card  # always a valid card body

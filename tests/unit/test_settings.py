@@ -14,7 +14,7 @@ from bot.cli import app
 from bot.platforms import platform_classes
 from bot.settings import PLATFORM_GROUPS, Settings, SlackSettings, TeamsSettings, TelegramSettings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEAMS = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 
 # Every environment variable Panelbot reads, by who reads it. A name here is a promise to every deployment.
