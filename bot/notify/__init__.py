@@ -40,7 +40,7 @@ from bot.notify.kinds import (
     backoff,
     describe,
 )
-from bot.notify.pump import WAKE_WITHIN, OutboxPump
+from bot.notify.pump import REPLY_FIRST, WAKE_WITHIN, OutboxPump, replying_first
 from bot.notify.sender import DELIVERY_TIMEOUT, LEASE, RATE_LIMITED_FOR, Sender
 from bot.notify.summary import STUCK_AFTER, Waiting, _aware, outbox_summary, retry_now, waiting_messages
 
@@ -56,6 +56,8 @@ __all__ = [
     "Action",
     "Adapter",
     "OutboxPump",
+    "REPLY_FIRST",
+    "replying_first",
     "Outgoing",
     "PlatformUnavailable",
     "RetryLater",

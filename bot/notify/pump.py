@@ -1,15 +1,18 @@
 """The `OutboxPump`: delivers the outbox in the background soon after a command queued something.
 
-Replying first: a platform handler that wraps its work in `Panel.replying()` (`bot/service/base.py`, with
-`REPLY_FIRST`) has the pump poked only once the person who acted has been answered, or after `REPLY_FIRST`
-seconds if the answer is slow. That wake-up is kept by the service, which calls `panel.on_outbox` (this
-pump's `poke`): the service does not import this package."""
+Replying first (issue 19, point 4: it lives with the pump): a platform handler that wraps its work in `replying_first()` has the pump flush only once
+the person who acted has been answered, or after `REPLY_FIRST` seconds if the answer is slow. The service
+only pokes (`panel.on_outbox` is this pump's `poke`) once a command's rows are committed; when a poke may
+start a flush is the pump's to say, here."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.logging_json import REQUEST
@@ -18,6 +21,39 @@ from bot.notify.sender import Sender
 log = logging.getLogger("bot.notify")  # the package's one logger (see `bot.notify.sender`)
 
 WAKE_WITHIN = 60.0  # the pump comes back by itself for a target's Retry-After up to this long (else the scheduler)
+REPLY_FIRST = 0.5  # seconds a poke waits for a platform handler's answer to the person who acted
+
+
+@dataclass
+class _Answering:
+    """A platform handler still answering the person who acted, and the pumps poked meanwhile."""
+
+    poked: list[OutboxPump] = field(default_factory=list)
+    woken: bool = False
+
+    def wake(self) -> None:
+        if not self.woken:
+            self.woken = True
+            for pump in self.poked:
+                pump.flush_soon()
+
+
+_answering: ContextVar[_Answering | None] = ContextVar("panelbot_answering", default=None)
+
+
+@contextlib.asynccontextmanager
+async def replying_first() -> AsyncIterator[None]:
+    """Around a platform handler: the person who pressed a button is answered first ("Your vote is recorded"),
+    and the outbox (the card update everyone sees) is flushed when the handler ends, or after `REPLY_FIRST`
+    seconds if the answer is slow, rather than competing with the answer for the one event loop and the
+    database. Nothing waits longer than that: the rows were committed before the poke."""
+    answering = _Answering()
+    token = _answering.set(answering)
+    try:
+        yield
+    finally:
+        _answering.reset(token)
+        answering.wake()
 
 
 class OutboxPump:
@@ -39,6 +75,16 @@ class OutboxPump:
         return self.task is not None and not self.task.done()
 
     async def poke(self) -> None:
+        answering = _answering.get()
+        if answering is not None and not answering.woken:  # the person who acted is still being answered
+            if self not in answering.poked:
+                answering.poked.append(self)
+                asyncio.get_running_loop().call_later(REPLY_FIRST, answering.wake)
+            return
+        self.flush_soon()
+
+    def flush_soon(self) -> None:
+        """Start a flush in the background now (or one more, after the one running)."""
         if self._closing:
             return  # the scheduler's flush, or the next start, delivers it
         if self.busy:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,19 +29,6 @@ from flows.stuck import STUCK_AFTER
 from storage.db import database_outage
 from storage.models import Member, Referral
 from storage.uow import UnitOfWork
-
-REPLY_FIRST = 0.5  # seconds the outbox may wait for a platform handler's answer to the person who acted
-
-
-@dataclass
-class _Wake:
-    """The outbox wake-up a command asked for while its platform handler was still answering (`replying`)."""
-
-    fire: Callable[[], None]
-    asked: bool = False
-
-
-_replying: ContextVar[_Wake | None] = ContextVar("panelbot_replying", default=None)
 
 
 class NotInTime(Exception):  # noqa: N818 - a refusal, like PanelError's subclasses
@@ -199,37 +186,7 @@ class Core:
                 raise
         await uow.commit()
         if uow.wrote_outbox and self.on_outbox is not None:
-            wake = _replying.get()
-            if wake is None:
-                await self.on_outbox()
-            elif not wake.asked:
-                wake.asked = True
-                asyncio.get_running_loop().call_later(REPLY_FIRST, wake.fire)
-
-    @contextlib.asynccontextmanager
-    async def replying(self) -> AsyncIterator[None]:
-        """Around a platform handler: the person who pressed a button is answered first ("Your vote is
-        recorded"), and the outbox (the card update everyone sees) is woken when the handler ends, or after
-        `REPLY_FIRST` seconds if the answer is slow, rather than competing with the answer for the one event
-        loop and the database. Nothing waits longer than that: the rows are committed before the wake-up."""
-        loop = asyncio.get_running_loop()
-        fired = False
-
-        def fire() -> None:  # the answer is slow: wake the outbox now
-            nonlocal fired
-            if not fired and self.on_outbox is not None:
-                fired = True
-                self._woken = loop.create_task(self.on_outbox())  # kept, so it is not collected mid-way
-
-        wake = _Wake(fire)
-        token = _replying.set(wake)
-        try:
-            yield
-        finally:
-            _replying.reset(token)
-            if wake.asked and not fired and self.on_outbox is not None:
-                fired = True
-                await self.on_outbox()
+            await self.on_outbox()  # the pump decides when (`bot.notify.pump.replying_first`)
 
     @staticmethod
     def starting_commit() -> None:

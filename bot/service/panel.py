@@ -8,7 +8,6 @@ and set here. `bootstrap.build_panel` makes the core, the handlers and the panel
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -155,9 +154,6 @@ class Panel:
 
     def require_panel(self, actor: Actor, doing: str) -> None:
         self._core.require_panel(actor, doing)
-
-    def replying(self) -> contextlib.AbstractAsyncContextManager[None]:
-        return self._core.replying()
 
     # The platform's answer window and its deliveries (no panel needed: they hold per request)
     answering = staticmethod(Core.answering)

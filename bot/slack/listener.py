@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.notify import replying_first
 from bot.service import Actor, NotInTime, Panel, Window
 from bot.slack.payload import Malformed, Where, _str, first_block
 
@@ -118,7 +119,7 @@ class Listening:
     async def _run(self, handler: Handler, ack: _Ack, body: dict, client: AsyncWebClient) -> None:
         try:
             with self.panel.answering(ack.window):
-                async with self.panel.replying():  # the person is answered before the outbox is woken
+                async with replying_first():  # the person is answered before the outbox is flushed
                     await handler(ack, body, client)
         except NotInTime:
             # The listener has answered Slack already: a form shows why beside its first field, anyone else
