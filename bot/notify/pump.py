@@ -1,9 +1,9 @@
 """The `OutboxPump`: delivers the outbox in the background soon after a command queued something.
 
-Replying first (issue 19, point 4: it lives with the pump): a platform handler that wraps its work in `replying_first()` has the pump flush only once
-the person who acted has been answered, or after `REPLY_FIRST` seconds if the answer is slow. The service
-only pokes (`panel.on_outbox` is this pump's `poke`) once a command's rows are committed; when a poke may
-start a flush is the pump's to say, here."""
+Replying first (it lives here, with the pump): a platform handler that wraps its work in `replying_first()`
+has the pump flush only once the person who acted has been answered, or after `REPLY_FIRST` seconds if the
+answer is slow. The service only pokes (`panel.on_outbox` is this pump's `poke`) once a command's rows are
+committed; when a poke may start a flush is the pump's to say, here."""
 
 from __future__ import annotations
 
