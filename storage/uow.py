@@ -6,7 +6,6 @@ audit entry that explains it are written in the same transaction, so either all 
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.errors import AlreadyDone
-from storage.chain import GENESIS, audit_hash
+from storage.chain import GENESIS, chain, new_audit_entry, new_outbox_row
 from storage.models import AuditEntry, OutboxMessage, ProcessedDelivery
 from storage.repositories import Repositories
 
@@ -103,14 +102,8 @@ class UnitOfWork(Repositories):
         The entry is chained (given its `seq` and hashes) at commit, under the chain's lock, so the lock is
         held only for the few statements that append to the chain and commit, not for the whole command:
         commands on different referrals run side by side and queue only for that last step."""
-        entry = AuditEntry(
-            partnership_id=partnership_id,
-            at=at.astimezone(UTC),
-            actor=actor,
-            action=action,
-            subject=subject,
-            payload=json.loads(json.dumps(payload or {}, default=str)),
-        )
+        entry = new_audit_entry(partnership_id=partnership_id, at=at, actor=actor, action=action, subject=subject,
+                                payload=payload)
         self._audit_rows.append(entry)
         return entry
 
@@ -128,22 +121,9 @@ class UnitOfWork(Repositories):
         last = (
             await self.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
         ).scalar_one_or_none()
-        seq = 0 if last is None else last.seq
-        prev = GENESIS if last is None else last.hash
-        for entry in self._audit_rows:
-            seq += 1
-            entry.seq = seq
-            entry.prev_hash = prev
-            entry.hash = prev = audit_hash(
-                seq=seq,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                subject=entry.subject,
-                payload=entry.payload,
-                prev_hash=entry.prev_hash,
-            )
-            self.session.add(entry)
+        chain(self._audit_rows, last_seq=0 if last is None else last.seq,
+              last_hash=GENESIS if last is None else last.hash)
+        self.session.add_all(self._audit_rows)
         self._audit_rows = []
         await self.session.flush()
 
@@ -158,18 +138,8 @@ class UnitOfWork(Repositories):
         body: dict[str, Any] | None = None,
     ) -> OutboxMessage:
         """Queue a message for delivery after this transaction commits."""
-        row = OutboxMessage(
-            partnership_id=partnership_id,
-            created_at=now,
-            purpose=purpose,
-            kind=kind,
-            referral_id=referral_id,
-            body=body or {},
-            attempts=0,
-            next_attempt_at=now,
-            delivered_to=[],
-            request_id=self.request_id,
-        )
+        row = new_outbox_row(partnership_id=partnership_id, now=now, purpose=purpose, kind=kind,
+                             referral_id=referral_id, body=body, request_id=self.request_id)
         self.session.add(row)
         self._outbox_rows += 1
         return row

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from flows.reports import WITHHELD
+from storage.chain import GENESIS, audit_hash
 from storage.models import AuditEntry
-from storage.uow import GENESIS, audit_hash
 
 TABLES = (
     "referrals",

@@ -6,13 +6,12 @@ here either. Row locks are not needed: a unit test runs one command at a time.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Self
 
 from flows.errors import AlreadyDone
-from storage.chain import GENESIS, audit_hash
+from storage.chain import GENESIS, chain, new_audit_entry, new_outbox_row
 from storage.memory.repositories import open_memory_repositories
 from storage.memory.store import MemoryStore, Snapshot
 from storage.models import AuditEntry, OutboxMessage
@@ -72,33 +71,16 @@ class MemoryUnitOfWork:
         subject: str,
         payload: dict[str, Any] | None = None,
     ) -> AuditEntry:
-        entry = AuditEntry(
-            partnership_id=partnership_id,
-            at=at.astimezone(UTC),
-            actor=actor,
-            action=action,
-            subject=subject,
-            payload=json.loads(json.dumps(payload or {}, default=str)),
-        )
+        entry = new_audit_entry(partnership_id=partnership_id, at=at, actor=actor, action=action, subject=subject,
+                                payload=payload)
         self._audit_rows.append(entry)
         return entry
 
     def _append_audit(self) -> None:
-        chain = self.store.all(AuditEntry)
-        seq = chain[-1].seq if chain else 0
-        prev = chain[-1].hash if chain else GENESIS
+        entries = self.store.all(AuditEntry)
+        chain(self._audit_rows, last_seq=entries[-1].seq if entries else 0,
+              last_hash=entries[-1].hash if entries else GENESIS)
         for entry in self._audit_rows:
-            seq += 1
-            entry.seq, entry.prev_hash = seq, prev
-            entry.hash = prev = audit_hash(
-                seq=seq,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                subject=entry.subject,
-                payload=entry.payload,
-                prev_hash=prev,
-            )
             self.store.insert(entry)
         self._audit_rows = []
 
@@ -112,18 +94,8 @@ class MemoryUnitOfWork:
         referral_id: int | None = None,
         body: dict[str, Any] | None = None,
     ) -> OutboxMessage:
-        row = OutboxMessage(
-            partnership_id=partnership_id,
-            created_at=now,
-            purpose=purpose,
-            kind=kind,
-            referral_id=referral_id,
-            body=body or {},
-            attempts=0,
-            next_attempt_at=now,
-            delivered_to=[],
-            request_id=self.request_id,
-        )
+        row = new_outbox_row(partnership_id=partnership_id, now=now, purpose=purpose, kind=kind,
+                             referral_id=referral_id, body=body, request_id=self.request_id)
         self.store.insert(row)  # rolled back with the rest unless committed
         self._outbox_rows += 1
         return row

@@ -22,9 +22,10 @@ from bot.notify import Sender, backoff
 from bot.service import Actor
 from flows.referrals import ReferralDraft, Status
 from storage.audit import verify
+from storage.chain import audit_hash
 from storage.db import DatabaseNotReady, current_revision, ensure_ready, head_revision, make_engine, upgrade
 from storage.models import AuditEntry, Ballot, OutboxMessage, Referral, Vote
-from storage.uow import UnitOfWork, audit_hash
+from storage.uow import UnitOfWork
 
 OP = Actor.operator()
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
