@@ -2,7 +2,8 @@
 
 `Settings` holds the core settings (the database, the preset, the web server, logs, metrics, files) and one
 group per platform, each read from the same environment variables as always: `settings.slack`
-(`SlackSettings`), `settings.telegram` (`TelegramSettings`) and `settings.teams` (`TeamsSettings`). A
+(`SlackSettings`), `settings.telegram` (`TelegramSettings`), `settings.teams` (`TeamsSettings`) and
+`settings.email` (`EmailSettings`). A
 platform reads only its own group (`bot/*/platform.py`). A setting that is not valid is refused with the
 name of its environment variable, whichever group it belongs to.
 
@@ -16,8 +17,9 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL, DEFAULT_PRACTICE_DATABASE_URL
@@ -96,16 +98,79 @@ class TeamsSettings(FromEnvironment):
     anonymous_allowed: bool = Field(default=False, alias=TEAMS_PREFIX + "ANONYMOUS_ALLOWED")
 
 
+class EmailSettings(FromEnvironment):
+    """Email (bot/email): requests, reminders and notices to members and agency channels whose id is an address
+    (`email:pat@police.example`), with signed links to answer from a page the bot serves. With no relay set,
+    mail is written as .eml files to a folder instead of being sent; the link secret is then made once and kept
+    beside the database. Once a relay is set, PANELBOT_LINK_SECRET must be set too."""
+
+    # smtp://USER:PASSWORD@HOST:587 (STARTTLS, on by default) or smtps://USER:PASSWORD@HOST:465 (implicit TLS).
+    smtp_url: SecretStr | None = Field(default=None, alias="PANELBOT_SMTP_URL")
+    # The From: address (the relay must allow the bot to send as it).
+    email_from: str = Field(default="panelbot@localhost", alias="PANELBOT_EMAIL_FROM")
+    # The base of every link in an email. Unset: http://127.0.0.1:PORT (the bot's own server, for local use).
+    public_url: str | None = Field(default=None, alias="PANELBOT_PUBLIC_URL")
+    # Signs the links (itsdangerous): 32 to 256 letters, digits, _ or -.
+    link_secret: SecretStr | None = Field(default=None, alias="PANELBOT_LINK_SECRET")
+    # Days a return link keeps working after the return was due.
+    link_grace_days: int = Field(default=14, ge=0, le=365, alias="PANELBOT_LINK_GRACE_DAYS")
+    # With no relay: where .eml files are written. Unset: FILES/email (bot/reports/files.py's folder).
+    email_dir: Path | None = Field(default=None, alias="PANELBOT_EMAIL_DIR")
+    # Messages a minute the relay allows (Exchange Online: 30 for one mailbox).
+    smtp_rate: int = Field(default=30, ge=1, le=100_000, alias="PANELBOT_SMTP_RATE")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not re.match(r"smtps?://[^/\s]+", value.get_secret_value().strip()):
+            raise ValueError("PANELBOT_SMTP_URL must look like smtp://USER:PASSWORD@HOST:587 or smtps://...:465")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = urlsplit(value.strip())
+        loopback = url.hostname in ("localhost", "::1") or bool(url.hostname and url.hostname.startswith("127."))
+        if url.scheme != "https" and not (url.scheme == "http" and loopback):
+            raise ValueError("PANELBOT_PUBLIC_URL must start with https:// (http:// only for 127.0.0.1 or localhost)")
+        if not url.hostname or url.query or url.fragment:
+            raise ValueError("PANELBOT_PUBLIC_URL must be a base address such as https://panel.example.org")
+        return value.strip().rstrip("/")
+
+    @field_validator("link_secret")
+    @classmethod
+    def _link_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not STRONG_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "PANELBOT_LINK_SECRET must be 32 to 256 letters, digits, _ or -; make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _secret_with_relay(self) -> EmailSettings:
+        if self.smtp_url is not None and self.link_secret is None:
+            raise ValueError("PANELBOT_LINK_SECRET must be set once PANELBOT_SMTP_URL is set (it signs the links)")
+        return self
+
+
 # Each platform's group, by the attribute of `Settings` that holds it (the platform's name).
 PLATFORM_GROUPS: dict[str, type[FromEnvironment]] = {
     "slack": SlackSettings,
     "telegram": TelegramSettings,
     "teams": TeamsSettings,
+    "email": EmailSettings,
 }
 
 
 class Settings(FromEnvironment):
-    """The core settings, and each platform's group (`slack`, `telegram`, `teams`)."""
+    """The core settings, and each platform's group (`slack`, `telegram`, `teams`, `email`)."""
 
     database_url: SecretStr = Field(default=SecretStr(DEFAULT_DATABASE_URL), alias="PANELBOT_DATABASE_URL")
     # The practice database (`panelbot run --practice`): never the real record's.
@@ -188,10 +253,11 @@ class Settings(FromEnvironment):
         return level
 
     # One group per platform (PLATFORM_GROUPS), read by `__init__` from the same environment and `.env`.
-    # `NoDecode`: an environment variable that happens to be called SLACK, TELEGRAM or TEAMS is never read.
+    # `NoDecode`: an environment variable that happens to be called SLACK, TELEGRAM, TEAMS or EMAIL is never read.
     slack: Annotated[SlackSettings, NoDecode]
     telegram: Annotated[TelegramSettings, NoDecode]
     teams: Annotated[TeamsSettings, NoDecode]
+    email: Annotated[EmailSettings, NoDecode]
 
     def __init__(self, **values: Any) -> None:
         """Each platform's group takes its own environment variables from `values` (and the environment and

@@ -29,6 +29,8 @@ GROUPS = {
     "telegram": {"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL"},
     "teams": {TEAMS + n for n in ("CLIENTID", "CLIENTSECRET", "TENANTID", "AUTHTYPE", "CERTPFXFILE",
                                   "ANONYMOUS_ALLOWED")} | {"TEAMS_CLIENT_ID"},
+    "email": {"PANELBOT_SMTP_URL", "PANELBOT_EMAIL_FROM", "PANELBOT_PUBLIC_URL", "PANELBOT_LINK_SECRET",
+              "PANELBOT_LINK_GRACE_DAYS", "PANELBOT_EMAIL_DIR", "PANELBOT_SMTP_RATE"},
 }  # fmt: skip
 NOT_SETTINGS = {"PANELBOT_TEST_DATABASE_URL"}  # in .env.example for the tests, read by them alone
 

@@ -1,0 +1,116 @@
+"""Signed links in an email: each one is bound to one action, one thing (an information request, a ballot),
+one recipient address and an expiry, and signed with the link secret (itsdangerous, HMAC-SHA256).
+
+A link only ever opens a page (GET and HEAD change nothing: mail gateways open links before people do); the
+page's button posts back to act. `Links.read` checks the signature and the expiry and returns what the link
+is for, or raises `LinkRefused` with one sentence to show the person.
+
+The secret is PANELBOT_LINK_SECRET. With no relay configured it may be unset: a random one is made once and
+kept in a file beside the database (`link_secret`), so the bot's links survive a restart without a setting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+# What a link can do. Each action signs with its own salt, so a token made for one is never valid for another.
+ACTIONS = ("return", "vote")
+# The route a link opens: PUBLIC_URL/email/ACTION/TOKEN.
+ROUTE_PREFIX = "/email"
+SECRET_FILE = "panelbot-link-secret"
+
+
+class LinkRefused(Exception):
+    """A link that cannot be used: tampered with, made for something else, or expired. Its message is one
+    sentence for the person who clicked it."""
+
+
+@dataclass(frozen=True)
+class LinkClaim:
+    """What a valid link is for."""
+
+    action: str  # one of ACTIONS
+    target_id: int  # the information request's id (return) or the ballot's (vote)
+    recipient: str  # the address the link was sent to, lower-cased
+    expires: datetime  # UTC
+
+
+class Links:
+    """Makes and reads the signed links of one bot (one secret, one public base address)."""
+
+    def __init__(self, secret: str, public_url: str) -> None:
+        if len(secret) < 32:
+            raise ValueError("the link secret must be at least 32 characters")
+        self._secret = secret
+        self.public_url = public_url.rstrip("/")
+
+    def _serializer(self, action: str) -> URLSafeSerializer:
+        if action not in ACTIONS:
+            raise ValueError(f"unknown link action {action!r}")
+        return URLSafeSerializer(self._secret, salt=f"panelbot-email-{action}")
+
+    def token(self, action: str, target_id: int, recipient: str, expires: datetime) -> str:
+        """The signed token for one action on one thing by one address, until `expires` (aware)."""
+        if expires.tzinfo is None:
+            raise ValueError("expires must be timezone-aware")
+        payload = [int(target_id), recipient.strip().lower(), int(expires.astimezone(UTC).timestamp())]
+        return self._serializer(action).dumps(payload)
+
+    def url(self, action: str, target_id: int, recipient: str, expires: datetime) -> str:
+        """The full link to put in an email."""
+        return f"{self.public_url}{ROUTE_PREFIX}/{action}/{self.token(action, target_id, recipient, expires)}"
+
+    def read(self, action: str, token: str, now: datetime) -> LinkClaim:
+        """What the token says, if it is genuine, made for `action` and not expired at `now` (aware)."""
+        if len(token) > 512:
+            raise LinkRefused("This link is not one Panelbot made. Please use the link in your email as it is.")
+        try:
+            target_id, recipient, expires_at = self._serializer(action).loads(token)
+            expires = datetime.fromtimestamp(int(expires_at), UTC)
+            claim = LinkClaim(action, int(target_id), str(recipient), expires)
+        except (BadSignature, ValueError, TypeError, OverflowError):
+            raise LinkRefused(
+                "This link is not one Panelbot made. Please use the link in your email as it is."
+            ) from None
+        if now >= claim.expires:
+            raise LinkRefused("This link has expired. Please contact the safeguarding business manager.")
+        return claim
+
+
+def link_secret(settings: Settings, keep_in: Path) -> str:
+    """PANELBOT_LINK_SECRET, or (with no relay, where settings allow it unset) the one kept in `keep_in`, made
+    there once with owner-only permissions."""
+    if settings.email.link_secret is not None:
+        return settings.email.link_secret.get_secret_value()
+    path = keep_in / SECRET_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    keep_in.mkdir(parents=True, exist_ok=True)
+    made = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(made + "\n")
+    return made
+
+
+def public_url(settings: Settings) -> str:
+    """The base address links use: PANELBOT_PUBLIC_URL, or the bot's own server on this machine."""
+    if settings.email.public_url:
+        return settings.email.public_url
+    host = settings.http_host if settings.http_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    return f"http://{host}:{settings.http_port}"
