@@ -76,9 +76,10 @@ def check_bm_may_decide(
     awaited = views_awaited(preset, view_roles)
     if not awaited or (deadline is not None and now >= deadline):
         return
-    who = ", ".join(preset.role_label(r) for r in awaited)
+    names = [preset.role_label(r) for r in awaited]
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     noun = "view" if len(awaited) == 1 else "views"
-    by = f"the decision deadline, {fmt(deadline)}" if deadline is not None else "the decision deadline"
+    by = f"the decision deadline, {fmt(deadline)}," if deadline is not None else "the decision deadline"
     raise WrongState(f"{reference} is still awaiting the {noun} of {who}: the {preset.role_label(BM_ROLE)} decides "
                      f"the pathway once every statutory partner has given a view or {by} has passed, so nothing was "
                      "recorded.")

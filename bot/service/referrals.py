@@ -135,7 +135,8 @@ class ReferralCommands(Handler):
         meeting decides, it is refused, saying how the meeting's decision is recorded."""
         async with self.uow() as uow:
             found = await self.referral(uow, reference)
-            stage = self.stages._stage_of(found)
+        stage = self.preset.stage_for(found.referral_type)  # `decide` is the panel's stage; a meeting's is its own
+        assert stage is not None
         if stage.by == "bm_after_views":
             return await self.stages.decide_after_views(
                 actor=actor, reference=reference, outcome=outcome, reason=reason

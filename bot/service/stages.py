@@ -58,8 +58,8 @@ class StageCommands(Handler):
         rules.check_outcome(self.preset, referral.referral_type, stage, chosen)
         reason = reason.strip()
         if chosen.reason_required and not reason:
-            raise InvalidInput(f'Please give a reason for "{chosen.label}"; the procedure asks for one: '
-                               f"`... outcome {outcome_id} REASON`. Nothing was recorded.")
+            raise InvalidInput(f'Please give a reason for "{chosen.label}" after it; the procedure asks for one. '
+                               "Nothing was recorded.")
         if reason:
             self.decisions._screen(reason, "reason")
         return MeetingChoice(stage, chosen, reason or None)
