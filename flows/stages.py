@@ -116,3 +116,17 @@ def views_text(preset: Preset, referral_type: str, stage: Stage, counts: dict[st
                      else "Every statutory partner has given a view.")
     parts.append(advice_words(preset, referral_type, stage))
     return " ".join(parts)
+
+
+def who_decides(preset: Preset) -> str:
+    """Who decides each referral type's stages, in one sentence (`panelbot preset check`)."""
+    parts = []
+    for kind in preset.referral_types:
+        panel = stage_now(preset, kind.id, None)
+        words = decider_words(preset, kind.id, panel)
+        later = [s for s in preset.stages if s.id != PANEL_STAGE and s.applies_to(kind.id)]
+        for stage in later:
+            after = " or ".join(f'"{preset.outcome(o).label}"' for o in stage.after)
+            words += f", then {decider_words(preset, kind.id, stage)} after {after}"
+        parts.append(f"{kind.label}: {words}")
+    return "Who decides: " + "; ".join(parts) + "."
