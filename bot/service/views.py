@@ -13,7 +13,7 @@ from flows.errors import NotFound
 from flows.meetings import labels, meeting_event
 from flows.preset import EVENTS
 from flows.referrals import STATUS_LABELS, Status
-from flows.stages import views_text
+from flows.stages import views_awaited, views_text
 from flows.views import CardView, OverdueLine, StatusLine, VoteLine, due_line, plural, result_text, tally_text
 from storage.models import Deadline, Referral
 from storage.uow import UnitOfWork
@@ -183,6 +183,15 @@ class Views(Handler):
             ballot = await uow.ballots.current(r)
             if ballot is None:
                 return "the panel"
+            stage = self.preset.stage_for(r.referral_type)
+            if stage is not None and stage.advisory_ballot:  # the votes are advice: who decides is what it waits for
+                if stage.by == "meeting":
+                    return EVENTS.get(meeting_event(self.preset, r.referral_type), "the meeting")
+                given = {v.role for v in await uow.votes.current(ballot) if v.kind == "vote" and v.outcome}
+                awaited = views_awaited(self.preset, given)
+                if awaited:
+                    return "views from " + ", ".join(self.preset.role_label(x) for x in awaited)
+                return "the Business Manager's decision"
             t = await self.decisions._tally(uow, ballot)
             if t.missing_roles:
                 return "votes from " + ", ".join(self.preset.role_label(x) for x in t.missing_roles)

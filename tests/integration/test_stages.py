@@ -95,6 +95,7 @@ async def test_dudley_the_meeting_decides_and_the_votes_before_it_are_advice(mak
             "audit (for example a table top review) 1. These votes are advice for the rapid review meeting, which "
             "decides; they close nothing.") in shown
     assert (await panel.card(ref)).status == Status.WITH_PANEL
+    assert [(s.reference, s.waiting_for) for s in await panel.status()] == [(ref, "the rapid review meeting")]
     assert await refused(panel, f"close {ref}") == (
         f"The votes on {ref} are advice and the rapid review meeting decides, so there is nothing to close.")
     assert await refused(panel, f"decide {ref} cspr obvious") == (
@@ -232,8 +233,10 @@ async def test_stockport_the_bm_decides_the_pathway_after_the_partners_views(mak
         "nothing was recorded.")
     assert await refused(panel, f"decide {ref} rapid_review the threshold is met", await panel.actor_named("Pol")) == (
         "Only the business manager can decide the pathway. Nothing was changed.")
+    assert [s.waiting_for for s in await panel.status()] == ["views from Police, Health (ICB)"]
     await vote(panel, "Pol", ref, "rapid_review")
     assert not (await vote(panel, "Hal", ref, "practice_review")).closed  # the ballot does not close the referral
+    assert [s.waiting_for for s in await panel.status()] == ["the Business Manager's decision"]
     assert ("Views so far: Rapid review 2, Practice review 1. Every statutory partner has given a view."
             in await card(panel, ref))
     assert await refused(panel, f"escalate {ref}") == (

@@ -235,3 +235,27 @@ def test_only_the_business_manager_records_a_meeting_s_decision() -> None:
     assert str(refused.value) == (
         "Only the business manager can record the rapid review meeting's decision. Nothing was changed.")
     require_decider("business_manager", dudley, "cspr", stage)
+
+
+async def test_a_later_stage_is_decided_once_on_the_in_memory_record(clock) -> None:  # type: ignore[no-untyped-def]
+    """The service over `storage.memory` (the unit tier's twin of the database): Salford 7.12's meeting decides
+    once, after the panel commenced a rapid review."""
+    from memory_panel import OP, memory_panel, uk
+
+    from flows.referrals import ReferralDraft
+
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await memory_panel("salford", clock, [("Dee", "business_manager")])
+    draft = ReferralDraft(referral_type="rapid_review", referrer="Education", category="baby", letter="A",
+                          summary="Fracture found at a routine check.")
+    ref = await panel.file_referral(actor=OP, draft=draft)
+    await panel.decide_now(actor=OP, reference=ref, outcome="commence_rapid_review", reason="obvious")
+    await panel.schedule_meeting(actor=OP, reference=ref, at=uk("2026-12-22T14:00"))
+    clock.set(uk("2026-12-22T15:00"))
+    said = await panel.meeting_held(actor=OP, reference=ref, roles=["local_authority", "police", "health"],
+                                    outcome="local_review")
+    assert said[-1] == (f"Decided at the rapid review meeting for {ref}: Other local review or learning event "
+                        "(attended by Local authority, Police, Health (ICB)).")
+    with pytest.raises(WrongState) as refused:
+        await panel.meeting_decide(actor=OP, reference=ref, outcome="cspr")
+    assert str(refused.value).startswith(f"{ref} already has the rapid review meeting's decision: Other local review")
