@@ -186,8 +186,9 @@ class StageCommands(Handler):
                                             self.fmt(d.decided_at))
 
     def _who_words(self, referral: Referral, stage: Stage) -> str:
-        if referral.status != Status.DECIDED and stage.id == PANEL_STAGE and stage.by == "ballot":
-            return "the panel's vote decides it"
+        if referral.status == Status.DECIDED and referral.outcome:
+            label = self.preset.outcome(referral.outcome).label
+            return f"the panel decided it ({label}), and no meeting decides after that"
         if stage.by == "bm_after_views":
             return f"the {self.preset.role_label('business_manager')} decides it after the partners' views"
-        return "it has no decision left for a meeting"
+        return "the panel's vote decides it"

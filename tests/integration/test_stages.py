@@ -1,7 +1,8 @@
 """Who decides each stage of a referral (issue 21 section 1, issue 23 section 2), through the shared commands on
-SQLite and PostgreSQL: Dudley's rapid review meeting decides a child's referral (the votes before it are
-advice), Salford's rapid review meeting decides after the panel's "commence rapid review" (7.12), and
-Stockport's business manager decides a child's pathway after the three partners' views (section 1).
+SQLite and PostgreSQL: Dudley's rapid review meeting decides a child's referral (the votes before it are advice;
+the entry its preset carries, switched on here), Salford's rapid review meeting decides after the panel's
+"commence rapid review" (7.12), and Stockport's business manager decides a child's pathway after the three
+partners' views (section 1).
 
 Hand counts (England; Fri 25 Dec, Mon 28 Dec 2026 and Fri 1 Jan 2027 are bank holidays):
 - Dudley: the rapid review meeting held Wed 30 Dec 2026, 10:00; the template to the National Panel 2 working days
@@ -18,9 +19,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from stage_presets import dudley_meeting_decides
 
 from bot.commands import run
 from bot.service import Actor
+from bot.service.bootstrap import open_panel
 from flows.referrals import ReferralDraft, Status
 from flows.views import card_lines
 from storage.models import Ballot, Deadline, StageDecision
@@ -78,9 +81,17 @@ async def vote(panel, name: str, ref: str, outcome: str, reason: str = ""):  # t
 DUDLEY = [("Lia", "local_authority"), ("Pol", "police"), ("Hal", "health"), ("Bob", "business_manager")]
 
 
-async def test_dudley_the_meeting_decides_and_the_votes_before_it_are_advice(make_panel, clock):
+async def dudley(engine, clock):  # type: ignore[no-untyped-def]
+    """Dudley with its rapid review meeting deciding a child's referral (the entry its preset carries, on)."""
+    panel = await open_panel(engine, dudley_meeting_decides(), clock=clock)
+    for name, role in DUDLEY:
+        await panel.add_member(actor=OP, name=name, role=role)
+    return panel
+
+
+async def test_dudley_the_meeting_decides_and_the_votes_before_it_are_advice(engine, clock):
     clock.set(uk("2026-12-14T10:00"))
-    panel = await panel_with(make_panel, "dudley", DUDLEY)
+    panel = await dudley(engine, clock)
     ref = await file(panel, "cspr")
     for name in ("Lia", "Pol"):
         receipt = await vote(panel, name, ref, "cspr")
@@ -142,9 +153,9 @@ async def test_dudley_the_meeting_decides_and_the_votes_before_it_are_advice(mak
         "10:00). A referral has one decision at each stage, so nothing was changed.")
 
 
-async def test_dudley_advice_stays_open_past_the_deadline_and_meeting_decide_follows_meeting_held(make_panel, clock):
+async def test_dudley_advice_stays_open_past_the_deadline_and_meeting_decide_follows_meeting_held(engine, clock):
     clock.set(uk("2026-12-14T10:00"))
-    panel = await panel_with(make_panel, "dudley", DUDLEY)
+    panel = await dudley(engine, clock)
     ref = await file(panel, "cspr")
     await say(panel, f"meeting schedule {ref} 2027-01-05 14:00")
     clock.set(uk("2027-01-05T17:01"))  # the decision clock has passed: advice is not escalated

@@ -51,10 +51,7 @@ async def test_only_the_bm_decides_at_once_and_only_where_the_procedure_allows_i
     other = await file(dudley_panel)
     with pytest.raises(WrongState) as refused:
         await dudley_panel.decide_now(actor=OP, reference=other, outcome=CSPR, reason="Obvious")
-    assert str(refused.value) == (
-        f"{other} is decided at the rapid review meeting, not by the business manager at once: record the meeting's "
-        f"decision with `meeting held {other} ROLE... outcome OUTCOME`. Nothing was changed."
-    )
+    assert "does not let the business manager decide at once" in str(refused.value)
     assert (await dudley_panel.card(other)).open
     assert await outbox(dudley_panel, "decision") == []
 

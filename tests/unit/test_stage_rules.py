@@ -8,6 +8,7 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
+from stage_presets import dudley_meeting_decides
 
 from flows.calendar import WorkingCalendar
 from flows.clocks import calendar_for
@@ -179,7 +180,9 @@ def test_the_shipped_presets_say_who_decides_where_the_seeds_do() -> None:
     assert "cspr" not in {o.id for o in salford.outcomes_for("rapid_review")}
     assert salford.later_stage("case_review", "commence_rapid_review") is None
     assert salford.stage_for("rapid_review").by == "ballot" and salford.immediate_decision  # type: ignore[union-attr]
-    child, sar = dudley.stage_for("cspr"), dudley.stage_for("sar")
+    assert dudley.stage_for("cspr").by == "ballot"  # type: ignore[union-attr]  # written, not switched on yet
+    switched_on = dudley_meeting_decides()
+    child, sar = switched_on.stage_for("cspr"), switched_on.stage_for("sar")
     assert child is not None and child.by == "meeting" and "The Rapid Review Meeting" in child.source
     assert sar is not None and sar.by == "ballot"
     child, sar = stockport.stage_for("child"), stockport.stage_for("sar")
@@ -218,7 +221,7 @@ def test_the_card_words_for_advice() -> None:
     assert views_text(STOCKPORT, "child", child, {}, []) == (
         "No views yet. Still awaited: Local authority, Police, Health (ICB). These are the partners' views; the "
         "Business Manager decides, once every statutory partner has given a view or the decision deadline has passed.")
-    dudley = load_preset("dudley")
+    dudley = dudley_meeting_decides()
     stage = dudley.stage_for("cspr")
     assert stage is not None
     assert views_text(dudley, "cspr", stage, {"no_review": 1, "cspr": 2}, ["police"]) == (
@@ -227,7 +230,7 @@ def test_the_card_words_for_advice() -> None:
 
 
 def test_only_the_business_manager_records_a_meeting_s_decision() -> None:
-    dudley = load_preset("dudley")
+    dudley = dudley_meeting_decides()
     stage = dudley.stage_for("cspr")
     assert stage is not None
     with pytest.raises(NotAllowed) as refused:
