@@ -129,20 +129,20 @@ async def _story(console: Console, engine, clock: SimClock) -> None:  # type: ig
             ("Ivan", "independent_chair"),
         ],
     )
-    _say(console, "A Dudley referral: the local authority and health vote; the card says who is still needed.")
+    _say(console, "A Dudley SAR referral: the local authority and health vote; the card says who is still needed.")
     dbm = await dudley.actor_named("Bea")
     ref3 = await dudley.file_referral(
         actor=dbm,
         draft=ReferralDraft(
-            referral_type=dudley.preset.referral_types[0].id,
-            referrer="Education",
-            category="young_person",
+            referral_type="sar",  # a SAR referral is decided by the vote; a child's, at the rapid review meeting
+            referrer="Adult Social Care",
+            category="adult",
             letter="D",
-            summary="Neglect concerns raised by the school.",
+            summary="Self-neglect concerns raised by the care provider.",
         ),
     )
     await dsender.flush()
-    outcome = dudley.preset.outcomes[0].id
+    outcome = "sar"
     await _do(console, dudley, dsender, "Lee", f"vote {ref3} {outcome}")
     await _do(console, dudley, dsender, "Hana", f"vote {ref3} {outcome}")
     _say(console, "The business manager asks for the status of open referrals:")

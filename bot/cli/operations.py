@@ -16,6 +16,7 @@ import bot.cli.common as cli
 from bot.cli.common import ADD_PARTNERSHIP, PRESET, call, configure_logging, fail, settings, with_panel
 from flows.errors import PanelError
 from flows.preset import PresetError, available_presets, load_preset
+from flows.stages import who_decides
 
 preset_app = typer.Typer(help="Partnership presets.", no_args_is_help=True)
 reminders_app = typer.Typer(help="Reminders: what will be sent and when; run a sweep.", no_args_is_help=True)
@@ -152,7 +153,7 @@ def preset_check(file: Path = typer.Argument(..., help="A preset TOML file, or a
     cli.out.print(
         f"{p.source_file}: OK. {p.name}: {len(p.roles)} roles, {len(p.outcomes)} outcomes, "
         f"{len(p.clocks)} clocks; quorum {p.quorum.describe(p.role_labels)}; ties go to the "
-        f"{p.role_label(p.tie_break_role)}.",
+        f"{p.role_label(p.tie_break_role)}. {who_decides(p)}",
         markup=False,
         highlight=False,
     )

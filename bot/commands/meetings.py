@@ -4,7 +4,7 @@ line (`panelbot agenda`, `panelbot meeting list`)."""
 
 from __future__ import annotations
 
-from bot.commands.parsing import parse_moment
+from bot.commands.parsing import parse_moment, split_outcome
 from bot.commands.registry import COMMANDS, Reply, command, example_reference
 from bot.schedule_words import agenda_lines, meeting_lines
 from bot.service import Actor, Panel
@@ -19,9 +19,10 @@ async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "meeting",
     "meeting schedule|move REF DATE TIME [PLACE] [override REASON], meeting cancel REF REASON, meeting held REF "
-    "ROLE... [override REASON], meeting attend REF, or meeting list",
-    "BM: the rapid review (or screening) meeting of a referral; a statutory partner: confirm your agency attends; "
-    "anyone: the meetings scheduled",
+    "ROLE... [override REASON] [outcome OUTCOME [REASON]], meeting decide REF OUTCOME [REASON], meeting attend REF, "
+    "or meeting list",
+    "BM: the rapid review (or screening) meeting of a referral, and its decision where it decides; a statutory "
+    "partner: confirm your agency attends; anyone: the meetings scheduled",
     "meeting list",
     1,
 )
@@ -31,16 +32,29 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
         return Reply(await meeting_lines(panel))
     usage = Reply([f"Usage: `{COMMANDS['meeting'].usage}` (for example `meeting schedule "
                    f"{example_reference(panel.preset)} 2026-12-22 10:00 Room 2`)."], ok=False)
-    if what not in ("schedule", "move", "cancel", "held", "attend") or not rest:
+    if what not in ("schedule", "move", "cancel", "held", "attend", "decide") or not rest:
         return usage
     reference, rest = rest[0], rest[1:]
+    if what == "decide":
+        if not rest:
+            return usage
+        outcome, reason = split_outcome(panel.preset, rest)
+        return Reply(await panel.meeting_decide(actor=actor, reference=reference, outcome=outcome, reason=reason))
     if what == "attend":
         return Reply(await panel.attend_meeting(actor=actor, reference=reference, roles=rest))
     if what == "cancel":
         return Reply([await panel.cancel_meeting(actor=actor, reference=reference, reason=" ".join(rest))])
+    decision = None
+    if what == "held" and "outcome" in (lowered := [w.lower() for w in rest]):
+        at = lowered.index("outcome")  # `outcome OUTCOME [REASON]` comes last: its reason may say anything
+        rest, decision = rest[:at], rest[at + 1 :]
+        if not decision:
+            return usage
     rest, override = split_override(rest)
     if what == "held":
-        return Reply(await panel.meeting_held(actor=actor, reference=reference, roles=rest, override=override))
+        outcome, reason = split_outcome(panel.preset, decision) if decision else (None, "")
+        return Reply(await panel.meeting_held(actor=actor, reference=reference, roles=rest, override=override,
+                                              outcome=outcome, reason=reason))
     if len(rest) < 2:
         return usage
     at = parse_moment(f"{rest[0]} {rest[1]}")

@@ -15,6 +15,7 @@ from flows import ballots as rules
 from flows import permissions
 from flows.errors import InvalidInput, WrongState
 from flows.referrals import Status, check_transition
+from flows.stages import advice_words, decider_words
 from storage.audit import vote_fingerprint
 from storage.models import Ballot, Member, Referral, Vote
 from storage.uow import UnitOfWork
@@ -97,7 +98,7 @@ class BallotCommands(Handler):
             if ballot is None:
                 raise WrongState(f"{referral.reference} is not with the panel. Your vote was not recorded.")
             raise WrongState(self.decisions._closed_message(referral, ballot))
-        if ballot.deadline_at <= self.now():
+        if ballot.deadline_at <= self.now() and not self.decisions._advisory(referral):
             # The deadline has passed but the scheduler has not closed the ballot yet: close it now, as it
             # stood at the deadline, and refuse the late vote.
             self.decisions._card_update(uow, referral)
@@ -164,7 +165,23 @@ class BallotCommands(Handler):
         message = f"Your vote on {referral.reference} is {verb} {chosen.label}."
         if closed:
             message += f" Voting has now closed ({self.decisions._state_words(referral)})."
+        elif self.decisions._advisory(referral):
+            message += f" {self._advice(referral)}"
         return Receipt(message, changed=True, closed=closed)
+
+    def _advice(self, referral: Referral) -> str:
+        stage = self.preset.stage_for(referral.referral_type)
+        assert stage is not None
+        return advice_words(self.preset, referral.referral_type, stage)
+
+    def _refuse_advisory(self, referral: Referral, doing: str) -> None:
+        """`close` and `escalate` act on a vote that decides; advice is closed by the decision itself."""
+        if self.decisions._advisory(referral):
+            stage = self.preset.stage_for(referral.referral_type)
+            assert stage is not None
+            who = decider_words(self.preset, referral.referral_type, stage)
+            raise WrongState(f"The votes on {referral.reference} are advice and {who} decides, so there is nothing "
+                             f"to {doing}.")
 
     async def recuse(self, *, actor: Actor, reference: str, reason: str = "") -> Receipt:
         """A conflict of interest: the member stops counting as eligible on this referral (docs/ballots.md)."""
@@ -194,6 +211,7 @@ class BallotCommands(Handler):
             ballot = await uow.ballots.current(referral, lock=True)
             if ballot is None or ballot.closed_at is not None or referral.status != Status.WITH_PANEL:
                 raise WrongState(f"Voting on {referral.reference} is not open, so there is nothing to close.")
+            self._refuse_advisory(referral, "close")
             t = await self.decisions._tally(uow, ballot)
             if not t.quorum_met:
                 raise WrongState(
@@ -213,6 +231,7 @@ class BallotCommands(Handler):
             referral = await self.referral(uow, reference, lock=True)
             ballot = await uow.ballots.current(referral, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.ESCALATED)
+            self._refuse_advisory(referral, "escalate")
             assert ballot is not None
             t = await self.decisions._tally(uow, ballot)
             self.decisions._card_update(uow, referral)
@@ -258,6 +277,8 @@ class BallotCommands(Handler):
             due = await uow.ballots.due_for_closing(now)
             closed = []
             for referral, ballot in due:
+                if self.decisions._advisory(referral):
+                    continue  # advice stays open until the meeting or the business manager decides
                 t = await self.decisions._tally(uow, ballot)
                 if rules.closing(t, deadline_passed=True) is not None:
                     self.decisions._card_update(uow, referral)

@@ -23,6 +23,7 @@ from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
 from bot.service.reports import ReportCommands
 from bot.service.requests import RequestCommands
+from bot.service.stages import StageCommands
 from bot.service.stuck import StuckCommands
 from bot.service.views import Views
 from flows.calendar import WorkingCalendar
@@ -62,15 +63,17 @@ def build_panel(
     decisions = DecisionRules(core, clocks)
     requests = RequestCommands(core, clocks, decisions)
     reports = ReportCommands(core)
+    stages = StageCommands(core, clocks, decisions)
     return Panel(
         core,
         members=MemberCommands(core),
-        referrals=ReferralCommands(core, clocks, decisions),
+        referrals=ReferralCommands(core, clocks, decisions, stages),
         ballots=BallotCommands(core, decisions),
         clocks=clocks,
-        meetings=MeetingCommands(core, clocks, decisions, reports),
+        meetings=MeetingCommands(core, clocks, decisions, reports, stages),
+        stages=stages,
         requests=requests,
-        views=Views(core, clocks, decisions),
+        views=Views(core, clocks, decisions, stages),
         agenda=AgendaCommands(core),
         reports=reports,
         reminders=ReminderCommands(core, clocks, decisions, requests),

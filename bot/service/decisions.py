@@ -72,6 +72,8 @@ class DecisionRules(Handler):
         votes: list[Vote] | None = None,
         members: list[Member] | None = None,
     ) -> bool:
+        if self._advisory(referral):
+            return False  # the votes are advice for whoever decides (a meeting, the business manager): never closing
         t = await self._tally(uow, ballot, votes, members)
         reason = rules.closing(t, deadline_passed=deadline_passed)
         if reason is None:
@@ -228,13 +230,24 @@ class DecisionRules(Handler):
             )
 
     # Small helpers -----------------------------------------------------------------------------------
+    def _advisory(self, referral: Referral) -> bool:
+        """Whether the panel's votes on this referral are advice (the preset's stages: a meeting, or the business
+        manager after the partners' views, decides): they are shown, and close and decide nothing."""
+        stage = self.preset.stage_for(referral.referral_type)
+        return stage is not None and stage.advisory_ballot
+
     def _outcome_id(self, text: str, referral_type: str | None = None) -> str:
         """The outcome `text` names (its id, its label or the start of one id); with `referral_type`, only one
         that applies to referrals of that type (the preset's `referral_types` on the outcome)."""
         found = self._any_outcome_id(text)
-        if referral_type is None or self.preset.outcome(found).applies_to(referral_type):
+        if referral_type is None or self.preset.outcome(found) in self.preset.outcomes_for(referral_type):
             return found
         kind = self.preset.referral_type(referral_type).label
+        later = next((s for s in self.preset.stages if found in s.outcomes and s.applies_to(referral_type)), None)
+        if later is not None and later.id != "panel":
+            choices = ", ".join(f"{o.id} ({o.label})" for o in self.preset.outcomes_for(referral_type))
+            raise InvalidInput(f'"{self.preset.outcome(found).label}" is for {later.label}, not the panel; choose one '
+                               f"of: {choices}. Nothing was recorded.")
         choices = ", ".join(f"{o.id} ({o.label})" for o in self.preset.outcomes_for(referral_type))
         raise InvalidInput(
             f'"{self.preset.outcome(found).label}" is not an outcome for a {kind[0].lower() + kind[1:]}; '

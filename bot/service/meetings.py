@@ -14,6 +14,7 @@ from bot.service.base import Actor, Core, Handler
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
 from bot.service.reports import ReportCommands
+from bot.service.stages import StageCommands
 from flows import meetings as rules
 from flows.clocks import check_window, window_words
 from flows.errors import InvalidInput, NotFound, WrongState
@@ -40,11 +41,15 @@ class MeetingLine:
 
 
 class MeetingCommands(Handler):
-    def __init__(self, core: Core, clocks: ClockCommands, decisions: DecisionRules, reports: ReportCommands) -> None:
+    def __init__(
+        self, core: Core, clocks: ClockCommands, decisions: DecisionRules, reports: ReportCommands,
+        stages: StageCommands,
+    ) -> None:
         super().__init__(core)
         self.clocks = clocks
         self.decisions = decisions
         self.reports = reports
+        self.stages = stages
 
     async def schedule_meeting(
         self, *, actor: Actor, reference: str, at: datetime, place: str = "", override: str | None = None
@@ -125,11 +130,13 @@ class MeetingCommands(Handler):
         return f"{name} for {referral.reference} on {self.fmt(row.at)} is cancelled."
 
     async def meeting_held(
-        self, *, actor: Actor, reference: str, roles: list[str], override: str | None = None
+        self, *, actor: Actor, reference: str, roles: list[str], override: str | None = None,
+        outcome: str | None = None, reason: str = "",
     ) -> list[str]:
         """Who attended, checked against the meeting's quorum. A quorate meeting (or one the business manager
         counts anyway, with a reason) is the meeting every later clock starts from; one that was not quorate is
-        kept as such and counts for nothing."""
+        kept as such and counts for nothing. Where the meeting decides (the preset's stages), `outcome` is its
+        decision, recorded with who attended (`StageCommands.record_meeting_decision`)."""
         self.require_bm(actor, "record meetings")
         _, override = self._meeting_texts("", override, what="counting a meeting that was not quorate")
         if not roles:
@@ -139,7 +146,13 @@ class MeetingCommands(Handler):
         present = rules.attendance(self.preset, roles)
         async with self.uow() as uow:
             referral = await self._meeting_referral(uow, reference)
+            choice = None if outcome is None else self.stages._meeting_choice(actor, referral, outcome, reason)
             event, row = await self._the_meeting(uow, referral)
+            if choice is not None and not present.quorate and override is None:
+                raise WrongState(
+                    f"{rules.meeting_name(event).capitalize()} for {referral.reference} was not quorate (still needed: "
+                    f"{rules.labels(self.preset, present.missing)}), so it cannot decide; add `override REASON` before "
+                    "`outcome` to count it anyway. Nothing was recorded.")
             now = self.now()
             when = row.at if row.at <= now else now
             row.attended, row.quorate, row.held_at = list(present.attended), present.quorate, when
@@ -156,6 +169,8 @@ class MeetingCommands(Handler):
                 ]
             row.quorum_override = override if not present.quorate else None
             record = await self.clocks._record_happened(uow, referral, event, when, actor)
+            decided = [] if choice is None else await self.stages._record_meeting_decision(
+                uow, actor, referral, row, choice)
             self.decisions._card_update(uow, referral)
             await self.finish(uow)
         quorum = "quorate" if present.quorate else f"not quorate, counted by the business manager: {override}"
@@ -164,7 +179,7 @@ class MeetingCommands(Handler):
         if record.started:
             lines.append(f"Clocks started: {', '.join(record.started)}.")
         lines += [f"Met: {m}." for m in record.met] + [f"Flagged: {f}" for f in record.flagged]
-        return lines
+        return lines + decided
 
     async def attend_meeting(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
         """A statutory partner's member confirms their agency attends (`meeting attend REF`); the business manager

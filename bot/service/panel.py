@@ -1,7 +1,7 @@
 """`Panel`: the one object a platform talks to, a thin facade over the per-concept handlers.
 
 Each method hands its call to the handler of its concept (`members`, `referrals`, `ballots`, `clockwork`,
-`meetings`, `requests`, `views`, `agenda`, `reports`, `reminders`, `stuck`), where the command is written;
+`meetings`, `stages`, `requests`, `views`, `agenda`, `reports`, `reminders`, `stuck`), where the command is written;
 what every handler shares (the preset, the calendar, the clock, the outbox wake-up...) is the `Core`, read
 and set here. `bootstrap.build_panel` makes the core, the handlers and the panel.
 """
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from bot.service.reminders import ReminderCommands, Upcoming
     from bot.service.reports import CalendarEntry, ReportCommands
     from bot.service.requests import ContactLine, RequestCommands, RequestLine
+    from bot.service.stages import StageCommands
     from bot.service.stuck import StuckCommands
     from bot.service.views import Views
     from flows.calendar import WorkingCalendar
@@ -60,6 +61,7 @@ class Panel:
         reports: ReportCommands,
         reminders: ReminderCommands,
         stuck: StuckCommands,
+        stages: StageCommands,
     ) -> None:
         self._core = core
         self._members = members
@@ -73,6 +75,7 @@ class Panel:
         self._reports = reports
         self._reminders = reminders
         self._stuck = stuck
+        self._stages = stages
 
     # What every handler shares: read from the core, and set on it, so every handler sees a change ---------
     @property
@@ -269,9 +272,17 @@ class Panel:
         return await self._meetings.cancel_meeting(actor=actor, reference=reference, reason=reason)
 
     async def meeting_held(
-        self, *, actor: Actor, reference: str, roles: list[str], override: str | None = None
+        self, *, actor: Actor, reference: str, roles: list[str], override: str | None = None,
+        outcome: str | None = None, reason: str = "",
     ) -> list[str]:
-        return await self._meetings.meeting_held(actor=actor, reference=reference, roles=roles, override=override)
+        return await self._meetings.meeting_held(actor=actor, reference=reference, roles=roles, override=override,
+                                                 outcome=outcome, reason=reason)
+
+    async def meeting_decide(self, *, actor: Actor, reference: str, outcome: str, reason: str = "") -> list[str]:
+        return await self._stages.meeting_decide(actor=actor, reference=reference, outcome=outcome, reason=reason)
+
+    async def decide_after_views(self, *, actor: Actor, reference: str, outcome: str, reason: str) -> str:
+        return await self._stages.decide_after_views(actor=actor, reference=reference, outcome=outcome, reason=reason)
 
     async def list_meetings(self) -> list[MeetingLine]:
         return await self._meetings.list_meetings()

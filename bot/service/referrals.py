@@ -8,8 +8,10 @@ from datetime import date, datetime, time
 from bot.service.base import Actor, Core, Handler
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
+from bot.service.stages import StageCommands
 from flows.clocks import due, panel_day
 from flows.errors import InvalidInput, NotFound, WrongState
+from flows.meetings import meeting_event, meeting_name
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
 from flows.views import literal, plural
 from storage.models import Ballot, Referral
@@ -17,10 +19,11 @@ from storage.uow import UnitOfWork
 
 
 class ReferralCommands(Handler):
-    def __init__(self, core: Core, clocks: ClockCommands, decisions: DecisionRules) -> None:
+    def __init__(self, core: Core, clocks: ClockCommands, decisions: DecisionRules, stages: StageCommands) -> None:
         super().__init__(core)
         self.clocks = clocks
         self.decisions = decisions
+        self.stages = stages
 
     async def file_referral(self, *, actor: Actor, draft: ReferralDraft) -> str:
         """File a referral and put it straight to the panel: the card is posted through the outbox and the
@@ -78,7 +81,9 @@ class ReferralCommands(Handler):
 
     async def _warn_if_no_quorum_possible(self, uow: UnitOfWork, referral: Referral, ballot: Ballot) -> None:
         """docs/ballots.md (rule 3) wants the BM to hear at once when nobody on the panel can give a vote the quorum
-        needs, so a substitute can be added before the deadline rather than after it."""
+        needs, so a substitute can be added before the deadline rather than after it. Advice needs no quorum."""
+        if self.decisions._advisory(referral):
+            return
         t = await self.decisions._tally(uow, ballot)
         if t.quorum_possible:
             return
@@ -125,8 +130,22 @@ class ReferralCommands(Handler):
 
     async def decide_now(self, *, actor: Actor, reference: str, outcome: str, reason: str) -> str:
         """Salford 7.5: where the review is obviously a rapid review, the BM decides at once and the panel is
-        told. Only presets with `immediate_decision = true` allow it."""
+        told. Only presets with `immediate_decision = true` allow it. Where the preset says the business manager
+        decides after the partners' views (Stockport section 1), that is this decision (`StageCommands`); where a
+        meeting decides, it is refused, saying how the meeting's decision is recorded."""
+        async with self.uow() as uow:
+            found = await self.referral(uow, reference)
+        stage = self.preset.stage_for(found.referral_type)  # `decide` is the panel's stage; a meeting's is its own
+        assert stage is not None
+        if stage.by == "bm_after_views":
+            return await self.stages.decide_after_views(
+                actor=actor, reference=reference, outcome=outcome, reason=reason
+            )
         self.require_bm(actor, "decide a referral at once")
+        if stage.by == "meeting":
+            ref, name = found.reference, meeting_name(meeting_event(self.preset, found.referral_type))
+            raise WrongState(f"{ref} is decided at {name}, not by the business manager at once: record the meeting's "
+                             f"decision with `meeting held {ref} ROLE... outcome OUTCOME`. Nothing was changed.")
         if not self.preset.immediate_decision:
             raise WrongState(
                 f"The {self.preset.name} procedure does not let the business manager decide at once; the panel votes."
@@ -138,6 +157,7 @@ class ReferralCommands(Handler):
         outcome_id = self.decisions._outcome_id(outcome)
         async with self.uow() as uow:
             referral = await self.referral(uow, reference, lock=True)
+            await self.stages._refuse_second(uow, referral, stage)
             self.decisions._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
             ballot = await uow.ballots.current(referral, lock=True)
             check_transition(referral.reference, Status(referral.status), Status.DECIDED)

@@ -6,10 +6,14 @@ from __future__ import annotations
 from bot.service.base import Core, Handler
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
+from bot.service.stages import StageCommands
 from flows.anonymity import CATEGORY_LABELS, SubjectCategory
 from flows.ballots import ResultKind
 from flows.errors import NotFound
+from flows.meetings import labels, meeting_event
+from flows.preset import EVENTS
 from flows.referrals import STATUS_LABELS, Status
+from flows.stages import views_awaited, views_text
 from flows.views import CardView, OverdueLine, StatusLine, VoteLine, due_line, plural, result_text, tally_text
 from storage.models import Deadline, Referral
 from storage.uow import UnitOfWork
@@ -20,10 +24,11 @@ def subject_of(referral: Referral) -> str:
 
 
 class Views(Handler):
-    def __init__(self, core: Core, clocks: ClockCommands, decisions: DecisionRules) -> None:
+    def __init__(self, core: Core, clocks: ClockCommands, decisions: DecisionRules, stages: StageCommands) -> None:
         super().__init__(core)
         self.clocks = clocks
         self.decisions = decisions
+        self.stages = stages
 
     async def card(self, reference: str) -> CardView:
         async with self.uow() as uow:
@@ -62,6 +67,11 @@ class Views(Handler):
                     )
                 )
             tally = tally_text(p, await self.decisions._tally(uow, ballot))
+            stage = p.stage_for(referral.referral_type)
+            if stage is not None and stage.advisory_ballot:  # the votes are views: nothing closes on them
+                views = [v for v in current.values() if v.kind == "vote" and v.outcome]
+                counts = {o: sum(v.outcome == o for v in views) for o in {v.outcome for v in views if v.outcome}}
+                tally = views_text(p, referral.referral_type, stage, counts, {v.role for v in views})
         result = None
         decided_by = None
         if status in (Status.DECIDED, Status.RETURNED) and referral.outcome:
@@ -71,7 +81,13 @@ class Views(Handler):
                 "panel": "the panel, by majority",
                 "bm": f"the Business Manager ({who.name})" if who else "the Business Manager",
                 "chair": f"the {p.role_label(p.tie_break_role)} ({who.name})" if who else "the chair",
+                "bm_views": f"the Business Manager{f' ({who.name})' if who else ''}, after the partners' views",
             }.get(referral.decided_how or "", None)
+            if referral.decided_how == "meeting":
+                event = meeting_event(p, referral.referral_type)
+                held = await uow.events.held(referral, event)
+                present = labels(p, held.attended or []) if held is not None else "not recorded"
+                decided_by = f"{EVENTS.get(event, event)} (attended by {present})"
         elif status == Status.ESCALATED and ballot is not None and ballot.result:
             missing = tuple(r for r in (ballot.missing or "").split(",") if r and not r.isdigit())
             count = int(ballot.missing) if ballot.missing and ballot.missing.isdigit() else 0
@@ -111,6 +127,7 @@ class Views(Handler):
         planned = await self.clocks.planned_lines(uow, referral)  # a meeting or publication, whatever the stage
         if Status(referral.status) not in (Status.DECIDED, Status.RETURNED):
             return planned
+        planned = await self.stages._card_lines(uow, referral) + planned  # a later stage: decided, or still to come
         follow_up = self.preset.outcome(referral.outcome).follow_up if referral.outcome else None
         open_ = [d for d in await uow.deadlines.open([referral.id]) if d.clock_id != self.preset.decision_clock]
         open_.sort(key=lambda d: (d.clock_id != follow_up, d.due_at))
@@ -166,6 +183,15 @@ class Views(Handler):
             ballot = await uow.ballots.current(r)
             if ballot is None:
                 return "the panel"
+            stage = self.preset.stage_for(r.referral_type)
+            if stage is not None and stage.advisory_ballot:  # the votes are advice: who decides is what it waits for
+                if stage.by == "meeting":
+                    return EVENTS.get(meeting_event(self.preset, r.referral_type), "the meeting")
+                given = {v.role for v in await uow.votes.current(ballot) if v.kind == "vote" and v.outcome}
+                awaited = views_awaited(self.preset, given)
+                if awaited:
+                    return "views from " + ", ".join(self.preset.role_label(x) for x in awaited)
+                return "the Business Manager's decision"
             t = await self.decisions._tally(uow, ballot)
             if t.missing_roles:
                 return "votes from " + ", ".join(self.preset.role_label(x) for x in t.missing_roles)

@@ -16,9 +16,11 @@ imported from here: `from flows.preset import load_preset`.
 from flows.preset.loader import PRESET_DIR, available_presets, load_preset, parse_preset, resolve_preset_path
 from flows.preset.model import (
     AMOUNT_MAX,
+    DECIDERS,
     EVENTS,
     NATIONS,
     OWNERS,
+    PANEL_STAGE,
     STATUTORY_ROLES,
     UNITS,
     Choice,
@@ -31,14 +33,17 @@ from flows.preset.model import (
     Quorum,
     ReferralType,
     Role,
+    Stage,
 )
 from flows.preset.readers import SETTINGS, TEXT_MAX
 
 __all__ = [
     "AMOUNT_MAX",
+    "DECIDERS",
     "EVENTS",
     "NATIONS",
     "OWNERS",
+    "PANEL_STAGE",
     "PRESET_DIR",
     "SETTINGS",
     "STATUTORY_ROLES",
@@ -54,6 +59,7 @@ __all__ = [
     "Quorum",
     "ReferralType",
     "Role",
+    "Stage",
     "available_presets",
     "load_preset",
     "parse_preset",

@@ -22,6 +22,7 @@ from flows.preset.model import (
     ReferralType,
     Role,
 )
+from flows.preset.stages import StageReaders
 
 PRESET_DIR = Path(__file__).parent.parent / "presets"
 
@@ -73,7 +74,7 @@ def parse_preset(data: dict[str, Any], *, source: str = "<preset>") -> Preset:
     return p.preset(data)
 
 
-class _Parser(ClockReaders):
+class _Parser(ClockReaders, StageReaders):
     """Reads one preset file; the readers it is built on are in `readers.py` and `clocks.py`."""
 
     # The preset --------------------------------------------------------------------------------------
@@ -221,6 +222,7 @@ class _Parser(ClockReaders):
             if clock.unit == "panel_meeting" and monthly is None:
                 raise self.fail(f"clocks.{clock.id}.unit", "panel_meeting needs a [panel.monthly] table")
         immediate = self.flag(panel, "immediate_decision", "panel.")
+        stages = self._stages(data, type_ids, outcomes, roles)
         quorate_by = self._quorate_by(panel)
 
         agencies = [
@@ -255,6 +257,7 @@ class _Parser(ClockReaders):
             request_template=request_template.strip(),
             monthly_panel=monthly,
             meeting_quorate_by=quorate_by,
+            stages=stages,
             source_file=self.source,
         )
 

@@ -92,6 +92,40 @@ class Outcome:
         return not self.referral_types or referral_type in self.referral_types
 
 
+# Who decides a stage of a referral (issue 21 section 1, issue 23 section 2): a vote of the panel, a meeting
+# (the rapid review meeting: Salford 7.12, Dudley), or the business manager once the partners have given their
+# views (Stockport section 1). Where a meeting or the business manager decides, a vote held before is advice.
+DECIDERS = {
+    "ballot": "the panel's vote",
+    "meeting": "the meeting",
+    "bm_after_views": "the business manager, after the statutory partners' views",
+}
+PANEL_STAGE = "panel"  # the first decision on a referral; a later stage follows one of its outcomes
+
+
+@dataclass(frozen=True)
+class Stage:
+    """How one stage of a referral of some types is decided, and with which outcomes. `panel` is the first
+    decision (the referral's own outcome); a later stage (`after` some of the panel's outcomes: Salford 7.12,
+    the rapid review meeting after "commence rapid review") is decided once, by a meeting."""
+
+    id: str
+    by: str = "ballot"  # a DECIDERS key
+    outcomes: tuple[str, ...] = ()  # outcome ids; empty for the panel: every outcome of the type not used later
+    referral_types: tuple[str, ...] = ()  # empty: every type
+    after: tuple[str, ...] = ()  # a later stage: the panel outcomes it follows
+    label: str = "the panel's decision"
+    source: str = ""
+
+    def applies_to(self, referral_type: str) -> bool:
+        return not self.referral_types or referral_type in self.referral_types
+
+    @property
+    def advisory_ballot(self) -> bool:
+        """A vote at this stage is advice: it closes nothing and decides nothing."""
+        return self.by != "ballot"
+
+
 @dataclass(frozen=True)
 class Clock:
     id: str
@@ -200,6 +234,7 @@ class Preset:
     monthly_panel: MonthlyPanel | None = None
     meeting_quorate_by: QuorateBy = QuorateBy()
     request_template: str = "information about the agency's involvement"
+    stages: tuple[Stage, ...] = ()
     source_file: str = ""
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -249,9 +284,37 @@ class Preset:
                 return choice
         raise KeyError(type_id)
 
-    def outcomes_for(self, type_id: str) -> tuple[Outcome, ...]:
-        """The outcomes a referral of this type can be given, in the preset's order."""
-        return tuple(o for o in self.outcomes if o.applies_to(type_id))
+    def outcomes_for(self, type_id: str, stage_id: str = PANEL_STAGE) -> tuple[Outcome, ...]:
+        """The outcomes a referral of this type can be given at a stage (by default the panel's), in the preset's
+        order: the stage's own list where the preset gives one; for the panel, else, every outcome of the type
+        that no later stage of the type uses."""
+        stage = self.stage_for(type_id, stage_id)
+        if stage is not None and stage.outcomes:
+            return tuple(o for o in self.outcomes if o.id in stage.outcomes)
+        later = {o for s in self.stages if s.id != PANEL_STAGE and s.applies_to(type_id) for o in s.outcomes}
+        return tuple(o for o in self.outcomes if o.applies_to(type_id) and o.id not in later)
+
+    @property
+    def panel_outcomes(self) -> tuple[Outcome, ...]:
+        """The outcomes the panel's decision can take for some type (a referral's own outcome), in order: the
+        report's rows and columns. A later stage's outcomes (Salford 7.12) are not among them."""
+        ids = {o.id for t in self.referral_types for o in self.outcomes_for(t.id)}
+        return tuple(o for o in self.outcomes if o.id in ids)
+
+    def stage_for(self, type_id: str, stage_id: str = PANEL_STAGE) -> Stage | None:
+        """How this stage of a referral of this type is decided. The panel stage always has an answer (a vote
+        of the panel, unless the preset says otherwise); a later stage is None where the preset has none."""
+        for stage in self.stages:
+            if stage.id == stage_id and stage.applies_to(type_id):
+                return stage
+        return Stage(PANEL_STAGE) if stage_id == PANEL_STAGE else None
+
+    def later_stage(self, type_id: str, outcome_id: str | None) -> Stage | None:
+        """The stage that follows the panel's decision `outcome_id` for a referral of this type (Salford 7.12)."""
+        for stage in self.stages:
+            if stage.id != PANEL_STAGE and outcome_id in stage.after and stage.applies_to(type_id):
+                return stage
+        return None
 
     def request_template_for(self, type_id: str) -> str:
         """What an information request for a referral of this type asks each agency for."""

@@ -32,6 +32,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
         "outcomes",
         "clocks",
         "agencies",
+        "stages",
     ),
     "working_hours": ("start", "end"),
     "roles": ("id", "label", "votes", "statutory"),
@@ -57,9 +58,10 @@ SETTINGS: dict[str, tuple[str, ...]] = {
         "met_by",
     ),
     "agencies": ("id", "label"),
+    "stages": ("id", "label", "by", "outcomes", "referral_types", "after", "source"),
 }
 _TABLES = ("working_hours", "panel")  # written [name]
-_ARRAYS = ("roles", "referral_types", "outcomes", "clocks", "agencies")  # written [[name]]
+_ARRAYS = ("roles", "referral_types", "outcomes", "clocks", "agencies", "stages")  # written [[name]]
 
 
 class Readers:

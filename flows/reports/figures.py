@@ -47,7 +47,7 @@ def outcome_group(preset: Preset, row: ReferralRow) -> str:
 
 
 def outcome_groups(preset: Preset) -> list[str]:
-    return [o.label for o in preset.outcomes] + [NOT_DECIDED, WITHDRAWN]
+    return [o.label for o in preset.panel_outcomes] + [NOT_DECIDED, WITHDRAWN]
 
 
 def referrals_by_type(preset: Preset, rows: Sequence[ReferralRow]) -> list[tuple[str, int]]:
@@ -96,7 +96,7 @@ def reviews_by_type_and_outcome(preset: Preset, rows: Sequence[ReferralRow]) -> 
     decided = [r for r in rows if r.outcome and r.status in ("decided", "returned")]
     types = [t.id for t in preset.referral_types]
     types += sorted({r.referral_type for r in decided} - set(types))
-    outcomes = [o.id for o in preset.outcomes]
+    outcomes = [o.id for o in preset.panel_outcomes]
     outcomes += sorted({r.outcome for r in decided if r.outcome} - set(outcomes))
     counts = Counter((r.referral_type, r.outcome) for r in decided)
     return CrossTab(
@@ -106,7 +106,9 @@ def reviews_by_type_and_outcome(preset: Preset, rows: Sequence[ReferralRow]) -> 
     )
 
 
-DECIDED_BY = {"panel": "The panel, by majority", "bm": "The business manager, at once", "chair": "The chair"}
+DECIDED_BY = {"panel": "The panel, by majority", "bm": "The business manager, at once", "chair": "The chair",
+              "meeting": "The rapid review meeting",
+              "bm_views": "The business manager, after the partners' views"}
 
 
 def decisions_by_who(preset: Preset, rows: Sequence[ReferralRow]) -> list[tuple[str, int]]:
@@ -114,7 +116,7 @@ def decisions_by_who(preset: Preset, rows: Sequence[ReferralRow]) -> list[tuple[
     chair = f"The {preset.role_label(preset.tie_break_role)}, after escalation"
     labels = {**DECIDED_BY, "chair": chair}
     out = [(labels[k], counts.pop(k, 0)) for k in ("panel", "bm", "chair")]
-    return out + sorted(counts.items())
+    return out + [(labels.get(k, k), n) for k, n in sorted(counts.items())]
 
 
 def disagreements_by_party(rows: Sequence[DisagreementRow]) -> list[tuple[str, int]]:

@@ -21,6 +21,7 @@ from storage.memory.records import (
     RecordReads,
     StuckNoticeRepository,
 )
+from storage.memory.stages import StageDecisionRepository
 from storage.memory.store import MemoryStore
 from storage.models import (
     Ballot,
@@ -290,6 +291,7 @@ MEMORY: dict[str, type] = {
     "events": ScheduledEventRepository,
     "stopped_clocks": StoppedClockRepository,
     "agenda": AgendaReads,
+    "stage_decisions": StageDecisionRepository,
 }
 
 

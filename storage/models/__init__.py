@@ -16,6 +16,7 @@ from storage.models.delivery import (
 )
 from storage.models.panel import Channel, Identity, Member, Partnership
 from storage.models.requests import AgencyContact, AgencyMessage, InfoRequest, ReminderLog
+from storage.models.stages import StageDecision
 
 __all__ = [
     "AgencyContact",
@@ -37,6 +38,7 @@ __all__ = [
     "Referral",
     "ReminderLog",
     "ScheduledEvent",
+    "StageDecision",
     "StoppedClock",
     "StuckNotice",
     "UtcDateTime",

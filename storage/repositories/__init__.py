@@ -18,6 +18,7 @@ from storage.repositories.outbox import OutboxReads, StuckNoticeRepository
 from storage.repositories.records import DisagreementRepository, RecordReads
 from storage.repositories.referrals import PartnershipRepository, ReferralRepository
 from storage.repositories.requests import AgencyMessageRepository, ContactRepository, InfoRequestRepository
+from storage.repositories.stages import StageDecisionRepository
 
 # attribute of the unit of work -> repository class. `storage.memory.MEMORY` lists the same attributes.
 REPOSITORIES: dict[str, type] = {
@@ -42,6 +43,7 @@ REPOSITORIES: dict[str, type] = {
     "events": ScheduledEventRepository,
     "stopped_clocks": StoppedClockRepository,
     "agenda": AgendaReads,
+    "stage_decisions": StageDecisionRepository,
 }
 
 
@@ -69,6 +71,7 @@ class Repositories:
     events: ScheduledEventRepository
     stopped_clocks: StoppedClockRepository
     agenda: AgendaReads
+    stage_decisions: StageDecisionRepository
 
     def open_repositories(self, session: AsyncSession, partnership_id: int | None) -> None:
         for name, cls in REPOSITORIES.items():

@@ -29,7 +29,7 @@ import re
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,16 @@ CASES: dict[str, Case] = {
     "disagree": Case("decided", "{ref}"),
     "disagreements": Case(None, "disagree"),
     "contact": Case(None, "is now a contact for Greater Manchester Police", args="add agency:police slack:U0AGENCY"),
+}
+
+
+# Subcommands that change the record, each run like a command below on every platform, as the BM and a member:
+# issue 21 section 1, the rapid review meeting's decision (Salford 7.12), recorded with who attended.
+SUBCOMMANDS: dict[str, Case] = {
+    "meeting held ... outcome": Case("rr_meeting", "Decided at the rapid review meeting for {ref}",
+                                     args="held {ref} local_authority police health outcome cspr the partners agreed"),
+    "meeting decide": Case("rr_meeting_held", "Decided at the rapid review meeting for {ref}",
+                           args="decide {ref} cspr the partners agreed"),
 }
 
 
@@ -461,6 +471,11 @@ async def prepare(w: World, state: str) -> str:
         await p.return_incomplete(actor=OP, reference=ref, missing="no chronology attached")
     elif state == "on_hold":
         await p.hold(actor=OP, reference=ref)
+    elif state in ("rr_meeting", "rr_meeting_held"):  # Salford 7.12: the panel commenced a rapid review
+        await p.decide_now(actor=OP, reference=ref, outcome="commence_rapid_review", reason="obvious")
+        await p.schedule_meeting(actor=OP, reference=ref, at=NOW + timedelta(days=8), place="Room 2")
+        if state == "rr_meeting_held":
+            await p.meeting_held(actor=OP, reference=ref, roles=["local_authority", "police", "health"])
     elif state in ("decided", "requested"):
         await p.decide_now(actor=OP, reference=ref, outcome="commence_rapid_review", reason="obvious")
         if state == "requested":
@@ -578,3 +593,27 @@ async def test_command(world: World, name: str, who: str, caplog: pytest.LogCapt
     if name == "help":  # `help` is the list: every shared command is in it, on every platform
         missing = [c.usage for c in COMMANDS.values() if c.name != "help" and seen(c.usage) not in answer.text]
         assert not missing, f"help on {type(world.platform).__name__} does not list {missing}"
+
+
+@pytest.mark.parametrize(("name", "who"), [pytest.param(n, w, id=f"{n}|{'bm' if w == BM else 'member'}")
+                                           for n in SUBCOMMANDS for w in (BM, MEMBER)])
+async def test_subcommand(world: World, name: str, who: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A subcommand that changes the record works for the business manager and is refused to a member, on every
+    platform, with nothing logged as an error."""
+    caplog.set_level(logging.INFO)
+    case = SUBCOMMANDS[name]
+    assert case.state is not None and case.args is not None
+    ref = await prepare(world, case.state)
+    line = f"{name.split()[0]} {case.args.format(ref=ref)}"
+    answer = await world.platform.run(who, line)
+    await world.platform.settle()
+    world.ready.pop(case.state, None)
+    where = f"{line!r} as {'the BM' if who == BM else 'a member'}: {answer.text[:600]!r}"
+    assert "something went wrong" not in answer.text.lower(), where
+    assert all(s < 500 for s in answer.statuses), f"{answer.statuses} for {where}"
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not failures, f"{where}: logged {[(r.name, r.getMessage()) for r in failures]}"
+    if who == BM:
+        assert case.sees.format(ref=ref) in answer.text, where
+    else:
+        assert BM_ONLY in answer.text, where

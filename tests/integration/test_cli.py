@@ -177,6 +177,15 @@ def test_preset_check_passes_every_shipped_preset() -> None:
         assert load_preset(name).name in said
 
 
+def test_preset_check_says_who_decides_each_stage() -> None:
+    said = flat(invoke("preset", "check", "stockport").stdout)
+    assert ("Who decides: Child safeguarding referral (CSPR): the Business Manager; Safeguarding adults review "
+            "referral: the panel's vote.") in said
+    said = flat(invoke("preset", "check", "salford").stdout)
+    assert ('Who decides: Rapid review: the panel\'s vote, then the rapid review meeting after "Commence rapid '
+            "review\"; Case review: the panel's vote.") in said
+
+
 def test_preset_check_by_path_of_a_shipped_file() -> None:
     path = Path(load_preset("salford").source_file)
     result = invoke("preset", "check", str(path))

@@ -47,8 +47,8 @@ async def dudley(make_panel):
     return await panel_with(make_panel, "dudley", DUDLEY)
 
 
-async def file(panel, letter: str = "C") -> str:
-    rtype = panel.preset.referral_types[0].id
+async def file(panel, letter: str = "C", referral_type: str | None = None) -> str:
+    rtype = referral_type or panel.preset.referral_types[0].id
     draft = ReferralDraft(referral_type=rtype, referrer="Children's Social Care", category="young person",
                           letter=letter, summary="Unexplained bruising seen at school; family known to services.")
     return await panel.file_referral(actor=OP, draft=draft)
@@ -242,17 +242,18 @@ async def test_dudley_role_quorum_waits_for_police_then_decides(make_panel):
     """Dudley rapid review meeting quorum / BALLOTS.md 'LA: A, health: A' -> open, "Still needed: Police";
     then 'police: B' -> all voted, decided A (2 of 3)."""
     panel = await dudley(make_panel)
-    ref = await file(panel)
-    await vote(panel, "Lia", ref, CSPR)
-    receipt = await vote(panel, "Hal", ref, CSPR)
+    ref = await file(panel, referral_type="sar")  # a child's referral is decided at the meeting
+    await vote(panel, "Lia", ref, "sar")
+    receipt = await vote(panel, "Hal", ref, "sar")
     assert not receipt.closed
     lines = await card(panel, ref)
     assert "2 of 3 statutory partners have voted. Still needed: Police." in text_of(lines)
     assert [(s.reference, s.waiting_for) for s in await panel.status()] == [(ref, "votes from Police")]
-    receipt = await vote(panel, "Pol", ref, ALTERNATIVE)
+    receipt = await vote(panel, "Pol", ref, NO_REVIEW, reason="No learning")
     assert receipt.closed
     lines = await card(panel, ref)
-    assert "**Decided: Undertake a child safeguarding practice review** (Mon 23 Nov 2026, 10:12)" in lines
+    decided = "**Decided: Recommend a safeguarding adults review to the Independent Chair** (Mon 23 Nov 2026, 10:12)"
+    assert decided in lines
     assert (await panel.card(ref)).status == Status.DECIDED
 
 
@@ -260,9 +261,9 @@ async def test_dudley_deadline_without_police_escalates_naming_police(make_panel
     """Dudley rapid review meeting quorum / BALLOTS.md 'LA: A, health: A, deadline passes': escalated, no
     quorum, police missing."""
     panel = await dudley(make_panel)
-    ref = await file(panel)
-    await vote(panel, "Lia", ref, CSPR)
-    await vote(panel, "Hal", ref, CSPR)
+    ref = await file(panel, referral_type="sar")  # a child's referral is decided at the meeting
+    await vote(panel, "Lia", ref, "sar")
+    await vote(panel, "Hal", ref, "sar")
     deadline = (await panel.card(ref)).deadline
     assert deadline is not None
     clock.set(deadline - timedelta(minutes=1))
@@ -282,7 +283,7 @@ async def test_dudley_police_recusal_escalates_at_once(make_panel):
     """BALLOTS.md 'police recuses' (rule 3): no eligible police member, so quorum is impossible: escalated at
     once as no quorum, naming Police, so the BM can add a substitute."""
     panel = await dudley(make_panel)
-    ref = await file(panel)
+    ref = await file(panel, referral_type="sar")  # a child's referral is decided at the meeting
     receipt = await panel.recuse(actor=await panel.actor_named("Pol"), reference=ref, reason="Officer involved")
     assert receipt.closed
     assert "Voting has now closed (escalated to the Independent Chair)" in receipt.message
@@ -294,16 +295,16 @@ async def test_dudley_police_recusal_escalates_at_once(make_panel):
     escalations = await outbox(panel, ref, "escalation")
     assert escalations and all("Police" in m.body["text"] for m in escalations)
     with pytest.raises(WrongState):
-        await vote(panel, "Lia", ref, CSPR)
+        await vote(panel, "Lia", ref, "sar")
 
 
 async def test_dudley_three_different_votes_escalate_no_majority(make_panel):
     """Dudley / BALLOTS.md 'LA: A, health: B, police: C': all voted, 1-1-1 -> escalated: no majority."""
     panel = await dudley(make_panel)
-    ref = await file(panel)
-    await vote(panel, "Lia", ref, CSPR)
-    await vote(panel, "Hal", ref, ALTERNATIVE)
-    receipt = await vote(panel, "Pol", ref, NO_REVIEW, reason="No multi-agency learning")
+    ref = await file(panel, referral_type="sar")  # a child's referral is decided at the meeting
+    await vote(panel, "Lia", ref, "sar")
+    await vote(panel, "Hal", ref, NO_REVIEW, reason="No learning")
+    receipt = await vote(panel, "Pol", ref, "incomplete_referral", reason="No chronology")
     assert receipt.closed
     view = await panel.card(ref)
     assert view.status == Status.ESCALATED
@@ -490,9 +491,9 @@ async def test_dudley_bm_immediate_decision_refused(make_panel):
     """Dudley's framework has no BM decision without the panel (immediate_decision = false): refused, and the
     referral stays with the panel."""
     panel = await dudley(make_panel)
-    ref = await file(panel)
+    ref = await file(panel, referral_type="sar")  # a child's referral is decided at the meeting
     with pytest.raises(WrongState) as refused:
-        await panel.decide_now(actor=OP, reference=ref, outcome=CSPR, reason="Obvious")
+        await panel.decide_now(actor=OP, reference=ref, outcome="sar", reason="Obvious")
     assert "does not let the business manager decide at once" in str(refused.value)
     view = await panel.card(ref)
     assert view.open and view.status == Status.WITH_PANEL
@@ -604,12 +605,12 @@ async def test_bm_is_told_at_filing_when_no_one_can_give_a_quorum_vote(make_pane
     """BALLOTS.md rule 3: with no police member on the Dudley panel, quorum cannot be reached; the BM hears
     it when the referral is filed, so a substitute can be added before the deadline."""
     panel = await panel_with(make_panel, "dudley", [m for m in DUDLEY if m[1] != "police"])
-    ref = await file(panel)
+    ref = await file(panel, referral_type="sar")  # a child's referral: advice for the meeting, no quorum
     (notice,) = [m for m in await outbox(panel, ref, "notice") if m.purpose == "bm"]
     assert notice.body["text"] == (
         f"{ref} · Young Person C cannot reach quorum yet: nobody on the panel can vote as Police. Add a member "
         "with `panelbot member add NAME --role ROLE`, or it will go to the Independent Chair at its deadline."
     )
     await panel.add_member(actor=OP, name="Pol", role="police")
-    ref2 = await file(panel, letter="D")
+    ref2 = await file(panel, letter="D", referral_type="sar")
     assert [m for m in await outbox(panel, ref2, "notice") if m.purpose == "bm"] == []

@@ -61,8 +61,9 @@ async def dudley(clock) -> Panel:  # type: ignore[no-untyped-def]
     return await memory_panel("dudley", clock, DUDLEY)
 
 
-async def file(panel: Panel, letter: str = "C") -> str:
-    draft = ReferralDraft(referral_type=panel.preset.referral_types[0].id, referrer="Children's Social Care",
+async def file(panel: Panel, letter: str = "C", referral_type: str | None = None) -> str:
+    kind = referral_type or panel.preset.referral_types[0].id
+    draft = ReferralDraft(referral_type=kind, referrer="Children's Social Care",
                           category="young person", letter=letter,
                           summary="Unexplained bruising seen at school; family known to services.")
     return await panel.file_referral(actor=OP, draft=draft)

@@ -18,11 +18,12 @@ from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
 from bot.service.reports import ReportCommands
 from bot.service.requests import RequestCommands
+from bot.service.stages import StageCommands
 from bot.service.stuck import StuckCommands
 from bot.service.views import Views
 
 HANDLERS = (MemberCommands, ReferralCommands, BallotCommands, ClockCommands, MeetingCommands, RequestCommands, Views,
-            AgendaCommands, ReportCommands, ReminderCommands, StuckCommands)
+            AgendaCommands, ReportCommands, ReminderCommands, StuckCommands, StageCommands)
 # Public helpers a handler offers the other handlers, not commands of the panel.
 HELPERS = {"schedule_reminders", "deadline_label", "planned_lines", "stopped_lines", "clock_for"}
 

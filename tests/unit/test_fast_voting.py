@@ -126,16 +126,16 @@ async def test_a_recused_member_s_vote_is_refused(clock):
 
 async def test_role_quorum_waits_for_each_statutory_partner(clock):
     panel = await dudley(clock)
-    ref = await file(panel)
-    await vote(panel, "Lia", ref, CSPR)
-    assert not (await vote(panel, "Hal", ref, CSPR)).closed
+    ref = await file(panel, referral_type="sar")  # a SAR referral is decided by the vote (a child's, at the meeting)
+    await vote(panel, "Lia", ref, "sar")
+    assert not (await vote(panel, "Hal", ref, "sar")).closed
     assert "2 of 3 statutory partners have voted. Still needed: Police." in await card(panel, ref)
     assert [(s.reference, s.waiting_for) for s in await panel.status()] == [(ref, "votes from Police")]
 
 
 async def test_when_the_only_police_member_recuses_quorum_is_impossible_and_it_escalates_at_once(clock):
     panel = await dudley(clock)
-    ref = await file(panel)
+    ref = await file(panel, referral_type="sar")
     receipt = await panel.recuse(actor=await panel.actor_named("Pol"), reference=ref, reason="Officer involved")
     assert receipt.closed
     view = await panel.card(ref)

@@ -247,7 +247,7 @@ def test_salford_7_5_quorum_of_two_and_the_bms_immediate_decision():
 # out independently.
 
 TOP_KEYS = {"id", "name", "reference_prefix", "nation", "timezone", "themes", "working_hours", "roles",
-            "referral_types", "panel", "outcomes", "clocks", "agencies", "request_template"}
+            "referral_types", "panel", "outcomes", "clocks", "agencies", "request_template", "stages"}
 TABLE_KEYS = {
     "roles": {"id", "label", "votes", "statutory"},
     "referral_types": {"id", "label", "request_template"},
@@ -255,6 +255,7 @@ TABLE_KEYS = {
     "clocks": {"id", "label", "amount", "unit", "starts", "before", "whichever", "earliest", "met_by", "source",
                "owner", "referral_types", "reminders"},
     "agencies": {"id", "label"},
+    "stages": {"id", "label", "by", "outcomes", "referral_types", "after", "source"},
 }
 PANEL_KEYS = {"quorum", "tie_break", "immediate_decision", "decision_clock", "monthly"}
 
