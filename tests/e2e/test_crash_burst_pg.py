@@ -46,6 +46,7 @@ from bot.notify import retry_now
 from bot.service import Actor, Panel
 from bot.service.bootstrap import open_panel
 from bot.slack import modals
+from bot.slack.listener import NOT_IN_TIME
 from flows.preset import load_preset
 from flows.referrals import ReferralDraft
 from storage.audit import verify
@@ -221,8 +222,8 @@ class Slack(Platform):
         if not answer.strip():
             return OK  # the form closes: Slack shows nothing more, the bot tells the voter by response_url
         shown = json.loads(answer)
-        # The form stays open with "not recorded, please try again" (the commit did not fit Slack's window).
-        assert shown.get("response_action") == "errors" and "not recorded" in json.dumps(shown), shown
+        # The form stays open saying nothing was changed, please try again (the commit did not fit Slack's window).
+        assert shown.get("response_action") == "errors" and NOT_IN_TIME in shown.get("errors", {}).values(), shown
         return REFUSED
 
     def decisions(self, ref: str) -> int:
