@@ -19,8 +19,9 @@ async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "meeting",
     "meeting schedule|move REF DATE TIME [PLACE] [override REASON], meeting cancel REF REASON, meeting held REF "
-    "ROLE... [override REASON], meeting attend REF, or meeting list",
-    "BM: the rapid review (or screening) meeting of a referral; a statutory partner: confirm your agency attends; "
+    "ROLE... [override REASON], meeting attend REF [withdraw], or meeting list",
+    "BM: the rapid review (or screening) meeting of a referral; a statutory partner: confirm your agency attends "
+    "(or withdraw that); "
     "anyone: the meetings scheduled",
     "meeting list",
     1,
@@ -35,6 +36,8 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
         return usage
     reference, rest = rest[0], rest[1:]
     if what == "attend":
+        if rest and rest[0].lower() == "withdraw":
+            return Reply(await panel.withdraw_attendance(actor=actor, reference=reference, roles=rest[1:]))
         return Reply(await panel.attend_meeting(actor=actor, reference=reference, roles=rest))
     if what == "cancel":
         return Reply([await panel.cancel_meeting(actor=actor, reference=reference, reason=" ".join(rest))])

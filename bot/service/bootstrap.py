@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.service.agenda import AgendaCommands
+from bot.service.attendance import AttendanceCommands
 from bot.service.ballots import BallotCommands
 from bot.service.base import Core
 from bot.service.clockwork import ClockCommands
@@ -62,13 +63,15 @@ def build_panel(
     decisions = DecisionRules(core, clocks)
     requests = RequestCommands(core, clocks, decisions)
     reports = ReportCommands(core)
+    meetings = MeetingCommands(core, clocks, decisions, reports)
     return Panel(
         core,
         members=MemberCommands(core),
         referrals=ReferralCommands(core, clocks, decisions),
         ballots=BallotCommands(core, decisions),
         clocks=clocks,
-        meetings=MeetingCommands(core, clocks, decisions, reports),
+        meetings=meetings,
+        attendance=AttendanceCommands(core, meetings, decisions),
         requests=requests,
         views=Views(core, clocks, decisions),
         agenda=AgendaCommands(core),

@@ -1,7 +1,7 @@
 """`Panel`: the one object a platform talks to, a thin facade over the per-concept handlers.
 
 Each method hands its call to the handler of its concept (`members`, `referrals`, `ballots`, `clockwork`,
-`meetings`, `requests`, `views`, `agenda`, `reports`, `reminders`, `stuck`), where the command is written;
+`meetings`, `attendance`, `requests`, `views`, `agenda`, `reports`, `reminders`, `stuck`), where the command is written;
 what every handler shares (the preset, the calendar, the clock, the outbox wake-up...) is the `Core`, read
 and set here. `bootstrap.build_panel` makes the core, the handlers and the panel.
 """
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.service.agenda import Agenda, AgendaCommands
+    from bot.service.attendance import AttendanceCommands
     from bot.service.ballots import BallotCommands, Receipt
     from bot.service.clockwork import ClockCommands, EventRecord
     from bot.service.meetings import MeetingCommands, MeetingLine
@@ -54,6 +55,7 @@ class Panel:
         ballots: BallotCommands,
         clocks: ClockCommands,
         meetings: MeetingCommands,
+        attendance: AttendanceCommands,
         requests: RequestCommands,
         views: Views,
         agenda: AgendaCommands,
@@ -67,6 +69,7 @@ class Panel:
         self._ballots = ballots
         self._clocks = clocks
         self._meetings = meetings
+        self._attendance = attendance
         self._requests = requests
         self._views = views
         self._agenda = agenda
@@ -277,10 +280,13 @@ class Panel:
         return await self._meetings.list_meetings()
 
     async def attend_meeting(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
-        return await self._meetings.attend_meeting(actor=actor, reference=reference, roles=roles)
+        return await self._attendance.attend_meeting(actor=actor, reference=reference, roles=roles)
+
+    async def withdraw_attendance(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
+        return await self._attendance.withdraw_attendance(actor=actor, reference=reference, roles=roles)
 
     async def remind_meetings(self) -> int:
-        return await self._meetings.remind_meetings()
+        return await self._attendance.remind_meetings()
 
     async def calendar_meetings(self) -> list[MeetingInvite]:
         return await self._meetings.calendar_meetings()

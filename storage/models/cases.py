@@ -171,6 +171,9 @@ class ScheduledEvent(Base):
     # not be quorate for: each once per planned time (a moved meeting is reminded again).
     attendance_reminded_for: Mapped[datetime | None]
     quorum_warned_for: Mapped[datetime | None]
+    # The partners reminded for that planned time; one that withdraws its confirmation leaves it, to be reminded
+    # again.
+    reminded_roles: Mapped[list] = mapped_column(default=list)
     held_at: Mapped[datetime | None]
     attended: Mapped[list] = mapped_column(default=list)  # roles that attended
     quorate: Mapped[bool | None] = mapped_column(Boolean)

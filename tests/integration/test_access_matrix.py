@@ -99,6 +99,7 @@ OPS = [
     Op("meeting list", None, "meeting list"),
     Op("meeting schedule", "with_panel", "meeting schedule {ref} 2026-12-01 10:00 Room 2", "meeting_scheduled"),
     Op("meeting attend", "meeting", "meeting attend {ref}", "meeting_attending"),
+    Op("meeting attend withdraw", "attending", "meeting attend {ref} withdraw", "meeting_attendance_withdrawn"),
     Op("new (the intake form)", None, "new"),
     Op("vote", "with_panel", "vote {ref} commence_rapid_review", "vote_cast"),
     Op("recuse", "with_panel", "recuse {ref} I know the family", "recused"),
@@ -152,6 +153,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     # Issue 21 section 1: "asks each statutory partner's members to confirm who attends for their agency" (Salford
     # 7.12: one representative of each statutory partner). The BM records it for them only by naming the partner.
     "meeting attend": frozenset({"local_authority", "police", "health"}),
+    "meeting attend withdraw": frozenset({"local_authority", "police", "health"}),  # as it was confirmed
     "new (the intake form)": BM,  # Salford 7.5: the business manager files referrals (the form only opens)
     # Salford 7.5: the virtual panel (Independent Adviser, Chair, Deputy Chair, BM) decides; the statutory
     # partners are listed in the preset without votes (7.12 is the rapid-review meeting, not this vote).
@@ -335,8 +337,10 @@ async def _prepare(w: World, state: str) -> str:
         await p.return_incomplete(actor=OP, reference=ref, missing="no chronology attached")
     elif state == "on_hold":
         await p.hold(actor=OP, reference=ref)
-    elif state == "meeting":
+    elif state in ("meeting", "attending"):
         await p.schedule_meeting(actor=OP, reference=ref, at=datetime(2026, 12, 1, 10, tzinfo=UTC), place="Room 2")
+        if state == "attending":  # every statutory partner has confirmed
+            await p.attend_meeting(actor=OP, reference=ref, roles=["local_authority", "police", "health"])
     elif state in ("decided", "requested", "requested_both"):
         await p.decide_now(actor=OP, reference=ref, outcome="commence_rapid_review", reason="obvious")
         if state != "decided":

@@ -10,6 +10,7 @@ from memory_panel import file, salford, vote
 
 from bot.service import Panel
 from bot.service.agenda import AgendaCommands
+from bot.service.attendance import AttendanceCommands
 from bot.service.ballots import BallotCommands
 from bot.service.clockwork import ClockCommands
 from bot.service.meetings import MeetingCommands
@@ -21,8 +22,8 @@ from bot.service.requests import RequestCommands
 from bot.service.stuck import StuckCommands
 from bot.service.views import Views
 
-HANDLERS = (MemberCommands, ReferralCommands, BallotCommands, ClockCommands, MeetingCommands, RequestCommands, Views,
-            AgendaCommands, ReportCommands, ReminderCommands, StuckCommands)
+HANDLERS = (MemberCommands, ReferralCommands, BallotCommands, ClockCommands, MeetingCommands, AttendanceCommands,
+            RequestCommands, Views, AgendaCommands, ReportCommands, ReminderCommands, StuckCommands)
 # Public helpers a handler offers the other handlers, not commands of the panel.
 HELPERS = {"schedule_reminders", "deadline_label", "planned_lines", "stopped_lines", "clock_for"}
 

@@ -1,0 +1,25 @@
+"""The partners reminded of a meeting for its planned time (issue 21): a partner that withdraws its
+confirmation of attendance leaves the list and is reminded again.
+
+Revision ID: 0014
+Revises: 0010
+Create Date: 2026-12-08 10:00:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("scheduled_events") as batch:
+        batch.add_column(sa.Column("reminded_roles", sa.JSON(), nullable=False, server_default="[]"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("scheduled_events") as batch:
+        batch.drop_column("reminded_roles")
