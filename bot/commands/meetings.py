@@ -19,10 +19,9 @@ async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "meeting",
     "meeting schedule|move REF DATE TIME [PLACE] [override REASON], meeting cancel REF REASON, meeting held REF "
-    "ROLE... [override REASON], meeting attend REF [withdraw], or meeting list",
+    "ROLE... [override REASON], meeting attend REF [withdraw], meeting invitation REF, or meeting list",
     "BM: the rapid review (or screening) meeting of a referral; a statutory partner: confirm your agency attends "
-    "(or withdraw that); "
-    "anyone: the meetings scheduled",
+    "(or withdraw that); anyone: the meetings scheduled, and a meeting's calendar file",
     "meeting list",
     1,
 )
@@ -32,9 +31,13 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
         return Reply(await meeting_lines(panel))
     usage = Reply([f"Usage: `{COMMANDS['meeting'].usage}` (for example `meeting schedule "
                    f"{example_reference(panel.preset)} 2026-12-22 10:00 Room 2`)."], ok=False)
-    if what not in ("schedule", "move", "cancel", "held", "attend") or not rest:
+    if what not in ("schedule", "move", "cancel", "held", "attend", "invitation") or not rest:
         return usage
     reference, rest = rest[0], rest[1:]
+    if what == "invitation":
+        name, data = await panel.meeting_invitation(actor=actor, reference=reference)
+        return Reply([f"The meeting's calendar file, {name}: open it to put the meeting in your calendar."],
+                     files=((name, data),))
     if what == "attend":
         if rest and rest[0].lower() == "withdraw":
             return Reply(await panel.withdraw_attendance(actor=actor, reference=reference, roles=rest[1:]))

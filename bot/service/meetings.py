@@ -166,6 +166,16 @@ class MeetingCommands(Handler):
         lines += [f"Met: {m}." for m in record.met] + [f"Flagged: {f}" for f in record.flagged]
         return lines
 
+    async def meeting_invitation(self, *, actor: Actor, reference: str) -> tuple[str, bytes]:
+        """The `.ics` invitation of a referral's scheduled meeting as it stands, for anyone on the panel who asks
+        (`meeting invitation REF`, the "Send me the calendar file" button): (file name, bytes)."""
+        self.require_panel(actor, "get a meeting's calendar file")
+        async with self.uow() as uow:
+            await self.core.check_member(uow, actor)  # a removed member gets nothing
+            referral = await self._meeting_referral(uow, reference)
+            _, row = await self._the_meeting(uow, referral)
+        return file_name(referral.reference), invitation(self._invite(referral, row), self.now())
+
     async def list_meetings(self) -> list[MeetingLine]:
         async with self.uow() as uow:
             rows = await uow.events.planned_of(rules.MEETING_EVENTS)
@@ -241,7 +251,8 @@ class MeetingCommands(Handler):
         if not cancelled:
             if row.attending:
                 body["text"] += " " + rules.attendance_line(self.preset, row.attending)
-            body["actions"] = [self._attend_button(referral)]
+            body["actions"] = [self._attend_button(referral), {"label": "Send me the calendar file",
+                                                               "command": f"meeting invitation {referral.reference}"}]
         uow.outbox(partnership_id=self.partnership_id, now=self.now(), purpose="panel", kind="notice",
                    referral_id=referral.id, body=body)
 

@@ -288,6 +288,9 @@ class Panel:
     async def remind_meetings(self) -> int:
         return await self._attendance.remind_meetings()
 
+    async def meeting_invitation(self, *, actor: Actor, reference: str) -> tuple[str, bytes]:
+        return await self._meetings.meeting_invitation(actor=actor, reference=reference)
+
     async def calendar_meetings(self) -> list[MeetingInvite]:
         return await self._meetings.calendar_meetings()
 

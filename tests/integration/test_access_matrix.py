@@ -99,6 +99,7 @@ OPS = [
     Op("meeting list", None, "meeting list"),
     Op("meeting schedule", "with_panel", "meeting schedule {ref} 2026-12-01 10:00 Room 2", "meeting_scheduled"),
     Op("meeting attend", "meeting", "meeting attend {ref}", "meeting_attending"),
+    Op("meeting invitation", "meeting", "meeting invitation {ref}"),
     Op("meeting attend withdraw", "attending", "meeting attend {ref} withdraw", "meeting_attendance_withdrawn"),
     Op("new (the intake form)", None, "new"),
     Op("vote", "with_panel", "vote {ref} commence_rapid_review", "vote_cast"),
@@ -153,6 +154,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     # Issue 21 section 1: "asks each statutory partner's members to confirm who attends for their agency" (Salford
     # 7.12: one representative of each statutory partner). The BM records it for them only by naming the partner.
     "meeting attend": frozenset({"local_authority", "police", "health"}),
+    "meeting invitation": PANEL,  # the meeting's .ics, as posted to the panel channel
     "meeting attend withdraw": frozenset({"local_authority", "police", "health"}),  # as it was confirmed
     "new (the intake form)": BM,  # Salford 7.5: the business manager files referrals (the form only opens)
     # Salford 7.5: the virtual panel (Independent Adviser, Chair, Deputy Chair, BM) decides; the statutory

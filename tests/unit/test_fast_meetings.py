@@ -127,7 +127,19 @@ async def test_the_meeting_is_posted_with_an_invitation_and_shows_in_the_calenda
     meetings = [e for e in Calendar.from_ical(body).walk("VEVENT") if str(e["UID"]) == uid]
     assert [m.decoded("DTSTART") for m in meetings] == [datetime(2027, 3, 31, 13, 0, tzinfo=UTC)]
 
+    # Anyone on the panel asks for the file again (the post's "Send me the calendar file"): the meeting as it is.
+    reply = await run(panel, await panel.actor_named("Ann"), f"meeting invitation {ref}")
+    assert reply.lines == [f"The meeting's calendar file, {ref}-meeting.ics: open it to put the meeting in your "
+                           "calendar."]
+    ((name, data),) = reply.files
+    (event,) = Calendar.from_ical(data).walk("VEVENT")
+    assert (name, str(event["UID"]), event.decoded("DTSTART")) == (f"{ref}-meeting.ics", uid,
+                                                                   datetime(2027, 3, 31, 13, 0, tzinfo=UTC))
+
     await say(panel, f"meeting cancel {ref} the chair is unwell")
+    refused = await run(panel, await panel.actor_named("Ann"), f"meeting invitation {ref}")
+    assert (refused.ok, refused.files) == (False, ())
+    assert refused.lines[0].startswith(f"No rapid review meeting is scheduled for {ref}")
     cancelled = [m for m in await outbox(panel, "notice") if m.purpose == "panel" and "files" in m.body][-1]
     _, event, method = invitation_of(cancelled)
     assert (str(event["UID"]), method, str(event["STATUS"])) == (uid, "CANCEL", "CANCELLED")
@@ -143,8 +155,10 @@ async def test_partners_confirm_who_attends_are_reminded_and_the_bm_is_told_once
     ref = await file(panel)
     await say(panel, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
     posted = [m for m in await outbox(panel, "notice") if m.purpose == "panel"][-1]
-    assert posted.body["actions"] == [{"label": "I attend for my agency", "command": f"meeting attend {ref}",
-                                       "style": "primary"}]
+    assert posted.body["actions"] == [
+        {"label": "I attend for my agency", "command": f"meeting attend {ref}", "style": "primary"},
+        {"label": "Send me the calendar file", "command": f"meeting invitation {ref}"},
+    ]
     pol, ivy = await panel.actor_named("Pol"), await panel.actor_named("Ivy")
     reply = await run(panel, pol, f"meeting attend {ref}")
     assert reply.lines == [
