@@ -9,6 +9,7 @@ from bot.commands.registry import COMMANDS, Reply, command, example_reference
 from bot.schedule_words import agenda_lines, meeting_lines
 from bot.service import Actor, Panel
 from flows.meetings import split_override
+from flows.monthly_meetings import is_panel_reference
 
 
 @command("agenda", "agenda", "the next monthly panel: its new referrals and every case on hold", "agenda")
@@ -34,6 +35,8 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     if what not in ("schedule", "move", "cancel", "held", "attend", "invitation") or not rest:
         return usage
     reference, rest = rest[0], rest[1:]
+    if is_panel_reference(reference):
+        return await _panel_meeting(panel, actor, what, reference, rest)
     if what == "invitation":
         name, data = await panel.meeting_invitation(actor=actor, reference=reference)
         return Reply([f"The meeting's calendar file, {name}: open it to put the meeting in your calendar."],
@@ -55,3 +58,17 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
         return Reply(await panel.move_meeting(actor=actor, reference=reference, at=at, override=override))
     return Reply(await panel.schedule_meeting(actor=actor, reference=reference, at=at, place=" ".join(rest[2:]),
                                               override=override))
+
+
+async def _panel_meeting(panel: Panel, actor: Actor, what: str, reference: str, rest: list[str]) -> Reply:
+    """The partnership's monthly panel (`PANEL-2027-01`): planned by Panelbot, moved or cancelled by the BM."""
+    if what == "cancel":
+        return Reply([await panel.cancel_panel_meeting(actor=actor, reference=reference, reason=" ".join(rest))])
+    if what == "move" and len(rest) == 2:
+        at = parse_moment(f"{rest[0]} {rest[1]}")
+        at = at if at.tzinfo else at.replace(tzinfo=panel.cal.tz)  # typed times are UK time
+        return Reply([await panel.move_panel_meeting(actor=actor, reference=reference, at=at)])
+    ref = reference.upper()
+    return Reply([f"{ref} is the partnership's monthly panel: Panelbot plans it from the preset, and the business "
+                  f"manager moves it (`meeting move {ref} DATE TIME`) or cancels it (`meeting cancel {ref} REASON`)."],
+                 ok=False)

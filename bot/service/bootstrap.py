@@ -20,6 +20,7 @@ from bot.service.decisions import DecisionRules
 from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
 from bot.service.panel import Panel
+from bot.service.panel_meetings import PanelMeetingCommands
 from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
 from bot.service.reports import ReportCommands
@@ -72,6 +73,7 @@ def build_panel(
         clocks=clocks,
         meetings=meetings,
         attendance=AttendanceCommands(core, meetings, decisions),
+        panel_meetings=PanelMeetingCommands(core, meetings, decisions),
         requests=requests,
         views=Views(core, clocks, decisions),
         agenda=AgendaCommands(core),

@@ -37,6 +37,7 @@ class MeetingLine:
     held_not_quorate: bool
     needed: tuple[str, ...]  # the statutory partners the quorum needs
     attending: tuple[str, ...] = ()  # the partners confirmed to attend
+    of_partnership: bool = False  # the partnership's own meeting (the monthly panel), not a referral's
 
 
 class MeetingCommands(Handler):

@@ -1,7 +1,8 @@
 """`Panel`: the one object a platform talks to, a thin facade over the per-concept handlers.
 
 Each method hands its call to the handler of its concept (`members`, `referrals`, `ballots`, `clockwork`,
-`meetings`, `attendance`, `requests`, `views`, `agenda`, `reports`, `reminders`, `stuck`), where the command is written;
+`meetings`, `attendance`, `panel_meetings`, `requests`, `views`, `agenda`, `reports`, `reminders`, `stuck`),
+where the command is written;
 what every handler shares (the preset, the calendar, the clock, the outbox wake-up...) is the `Core`, read
 and set here. `bootstrap.build_panel` makes the core, the handlers and the panel.
 """
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from bot.service.clockwork import ClockCommands, EventRecord
     from bot.service.meetings import MeetingCommands, MeetingLine
     from bot.service.members import MemberCommands, MemberInfo
+    from bot.service.panel_meetings import PanelMeetingCommands
     from bot.service.referrals import ReferralCommands
     from bot.service.reminders import ReminderCommands, Upcoming
     from bot.service.reports import CalendarEntry, ReportCommands
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from flows.reports import DisagreementRow, Period, Report
     from flows.returns import Origin
     from flows.views import CardView, OverdueLine, StatusLine
-    from storage.models import Member, Referral
+    from storage.models import Member, Referral, ScheduledEvent
     from storage.uow import UnitOfWork
 
 
@@ -56,6 +58,7 @@ class Panel:
         clocks: ClockCommands,
         meetings: MeetingCommands,
         attendance: AttendanceCommands,
+        panel_meetings: PanelMeetingCommands,
         requests: RequestCommands,
         views: Views,
         agenda: AgendaCommands,
@@ -70,6 +73,7 @@ class Panel:
         self._clocks = clocks
         self._meetings = meetings
         self._attendance = attendance
+        self._panel_meetings = panel_meetings
         self._requests = requests
         self._views = views
         self._agenda = agenda
@@ -277,7 +281,7 @@ class Panel:
         return await self._meetings.meeting_held(actor=actor, reference=reference, roles=roles, override=override)
 
     async def list_meetings(self) -> list[MeetingLine]:
-        return await self._meetings.list_meetings()
+        return await self._panel_meetings.list_meetings()  # the referrals' meetings and the monthly panels
 
     async def attend_meeting(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
         return await self._attendance.attend_meeting(actor=actor, reference=reference, roles=roles)
@@ -292,7 +296,20 @@ class Panel:
         return await self._meetings.meeting_invitation(actor=actor, reference=reference)
 
     async def calendar_meetings(self) -> list[MeetingInvite]:
-        return await self._meetings.calendar_meetings()
+        return await self._panel_meetings.calendar_meetings()
+
+    # The partnership's own meetings (the monthly panel) ------------------------------------------------------
+    async def plan_panels(self) -> list[str]:
+        return await self._panel_meetings.plan_panels()
+
+    async def move_panel_meeting(self, *, actor: Actor, reference: str, at: datetime) -> str:
+        return await self._panel_meetings.move_panel_meeting(actor=actor, reference=reference, at=at)
+
+    async def cancel_panel_meeting(self, *, actor: Actor, reference: str, reason: str) -> str:
+        return await self._panel_meetings.cancel_panel_meeting(actor=actor, reference=reference, reason=reason)
+
+    async def panels_ahead(self, today: date) -> list[ScheduledEvent]:
+        return await self._panel_meetings.panels_ahead(today)
 
     # Information requests to agencies --------------------------------------------------------------------
     def agency(self, text: str) -> Choice:

@@ -15,6 +15,7 @@ from bot.service.ballots import BallotCommands
 from bot.service.clockwork import ClockCommands
 from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
+from bot.service.panel_meetings import PanelMeetingCommands
 from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
 from bot.service.reports import ReportCommands
@@ -23,7 +24,8 @@ from bot.service.stuck import StuckCommands
 from bot.service.views import Views
 
 HANDLERS = (MemberCommands, ReferralCommands, BallotCommands, ClockCommands, MeetingCommands, AttendanceCommands,
-            RequestCommands, Views, AgendaCommands, ReportCommands, ReminderCommands, StuckCommands)
+            PanelMeetingCommands, RequestCommands, Views, AgendaCommands, ReportCommands, ReminderCommands,
+            StuckCommands)
 # Public helpers a handler offers the other handlers, not commands of the panel.
 HELPERS = {"schedule_reminders", "deadline_label", "planned_lines", "stopped_lines", "clock_for"}
 
