@@ -16,6 +16,8 @@ async def agenda_lines(panel: Panel) -> list[str]:
             "(`status` lists them)."
         ]
     day = panel.cal.format(panel.cal.end_of_day(agenda.panel), with_time=False)
+    if agenda.at is not None:  # planned as a meeting: its time, and its name for `meeting move`
+        day = f"{panel.fmt(agenda.at)} ({agenda.reference})"
     lines = [f"Agenda for the panel of {day}:"]
     if agenda.new:
         lines.append(f"New referrals ({len(agenda.new)}):")
@@ -33,8 +35,8 @@ async def agenda_lines(panel: Panel) -> list[str]:
     assert monthly is not None
     today = panel.cal.local(panel.now()).date()
     goes_to = panel_for(panel.cal, monthly, today)
-    if goes_to != agenda.panel:
-        later = panel.cal.format(panel.cal.end_of_day(goes_to), with_time=False)
+    if goes_to != (agenda.slot or agenda.panel):
+        later = panel.cal.format(panel.cal.end_of_day(agenda.following or goes_to), with_time=False)
         lines.append(f"A referral received today is past this panel's cut-off and goes to the panel of {later}.")
     return lines
 
@@ -49,6 +51,9 @@ async def meeting_lines(panel: Panel) -> list[str]:
     out = []
     for m in rows:
         place = f", {m.place}" if m.place else ""
+        if m.of_partnership:  # the monthly panel: the partnership's own, with no referral or quorum of its own
+            out.append(f"**{m.reference}**: {m.name}, {panel.fmt(m.at)}{place}.")
+            continue
         line = f"**{m.reference} · {m.subject}**: {m.name} {panel.fmt(m.at)}{place}."
         if m.window:
             line += f" {m.window}"

@@ -71,6 +71,10 @@ async def _remind_meetings(panel: Panel, sender: Sender) -> object:
     return await panel.remind_meetings()
 
 
+async def _plan_panels(panel: Panel, sender: Sender) -> object:
+    return await panel.plan_panels()
+
+
 async def _send_reminders(panel: Panel, sender: Sender) -> object:
     return await panel.run_reminders()
 
@@ -89,6 +93,7 @@ JOBS = (
     Job("hold_agenda", 900, "on a monthly panel's day, list the cases on hold (Suffolk 4)", _hold_agenda),
     Job("meeting_reminders", 300, "remind the partners not yet attending a meeting; warn if it is not quorate",
         _remind_meetings),
+    Job("plan_panels", 3600, "plan the next monthly panels as meetings (Suffolk 3)", _plan_panels),
     Job("send_reminders", 60, "send the reminders and escalations that have fallen due", _send_reminders),
     Job("flush_outbox", 5, "deliver queued messages, retrying failures with backoff", _flush_outbox),
     Job("tell_stuck", 120, "tell the business manager of messages that cannot be delivered", _tell_stuck),

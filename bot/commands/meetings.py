@@ -9,6 +9,7 @@ from bot.commands.registry import COMMANDS, Reply, command, example_reference
 from bot.schedule_words import agenda_lines, meeting_lines
 from bot.service import Actor, Panel
 from flows.meetings import split_override
+from flows.monthly_meetings import is_panel_reference
 
 
 @command("agenda", "agenda", "the next monthly panel: its new referrals and every case on hold", "agenda")
@@ -19,10 +20,11 @@ async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "meeting",
     "meeting schedule|move REF DATE TIME [PLACE] [override REASON], meeting cancel REF REASON, meeting held REF "
-    "ROLE... [override REASON] [outcome OUTCOME [REASON]], meeting decide REF OUTCOME [REASON], meeting attend REF, "
-    "or meeting list",
+    "ROLE... [override REASON] [outcome OUTCOME [REASON]], meeting decide REF OUTCOME [REASON], meeting attend REF "
+    "[withdraw], meeting invitation REF, or meeting list",
     "BM: the rapid review (or screening) meeting of a referral, and its decision where it decides; a statutory "
-    "partner: confirm your agency attends; anyone: the meetings scheduled",
+    "partner: confirm your agency attends (or withdraw that); anyone: the meetings scheduled, and a meeting's "
+    "calendar file",
     "meeting list",
     1,
 )
@@ -32,15 +34,23 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
         return Reply(await meeting_lines(panel))
     usage = Reply([f"Usage: `{COMMANDS['meeting'].usage}` (for example `meeting schedule "
                    f"{example_reference(panel.preset)} 2026-12-22 10:00 Room 2`)."], ok=False)
-    if what not in ("schedule", "move", "cancel", "held", "attend", "decide") or not rest:
+    if what not in ("schedule", "move", "cancel", "held", "attend", "decide", "invitation") or not rest:
         return usage
     reference, rest = rest[0], rest[1:]
+    if is_panel_reference(reference):
+        return await _panel_meeting(panel, actor, what, reference, rest)
     if what == "decide":
         if not rest:
             return usage
         outcome, reason = split_outcome(panel.preset, rest)
         return Reply(await panel.meeting_decide(actor=actor, reference=reference, outcome=outcome, reason=reason))
+    if what == "invitation":
+        name, data = await panel.meeting_invitation(actor=actor, reference=reference)
+        return Reply([f"The meeting's calendar file, {name}: open it to put the meeting in your calendar."],
+                     files=((name, data),))
     if what == "attend":
+        if rest and rest[0].lower() == "withdraw":
+            return Reply(await panel.withdraw_attendance(actor=actor, reference=reference, roles=rest[1:]))
         return Reply(await panel.attend_meeting(actor=actor, reference=reference, roles=rest))
     if what == "cancel":
         return Reply([await panel.cancel_meeting(actor=actor, reference=reference, reason=" ".join(rest))])
@@ -63,3 +73,17 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
         return Reply(await panel.move_meeting(actor=actor, reference=reference, at=at, override=override))
     return Reply(await panel.schedule_meeting(actor=actor, reference=reference, at=at, place=" ".join(rest[2:]),
                                               override=override))
+
+
+async def _panel_meeting(panel: Panel, actor: Actor, what: str, reference: str, rest: list[str]) -> Reply:
+    """The partnership's monthly panel (`PANEL-2027-01`): planned by Panelbot, moved or cancelled by the BM."""
+    if what == "cancel":
+        return Reply([await panel.cancel_panel_meeting(actor=actor, reference=reference, reason=" ".join(rest))])
+    if what == "move" and len(rest) == 2:
+        at = parse_moment(f"{rest[0]} {rest[1]}")
+        at = at if at.tzinfo else at.replace(tzinfo=panel.cal.tz)  # typed times are UK time
+        return Reply([await panel.move_panel_meeting(actor=actor, reference=reference, at=at)])
+    ref = reference.upper()
+    return Reply([f"{ref} is the partnership's monthly panel: Panelbot plans it from the preset, and the business "
+                  f"manager moves it (`meeting move {ref} DATE TIME`) or cancels it (`meeting cancel {ref} REASON`)."],
+                 ok=False)

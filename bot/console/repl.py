@@ -142,11 +142,12 @@ class ConsoleSession:
             self.say(text, None if reply.ok else "red")
         if reply.card is not None:
             self.console.print(card_panel(reply.card, self.panel.cal, title="Referral card"))
-        if reply.files:  # the report's charts: a terminal cannot show them, so they go to a folder
+        if reply.files:  # the report's charts, a meeting's .ics: a terminal cannot show them, so they go to a folder
             from bot.reports.files import save_files
 
             folder = save_files(reply.files, self.panel.cal.local(self.panel.now()))
-            self.say(f"Charts saved in {folder}: " + ", ".join(name for name, _ in reply.files))
+            what = "Charts" if all(name.endswith(".png") for name, _ in reply.files) else "Files"
+            self.say(f"{what} saved in {folder}: " + ", ".join(name for name, _ in reply.files))
         if reply.form == REFERRAL_FORM:
             await self._new()
         if reply.ask is not None:

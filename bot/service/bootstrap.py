@@ -12,13 +12,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.service.agenda import AgendaCommands
+from bot.service.attendance import AttendanceCommands
 from bot.service.ballots import BallotCommands
 from bot.service.base import Core
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
 from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
-from bot.service.panel import Panel
+from bot.service.panel import Handlers, Panel
+from bot.service.panel_meetings import PanelMeetingCommands
 from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
 from bot.service.reports import ReportCommands
@@ -64,20 +66,25 @@ def build_panel(
     requests = RequestCommands(core, clocks, decisions)
     reports = ReportCommands(core)
     stages = StageCommands(core, clocks, decisions)
+    meetings = MeetingCommands(core, clocks, decisions, reports, stages)
     return Panel(
         core,
-        members=MemberCommands(core),
-        referrals=ReferralCommands(core, clocks, decisions, stages),
-        ballots=BallotCommands(core, decisions),
-        clocks=clocks,
-        meetings=MeetingCommands(core, clocks, decisions, reports, stages),
-        stages=stages,
-        requests=requests,
-        views=Views(core, clocks, decisions, stages),
-        agenda=AgendaCommands(core),
-        reports=reports,
-        reminders=ReminderCommands(core, clocks, decisions, requests),
-        stuck=StuckCommands(core),
+        Handlers(
+            members=MemberCommands(core),
+            referrals=ReferralCommands(core, clocks, decisions, stages),
+            ballots=BallotCommands(core, decisions),
+            clocks=clocks,
+            meetings=meetings,
+            stages=stages,
+            attendance=AttendanceCommands(core, meetings, decisions),
+            panel_meetings=PanelMeetingCommands(core, meetings, decisions),
+            requests=requests,
+            views=Views(core, clocks, decisions, stages),
+            agenda=AgendaCommands(core),
+            reports=reports,
+            reminders=ReminderCommands(core, clocks, decisions, requests),
+            stuck=StuckCommands(core),
+        ),
     )
 
 
@@ -111,8 +118,7 @@ async def open_panel(
                 actor=created_by,
                 action="partnership_created",
                 subject=preset.id,
-                payload={"name": preset.name, "preset": preset.source_file}
-                | ({"practice": True} if practice else {}),
+                payload={"name": preset.name, "preset": preset.source_file} | ({"practice": True} if practice else {}),
             )
             await uow.commit()
         elif practice and not row.practice:

@@ -38,6 +38,7 @@ class MeetingLine:
     held_not_quorate: bool
     needed: tuple[str, ...]  # the statutory partners the quorum needs
     attending: tuple[str, ...] = ()  # the partners confirmed to attend
+    of_partnership: bool = False  # the partnership's own meeting (the monthly panel), not a referral's
 
 
 class MeetingCommands(Handler):
@@ -181,56 +182,15 @@ class MeetingCommands(Handler):
         lines += [f"Met: {m}." for m in record.met] + [f"Flagged: {f}" for f in record.flagged]
         return lines + decided
 
-    async def attend_meeting(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
-        """A statutory partner's member confirms their agency attends (`meeting attend REF`); the business manager
-        records it for partners who said so elsewhere (`meeting attend REF police health`)."""
-        self.require_panel(actor, "confirm who attends a meeting")
-        confirming = rules.who_attends(self.preset, actor.role, roles)
+    async def meeting_invitation(self, *, actor: Actor, reference: str) -> tuple[str, bytes]:
+        """The `.ics` invitation of a referral's scheduled meeting as it stands, for anyone on the panel who asks
+        (`meeting invitation REF`, the "Send me the calendar file" button): (file name, bytes)."""
+        self.require_panel(actor, "get a meeting's calendar file")
         async with self.uow() as uow:
+            await self.core.check_member(uow, actor)  # a removed member gets nothing
             referral = await self._meeting_referral(uow, reference)
-            event, row = await self._the_meeting(uow, referral)
-            row.attending = [*(row.attending or []), *(r for r in confirming if r not in (row.attending or []))]
-            await self.audit(uow, actor, "meeting_attending", referral.reference, event=event, roles=list(confirming))
-            self.decisions._card_update(uow, referral)
-            await self.finish(uow)
-        who, verb = rules.labels(self.preset, confirming), "attends" if len(confirming) == 1 else "attend"
-        return [f"Recorded: {who} {verb} {rules.meeting_name(event)} for {referral.reference} on {self.fmt(row.at)}.",
-                rules.attendance_line(self.preset, row.attending)]
-
-    async def remind_meetings(self) -> int:
-        """The sweep before each scheduled meeting: the members of the statutory partners not yet confirmed are
-        reminded (the working day before attendance must be known), and, if the meeting would still not be
-        quorate when it must be known (the preset's time, default the working day before, 17:00), the business
-        manager is told. Each once for the meeting's planned time. Returns how many messages were queued."""
-        now, queued = self.now(), 0
-        async with self.uow() as uow:
-            members = None
-            for row, referral in await uow.events.planned_of(rules.MEETING_EVENTS, lock=True):
-                missing = rules.still_needed(self.preset, row.attending or [])
-                if row.at <= now or not missing:
-                    continue
-                name = f"{rules.meeting_name(row.event)} for **{referral.reference} · {referral.subject}** on " \
-                       f"{self.fmt(row.at)}"
-                if row.attendance_reminded_for != row.at and now >= rules.attendance_reminder_at(
-                        self.preset, self.cal, row.at):
-                    row.attendance_reminded_for = row.at
-                    members = members if members is not None else await uow.members.active()
-                    for m in (m for m in members if m.role in missing):
-                        uow.outbox(partnership_id=self.partnership_id, now=now, purpose=f"member:{m.id}",
-                                   kind="notice", referral_id=referral.id,
-                                   body={"text": f"Please confirm who attends {name} for "
-                                                 f"{self.preset.role_label(m.role)}: nobody has yet.",
-                                         "actions": [self._attend_button(referral)]})
-                        queued += 1
-                by = rules.quorate_by(self.preset, self.cal, row.at)
-                if row.quorum_warned_for != row.at and now >= by:
-                    row.quorum_warned_for = row.at
-                    self.notice(uow, "bm", f"{name[0].upper()}{name[1:]} would not be quorate: "
-                                f"{rules.attendance_line(self.preset, row.attending or [])} The statutory partners "
-                                f"were asked to confirm by {self.fmt(by)}.", referral)
-                    queued += 1
-            await self.finish(uow)
-        return queued
+            _, row = await self._the_meeting(uow, referral)
+        return file_name(referral.reference), invitation(self._invite(referral, row), self.now())
 
     async def list_meetings(self) -> list[MeetingLine]:
         async with self.uow() as uow:
@@ -307,7 +267,8 @@ class MeetingCommands(Handler):
         if not cancelled:
             if row.attending:
                 body["text"] += " " + rules.attendance_line(self.preset, row.attending)
-            body["actions"] = [self._attend_button(referral)]
+            body["actions"] = [self._attend_button(referral), {"label": "Send me the calendar file",
+                                                               "command": f"meeting invitation {referral.reference}"}]
         uow.outbox(partnership_id=self.partnership_id, now=self.now(), purpose="panel", kind="notice",
                    referral_id=referral.id, body=body)
 

@@ -33,6 +33,8 @@ from microsoft_agents.hosting.core.app.adaptive_card import factory
 from bot.commands import COMMANDS, REFERRAL_FORM, Reply, clean_text, run, wording
 from bot.service import Actor
 from bot.teams import cards as c
+from bot.teams.files import INVOKE as FILE_CONSENT
+from bot.teams.files import FileOffers
 from bot.teams.proactive import conversation_key, pressed_on
 from flows import intake
 from flows.errors import PanelError
@@ -99,6 +101,7 @@ class Handlers:
     def __init__(self, panel: Panel, outbound: Outbound) -> None:
         self.panel = panel
         self.outbound = outbound
+        self.files = FileOffers(panel, outbound)
 
     # People ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -123,8 +126,9 @@ class Handlers:
     async def say(self, context: TurnContext, lines: list[str], ok: bool = True) -> None:
         await context.send_activity(cards_activity([c.lines_card(lines, ok)], c.plain(lines[0]) if lines else ""))
 
-    async def answer(self, context: TurnContext, reply: Reply) -> None:
-        """A reply's steps in Teams' idiom: the intake form or a reason as a card, the rest as cards and images."""
+    async def answer(self, context: TurnContext, reply: Reply, command: str = "") -> None:
+        """A reply's steps in Teams' idiom: the intake form or a reason as a card, the rest as cards and images,
+        and any other file (a meeting's `.ics`) offered in a 1:1 chat (`bot.teams.files`)."""
         if reply.form == REFERRAL_FORM:
             await context.send_activity(cards_activity([c.new_referral_form(self.panel.preset)], "New referral"))
             return
@@ -140,6 +144,8 @@ class Handlers:
             except ClientResponseError as exc:  # Teams limits a message's size
                 log.info("Teams refused a chart (HTTP %s)", exc.status)
                 await self.say(context, [f"The chart {image['name']} is too large to show in Teams."], ok=False)
+        if note := await self.files.offer(context, reply, command, self.object_id(context)):
+            await self.say(context, note)
 
     # Turns -----------------------------------------------------------------------------------------------
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
@@ -167,7 +173,7 @@ class Handlers:
             if name == "setup":
                 await self.setup(context, actor, words[1] if len(words) > 1 else "panel")
             else:
-                await self.answer(context, await run(self.panel, actor, text))
+                await self.answer(context, await run(self.panel, actor, text), text)
         except PanelError as exc:
             await self.say(context, [str(exc)], ok=False)
 
@@ -265,7 +271,12 @@ class Handlers:
         reply = await run(self.panel, await self.actor(context), command, origin=pressed_on(context.activity))
         if not reply.ok:
             return factory.message(" ".join(c.plain(line) for line in reply.lines))
+        reply.lines += await self.files.offer(context, reply, command, self.object_id(context))
         return factory.adaptive_card(c.reply_cards(reply, self.panel.cal)[0])  # type: ignore[arg-type]
+
+    async def on_file_consent(self, context: TurnContext, state: TurnState) -> None:
+        await self.outbound.remember(context)
+        await self.files.on_consent(context, state, await self.actor(context))
 
     async def on_new_referral(self, context: TurnContext, state: TurnState, data: Any) -> AdaptiveCardInvokeResponse:
         return await self.guarded(context, self._new_referral(context, data if isinstance(data, dict) else {}))
@@ -337,6 +348,8 @@ def register(app: AgentApplication, panel: Panel, outbound: Outbound) -> Handler
     """Register every route on `app`."""
     h = Handlers(panel, outbound)
     app.add_route(is_invoke, unrouted_invoke, is_invoke=True, rank=RouteRank.LAST)
+    app.add_route(lambda context: is_invoke(context) and context.activity.name == FILE_CONSENT, h.on_file_consent,
+                  is_invoke=True)
     app.adaptive_card.action_execute(c.VOTE)(h.on_vote)
     app.adaptive_card.action_execute(c.RECUSE)(h.on_recuse)
     app.adaptive_card.action_execute(c.RUN)(h.on_run)

@@ -139,7 +139,7 @@ def manifest(
             {
                 "botId": bot_id,
                 "scopes": scopes,
-                "supportsFiles": False,
+                "supportsFiles": True,  # the file-consent card of a meeting's .ics (bot/teams/files.py)
                 "isNotificationOnly": False,
                 "commandLists": [
                     {"scopes": scopes, "commands": [{"title": t, "description": d} for t, d in COMMANDS]}

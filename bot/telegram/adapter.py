@@ -1,9 +1,10 @@
 """Delivers outbox messages to Telegram chats: referral cards (edited in place on every change, the keyboard
 going when voting closes), decisions, escalations, notices, and any kind added later, shown as a notice.
 
-Files (`Outgoing.files`, a report's charts) follow the message as photos (`sendPhoto`), each with its title
-as the caption. A file Telegram refuses (too large, not an image) is logged and the chat is told in one
-sentence; retrying would not help.
+Files (`Outgoing.files`) follow the message: images (a report's charts) as photos (`sendPhoto`), anything else
+(a meeting's `.ics` invitation) as a document (`sendDocument`), each with its title as the caption. A file
+Telegram refuses (too large, not an image) is logged and the chat is told in one sentence; retrying would not
+help.
 
 Flood control: a `RetryAfter` from Telegram becomes `bot.notify.RetryLater`, so the sender tries the row
 again when Telegram said, and the chat is left alone until then (nothing else is sent into it early). When
@@ -133,7 +134,8 @@ class TelegramAdapter:
             raise PlatformUnavailable(what) from None
 
     async def _deliver_with_files(self, target: str, message: Outgoing, previous_id: str | None) -> str | None:
-        """The message, then each file as a photo. A `RetryAfter` part-way leaves what was posted recorded."""
+        """The message, then each file as a photo or a document. A `RetryAfter` part-way leaves what was posted
+        recorded."""
         chat = chat_id_of(target)
         key = progress_key(target, message, previous_id)
         progress = self._partly_sent.get(key)
@@ -145,13 +147,9 @@ class TelegramAdapter:
         about = message.headline or (f"{message.card.reference} · {message.card.subject}" if message.card else None)
         for name, data in message.files[progress.files_sent :]:
             try:
-                await self.bot.send_photo(
-                    chat_id=chat,
-                    photo=data,
-                    filename=name,
-                    caption=render.photo_caption(name, about),
-                    parse_mode=ParseMode.HTML,
-                )
+                send = self.bot.send_photo if render.is_image(name) else self.bot.send_document
+                await send(chat, data, filename=name, caption=render.photo_caption(name, about),
+                           parse_mode=ParseMode.HTML)
             except BadRequest as exc:  # Telegram will not take this file, now or later: retrying cannot help
                 log.warning("Telegram refused the file %s: %s", name, exc)
                 progress.refused.append(name)

@@ -191,8 +191,18 @@ CHART_TITLES = {
 }
 
 
+IMAGE_ENDINGS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def is_image(name: str) -> bool:
+    """Whether a file is sent as a photo (a report's chart) or as a document (a meeting's `.ics` invitation)."""
+    return name.lower().endswith(IMAGE_ENDINGS)
+
+
 def file_title(name: str) -> str:
-    """What a file shows, in words: a report chart's title, or its name for any other file."""
+    """What a file shows, in words: a report chart's title, a calendar file's use, or its name for any other."""
+    if name.lower().endswith(".ics"):
+        return f"{name}: open it to put the meeting in your calendar"
     return CHART_TITLES.get(name) or name
 
 
@@ -208,7 +218,7 @@ def photo_caption(name: str, about: str | None = None) -> str:
 def files_not_shown(names: list[str]) -> str:
     """One sentence for the person: which files Telegram did not take."""
     noun = "chart" if all(name in CHART_TITLES for name in names) else "file"
-    titles = [f"“{file_title(name)}”" for name in names]
+    titles = [f"“{CHART_TITLES.get(name) or name}”" for name in names]
     listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
     if len(titles) == 1:
         return f"Sorry, Telegram did not take the {noun} {listed}, so it is not shown here."

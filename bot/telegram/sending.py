@@ -103,15 +103,17 @@ class Sending:
     async def post_files(
         self, bot: Bot, chat_id: int, files: tuple[tuple[str, bytes], ...], *, about: str | None, reply_to: Message
     ) -> None:
-        """A reply's files (a report's charts), each as a photo with its title as the caption, after the text.
+        """A reply's files, each with its title as the caption, after the text: a report's charts as photos, any
+        other file as a document.
         A file that cannot be posted is named to the person in one sentence; the command itself stands."""
         not_posted: list[str] = []
         for position, (name, data) in enumerate(files):
             try:
+                image = render.is_image(name)
                 await self.patiently(
-                    bot.send_photo,
+                    bot.send_photo if image else bot.send_document,
                     chat_id=chat_id,
-                    photo=data,
+                    **{"photo" if image else "document": data},
                     filename=name,
                     caption=render.photo_caption(name, about),
                     parse_mode=ParseMode.HTML,

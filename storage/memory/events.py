@@ -4,7 +4,7 @@ the reads of the monthly panel's agenda."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from flows.referrals import Status
 from storage.memory.base import MemoryRepository
@@ -40,6 +40,15 @@ class ScheduledEventRepository(MemoryRepository):
         )
         return [(e, self.store.get(Referral, e.referral_id)) for e in rows if e.referral_id is not None]
 
+
+    async def of_partnership(self, event: str, *, lock: bool = False) -> list[ScheduledEvent]:
+        return sorted(
+            (e for e in self.ours(ScheduledEvent) if e.referral_id is None and e.event == event),
+            key=lambda e: (e.slot, e.id),
+        )
+
+    async def by_slot(self, event: str, slot: date, *, lock: bool = False) -> ScheduledEvent | None:
+        return next((e for e in self.ours(ScheduledEvent) if e.event == event and e.slot == slot), None)
 
     async def held_between(
         self, events: Sequence[str], start: datetime | None, until: datetime | None

@@ -153,7 +153,11 @@ class ScheduledEvent(Base):
     before it (`before = EVENT` in the preset) are counted back from `at`, and move when it moves."""
 
     __tablename__ = "scheduled_events"
-    __table_args__ = (Index("ix_scheduled_events_referral", "referral_id", "event"),)
+    __table_args__ = (
+        Index("ix_scheduled_events_referral", "referral_id", "event"),
+        # The partnership's monthly panel: one meeting per date the preset gives (its slot), however moved.
+        Index("uq_scheduled_events_slot", "partnership_id", "event", "slot", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
@@ -171,11 +175,16 @@ class ScheduledEvent(Base):
     # not be quorate for: each once per planned time (a moved meeting is reminded again).
     attendance_reminded_for: Mapped[datetime | None]
     quorum_warned_for: Mapped[datetime | None]
+    # The partners reminded for that planned time; one that withdraws its confirmation leaves it, to be reminded
+    # again.
+    reminded_roles: Mapped[list] = mapped_column(default=list)
     held_at: Mapped[datetime | None]
     attended: Mapped[list] = mapped_column(default=list)  # roles that attended
     quorate: Mapped[bool | None] = mapped_column(Boolean)
     quorum_override: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # A meeting of the partnership (referral_id None): the date the preset gives it, which a move keeps.
+    slot: Mapped[date | None] = mapped_column(Date)
 
 
 class StoppedClock(Base):

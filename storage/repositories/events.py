@@ -4,7 +4,7 @@ stopped (`stopped_clocks`), and the reads of the monthly panel's agenda (issue 2
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -77,6 +77,31 @@ class ScheduledEventRepository(Repository):
             stmt = stmt.with_for_update(of=ScheduledEvent)
         return [(e, r) for e, r in (await self.session.execute(stmt)).all()]
 
+
+    async def of_partnership(self, event: str, *, lock: bool = False) -> list[ScheduledEvent]:
+        """The partnership's own meetings of `event` (no referral: the monthly panel), whatever their status, in
+        the order of the dates the preset gave them."""
+        stmt = (
+            select(ScheduledEvent)
+            .where(
+                ScheduledEvent.partnership_id == self.pid,
+                ScheduledEvent.referral_id.is_(None),
+                ScheduledEvent.event == event,
+            )
+            .order_by(ScheduledEvent.slot, ScheduledEvent.id)
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def by_slot(self, event: str, slot: date, *, lock: bool = False) -> ScheduledEvent | None:
+        """The partnership's meeting of `event` the preset gave for `slot`, if it was planned."""
+        stmt = select(ScheduledEvent).where(
+            ScheduledEvent.partnership_id == self.pid, ScheduledEvent.event == event, ScheduledEvent.slot == slot
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def held_between(
         self, events: Sequence[str], start: datetime | None, until: datetime | None

@@ -356,6 +356,9 @@ async def test_two_replicas_releasing_holds_and_listing_the_agenda_together_do_e
         clock.set(datetime(2026, 11, 25, 9, 30, tzinfo=UTC))  # the November panel
         listed = await asyncio.gather(*(p.hold_agenda() for p in (a, b, a, b)))
         assert sorted(len(x) for x in listed) == [0, 0, 0, len(refs)]
+        # The monthly panels are planned as meetings once, however many replicas plan them at the same moment.
+        planned = await asyncio.gather(*(p.plan_panels() for p in (a, b, a, b)))
+        assert sorted(planned) == [[], [], [], ["PANEL-2026-11", "PANEL-2026-12", "PANEL-2027-01"]]
         clock.set(datetime(2026, 12, 1, 0, 1, tzinfo=UTC))  # every hold ends
         released = await asyncio.gather(*(p.release_holds() for p in (a, b, a, b)))
         assert sorted(r for x in released for r in x) == sorted(refs)
@@ -371,8 +374,9 @@ async def test_two_replicas_releasing_holds_and_listing_the_agenda_together_do_e
             clocks = Counter((await uow.session.execute(
                 select(Deadline.referral_id).where(Deadline.clock_id == "panel_decision", Deadline.done_at.is_(None),
                                                    Deadline.cancelled_at.is_(None)))).scalars())
-        # The agenda to the panel and the BM once; one "the hold has ended" to the BM per referral.
-        assert notices == Counter({("panel", False): 1, ("bm", False): 1, ("bm", True): len(refs)})
+        # The agenda to the panel and the BM once, the panels planned to the panel once; one "the hold has ended"
+        # to the BM per referral.
+        assert notices == Counter({("panel", False): 2, ("bm", False): 1, ("bm", True): len(refs)})
         assert sorted(clocks.values()) == [1] * len(refs)
     finally:
         await second.dispose()

@@ -102,6 +102,8 @@ OPS = [
     Op("meeting held, deciding", "rr_meeting", "meeting held {ref} local_authority police health outcome cspr agreed",
        "stage_decided"),
     Op("meeting decide", "rr_meeting_held", "meeting decide {ref} cspr the partners agreed", "stage_decided"),
+    Op("meeting invitation", "meeting", "meeting invitation {ref}"),
+    Op("meeting attend withdraw", "attending", "meeting attend {ref} withdraw", "meeting_attendance_withdrawn"),
     Op("new (the intake form)", None, "new"),
     Op("vote", "with_panel", "vote {ref} commence_rapid_review", "vote_cast"),
     Op("recuse", "with_panel", "recuse {ref} I know the family", "recused"),
@@ -159,6 +161,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     # attended, as they record the meeting itself.
     "meeting held, deciding": BM,
     "meeting decide": BM,
+    "meeting invitation": PANEL,  # the meeting's .ics, as posted to the panel channel
+    "meeting attend withdraw": frozenset({"local_authority", "police", "health"}),  # as it was confirmed
     "new (the intake form)": BM,  # Salford 7.5: the business manager files referrals (the form only opens)
     # Salford 7.5: the virtual panel (Independent Adviser, Chair, Deputy Chair, BM) decides; the statutory
     # partners are listed in the preset without votes (7.12 is the rapid-review meeting, not this vote).
@@ -342,8 +346,10 @@ async def _prepare(w: World, state: str) -> str:
         await p.return_incomplete(actor=OP, reference=ref, missing="no chronology attached")
     elif state == "on_hold":
         await p.hold(actor=OP, reference=ref)
-    elif state == "meeting":
+    elif state in ("meeting", "attending"):
         await p.schedule_meeting(actor=OP, reference=ref, at=datetime(2026, 12, 1, 10, tzinfo=UTC), place="Room 2")
+        if state == "attending":  # every statutory partner has confirmed
+            await p.attend_meeting(actor=OP, reference=ref, roles=["local_authority", "police", "health"])
     elif state in ("rr_meeting", "rr_meeting_held"):  # Salford 7.12: the panel commenced a rapid review
         await p.decide_now(actor=OP, reference=ref, outcome="commence_rapid_review", reason="obvious")
         await p.schedule_meeting(actor=OP, reference=ref, at=datetime(2026, 12, 1, 10, tzinfo=UTC), place="Room 2")

@@ -124,3 +124,21 @@ def test_panelbot_meeting_list_on_the_command_line(monkeypatch, tmp_path):
     assert " ".join(result.stdout.split()) == (  # the terminal shows `code` styled, without the backticks
         "No meetings are scheduled. The business manager schedules one with meeting schedule REF DATE TIME."
     )
+
+
+async def test_the_monthly_panels_are_planned_once_on_the_database_and_name_the_agenda(make_panel, clock):
+    # December 2026's panel is Thu 24 Dec; January's Mon 25 Jan 2027; February's Thu 25 Feb.
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await make_panel("suffolk")
+    assert await panel.plan_panels() == ["PANEL-2026-12", "PANEL-2027-01", "PANEL-2027-02"]
+    assert await panel.plan_panels() == []
+    reply = await run(panel, OP, "meeting move PANEL-2026-12 2026-12-23 14:00")
+    assert reply.lines == ["The monthly panel of December 2026 (PANEL-2026-12) is moved to Wed 23 Dec 2026, 14:00 "
+                           "(was Thu 24 Dec 2026, 10:00)."]
+    assert await panel.plan_panels() == []  # the moved panel is found by the date the preset gave it
+    assert (await agenda(panel))[0] == "Agenda for the panel of Wed 23 Dec 2026, 14:00 (PANEL-2026-12):"
+    clock.set(uk("2027-01-04T09:00"))
+    assert await panel.plan_panels() == ["PANEL-2027-03"]
+    reply = await run(panel, OP, "meeting list")
+    assert [line.split(":")[0].replace("**", "") for line in reply.lines] == [
+        "PANEL-2027-01", "PANEL-2027-02", "PANEL-2027-03"]

@@ -203,3 +203,36 @@ async def test_only_the_business_manager_schedules_and_bad_input_changes_nothing
     await say(panel, f"meeting schedule {ref} {(clock.now + timedelta(days=2)).date()} 10:00")
     said = await refused(panel, f"meeting held {ref} police dentist")
     assert said.startswith('"dentist" is not a role of this partnership; use one of')
+
+
+async def test_a_withdrawn_confirmation_is_kept_and_the_partner_reminded_again(make_panel, clock):
+    # Dudley, the meeting on Wed 30 Dec 2026, 10:00: the partners missing are reminded Thu 24 Dec, 09:00. The police
+    # confirmed, then withdraw on Mon 28 Dec: their member is reminded at the next sweep, once.
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await make_panel("dudley")
+    ref = await file(panel)
+    await panel.add_member(actor=OP, name="Pol", role="police")
+    pol = await panel.actor_named("Pol")
+    await say(panel, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
+    await say(panel, f"meeting attend {ref}", pol)
+    clock.set(uk("2026-12-24T09:00"))
+    assert await panel.remind_meetings() == 0  # nobody of the local authority or health is a member here
+    clock.set(uk("2026-12-28T11:00"))
+    assert await say(panel, f"meeting attend {ref} withdraw", pol) == (
+        f"Withdrawn: Police no longer attends the rapid review meeting for {ref} on Wed 30 Dec 2026, 10:00; the "
+        "partner is needed again and will be reminded. Attending: nobody has confirmed yet. Still needed: Local "
+        "authority, Police, Health (ICB)."
+    )
+    assert await say(panel, "meeting list") == (
+        f"{ref} · Baby A: the rapid review meeting Wed 30 Dec 2026, 10:00, Room 2. {DUDLEY_WINDOW} Wed 30 Dec 2026 is "
+        "inside it. Attending: nobody has confirmed yet. Still needed: Local authority, Police, Health (ICB)."
+    )
+    assert [await panel.remind_meetings(), await panel.remind_meetings()] == [1, 0]
+    async with panel.uow() as uow:
+        texts = [m.body["text"] for m in (await uow.session.execute(
+            select(OutboxMessage).where(OutboxMessage.purpose.like("member:%")))).scalars()]
+        audit = (await uow.session.execute(select(AuditEntry).where(
+            AuditEntry.action == "meeting_attendance_withdrawn"))).scalar_one()
+    assert texts == [f"Please confirm who attends the rapid review meeting for **{ref} · Baby A** on Wed 30 Dec 2026, "
+                     "10:00 for Police: its confirmation was withdrawn."]
+    assert (audit.actor, audit.payload["roles"]) == ("Pol (police)", ["police"])

@@ -10,10 +10,12 @@ from memory_panel import file, salford, vote
 
 from bot.service import Panel
 from bot.service.agenda import AgendaCommands
+from bot.service.attendance import AttendanceCommands
 from bot.service.ballots import BallotCommands
 from bot.service.clockwork import ClockCommands
 from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
+from bot.service.panel_meetings import PanelMeetingCommands
 from bot.service.referrals import ReferralCommands
 from bot.service.reminders import ReminderCommands
 from bot.service.reports import ReportCommands
@@ -22,8 +24,9 @@ from bot.service.stages import StageCommands
 from bot.service.stuck import StuckCommands
 from bot.service.views import Views
 
-HANDLERS = (MemberCommands, ReferralCommands, BallotCommands, ClockCommands, MeetingCommands, RequestCommands, Views,
-            AgendaCommands, ReportCommands, ReminderCommands, StuckCommands, StageCommands)
+HANDLERS = (MemberCommands, ReferralCommands, BallotCommands, ClockCommands, MeetingCommands, AttendanceCommands,
+            PanelMeetingCommands, RequestCommands, Views, AgendaCommands, ReportCommands, ReminderCommands,
+            StuckCommands, StageCommands)
 # Public helpers a handler offers the other handlers, not commands of the panel.
 HELPERS = {"schedule_reminders", "deadline_label", "planned_lines", "stopped_lines", "clock_for"}
 

@@ -10,7 +10,7 @@ import base64
 from datetime import UTC, date, datetime
 
 from icalendar import Calendar
-from memory_panel import OP, dudley, file, memory_panel, outbox, salford, uk
+from memory_panel import OP, actions, dudley, file, memory_panel, outbox, salford, uk
 
 from bot.commands import run
 from bot.reports.ics import feed
@@ -127,7 +127,19 @@ async def test_the_meeting_is_posted_with_an_invitation_and_shows_in_the_calenda
     meetings = [e for e in Calendar.from_ical(body).walk("VEVENT") if str(e["UID"]) == uid]
     assert [m.decoded("DTSTART") for m in meetings] == [datetime(2027, 3, 31, 13, 0, tzinfo=UTC)]
 
+    # Anyone on the panel asks for the file again (the post's "Send me the calendar file"): the meeting as it is.
+    reply = await run(panel, await panel.actor_named("Ann"), f"meeting invitation {ref}")
+    assert reply.lines == [f"The meeting's calendar file, {ref}-meeting.ics: open it to put the meeting in your "
+                           "calendar."]
+    ((name, data),) = reply.files
+    (event,) = Calendar.from_ical(data).walk("VEVENT")
+    assert (name, str(event["UID"]), event.decoded("DTSTART")) == (f"{ref}-meeting.ics", uid,
+                                                                   datetime(2027, 3, 31, 13, 0, tzinfo=UTC))
+
     await say(panel, f"meeting cancel {ref} the chair is unwell")
+    refused = await run(panel, await panel.actor_named("Ann"), f"meeting invitation {ref}")
+    assert (refused.ok, refused.files) == (False, ())
+    assert refused.lines[0].startswith(f"No rapid review meeting is scheduled for {ref}")
     cancelled = [m for m in await outbox(panel, "notice") if m.purpose == "panel" and "files" in m.body][-1]
     _, event, method = invitation_of(cancelled)
     assert (str(event["UID"]), method, str(event["STATUS"])) == (uid, "CANCEL", "CANCELLED")
@@ -143,8 +155,10 @@ async def test_partners_confirm_who_attends_are_reminded_and_the_bm_is_told_once
     ref = await file(panel)
     await say(panel, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
     posted = [m for m in await outbox(panel, "notice") if m.purpose == "panel"][-1]
-    assert posted.body["actions"] == [{"label": "I attend for my agency", "command": f"meeting attend {ref}",
-                                       "style": "primary"}]
+    assert posted.body["actions"] == [
+        {"label": "I attend for my agency", "command": f"meeting attend {ref}", "style": "primary"},
+        {"label": "Send me the calendar file", "command": f"meeting invitation {ref}"},
+    ]
     pol, ivy = await panel.actor_named("Pol"), await panel.actor_named("Ivy")
     reply = await run(panel, pol, f"meeting attend {ref}")
     assert reply.lines == [
@@ -239,4 +253,69 @@ async def test_salford_papers_shared_after_their_due_time_are_late_in_the_report
     assert [(t.label, t.met, t.missed) for t in report.meetings] == [
         ("Meetings quorate", 1, 0),
         ("Meeting papers shared on time", 0, 1),
+    ]
+
+
+async def test_a_partner_withdraws_its_confirmation_and_is_reminded_again(clock):
+    # Dudley, the meeting on Wed 30 Dec 2026, 10:00: the partners missing are reminded Thu 24 Dec, 09:00, and
+    # attendance must be known by Tue 29 Dec, 17:00. The police confirm before the reminder, so are not reminded
+    # then; they withdraw on Mon 28 Dec and are reminded at the next sweep, once; the BM is told at 17:00 the day
+    # after.
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    await say(panel, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
+    pol, lia, bob = [await panel.actor_named(n) for n in ("Pol", "Lia", "Bob")]
+    await run(panel, pol, f"meeting attend {ref}")
+    await run(panel, lia, f"meeting attend {ref}")
+
+    refused = await run(panel, await panel.actor_named("Hal"), f"meeting attend {ref} withdraw")
+    assert (refused.ok, refused.lines) == (False, [
+        f"Health (ICB) had not confirmed attending the rapid review meeting for {ref}, so there is nothing to "
+        "withdraw. Nothing was changed."
+    ])
+    refused = await run(panel, await panel.actor_named("Ivy"), f"meeting attend {ref} withdraw")
+    assert not refused.ok and refused.lines[0].startswith("Only a statutory partner's members")
+
+    members = {m.id: m.name for m in await panel.list_members()}
+
+    async def reminded() -> list[tuple[str, str]]:
+        queued = [m for m in await outbox(panel, "notice") if m.purpose.startswith(("member:", "bm"))]
+        return [(members.get(int(m.purpose[7:]), "") if m.purpose.startswith("member:") else "BM", m.body["text"])
+                for m in queued]
+
+    name = f"the rapid review meeting for **{ref} · Young Person C** on Wed 30 Dec 2026, 10:00"
+    clock.set(uk("2026-12-24T09:00"))
+    assert await panel.remind_meetings() == 1
+    assert await reminded() == [("Hal", f"Please confirm who attends {name} for Health (ICB): nobody has yet.")]
+
+    clock.set(uk("2026-12-28T11:00"))
+    reply = await run(panel, pol, f"meeting attend {ref} withdraw")
+    assert reply.lines == [
+        f"Withdrawn: Police no longer attends the rapid review meeting for {ref} on Wed 30 Dec 2026, 10:00; the "
+        "partner is needed again and will be reminded.",
+        "Attending: Local authority. Still needed: Police, Health (ICB).",
+    ]
+    assert "Attending: Local authority. Still needed: Police, Health (ICB)." in (await panel.card(ref)).next_steps
+    assert "Attending: Local authority. Still needed: Police, Health (ICB)." in await say(panel, "meeting list")
+    assert await panel.remind_meetings() == 1  # the police only: health was reminded already
+    assert await panel.remind_meetings() == 0
+    assert (await reminded())[-1] == (
+        "Pol", f"Please confirm who attends {name} for Police: its confirmation was withdrawn."
+    )
+
+    # The business manager records, for the local authority, that it cannot come after all.
+    reply = await run(panel, bob, f"meeting attend {ref} withdraw local_authority")
+    assert reply.lines[-1] == ("Attending: nobody has confirmed yet. Still needed: Local authority, Police, Health "
+                               "(ICB).")
+    assert await panel.remind_meetings() == 1
+    assert (await reminded())[-1][0] == "Lia"
+    clock.set(uk("2026-12-29T17:00"))
+    assert await panel.remind_meetings() == 1
+    assert (await reminded())[-1] == ("BM", f"The rapid review meeting for **{ref} · Young Person C** on Wed 30 Dec "
+                                            "2026, 10:00 would not be quorate: Attending: nobody has confirmed yet. "
+                                            "Still needed: Local authority, Police, Health (ICB). The statutory "
+                                            "partners were asked to confirm by Tue 29 Dec 2026, 17:00.")
+    assert [a for a in await actions(panel) if a.startswith("meeting_att")] == [
+        "meeting_attending", "meeting_attending", "meeting_attendance_withdrawn", "meeting_attendance_withdrawn",
     ]

@@ -151,6 +151,7 @@ class FakeConnector:
         self.people: dict[str, dict[str, str]] = {}  # object id or 29: id -> account
         self.members: dict[str, set[str]] = {}  # conversation -> the object ids in it
         self.created: list[dict[str, Any]] = []
+        self.uploads: dict[str, bytes] = {}  # a person's OneDrive, as the file-consent flow fills it
         self._failures: list[dict[str, Any]] = []
         self._ids = itertools.count(1_700_000_000_001)
         self._chats = itertools.count(1)
@@ -165,6 +166,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conv}/activities/{reply}", self.post_activity)
         app.router.add_put("/v3/conversations/{conv}/activities/{id}", self.put_activity)
         app.router.add_get("/v3/conversations/{conv}/members/{member}", self.get_member)
+        app.router.add_put("/onedrive/{name}", self.put_upload)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -253,6 +255,18 @@ class FakeConnector:
                 {"error": {"code": "MemberNotFoundInConversation", "message": "not found"}}, status=404
             )
         return web.json_response({**account, "userPrincipalName": f"{account['name'].lower()}@example.org"})
+
+    async def put_upload(self, request: web.Request) -> web.Response:
+        """The upload URL a file-consent Allow gives (OneDrive's, in Teams): the whole file in one PUT, with its
+        Content-Range, as OneDrive's upload sessions take it."""
+        data = await request.read()
+        self.requests.append((request.method, request.path, len(data)))
+        expected = f"bytes 0-{len(data) - 1}/{len(data)}"
+        if not data or request.headers.get("Content-Range") != expected:
+            return web.json_response({"error": {"code": "invalidRange"}}, status=400)
+        self.uploads[request.match_info["name"]] = data
+        return web.json_response({"id": "drive-item-1", "name": request.match_info["name"], "size": len(data)},
+                                 status=201)
 
     # What people see ------------------------------------------------------------------------------------
     def in_conversation(self, conversation: str) -> list[Posted]:
@@ -516,6 +530,24 @@ class Harness:
         assert status == 200, (status, body)
         assert body["statusCode"] == 200, body
         return body
+
+    async def consent(self, who: Person, message: Posted, *, allow: bool = True) -> tuple[int, Any]:
+        """`who` presses Allow (or Decline) on a file-consent card in their 1:1 chat: the `fileConsent/invoke`
+        Teams sends, with an upload URL in their OneDrive on Allow."""
+        (card,) = [a for a in message.activity.get("attachments") or []
+                   if a.get("contentType") == "application/vnd.microsoft.teams.card.file.consent"]
+        activity = self._base(who, message.conversation, "personal")
+        name = card["name"]
+        value: dict[str, Any] = {"type": "fileUpload", "action": "accept" if allow else "decline",
+                                 "context": card["content"]["acceptContext" if allow else "declineContext"]}
+        if allow:
+            value["uploadInfo"] = {
+                "contentUrl": f"https://contoso-my.sharepoint.com/personal/{who.name.lower()}/Documents/{name}",
+                "name": name, "uploadUrl": f"{self.fake.url}onedrive/{name}", "uniqueId": "1150D938-8870",
+                "fileType": name.rsplit(".", 1)[-1],
+            }
+        activity.update(type="invoke", name="fileConsent/invoke", replyToId=message.id, value=value)
+        return await self.post(activity)
 
     # Reading the screen -------------------------------------------------------------------------------------
     def card(self, reference: str, conversation: str = PANEL) -> Posted:

@@ -59,6 +59,7 @@ def test_the_package_holds_the_manifest_with_the_command_menu_and_two_icons(monk
     assert data["icons"] == {"color": "color.png", "outline": "outline.png"}
     assert data["name"]["full"] == "Panelbot · Dudley Safeguarding People Partnership"
     assert set(data["bots"][0]["scopes"]) == {"team", "groupChat", "personal"}
+    assert data["bots"][0]["supportsFiles"] is True  # the file-consent card (a meeting's .ics) needs it
     commands = data["bots"][0]["commandLists"][0]["commands"]
     assert [c["title"] for c in commands] == [
         "new", "status", "overdue", "decide", "close", "hold", "return", "request", "members", "setup", "help"]

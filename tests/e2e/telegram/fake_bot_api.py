@@ -8,7 +8,9 @@ message to a chat the bot cannot reach, an edit that changes nothing. `fail_next
 `sendPhoto` takes an upload as Telegram does (multipart/form-data, the file in the `photo` part or in the
 part `attach://NAME` names) or the `file_id` of a photo sent before. The file must be a PNG (the only image
 this bot sends) of at most 10 MB and sensible dimensions; its bytes are kept (`photos()`), and the answer is
-a Message with `photo` sizes and the `caption` (HTML checked, at most 1,024 characters).
+a Message with `photo` sizes and the `caption` (HTML checked, at most 1,024 characters). `sendDocument` takes
+any file the same way (in the `document` part), of at most 50 MB, and answers with a Message holding the
+`document` (its name, type and size); `documents()` gives them with their bytes.
 
 `getWebhookInfo` tells what `setWebhook` set; `getChat` and `getChatMember` answer for the chats the fake
 knows (the bot is a member of each group unless `leave()` took it out). `revoke()` makes the token answer 401,
@@ -47,6 +49,7 @@ JSON_FIELDS = {
 }  # fmt: skip
 PNG = b"\x89PNG\r\n\x1a\n"
 PHOTO_MAX_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo sent by upload
+DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # and for any other file
 CAPTION_MAX = 1024
 PHOTO_SIDES = (90, 320, 800, 1280, 2560)  # the sizes Telegram keeps of a photo (s, m, x, y, w)
 _TAGS = re.compile(
@@ -130,7 +133,7 @@ class FakeBotAPI:
 
     # Running ---------------------------------------------------------------------------------------------
     async def start(self) -> str:
-        app = web.Application(client_max_size=PHOTO_MAX_BYTES + 1024 * 1024)  # uploads; Telegram checks sizes itself
+        app = web.Application(client_max_size=DOCUMENT_MAX_BYTES + 1024 * 1024)  # uploads; Telegram checks sizes itself
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)  # Telegram's logs, not the bot's
         await self._runner.setup()
@@ -342,8 +345,8 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: message caption is too long")
         return raw, text
 
-    def _photo_bytes(self, p: dict) -> tuple[bytes, str]:
-        photo = p.get("photo")
+    def _photo_bytes(self, p: dict, part: str = "photo") -> tuple[bytes, str]:
+        photo = p.get(part)
         if isinstance(photo, str) and photo.startswith("attach://"):
             photo = p.get(photo.removeprefix("attach://"))
         if isinstance(photo, Upload):
@@ -384,6 +387,41 @@ class FakeBotAPI:
             "_filename": filename,
             "_html": raw,
             "_force_reply": bool(markup and markup.get("force_reply")),
+        }
+        if caption:
+            message["caption"] = caption
+        if markup and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        reply = p.get("reply_parameters")
+        if reply:
+            message["_reply_to"] = reply.get("message_id")
+        self.messages.setdefault(chat["id"], []).append(message)
+        return self.public(message)
+
+    async def api_sendDocument(self, p: dict) -> dict:
+        chat = self._chat(p["chat_id"])
+        data, filename = self._photo_bytes(p, "document")
+        if not data:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        if len(data) > DOCUMENT_MAX_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
+        raw, caption = self._caption(p)
+        markup = self._check_markup(p.get("reply_markup"))
+        file_id = f"doc{self._next_id()}"
+        self.files[file_id] = data
+        upload = p.get("document")
+        mime = upload.content_type if isinstance(upload, Upload) else "application/octet-stream"
+        message: dict[str, Any] = {
+            "message_id": self._next_id(),
+            "date": 1795000000,
+            "chat": chat,
+            "from": BOT_USER,
+            "document": {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename,
+                         "mime_type": mime, "file_size": len(data)},
+            "_bytes": data,
+            "_filename": filename,
+            "_html": raw,
+            "_force_reply": False,
         }
         if caption:
             message["caption"] = caption
@@ -504,6 +542,10 @@ class FakeBotAPI:
     def photos(self, chat_id: int) -> list[dict]:
         """The bot's photos in the chat, in order; `_bytes` is the file as uploaded."""
         return [m for m in self.bot_messages(chat_id) if "photo" in m]
+
+    def documents(self, chat_id: int) -> list[dict]:
+        """The bot's documents (files that are not photos) in the chat, in order; `_bytes` is the file."""
+        return [m for m in self.bot_messages(chat_id) if "document" in m]
 
     @staticmethod
     def buttons(message: dict) -> list[str]:

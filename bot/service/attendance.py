@@ -1,0 +1,108 @@
+"""Who attends a meeting (issue 21, section 1): a statutory partner's member confirms their agency attends, or
+withdraws that confirmation (the business manager records either for a partner who said so elsewhere, by
+naming it); the card says who is attending and who is still needed; and the sweep before each meeting reminds
+the partners still missing (a partner that withdraws is reminded again) and tells the business manager once if
+the meeting would not be quorate by the preset's time."""
+
+from __future__ import annotations
+
+from bot.service.base import Actor, Core, Handler
+from bot.service.decisions import DecisionRules
+from bot.service.meetings import MeetingCommands
+from flows import meetings as rules
+from flows.errors import WrongState
+
+
+class AttendanceCommands(Handler):
+    def __init__(self, core: Core, meetings: MeetingCommands, decisions: DecisionRules) -> None:
+        super().__init__(core)
+        self.meetings = meetings
+        self.decisions = decisions
+
+    async def attend_meeting(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
+        """A statutory partner's member confirms their agency attends (`meeting attend REF`); the business manager
+        records it for partners who said so elsewhere (`meeting attend REF police health`)."""
+        self.require_panel(actor, "confirm who attends a meeting")
+        confirming = rules.who_attends(self.preset, actor.role, roles)
+        async with self.uow() as uow:
+            referral = await self.meetings._meeting_referral(uow, reference)
+            event, row = await self.meetings._the_meeting(uow, referral)
+            row.attending = [*(row.attending or []), *(r for r in confirming if r not in (row.attending or []))]
+            await self.audit(uow, actor, "meeting_attending", referral.reference, event=event, roles=list(confirming))
+            self.decisions._card_update(uow, referral)
+            await self.finish(uow)
+        who, verb = rules.labels(self.preset, confirming), "attends" if len(confirming) == 1 else "attend"
+        return [f"Recorded: {who} {verb} {rules.meeting_name(event)} for {referral.reference} on {self.fmt(row.at)}.",
+                rules.attendance_line(self.preset, row.attending)]
+
+    async def withdraw_attendance(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
+        """`meeting attend REF withdraw`: a statutory partner's member takes back their agency's confirmation (the
+        business manager, for them: `meeting attend REF withdraw police`). The partner is needed again: the card
+        says so, its members are reminded again, and the business manager is told again if the meeting would not
+        be quorate."""
+        self.require_panel(actor, "withdraw a confirmation of attendance")
+        withdrawing = rules.who_attends(self.preset, actor.role, roles)
+        async with self.uow() as uow:
+            referral = await self.meetings._meeting_referral(uow, reference)
+            event, row = await self.meetings._the_meeting(uow, referral)
+            name = rules.meeting_name(event)
+            attending = list(row.attending or [])
+            if not_confirmed := [r for r in withdrawing if r not in attending]:
+                raise WrongState(
+                    f"{rules.labels(self.preset, not_confirmed)} had not confirmed attending {name} for "
+                    f"{referral.reference}, so there is nothing to withdraw. Nothing was changed."
+                )
+            row.attending = [r for r in attending if r not in withdrawing]
+            row.reminded_roles = [r for r in (row.reminded_roles or []) if r not in withdrawing]
+            row.quorum_warned_for = None
+            await self.audit(uow, actor, "meeting_attendance_withdrawn", referral.reference, event=event,
+                             roles=list(withdrawing))
+            self.decisions._card_update(uow, referral)
+            await self.finish(uow)
+        who = rules.labels(self.preset, withdrawing)
+        return [f"Withdrawn: {who} no longer {'attends' if len(withdrawing) == 1 else 'attend'} {name} for "
+                f"{referral.reference} on {self.fmt(row.at)}; the partner is needed again and will be reminded.",
+                rules.attendance_line(self.preset, row.attending)]
+
+    async def remind_meetings(self) -> int:
+        """The sweep before each scheduled meeting: the members of the statutory partners not yet confirmed are
+        reminded (the working day before attendance must be known), and, if the meeting would still not be
+        quorate when it must be known (the preset's time, default the working day before, 17:00), the business
+        manager is told. Each once for the meeting's planned time, a partner again after it withdraws. Returns
+        how many messages were queued."""
+        now, queued = self.now(), 0
+        async with self.uow() as uow:
+            members = None
+            for row, referral in await uow.events.planned_of(rules.MEETING_EVENTS, lock=True):
+                missing = rules.still_needed(self.preset, row.attending or [])
+                if row.at <= now or not missing:
+                    continue
+                name = f"{rules.meeting_name(row.event)} for **{referral.reference} · {referral.subject}** on " \
+                       f"{self.fmt(row.at)}"
+                if now >= rules.attendance_reminder_at(self.preset, self.cal, row.at):
+                    # A new planned time: everyone missing is reminded. A partner reminded later in the same
+                    # time's round was attending at its start, so it has withdrawn.
+                    again = row.attendance_reminded_for == row.at
+                    if not again:
+                        row.attendance_reminded_for, row.reminded_roles = row.at, []
+                    due = [r for r in missing if r not in (row.reminded_roles or [])]
+                    if due:
+                        row.reminded_roles = [*(row.reminded_roles or []), *due]
+                        members = members if members is not None else await uow.members.active()
+                    for m in (m for m in members or () if m.role in due):
+                        uow.outbox(partnership_id=self.partnership_id, now=now, purpose=f"member:{m.id}",
+                                   kind="notice", referral_id=referral.id,
+                                     body={"text": f"Please confirm who attends {name} for "
+                                                 f"{self.preset.role_label(m.role)}: "
+                                                 f"{'its confirmation was withdrawn' if again else 'nobody has yet'}.",
+                                         "actions": [self.meetings._attend_button(referral)]})
+                        queued += 1
+                by = rules.quorate_by(self.preset, self.cal, row.at)
+                if row.quorum_warned_for != row.at and now >= by:
+                    row.quorum_warned_for = row.at
+                    self.notice(uow, "bm", f"{name[0].upper()}{name[1:]} would not be quorate: "
+                                f"{rules.attendance_line(self.preset, row.attending or [])} The statutory partners "
+                                f"were asked to confirm by {self.fmt(by)}.", referral)
+                    queued += 1
+            await self.finish(uow)
+        return queued

@@ -1,0 +1,111 @@
+"""Suffolk's monthly panel as meetings of the partnership (issue 21, section 3), on the in-memory record.
+
+Hand-worked (Suffolk section 3: the 25th, or the working day before): December 2026's panel is Thu 24 Dec (the
+25th is Christmas Day), January 2027's Mon 25 Jan, February's Thu 25 Feb, March's Thu 25 Mar (before the clocks
+go forward on Sun 28 Mar) and April's Fri 23 Apr (the 25th is a Sunday). A panel is planned at 10:00 UK time.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+from icalendar import Calendar
+from memory_panel import OP, memory_panel, outbox, uk
+
+from bot.commands import run
+from bot.reports.ics import feed
+from flows.referrals import ReferralDraft
+
+SUFFOLK = [("Bea", "business_manager"), ("Pol", "police")]
+
+
+async def say(panel, line: str, actor=OP) -> str:  # type: ignore[no-untyped-def]
+    reply = await run(panel, actor, line)
+    assert reply.ok, reply.lines
+    return " ".join(reply.lines).replace("**", "")
+
+
+async def test_the_monthly_panels_are_planned_ahead_once_listed_moved_and_cancelled(clock):
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await memory_panel("suffolk", clock, SUFFOLK)
+    assert await panel.plan_panels() == ["PANEL-2026-12", "PANEL-2027-01", "PANEL-2027-02"]
+    assert await panel.plan_panels() == []  # planned once
+    (posted,) = [m for m in await outbox(panel, "notice") if m.purpose == "panel"]
+    assert posted.body["text"].startswith(
+        "Planned: the monthly panel of December 2026 (PANEL-2026-12): **Thu 24 Dec 2026, 10:00**; the monthly "
+        "panel of January 2027 (PANEL-2027-01): **Mon 25 Jan 2027, 10:00**; ")
+    names = [name for name, _ in posted.body["files"]]
+    assert names == ["PANEL-2026-12-meeting.ics", "PANEL-2027-01-meeting.ics", "PANEL-2027-02-meeting.ics"]
+    (event,) = Calendar.from_ical(base64.b64decode(posted.body["files"][1][1])).walk("VEVENT")
+    assert event.decoded("DTSTART") == datetime(2027, 1, 25, 10, 0, tzinfo=UTC)
+    assert str(event["SUMMARY"]) == "Suffolk Safeguarding Partnership: monthly panel of January 2027"
+
+    assert await say(panel, "meeting list") == (
+        "PANEL-2026-12: the monthly panel of December 2026, Thu 24 Dec 2026, 10:00. PANEL-2027-01: the monthly "
+        "panel of January 2027, Mon 25 Jan 2027, 10:00. PANEL-2027-02: the monthly panel of February 2027, Thu 25 "
+        "Feb 2027, 10:00."
+    )
+    said = await say(panel, "agenda")
+    assert said.startswith("Agenda for the panel of Thu 24 Dec 2026, 10:00 (PANEL-2026-12):")
+
+    # Only the business manager moves or cancels one; a panel not planned, or not a month, is refused.
+    pol = await panel.actor_named("Pol")
+    refused = await run(panel, pol, "meeting move PANEL-2027-01 2027-01-22 10:00")
+    assert not refused.ok and refused.lines[0].startswith("Only the business manager can move meetings")
+    refused = await run(panel, OP, "meeting move PANEL-2027-06 2027-06-22 10:00")
+    assert refused.lines == ["The monthly panel of June 2027 is not planned yet: Panelbot plans the monthly panels 3 "
+                             "months ahead."]
+    refused = await run(panel, OP, "meeting held PANEL-2027-01 police")
+    assert not refused.ok and refused.lines[0].startswith("PANEL-2027-01 is the partnership's monthly panel:")
+
+    assert await say(panel, "meeting move panel-2027-01 2027-01-22 14:00") == (
+        "The monthly panel of January 2027 (PANEL-2027-01) is moved to Fri 22 Jan 2027, 14:00 (was Mon 25 Jan "
+        "2027, 10:00)."
+    )
+    moved = [m for m in await outbox(panel, "notice") if m.purpose == "panel"][-1]
+    (event,) = Calendar.from_ical(base64.b64decode(moved.body["files"][0][1])).walk("VEVENT")
+    assert (event.decoded("DTSTART"), event.decoded("SEQUENCE")) == (datetime(2027, 1, 22, 14, 0, tzinfo=UTC), 1)
+    assert await say(panel, "meeting cancel PANEL-2026-12 the chair is away over Christmas") == (
+        "The monthly panel of December 2026 (PANEL-2026-12) on Thu 24 Dec 2026, 10:00 is cancelled."
+    )
+    refused = await run(panel, OP, "meeting move PANEL-2026-12 2026-12-23 10:00")
+    assert refused.lines == ["The monthly panel of December 2026 was cancelled. Nothing was changed."]
+    assert await panel.plan_panels() == []  # neither the moved nor the cancelled one is planned again
+
+    # The agenda names the real next panel: December's is cancelled, January's moved.
+    said = await say(panel, "agenda")
+    assert said.startswith("Agenda for the panel of Fri 22 Jan 2027, 14:00 (PANEL-2027-01):")
+    assert (await say(panel, "meeting list")).startswith(
+        "PANEL-2027-01: the monthly panel of January 2027, Fri 22 Jan 2027, 14:00.")
+    uids = [str(e["UID"]) for e in Calendar.from_ical(feed(
+        panel.preset, panel.cal, await panel.calendar_entries(), panel.now(), await panel.calendar_meetings()
+    )).walk("VEVENT") if str(e["UID"]).startswith("meeting-")]
+    assert len(uids) == 2  # January's and February's
+
+    # In the new year the next one is planned, and only it.
+    clock.set(uk("2027-01-04T09:00"))
+    assert await panel.plan_panels() == ["PANEL-2027-03"]
+
+
+async def test_a_referral_for_the_moved_panel_is_on_its_agenda(clock):
+    # Filed Mon 14 Dec 2026: in time for Thu 24 Dec (10 days before). December's panel moved to Wed 23 Dec:
+    # the referral is still on its agenda, which names the new date.
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await memory_panel("suffolk", clock, SUFFOLK)
+    await panel.plan_panels()
+    draft = ReferralDraft(referral_type="child", referrer="Health visitor", category="baby", letter="A",
+                          summary="Fracture found at a routine check.")
+    ref = await panel.file_referral(actor=OP, draft=draft)
+    await say(panel, "meeting move PANEL-2026-12 2026-12-23 10:00")
+    said = await say(panel, "agenda")
+    assert " ".join(said.split()) == (f"Agenda for the panel of Wed 23 Dec 2026, 10:00 (PANEL-2026-12): New "
+                                      f"referrals (1): {ref} · Baby A (Children's case review referral) On hold: none.")
+
+
+async def test_a_partnership_without_a_monthly_panel_plans_none(clock):
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await memory_panel("dudley", clock, [])
+    assert await panel.plan_panels() == []
+    refused = await run(panel, OP, "meeting cancel PANEL-2027-01 no panel")
+    assert refused.lines == ["The Dudley Safeguarding People Partnership has no monthly panel."]
