@@ -16,6 +16,7 @@ from bot.service.ballots import BallotCommands
 from bot.service.base import Core
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
+from bot.service.links import LinkViews
 from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
 from bot.service.panel import Panel
@@ -62,6 +63,7 @@ def build_panel(
     decisions = DecisionRules(core, clocks)
     requests = RequestCommands(core, clocks, decisions)
     reports = ReportCommands(core)
+    views = Views(core, clocks, decisions)
     return Panel(
         core,
         members=MemberCommands(core),
@@ -70,11 +72,12 @@ def build_panel(
         clocks=clocks,
         meetings=MeetingCommands(core, clocks, decisions, reports),
         requests=requests,
-        views=Views(core, clocks, decisions),
+        views=views,
         agenda=AgendaCommands(core),
         reports=reports,
         reminders=ReminderCommands(core, clocks, decisions, requests),
         stuck=StuckCommands(core),
+        links=LinkViews(core, requests, views, decisions),
     )
 
 

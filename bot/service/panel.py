@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.service.agenda import Agenda, AgendaCommands
     from bot.service.ballots import BallotCommands, Receipt
     from bot.service.clockwork import ClockCommands, EventRecord
+    from bot.service.links import BallotLinkView, LinkViews, ReturnLinkView
     from bot.service.meetings import MeetingCommands, MeetingLine
     from bot.service.members import MemberCommands, MemberInfo
     from bot.service.referrals import ReferralCommands
@@ -60,6 +61,7 @@ class Panel:
         reports: ReportCommands,
         reminders: ReminderCommands,
         stuck: StuckCommands,
+        links: LinkViews,
     ) -> None:
         self._core = core
         self._members = members
@@ -73,6 +75,7 @@ class Panel:
         self._reports = reports
         self._reminders = reminders
         self._stuck = stuck
+        self._links = links
 
     # What every handler shares: read from the core, and set on it, so every handler sees a change ---------
     @property
@@ -222,14 +225,16 @@ class Panel:
 
     # Ballots: voting and the decisions the panel makes ---------------------------------------------------
     async def vote(
-        self, *, actor: Actor, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None
+        self, *, actor: Actor, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None,
+        ballot_id: int | None = None,
     ) -> Receipt:
         return await self._ballots.vote(
-            actor=actor, reference=reference, outcome=outcome, reason=reason, delivery_key=delivery_key
+            actor=actor, reference=reference, outcome=outcome, reason=reason, delivery_key=delivery_key,
+            ballot_id=ballot_id,
         )
 
-    async def recuse(self, *, actor: Actor, reference: str, reason: str = "") -> Receipt:
-        return await self._ballots.recuse(actor=actor, reference=reference, reason=reason)
+    async def recuse(self, *, actor: Actor, reference: str, reason: str = "", ballot_id: int | None = None) -> Receipt:
+        return await self._ballots.recuse(actor=actor, reference=reference, reason=reason, ballot_id=ballot_id)
 
     async def close_ballot(self, *, actor: Actor, reference: str) -> str:
         return await self._ballots.close_ballot(actor=actor, reference=reference)
@@ -315,6 +320,13 @@ class Panel:
         return await self._requests.list_requests(reference)
 
     # Reads: the card, status, overdue --------------------------------------------------------------------
+    # The pages of signed email links (bot/email/pages.py) --------------------------------------------------
+    async def return_link(self, *, request_id: int, address: str) -> ReturnLinkView:
+        return await self._links.return_link(request_id=request_id, address=address)
+
+    async def ballot_link(self, *, ballot_id: int, address: str) -> BallotLinkView:
+        return await self._links.ballot_link(ballot_id=ballot_id, address=address)
+
     async def card(self, reference: str) -> CardView:
         return await self._views.card(reference)
 
