@@ -271,3 +271,44 @@ async def test_a_vote_link_for_someone_not_on_the_panel_changes_nothing(make_pan
         # An agency's address is not a voter either, and the BM's guest actor cannot vote by forging a form.
         assert "no longer a panel member's" in await get_page(s, s.vote_path(AGENCY_MAIL), 403)
         assert Actor.guest("email", ADVISER_MAIL).role == "guest"
+
+
+async def test_a_vote_by_link_counts_towards_quorum_by_role_like_a_vote_in_chat(make_panel) -> None:  # type: ignore[no-untyped-def]
+    """Dudley: one vote from each statutory partner is the quorum. Two vote in chat, the police's member by link:
+    quorum is met and, all three agreeing, the ballot closes, exactly as a third vote in chat would."""
+    from aiohttp.test_utils import TestClient, TestServer
+    from email_pages import SECRET
+
+    from bot.email.links import Links
+    from bot.email.pages import add_page_routes
+    from bot.server import make_app
+    from flows.referrals import ReferralDraft
+    from storage.models import Ballot, Referral
+
+    panel = await make_panel("dudley")
+    for name, role, account in (("Lee Authority", "local_authority", "slack:U0LA"),
+                                ("Pat Doe", "police", "email:pat@police.example"),
+                                ("Hana Health", "health", "slack:U0HE")):
+        await panel.add_member(actor=OP, name=name, role=role, ids=[account])
+    ref = await panel.file_referral(actor=OP, draft=ReferralDraft(
+        referral_type="cspr", referrer="Police", category="young_person", letter="B", summary=SUMMARY))
+    for account in ("U0LA", "U0HE"):
+        await panel.vote(actor=Actor.of_account("slack", account), reference=ref, outcome="cspr")
+    async with panel.uow() as uow:
+        referral = await uow.referrals.by_reference(ref)
+        assert referral is not None
+        ballot = await uow.ballots.current(referral)
+        assert isinstance(ballot, Ballot) and isinstance(referral, Referral)
+    links = Links(SECRET, "http://127.0.0.1")
+    app = make_app(panel)
+    add_page_routes(app, panel, links)
+    path = f"/email/vote/{links.token('vote', ballot.id, 'pat@police.example', ballot.deadline_at)}"
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        page = html.unescape(await (await client.get(path)).text())
+        assert "2 of 3 statutory partners have voted. Still needed: Police." in page
+        response = await client.post(path, data={**form_fields(page), "outcome": "cspr", "reason": ""})
+        done = html.unescape(await response.text())
+    assert response.status == 200
+    assert f"Your vote on {ref} is recorded: Undertake a child safeguarding practice review." in done
+    assert "Voting has now closed (decided: Undertake a child safeguarding practice review)." in done
+    assert (await panel.card(ref)).status == "decided"
