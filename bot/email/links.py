@@ -40,6 +40,10 @@ class LinkRefused(Exception):
     sentence for the person who clicked it."""
 
 
+class LinkExpired(LinkRefused):
+    """A genuine link whose time is up."""
+
+
 class StalePage(LinkRefused):
     """A form that is not one this bot served for this link, or served too long ago (`check_page_key`)."""
 
@@ -92,7 +96,7 @@ class Links:
                 "This link is not one Panelbot made. Please use the link in your email as it is."
             ) from None
         if now >= claim.expires:
-            raise LinkRefused("This link has expired. Please contact the safeguarding business manager.")
+            raise LinkExpired("This link has expired. Please contact the safeguarding business manager.")
         return claim
 
     # The page's form key (CSRF) ------------------------------------------------------------------------

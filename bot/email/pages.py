@@ -36,7 +36,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from bot.email.links import LinkRefused, Links, StalePage
+from bot.email.links import LinkExpired, LinkRefused, Links, StalePage
 from bot.http_guard import read_body, refuse, text_of, utf8_charset
 from bot.server import database_ok
 from bot.service import Actor, Panel
@@ -62,6 +62,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 STATUS = {NotAllowed: 403, NotFound: 404, WrongState: 409, InvalidInput: 400}
+DOWN = "The panel's database is not reachable just now. Please try again in a few minutes; nothing was changed."
 UNREADABLE = "This page could not read what was sent. Please open the link in your email again; nothing was changed."
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -111,7 +112,7 @@ class Pages:
         if isinstance(exc, StalePage):
             log.info("%s: refused a %s form that is not the page's own, or too old", ROUTE, action)
             return sentence(self.panel, "Nothing was changed", str(exc), status=403)
-        expired = "expired" in str(exc)
+        expired = isinstance(exc, LinkExpired)
         log.info("%s: refused a %s link (%s)", ROUTE, action, "expired" if expired else "not genuine")
         return sentence(self.panel, "This link cannot be used", str(exc), status=410 if expired else 404)
 
@@ -264,8 +265,6 @@ class Pages:
             return sentence(self.panel, f"Vote on {view.reference}", receipt.message, status=200, kind="done")
         return self.vote_page(request, view, note=receipt.message, kind="done" if receipt.changed else "")
 
-
-DOWN = "The panel's database is not reachable just now. Please try again in a few minutes; nothing was changed."
 
 
 def add_page_routes(app: web.Application, panel: Panel, links: Links) -> None:
