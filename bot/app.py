@@ -148,6 +148,7 @@ async def serve(
         web_app = make_app(panel, calendar_token=calendar_token, lifecycle=lifecycle, metrics=metrics)
         for platform in platforms:
             platform.add_routes(web_app)
+        add_email_pages(web_app, panel, settings)
         runner = make_runner(web_app)
         await runner.setup()
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
@@ -199,6 +200,20 @@ async def serve(
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(sig)
             await shut_down(settings.shutdown_grace, lifecycle, runner, scheduler, pump, sender, platforms)
+
+
+def add_email_pages(web_app: web.Application, panel: Panel, settings: Settings) -> None:
+    """The pages signed email links open (bot/email/pages.py), on every bot: with no relay the .eml files'
+    links point at this server. (At the merge of the email platform this moves into its `add_routes`.)"""
+    from bot.email.links import links_for
+    from bot.email.pages import add_page_routes
+
+    try:
+        links = links_for(settings)
+    except OSError as exc:
+        log.warning("email link pages are off: the link secret could not be kept (%s)", exc.strerror or exc)
+        return
+    add_page_routes(web_app, panel, links)
 
 
 async def shut_down(  # type: ignore[no-untyped-def]

@@ -23,10 +23,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_log import AccessLogger
+from aiohttp.web_request import BaseRequest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -156,10 +159,27 @@ async def while_running(request: web.Request, handler: Any) -> web.StreamRespons
         lifecycle.leave()
 
 
+# Paths whose last part is a key (a signed email link's token, the calendar feed's token): never logged.
+SECRET_PATHS = re.compile(r"^(/email/[a-z]+/|/calendar/)[^/?]+")
+
+
+class RedactedAccessLogger(AccessLogger):
+    """aiohttp's access log (logger `aiohttp.access`, off below WARNING unless an operator turns it on), with
+    the token of an email link or the calendar feed replaced by `TOKEN`, and the query left out."""
+
+    def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = request.rel_url.path
+        if SECRET_PATHS.match(path):
+            request = request.clone(rel_url=SECRET_PATHS.sub(r"\1TOKEN", path))
+        super().log(request, response, time)
+
+
 def make_runner(app: web.Application, **kwargs: object) -> web.AppRunner:
     """The runner for the bot's web server. Request bodies are not decompressed: no platform compresses what
     it sends, a signature covers the bytes as sent, and a broken compressed body would otherwise fail inside
-    aiohttp (a 500, or a traceback while it discards a body nobody read)."""
+    aiohttp (a 500, or a traceback while it discards a body nobody read). The access log never holds a
+    token (`RedactedAccessLogger`)."""
+    kwargs.setdefault("access_log_class", RedactedAccessLogger)
     return web.AppRunner(app, auto_decompress=False, **kwargs)  # type: ignore[arg-type]
 
 

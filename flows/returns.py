@@ -7,7 +7,11 @@ from the business manager. The bot knows it came from the agency in one of two w
   referral: the press names the chat and the message it was pressed on (`Origin`), and both must be a
   message the outbox recorded as delivered there (`Delivered`);
 - a person the business manager has registered as that agency's contact (`contact add agency:NAME
-  PLATFORM:ID`), wherever they type or press it.
+  PLATFORM:ID`), wherever they type or press it;
+- the button on the page a signed email link opens (bot/email/pages.py): the link names the request and the
+  address it was sent to (`Origin.link`), and that address must still be one of the agency's email addresses
+  (its channel's `email:` ids) or a registered contact's. The page checked the link's signature; this rule
+  checks that the address may still speak for the agency, and nothing else may then mark it.
 
 Anyone else, including a panel member of the same agency typing the command, is refused in one sentence.
 No preset names anyone else who may record a return, so apart from these it is the business manager alone.
@@ -29,6 +33,17 @@ class Origin:
     platform: str | None = None
     channel: str | None = None
     message: str | None = None
+    # A signed email link: the information request it was made for (`channel` is then the address it was sent
+    # to, `platform` "email"). Set only by the page that checked the link's signature.
+    link: int | None = None
+
+    @classmethod
+    def email_link(cls, request_id: int, address: str) -> Origin:
+        return cls(platform="email", channel=address.strip().lower(), link=request_id)
+
+    @property
+    def signed_link(self) -> bool:
+        return self.link is not None and self.platform == "email" and bool(self.channel)
 
     @property
     def pressed(self) -> bool:
@@ -50,8 +65,8 @@ class Delivered:
 @dataclass(frozen=True)
 class ReturnMarker:
     """How a return came to be marked, for the audit entry: `via` is `agency_channel` (the button in the
-    agency's channel, `where` being that channel), `contact` (a registered contact, `where` their account)
-    or `business_manager`."""
+    agency's channel, `where` being that channel), `contact` (a registered contact, `where` their account),
+    `email_link` (the page of a signed email link, `where` the address it was sent to) or `business_manager`."""
 
     via: str
     where: str | None = None
@@ -61,7 +76,15 @@ class ReturnMarker:
             return {"via": self.via, "channel": self.where or ""}
         if self.via == "contact":
             return {"via": self.via, "contact": self.where or ""}
+        if self.via == "email_link":
+            return {"via": self.via, "address": self.where or ""}
         return {"via": self.via}
+
+    def returned_by(self, actor_name: str) -> str:
+        """What the request's `returned_by` says: who acted, or for a link the address it came by email from."""
+        if self.via == "email_link":
+            return f"{self.where} (by email)"
+        return actor_name
 
 
 def refusal(agency_label: str) -> str:
@@ -69,6 +92,34 @@ def refusal(agency_label: str) -> str:
         f"Only {agency_label} (its button in its own channel, or a contact the business manager registered) or "
         "the business manager can record its return, so nothing was changed."
     )
+
+
+def link_refusal(agency_label: str) -> str:
+    return (
+        f"This link was sent to an address that is no longer one of {agency_label}'s, so nothing was changed. "
+        "Please contact the safeguarding business manager."
+    )
+
+
+def earlier_link(agency_label: str, reference: str) -> str:
+    return (
+        f"This link is for an earlier request to {agency_label} for {reference}; please use the link in the "
+        "latest email. Nothing was changed."
+    )
+
+
+def by_email_link(
+    origin: Origin, agency_label: str, account: str | None, addresses: Iterable[str], contacts: Iterable[str]
+) -> ReturnMarker:
+    """A signed link's press: the address it was sent to must be the person's account and still one of the
+    agency's addresses or a registered contact's; anything else is refused (NotAllowed), whoever they are."""
+    address = (origin.channel or "").strip().lower()
+    known = {a.strip().lower() for a in addresses} | {
+        c.partition(":")[2].strip().lower() for c in contacts if c.lower().startswith("email:")
+    }
+    if address and account is not None and account.lower() == f"email:{address}" and address in known:
+        return ReturnMarker("email_link", address)
+    raise NotAllowed(link_refusal(agency_label))
 
 
 def pressed_in_agency_channel(
@@ -95,12 +146,15 @@ def who_marks_return(
     contacts: Iterable[str],
     origin: Origin | None,
     delivered: Iterable[Delivered],
+    addresses: Iterable[str] = (),
 ) -> ReturnMarker:
     """How this person may mark `agency`'s return made, or NotAllowed (one sentence) if they may not.
 
     `account` is the person's platform account ("slack:U0123"; None for the command line), `contacts` the
     accounts registered for `agency`, `delivered` the messages with `agency`'s button the outbox delivered
-    for this referral."""
+    for this referral, `addresses` the agency's email addresses (for a signed link's press)."""
+    if origin is not None and origin.signed_link:
+        return by_email_link(origin, agency_label, account, addresses, contacts)
     sent = pressed_in_agency_channel(origin, agency, delivered, account)
     if sent is not None:
         return ReturnMarker("agency_channel", f"{sent.platform}:{sent.channel}")

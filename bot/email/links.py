@@ -11,10 +11,12 @@ kept in a file beside the database (`link_secret`), so the bot's links survive a
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,11 +30,22 @@ ACTIONS = ("return", "vote")
 # The route a link opens: PUBLIC_URL/email/ACTION/TOKEN.
 ROUTE_PREFIX = "/email"
 SECRET_FILE = "panelbot-link-secret"
+# How long the form on a link's page may be sent after the page was shown (its CSRF key says when).
+PAGE_LIFETIME = timedelta(hours=12)
+STALE_PAGE = "This page is out of date. Please open the link in your email again; nothing was changed."
 
 
 class LinkRefused(Exception):
     """A link that cannot be used: tampered with, made for something else, or expired. Its message is one
     sentence for the person who clicked it."""
+
+
+class LinkExpired(LinkRefused):
+    """A genuine link whose time is up."""
+
+
+class StalePage(LinkRefused):
+    """A form that is not one this bot served for this link, or served too long ago (`check_page_key`)."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +96,33 @@ class Links:
                 "This link is not one Panelbot made. Please use the link in your email as it is."
             ) from None
         if now >= claim.expires:
-            raise LinkRefused("This link has expired. Please contact the safeguarding business manager.")
+            raise LinkExpired("This link has expired. Please contact the safeguarding business manager.")
         return claim
+
+    # The page's form key (CSRF) ------------------------------------------------------------------------
+    def page_key(self, action: str, token: str, issued: int, nonce: str) -> str:
+        """The key a link's page puts in its form: an HMAC of the link's token, the time the page was shown and
+        a nonce drawn for that page, so only a form this bot served for this very link can act, for
+        `PAGE_LIFETIME`. (The nonce also names the press: the same form sent twice is one press.)"""
+        message = "\x00".join(("panelbot-email-page", action, token, str(issued), nonce)).encode("utf-8")
+        return hmac.new(self._secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+    def new_page_key(self, action: str, token: str, now: datetime) -> tuple[int, str, str]:
+        """(issued, nonce, key) for a page shown at `now`."""
+        issued, nonce = int(now.timestamp()), secrets.token_urlsafe(18)
+        return issued, nonce, self.page_key(action, token, issued, nonce)
+
+    def check_page_key(self, action: str, token: str, issued: str, nonce: str, key: str, now: datetime) -> None:
+        """Refuse (LinkRefused) a form that this bot did not serve for this link, or served too long ago."""
+        if not (issued.isascii() and issued.isdigit() and len(issued) <= 12 and 8 <= len(nonce) <= 64
+                and len(key) == 64 and key.isascii()):
+            raise StalePage(STALE_PAGE)
+        expected = self.page_key(action, token, int(issued), nonce)
+        if not hmac.compare_digest(expected.encode("ascii"), key.encode("ascii")):
+            raise StalePage(STALE_PAGE)
+        age = now.timestamp() - int(issued)
+        if age < -300 or age > PAGE_LIFETIME.total_seconds():
+            raise StalePage(STALE_PAGE)
 
 
 def link_secret(settings: Settings, keep_in: Path) -> str:
@@ -106,6 +144,26 @@ def link_secret(settings: Settings, keep_in: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(made + "\n")
     return made
+
+
+def secret_folder(settings: Settings) -> Path:
+    """Where the made secret is kept: beside a SQLite database file, else in Panelbot's files folder."""
+    from sqlalchemy.engine import make_url
+
+    from bot.reports.files import files_dir
+
+    try:
+        url = make_url(settings.database_url.get_secret_value())
+    except Exception:  # a URL settings accepted but SQLAlchemy cannot read: the files folder will do
+        return files_dir()
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database).expanduser().resolve().parent
+    return files_dir()
+
+
+def links_for(settings: Settings) -> Links:
+    """The bot's links, as the settings make them (the secret as `link_secret`, the base as `public_url`)."""
+    return Links(link_secret(settings, secret_folder(settings)), public_url(settings))
 
 
 def public_url(settings: Settings) -> str:

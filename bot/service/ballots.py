@@ -84,14 +84,21 @@ class BallotCommands(Handler):
         return closed
 
     async def _open_ballot_for_vote(
-        self, uow: UnitOfWork, actor: Actor, reference: str, locked: tuple[Referral, Ballot | None] | None = None
+        self, uow: UnitOfWork, actor: Actor, reference: str, locked: tuple[Referral, Ballot | None] | None = None,
+        ballot_id: int | None = None,
     ) -> tuple[Referral, Ballot, Member]:
-        """The referral and its open ballot (locked here unless the caller already holds them), and the voter."""
+        """The referral and its open ballot (locked here unless the caller already holds them), and the voter.
+        `ballot_id`: the round a signed email link was made for, which must be the current one."""
         if locked is None:
             referral = await self.referral(uow, reference, lock=True)
             ballot = await uow.ballots.current(referral, lock=True)
         else:
             referral, ballot = locked
+        if ballot_id is not None and (ballot is None or ballot.id != ballot_id):
+            raise WrongState(
+                f"This link is for an earlier round of voting on {referral.reference}; please use the link in the "
+                "latest email. Your vote was not recorded."
+            )
         if referral.status == Status.ON_HOLD:
             raise WrongState(f"{referral.reference} is on hold, so voting is paused. Your vote was not recorded.")
         if ballot is None or ballot.closed_at is not None or referral.status != Status.WITH_PANEL:
@@ -112,11 +119,13 @@ class BallotCommands(Handler):
 
     # Voting -------------------------------------------------------------------------------------------
     async def vote(
-        self, *, actor: Actor, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None
+        self, *, actor: Actor, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None,
+        ballot_id: int | None = None,
     ) -> Receipt:
         """Record a member's vote (or change it). A repeated delivery of the same payload (`delivery_key`,
         e.g. a platform's event id) changes nothing. Given an unresolved actor (`Actor.of_account`), the member
-        behind the account is looked up in the vote's own transaction."""
+        behind the account is looked up in the vote's own transaction. `ballot_id`: the round a signed email
+        link names; a vote from it on any other round is refused."""
         if not actor.unresolved:
             self.check_actor(actor)
         reason = reason.strip()
@@ -139,7 +148,7 @@ class BallotCommands(Handler):
                 if any(v.delivery_key == delivery_key for v in found):
                     return Receipt("That vote was already recorded; nothing has changed.", changed=False)
                 votes = found
-            referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference, locked)
+            referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference, locked, ballot_id)
             outcome_id = self.decisions._outcome_id(outcome, referral.referral_type)
             chosen = self.preset.outcome(outcome_id)
             if chosen.reason_required and not reason:
@@ -183,13 +192,18 @@ class BallotCommands(Handler):
             raise WrongState(f"The votes on {referral.reference} are advice and {who} decides, so there is nothing "
                              f"to {doing}.")
 
-    async def recuse(self, *, actor: Actor, reference: str, reason: str = "") -> Receipt:
-        """A conflict of interest: the member stops counting as eligible on this referral (docs/ballots.md)."""
-        self.check_actor(actor)
+    async def recuse(self, *, actor: Actor, reference: str, reason: str = "", ballot_id: int | None = None) -> Receipt:
+        """A conflict of interest: the member stops counting as eligible on this referral (docs/ballots.md).
+        Given an unresolved actor (`Actor.of_account`), the member is looked up in its own transaction;
+        `ballot_id` as for `vote`."""
+        if not actor.unresolved:
+            self.check_actor(actor)
         reason = reason.strip()
         self.decisions._screen(reason, "reason")
         async with self.uow() as uow:
-            referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference)
+            if actor.unresolved:
+                _, actor = await self.members_and_account(uow, actor)
+            referral, ballot, member = await self._open_ballot_for_vote(uow, actor, reference, ballot_id=ballot_id)
             votes = await uow.votes.current(ballot)
             current = self.decisions._mine(votes, member)
             if current is not None and current.kind == "recuse":

@@ -17,6 +17,7 @@ from bot.service.ballots import BallotCommands
 from bot.service.base import Core
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
+from bot.service.links import LinkViews
 from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
 from bot.service.panel import Handlers, Panel
@@ -67,6 +68,7 @@ def build_panel(
     reports = ReportCommands(core)
     stages = StageCommands(core, clocks, decisions)
     meetings = MeetingCommands(core, clocks, decisions, reports, stages)
+    views = Views(core, clocks, decisions, stages)
     return Panel(
         core,
         Handlers(
@@ -79,11 +81,12 @@ def build_panel(
             attendance=AttendanceCommands(core, meetings, decisions),
             panel_meetings=PanelMeetingCommands(core, meetings, decisions),
             requests=requests,
-            views=Views(core, clocks, decisions, stages),
+            views=views,
             agenda=AgendaCommands(core),
             reports=reports,
             reminders=ReminderCommands(core, clocks, decisions, requests),
             stuck=StuckCommands(core),
+            links=LinkViews(core, requests, views, decisions),
         ),
     )
 

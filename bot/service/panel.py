@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.service.attendance import AttendanceCommands
     from bot.service.ballots import BallotCommands, Receipt
     from bot.service.clockwork import ClockCommands, EventRecord
+    from bot.service.links import BallotLinkView, LinkViews, ReturnLinkView
     from bot.service.meetings import MeetingCommands, MeetingLine
     from bot.service.members import MemberCommands, MemberInfo
     from bot.service.panel_meetings import PanelMeetingCommands
@@ -61,6 +62,7 @@ class Handlers:
     reminders: ReminderCommands
     stuck: StuckCommands
     stages: StageCommands
+    links: LinkViews
 
 
 class Panel(SharesCore):
@@ -132,14 +134,16 @@ class Panel(SharesCore):
 
     # Ballots: voting and the decisions the panel makes ---------------------------------------------------
     async def vote(
-        self, *, actor: Actor, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None
+        self, *, actor: Actor, reference: str, outcome: str, reason: str = "", delivery_key: str | None = None,
+        ballot_id: int | None = None,
     ) -> Receipt:
         return await self._h.ballots.vote(
-            actor=actor, reference=reference, outcome=outcome, reason=reason, delivery_key=delivery_key
+            actor=actor, reference=reference, outcome=outcome, reason=reason, delivery_key=delivery_key,
+            ballot_id=ballot_id,
         )
 
-    async def recuse(self, *, actor: Actor, reference: str, reason: str = "") -> Receipt:
-        return await self._h.ballots.recuse(actor=actor, reference=reference, reason=reason)
+    async def recuse(self, *, actor: Actor, reference: str, reason: str = "", ballot_id: int | None = None) -> Receipt:
+        return await self._h.ballots.recuse(actor=actor, reference=reference, reason=reason, ballot_id=ballot_id)
 
     async def close_ballot(self, *, actor: Actor, reference: str) -> str:
         return await self._h.ballots.close_ballot(actor=actor, reference=reference)
@@ -257,6 +261,13 @@ class Panel(SharesCore):
         return await self._h.requests.list_requests(reference)
 
     # Reads: the card, status, overdue --------------------------------------------------------------------
+    # The pages of signed email links (bot/email/pages.py) --------------------------------------------------
+    async def return_link(self, *, request_id: int, address: str) -> ReturnLinkView:
+        return await self._h.links.return_link(request_id=request_id, address=address)
+
+    async def ballot_link(self, *, ballot_id: int, address: str) -> BallotLinkView:
+        return await self._h.links.ballot_link(ballot_id=ballot_id, address=address)
+
     async def card(self, reference: str) -> CardView:
         return await self._h.views.card(reference)
 

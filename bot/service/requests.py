@@ -14,7 +14,7 @@ from bot.service.members import parse_platform_id
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.preset import Choice
 from flows.referrals import Status, normalise_reference
-from flows.returns import Delivered, Origin, ReturnMarker, who_marks_return
+from flows.returns import Delivered, Origin, ReturnMarker, earlier_link, who_marks_return
 from storage.models import AgencyContact, Deadline, InfoRequest, Referral
 from storage.uow import UnitOfWork
 
@@ -152,7 +152,14 @@ class RequestCommands(Handler):
     ) -> ReturnMarker:
         """How this person may mark `agency`'s return made (`flows.returns`), or NotAllowed before anything
         about the referral is read: its button pressed on the message the bot delivered to that agency's
-        channel, a contact registered for it, or the business manager."""
+        channel, a contact registered for it, the page of a signed email link sent to one of its addresses (or
+        a contact's), or the business manager."""
+        if origin is not None and origin.signed_link:
+            return who_marks_return(
+                agency=agency.id, agency_label=agency.label, is_bm=actor.is_bm, account=actor.account,
+                contacts=await self._email_contacts(uow, agency), origin=origin, delivered=(),
+                addresses=await self._email_addresses(uow, agency),
+            )
         contacts: list[str] = []
         if actor.account is not None:
             platform, _, external = actor.account.partition(":")
@@ -173,6 +180,18 @@ class RequestCommands(Handler):
             delivered=delivered,
         )
 
+    @staticmethod
+    async def _email_addresses(uow: UnitOfWork, agency: Choice) -> list[str]:
+        """The agency's email addresses: its channel's `email:` ids (one row each, or several in one id
+        separated by commas)."""
+        rows = await uow.channels.on_platforms([f"agency:{agency.id}"], ["email"])
+        return [part.strip() for _, _, external in rows for part in external.split(",") if part.strip()]
+
+    @staticmethod
+    async def _email_contacts(uow: UnitOfWork, agency: Choice) -> list[str]:
+        return [f"email:{c.external_id}" for c in await uow.contacts.all()
+                if c.agency == agency.id and c.platform == "email"]
+
     async def mark_returned(self, *, actor: Actor, reference: str, agency: str, origin: Origin | None = None) -> str:
         """The agency records its return (the button in its own channel, or a contact the BM registered), or
         the BM does; reminders stop at once. `origin` is where the command came from: None when typed."""
@@ -182,6 +201,8 @@ class RequestCommands(Handler):
             marker = await self._return_marker(uow, actor, reference, chosen, origin)
             referral = await self.referral(uow, reference, lock=True)
             request, deadline = await self._open_request(uow, referral, chosen)
+            if origin is not None and origin.signed_link and request.id != origin.link:
+                raise WrongState(earlier_link(chosen.label, referral.reference))
             if request.returned_at is not None:
                 return (
                     f"{chosen.label}'s return for {referral.reference} was already recorded on "
@@ -189,7 +210,7 @@ class RequestCommands(Handler):
                 )
             now = self.now()
             request.returned_at = now
-            request.returned_by = actor.audit_name
+            request.returned_by = marker.returned_by(actor.audit_name)
             deadline.done_at = now
             deadline.done_by_id = actor.member_id
             deadline.next_reminder_at = None

@@ -29,6 +29,10 @@ class InfoRequestRepository(MemoryRepository):
     async def add(self, request: InfoRequest) -> InfoRequest:
         return self.store.insert(request)
 
+    async def get(self, request_id: int) -> InfoRequest | None:
+        row = self.store.get(InfoRequest, request_id)
+        return row if row is not None and row.partnership_id == self.pid else None
+
     async def unreturned(self, referral: Referral) -> list[InfoRequest]:
         return [r for r in self.store.all(InfoRequest) if r.referral_id == referral.id and r.returned_at is None]
 

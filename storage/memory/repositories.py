@@ -89,6 +89,10 @@ class BallotRepository(MemoryRepository):
         rounds = [b for b in self.store.all(Ballot) if b.referral_id == referral.id]
         return max(rounds, key=lambda b: b.round, default=None)
 
+    async def get(self, ballot_id: int) -> Ballot | None:
+        row = self.store.get(Ballot, ballot_id)
+        return row if row is not None and row.partnership_id == self.pid else None
+
     async def add(self, ballot: Ballot) -> Ballot:
         return self.store.insert(ballot)
 

@@ -19,6 +19,11 @@ class BallotRepository(Repository):
             stmt = stmt.with_for_update(key_share=True)  # FOR NO KEY UPDATE, as for the referral
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def get(self, ballot_id: int) -> Ballot | None:
+        """The ballot with this row id, if it is this partnership's (a signed email link names one)."""
+        row = await self.session.get(Ballot, ballot_id)
+        return row if row is not None and row.partnership_id == self.pid else None
+
     async def add(self, ballot: Ballot) -> Ballot:
         self.session.add(ballot)
         await self.session.flush()

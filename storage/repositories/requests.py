@@ -15,6 +15,11 @@ class InfoRequestRepository(Repository):
         await self.session.flush()
         return request
 
+    async def get(self, request_id: int) -> InfoRequest | None:
+        """The request with this row id, if it is this partnership's (a signed email link names one)."""
+        row = await self.session.get(InfoRequest, request_id)
+        return row if row is not None and row.partnership_id == self.pid else None
+
     async def unreturned(self, referral: Referral) -> list[InfoRequest]:
         """The referral's requests whose return is not in yet."""
         stmt = select(InfoRequest).where(InfoRequest.referral_id == referral.id, InfoRequest.returned_at.is_(None))

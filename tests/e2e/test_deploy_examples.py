@@ -56,7 +56,7 @@ def test_the_nginx_example_passes_nginx_t(tmp_path: Path) -> None:
 
 def test_the_nginx_example_serves_the_platform_routes_and_keeps_health_and_metrics_inside() -> None:
     text = (DEPLOY / "nginx.conf").read_text()
-    for route in ("/slack/events", "/telegram/webhook", "/api/messages", "/calendar/"):
+    for route in ("/slack/events", "/telegram/webhook", "/api/messages", "/calendar/", "/email/"):
         assert re.search(rf"location (= )?{re.escape(route)}\s*{{\s*proxy_pass http://panelbot;", text), route
     for internal in ("/healthz", "/readyz", "/metrics"):
         assert not re.search(rf"location[^{{]*{internal}", text), internal

@@ -14,6 +14,7 @@ from bot.service.attendance import AttendanceCommands
 from bot.service.ballots import BallotCommands
 from bot.service.clockwork import ClockCommands
 from bot.service.meetings import MeetingCommands
+from bot.service.links import LinkViews
 from bot.service.members import MemberCommands
 from bot.service.panel_meetings import PanelMeetingCommands
 from bot.service.referrals import ReferralCommands
@@ -26,7 +27,7 @@ from bot.service.views import Views
 
 HANDLERS = (MemberCommands, ReferralCommands, BallotCommands, ClockCommands, MeetingCommands, AttendanceCommands,
             PanelMeetingCommands, RequestCommands, Views, AgendaCommands, ReportCommands, ReminderCommands,
-            StuckCommands, StageCommands)
+            StuckCommands, StageCommands, LinkViews)
 # Public helpers a handler offers the other handlers, not commands of the panel.
 HELPERS = {"schedule_reminders", "deadline_label", "planned_lines", "stopped_lines", "clock_for"}
 
