@@ -13,8 +13,8 @@ from bot.service.agenda import AgendaCommands
 from bot.service.attendance import AttendanceCommands
 from bot.service.ballots import BallotCommands
 from bot.service.clockwork import ClockCommands
-from bot.service.meetings import MeetingCommands
 from bot.service.links import LinkViews
+from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
 from bot.service.panel_meetings import PanelMeetingCommands
 from bot.service.referrals import ReferralCommands
