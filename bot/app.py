@@ -132,7 +132,7 @@ async def serve(
         # One pump for every platform: what a command queued goes out as soon as the command has answered.
         pump = OutboxPump(sender)
         # Every platform the settings switch on (bot/platforms.py), each delivering the outbox to its people.
-        platforms = enabled_platforms(panel, settings, pump)
+        platforms = await enabled_platforms(panel, settings, pump)
         adapters.extend(p.adapter for p in platforms)
         if platforms:
             panel.on_outbox = pump.poke
