@@ -46,7 +46,16 @@ from bot.notify.kinds import (
 )
 from bot.notify.pump import REPLY_FIRST, WAKE_WITHIN, OutboxPump, replying_first
 from bot.notify.sender import DELIVERY_TIMEOUT, LEASE, RATE_LIMITED_FOR, Sender
-from bot.notify.summary import STUCK_AFTER, Waiting, _aware, outbox_summary, retry_now, waiting_messages
+from bot.notify.summary import (
+    STUCK_AFTER,
+    Failed,
+    Waiting,
+    _aware,
+    failed_messages,
+    outbox_summary,
+    retry_now,
+    waiting_messages,
+)
 
 __all__ = [
     "DELIVERY_TIMEOUT",
@@ -59,6 +68,7 @@ __all__ = [
     "WAKE_WITHIN",
     "About",
     "Action",
+    "Failed",
     "Adapter",
     "OutboxPump",
     "REPLY_FIRST",
@@ -73,6 +83,7 @@ __all__ = [
     "agency_of",
     "backoff",
     "describe",
+    "failed_messages",
     "outbox_summary",
     "retry_now",
     "waiting_messages",

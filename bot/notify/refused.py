@@ -64,5 +64,5 @@ async def tell_bm(uow: UnitOfWork, panel: Panel, row: OutboxMessage, refused: li
             purpose="bm",
             kind="notice",
             referral_id=row.referral_id,
-            body={"text": text, FLAG: True},
+            body={"headline": f"Not delivered: {address} was refused", "text": text, FLAG: True},
         )
