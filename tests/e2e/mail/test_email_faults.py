@@ -51,7 +51,7 @@ async def test_the_relay_down_at_send_time_loses_nothing_and_sends_once_it_is_ba
     await request(world)
     await world.flush()
     [row] = await rows(world, "request")
-    assert row.sent_at is None and row.last_error == "email: unreachable", row.last_error
+    assert row.sent_at is None and "(unreachable)" in (row.last_error or ""), row.last_error
     await world.relay.start()  # the same port: the relay is back
     clock.advance(seconds=11)  # past the first backoff
     await world.flush()
