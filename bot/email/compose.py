@@ -160,14 +160,15 @@ class Composer:
         if message.kind == "reminder":
             if message.purpose.startswith("member:") or (link and "/vote/" in link):
                 return f"Reminder: your vote is needed by {when}" if when else "Reminder: your vote is needed"
+            what = "information" if message.purpose.startswith("agency:") else (about.label if about else None)
+            what = what or "a deadline"
             if due is not None and due <= now:
-                return f"Overdue: information due {when}" if message.purpose.startswith("agency:") else (
-                    f"Overdue since {when}")
-            if message.purpose.startswith("agency:"):
-                return f"Reminder: information due {when}" if when else "Reminder"
-            return f"Reminder: due {when}" if when else "Reminder"
+                return f"Overdue: {what} due {when}"
+            return f"Reminder: {what} due {when}" if when else "Reminder"
         if message.kind == "escalation":
-            return f"Escalation: overdue since {when}" if when else "Escalation"
+            if message.purpose.startswith("agency:") or not (about and about.label):
+                return f"Escalation: information overdue since {when}" if when else "Escalation"
+            return f"Escalation: {about.label} overdue since {when}" if when else "Escalation"
         if message.kind == "referral_card" and card is not None:
             by = f", vote by {self.panel.fmt(card.deadline)}" if card.deadline and card.open else ""
             return f"New referral: {card.type_label}{by}"

@@ -25,7 +25,7 @@ async def about_row(panel: Panel, row: OutboxMessage) -> About:
         deadline_id = row.body.get("deadline_id")
         deadline = await uow.deadlines.get(int(deadline_id)) if deadline_id is not None else None
         if deadline is not None:
-            found["due_at"] = deadline.due_at
+            found.update(due_at=deadline.due_at, label=deadline.label)
         if row.purpose.startswith("agency:"):
             agency = row.purpose.split(":")[1]
             found["agency"] = agency

@@ -44,6 +44,7 @@ class About:
     agency: str | None = None  # the agency an information request is to (its id)
     request_id: int | None = None  # that request: a "return" link
     due_at: datetime | None = None  # when it, or the deadline the message is about, is due
+    label: str | None = None  # that deadline's name: "Local authority notification to the National Panel"
     ballot_id: int | None = None  # the open ballot: a "vote" link
     closes_at: datetime | None = None  # when that ballot closes
 

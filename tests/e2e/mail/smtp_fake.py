@@ -21,7 +21,7 @@ class Received:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        return str(self.message["Subject"]).strip()
 
     def part(self, subtype: str) -> str:
         for part in self.message.walk():
