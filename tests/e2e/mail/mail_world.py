@@ -7,13 +7,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from smtp_fake import FakeRelay, Received
+
 from bot.email.links import LinkClaim, Links
 from bot.email.platform import EmailPlatform
 from bot.notify import OutboxPump, Sender
 from bot.service import Actor, Panel
 from bot.settings import Settings
 from flows.referrals import ReferralDraft
-from smtp_fake import FakeRelay, Received
 
 OP = Actor.operator()
 SECRET = "test-link-secret-" + "x" * 30

@@ -3,8 +3,8 @@ is reminded on the preset's plan as the days pass, and its return is marked made
 reminded again. Everything goes through a real SMTP server; the clock is moved, never waited for.
 
 Salford's return is due 5 working days after the request (7.7): the agency is reminded the working day before,
-on the day it falls due, then each working day it is overdue; two working days late it is escalated, to the business manager and
-(Salford's preset says so) to the agency's own safeguarding lead, each by email here."""
+on the day it falls due, then each working day it is overdue; two working days late it is escalated, to the
+business manager and (Salford's preset says so) to the agency's own safeguarding lead, each by email here."""
 
 from __future__ import annotations
 
