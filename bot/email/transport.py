@@ -115,9 +115,10 @@ class SmtpTransport:
 
     async def _pace(self) -> None:
         """Wait for this message's slot: one every `interval` seconds, planned from the last slot (so the rate
-        holds however long each send takes), and never a burst after a quiet spell."""
+        holds however long each send takes). A send that ran late (a slow commit) may be caught up by one slot,
+        no more: at most one message more than the rate in any stretch, and no burst after a quiet spell."""
         now = time.monotonic()
-        slot = max(self._next_slot, now)
+        slot = max(self._next_slot, now - self.interval)
         wait = slot - now
         if wait > LONGEST_WAIT:
             raise RetryLater(wait, "waiting for the relay's rate (PANELBOT_SMTP_RATE)")
