@@ -3,4 +3,4 @@
 Each benchmark module has `NAME`, `TITLE` and `async def run(ctx) -> list[Row]`; see benchmarks/README.md.
 """
 
-BENCHMARKS = ("vote_path", "sweep", "catchup", "burst", "footprint", "report", "anonymity", "hostile")
+BENCHMARKS = ("vote_path", "sweep", "catchup", "burst", "email_drain", "footprint", "report", "anonymity", "hostile")

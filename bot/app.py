@@ -132,7 +132,7 @@ async def serve(
         # One pump for every platform: what a command queued goes out as soon as the command has answered.
         pump = OutboxPump(sender)
         # Every platform the settings switch on (bot/platforms.py), each delivering the outbox to its people.
-        platforms = enabled_platforms(panel, settings, pump)
+        platforms = await enabled_platforms(panel, settings, pump)
         adapters.extend(p.adapter for p in platforms)
         if platforms:
             panel.on_outbox = pump.poke
@@ -204,8 +204,9 @@ async def serve(
 
 def add_email_pages(web_app: web.Application, panel: Panel, settings: Settings) -> None:
     """The pages signed email links open (bot/email/pages.py), on every bot: with no relay the .eml files'
-    links point at this server. (At the merge of the email platform this moves into its `add_routes`.)"""
-    from bot.email.links import links_for
+    links point at this server. They are mounted whether or not email is switched on now, so that a link already
+    sent keeps working (the email platform's own `add_routes` adds nothing)."""
+    from bot.email.setup import links_for
     from bot.email.pages import add_page_routes
 
     try:

@@ -39,7 +39,7 @@ if "PYTEST_XDIST_WORKER" in os.environ:
         os.environ.pop(_name, None)
 
 TESTS = Path(__file__).resolve().parent
-for _folder in ("unit", "integration", "e2e", "e2e/slack", "e2e/telegram", "e2e/teams"):
+for _folder in ("unit", "integration", "e2e", "e2e/slack", "e2e/telegram", "e2e/teams", "e2e/mail"):
     if str(TESTS / _folder) not in sys.path:
         sys.path.append(str(TESTS / _folder))
 

@@ -22,7 +22,9 @@ def member_add(
     name: str = typer.Argument(..., help="The member's name as colleagues know it."),
     role_arg: str | None = typer.Argument(None, metavar="[ROLE]", help="The role, as in the terminal (or --role)."),
     role: str | None = typer.Option(None, "--role", help="A role of the preset, e.g. police, health, chair, bm."),
-    ids: list[str] = typer.Option([], "--id", help="A platform identity, PLATFORM:ID (slack:U0123, telegram:5551234)."),
+    ids: list[str] = typer.Option(
+        [], "--id", help="A platform identity, PLATFORM:ID (slack:U0123, telegram:5551234, email:pat@police.example)."
+    ),
     preset_name: str | None = PRESET,
     add_partnership: bool = ADD_PARTNERSHIP,
 ) -> None:
@@ -70,17 +72,63 @@ def member_remove(
 
 @channel_app.command("set")
 def channel_set(
-    purpose: str = typer.Argument(..., help="panel, bm or agency:NAME"),
-    platform_id: str = typer.Option(..., "--id", help="PLATFORM:ID, e.g. slack:C0123 or telegram:-1001234"),
+    purpose: str = typer.Argument(..., help="panel, bm, agency:NAME or agency:NAME:lead"),
+    platform_ids: list[str] = typer.Option(
+        ..., "--id",
+        help="PLATFORM:ID, e.g. slack:C0123, telegram:-1001234 or email:safeguarding@police.example. Repeat --id "
+        "for more than one address on one platform (a shared mailbox and a deputy): each gets every message.",
+    ),
     preset_name: str | None = PRESET,
 ) -> None:
-    """Say where referrals are posted (panel), where the BM is told things (bm), where an agency is reached."""
+    """Say where referrals are posted (panel), where the BM is told things (bm), where an agency is reached.
+    Setting a platform again replaces its ids for that purpose; `channel add` adds one beside them and
+    `channel remove` drops one."""
+    from bot.service import Actor
+
+    async def set_all(p):  # type: ignore[no-untyped-def]
+        done, seen = [], set()
+        for platform_id in platform_ids:
+            platform = platform_id.partition(":")[0].strip().lower()
+            done.append(await p.set_channel(actor=Actor.operator(), purpose=purpose, platform_id=platform_id,
+                                            add=platform in seen))
+            seen.add(platform)
+        return done
+
+    done = with_panel(set_all, preset=preset_name)
+    ids = ", ".join(f"{platform}:{external}" for _, platform, external in done)
+    cli.out.print(f"{done[0][0]} is now {ids}.", markup=False, highlight=False)
+
+
+@channel_app.command("add")
+def channel_add(
+    purpose: str = typer.Argument(..., help="panel, bm, agency:NAME or agency:NAME:lead"),
+    platform_id: str = typer.Option(..., "--id", help="PLATFORM:ID to add, e.g. email:deputy@police.example"),
+    preset_name: str | None = PRESET,
+) -> None:
+    """Add one more id for a purpose, beside those set (an agency's deputy's address): each gets every message."""
     from bot.service import Actor
 
     purpose_, platform, external = with_panel(
-        lambda p: p.set_channel(actor=Actor.operator(), purpose=purpose, platform_id=platform_id), preset=preset_name
+        lambda p: p.set_channel(actor=Actor.operator(), purpose=purpose, platform_id=platform_id, add=True),
+        preset=preset_name,
     )
-    cli.out.print(f"{purpose_} is now {platform}:{external}.", markup=False, highlight=False)
+    cli.out.print(f"{purpose_} now also goes to {platform}:{external}.", markup=False, highlight=False)
+
+
+@channel_app.command("remove")
+def channel_remove(
+    purpose: str = typer.Argument(..., help="panel, bm, agency:NAME or agency:NAME:lead"),
+    platform_id: str = typer.Option(..., "--id", help="PLATFORM:ID to stop using"),
+    preset_name: str | None = PRESET,
+) -> None:
+    """Stop sending a purpose's messages to one id (the others set for it carry on)."""
+    from bot.service import Actor
+
+    purpose_, platform, external = with_panel(
+        lambda p: p.remove_channel(actor=Actor.operator(), purpose=purpose, platform_id=platform_id),
+        preset=preset_name,
+    )
+    cli.out.print(f"{purpose_} no longer goes to {platform}:{external}.", markup=False, highlight=False)
 
 
 @channel_app.command("list")

@@ -264,46 +264,48 @@ def outbox_list(
     attempts, how long waiting, next attempt (UK time) and the last error. Never the message's text."""
     from datetime import timedelta
 
-    from bot.notify import outbox_summary, waiting_messages
+    from bot.notify import failed_messages, outbox_summary, waiting_messages
 
     async def go(panel):  # type: ignore[no-untyped-def]
         minutes = older_than if older_than is not None else int(panel.stuck_after.total_seconds() // 60)
         rows = await waiting_messages(panel, older_than=timedelta(minutes=minutes))
-        return rows, await outbox_summary(panel), panel.now(), panel.fmt, minutes
+        return rows, await failed_messages(panel), await outbox_summary(panel), panel.now(), panel.fmt, minutes
 
-    rows, summary, now, fmt, older_than = with_panel(go, preset=preset_name)
+    rows, failed, summary, now, fmt, older_than = with_panel(go, preset=preset_name)
     limit = f"more than {older_than} minute{'s' if older_than != 1 else ''}" if older_than else "at all"
     if not rows:
         line = f"No message has been waiting {limit}: nothing is stuck."
         if summary["waiting"]:
             line += f" {summary['waiting']} newer message{'s are' if summary['waiting'] != 1 else ' is'} on the way."
         cli.out.print(line, markup=False, highlight=False)
-        return
-    count = len(rows)
-    cli.out.print(
-        f"{count} message{'s have' if count != 1 else ' has'} been waiting {limit} to be delivered (oldest first):",
-        markup=False,
-        highlight=False,
-    )
-    table = Table("Id", "Kind", "For", "Attempts", "Waiting", "Next attempt (UK time)", "Last error")
-    for row in rows:
-        due = "now" if row.next_attempt_at <= now else fmt(row.next_attempt_at)
-        table.add_row(
-            str(row.id),
-            row.kind,
-            row.purpose,
-            str(row.attempts),
-            _age((now - row.created_at).total_seconds() / 60),
-            due,
-            row.last_error or "-",
+    else:
+        count = len(rows)
+        cli.out.print(
+            f"{count} message{'s have' if count != 1 else ' has'} been waiting {limit} to be delivered (oldest first):",
+            markup=False,
+            highlight=False,
         )
-    cli.out.print(table)
-    cli.out.print(
-        "The running bot keeps trying by itself. Once the platform is back, `panelbot outbox retry` sends them "
-        "at once instead of at their next attempt.",
-        markup=False,
-        highlight=False,
-    )
+        table = Table("Id", "Kind", "For", "Attempts", "Waiting", "Next attempt (UK time)", "Last error")
+        for row in rows:
+            due = "now" if row.next_attempt_at <= now else fmt(row.next_attempt_at)
+            table.add_row(str(row.id), row.kind, row.purpose, str(row.attempts),
+                          _age((now - row.created_at).total_seconds() / 60), due, row.last_error or "-")
+        cli.out.print(table)
+        cli.out.print(
+            "The running bot keeps trying by itself. Once the platform is back, `panelbot outbox retry` sends them "
+            "at once instead of at their next attempt.",
+            markup=False,
+            highlight=False,
+        )
+    if failed:
+        cli.out.print(f"{len(failed)} message{'s' if len(failed) != 1 else ''} failed in the last 30 days: an "
+                      "address refused it for good, so it is not tried again (the business manager was told):",
+                      markup=False, highlight=False)
+        table = Table("Id", "Kind", "For", "Failed (UK time)", "Refused", "Delivered to")
+        for f in failed:
+            table.add_row(str(f.id), f.kind, f.purpose, fmt(f.failed_at), ", ".join(f.refused),
+                          ", ".join(f.delivered_to) or "-")
+        cli.out.print(table)
 
 
 @outbox_app.command("retry")

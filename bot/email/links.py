@@ -146,26 +146,6 @@ def link_secret(settings: Settings, keep_in: Path) -> str:
     return made
 
 
-def secret_folder(settings: Settings) -> Path:
-    """Where the made secret is kept: beside a SQLite database file, else in Panelbot's files folder."""
-    from sqlalchemy.engine import make_url
-
-    from bot.reports.files import files_dir
-
-    try:
-        url = make_url(settings.database_url.get_secret_value())
-    except Exception:  # a URL settings accepted but SQLAlchemy cannot read: the files folder will do
-        return files_dir()
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(url.database).expanduser().resolve().parent
-    return files_dir()
-
-
-def links_for(settings: Settings) -> Links:
-    """The bot's links, as the settings make them (the secret as `link_secret`, the base as `public_url`)."""
-    return Links(link_secret(settings, secret_folder(settings)), public_url(settings))
-
-
 def public_url(settings: Settings) -> str:
     """The base address links use: PANELBOT_PUBLIC_URL, or the bot's own server on this machine."""
     if settings.email.public_url:

@@ -15,8 +15,10 @@ itself records happens once.
 
 The package, from the bottom up:
 
-- `kinds`: what an adapter is handed and may raise (`Outgoing`, `Action`, `OUTBOX_KINDS`, the `Adapter`
-  protocol, `RetryLater`, `PlatformUnavailable`, `describe`, `backoff`, `agency_of`);
+- `kinds`: what an adapter is handed and may raise (`Outgoing`, `Action`, `About`, `OUTBOX_KINDS`, the
+  `Adapter` protocol, `RetryLater`, `PlatformUnavailable`, `Refused`, `describe`, `backoff`, `agency_of`);
+- `about`: what a message is about (`About`), for adapters that ask; `refused`: telling the business manager
+  of a target refused for good;
 - `targets`: where a purpose's messages go, and the records of where they went;
 - `sender`: the `Sender` (claim, deliver, record; flood control per target);
 - `pump`: the `OutboxPump` that runs the sender in the background when a command queued something;
@@ -31,10 +33,12 @@ from bot.notify.kinds import (
     DOWN,
     MAX_BACKOFF,
     OUTBOX_KINDS,
+    About,
     Action,
     Adapter,
     Outgoing,
     PlatformUnavailable,
+    Refused,
     RetryLater,
     agency_of,
     backoff,
@@ -42,7 +46,16 @@ from bot.notify.kinds import (
 )
 from bot.notify.pump import REPLY_FIRST, WAKE_WITHIN, OutboxPump, replying_first
 from bot.notify.sender import DELIVERY_TIMEOUT, LEASE, RATE_LIMITED_FOR, Sender
-from bot.notify.summary import STUCK_AFTER, Waiting, _aware, outbox_summary, retry_now, waiting_messages
+from bot.notify.summary import (
+    STUCK_AFTER,
+    Failed,
+    Waiting,
+    _aware,
+    failed_messages,
+    outbox_summary,
+    retry_now,
+    waiting_messages,
+)
 
 __all__ = [
     "DELIVERY_TIMEOUT",
@@ -53,13 +66,16 @@ __all__ = [
     "RATE_LIMITED_FOR",
     "STUCK_AFTER",
     "WAKE_WITHIN",
+    "About",
     "Action",
+    "Failed",
     "Adapter",
     "OutboxPump",
     "REPLY_FIRST",
     "replying_first",
     "Outgoing",
     "PlatformUnavailable",
+    "Refused",
     "RetryLater",
     "Sender",
     "Waiting",
@@ -67,6 +83,7 @@ __all__ = [
     "agency_of",
     "backoff",
     "describe",
+    "failed_messages",
     "outbox_summary",
     "retry_now",
     "waiting_messages",

@@ -5,7 +5,7 @@ buttons, the `OUTBOX_KINDS`), the `Adapter` protocol a platform implements, the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
@@ -34,6 +34,22 @@ OUTBOX_KINDS = ("referral_card", "card_update", "decision", "escalation", "notic
 
 
 @dataclass(frozen=True)
+class About:
+    """What a message is about, looked up once by the Sender for adapters that write each message whole and
+    ask for it (`wants_about`: email, for its subject line and its signed links). Never free text: the
+    reference, the anonymised subject, and the ids and times a link is bound to."""
+
+    reference: str | None = None
+    subject: str | None = None  # anonymised: "Young Person C"
+    agency: str | None = None  # the agency an information request is to (its id)
+    request_id: int | None = None  # that request: a "return" link
+    due_at: datetime | None = None  # when it, or the deadline the message is about, is due
+    label: str | None = None  # that deadline's name: "Local authority notification to the National Panel"
+    ballot_id: int | None = None  # the open ballot: a "vote" link
+    closes_at: datetime | None = None  # when that ballot closes
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """What an adapter is asked to show, rendered once for every platform: the Sender reads the card as it is
     when the row is delivered and hands the same view to each adapter, which only formats it (no adapter reads
@@ -55,6 +71,11 @@ class Outgoing:
     files: tuple[tuple[str, bytes], ...] = ()
     # For a message to one member (`member:ID`): who they are, "Alex (Chair)", for a platform that shows it.
     recipient: str | None = None
+    # The outbox row it comes from: a platform that must not deliver one message twice derives a stable id
+    # from it (email's Message-ID).
+    row_id: int | None = None
+    # For adapters that ask (`wants_about`): what the message is about (`About`).
+    about: About | None = None
 
 
 class Adapter(Protocol):
@@ -64,6 +85,10 @@ class Adapter(Protocol):
     reaches_everyone: bool  # the terminal: one screen shows every channel and every person
     # Seconds between two new messages to one target once the platform has said 429 lately (0: not paced).
     target_interval: float
+    # Optional, read with getattr (default False):
+    # `wants_about`: hand it `Outgoing.about` (one more read per message, so only for adapters that use it);
+    # `panel_by_member`: it has no panel room, so the panel's messages go to each current member's own
+    # account on it (email: every member with an address gets the new referral, the decision...).
 
     async def deliver(self, target: str, message: Outgoing, previous_id: str | None) -> str | None: ...
 
@@ -93,6 +118,14 @@ class RetryLater(Exception):
         super().__init__(detail or f"the platform asked to retry after {self.retry_after:g} s")
 
 
+class Refused(Exception):
+    """Raised by an adapter when the platform refuses one target for good (an SMTP 5xx: the address does not
+    exist, the mailbox refuses mail). The sender does not try that target again: it is kept in the row's
+    `refused` list, the row is marked failed once its other targets are done, and the business manager is told
+    which address failed and for what kind of message (never the text). The message is a short description
+    ("SMTP 550"), never an address's mail server's own words."""
+
+
 class PlatformUnavailable(Exception):
     """Raised by an adapter when the platform itself is not working (a server error, a time-out, a refused
     connection), as opposed to refusing one message. The sender stops calling that platform for the rest of
@@ -112,7 +145,7 @@ def describe(exc: BaseException) -> str:
         return "timed out"
     if isinstance(exc, RetryLater):
         return "RetryLater"  # when it is tried again is the row's next attempt
-    if isinstance(exc, PlatformUnavailable):
+    if isinstance(exc, (PlatformUnavailable, Refused)):
         return str(exc) or "unavailable"  # "HTTP 503", "timed out", "unreachable"
     own = type(exc).__module__.startswith("bot.")
     return f"{type(exc).__name__}: {exc}" if own and str(exc) else type(exc).__name__

@@ -11,7 +11,9 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.notify.kinds import DOWN, Action, Adapter, Outgoing, RetryLater, backoff, describe
+from bot.notify.about import about_row
+from bot.notify.kinds import DOWN, Action, Adapter, Outgoing, Refused, RetryLater, backoff, describe
+from bot.notify.refused import tell_bm
 from bot.notify.targets import posted_id, remember_agency_message, remember_card, targets_of
 from bot.service import Panel
 from storage.models import OutboxMessage
@@ -97,7 +99,12 @@ class Sender:
             actions=tuple(Action(**a) for a in row.body.get("actions", [])),
             # Files queued through the outbox are kept in its JSON body as base64: [[name, data], ...].
             files=tuple((name, base64.b64decode(data)) for name, data in row.body.get("files", [])),
+            row_id=row.id,
+            about=await about_row(self.panel, row) if self._want_about(row) else None,
         )
+
+    def _want_about(self, row: OutboxMessage) -> bool:
+        return any(getattr(a, "wants_about", False) for a in self.adapters)
 
     async def flush(self, limit: int = 100) -> int:
         """Deliver every due row. Returns how many rows were completed."""
@@ -167,7 +174,9 @@ class Sender:
             self._purpose_keys[purpose] = [f"{a.platform}:{t}" for a, t in targets]
         for row in rows:
             delivered = list(row.delivered_to or [])
-            due = [k for k in self._purpose_keys.get(row.purpose, []) if k not in delivered]
+            refused = list(row.refused or [])  # targets refused for good (`Refused`): never tried again
+            newly_refused: list[tuple[str, str]] = []
+            due = [k for k in self._purpose_keys.get(row.purpose, []) if k not in delivered and k not in refused]
             held_until = [self._hold(key, row.kind, now, row.id) for key in due]
             if due and all(held_until):  # flood control: it waits behind the earlier rows to the same targets
                 until = max(h for h in held_until if h is not None)
@@ -186,7 +195,7 @@ class Sender:
             message = await self._outgoing(row)
             for adapter, target in targets_of[row.purpose]:
                 key = f"{adapter.platform}:{target}"
-                if key in delivered:
+                if key in delivered or key in refused:
                     continue
                 if adapter.platform in down:
                     errors.append(f"{adapter.platform}: {down[adapter.platform]}")
@@ -205,6 +214,10 @@ class Sender:
                 except Exception as exc:  # one platform failing must not stop the others
                     log.warning("delivery of outbox %s to %s failed: %s", row.id, adapter.platform, type(exc).__name__,
                                 extra={"request_id": row.request_id} if row.request_id else None)
+                    if isinstance(exc, Refused):  # for good: recorded, the BM told, not tried again
+                        refused.append(key)
+                        newly_refused.append((key, describe(exc)))
+                        continue
                     errors.append(f"{adapter.platform}: {describe(exc)}")
                     if isinstance(exc, RetryLater):
                         waits.append(exc.retry_after)
@@ -224,7 +237,7 @@ class Sender:
             only_waits = bool(waits or holds) and len(waits) + len(holds) == len(errors)
             done += await self._record(
                 row, delivered, errors, retry_after=max(waits, default=0.0) if only_waits else None,
-                not_before=max(holds) if holds and only_waits else None,
+                not_before=max(holds) if holds and only_waits else None, refused=(refused, newly_refused),
             )
         await self._defer(waiting)
         return done
@@ -251,11 +264,16 @@ class Sender:
         skipped: str | None = None,
         retry_after: float | None = None,
         not_before: datetime | None = None,
+        refused: tuple[list[str], list[tuple[str, str]]] = ([], []),
     ) -> int:
         """Write down what became of a claimed row (`row` as claimed: its `attempts` count this try), in one
-        statement."""
+        statement; with targets newly refused for good, the business manager's notice in the same transaction.
+        A row with a refused target is marked failed (`failed_at`) once its other targets are done."""
         now = self.panel.now()
         values: dict[str, object] = {"delivered_to": delivered}
+        every_refused, newly_refused = refused
+        if newly_refused:
+            values["refused"] = every_refused
         if errors:
             values["last_error"] = "; ".join(errors)
             # When every failure was flood control, come back exactly when the platform said.
@@ -264,14 +282,22 @@ class Sender:
         else:
             values["sent_at"] = now
             values["last_error"] = skipped or (None if delivered else "no channel is set for this message")
+            if every_refused:
+                values["failed_at"] = now
+                values["last_error"] = "refused: " + ", ".join(every_refused)
         async with self.panel.uow() as uow:
             await uow.messages.record(row.id, values)
+            if newly_refused:
+                await tell_bm(uow, self.panel, row, newly_refused)
             await uow.commit()
+        if newly_refused and self.panel.on_outbox is not None:
+            await self.panel.on_outbox()  # the business manager's notice goes out too
         self._in_hand.discard(row.id)
         # The request that queued it (JSON logs: `request_id`), so a log service can follow a vote to its card
         # update. Never the message's text.
         log.info("outbox %s (%s to %s): %s", row.id, row.kind, row.purpose,
-                 "will be tried again" if errors else ("skipped" if skipped else "delivered"),
+                 "will be tried again" if errors else ("skipped" if skipped else (
+                     "failed: refused" if every_refused else "delivered")),
                  extra={"request_id": row.request_id} if row.request_id else None)
         if self.metrics is not None:
             self.metrics.recorded(row, delivered, errors)

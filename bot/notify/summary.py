@@ -26,6 +26,22 @@ class Waiting:
     delivered_to: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Failed:
+    """An outbox row marked failed: a target refused it for good (an SMTP 5xx). Never its text."""
+
+    id: int
+    kind: str
+    purpose: str
+    created_at: datetime
+    failed_at: datetime
+    refused: tuple[str, ...]
+    delivered_to: tuple[str, ...]
+
+
+FAILED_SHOWN_FOR = timedelta(days=30)  # `panelbot outbox list` shows the messages that failed this recently
+
+
 def _aware(when: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything the bot stores is UTC.
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
@@ -47,6 +63,17 @@ async def waiting_messages(panel: Panel, *, older_than: timedelta = timedelta(0)
             last_error=r.last_error,
             delivered_to=tuple(r.delivered_to or ()),
         )
+        for r in rows
+    ]
+
+
+async def failed_messages(panel: Panel, *, within: timedelta = FAILED_SHOWN_FOR) -> list[Failed]:
+    """Messages marked failed in the last `within` (a target refused them for good), oldest first."""
+    async with panel.uow() as uow:
+        rows = await uow.messages.failed(panel.now() - within)
+    return [
+        Failed(r.id, r.kind, r.purpose, _aware(r.created_at), _aware(r.failed_at), tuple(r.refused or ()),
+               tuple(r.delivered_to or ()))
         for r in rows
     ]
 

@@ -26,6 +26,13 @@ async def targets_of(
         if channels:
             for purpose, platform, ext in await uow.channels.on_platforms(channels, platforms):
                 found.setdefault((purpose, platform), []).append(ext)
+        # A platform with no panel room (email): the panel's messages go to every current member's account on it.
+        by_member = [a.platform for a in adapters if getattr(a, "panel_by_member", False)]
+        if "panel" in purposes and by_member:
+            active = [m.id for m in await uow.members.active()]
+            for _, platform, ext in await uow.members.accounts_on(active, by_member) if active else []:
+                if ext not in found.get(("panel", platform), []):
+                    found.setdefault(("panel", platform), []).append(ext)
     for purpose in purposes:
         for adapter in adapters:
             if adapter.reaches_everyone:

@@ -274,7 +274,7 @@ class BallotCommands(Handler):
             self.decisions._outcome_id(outcome_id, referral.referral_type)  # one that applies to this referral's type
             self.decisions._card_update(uow, referral)
             await self.decisions._record_decision(uow, referral, outcome_id, how="chair", actor=actor, reason=reason)
-            self.decisions._decision_notice(uow, referral)
+            await self.decisions._decision_notice(uow, referral)
             await self.finish(uow)
         return f"{referral.reference} is decided: {self.preset.outcome(outcome_id).label}."
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.service.base import Actor, Core, Handler, facts
 from bot.service.clockwork import ClockCommands
+from bot.service.referrer import tell_referrer
 from flows import ballots as rules
 from flows import permissions
 from flows.anonymity import IdentifyingDetail, check_free_text
@@ -124,7 +125,7 @@ class DecisionRules(Handler):
             await self._record_decision(
                 uow, referral, result.outcome, how="panel", actor=actor, reason=joined, at=closed_at
             )
-            self._decision_notice(uow, referral)
+            await self._decision_notice(uow, referral)
             return
         check_transition(referral.reference, Status(referral.status), Status.ESCALATED)
         referral.status = Status.ESCALATED
@@ -290,7 +291,9 @@ class DecisionRules(Handler):
             referral_id=referral.id,
         )
 
-    def _decision_notice(self, uow: UnitOfWork, referral: Referral) -> None:
+    async def _decision_notice(self, uow: UnitOfWork, referral: Referral) -> None:
+        """The decision to the panel and the business manager, and to the referring agency (`referrer`)."""
+        await tell_referrer(self.core, uow, referral)
         for purpose in ("panel", "bm"):
             uow.outbox(
                 partnership_id=self.partnership_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.platforms import platform_names
+from bot.platforms import check_platform_id, platform_names
 from bot.service.base import Actor, Handler
 from flows.errors import InvalidInput, NotFound
 from storage.models import Channel, Identity, Member
@@ -32,7 +32,7 @@ def parse_platform_id(text: str) -> tuple[str, str]:
     known = platform_names()
     if platform not in known:
         raise InvalidInput(f'"{platform}" is not a platform Panelbot knows; use one of {", ".join(known)}.')
-    return platform, external.strip()
+    return platform, check_platform_id(platform, external.strip())
 
 
 class MemberCommands(Handler):
@@ -130,9 +130,8 @@ class MemberCommands(Handler):
             by_member.setdefault(identity.member_id, []).append(identity)
         return [self._info(m, by_member.get(m.id, [])) for m in members]
 
-    async def set_channel(self, *, actor: Actor, purpose: str, platform_id: str) -> tuple[str, str, str]:
-        """`panel`, `bm` or `agency:NAME`, on one platform. Setting it again moves it."""
-        self.require_bm(actor, "set channels")
+    def _purpose(self, purpose: str) -> str:
+        """`panel`, `bm`, `agency:NAME` or `agency:NAME:lead`, as stored; anything else refused in a sentence."""
         purpose = purpose.strip().lower()
         if purpose.startswith("agency:"):
             agency = purpose.partition(":")[2].strip().replace(" ", "_")
@@ -148,25 +147,57 @@ class MemberCommands(Handler):
                     f'"{agency}" is not one of this partnership\'s agencies; the agencies are {valid} (add :lead '
                     "for an agency's safeguarding lead)."
                 )
-            purpose = f"agency:{known[agency]}{lead}"
-        elif purpose not in FIXED_PURPOSES:
+            return f"agency:{known[agency]}{lead}"
+        if purpose not in FIXED_PURPOSES:
             raise InvalidInput(f'"{purpose}" is not a channel purpose; use panel, bm or agency:NAME.')
+        return purpose
+
+    async def set_channel(
+        self, *, actor: Actor, purpose: str, platform_id: str, add: bool = False
+    ) -> tuple[str, str, str]:
+        """`panel`, `bm` or `agency:NAME`, on one platform. Setting it again moves it: the purpose's other ids
+        on that platform are dropped. With `add`, the id is added beside them (an agency's shared mailbox and
+        its deputy's address: each gets every message)."""
+        self.require_bm(actor, "set channels")
+        purpose = self._purpose(purpose)
         platform, external = parse_platform_id(platform_id)
         async with self.uow() as uow:
-            row = await uow.channels.get(purpose, platform)
-            if row is None:
-                row = Channel(
-                    partnership_id=self.partnership_id,
-                    purpose=purpose,
-                    platform=platform,
-                    external_id=external,
-                    updated_at=self.now(),
+            rows = await uow.channels.of_platform(purpose, platform)
+            if add and any(r.external_id == external for r in rows):
+                raise InvalidInput(f"{platform}:{external} is already set for {purpose}, so nothing was changed.")
+            keep = next((r for r in rows if r.external_id == external), None)
+            for row in rows if not add else []:
+                if row is not keep:
+                    await uow.channels.remove(row)
+            if keep is None:
+                await uow.channels.add(
+                    Channel(
+                        partnership_id=self.partnership_id,
+                        purpose=purpose,
+                        platform=platform,
+                        external_id=external,
+                        updated_at=self.now(),
+                    )
                 )
-                await uow.channels.add(row)
             else:
-                row.external_id = external
-                row.updated_at = self.now()
-            await self.audit(uow, actor, "channel_set", purpose, platform=platform, external_id=external)
+                keep.updated_at = self.now()
+            action = "channel_added" if add else "channel_set"
+            await self.audit(uow, actor, action, purpose, platform=platform, external_id=external)
+            await self.finish(uow)
+        return purpose, platform, external
+
+    async def remove_channel(self, *, actor: Actor, purpose: str, platform_id: str) -> tuple[str, str, str]:
+        """Stop using one id of a purpose (a deputy's address that is no longer read)."""
+        self.require_bm(actor, "remove channels")
+        purpose = self._purpose(purpose)
+        platform, external = parse_platform_id(platform_id)
+        async with self.uow() as uow:
+            row = next((r for r in await uow.channels.of_platform(purpose, platform) if r.external_id == external),
+                       None)
+            if row is None:
+                raise NotFound(f"{platform}:{external} is not set for {purpose}; `channel list` shows what is.")
+            await uow.channels.remove(row)
+            await self.audit(uow, actor, "channel_removed", purpose, platform=platform, external_id=external)
             await self.finish(uow)
         return purpose, platform, external
 

@@ -86,8 +86,13 @@ class Panel(SharesCore):
     async def list_members(self) -> list[MemberInfo]:
         return await self._h.members.list_members()
 
-    async def set_channel(self, *, actor: Actor, purpose: str, platform_id: str) -> tuple[str, str, str]:
-        return await self._h.members.set_channel(actor=actor, purpose=purpose, platform_id=platform_id)
+    async def set_channel(
+        self, *, actor: Actor, purpose: str, platform_id: str, add: bool = False
+    ) -> tuple[str, str, str]:
+        return await self._h.members.set_channel(actor=actor, purpose=purpose, platform_id=platform_id, add=add)
+
+    async def remove_channel(self, *, actor: Actor, purpose: str, platform_id: str) -> tuple[str, str, str]:
+        return await self._h.members.remove_channel(actor=actor, purpose=purpose, platform_id=platform_id)
 
     async def list_channels(self) -> list[tuple[str, str, str]]:
         return await self._h.members.list_channels()

@@ -169,7 +169,7 @@ class ReferralCommands(Handler):
             await self.clocks._finish_clock(uow, referral, self.preset.decision_clock, actor)
             await self.decisions._record_decision(uow, referral, outcome_id, how="bm", actor=actor, reason=reason)
             self.decisions._card_update(uow, referral)
-            self.decisions._decision_notice(uow, referral)
+            await self.decisions._decision_notice(uow, referral)
             await self.finish(uow)
         return f"{referral.reference} is decided: {self.preset.outcome(outcome_id).label}. The panel has been told."
 

@@ -43,6 +43,9 @@ class OutboxRepository(MemoryRepository):
     async def waiting(self, created_before: datetime) -> list[Any]:
         return [m for m in self._undelivered() if m.created_at <= created_before]
 
+    async def failed(self, since: datetime) -> list[Any]:
+        return [m for m in self.ours(OutboxMessage) if m.failed_at is not None and m.failed_at >= since]
+
     async def waiting_and_oldest(self) -> tuple[int, datetime | None]:
         rows = self._undelivered()
         return len(rows), min((m.created_at for m in rows), default=None)

@@ -187,13 +187,21 @@ class MemberRepository(MemoryRepository):
 
 class ChannelRepository(MemoryRepository):
     async def get(self, purpose: str, platform: str) -> Channel | None:
-        return next((c for c in self.ours(Channel) if c.purpose == purpose and c.platform == platform), None)
+        found = await self.of_platform(purpose, platform)
+        return found[0] if found else None
+
+    async def of_platform(self, purpose: str, platform: str) -> list[Channel]:
+        return sorted((c for c in self.ours(Channel) if c.purpose == purpose and c.platform == platform),
+                      key=lambda c: c.id)
 
     async def add(self, channel: Channel) -> Channel:
         return self.store.insert(channel)
 
+    async def remove(self, channel: Channel) -> None:
+        self.store.delete(channel)
+
     async def all(self) -> list[Channel]:
-        return sorted(self.ours(Channel), key=lambda c: (c.purpose, c.platform))
+        return sorted(self.ours(Channel), key=lambda c: (c.purpose, c.platform, c.id))
 
     async def purposes(self) -> set[str]:
         return {c.purpose for c in self.ours(Channel)}

@@ -58,6 +58,11 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # The request that queued it (the web server's request id), so its deliveries can be found in the logs.
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # Targets refused for good (an SMTP 5xx for one address: `bot.notify.Refused`), never tried again. A row
+    # with any is marked failed (`failed_at`) once its other targets are done: kept, and listed by
+    # `panelbot outbox list`.
+    refused: Mapped[list | None] = mapped_column(default=None)
+    failed_at: Mapped[datetime | None]
 
 
 class PostedMessage(Base):

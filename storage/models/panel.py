@@ -73,10 +73,12 @@ class Identity(Base):
 
 
 class Channel(Base):
-    """Where the bot says things: purpose `panel`, `bm` or `agency:NAME`, on one platform."""
+    """Where the bot says things: purpose `panel`, `bm` or `agency:NAME`, on one platform. A purpose may have
+    more than one id on a platform (an agency's shared mailbox and its deputy's address): each gets every
+    message."""
 
     __tablename__ = "channels"
-    __table_args__ = (UniqueConstraint("partnership_id", "purpose", "platform"),)
+    __table_args__ = (UniqueConstraint("partnership_id", "purpose", "platform", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))

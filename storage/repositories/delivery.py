@@ -85,6 +85,30 @@ class OutboxRepository(Repository):
             ).all()
         )
 
+    async def failed(self, since: datetime) -> list[Row[Any]]:
+        """Messages marked failed (a target refused for good) at or after `since`, oldest first."""
+        return list(
+            (
+                await self.session.execute(
+                    select(
+                        OutboxMessage.id,
+                        OutboxMessage.kind,
+                        OutboxMessage.purpose,
+                        OutboxMessage.created_at,
+                        OutboxMessage.failed_at,
+                        OutboxMessage.refused,
+                        OutboxMessage.delivered_to,
+                    )
+                    .where(
+                        OutboxMessage.partnership_id == self.pid,
+                        OutboxMessage.failed_at.is_not(None),
+                        OutboxMessage.failed_at >= since,
+                    )
+                    .order_by(OutboxMessage.id)
+                )
+            ).all()
+        )
+
     async def waiting_and_oldest(self) -> tuple[int, datetime | None]:
         """How many messages wait to be delivered, and when the oldest was queued (None: none)."""
         waiting, oldest = (

@@ -118,20 +118,32 @@ class MemberRepository(Repository):
 
 class ChannelRepository(Repository):
     async def get(self, purpose: str, platform: str) -> Channel | None:
-        return (
-            await self.session.execute(
-                select(Channel).where(
-                    Channel.partnership_id == self.pid, Channel.purpose == purpose, Channel.platform == platform
-                )
-            )
-        ).scalar_one_or_none()
+        """The first id set for a purpose on a platform (a purpose may have several: `of_platform`)."""
+        found = await self.of_platform(purpose, platform)
+        return found[0] if found else None
+
+    async def of_platform(self, purpose: str, platform: str) -> list[Channel]:
+        """Every id set for a purpose on one platform (an agency's shared mailbox and its deputy), oldest first."""
+        stmt = (
+            select(Channel)
+            .where(Channel.partnership_id == self.pid, Channel.purpose == purpose, Channel.platform == platform)
+            .order_by(Channel.id)
+        )
+        return list((await self.session.execute(stmt)).scalars())
 
     async def add(self, channel: Channel) -> Channel:
         self.session.add(channel)
         return channel
 
+    async def remove(self, channel: Channel) -> None:
+        await self.session.delete(channel)
+
     async def all(self) -> list[Channel]:
-        stmt = select(Channel).where(Channel.partnership_id == self.pid).order_by(Channel.purpose, Channel.platform)
+        stmt = (
+            select(Channel)
+            .where(Channel.partnership_id == self.pid)
+            .order_by(Channel.purpose, Channel.platform, Channel.id)
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def purposes(self) -> set[str]:

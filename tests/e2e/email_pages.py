@@ -1,9 +1,6 @@
 """The harness of the email link pages' tests (tests/e2e/test_email_pages_*.py): Salford's panel with an agency
 and a voting member reached by email, a referral with an information request out to the police and another
 with the panel, and the bot's web server (with the pages mounted) on 127.0.0.1.
-
-Until the email platform registers `email` as a platform (bot/platforms.py), `email:` ids are allowed here by
-the `email_ids` fixture; the pages need only the ids to be stored.
 """
 
 from __future__ import annotations
@@ -13,11 +10,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-import bot.platforms
 from bot.email.links import Links
 from bot.email.pages import add_page_routes
 from bot.server import make_app
@@ -31,13 +26,6 @@ AGENCY_MAIL = "safeguarding@police.example"
 DEPUTY_MAIL = "deputy@police.example"
 ADVISER_MAIL = "ada@adviser.example"
 SUMMARY = "Unexplained bruising seen at school."
-
-
-@pytest.fixture
-def email_ids(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`email:ADDRESS` ids accepted for members and channels (the email platform's registration does this)."""
-    if "email" not in bot.platforms.platform_names():
-        monkeypatch.setattr(bot.platforms, "OTHER_IDS", (*bot.platforms.OTHER_IDS, "email"))
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("vote_path", "sweep", "catchup", "burst", "footprint", "report", "anonymity", "hostile")
+BENCHMARKS = ("vote_path", "sweep", "catchup", "burst", "email_drain", "footprint", "report", "anonymity", "hostile")
 
 
 def test_the_quick_run_writes_a_numeric_figure_for_every_benchmark(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from email_pages import AGENCY_MAIL, email_ids, site  # noqa: F401  (email_ids: a fixture)
+from email_pages import AGENCY_MAIL, site  # noqa: F401  (site: a fixture)
 
 from storage.models import OutboxMessage
 
@@ -26,7 +26,6 @@ CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/ch
 REQUIRED = bool(os.environ.get("PANELBOT_REQUIRE_CHROMIUM"))  # set by .ci/run: there a missing browser fails
 
 pytestmark = [
-    pytest.mark.usefixtures("email_ids"),
     pytest.mark.skipif(
         CHROMIUM is None and not REQUIRED,
         reason="no Chromium here: install Debian's package (apt-get install -y chromium chromium-driver) to run "

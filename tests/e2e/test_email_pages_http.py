@@ -18,7 +18,6 @@ from email_pages import (
     OP,
     SUMMARY,
     Site,
-    email_ids,  # noqa: F401  (a fixture)
     form_fields,
     site,
 )
@@ -27,8 +26,6 @@ from bot.commands import run
 from bot.email.pages import PAGE_MAX_BODY
 from bot.server import RedactedAccessLogger
 from bot.service import Actor
-
-pytestmark = pytest.mark.usefixtures("email_ids")
 
 HEADERS = {
     "Referrer-Policy": "no-referrer",

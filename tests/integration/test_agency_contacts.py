@@ -89,8 +89,8 @@ async def test_a_removed_contact_can_no_longer_mark_a_return(make_panel) -> None
         ("contact add agency:fire_brigade slack:U0X",
          '"fire_brigade" is not an agency this partnership sends requests to; use one of police, health, '
          "childrens_social_care, education, probation, mental_health."),
-        ("contact add agency:police myspace:42", '"myspace" is not a platform Panelbot knows; use one of slack, teams, '
-         "telegram, console."),
+        ("contact add agency:police myspace:42", '"myspace" is not a platform Panelbot knows; use one of email, slack, '
+         "teams, telegram, console."),
         ("contact add agency:police", "Usage: `contact add agency:NAME PLATFORM:ID`, `contact remove agency:NAME "
          "PLATFORM:ID` or `contact list` (for example `contact add agency:police slack:U0123`)."),
         ("contact add agency:police slack:" + "U" * 250, "That platform id is over 200 characters long, which no "

@@ -400,7 +400,7 @@ async def test_member_add_refusals(make_panel):
         "independent_adviser, chair, deputy_chair, business_manager, local_authority, police, health.")
     with pytest.raises(InvalidInput) as refused:
         await panel.add_member(actor=OP, name="Wendy", role="chair", ids=["myspace:42"])
-    assert '"myspace" is not a platform Panelbot knows; use one of slack, teams, telegram, console.' == str(
+    assert '"myspace" is not a platform Panelbot knows; use one of email, slack, teams, telegram, console.' == str(
         refused.value)
     assert await panel.list_members() == []
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.email.links import STALE_PAGE, Links, StalePage, secret_folder
+from bot.email.links import STALE_PAGE, Links, StalePage
+from bot.email.setup import secret_home as secret_folder
 from bot.server import SECRET_PATHS
 from bot.settings import Settings
 from flows.errors import NotAllowed

@@ -76,10 +76,14 @@ def test_the_groups_read_the_environment_and_the_env_file(tmp_path, monkeypatch)
 
 
 def test_each_platform_is_switched_on_by_its_own_group_alone():
+    """Each platform by its own settings alone. Email's setting is a relay (with the link secret it then needs);
+    with no relay, email is switched on by the record instead (a member or channel with an address: the
+    platform's `in_use`, tests/e2e/mail/test_email_platform.py), which no setting shows here."""
     only = {
         "slack": {"SLACK_BOT_TOKEN": "xoxb-1"},
         "telegram": {"TELEGRAM_BOT_TOKEN": "1:abc"},
         "teams": {TEAMS + "CLIENTID": "app-id"},
+        "email": {"PANELBOT_SMTP_URL": "smtp://relay.example:587", "PANELBOT_LINK_SECRET": "k" * 43},
     }
     assert {cls.name for cls in platform_classes()} == set(only) == set(PLATFORM_GROUPS)
     for name, values in only.items():
