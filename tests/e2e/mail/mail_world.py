@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smtp_fake import FakeRelay, Received
+from sqlalchemy import select
 
 from bot.email.links import LinkClaim, Links
 from bot.email.platform import EmailPlatform
@@ -15,6 +16,7 @@ from bot.notify import OutboxPump, Sender
 from bot.service import Actor, Panel
 from bot.settings import Settings
 from flows.referrals import ReferralDraft
+from storage.models import InfoRequest
 
 OP = Actor.operator()
 SECRET = "test-link-secret-" + "x" * 30
@@ -47,6 +49,12 @@ class MailWorld:
 
     async def flush(self) -> int:
         return await self.sender.flush()
+
+    async def request(self, agency: str = "police") -> InfoRequest:
+        """The (one) information request to that agency."""
+        async with self.panel.uow() as uow:
+            (found,) = [r for r in await uow.session.scalars(select(InfoRequest)) if r.agency == agency]
+            return found
 
     def claim(self, received: Received, part: str = "plain") -> tuple[str, LinkClaim]:
         """The one signed link in a message's part, read as the pages will read it."""

@@ -1,6 +1,7 @@
 """The walkthrough, as a new user would follow it: an agency reached only by email gets an information request,
 is reminded on the preset's plan as the days pass, and its return is marked made, after which nobody is
-reminded again. Everything goes through a real SMTP server; the clock is moved, never waited for.
+reminded again: the agency presses the button on the page its email's link opens. Everything goes through a
+real SMTP server and the bot's own web server on 127.0.0.1; the clock is moved, never waited for.
 
 Salford's return is due 5 working days after the request (7.7): the agency is reminded the working day before,
 on the day it falls due, then each working day it is overdue; two working days late it is escalated, to the
@@ -8,12 +9,18 @@ business manager and (Salford's preset says so) to the agency's own safeguarding
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
-from mail_world import OP, SUMMARY, MailWorld, draft, mail_world
+from aiohttp.test_utils import TestClient, TestServer
+from email_pages import form_fields
+from mail_world import LINK, OP, PUBLIC, SUMMARY, MailWorld, draft, mail_world
 from smtp_fake import FakeRelay
+
+from bot.email.pages import add_page_routes
+from bot.server import make_app
 
 POLICE, LEAD, BM = "safeguarding@police.example", "lead@police.example", "bea@partnership.example"
 
@@ -89,10 +96,21 @@ async def test_an_agency_by_email_is_asked_reminded_and_its_return_marked(world:
     for mail in world.relay.received:
         assert SUMMARY not in mail.part("plain") and SUMMARY not in mail.part("html")
 
-    # 4. The return is marked made. STEP FOR THE LINK PAGES (docs/email-pages.md): once they are merged, this
-    #    is the police pressing the button on the page their link opens; until then, the existing command.
-    said = await panel.mark_returned(actor=OP, reference=ref, agency="police")
-    assert "No more reminders" in said
+    # 4. The police open the link in their email: a GET only shows the page (a mail gateway opening it first
+    #    changes nothing); pressing its button marks the return made, from that address.
+    path = LINK.search(world.relay.to(POLICE)[-1].part("plain")).group(0).removeprefix(PUBLIC)
+    app = make_app(panel)
+    add_page_routes(app, panel, world.links)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as browser:
+        scanned = await browser.get(path)
+        assert scanned.status == 200 and "Mark as returned" in await scanned.text()
+        assert (await world.request()).returned_at is None  # the GET recorded nothing
+        page = await (await browser.get(path)).text()
+        pressed = await browser.post(path, data=form_fields(page))
+        assert pressed.status == 200
+        assert f"return for {ref} is recorded. No more reminders." in html.unescape(await pressed.text())
+    request = await world.request()
+    assert request.returned_at == clock.now and request.returned_by == f"{POLICE} (by email)"
     await world.flush()
     assert any("has returned its information" in m.part("plain") for m in world.relay.to(BM))
 
