@@ -26,7 +26,7 @@ from bot.service import Actor
 from bot.service.bootstrap import open_panel
 from flows.referrals import ReferralDraft, Status
 from flows.views import card_lines
-from storage.models import Ballot, Deadline, StageDecision
+from storage.models import Ballot, Deadline, OutboxMessage, StageDecision
 
 OP = Actor.operator()
 ALL_THREE = "local_authority police health"
@@ -72,6 +72,14 @@ async def deadlines(panel, ref: str, clock_id: str) -> list[Deadline]:  # type: 
         rows = (await uow.session.execute(select(Deadline).where(Deadline.referral_id == referral.id,
                                                                  Deadline.clock_id == clock_id))).scalars()
         return list(rows)
+
+
+async def decisions_posted(panel, ref: str) -> int:  # type: ignore[no-untyped-def]
+    """How many decision messages the outbox holds for the referral (what the panel is told)."""
+    async with panel.uow() as uow:
+        referral = await uow.referrals.by_reference(ref)
+        rows = (await uow.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "decision"))).scalars()
+        return sum(1 for row in rows if row.referral_id == referral.id and row.purpose == "panel")
 
 
 async def vote(panel, name: str, ref: str, outcome: str, reason: str = ""):  # type: ignore[no-untyped-def]
@@ -132,6 +140,7 @@ async def test_dudley_the_meeting_decides_and_the_votes_before_it_are_advice(eng
         "(attended by Local authority, Police, Health (ICB)). Next: Rapid review template sent to the National Panel; "
         "referrer and agencies told the outcome, due Mon 4 Jan 2027, 17:00."
     )
+    assert await decisions_posted(panel, ref) == 1  # the panel is told the meeting's decision
     view = await panel.card(ref)
     assert view.status == Status.DECIDED and view.decided_at == uk("2026-12-30T10:00")
     lines = card_lines(view, panel.cal)
@@ -254,6 +263,7 @@ async def test_stockport_the_bm_decides_the_pathway_after_the_partners_views(mak
         f"The votes on {ref} are advice and the Business Manager decides, so there is nothing to escalate.")
     assert await say(panel, f"decide {ref} rapid_review two partners see the threshold met", bea) == (
         f"{ref} is decided: Rapid review. The panel has been told.")
+    assert await decisions_posted(panel, ref) == 1  # as the reply says
     lines = card_lines(await panel.card(ref), panel.cal)
     assert ("Decided by the Business Manager (Bea), after the partners' views. Reason: two partners see the threshold "
             "met") in lines
