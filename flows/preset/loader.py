@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.preset.clocks import ClockReaders
+from flows.preset.intake import IntakeReaders
 from flows.preset.model import (
     NATIONS,
     STATUTORY_ROLES,
@@ -73,7 +74,7 @@ def parse_preset(data: dict[str, Any], *, source: str = "<preset>") -> Preset:
     return p.preset(data)
 
 
-class _Parser(ClockReaders):
+class _Parser(ClockReaders, IntakeReaders):
     """Reads one preset file; the readers it is built on are in `readers.py` and `clocks.py`."""
 
     # The preset --------------------------------------------------------------------------------------
@@ -233,6 +234,8 @@ class _Parser(ClockReaders):
         if not isinstance(request_template, str) or not request_template.strip():
             raise self.fail("request_template", "must be text in quotes saying what agencies are asked for")
         self.printable(request_template, "request_template")
+        intake = self.intake_rules(data, type_ids, clock_ids)
+        complaints = self.complaint_rules(data, clock_ids)
 
         return Preset(
             id=preset_id,
@@ -255,6 +258,8 @@ class _Parser(ClockReaders):
             request_template=request_template.strip(),
             monthly_panel=monthly,
             meeting_quorate_by=quorate_by,
+            intake=intake,
+            complaints=complaints,
             source_file=self.source,
         )
 

@@ -32,6 +32,8 @@ SETTINGS: dict[str, tuple[str, ...]] = {
         "outcomes",
         "clocks",
         "agencies",
+        "intake",
+        "complaints",
     ),
     "working_hours": ("start", "end"),
     "roles": ("id", "label", "votes", "statutory"),
