@@ -17,12 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-INTAKE_KEYS = ("authorised_by", "sources", "parallel", "notifications")
-AUTHORISED_KEYS = ("label", "hint", "required", "source")
-SOURCE_KEYS = ("id", "label", "agency", "source")
-PARALLEL_KEYS = ("id", "label", "before_publication", "source")
-NOTIFICATION_KEYS = ("id", "label", "required_for", "looked_after", "meets", "source")
-COMPLAINT_KEYS = ("response_clock", "escalation_clock", "subjects", "ombudsman", "source")
 COMPLAINT_SUBJECTS = ("decision", "process", "outcome")
 
 

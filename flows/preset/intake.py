@@ -5,13 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.preset.form import (
-    AUTHORISED_KEYS,
-    COMPLAINT_KEYS,
     COMPLAINT_SUBJECTS,
-    INTAKE_KEYS,
-    NOTIFICATION_KEYS,
-    PARALLEL_KEYS,
-    SOURCE_KEYS,
     AuthorisedBy,
     ComplaintRules,
     IntakeRules,
@@ -25,11 +19,6 @@ from flows.preset.readers import Readers
 class IntakeReaders(Readers):
     """Reads `[intake]` and `[complaints]`; mixed into the preset parser."""
 
-    def _known(self, table: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
-        for key in table:
-            if key not in allowed:
-                raise self.fail(f"{where}{key}", f"is not a setting here; the settings here are {', '.join(allowed)}")
-
     def _source(self, item: dict[str, Any], where: str) -> str:
         source = item.get("source")
         if not isinstance(source, str) or not source.strip():
@@ -37,14 +26,14 @@ class IntakeReaders(Readers):
         self.printable(source, f"{where}source")
         return source.strip()
 
-    def _list(self, table: dict[str, Any], key: str, where: str, allowed: tuple[str, ...]) -> list[tuple[str, dict]]:
+    def _list(self, table: dict[str, Any], key: str, where: str) -> list[tuple[str, dict]]:
         value = table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.fail(f"{where}{key}", f"must be a list of [[{where}{key}]] tables")
         out = []
         for i, item in enumerate(value):
             at = f"{where}{key}[{i}]."
-            self._known(item, allowed, at)
+            self.known(item, f"{where}{key}", at)
             out.append((at, item))
         self.unique([self.text(item, "id", at) for at, item in out], f"{where}{key}")
         return out
@@ -53,11 +42,11 @@ class IntakeReaders(Readers):
         table = self.table(data, "intake", "", "[intake] with its [intake.authorised_by] and [[intake.sources]]")
         if table is None:
             return IntakeRules()
-        self._known(table, INTAKE_KEYS, "intake.")
+        self.known(table, "intake", "intake.")
         authorised = None
         a = self.table(table, "authorised_by", "intake.", '[intake.authorised_by] with label and source')
         if a is not None:
-            self._known(a, AUTHORISED_KEYS, "intake.authorised_by.")
+            self.known(a, "intake.authorised_by", "intake.authorised_by.")
             default = AuthorisedBy()
             authorised = AuthorisedBy(
                 label=self.text(a, "label", "intake.authorised_by.", default.label),
@@ -68,12 +57,12 @@ class IntakeReaders(Readers):
         sources = [
             ReferralSource(self.text(s, "id", at), self.text(s, "label", at), self.flag(s, "agency", at),
                            self._source(s, at))
-            for at, s in self._list(table, "sources", "intake.", SOURCE_KEYS)
+            for at, s in self._list(table, "sources", "intake.")
         ]
         if sum(s.agency for s in sources) > 1:
             raise self.fail("intake.sources", "only one source can be `agency = true` (the referring agency)")
         parallel = []
-        for at, p in self._list(table, "parallel", "intake.", PARALLEL_KEYS):
+        for at, p in self._list(table, "parallel", "intake."):
             note = p.get("before_publication", "")
             if not isinstance(note, str):
                 raise self.fail(f"{at}before_publication", "must be text in quotes")
@@ -81,7 +70,7 @@ class IntakeReaders(Readers):
             parallel.append(ParallelKind(self.text(p, "id", at), self.text(p, "label", at), note.strip(),
                                          self._source(p, at)))
         notifications = []
-        for at, n in self._list(table, "notifications", "intake.", NOTIFICATION_KEYS):
+        for at, n in self._list(table, "notifications", "intake."):
             meets = n.get("meets")
             if meets is not None and (not isinstance(meets, str) or meets not in clock_ids):
                 raise self.fail(f"{at}meets", f'names clock "{meets}", which is not defined')
@@ -96,7 +85,7 @@ class IntakeReaders(Readers):
         if table is None:
             return None
         where = "complaints."
-        self._known(table, COMPLAINT_KEYS, where)
+        self.known(table, "complaints", where)
         clocks = []
         for key in ("response_clock", "escalation_clock"):
             value = table.get(key)
