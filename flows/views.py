@@ -76,6 +76,9 @@ class CardView:
     missing_info: str | None = None
     reason_required: tuple[str, ...] = ()  # outcome ids whose vote needs a written reason
     practice: bool = False  # from a practice database: every card says so in its header
+    # What the form recorded beyond the basics (issue 23, `flows.casefile`): authorised by, running alongside,
+    # notifications made and still required, and what a parallel process adds before publication.
+    facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class StatusLine:
     waiting_for: str
     next_due: datetime | None
     next_due_label: str | None  # a request's return names its agency: "... returned (Greater Manchester Police)"
+    outstanding: tuple[str, ...] = ()  # a required notification not yet made, one line each (issue 23)
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,7 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
     fmt = cal.format
     lines = [f"**{practice_mark(view.practice)}{view.reference} · {view.subject} · {view.type_label}**"]
     lines.append(f"Referred by {literal(view.referrer)} · received {fmt(view.received_at)}")
+    lines += [literal(line) if not line.startswith("**") else line for line in view.facts]
     if view.open and view.deadline is not None:
         lines.append(f"Panel decision due **{fmt(view.deadline)}** ({view.deadline_rule})")
     if view.status not in ("with_panel",) and not view.result_text:

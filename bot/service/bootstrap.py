@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.service.agenda import AgendaCommands
 from bot.service.ballots import BallotCommands
 from bot.service.base import Core
+from bot.service.casefile import CaseFileCommands
 from bot.service.clockwork import ClockCommands
+from bot.service.complaints import ComplaintCommands
 from bot.service.decisions import DecisionRules
 from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
@@ -75,6 +77,8 @@ def build_panel(
         reports=reports,
         reminders=ReminderCommands(core, clocks, decisions, requests),
         stuck=StuckCommands(core),
+        casefile=CaseFileCommands(core),
+        complaints=ComplaintCommands(core),
     )
 
 

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     from bot.service.agenda import Agenda, AgendaCommands
     from bot.service.ballots import BallotCommands, Receipt
+    from bot.service.casefile import CaseFileCommands
+    from bot.service.complaints import ComplaintCommands, ComplaintLine
     from bot.service.clockwork import ClockCommands, EventRecord
     from bot.service.meetings import MeetingCommands, MeetingLine
     from bot.service.members import MemberCommands, MemberInfo
@@ -60,6 +62,8 @@ class Panel:
         reports: ReportCommands,
         reminders: ReminderCommands,
         stuck: StuckCommands,
+        casefile: CaseFileCommands,
+        complaints: ComplaintCommands,
     ) -> None:
         self._core = core
         self._members = members
@@ -73,6 +77,8 @@ class Panel:
         self._reports = reports
         self._reminders = reminders
         self._stuck = stuck
+        self._casefile = casefile
+        self._complaints = complaints
 
     # What every handler shares: read from the core, and set on it, so every handler sees a change ---------
     @property
@@ -216,6 +222,26 @@ class Panel:
 
     async def record_event(self, *, actor: Actor, reference: str, event: str, at: datetime | None = None) -> list[str]:
         return await self._referrals.record_event(actor=actor, reference=reference, event=event, at=at)
+
+    async def record_notification(self, *, actor: Actor, reference: str, kind: str, on: date | None = None) -> str:
+        return await self._casefile.record_notification(actor=actor, reference=reference, kind=kind, on=on)
+
+    async def change_parallel(self, *, actor: Actor, reference: str, action: str, kind: str) -> str:
+        return await self._casefile.change_parallel(actor=actor, reference=reference, action=action, kind=kind)
+
+    async def complaint(self, *, actor: Actor, reference: str, about: str, text: str) -> str:
+        return await self._complaints.complaint(actor=actor, reference=reference, about=about, text=text)
+
+    async def complaint_escalated(self, *, actor: Actor, reference: str, number: int | None = None) -> str:
+        return await self._complaints.complaint_escalated(actor=actor, reference=reference, number=number)
+
+    async def complaint_responded(self, *, actor: Actor, reference: str, by: str, number: int | None = None,
+                                  on: date | None = None) -> list[str]:
+        return await self._complaints.complaint_responded(actor=actor, reference=reference, by=by, number=number,
+                                                          on=on)
+
+    async def list_complaints(self, reference: str | None = None) -> list[ComplaintLine]:
+        return await self._complaints.list_complaints(reference)
 
     async def mark_done(self, *, actor: Actor, reference: str, clock_id: str) -> str:
         return await self._referrals.mark_done(actor=actor, reference=reference, clock_id=clock_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from bot.service.base import Actor, Core, Handler
+from bot.service.casefile import meet_notifications
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
 from flows.clocks import due, panel_day
@@ -48,6 +49,11 @@ class ReferralCommands(Handler):
                 aware_on=clean.aware_on,
                 status=Status.RECEIVED,
                 filed_by_id=actor.member_id,
+                source=clean.source,
+                authorised_by=clean.authorised_by,
+                parallel=list(clean.parallel),
+                looked_after=clean.looked_after,
+                notifications={kind: day.isoformat() for kind, day in clean.notified.items()},
             )
             await uow.referrals.add(referral)
             # The audit log keeps the reference and the anonymised subject, never the summary's text.
@@ -60,10 +66,14 @@ class ReferralCommands(Handler):
                 subject=clean.subject,
                 referrer=clean.referrer,
                 themes=list(clean.themes),
+                source=clean.source,
+                parallel=list(clean.parallel),
+                notified=referral.notifications,
             )
             await self.clocks._start_event_clocks(uow, referral, "referral_received", now, actor)
             aware_at = self._aware_at(clean.aware_on, now)
             await self.clocks._start_event_clocks(uow, referral, "became_aware", aware_at, actor)
+            await meet_notifications(self, uow, referral, clean.notified, actor)  # ticked on the form: met
             ballot = await self._open_round(uow, referral, now, actor)
             uow.outbox(
                 partnership_id=self.partnership_id,

@@ -114,7 +114,7 @@ def _input(f: Field, value: Any) -> InputBlock:
                                         initial_value=value if isinstance(value, str) and value else None)
     hint = f.hint
     if f.only_when is not None:  # a modal cannot show a box only when another is chosen: it says so instead
-        hint = f"Only if you chose \"{intake.OTHER_LABEL}\" above. {hint}".strip()
+        hint = f"Only if {f.when_hint}. {hint}".strip()
     return InputBlock(block_id=f.key, label=f.label, element=element, hint=hint or None,
                       optional=not f.required or f.only_when is not None)
 
