@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from flows.errors import InvalidInput, WrongState
 from flows.preset import Preset
 from flows.preset.form import ComplaintRules
 
-T = TypeVar("T", bound=Any)
 SUBJECT_LABELS = {"decision": "The decision whether to review", "process": "The review process",
                   "outcome": "The outcome of the review"}
 COLUMNS = ("Received", "Answered in time", "Answered late", "Not yet due", "Overdue", "Escalated",
@@ -90,7 +89,7 @@ def figures(rules: ComplaintRules, rows: Sequence[ComplaintRow], now: datetime) 
     return out
 
 
-def pick(rows: Sequence[T], reference: str, number: int | None) -> T:
+def pick[T: Any](rows: Sequence[T], reference: str, number: int | None) -> T:
     """The complaint a command means: the one numbered, or the referral's only open one."""
     if not rows:
         raise WrongState(f"No complaint is recorded about {reference}.")
@@ -100,7 +99,9 @@ def pick(rows: Sequence[T], reference: str, number: int | None) -> T:
                 return r
         raise InvalidInput(f"{reference} has no complaint {number}; its complaints are numbered 1 to {len(rows)}.")
     if len(rows) > 1:
-        raise InvalidInput(f"{reference} has {len(rows)} complaints; say which, e.g. `complaint escalate {reference} 2`.")
+        raise InvalidInput(
+            f"{reference} has {len(rows)} complaints; say which by its number, e.g. `complaint escalate {reference} 2`."
+        )
     return rows[0]
 
 

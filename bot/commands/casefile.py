@@ -93,7 +93,7 @@ async def _complaints(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     rows = await panel.list_complaints(args[0] if args else None)
     if not rows:
         return Reply(["No complaints have been recorded" + (f" about {args[0].upper()}." if args else ".")])
-    now, lines = panel.now(), []
+    lines = []
     for r in rows:
         line = (f"**{r.reference} · complaint {r.number}** ({subject_label(r.about).lower()}, received "
                 f"{panel.fmt(r.received_at)}): the response {_where(panel, r.response_due, r.responded_at)}")

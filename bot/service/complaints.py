@@ -34,6 +34,22 @@ def _screen(text: str, what: str) -> None:
         raise InvalidInput(str(exc)) from None
 
 
+async def read_complaints(uow: UnitOfWork, *, start: datetime | None = None, until: datetime | None = None,
+                          referral_id: int | None = None) -> list[ComplaintRow]:
+    """The complaints (received in [start, until), or about one referral) as `flows.complaints` reads them."""
+    return [
+        ComplaintRow(
+            reference=r.reference,
+            subject=f"{CATEGORY_LABELS[SubjectCategory(r.subject_category)]} {r.subject_letter}",
+            number=r.number, about=r.about, text=r.text, received_at=r.received_at, response_due=r.response_due,
+            responded_at=r.responded_at, responded_by=r.responded_by, escalated_at=r.escalated_at,
+            escalation_due=r.escalation_due, chair_responded_at=r.chair_responded_at,
+            chair_responded_by=r.chair_responded_by,
+        )
+        for r in await uow.complaints.rows(start=start, until=until, referral_id=referral_id)
+    ]
+
+
 class ComplaintCommands(Handler):
     async def complaint(self, *, actor: Actor, reference: str, about: str, text: str) -> str:
         """Record a complaint received now and start its response clock."""
@@ -145,23 +161,11 @@ class ComplaintCommands(Handler):
     async def list_complaints(self, reference: str | None = None) -> list[ComplaintLine]:
         async with self.uow() as uow:
             referral_id = None if reference is None else (await self.referral(uow, reference)).id
-            return [ComplaintLine(**vars(r)) for r in await self.complaint_rows(uow, referral_id=referral_id)]
+            return [ComplaintLine(**vars(r)) for r in await read_complaints(uow, referral_id=referral_id)]
 
-    async def complaint_rows(self, uow: UnitOfWork, *, start: datetime | None = None, until: datetime | None = None,
-                             referral_id: int | None = None) -> list[ComplaintRow]:
-        return [
-            ComplaintRow(
-                reference=r.reference,
-                subject=f"{CATEGORY_LABELS[SubjectCategory(r.subject_category)]} {r.subject_letter}",
-                number=r.number, about=r.about, text=r.text, received_at=r.received_at, response_due=r.response_due,
-                responded_at=r.responded_at, responded_by=r.responded_by, escalated_at=r.escalated_at,
-                escalation_due=r.escalation_due, chair_responded_at=r.chair_responded_at,
-                chair_responded_by=r.chair_responded_by,
-            )
-            for r in await uow.complaints.rows(start=start, until=until, referral_id=referral_id)
-        ]
-
-    async def _start(self, uow: UnitOfWork, referral: Referral, clock: Clock, start: datetime, actor: Actor) -> Deadline:
+    async def _start(
+        self, uow: UnitOfWork, referral: Referral, clock: Clock, start: datetime, actor: Actor
+    ) -> Deadline:
         """This complaint's own deadline row for `clock` (not shared with another complaint on the referral)."""
         row = Deadline(partnership_id=self.partnership_id, referral_id=referral.id, clock_id=clock.id,
                        label=clock.label, owner=clock.owner, started_at=start,

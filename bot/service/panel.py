@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from bot.service.agenda import Agenda, AgendaCommands
     from bot.service.ballots import BallotCommands, Receipt
     from bot.service.casefile import CaseFileCommands
-    from bot.service.complaints import ComplaintCommands, ComplaintLine
     from bot.service.clockwork import ClockCommands, EventRecord
+    from bot.service.complaints import ComplaintCommands, ComplaintLine
     from bot.service.meetings import MeetingCommands, MeetingLine
     from bot.service.members import MemberCommands, MemberInfo
     from bot.service.referrals import ReferralCommands
