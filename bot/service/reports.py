@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.service.base import Actor, Handler
+from bot.service.complaints import read_complaints
 from bot.service.export import export_record
 from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
 from flows.errors import InvalidInput, WrongState
@@ -86,6 +87,8 @@ class ReportCommands(Handler):
                     outcome=r.outcome,
                     decided_how=r.decided_how,
                     decided_at=r.decided_at,
+                    source=r.source,
+                    parallel=tuple(r.parallel or ()),
                 )
                 for r in await uow.records.referrals_received(start, until)
             ]
@@ -103,8 +106,10 @@ class ReportCommands(Handler):
                 for d in await uow.records.deadlines_due(start, until)
             ]
             disagreements = await self._disagreement_rows(uow, start=start, until=until)
+            complaints = await read_complaints(uow, start=start, until=until)
         return build_report(
-            self.preset, self.cal, period, self.now(), referrals, deadlines, disagreements, practice=self.practice
+            self.preset, self.cal, period, self.now(), referrals, deadlines, disagreements, practice=self.practice,
+            complaints=complaints,
         )
 
     async def _disagreement_rows(

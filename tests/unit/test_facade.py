@@ -11,7 +11,9 @@ from memory_panel import file, salford, vote
 from bot.service import Panel
 from bot.service.agenda import AgendaCommands
 from bot.service.ballots import BallotCommands
+from bot.service.casefile import CaseFileCommands
 from bot.service.clockwork import ClockCommands
+from bot.service.complaints import ComplaintCommands
 from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
 from bot.service.referrals import ReferralCommands
@@ -22,7 +24,7 @@ from bot.service.stuck import StuckCommands
 from bot.service.views import Views
 
 HANDLERS = (MemberCommands, ReferralCommands, BallotCommands, ClockCommands, MeetingCommands, RequestCommands, Views,
-            AgendaCommands, ReportCommands, ReminderCommands, StuckCommands)
+            AgendaCommands, ReportCommands, ReminderCommands, StuckCommands, CaseFileCommands, ComplaintCommands)
 # Public helpers a handler offers the other handlers, not commands of the panel.
 HELPERS = {"schedule_reminders", "deadline_label", "planned_lines", "stopped_lines", "clock_for"}
 
