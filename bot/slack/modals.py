@@ -104,7 +104,10 @@ def _input(f: Field, value: Any) -> InputBlock:
     elif f.kind == "choices":
         options = [_option(c.value, c.label) for c in f.choices][:100]
         chosen = [o for o in options if isinstance(value, list) and o.value in value]
-        element = StaticMultiSelectElement(action_id=VALUE, options=options, initial_options=chosen or None)
+        if f.key != "themes" and len(options) <= CHECKBOXES_MAX:  # a short list reads best ticked
+            element = CheckboxesElement(action_id=VALUE, options=options, initial_options=chosen or None)
+        else:
+            element = StaticMultiSelectElement(action_id=VALUE, options=options, initial_options=chosen or None)
     elif f.kind == "date":
         element = DatePickerElement(action_id=VALUE, initial_date=value or None)
     else:

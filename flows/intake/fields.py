@@ -101,7 +101,8 @@ def intake_fields(preset: Preset) -> tuple[Field, ...]:
     agency = rules.agency_source
     from_agency, agency_hint = None, ""
     if rules.sources:
-        fields.append(Field("source", "Where the referral came from", "Where did the referral come from?", "choice",
+        fields.append(Field("source", "Where the referral came from",
+                            "Where did the referral come from? Choose one, or name the agency.", "choice",
                             short="Came from", choices=tuple(Choice(s.id, s.label) for s in rules.sources)))
         if agency is not None:
             from_agency, agency_hint = ("source", agency.id), f'you chose "{agency.label}" as where it came from'
@@ -115,11 +116,6 @@ def intake_fields(preset: Preset) -> tuple[Field, ...]:
                   hint="An agency or a role, such as \"the GP practice\", never a person's name.",
                   only_when=("referrer", OTHER), when_hint=f'you choose "{OTHER_LABEL}" as the referring agency'),
         ]
-    if rules.authorised_by is not None:
-        a = rules.authorised_by
-        fields.append(Field("authorised_by", a.label, f"{a.label}? {a.hint}", "text", required=a.required,
-                            max_length=REFERRER_MAX, hint=a.hint, skip="" if a.required else "Skip",
-                            only_when=from_agency, when_hint=agency_hint))
     fields += [
         Field("aware_on", "Date the partnership became aware",
               "When did the partnership become aware? Write the date like 2026-11-23 or 23/11/2026.", "date",
@@ -136,16 +132,22 @@ def intake_fields(preset: Preset) -> tuple[Field, ...]:
         fields.append(Field("themes", "Themes", "Themes? Write them separated by commas.", "choices",
                             required=False, choices=tuple(Choice(t, t) for t in preset.themes),
                             hint=f"Themes here: {', '.join(preset.themes)}.", skip="None"))
-    return tuple(fields) + extra_fields(preset)
+    return tuple(fields) + extra_fields(preset, from_agency, agency_hint)
 
 
 def _numbered(choices: tuple[Choice, ...]) -> str:
     return "; ".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
 
 
-def extra_fields(preset: Preset) -> tuple[Field, ...]:
-    """What runs beside the referral and the notifications already made (issue 23), as the preset lists them."""
+def extra_fields(preset: Preset, from_agency: tuple[str, str] | None, agency_hint: str) -> tuple[Field, ...]:
+    """Who authorised it, what runs beside it and the notifications already made (issue 23), as the preset lists
+    them: asked after the basics, so the form reads as it did before them."""
     rules, fields = preset.intake, []
+    if rules.authorised_by is not None:
+        a = rules.authorised_by
+        fields.append(Field("authorised_by", a.label, f"{a.label}? {a.hint}", "text", required=a.required,
+                            max_length=REFERRER_MAX, hint=a.hint, skip="" if a.required else "Skip",
+                            only_when=from_agency, when_hint=agency_hint))
     if rules.parallel:
         choices = tuple(Choice(k.id, k.label) for k in rules.parallel)
         fields.append(Field("parallel", "Parallel processes", "Which processes run alongside it? Write their numbers "

@@ -28,7 +28,7 @@ async def decided_with_requests(t: Terminal) -> None:
         await t.type(f"as {who}")
         await t.type("vote SAL-2026-001 commence_rapid_review")
     await t.type("as bm")
-    await t.type("new", "1", "Police", "", "2", "D", "Seen at A&E twice in a month", "")
+    await t.type("new", "1", "Police", "", "2", "D", "Seen at A&E twice in a month", "", "", "", "", "")
 
 
 # 1. status is a list, one referral a line ---------------------------------------------------------------------
