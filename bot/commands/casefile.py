@@ -21,15 +21,13 @@ from flows.views import literal
     2,
 )
 async def _notified(panel: Panel, actor: Actor, args: list[str]) -> Reply:
-    rest = args[2:]
-    on = None
-    if rest and rest[0].lower() == "on":
-        if len(rest) < 2:
-            raise InvalidInput(f"Say the date, e.g. `notified {args[0].upper()} {args[1]} on 2026-11-20`.")
-        on = parse_date(rest[1])
-    elif rest:
-        raise InvalidInput(f"Write it like `notified {args[0].upper()} {args[1]} on 2026-11-20`.")
-    return Reply([await panel.record_notification(actor=actor, reference=args[0], kind=args[1], on=on)])
+    words, on = args[1:], None
+    if len(words) >= 2 and words[-2].lower() == "on":
+        words, on = words[:-2], parse_date(words[-1])
+    elif words[-1].lower() == "on" or not words:
+        raise InvalidInput(f"Say the date, e.g. `notified {args[0].upper()} national_panel on 2026-11-20`.")
+    kind = "_".join(words)
+    return Reply([await panel.record_notification(actor=actor, reference=args[0], kind=kind, on=on)])
 
 
 @command(

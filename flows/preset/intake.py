@@ -74,7 +74,7 @@ class IntakeReaders(Readers):
             meets = n.get("meets")
             if meets is not None and (not isinstance(meets, str) or meets not in clock_ids):
                 raise self.fail(f"{at}meets", f'names clock "{meets}", which is not defined')
-            required_for = self._types(n, f"{at}required_for", type_ids) if "required_for" in n else []
+            required_for = self._types({"referral_types": n.get("required_for", [])}, f"{at}required_for", type_ids)
             notifications.append(NotificationKind(
                 self.text(n, "id", at), self.text(n, "label", at), tuple(required_for),
                 self.flag(n, "looked_after", at), meets, self._source(n, at)))
