@@ -75,7 +75,8 @@ class Field:
         if self.kind == "date":
             return fmt_date(date.fromisoformat(value)) if value else "today"
         if self.kind == "choices":
-            return ", ".join(value or []) or "none"
+            labels = {c.value: c.label for c in self.choices}
+            return ", ".join(labels.get(v, v) for v in value or []) or "none"
         if self.kind == "choice":
             return {c.value: c.label for c in self.choices}.get(value, str(value))
         if self.kind == "letter" and value:
