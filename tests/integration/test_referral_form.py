@@ -141,8 +141,8 @@ async def test_the_form_s_answers_are_kept_shown_and_changed_later(make_panel, c
 async def test_publication_planned_with_a_criminal_investigation_says_check_with_the_police(make_panel) -> None:  # type: ignore[no-untyped-def]
     panel = await panel_with(make_panel, "suffolk", [("Bob", "business_manager")])
     ref = await panel.file_referral(actor=OP, draft=ReferralDraft(
-        referral_type="child", referrer="A court", category="young person", letter="E", summary="Referred by the court.",
-        parallel=["criminal_investigation"]))
+        referral_type="child", referrer="A court", category="young person", letter="E",
+        summary="Referred by the court.", parallel=["criminal_investigation"]))
     ok, text = await said(panel, f"event {ref} publication on 2027-03-01")
     assert ok and "Before publication: Check with the police before publishing" in text
     ok, card = await said(panel, f"show {ref}")

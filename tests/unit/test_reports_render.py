@@ -97,7 +97,8 @@ def test_tables_follow_salford_10_3_and_say_where_each_comes_from() -> None:
     tables = {t.id: t for t in report_tables(REPORT, SALFORD, CAL)}
     assert list(tables) == [
         "referrals_by_type", "referrals_by_outcome", "referrals_by_referrer", "referrals_by_theme",
-        "referrals_by_source", "referrals_by_parallel", "reviews_by_type_and_outcome", "decisions_by_who", "disagreements", "disagreements_list", "timeliness",
+        "referrals_by_source", "referrals_by_parallel", "reviews_by_type_and_outcome", "decisions_by_who",
+        "disagreements", "disagreements_list", "timeliness",
         "returns_by_agency", "missed_deadlines", "referrals_per_month",
     ]
     assert tables["referrals_by_type"].rows == (("Rapid review", 2), ("Case review", 1), ("Total", 3))
