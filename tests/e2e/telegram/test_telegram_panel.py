@@ -69,7 +69,7 @@ async def file_by_telegram(tg, chat: dict, *, group: bool = False) -> str:
         blank = next(b for b in api.buttons(review) if b in ("Skip", "No", "None", "Today"))
         before = len(api.bot_messages(chat["id"]))
         await tg.press(review, BEA, blank)
-        review = (await api.wait_for(lambda: api.bot_messages(chat["id"])[before:]))[-1]
+        review = (await api.wait_for(lambda n=before: api.bot_messages(chat["id"])[n:]))[-1]
     assert "Please check the referral" in review["text"]
     assert "Subject: Young Person C" in review["text"] and "Themes: neglect" in review["text"]
     assert "Summary: Injuries seen at school; <b>not</b> explained & unclear" in review["text"]  # shown as typed
