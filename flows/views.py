@@ -185,7 +185,6 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
     fmt = cal.format
     lines = [f"**{practice_mark(view.practice)}{view.reference} · {view.subject} · {view.type_label}**"]
     lines.append(f"Referred by {literal(view.referrer)} · received {fmt(view.received_at)}")
-    lines += [literal(line) if not line.startswith("**") else line for line in view.facts]
     if view.open and view.deadline is not None:
         lines.append(f"Panel decision due **{fmt(view.deadline)}** ({view.deadline_rule})")
     if view.status not in ("with_panel",) and not view.result_text:
@@ -214,6 +213,8 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
                 f"Decided by {literal(view.decided_by)}."
                 + (f" Reason: {literal(view.decision_reason)}" if view.decision_reason else "")
             )
+    # What the form recorded (issue 23): after the vote, so the card still opens with what a voter needs.
+    lines += [literal(line) if not line.startswith("**") else line for line in view.facts]
     lines.extend(view.next_steps)
     return lines
 

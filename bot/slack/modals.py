@@ -99,7 +99,7 @@ def _input(f: Field, value: Any) -> InputBlock:
     element: Any
     if f.kind == "choice":
         options = [_option(c.value, c.label) for c in f.choices][:100]
-        chosen = [o for o in options if o.value == value]
+        chosen = [o for o in options if o.value == (value or f.default)]
         element = StaticSelectElement(action_id=VALUE, options=options, initial_option=chosen[0] if chosen else None)
     elif f.kind == "choices":
         options = [_option(c.value, c.label) for c in f.choices][:100]

@@ -285,6 +285,7 @@ def new_referral_form(preset: Preset, values: dict[str, Any] | None = None, erro
         value = values.get(f.key)
         if f.key == "referral_type" and not value:
             value = preset.referral_types[0].id
+        value = value or f.default or None
         body.append(_form_input(f, value))
         if f.key in errors:
             body.append(text_block(neutral(errors[f.key]), color="attention"))

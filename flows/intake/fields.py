@@ -63,6 +63,7 @@ class Field:
     only_when: tuple[str, str] | None = None
     short: str = ""  # its name when the answers are read back ("Referred by")
     when_hint: str = ""  # on a whole form, which cannot hide a box: when to fill it ("you choose ... above")
+    default: str = ""  # a whole form's choice made in advance (an agency, where most referrals come from)
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
         if self.only_when is None:
@@ -104,7 +105,8 @@ def intake_fields(preset: Preset) -> tuple[Field, ...]:
     if rules.sources:
         fields.append(Field("source", "Where the referral came from",
                             "Where did the referral come from? Choose one, or name the agency.", "choice",
-                            short="Came from", choices=tuple(Choice(s.id, s.label) for s in rules.sources)))
+                            short="Came from", choices=tuple(Choice(s.id, s.label) for s in rules.sources),
+                            default=agency.id if agency is not None else ""))
         if agency is not None:
             from_agency, agency_hint = ("source", agency.id), f'you chose "{agency.label}" as where it came from'
     if not rules.sources or agency is not None:
