@@ -206,8 +206,8 @@ def add_email_pages(web_app: web.Application, panel: Panel, settings: Settings) 
     """The pages signed email links open (bot/email/pages.py), on every bot: with no relay the .eml files'
     links point at this server. They are mounted whether or not email is switched on now, so that a link already
     sent keeps working (the email platform's own `add_routes` adds nothing)."""
-    from bot.email.setup import links_for
     from bot.email.pages import add_page_routes
+    from bot.email.setup import links_for
 
     try:
         links = links_for(settings)

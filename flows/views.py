@@ -76,6 +76,9 @@ class CardView:
     missing_info: str | None = None
     reason_required: tuple[str, ...] = ()  # outcome ids whose vote needs a written reason
     practice: bool = False  # from a practice database: every card says so in its header
+    # What the form recorded beyond the basics (issue 23, `flows.casefile`): authorised by, running alongside,
+    # notifications made and still required, and what a parallel process adds before publication.
+    facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class StatusLine:
     waiting_for: str
     next_due: datetime | None
     next_due_label: str | None  # a request's return names its agency: "... returned (Greater Manchester Police)"
+    outstanding: tuple[str, ...] = ()  # a required notification not yet made, one line each (issue 23)
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,8 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
                 f"Decided by {literal(view.decided_by)}."
                 + (f" Reason: {literal(view.decision_reason)}" if view.decision_reason else "")
             )
+    # What the form recorded (issue 23): after the vote, so the card still opens with what a voter needs.
+    lines += [literal(line) if not line.startswith("**") else line for line in view.facts]
     lines.extend(view.next_steps)
     return lines
 

@@ -28,6 +28,7 @@ async def status_lines(panel: Panel, reference: str | None) -> list[str]:
         out.append(
             f"**{r.reference} · {r.subject}** ({r.type_label}): {r.status_label}; waiting for {r.waiting_for}.{due}"
         )
+        out += [f"  {line}" for line in r.outstanding]  # a required notification not yet made (issue 23)
     return out
 
 

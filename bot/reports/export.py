@@ -2,7 +2,7 @@
 complete (`panelbot audit verify --export PATH`).
 
 An export holds every table of the record (referrals, decisions, ballots, votes with their reasons,
-deadlines, information requests and their returns, reminders sent, disagreements) and the whole audit
+deadlines, information requests and their returns, reminders sent, disagreements, complaints) and the whole audit
 chain with each entry's hash, plus a manifest naming the chain's head hash at the moment of export.
 
 Later, `panelbot audit verify --export PATH` proves three things: the archive's own chain is unbroken (no
@@ -32,6 +32,7 @@ TABLES = (
     "requests",
     "reminders",
     "disagreements",
+    "complaints",
     "audit_log",
 )
 

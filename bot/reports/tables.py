@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flows.calendar import WorkingCalendar
+from flows.complaints import COLUMNS as COMPLAINT_COLUMNS
 from flows.preset import Preset
 from flows.reports import PARTIES, CrossTab, Report, Timeliness, outcome_group
 from flows.views import practice_mark
@@ -108,6 +109,13 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
               _counts(report.by_theme, total=False),
               "A referral counts once under each of its themes, so these can add up to more than the referrals."),
     ]
+    if report.by_source:
+        tables.append(Table("referrals_by_source", "Referrals by where they came from", cite("Salford 7.3"),
+                            ("Came from", "Referrals"), _counts(report.by_source)))
+    if report.by_parallel:
+        tables.append(Table("referrals_by_parallel", "Referrals by process running alongside", "",
+                            ("Running alongside", "Referrals"), _counts(report.by_parallel, total=False),
+                            "A referral counts once under each process running alongside it."))
     columns, rows = _crosstab(report.reviews, "Referral type")
     tables.append(
         Table("reviews_by_type_and_outcome", "Reviews by type and outcome", cite("Salford 10.3 (b)"), columns, rows,
@@ -137,6 +145,13 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
                 ),
                 listing=True,
             )
+        )
+    if report.complaints:
+        tables.append(
+            Table("complaints", "Complaints by subject and timeliness", cite("Stockport section 21"),
+                  ("About", *COMPLAINT_COLUMNS), tuple(report.complaints),
+                  "Complaints received in the period. Answered late: the written response was sent after its due "
+                  "time; overdue: not yet sent, and past it.")
         )
     tables.append(
         Table("timeliness", "Timeliness by clock", cite("Salford 10.3 (d)"), ("Clock", *TIMELINESS_COLUMNS),
@@ -285,6 +300,10 @@ def chat_lines(report: Report, preset: Preset, cal: WorkingCalendar) -> list[str
         lines.append(f"By outcome: {_pairs(report.by_outcome)}.")
         lines.append(f"By referring agency: {_pairs(report.by_referrer)}.")
         lines.append(f"By theme: {_pairs(report.by_theme)}.")
+        if report.by_source:
+            lines.append(f"By where they came from: {_pairs(report.by_source)}.")
+        if report.by_parallel:
+            lines.append(f"Running alongside: {_pairs(report.by_parallel)}.")
         reviews = []
         for row, cells in zip(report.reviews.rows, report.reviews.cells, strict=True):
             parts = [f"{col} {n}" for col, n in zip(report.reviews.columns, cells, strict=True) if n]
@@ -292,6 +311,11 @@ def chat_lines(report: Report, preset: Preset, cal: WorkingCalendar) -> list[str
                 reviews.append(f"{row}: " + ", ".join(parts))
         lines.append("Reviews by type and outcome: " + ("; ".join(reviews) if reviews else "none decided yet") + ".")
     lines.append(f"Disagreements: {_pairs(report.disagreements_by_party, skip_zero=False)}.")
+    if report.complaints:
+        total = dict(zip(COMPLAINT_COLUMNS, report.complaints[-1][1:], strict=True))
+        about = _pairs([(str(row[0]), int(row[1] or 0)) for row in report.complaints[:-1]])
+        lines.append(f"Complaints: {total['Received']} ({about}); answered in time {total['Answered in time']}, late "
+                     f"{total['Answered late']}, overdue {total['Overdue']}; escalated {total['Escalated']}.")
     timely = [t for t in report.timeliness if t.counted or t.running]
     if not timely:
         lines.append("Timeliness: no deadline fell due in the period.")

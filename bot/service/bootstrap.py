@@ -15,8 +15,11 @@ from bot.service.agenda import AgendaCommands
 from bot.service.attendance import AttendanceCommands
 from bot.service.ballots import BallotCommands
 from bot.service.base import Core
+from bot.service.casefile import CaseFileCommands
 from bot.service.clockwork import ClockCommands
+from bot.service.complaints import ComplaintCommands
 from bot.service.decisions import DecisionRules
+from bot.service.holds import HoldCommands
 from bot.service.links import LinkViews
 from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
@@ -69,11 +72,13 @@ def build_panel(
     stages = StageCommands(core, clocks, decisions)
     meetings = MeetingCommands(core, clocks, decisions, reports, stages)
     views = Views(core, clocks, decisions, stages)
+    referrals = ReferralCommands(core, clocks, decisions, stages)
     return Panel(
         core,
         Handlers(
             members=MemberCommands(core),
-            referrals=ReferralCommands(core, clocks, decisions, stages),
+            referrals=referrals,
+            holds=HoldCommands(core, clocks, decisions, referrals),
             ballots=BallotCommands(core, decisions),
             clocks=clocks,
             meetings=meetings,
@@ -87,6 +92,8 @@ def build_panel(
             reminders=ReminderCommands(core, clocks, decisions, requests),
             stuck=StuckCommands(core),
             links=LinkViews(core, requests, views, decisions),
+            casefile=CaseFileCommands(core),
+            complaints=ComplaintCommands(core),
         ),
     )
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from bot.service.base import Actor, Handler
 from flows import reminders
+from flows.casefile import publication_notes
 from flows.clocks import check_window, clock_due, due, next_panel_meeting, window_words
 from flows.errors import InvalidInput, WrongState
 from flows.meetings import MEETING_EVENTS, attendance_line
@@ -148,7 +149,8 @@ class ClockCommands(Handler):
         day = self.cal.format(when, with_time=False)
         head = f"{EVENTS[event].capitalize()} of {referral.reference} is planned for {day}"
         head += f" (was {self.cal.format(was, with_time=False)})." if was else "."
-        return [head] + [f"{d.label}: due {self.fmt(d.due_at)}." for d in moved]
+        notes = publication_notes(self.preset, referral.parallel or ()) if event == "publication" else []
+        return [head] + [f"{d.label}: due {self.fmt(d.due_at)}." for d in moved] + notes
 
     def _check_event(self, event: str) -> None:
         if event not in EVENTS or event in FILING_EVENTS:

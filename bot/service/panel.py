@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from bot.service.agenda import Agenda, AgendaCommands
     from bot.service.attendance import AttendanceCommands
     from bot.service.ballots import BallotCommands, Receipt
+    from bot.service.casefile import CaseFileCommands
     from bot.service.clockwork import ClockCommands, EventRecord
+    from bot.service.complaints import ComplaintCommands, ComplaintLine
+    from bot.service.holds import HoldCommands
     from bot.service.links import BallotLinkView, LinkViews, ReturnLinkView
     from bot.service.meetings import MeetingCommands, MeetingLine
     from bot.service.members import MemberCommands, MemberInfo
@@ -63,6 +66,9 @@ class Handlers:
     stuck: StuckCommands
     stages: StageCommands
     links: LinkViews
+    holds: HoldCommands
+    casefile: CaseFileCommands
+    complaints: ComplaintCommands
 
 
 class Panel(SharesCore):
@@ -117,22 +123,42 @@ class Panel(SharesCore):
         return await self._h.referrals.resubmit(actor=actor, reference=reference, summary=summary)
 
     async def hold(self, *, actor: Actor, reference: str, until: date | None = None, reason: str = "") -> str:
-        return await self._h.referrals.hold(actor=actor, reference=reference, until=until, reason=reason)
+        return await self._h.holds.hold(actor=actor, reference=reference, until=until, reason=reason)
 
     async def resume(self, *, actor: Actor, reference: str) -> str:
-        return await self._h.referrals.resume(actor=actor, reference=reference)
+        return await self._h.holds.resume(actor=actor, reference=reference)
 
     async def release_holds(self) -> list[str]:
-        return await self._h.referrals.release_holds()
+        return await self._h.holds.release_holds()
 
     async def hold_agenda(self) -> list[str]:
-        return await self._h.referrals.hold_agenda()
+        return await self._h.holds.hold_agenda()
 
     async def withdraw(self, *, actor: Actor, reference: str, reason: str) -> str:
         return await self._h.referrals.withdraw(actor=actor, reference=reference, reason=reason)
 
     async def record_event(self, *, actor: Actor, reference: str, event: str, at: datetime | None = None) -> list[str]:
         return await self._h.referrals.record_event(actor=actor, reference=reference, event=event, at=at)
+
+    async def record_notification(self, *, actor: Actor, reference: str, kind: str, on: date | None = None) -> str:
+        return await self._h.casefile.record_notification(actor=actor, reference=reference, kind=kind, on=on)
+
+    async def change_parallel(self, *, actor: Actor, reference: str, action: str, kind: str) -> str:
+        return await self._h.casefile.change_parallel(actor=actor, reference=reference, action=action, kind=kind)
+
+    async def complaint(self, *, actor: Actor, reference: str, about: str, text: str) -> str:
+        return await self._h.complaints.complaint(actor=actor, reference=reference, about=about, text=text)
+
+    async def complaint_escalated(self, *, actor: Actor, reference: str, number: int | None = None) -> str:
+        return await self._h.complaints.complaint_escalated(actor=actor, reference=reference, number=number)
+
+    async def complaint_responded(self, *, actor: Actor, reference: str, by: str, number: int | None = None,
+                                  on: date | None = None) -> list[str]:
+        return await self._h.complaints.complaint_responded(actor=actor, reference=reference, by=by, number=number,
+                                                          on=on)
+
+    async def list_complaints(self, reference: str | None = None) -> list[ComplaintLine]:
+        return await self._h.complaints.list_complaints(reference)
 
     async def mark_done(self, *, actor: Actor, reference: str, clock_id: str) -> str:
         return await self._h.referrals.mark_done(actor=actor, reference=reference, clock_id=clock_id)

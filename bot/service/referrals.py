@@ -1,15 +1,17 @@
 """The business manager's commands on a referral: file it, decide it at once, return it as incomplete,
-resubmit, hold and resume, withdraw, and record the events and milestones that start or stop clocks."""
+resubmit, withdraw, and record the events and milestones that start or stop clocks. Holding and resuming are in
+`holds.py`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from bot.service.base import Actor, Core, Handler
+from bot.service.casefile import meet_notifications
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
 from bot.service.stages import StageCommands
-from flows.clocks import due, panel_day
+from flows.clocks import due
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.meetings import meeting_event, meeting_name
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
@@ -51,6 +53,11 @@ class ReferralCommands(Handler):
                 aware_on=clean.aware_on,
                 status=Status.RECEIVED,
                 filed_by_id=actor.member_id,
+                source=clean.source,
+                authorised_by=clean.authorised_by,
+                parallel=list(clean.parallel),
+                looked_after=clean.looked_after,
+                notifications={kind: day.isoformat() for kind, day in clean.notified.items()},
             )
             await uow.referrals.add(referral)
             # The audit log keeps the reference and the anonymised subject, never the summary's text.
@@ -63,10 +70,14 @@ class ReferralCommands(Handler):
                 subject=clean.subject,
                 referrer=clean.referrer,
                 themes=list(clean.themes),
+                source=clean.source,
+                parallel=list(clean.parallel),
+                notified=referral.notifications,
             )
             await self.clocks._start_event_clocks(uow, referral, "referral_received", now, actor)
             aware_at = self._aware_at(clean.aware_on, now)
             await self.clocks._start_event_clocks(uow, referral, "became_aware", aware_at, actor)
+            await meet_notifications(self, uow, referral, clean.notified, actor)  # ticked on the form: met
             ballot = await self._open_round(uow, referral, now, actor)
             uow.outbox(
                 partnership_id=self.partnership_id,
@@ -230,106 +241,6 @@ class ReferralCommands(Handler):
             await self.finish(uow)
         again = f" Started again: {'; '.join(restarted)}." if restarted else ""
         return f"{referral.reference} is resubmitted and back with the panel." + again
-
-    async def hold(self, *, actor: Actor, reference: str, until: date | None = None, reason: str = "") -> str:
-        """Suffolk section 4: a case can be held for a set period or indefinitely. Voting pauses; the
-        ballot and its votes are kept, and the decision clock starts again on resume."""
-        self.require_bm(actor, "put a referral on hold")
-        self.decisions._screen(reason, "reason")
-        now = self.now()
-        if until is not None and until <= self.cal.local(now).date():
-            raise InvalidInput("The date to hold until must be in the future.")
-        async with self.uow() as uow:
-            referral = await self.referral(uow, reference, lock=True)
-            check_transition(referral.reference, Status(referral.status), Status.ON_HOLD)
-            if referral.status == Status.ESCALATED:
-                raise WrongState(f"{referral.reference} is waiting for the chair's decision, so it cannot be held.")
-            referral.status = Status.ON_HOLD
-            referral.hold_until = None if until is None else datetime.combine(until, time(0), tzinfo=self.cal.tz)
-            await self._stop_decision_clock(uow, referral)  # paused: a held case is not overdue
-            await self.audit(
-                uow, actor, "held", referral.reference, until=str(until) if until else None, reason=reason or None
-            )
-            self.decisions._card_update(uow, referral)
-            await self.finish(uow)
-        return f"{referral.reference} is on hold " + (
-            f"until {self.cal.format(referral.hold_until, with_time=False)}."
-            if referral.hold_until
-            else "until you resume it."
-        )
-
-    async def resume(self, *, actor: Actor, reference: str) -> str:
-        self.require_bm(actor, "resume a referral")
-        async with self.uow() as uow:
-            referral = await self.referral(uow, reference, lock=True)
-            if referral.status != Status.ON_HOLD:
-                raise WrongState(f"{referral.reference} is not on hold.")
-            await self._resume(uow, referral, actor)
-            await self.finish(uow)
-        return f"{referral.reference} is back with the panel."
-
-    async def _resume(self, uow: UnitOfWork, referral: Referral, actor: Actor) -> None:
-        """Back to the panel: the votes already cast stand, and the decision clock starts again from now."""
-        now = self.now()
-        ballot = await uow.ballots.current(referral, lock=True)
-        referral.status = Status.WITH_PANEL
-        referral.hold_until = None
-        if ballot is not None and ballot.closed_at is None:
-            clock = self.preset.clock(self.preset.decision_clock)
-            row = await self.clocks._start_clock(uow, referral, clock, now, actor)
-            ballot.deadline_at = row.due_at
-        await self.audit(
-            uow, actor, "resumed", referral.reference, deadline=ballot.deadline_at.isoformat() if ballot else None
-        )
-        self.decisions._card_update(uow, referral)
-
-    async def release_holds(self) -> list[str]:
-        """The scheduler's job: a hold with an end date ends by itself, and the BM is told."""
-        now = self.now()
-        system = Actor.system()
-        async with self.uow() as uow:
-            rows = await uow.referrals.holds_ending(now)
-            for referral in rows:
-                await self._resume(uow, referral, system)
-                self.notice(
-                    uow,
-                    "bm",
-                    f"{referral.reference} · {referral.subject}: the hold has ended and it is back with the panel.",
-                    referral,
-                )
-            await self.finish(uow)
-        return [r.reference for r in rows]
-
-    async def hold_agenda(self) -> list[str]:
-        """Suffolk section 4: every case on hold comes back at each monthly panel. On the panel's day the
-        panel channel and the BM get the list of held cases, once per meeting."""
-        monthly = self.preset.monthly_panel
-        if monthly is None:
-            return []
-        now = self.now()
-        today = self.cal.local(now).date()
-        meeting = panel_day(self.cal, monthly, today.year, today.month)  # this month's panel
-        if today < meeting:
-            return []
-        async with self.uow() as uow:
-            partnership = await uow.partnerships.get(lock=True)
-            assert partnership is not None
-            if partnership.hold_agenda_sent_for is not None and partnership.hold_agenda_sent_for >= meeting:
-                return []
-            partnership.hold_agenda_sent_for = meeting
-            held = await uow.referrals.on_hold()
-            if held:
-                items = "; ".join(f"{r.reference} · {r.subject}" for r in held)
-                # The panel's own date, even when this runs a day late (it once named the day it ran).
-                day = self.cal.format(self.cal.end_of_day(meeting), with_time=False)
-                text = f"Cases on hold, back at the panel of {day}: {items}."
-                for purpose in ("panel", "bm"):
-                    self.notice(uow, purpose, text)
-            await self.audit(
-                uow, Actor.system(), "hold_agenda", str(meeting), held=[r.reference for r in held]
-            )
-            await self.finish(uow)
-        return [r.reference for r in held]
 
     async def withdraw(self, *, actor: Actor, reference: str, reason: str) -> str:
         self.require_bm(actor, "withdraw a referral")

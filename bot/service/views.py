@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.service.base import Core, Handler
+from bot.service.casefile import card_facts, outstanding_lines
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
 from bot.service.stages import StageCommands
@@ -120,6 +121,7 @@ class Views(Handler):
             missing_info=referral.missing_info if status == Status.RETURNED else None,
             reason_required=tuple(o.id for o in p.outcomes_for(referral.referral_type) if o.reason_required),
             practice=self.practice,
+            facts=tuple(await card_facts(self, uow, referral)),
         )
 
     async def _next_steps(self, uow: UnitOfWork, referral: Referral) -> list[str]:
@@ -160,6 +162,7 @@ class Views(Handler):
                         ),
                         next_due=nxt.due_at if nxt else None,
                         next_due_label=self.clocks.deadline_label(nxt) if nxt else None,
+                        outstanding=tuple(outstanding_lines(self, r)),
                     )
                 )
             return lines

@@ -99,12 +99,15 @@ def _input(f: Field, value: Any) -> InputBlock:
     element: Any
     if f.kind == "choice":
         options = [_option(c.value, c.label) for c in f.choices][:100]
-        chosen = [o for o in options if o.value == value]
+        chosen = [o for o in options if o.value == (value or f.default)]
         element = StaticSelectElement(action_id=VALUE, options=options, initial_option=chosen[0] if chosen else None)
     elif f.kind == "choices":
         options = [_option(c.value, c.label) for c in f.choices][:100]
         chosen = [o for o in options if isinstance(value, list) and o.value in value]
-        element = StaticMultiSelectElement(action_id=VALUE, options=options, initial_options=chosen or None)
+        if f.key != "themes" and len(options) <= CHECKBOXES_MAX:  # a short list reads best ticked
+            element = CheckboxesElement(action_id=VALUE, options=options, initial_options=chosen or None)
+        else:
+            element = StaticMultiSelectElement(action_id=VALUE, options=options, initial_options=chosen or None)
     elif f.kind == "date":
         element = DatePickerElement(action_id=VALUE, initial_date=value or None)
     else:
@@ -114,7 +117,7 @@ def _input(f: Field, value: Any) -> InputBlock:
                                         initial_value=value if isinstance(value, str) and value else None)
     hint = f.hint
     if f.only_when is not None:  # a modal cannot show a box only when another is chosen: it says so instead
-        hint = f"Only if you chose \"{intake.OTHER_LABEL}\" above. {hint}".strip()
+        hint = f"Only if {f.when_hint}. {hint}".strip()
     return InputBlock(block_id=f.key, label=f.label, element=element, hint=hint or None,
                       optional=not f.required or f.only_when is not None)
 

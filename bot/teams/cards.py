@@ -247,7 +247,7 @@ def _form_input(f: Field, value: Any) -> dict[str, Any]:
     """One field of `flows.intake` as an Adaptive Card input, holding `value` when the form comes back."""
     label = f.label if f.required or f.only_when else f"{f.label} (optional)"
     if f.only_when is not None:  # a card cannot show a box only when another is chosen: it says so instead
-        label = f"{f.label} (only if you chose \"{intake.OTHER_LABEL}\")"
+        label = f"{f.label} (only if {f.when_hint})"
     element: dict[str, Any] = {"id": f.key, "label": label}
     if f.kind in ("choice", "choices"):
         element.update(type="Input.ChoiceSet", choices=[{"title": c.label, "value": c.value} for c in f.choices],
@@ -285,6 +285,7 @@ def new_referral_form(preset: Preset, values: dict[str, Any] | None = None, erro
         value = values.get(f.key)
         if f.key == "referral_type" and not value:
             value = preset.referral_types[0].id
+        value = value or f.default or None
         body.append(_form_input(f, value))
         if f.key in errors:
             body.append(text_block(neutral(errors[f.key]), color="attention"))

@@ -126,8 +126,8 @@ class Handlers(IntakeChat):
                 "Send /cancel to stop.",
             )
             return
-        if reply.lines:
-            await self.say(context.bot, chat.id, reply.lines, reply_to=msg)
+        for page in render.pages(reply.lines) if reply.lines else []:  # the whole help is more than one message
+            await self.say(context.bot, chat.id, page, reply_to=msg)
         if reply.card is not None:
             await self.say(
                 context.bot,

@@ -102,6 +102,21 @@ def to_html(lines: list[str], *, lead: list[Segment] | None = None, limit: int =
     return segments_html(segments, limit)
 
 
+def pages(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[list[str]]:
+    """Lines split, between lines, into messages that each fit (the full help is longer than one message); a
+    single line longer than a message stays on its own, cut by `to_html`."""
+    out: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        units = sum(_units(s.text) for s in parse(line)) + 1
+        if out[-1] and size + units > limit:
+            out.append([])
+            size = 0
+        out[-1].append(line)
+        size += units
+    return out
+
+
 def segments_html(segments: list[Segment], limit: int = MESSAGE_LIMIT) -> str:
     """Segments as HTML of at most `limit` characters once parsed, cut with "…" when longer."""
     total = sum(_units(s.text) for s in segments)

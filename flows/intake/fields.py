@@ -27,6 +27,7 @@ Kind = Literal["choice", "choices", "text", "date", "letter"]
 OTHER = "other_agency"
 OTHER_LABEL = "Another agency or service (say which)"
 SKIP_WORDS = frozenset({"today", "none", "-", "skip", "no"})
+ANY = "*"  # `only_when=(key, ANY)`: shown when that field holds any answer (a notification ticked)
 KEEP_WORD = "keep"
 SUMMARY_MAX = 4000
 REFERRER_MAX = 200
@@ -61,16 +62,22 @@ class Field:
     skip: str = ""
     only_when: tuple[str, str] | None = None
     short: str = ""  # its name when the answers are read back ("Referred by")
+    when_hint: str = ""  # on a whole form, which cannot hide a box: when to fill it ("you choose ... above")
+    default: str = ""  # a whole form's choice made in advance (an agency, where most referrals come from)
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
-        return self.only_when is None or answers.get(self.only_when[0]) == self.only_when[1]
+        if self.only_when is None:
+            return True
+        key, wanted = self.only_when
+        return bool(answers.get(key)) if wanted == ANY else answers.get(key) == wanted
 
     def shown(self, value: Any, fmt_date: Callable[[date], str] = str) -> str:
         """An answer as the person reads it back: a choice's label, "today" for a blank date."""
         if self.kind == "date":
             return fmt_date(date.fromisoformat(value)) if value else "today"
         if self.kind == "choices":
-            return ", ".join(value or []) or "none"
+            labels = {c.value: c.label for c in self.choices}
+            return ", ".join(labels.get(v, v) for v in value or []) or "none"
         if self.kind == "choice":
             return {c.value: c.label for c in self.choices}.get(value, str(value))
         if self.kind == "letter" and value:
@@ -87,15 +94,32 @@ CONFIRM_LABEL = "It names no one: keep it as written"
 
 def intake_fields(preset: Preset) -> tuple[Field, ...]:
     """The intake form of `preset`, in the order it is asked."""
+    rules = preset.intake
     fields = [
         Field("referral_type", "Referral type", "Referral type?", "choice", short="Type",
               choices=tuple(Choice(t.id, t.label) for t in preset.referral_types)),
-        Field("referrer", "Referring agency", "Which agency made the referral?", "choice", short="Referred by",
-              choices=(*(Choice(a.id, a.label) for a in preset.agencies), Choice(OTHER, OTHER_LABEL)),
-              hint="An agency or a role, never a person's name."),
-        Field("referrer_other", "Which agency or service?", "Which agency or service made the referral?", "text",
-              max_length=REFERRER_MAX, hint="An agency or a role, such as \"the GP practice\", never a person's name.",
-              only_when=("referrer", OTHER)),
+    ]
+    # Where it came from (Salford 7.3): a kind of source; an agency is then the referrer, one field not two.
+    agency = rules.agency_source
+    from_agency, agency_hint = None, ""
+    if rules.sources:
+        fields.append(Field("source", "Where the referral came from",
+                            "Where did the referral come from? Choose one, or name the agency.", "choice",
+                            short="Came from", choices=tuple(Choice(s.id, s.label) for s in rules.sources),
+                            default=agency.id if agency is not None else ""))
+        if agency is not None:
+            from_agency, agency_hint = ("source", agency.id), f'you chose "{agency.label}" as where it came from'
+    if not rules.sources or agency is not None:
+        fields += [
+            Field("referrer", "Referring agency", "Which agency made the referral?", "choice", short="Referred by",
+                  choices=(*(Choice(a.id, a.label) for a in preset.agencies), Choice(OTHER, OTHER_LABEL)),
+                  hint="An agency or a role, never a person's name.", only_when=from_agency, when_hint=agency_hint),
+            Field("referrer_other", "Which agency or service?", "Which agency or service made the referral?", "text",
+                  max_length=REFERRER_MAX,
+                  hint="An agency or a role, such as \"the GP practice\", never a person's name.",
+                  only_when=("referrer", OTHER), when_hint=f'you choose "{OTHER_LABEL}" as the referring agency'),
+        ]
+    fields += [
         Field("aware_on", "Date the partnership became aware",
               "When did the partnership become aware? Write the date like 2026-11-23 or 23/11/2026.", "date",
               required=False, hint="Leave blank for today.", skip="Today", short="Became aware"),
@@ -111,6 +135,44 @@ def intake_fields(preset: Preset) -> tuple[Field, ...]:
         fields.append(Field("themes", "Themes", "Themes? Write them separated by commas.", "choices",
                             required=False, choices=tuple(Choice(t, t) for t in preset.themes),
                             hint=f"Themes here: {', '.join(preset.themes)}.", skip="None"))
+    return tuple(fields) + extra_fields(preset, from_agency, agency_hint)
+
+
+def _numbered(choices: tuple[Choice, ...]) -> str:
+    return "; ".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
+
+
+def extra_fields(preset: Preset, from_agency: tuple[str, str] | None, agency_hint: str) -> tuple[Field, ...]:
+    """Who authorised it, what runs beside it and the notifications already made (issue 23), as the preset lists
+    them: asked after the basics, so the form reads as it did before them."""
+    rules, fields = preset.intake, []
+    if rules.authorised_by is not None:
+        a = rules.authorised_by
+        fields.append(Field("authorised_by", a.label, f"{a.label}? {a.hint}", "text", required=a.required,
+                            max_length=REFERRER_MAX, hint=a.hint, skip="" if a.required else "Skip",
+                            only_when=from_agency, when_hint=agency_hint))
+    if rules.parallel:
+        choices = tuple(Choice(k.id, k.label) for k in rules.parallel)
+        fields.append(Field("parallel", "Parallel processes", "Which processes run alongside it? Write their numbers "
+                            "or names separated by commas, or none.", "choices", required=False, choices=choices,
+                            hint=_numbered(choices), skip="None", short="Running alongside"))
+    if rules.asks_looked_after:
+        fields.append(Field("looked_after", "Has a looked-after child died?",
+                            "Is this the death of a looked-after child? (Other notifications are then required.)",
+                            "choice", required=False, short="A looked-after child has died",
+                            choices=(Choice("yes", "Yes: a looked-after child has died"), Choice("no", "No"))))
+    if rules.notifications:
+        choices = tuple(Choice(n.id, n.label) for n in rules.notifications)
+        fields += [
+            Field("notified", "Notifications already made", "Which notifications have already been made? Write their "
+                  "numbers or names separated by commas, or none.", "choices", required=False, choices=choices,
+                  hint=_numbered(choices), skip="None", short="Notified"),
+            Field("notified_on", "Date they were made",
+                  "When were they made? Write the date like 2026-11-23 or 23/11/2026.", "date", required=False,
+                  hint="Leave blank for today. One made on another day can be recorded later with `notified`.",
+                  skip="Today", short="Notified on", only_when=("notified", ANY),
+                  when_hint="you ticked a notification above"),
+        ]
     return tuple(fields)
 
 
@@ -156,11 +218,17 @@ def check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any], 
         if len(picked) == 1 and picked[0].lower() in SKIP_WORDS:
             return []
         known = {c.value.lower(): c.value for c in f.choices}
+        chosen: list[str] = []
         for item in picked:
-            if item.lower() not in known:
-                raise InvalidInput(f'"{item}" is not one of this partnership\'s themes: '
-                                   f'{", ".join(c.value for c in f.choices)}.')
-        return [known[i.lower()] for i in picked]
+            value = known.get(item.lower()) or choose(f, item)
+            if not value:
+                if f.key == "themes":
+                    raise InvalidInput(f'"{item}" is not one of this partnership\'s themes: '
+                                       f'{", ".join(c.value for c in f.choices)}.')
+                raise InvalidInput(f'"{item}" is not one of the choices for "{f.label}": {_numbered(f.choices)}.')
+            if value not in chosen:
+                chosen.append(value)
+        return chosen
     text = as_text(raw)
     if not text or (not f.required and text.lower() in SKIP_WORDS):
         if f.required:
@@ -181,8 +249,8 @@ def check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any], 
         raise InvalidInput(f'"{text}" is not one of the choices; choose one from the list.')
     if f.kind == "date":
         day = parse_date(text)
-        if f.key == "aware_on" and day > today:
-            raise InvalidInput("The date the partnership became aware cannot be in the future.")
+        if day > today and f.key in _FUTURE:
+            raise InvalidInput(_FUTURE[f.key])
         return day.isoformat()
     if f.kind == "letter":
         try:
@@ -193,11 +261,16 @@ def check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any], 
         return text.upper()
     if f.max_length is not None and len(text) > f.max_length:
         raise InvalidInput(f"The {f.label.lower()} is longer than {f.max_length:,} characters. Please shorten it.")
-    what = "referring agency" if f.key.startswith("referrer") else f.label.lower()
+    what = {"referrer": "referring agency", "referrer_other": "referring agency",
+            "authorised_by": "authorising role"}.get(f.key, f.label.lower())
     check_free_text(what, text, screen_names=not names_confirmed)
     return text
 
 
+_FUTURE = {
+    "aware_on": "The date the partnership became aware cannot be in the future.",
+    "notified_on": "The date the notifications were made cannot be in the future.",
+}
 _MISSING = {
     "referral_type": "Please choose the referral type.",
     "referrer": "Please say which agency made the referral.",
@@ -205,6 +278,8 @@ _MISSING = {
     "category": "Please choose the subject's category.",
     "letter": "Please give the subject's letter, A to Z.",
     "summary": "Please give a short summary of the referral.",
+    "source": "Please say where the referral came from.",
+    "authorised_by": "Please say which role at the referring agency authorised the referral.",
 }
 
 
@@ -236,11 +311,13 @@ def check_form(preset: Preset, raw: Mapping[str, Any], *, today: date, names_con
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
     names: list[str] = []
+    agency = preset.intake.agency_source
+    if agency is not None and not as_text(raw.get("source")) and as_text(raw.get("referrer")):
+        raw = {**raw, "source": agency.id}  # an agency chosen, where it came from left blank: that agency
     for f in intake_fields(preset):
         if not f.applies(answers):
-            if f.key == "referrer_other" and as_text(raw.get(f.key)):
-                errors[f.key] = (f'Leave this blank unless you choose "{OTHER_LABEL}" as the referring agency; '
-                                 "nothing was filed.")
+            if f.when_hint and as_text(raw.get(f.key)):
+                errors[f.key] = f"Leave this blank unless {f.when_hint}; nothing was filed."
             continue
         try:
             answers[f.key] = check_field(preset, f, raw.get(f.key), answers, today, names_confirmed)

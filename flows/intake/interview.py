@@ -98,6 +98,12 @@ class Interview:
         if self.pending is not None and as_text(raw).lower() == KEEP_WORD:
             return self.keep(today=today, fmt_date=fmt_date)
         self.pending = None
+        if f.key == "source" and as_text(raw) and not choose(f, as_text(raw)):
+            # An agency named where a kind of source was asked for: it came from that agency.
+            agency = self.preset.intake.agency_source
+            if agency is not None:
+                self.answers["source"] = agency.id
+                return self.give(raw, today=today, fmt_date=fmt_date)
         if f.key == "referrer" and as_text(raw) and not choose(f, as_text(raw)):
             # Typed rather than chosen: an agency the list does not hold, named in words (and screened as such).
             self.answers["referrer"] = OTHER
@@ -124,7 +130,7 @@ class Interview:
         "Subject: Baby A" (category and letter read together), the summary last."""
         a, lines, last = self.answers, [], []
         for f in self.fields:
-            if f.key not in a or f.key in ("referrer_other", "letter"):
+            if f.key not in a or f.key in ("referrer_other", "letter") or (a[f.key] is None and f.kind != "date"):
                 continue
             shown = f.shown(a[f.key], fmt_date)
             if f.key == "referrer" and a[f.key] == OTHER:

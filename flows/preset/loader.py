@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.preset.clocks import ClockReaders
+from flows.preset.intake import IntakeReaders
 from flows.preset.model import (
     NATIONS,
     STATUTORY_ROLES,
@@ -74,7 +75,7 @@ def parse_preset(data: dict[str, Any], *, source: str = "<preset>") -> Preset:
     return p.preset(data)
 
 
-class _Parser(ClockReaders, StageReaders):
+class _Parser(ClockReaders, StageReaders, IntakeReaders):
     """Reads one preset file; the readers it is built on are in `readers.py` and `clocks.py`."""
 
     # The preset --------------------------------------------------------------------------------------
@@ -235,6 +236,8 @@ class _Parser(ClockReaders, StageReaders):
         if not isinstance(request_template, str) or not request_template.strip():
             raise self.fail("request_template", "must be text in quotes saying what agencies are asked for")
         self.printable(request_template, "request_template")
+        intake = self.intake_rules(data, type_ids, clock_ids)
+        complaints = self.complaint_rules(data, clock_ids)
 
         return Preset(
             id=preset_id,
@@ -258,6 +261,8 @@ class _Parser(ClockReaders, StageReaders):
             monthly_panel=monthly,
             meeting_quorate_by=quorate_by,
             stages=stages,
+            intake=intake,
+            complaints=complaints,
             source_file=self.source,
         )
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flows.preset.form import ComplaintRules, IntakeRules
 from flows.reminders import Plan, plan_from
 
 STATUTORY_ROLES = ("local_authority", "police", "health")
@@ -38,6 +39,7 @@ EVENTS = {
     "draft_report": "the draft report is shared",
     "publication": "publication",
     "complaint": "a complaint is received",
+    "complaint_escalated": "the complainant asks for the complaint to go to the Independent Chair",
 }
 
 
@@ -233,6 +235,9 @@ class Preset:
     themes: tuple[str, ...] = ()
     monthly_panel: MonthlyPanel | None = None
     meeting_quorate_by: QuorateBy = QuorateBy()
+    # What the referral form asks beyond the basics, and the complaints procedure (`flows/preset/form.py`).
+    intake: IntakeRules = IntakeRules()
+    complaints: ComplaintRules | None = None
     request_template: str = "information about the agency's involvement"
     stages: tuple[Stage, ...] = ()
     source_file: str = ""

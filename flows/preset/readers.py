@@ -33,6 +33,8 @@ SETTINGS: dict[str, tuple[str, ...]] = {
         "clocks",
         "agencies",
         "stages",
+        "intake",
+        "complaints",
     ),
     "working_hours": ("start", "end"),
     "roles": ("id", "label", "votes", "statutory"),
@@ -59,6 +61,13 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     ),
     "agencies": ("id", "label"),
     "stages": ("id", "label", "by", "outcomes", "referral_types", "after", "source"),
+    # Issue 23 (`flows/preset/form.py`): the referral form's extra parts, and the complaints procedure.
+    "intake": ("authorised_by", "sources", "parallel", "notifications"),
+    "intake.authorised_by": ("label", "hint", "required", "source"),
+    "intake.sources": ("id", "label", "agency", "source"),
+    "intake.parallel": ("id", "label", "before_publication", "source"),
+    "intake.notifications": ("id", "label", "required_for", "looked_after", "meets", "source"),
+    "complaints": ("response_clock", "escalation_clock", "subjects", "ombudsman", "source"),
 }
 _TABLES = ("working_hours", "panel")  # written [name]
 _ARRAYS = ("roles", "referral_types", "outcomes", "clocks", "agencies", "stages")  # written [[name]]

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
+from flows import complaints as complaint_rules
 from flows.calendar import WorkingCalendar
 from flows.preset import Preset
 from flows.reports.figures import (
@@ -16,7 +17,9 @@ from flows.reports.figures import (
     outcome_group,
     outcome_groups,
     referrals_by_outcome,
+    referrals_by_parallel,
     referrals_by_referrer,
+    referrals_by_source,
     referrals_by_theme,
     referrals_by_type,
     reviews_by_type_and_outcome,
@@ -84,6 +87,7 @@ def build_report(
     disagreements: Sequence[DisagreementRow],
     *,
     practice: bool = False,
+    complaints: Sequence[complaint_rules.ComplaintRow] = (),
 ) -> Report:
     """Every measure for the period. Rows outside the period are ignored, so callers may pass more."""
     refs = in_period(cal, period, referrals, "received_at")
@@ -124,4 +128,9 @@ def build_report(
         sar_quarters=None if sar is None else tuple(sar[0]),
         sar_referrals=() if sar is None else tuple(sar[1]),
         practice=practice,
+        by_source=tuple(referrals_by_source(preset, refs)),
+        by_parallel=tuple(referrals_by_parallel(preset, refs)),
+        complaints=() if preset.complaints is None else tuple(
+            complaint_rules.figures(preset.complaints, in_period(cal, period, complaints, "received_at"), now)
+        ),
     )

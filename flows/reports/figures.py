@@ -91,6 +91,26 @@ def referrals_by_theme(preset: Preset, rows: Sequence[ReferralRow]) -> list[tupl
     return out + [(NO_THEME, none)]
 
 
+def referrals_by_source(preset: Preset, rows: Sequence[ReferralRow]) -> list[tuple[str, int]]:
+    """Issue 23 (Salford 7.3): where the referrals came from, in the preset's order; none where it lists none."""
+    if not preset.intake.sources:
+        return []
+    counts = Counter(r.source or "" for r in rows)
+    out = [(s.label, counts.pop(s.id, 0)) for s in preset.intake.sources]
+    unknown = sum(counts.values())
+    return out + ([("Not recorded", unknown)] if unknown else [])
+
+
+def referrals_by_parallel(preset: Preset, rows: Sequence[ReferralRow]) -> list[tuple[str, int]]:
+    """Issue 23 (Suffolk 1): the referrals with each process running alongside (one may have several), and
+    those with none."""
+    if not preset.intake.parallel:
+        return []
+    counts = Counter(k for r in rows for k in set(r.parallel))
+    out = [(k.label, counts.get(k.id, 0)) for k in preset.intake.parallel]
+    return out + [("None recorded", sum(1 for r in rows if not r.parallel))]
+
+
 def reviews_by_type_and_outcome(preset: Preset, rows: Sequence[ReferralRow]) -> CrossTab:
     """Salford 10.3 (b): the decided referrals, by the type of review asked for and the decision made."""
     decided = [r for r in rows if r.outcome and r.status in ("decided", "returned")]

@@ -46,6 +46,8 @@ class ReferralRow:
     outcome: str | None
     decided_how: str | None  # panel | bm | chair
     decided_at: datetime | None
+    source: str | None = None  # where it came from (issue 23), a source id of the preset
+    parallel: tuple[str, ...] = ()  # the processes running alongside, ids of the preset
 
 
 @dataclass(frozen=True)
@@ -159,3 +161,8 @@ class Report:
     # met (yes) and missed (no), so the timeliness chart shows them beside the clocks.
     meetings: tuple[Timeliness, ...] = ()
     meetings_held: int = 0
+    # Issue 23, where the preset has them: referrals by where they came from and by the processes running
+    # alongside them, and complaints received in the period by subject and timeliness (`flows.complaints`).
+    by_source: tuple[tuple[str, int], ...] = ()
+    by_parallel: tuple[tuple[str, int], ...] = ()
+    complaints: tuple[tuple[str | int, ...], ...] = ()

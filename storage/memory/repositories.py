@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flows.referrals import OPEN_STATUSES, Status
 from storage.memory.base import MemoryRepository, is_open, soonest
+from storage.memory.complaints import ComplaintRepository
 from storage.memory.delivery import ConversationRepository, OutboxRepository, PostedMessageRepository
 from storage.memory.events import AgendaReads, ScheduledEventRepository, StoppedClockRepository
 from storage.memory.records import (
@@ -294,6 +295,7 @@ MEMORY: dict[str, type] = {
     "contacts": ContactRepository,
     "agency_messages": AgencyMessageRepository,
     "disagreements": DisagreementRepository,
+    "complaints": ComplaintRepository,
     "records": RecordReads,
     "undelivered": OutboxReads,
     "stuck_notices": StuckNoticeRepository,

@@ -6,6 +6,7 @@ UTC (`UtcDateTime` below); votes and the audit log are append-only.
 
 from storage.models.base import Base, UtcDateTime
 from storage.models.cases import Ballot, Deadline, Disagreement, Referral, ScheduledEvent, StoppedClock, Vote
+from storage.models.complaints import Complaint
 from storage.models.delivery import (
     AuditEntry,
     ConversationState,
@@ -25,6 +26,7 @@ __all__ = [
     "Ballot",
     "Base",
     "Channel",
+    "Complaint",
     "ConversationState",
     "Deadline",
     "Disagreement",

@@ -47,6 +47,14 @@ class Referral(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # Issue 23, where the preset asks them: the kind of source (Salford 7.3; an agency's name is `referrer`),
+    # the role that authorised it, the processes running alongside (ids, changed with `parallel`), whether a
+    # looked-after child has died, and the notifications made ({id: "YYYY-MM-DD"}, added with `notified`).
+    source: Mapped[str | None] = mapped_column(String(64))
+    authorised_by: Mapped[str | None] = mapped_column(String(200))
+    parallel: Mapped[list | None] = mapped_column(default=list)
+    looked_after: Mapped[bool | None] = mapped_column(Boolean)
+    notifications: Mapped[dict | None] = mapped_column(default=dict)
 
     @property
     def subject(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories.ballots import BallotRepository, VoteRepository
+from storage.repositories.complaints import ComplaintRepository
 from storage.repositories.deadlines import DeadlineRepository, ReminderLogRepository
 from storage.repositories.delivery import ConversationRepository, OutboxRepository, PostedMessageRepository
 from storage.repositories.events import AgendaReads, ScheduledEventRepository, StoppedClockRepository
@@ -34,6 +35,7 @@ REPOSITORIES: dict[str, type] = {
     "contacts": ContactRepository,
     "agency_messages": AgencyMessageRepository,
     "disagreements": DisagreementRepository,
+    "complaints": ComplaintRepository,
     "records": RecordReads,
     "undelivered": OutboxReads,
     "stuck_notices": StuckNoticeRepository,
@@ -62,6 +64,7 @@ class Repositories:
     contacts: ContactRepository
     agency_messages: AgencyMessageRepository
     disagreements: DisagreementRepository
+    complaints: ComplaintRepository
     records: RecordReads
     undelivered: OutboxReads
     stuck_notices: StuckNoticeRepository

@@ -64,6 +64,10 @@ class RecordReads(Repository):
                     Referral.outcome,
                     Referral.decided_how,
                     Referral.decided_at,
+                    Referral.source,
+                    Referral.parallel,
+                    Referral.looked_after,
+                    Referral.notifications,
                 )
                 .where(Referral.partnership_id == self.pid, Referral.received_at >= start, Referral.received_at < until)
                 .order_by(Referral.received_at, Referral.id)

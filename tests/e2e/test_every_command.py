@@ -47,6 +47,7 @@ from bot.service import Actor, Panel
 from bot.service.bootstrap import open_panel
 from flows.preset import load_preset
 from flows.referrals import ReferralDraft
+from flows.views import card_lines
 from storage.db import make_engine, upgrade
 from storage.models import Referral
 
@@ -76,7 +77,8 @@ OTHER_VOTERS = {"Ann": "independent_adviser", "Dee": "deputy_chair"}
 MEMBER_MAY = {"vote", "recuse", "help"}
 # A member's refusal, where it is not the business manager's alone: a return is the agency's (or the BM's).
 REFUSED_BECAUSE = {"returned": "or the business manager can record its return, so nothing was changed"}
-READS = {"help", "status", "overdue", "show", "requests", "members", "report", "disagreements", "agenda", "meeting"}
+READS = {"help", "status", "overdue", "show", "requests", "members", "report", "disagreements", "agenda", "meeting",
+         "complaints"}
 BM_ONLY = "Only the business manager can"
 REF = re.compile(r"\b[A-Z]{2,6}-\d{4}-\d{3,}\b")
 
@@ -118,6 +120,13 @@ CASES: dict[str, Case] = {
     "disagree": Case("decided", "{ref}"),
     "disagreements": Case(None, "disagree"),
     "contact": Case(None, "is now a contact for Greater Manchester Police", args="add agency:police slack:U0AGENCY"),
+    # Issue 23: a notification made later, a parallel process starting, and complaints (Salford's procedure has no
+    # complaints procedure, so the business manager is told so in a sentence; Stockport's: tests/integration/
+    # test_complaints.py).
+    "notified": Case("with_panel", "Ofsted notified on Fri 20 Nov 2026", args="{ref} ofsted on 2026-11-20"),
+    "parallel": Case("with_panel", "is recorded as running alongside"),
+    "complaint": Case("decided", "sets out no complaints procedure"),
+    "complaints": Case(None, "No complaints have been recorded"),
 }
 
 
@@ -185,6 +194,11 @@ class Form:
     other: str = "Fire and rescue service"
     future: str = "2030-01-01"
     summary: str = "Seen by the Mary Seacole outreach team after a fall at home"
+    # Issue 23: who verified it, what runs alongside (by number on the interviews: "1, 2"), no looked-after
+    # child's death, and the National Panel already notified, today.
+    authorised: str = "Designated safeguarding lead"
+    parallel: tuple[str, ...] = ("criminal_investigation", "child_death_review")
+    notified: tuple[str, ...] = ("national_panel",)
 
 
 class Platform:
@@ -230,7 +244,8 @@ class ConsolePlatform(Platform):
     async def file(self, form: Form) -> str:
         """`new`, answering each question as it is asked; a refused answer is given again, corrected."""
         agencies = len(self.panel.preset.agencies)
-        self.answers = ["1", str(agencies + 1), form.other, form.future, "", "3", "D", form.summary, "keep", ""]
+        self.answers = ["1", "1", str(agencies + 1), form.other, form.future, "", "3", "D", form.summary, "keep", "",
+                        form.authorised, "1, 2", "No", "1", ""]
         assert await self.session.handle(f"as {BM}")
         start = self.buffer.tell()
         assert await self.session.handle("new")
@@ -282,8 +297,10 @@ class SlackPlatform(Platform):
         """`/panel new` opens the modal; submitted whole, each error comes back beside its box."""
         user, said = self.IDS[BM], []
         await self.h.slash(user, "new", channel="C0ELSEWHERE")
-        answers = {"referral_type": "rapid_review", "referrer": "other_agency", "referrer_other": form.other,
-                   "aware_on": form.future, "category": "adult", "letter": "D", "summary": form.summary}
+        answers = {"referral_type": "rapid_review", "source": "agency", "referrer": "other_agency",
+                   "referrer_other": form.other, "aware_on": form.future, "category": "adult", "letter": "D",
+                   "summary": form.summary, "authorised_by": form.authorised, "parallel": list(form.parallel),
+                   "looked_after": "no", "notified": list(form.notified)}
         await self.h.submit(user, self.h.modal(), answers)
         said += json.loads(self.h.last_response)["errors"].values()
         await self.h.submit(user, self.h.modal(), {**answers, "aware_on": ""})
@@ -361,6 +378,7 @@ class TelegramPlatform(Platform):
 
         _, question = await self.h.say(chat, user, "/new", expect=2)
         await self.h.press(question, user, self.api.buttons(question)[0])
+        await self.h.press(await latest("Where did the referral come from?"), user, "A partner agency")
         await self.h.press(await latest("Which agency"), user, "Another agency or service (say which)")
         await latest("Which agency or service")
         await say(form.other)
@@ -371,6 +389,14 @@ class TelegramPlatform(Platform):
         await say("D")
         await self.h.press(await say(form.summary), user, "It names no one: keep it as written")
         await self.h.press(await latest("Themes?"), user, "None")
+        await latest("Verified internally by?")
+        await say(form.authorised)
+        await latest("Which processes run alongside it?")
+        await say("1, 2")
+        await self.h.press(await latest("looked-after child?"), user, "No")
+        await latest("Which notifications have already been made?")
+        await say("1")
+        await self.h.press(await latest("When were they made?"), user, "Today")
         await self.h.press(await latest("Please check the referral"), user, "File referral")
         await latest("and posted it to the panel")
         return seen(" ".join(said))
@@ -412,8 +438,10 @@ async def _teams_file(self: TeamsPlatform, form: Form) -> str:
     """`new` posts the form as a card; pressed, a refused form comes back filled in, each error under its field."""
     person, said = self.PEOPLE[BM], []
     card = (await self.h.say(person, "new", conversation=self.GENERAL))[0]
-    answers = {"referral_type": "rapid_review", "referrer": "other_agency", "referrer_other": form.other,
-               "aware_on": form.future, "category": "adult", "letter": "D", "summary": form.summary}
+    answers = {"referral_type": "rapid_review", "source": "agency", "referrer": "other_agency",
+               "referrer_other": form.other, "aware_on": form.future, "category": "adult", "letter": "D",
+               "summary": form.summary, "authorised_by": form.authorised, "parallel": ",".join(form.parallel),
+               "looked_after": "no", "notified": ",".join(form.notified)}
     for values in (answers, {**answers, "aware_on": ""}, {**answers, "aware_on": "", "names_confirmed": "true"}):
         response = await self.h.press(person, card, "File referral", values)
         said.append(teams_fake.response_text(response))
@@ -561,6 +589,16 @@ async def test_the_intake_form(world: World, caplog: pytest.LogCaptureFixture) -
         query = select(Referral).where(Referral.reference == reference.group(1))
         filed = (await uow.session.execute(query)).scalar_one()
     assert (filed.referrer, filed.summary, filed.subject) == (form.other, form.summary, "Adult D")
+    # Issue 23: the fields the preset adds, filed through the same form on every platform.
+    assert (filed.source, filed.authorised_by, filed.parallel) == ("agency", form.authorised, list(form.parallel))
+    assert filed.notifications == {"national_panel": "2026-11-23"} and not filed.looked_after
+    card = "\n".join(card_lines(await world.panel.card(filed.reference), world.panel.cal))
+    assert "Verified internally by: Designated safeguarding lead" in card, card
+    assert "Running alongside: Criminal investigation or proceedings; Child death review (CDOP)" in card, card
+    assert ("Notified: National Panel (by the local authority) on Mon 23 Nov 2026 (Local authority notification to "
+            "the National Panel: met)") in card, card
+    assert "Before publication: Check with the police before publishing" in card, card
+    assert "Not yet recorded as notified" not in card, card
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert not failures, [(r.name, r.getMessage()) for r in failures]
 

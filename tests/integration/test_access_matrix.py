@@ -83,6 +83,9 @@ class Op:
     # Where the button was pressed: "agency", on the request message the bot delivered to the police's
     # channel; "elsewhere", that message's id sent from another chat. None: typed, no message.
     pressed: str | None = None
+    # The preset of the panel it runs on: complaints are Stockport's (section 21). On Stockport's panel the
+    # business manager and the three statutory partners are members too; the Salford-only roles are not.
+    preset: str = "salford"
 
 
 OPS = [
@@ -135,6 +138,15 @@ OPS = [
     Op("member add", None, effect="member_added", service="member_add"),
     Op("member remove", "spare_member", effect="member_removed", service="member_remove"),
     Op("channel set", None, effect="channel_set", service="channel_set"),
+    # Issue 23.
+    Op("notified", "with_panel", "notified {ref} ofsted on 2026-11-20", "notification_recorded"),
+    Op("parallel", "with_panel", "parallel {ref} add criminal_investigation", "parallel_changed"),
+    Op("complaints", None, "complaints"),
+    Op("complaint", "sto_referral", "complaint {ref} about decision the family feel a review was needed",
+       "complaint_recorded", preset="stockport"),
+    Op("complaint responded", "sto_complaint", "complaint responded {ref} by business manager", "complaint_responded",
+       preset="stockport"),
+    Op("complaint escalate", "sto_responded", "complaint escalate {ref}", "complaint_escalated", preset="stockport"),
 ]
 
 # The expected answer of every cell, with the rule it comes from.
@@ -204,7 +216,17 @@ ALLOWED: dict[str, frozenset[str]] = {
     "contact add": BM,
     "contact list": BM,
     "contact remove": BM,
+    # Issue 23: what the referral carries after it is filed is the business manager's to record (Salford 7.4 and
+    # 7.5: the business unit checks the notifications), as are complaints (Stockport 21: the Safeguarding
+    # Business Unit receives them and the Board Business Manager keeps the record); the list is the panel's.
+    "notified": BM,
+    "parallel": BM,
+    "complaints": PANEL,
+    "complaint": BM,
+    "complaint responded": BM,
+    "complaint escalate": BM,
 }
+ON_STOCKPORT = ("business_manager", "local_authority", "police", "health")  # the matrix's roles Stockport has
 
 REFUSAL = re.compile(
     r"^(Only the business manager can |Only the Independent Adviser can |Only panel members and the business "
@@ -255,6 +277,8 @@ class World:
     sender: Sender
     ready: dict[str, str] = field(default_factory=dict)  # state -> a referral (or member) in that state
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    stockport: Panel | None = None  # the second partnership on the same database, for Stockport's commands
+    stockport_actors: dict[str, Actor] = field(default_factory=dict)
 
 
 def _backends() -> list:
@@ -300,7 +324,16 @@ async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         actors["agency_contact"] = Actor.guest("slack", "U-AGENCY", "Police safeguarding lead")
         assert await panel.actor_for("telegram", "5550001") is None
         actors["stranger"] = Actor.guest("telegram", "5550001")
-        yield World(panel, actors, Sender(panel, [SlackStandIn()]))
+        stockport = await open_panel(engine, load_preset("stockport"), clock=lambda: NOW)
+        stockport_actors = dict(actors)  # a Salford-only role is not on Stockport's panel: refused there
+        for role in ON_STOCKPORT:
+            name, uid = MEMBERS[role]
+            await stockport.add_member(actor=OP, name=name, role=role, ids=[f"slack:S{uid}"])
+            found = await stockport.actor_for("slack", f"S{uid}")
+            assert found is not None
+            stockport_actors[role] = found
+        yield World(panel, actors, Sender(panel, [SlackStandIn()]), stockport=stockport,
+                    stockport_actors=stockport_actors)
     finally:
         patch.undo()
         await engine.dispose()
@@ -336,6 +369,18 @@ async def _prepare(w: World, state: str) -> str:
         await p.add_contact(actor=OP, agency="agency:police", platform_id=account)
         w.ready[state] = account
         return account
+    if state.startswith("sto_"):
+        assert w.stockport is not None
+        s = w.stockport
+        ref = await s.file_referral(actor=OP, draft=ReferralDraft(
+            referral_type="child", referrer="Greater Manchester Police", category="young person", letter="C",
+            summary="Unexplained bruising seen at school; family known to services."))
+        if state in ("sto_complaint", "sto_responded"):
+            await s.complaint(actor=OP, reference=ref, about="process", text="the meeting was arranged late")
+        if state == "sto_responded":
+            await s.complaint_responded(actor=OP, reference=ref, by="business manager")
+        w.ready[state] = ref
+        return ref
     ref = await _file(p)
     if state == "quorum":  # two agreeing votes: quorate (Salford 7.5) but not settled, so voting stays open
         for role in ("independent_adviser", "deputy_chair"):
@@ -439,8 +484,9 @@ CELLS = [pytest.param(op, role, id=f"{op.name}|{role}") for op in OPS for role i
 
 @pytest.mark.parametrize(("op", "role"), CELLS)
 async def test_cell(world: World, op: Op, role: str) -> None:
-    panel = world.panel
-    actor = world.actors[role]
+    on_stockport = op.preset == "stockport"
+    panel = world.stockport if on_stockport and world.stockport is not None else world.panel
+    actor = (world.stockport_actors if on_stockport else world.actors)[role]
     target = await _prepare(world, op.state) if op.state else None
     before = await _snapshot(panel)
     if op.service:

@@ -28,7 +28,7 @@ async def decided_with_requests(t: Terminal) -> None:
         await t.type(f"as {who}")
         await t.type("vote SAL-2026-001 commence_rapid_review")
     await t.type("as bm")
-    await t.type("new", "1", "Police", "", "2", "D", "Seen at A&E twice in a month", "")
+    await t.type("new", "1", "Police", "", "2", "D", "Seen at A&E twice in a month", "", "", "", "", "")
 
 
 # 1. status is a list, one referral a line ---------------------------------------------------------------------
@@ -41,8 +41,13 @@ async def test_status_is_one_short_line_a_referral_with_the_next_deadline(term: 
         "**SAL-2026-001 · Young Person C** (Rapid review): decided; waiting for the business manager, the local "
         "authority, Greater Manchester Police and Health (ICB). Next: Agency summary and chronology requests sent "
         "by **Wed 25 Nov 2026, 17:00**.",
+        # Issue 23: a required notification not yet made (Salford 7.4) is a line under its referral until it is.
+        "  **Not yet recorded as notified: National Panel (by the local authority)** (once made: `notified "
+        "SAL-2026-001 national_panel on DATE`)",
         "**SAL-2026-002 · Young Person D** (Rapid review): with the panel; waiting for 2 more votes for quorum. "
         "Next: Virtual panel decision by **Wed 25 Nov 2026, 10:12**.",
+        "  **Not yet recorded as notified: National Panel (by the local authority)** (once made: `notified "
+        "SAL-2026-002 national_panel on DATE`)",
     ]
 
 

@@ -169,7 +169,7 @@ async def test_a_whole_life_cycle_shows_and_logs_no_personal_data(engine, clock,
 
     async def new(letter: str, *refused_summaries: str, referrers: tuple[str, ...] = ()) -> str:
         said = await type_("new", "1", *referrers, "Children's Social Care", "", "2", letter, *refused_summaries,
-                           CLEAN, "neglect")
+                           CLEAN, "neglect", "", "", "", "")  # issue 23's questions, left blank
         assert re.search(r"Filed (SAL-\d{4}-\d{3})", said), said
         return said
 

@@ -34,6 +34,9 @@ LETTER = "C"
 SUMMARY_WITH_POSTCODE = "Bruising seen at school; the family lives at M5 4WT"
 CLEAN_SUMMARY = "Bruising seen at school; family known to services for two years"
 NO_THEMES = ""
+# Issue 23: Salford then asks who verified it internally, what runs alongside, whether a looked-after child has
+# died and which notifications were made; each left blank here.
+NO_EXTRAS = ("", "", "", "")
 
 
 class Script:
@@ -107,7 +110,8 @@ async def file_one(t: Terminal) -> str:
     await t.type("sample")
     await t.type("as bm")
     return await t.type(
-        "new", TYPE_RAPID_REVIEW, REFERRER, AWARE_TODAY, CATEGORY_YOUNG_PERSON, LETTER, CLEAN_SUMMARY, NO_THEMES
+        "new", TYPE_RAPID_REVIEW, REFERRER, AWARE_TODAY, CATEGORY_YOUNG_PERSON, LETTER, CLEAN_SUMMARY, NO_THEMES,
+        *NO_EXTRAS,
     )
 
 
@@ -171,6 +175,7 @@ async def test_new_refuses_a_postcode_asks_again_and_files_the_clean_summary(ter
         SUMMARY_WITH_POSTCODE,  # refused ...
         CLEAN_SUMMARY,          # ... and asked again, the earlier answers kept
         NO_THEMES,
+        *NO_EXTRAS,
     )
     summary_prompts = [p for p in term.script.prompts if "Summary" in p]
     assert len(summary_prompts) == 2, term.script.prompts
@@ -199,7 +204,7 @@ async def test_new_refuses_a_possible_name_at_the_summary_question(term: Termina
     rewritten = "Police attended on 01/12/2026; the mother's partner was arrested."
     said = await term.type(
         "new", TYPE_RAPID_REVIEW, REFERRER, AWARE_TODAY, CATEGORY_YOUNG_PERSON, LETTER,
-        "Police attended on 01/12/2026; Dean Hughes was arrested.", rewritten, NO_THEMES,
+        "Police attended on 01/12/2026; Dean Hughes was arrested.", rewritten, NO_THEMES, *NO_EXTRAS,
     )
     assert sum("Summary" in p for p in term.script.prompts) == 2, term.script.prompts
     assert "looks like it names a person" in said and '"the daughter"' in said

@@ -23,7 +23,8 @@ async def test_a_rapid_review_meeting_from_scheduled_to_held_in_the_terminal(eng
     assert {"local_authority", "police", "health", "business_manager"} <= set(names)
     await t.type("as bm")
     said = await t.type("new", "1", "Children's Social Care", "", "2", "C",
-                        "Bruising seen at school; family known to services for two years", "")
+                        "Bruising seen at school; family known to services for two years", "",
+                        "", "", "")  # no themes, authorised by, looked-after child, notifications: none given
     ref = said.split("Filed ", 1)[1].split(" ", 1)[0]
 
     # Scheduled: the window in plain words, and the post with the invitation file.

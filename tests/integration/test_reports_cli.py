@@ -93,7 +93,7 @@ def test_report_writes_one_csv_per_measure(db: Path, tmp_path: Path) -> None:
     result = invoke("report", "2026-Q4", "--format", "csv", "--out", str(tmp_path / "q4"))
     assert result.exit_code == 0, result.output
     # No disagreements were recorded, so there is no list of them: 11 files.
-    assert f"Wrote 11 CSV files to {tmp_path / 'q4'}" in said(result)
+    assert f"Wrote 13 CSV files to {tmp_path / 'q4'}" in said(result)
     assert "disagreements.csv" in said(result) and "disagreements_list.csv" not in said(result)
     rows = list(csv.reader((tmp_path / "q4" / "referrals_by_outcome.csv").read_text("utf-8-sig").splitlines()))
     assert rows[0] == ["Outcome", "Referrals"]
@@ -165,7 +165,7 @@ def test_export_then_prove_the_archive_complete(db: Path, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert {p.name for p in (tmp_path / "archive").iterdir()} == {
         "manifest.csv", "referrals.csv", "decisions.csv", "ballots.csv", "votes.csv", "deadlines.csv",
-        "requests.csv", "reminders.csv", "disagreements.csv", "audit_log.csv",
+        "requests.csv", "reminders.csv", "disagreements.csv", "complaints.csv", "audit_log.csv",
     }
     assert invoke("audit", "verify", "--export", str(tmp_path / "archive")).exit_code == 0
 

@@ -12,7 +12,10 @@ from bot.service import Panel
 from bot.service.agenda import AgendaCommands
 from bot.service.attendance import AttendanceCommands
 from bot.service.ballots import BallotCommands
+from bot.service.casefile import CaseFileCommands
 from bot.service.clockwork import ClockCommands
+from bot.service.complaints import ComplaintCommands
+from bot.service.holds import HoldCommands
 from bot.service.links import LinkViews
 from bot.service.meetings import MeetingCommands
 from bot.service.members import MemberCommands
@@ -27,7 +30,8 @@ from bot.service.views import Views
 
 HANDLERS = (MemberCommands, ReferralCommands, BallotCommands, ClockCommands, MeetingCommands, AttendanceCommands,
             PanelMeetingCommands, RequestCommands, Views, AgendaCommands, ReportCommands, ReminderCommands,
-            StuckCommands, StageCommands, LinkViews)
+            StuckCommands, StageCommands, LinkViews, CaseFileCommands, ComplaintCommands,
+            HoldCommands)
 # Public helpers a handler offers the other handlers, not commands of the panel.
 HELPERS = {"schedule_reminders", "deadline_label", "planned_lines", "stopped_lines", "clock_for"}
 

@@ -247,7 +247,13 @@ def test_salford_7_5_quorum_of_two_and_the_bms_immediate_decision():
 # out independently.
 
 TOP_KEYS = {"id", "name", "reference_prefix", "nation", "timezone", "themes", "working_hours", "roles",
-            "referral_types", "panel", "outcomes", "clocks", "agencies", "request_template", "stages"}
+            "referral_types", "panel", "outcomes", "clocks", "agencies", "request_template", "intake", "complaints",
+            "stages"}
+INTAKE_KEYS = {
+    "sources": {"id", "label", "agency", "source"},
+    "parallel": {"id", "label", "before_publication", "source"},
+    "notifications": {"id", "label", "required_for", "looked_after", "meets", "source"},
+}
 TABLE_KEYS = {
     "roles": {"id", "label", "votes", "statutory"},
     "referral_types": {"id", "label", "request_template"},
@@ -269,6 +275,13 @@ def test_preset_file_has_only_known_keys(name):
     for table, keys in TABLE_KEYS.items():
         for item in data.get(table, []):
             assert set(item) <= keys, (table, item.get("id"), set(item) - keys)
+    intake = data.get("intake", {})
+    assert set(intake) <= {"authorised_by", *INTAKE_KEYS}
+    assert set(intake.get("authorised_by", {})) <= {"label", "hint", "required", "source"}
+    for table, keys in INTAKE_KEYS.items():
+        for item in intake.get(table, []):
+            assert set(item) <= keys and item["source"].strip(), (table, item.get("id"))
+    assert set(data.get("complaints", {})) <= {"response_clock", "escalation_clock", "subjects", "ombudsman", "source"}
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -611,7 +624,7 @@ def test_salford_themes_moved_below_the_agencies_is_named_as_a_toml_mistake(tmp_
     with pytest.raises(PresetError) as caught:
         load_preset(str(path))
     assert str(caught.value) == (
-        f"{path}: agencies[5].themes: is not a setting here (did you put a top-level key after a [[table]]?"
+        f"{path}: intake.parallel[3].themes: is not a setting here (did you put a top-level key after a [[table]]?"
         " Top-level settings such as this one go above the first [table] or [[table]] header)"
     )
 

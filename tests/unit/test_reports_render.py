@@ -97,11 +97,15 @@ def test_tables_follow_salford_10_3_and_say_where_each_comes_from() -> None:
     tables = {t.id: t for t in report_tables(REPORT, SALFORD, CAL)}
     assert list(tables) == [
         "referrals_by_type", "referrals_by_outcome", "referrals_by_referrer", "referrals_by_theme",
-        "reviews_by_type_and_outcome", "decisions_by_who", "disagreements", "disagreements_list", "timeliness",
+        "referrals_by_source", "referrals_by_parallel", "reviews_by_type_and_outcome", "decisions_by_who",
+        "disagreements", "disagreements_list", "timeliness",
         "returns_by_agency", "missed_deadlines", "referrals_per_month",
     ]
     assert tables["referrals_by_type"].rows == (("Rapid review", 2), ("Case review", 1), ("Total", 3))
     assert tables["referrals_by_type"].source == "Salford 10.3 (a)"
+    # Issue 23: these rows were read before the form asked where a referral came from or what runs alongside.
+    assert tables["referrals_by_source"].rows[-2:] == (("Not recorded", 3), ("Total", 3))
+    assert tables["referrals_by_parallel"].rows[-1] == ("None recorded", 3)
     assert tables["reviews_by_type_and_outcome"].rows[-1] == ("Total", 1, 0, 0, 1, 2)
     timely = {row[0]: row[1:] for row in tables["timeliness"].rows}
     assert timely["Agency summary and chronology returned"] == (1, 1, 0, 3, 3)
@@ -128,7 +132,7 @@ def test_markdown_has_one_section_per_measure() -> None:
 def test_csv_files_one_per_measure_with_uk_dates(tmp_path) -> None:  # type: ignore[no-untyped-def]
     paths = write_csv(REPORT, SALFORD, CAL, tmp_path / "q4")
     assert [p.name for p in paths][:2] == ["referrals_by_type.csv", "referrals_by_outcome.csv"]
-    assert len(paths) == 12
+    assert len(paths) == 14  # with where referrals came from and what runs alongside (issue 23)
     raw = (tmp_path / "q4" / "timeliness.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # a byte-order mark, so Excel reads UTF-8
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))

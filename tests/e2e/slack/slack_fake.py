@@ -422,6 +422,8 @@ def fill(view: dict, values: dict[str, Any], *, client_checks: bool = True) -> d
         block_id, element = block["block_id"], block["element"]
         action_id, kind = element["action_id"], element["type"]
         value = values.get(block_id)
+        if value is None and isinstance(element.get("initial_option"), dict):  # chosen in advance, left as it was
+            value = element["initial_option"]["value"]
         if value in (None, "", []):
             if not block.get("optional") and client_checks:
                 raise AssertionError(f"Slack would not submit the form without {block['label']['text']!r}")

@@ -24,9 +24,16 @@ async def test_filing_through_the_modal_posts_the_card_to_the_panel_channel(slac
     modal = h.modal()
     assert modal["title"]["text"] == "New referral"
     labels = [b["label"]["text"] for b in modal["blocks"] if b["type"] == "input"]
-    assert labels == ["Referral type", "Referring agency", "Which agency or service?",
+    assert labels == ["Referral type", "Where the referral came from", "Referring agency", "Which agency or service?",
                       "Date the partnership became aware", "Subject category", "Subject letter (A to Z)", "Summary",
-                      "Themes"]
+                      "Themes",
+                      # Issue 23 (Salford 7.3 and 7.4): after the basics, what the preset adds.
+                      "Verified internally by", "Parallel processes", "Has a looked-after child died?",
+                      "Notifications already made", "Date they were made"]
+    source = next(b for b in modal["blocks"] if b.get("block_id") == "source")  # an agency, chosen in advance
+    assert source["element"]["initial_option"]["value"] == "agency"
+    parallel = next(b for b in modal["blocks"] if b.get("block_id") == "parallel")
+    assert parallel["element"]["type"] == "checkboxes" and parallel["optional"]
     referrer = next(b for b in modal["blocks"] if b.get("block_id") == "referrer")  # the preset's agencies, then other
     assert [o["text"]["text"] for o in referrer["element"]["options"]] == [
         "Greater Manchester Police", "Health (ICB)", "Children's Social Care", "Education", "Probation",

@@ -118,7 +118,7 @@ async def run_in_terminal(tmp_path) -> list[tuple]:  # type: ignore[no-untyped-d
         await session.handle(f"as {step.who}")
         if step.what == "file":
             answers[:] = ["1", "Children's Social Care", "", str(categories.index("young_person") + 1),
-                          step.letter, step.text, ""]
+                          step.letter, step.text, "", "", "", "", ""]  # issue 23's questions, left blank
             await session.handle("new")
             assert not answers
         elif step.what == "vote":

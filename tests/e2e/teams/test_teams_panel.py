@@ -30,8 +30,11 @@ MAL = person("Mallory")  # not on the panel
 async def file_referral(h: Harness, **answers: str) -> str:
     """The business manager types `new`, fills in the form and presses File referral."""
     form = (await h.say(BEA, "new"))[0]
-    assert [i["id"] for i in form.inputs] == [
+    ids = [i["id"] for i in form.inputs]
+    assert ids[:8] == [
         "referral_type", "referrer", "referrer_other", "aware_on", "category", "letter", "summary", "themes"]
+    # Issue 23, after the basics: what the preset adds (Dudley: who authorised it, the notifications made).
+    assert ids[8:] == ["authorised_by", "looked_after", "notified", "notified_on"]
     values = {"referral_type": h.panel.preset.referral_types[0].id, "referrer": "Children's Social Care",
               "category": "young_person", "letter": "C", "summary": SUMMARY, **answers}
     # The referrer is chosen from the preset's agencies; one it does not list is "another", typed.

@@ -36,6 +36,10 @@ async def file_by_telegram(tg, chat: dict, *, group: bool = False) -> str:
     assert "New referral" in intro["text"] and "no field for a name" in intro["text"]
     assert "Referral type?" in question["text"]
     await tg.press(question, BEA, api.buttons(question)[0])
+    asked = await api.wait_for(lambda: api.said(chat["id"], "Where did the referral come from?")
+                               or api.said(chat["id"], "Which agency"))
+    if "Where did" in asked["text"]:  # a preset that lists where referrals come from (Salford 7.3): an agency
+        await tg.press(asked, BEA, api.buttons(asked)[0])
     (question,) = await api.wait_for(lambda: [m for m in api.bot_messages(chat["id"]) if "Which agency" in m["text"]])
     # The referrer is one of the partnership's agencies, or another one named in words.
     assert api.buttons(question)[-1] == "Another agency or service (say which)"
@@ -59,6 +63,13 @@ async def file_by_telegram(tg, chat: dict, *, group: bool = False) -> str:
     (refusal,) = await tg.say(chat, BEA, "neglect, bogus", reply_to=question)
     assert '"bogus" is not one of' in refusal["text"]
     (review,) = await tg.say(chat, BEA, "neglect", reply_to=question)
+    # Issue 23: what the preset asks after the basics (where it came from is asked before the agency, below),
+    # each left blank with its own button.
+    while "Please check the referral" not in review["text"]:
+        blank = next(b for b in api.buttons(review) if b in ("Skip", "No", "None", "Today"))
+        before = len(api.bot_messages(chat["id"]))
+        await tg.press(review, BEA, blank)
+        review = (await api.wait_for(lambda n=before: api.bot_messages(chat["id"])[n:]))[-1]
     assert "Please check the referral" in review["text"]
     assert "Subject: Young Person C" in review["text"] and "Themes: neglect" in review["text"]
     assert "Summary: Injuries seen at school; <b>not</b> explained & unclear" in review["text"]  # shown as typed
