@@ -156,11 +156,12 @@ def twin_engine(engine: AsyncEngine) -> Callable[[], AsyncEngine]:
 
 @pytest.fixture
 def make_panel(engine: AsyncEngine, clock: Clock) -> Callable:
-    """`await make_panel("salford")` -> a Panel on the test database with the test clock."""
+    """`await make_panel("salford")` -> a Panel on the test database with the test clock. A preset is named,
+    given by path, or given itself (`make_panel(dudley_panel_votes())`, tests/stage_presets.py)."""
     from bot.service.bootstrap import open_panel
-    from flows.preset import load_preset
+    from flows.preset import Preset, load_preset
 
-    async def factory(preset: str = "salford"):  # type: ignore[no-untyped-def]
-        return await open_panel(engine, load_preset(preset), clock=clock)
+    async def factory(preset: str | Preset = "salford"):  # type: ignore[no-untyped-def]
+        return await open_panel(engine, preset if isinstance(preset, Preset) else load_preset(preset), clock=clock)
 
     return factory

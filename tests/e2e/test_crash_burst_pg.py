@@ -2,10 +2,10 @@
 
 For each platform, the real `panelbot run --no-console` runs as a subprocess on its own PostgreSQL schema, with
 the platform pointed at its fake on 127.0.0.1 (tests/e2e/slack/slack_fake.py, tests/e2e/telegram/fake_bot_api.py,
-tests/e2e/teams/teams_fake.py). A Dudley panel has its cards posted; then about a hundred votes arrive at once, as
-the platform sends them: Slack's vote form submissions, Telegram callback queries by webhook, Teams
-`Action.Execute` invokes. Members vote on many referrals and some change their vote; half of the referrals
-are decided by their third vote. Once a third of the requests have been answered, the process is killed with
+tests/e2e/teams/teams_fake.py). A Dudley panel whose vote decides has its cards posted; then about a hundred
+votes arrive at once, as the platform sends them: Slack's vote form submissions, Telegram callback queries by
+webhook, Teams `Action.Execute` invokes. Members vote on many referrals and some change their vote; half of the
+referrals are decided by their third vote. Once a third of the requests have been answered, the process is killed with
 SIGKILL (no shutdown code runs) and started again on the same schema. Telegram and Teams then send again every
 delivery that had no success answer, as they do; Slack does not resend a form.
 
@@ -16,6 +16,10 @@ What must hold, read from the database and from what the fake platform shows:
 * a request that got no answer is recorded once or not at all (Telegram and Teams: once, after the resend);
 * nothing is recorded that no request asked for, and the audit chain verifies;
 * each ballot that closed has one close and one decision, and the decision is posted once under its card.
+
+The panel is the test preset of a partnership whose panel decides by vote (tests/stage_presets.py: Dudley's
+preset without its `[[stages]]` entry): the shipped Dudley has a child's referral decided at the rapid review
+meeting, so the votes on it are advice and close nothing, while what is tested here is votes that decide.
 
 PostgreSQL only: skipped unless PANELBOT_TEST_DATABASE_URL is set.
 """
@@ -47,7 +51,6 @@ from bot.service import Actor, Panel
 from bot.service.bootstrap import open_panel
 from bot.slack import modals
 from bot.slack.listener import NOT_IN_TIME
-from flows.preset import load_preset
 from flows.referrals import ReferralDraft
 from storage.audit import verify
 from storage.db import make_engine, upgrade
@@ -61,6 +64,7 @@ import fake_bot_api  # noqa: E402
 import slack_fake  # noqa: E402
 import teams_fake  # noqa: E402
 from botprocess import Bot  # noqa: E402
+from stage_presets import dudley_panel_votes, write_dudley_panel_votes  # noqa: E402
 
 PG_URL = os.environ.get("PANELBOT_TEST_DATABASE_URL", "")
 pytestmark = [
@@ -409,7 +413,7 @@ async def new_schema() -> AsyncIterator[Schema]:
     engine = make_engine(PG_URL, connect_args={"options": f"-c search_path={name}"})
     try:
         await upgrade(engine)
-        panel = await open_panel(engine, load_preset("dudley"))
+        panel = await open_panel(engine, dudley_panel_votes())
         url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={name}"})
         yield Schema(url.render_as_string(hide_password=False), panel)
     finally:
@@ -478,7 +482,7 @@ async def test_killed_mid_burst_every_acknowledged_vote_is_recorded_once(which: 
     platform = PLATFORMS[which]()
     await platform.start()
     panel = schema.panel
-    bot = Bot(tmp_path, schema.url, {})
+    bot = Bot(tmp_path, schema.url, {"PANELBOT_PRESET": str(write_dudley_panel_votes(tmp_path))})
     try:
         await platform.prepare(panel)
         refs = await file_referrals(panel)

@@ -271,8 +271,9 @@ async def test_a_vote_link_for_someone_not_on_the_panel_changes_nothing(make_pan
 
 
 async def test_a_vote_by_link_counts_towards_quorum_by_role_like_a_vote_in_chat(make_panel) -> None:  # type: ignore[no-untyped-def]
-    """Dudley: one vote from each statutory partner is the quorum. Two vote in chat, the police's member by link:
-    quorum is met and, all three agreeing, the ballot closes, exactly as a third vote in chat would."""
+    """Dudley's SAR referral (decided by the panel's vote; a child's is decided at the rapid review meeting): one
+    vote from each statutory partner is the quorum. Two vote in chat, the police's member by link: quorum is met
+    and, all three agreeing, the ballot closes, exactly as a third vote in chat would."""
     from aiohttp.test_utils import TestClient, TestServer
     from email_pages import SECRET
 
@@ -288,9 +289,9 @@ async def test_a_vote_by_link_counts_towards_quorum_by_role_like_a_vote_in_chat(
                                 ("Hana Health", "health", "slack:U0HE")):
         await panel.add_member(actor=OP, name=name, role=role, ids=[account])
     ref = await panel.file_referral(actor=OP, draft=ReferralDraft(
-        referral_type="cspr", referrer="Police", category="young_person", letter="B", summary=SUMMARY))
+        referral_type="sar", referrer="Police", category="adult", letter="B", summary=SUMMARY))
     for account in ("U0LA", "U0HE"):
-        await panel.vote(actor=Actor.of_account("slack", account), reference=ref, outcome="cspr")
+        await panel.vote(actor=Actor.of_account("slack", account), reference=ref, outcome="sar")
     async with panel.uow() as uow:
         referral = await uow.referrals.by_reference(ref)
         assert referral is not None
@@ -303,9 +304,10 @@ async def test_a_vote_by_link_counts_towards_quorum_by_role_like_a_vote_in_chat(
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         page = html.unescape(await (await client.get(path)).text())
         assert "2 of 3 statutory partners have voted. Still needed: Police." in page
-        response = await client.post(path, data={**form_fields(page), "outcome": "cspr", "reason": ""})
+        response = await client.post(path, data={**form_fields(page), "outcome": "sar", "reason": ""})
         done = html.unescape(await response.text())
     assert response.status == 200
-    assert f"Your vote on {ref} is recorded: Undertake a child safeguarding practice review." in done
-    assert "Voting has now closed (decided: Undertake a child safeguarding practice review)." in done
+    assert f"Your vote on {ref} is recorded: Recommend a safeguarding adults review to the Independent Chair." in done
+    assert ("Voting has now closed (decided: Recommend a safeguarding adults review to the Independent Chair)."
+            in done)
     assert (await panel.card(ref)).status == "decided"

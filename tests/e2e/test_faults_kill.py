@@ -8,6 +8,11 @@ recovers, the bot is started again: the decision reaches Slack exactly once.
 
 The guarantee is at-least-once at Slack's edge: had the kill come after Slack accepted the post but before
 the bot recorded it, the post would be sent again. Here the post was refused, so once is exact.
+
+The panel is the test preset of a partnership whose panel decides by vote (tests/stage_presets.py: Dudley's
+preset without its `[[stages]]` entry): the shipped Dudley has a child's referral decided at the rapid review
+meeting, where the votes are advice and no third vote decides anything; what is tested here is a decision's
+delivery.
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ from bot.notify import Sender
 from bot.service import Actor
 from bot.service.bootstrap import open_panel
 from bot.slack.app import SlackBot, SlackConfig
-from flows.preset import load_preset
 from flows.referrals import ReferralDraft
 from storage.db import make_engine, upgrade
 from storage.models import OutboxMessage, Vote
@@ -37,6 +41,7 @@ if str(HERE / "slack") not in sys.path:
     sys.path.append(str(HERE / "slack"))
 from botprocess import Bot  # noqa: E402
 from slack_fake import PANEL_CHANNEL, SECRET, FakeSlack, Payloads, sign  # noqa: E402
+from stage_presets import dudley_panel_votes, write_dudley_panel_votes  # noqa: E402
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a POSIX signal")
 
@@ -46,7 +51,8 @@ OUTCOME = "Undertake a child safeguarding practice review"
 def slack_bot(tmp_path: Path, db_url: str, api_url: str) -> Bot:
     """The bot with Slack pointed at the fake Slack this test runs."""
     return Bot(tmp_path, db_url, {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SECRET,
-                                  "SLACK_API_URL": api_url})
+                                  "SLACK_API_URL": api_url,
+                                  "PANELBOT_PRESET": str(write_dudley_panel_votes(tmp_path))})
 
 
 @pytest.fixture
@@ -58,11 +64,12 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 async def prepare(db_url: str, fake: FakeSlack) -> str:
-    """A Dudley panel on Slack with a referral whose card is posted and two of the three votes cast."""
+    """A Dudley panel (whose vote decides) on Slack with a referral whose card is posted and two of the three
+    votes cast."""
     engine = make_engine(db_url)
     try:
         await upgrade(engine)
-        panel = await open_panel(engine, load_preset("dudley"))
+        panel = await open_panel(engine, dudley_panel_votes())
         for name, role, user in [("Bea", "business_manager", "U0BM"), ("Lou", "local_authority", "U0LA"),
                                  ("Pat", "police", "U0POL"), ("Hal", "health", "U0HEA")]:
             await panel.add_member(actor=Actor.operator(), name=name, role=role, ids=[f"slack:{user}"])

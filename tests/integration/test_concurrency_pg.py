@@ -1,7 +1,10 @@
 """Concurrency on PostgreSQL: 1,000 votes at once through the real service layer on real connections.
 
-Dudley's panel (role quorum: one vote each from the local authority, police and health) has exactly three
-voting members, so a ballot closes the moment the third of them votes, and anything after that is refused.
+A panel whose vote decides (tests/stage_presets.py: Dudley's preset without its `[[stages]]` entry, since the
+shipped Dudley has a child's referral decided at the rapid review meeting and the votes before it are advice,
+which close nothing; what is tested here is the vote). Its role quorum is one vote each from the local
+authority, police and health, and it has exactly three voting members, so a ballot closes the moment the third
+of them votes, and anything after that is refused.
 Across 100 referrals, each member's votes go in one after another (a person changes their mind) while every
 other member and referral votes at the same time, over a pool of 16 PostgreSQL connections:
 
@@ -30,12 +33,12 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from stage_presets import dudley_panel_votes
 
 from bot.service import Actor, Panel
 from bot.service.ballots import Receipt
 from bot.service.bootstrap import open_panel
 from flows.errors import WrongState
-from flows.preset import load_preset
 from flows.referrals import ReferralDraft, Status
 from storage.audit import verify
 from storage.db import make_engine, upgrade
@@ -72,7 +75,7 @@ async def pg() -> AsyncIterator[AsyncEngine]:
 
 
 async def dudley_panel(pg: AsyncEngine, clock) -> tuple[Panel, dict[str, Actor]]:  # type: ignore[no-untyped-def]
-    panel = await open_panel(pg, load_preset("dudley"), clock=clock)
+    panel = await open_panel(pg, dudley_panel_votes(), clock=clock)
     for name, role in (("Lia", "local_authority"), ("Pol", "police"), ("Hal", "health")):
         await panel.add_member(actor=OP, name=name, role=role)
     actors = {name: await panel.actor_named(name) for name in ("Lia", "Pol", "Hal")}

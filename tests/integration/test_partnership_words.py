@@ -80,7 +80,8 @@ async def test_help_and_usage_lines_use_the_partnerships_own_references(make_pan
 
 
 async def seed(panel, clock) -> None:  # type: ignore[no-untyped-def]
-    """One member per role; one referral of each type, escalated and decided by the chair with a reason, one
+    """One member per role; one referral of each type, escalated and decided by the chair with a reason (where
+    a meeting decides, decided at it; where the business manager decides after the views, by them), one
     disagreement, information requests out to two agencies; then a month passes, so deadlines are missed."""
     p = panel.preset
     for i, role in enumerate(p.roles):
@@ -97,6 +98,12 @@ async def seed(panel, clock) -> None:  # type: ignore[no-untyped-def]
             clock.advance(days=10)  # past the decision deadline: the business manager decides without every view
             await panel.decide_now(actor=OP, reference=ref, outcome=p.outcomes_for(kind.id)[0].id,
                                    reason="The criteria are met")
+            continue
+        if p.stage_for(kind.id).by == "meeting":  # type: ignore[union-attr]  # Dudley's child: the meeting decides
+            await panel.schedule_meeting(actor=OP, reference=ref, at=clock.now + timedelta(days=10))
+            clock.advance(days=10, hours=1)
+            await panel.meeting_held(actor=OP, reference=ref, roles=[r.id for r in p.roles if r.statutory],
+                                     outcome=p.outcomes_for(kind.id)[0].id, reason="The criteria are met")
             continue
         await panel.escalate(actor=OP, reference=ref)
         await panel.chair_decide(actor=chair_actor, reference=ref, outcome=p.outcomes_for(kind.id)[0].id,

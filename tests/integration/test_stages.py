@@ -1,8 +1,7 @@
 """Who decides each stage of a referral (issue 21 section 1, issue 23 section 2), through the shared commands on
-SQLite and PostgreSQL: Dudley's rapid review meeting decides a child's referral (the votes before it are advice;
-the entry its preset carries, switched on here), Salford's rapid review meeting decides after the panel's
-"commence rapid review" (7.12), and Stockport's business manager decides a child's pathway after the three
-partners' views (section 1).
+SQLite and PostgreSQL: Dudley's rapid review meeting decides a child's referral (the votes before it are
+advice), Salford's rapid review meeting decides after the panel's "commence rapid review" (7.12), and
+Stockport's business manager decides a child's pathway after the three partners' views (section 1).
 
 Hand counts (England; Fri 25 Dec, Mon 28 Dec 2026 and Fri 1 Jan 2027 are bank holidays):
 - Dudley: the rapid review meeting held Wed 30 Dec 2026, 10:00; the template to the National Panel 2 working days
@@ -19,11 +18,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from stage_presets import dudley_meeting_decides
 
 from bot.commands import run
 from bot.service import Actor
 from bot.service.bootstrap import open_panel
+from flows.preset import load_preset
 from flows.referrals import ReferralDraft, Status
 from flows.views import card_lines
 from storage.models import Ballot, Deadline, OutboxMessage, StageDecision
@@ -90,8 +89,8 @@ DUDLEY = [("Lia", "local_authority"), ("Pol", "police"), ("Hal", "health"), ("Bo
 
 
 async def dudley(engine, clock):  # type: ignore[no-untyped-def]
-    """Dudley with its rapid review meeting deciding a child's referral (the entry its preset carries, on)."""
-    panel = await open_panel(engine, dudley_meeting_decides(), clock=clock)
+    """Dudley as shipped: its rapid review meeting decides a child's referral."""
+    panel = await open_panel(engine, load_preset("dudley"), clock=clock)
     for name, role in DUDLEY:
         await panel.add_member(actor=OP, name=name, role=role)
     return panel

@@ -47,12 +47,22 @@ async def test_only_the_bm_decides_at_once_and_only_where_the_procedure_allows_i
     assert str(refused.value) == "Only the business manager can decide a referral at once. Nothing was changed."
     with pytest.raises(InvalidInput):
         await panel.decide_now(actor=OP, reference=ref, outcome=COMMENCE, reason="  ")
+    # Dudley: a SAR referral is decided by the panel's vote, never by the BM at once; a child's referral is
+    # decided at the rapid review meeting ("The Rapid Review Meeting"), so the BM is pointed there.
     dudley_panel = await dudley(clock)
-    other = await file(dudley_panel)
+    sar = await file(dudley_panel, referral_type="sar")
     with pytest.raises(WrongState) as refused:
-        await dudley_panel.decide_now(actor=OP, reference=other, outcome=CSPR, reason="Obvious")
-    assert "does not let the business manager decide at once" in str(refused.value)
-    assert (await dudley_panel.card(other)).open
+        await dudley_panel.decide_now(actor=OP, reference=sar, outcome="sar", reason="Obvious")
+    assert str(refused.value) == (
+        "The Dudley Safeguarding People Partnership procedure does not let the business manager decide at once; "
+        "the panel votes.")
+    child = await file(dudley_panel, letter="D", referral_type="cspr")
+    with pytest.raises(WrongState) as refused:
+        await dudley_panel.decide_now(actor=OP, reference=child, outcome=CSPR, reason="Obvious")
+    assert str(refused.value) == (
+        f"{child} is decided at the rapid review meeting, not by the business manager at once: record the meeting's "
+        f"decision with `meeting held {child} ROLE... outcome OUTCOME`. Nothing was changed.")
+    assert (await dudley_panel.card(sar)).open and (await dudley_panel.card(child)).open
     assert await outbox(dudley_panel, "decision") == []
 
 

@@ -8,7 +8,7 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
-from stage_presets import dudley_meeting_decides
+from stage_presets import dudley_panel_votes
 
 from flows.calendar import WorkingCalendar
 from flows.clocks import calendar_for
@@ -180,11 +180,13 @@ def test_the_shipped_presets_say_who_decides_where_the_seeds_do() -> None:
     assert "cspr" not in {o.id for o in salford.outcomes_for("rapid_review")}
     assert salford.later_stage("case_review", "commence_rapid_review") is None
     assert salford.stage_for("rapid_review").by == "ballot" and salford.immediate_decision  # type: ignore[union-attr]
-    assert dudley.stage_for("cspr").by == "ballot"  # type: ignore[union-attr]  # written, not switched on yet
-    switched_on = dudley_meeting_decides()
-    child, sar = switched_on.stage_for("cspr"), switched_on.stage_for("sar")
+    child, sar = dudley.stage_for("cspr"), dudley.stage_for("sar")
     assert child is not None and child.by == "meeting" and "The Rapid Review Meeting" in child.source
+    assert [o.id for o in dudley.outcomes_for("cspr")] == ["cspr", "alternative_review", "no_review"]
     assert sar is not None and sar.by == "ballot"
+    # The test preset of a panel whose vote decides (tests/stage_presets.py) is Dudley without that entry.
+    voting = dudley_panel_votes().stage_for("cspr")
+    assert voting is not None and voting.by == "ballot"
     child, sar = stockport.stage_for("child"), stockport.stage_for("sar")
     assert child is not None and child.by == "bm_after_views" and child.source.startswith("section 1")
     assert sar is not None and sar.by == "ballot"
@@ -221,7 +223,7 @@ def test_the_card_words_for_advice() -> None:
     assert views_text(STOCKPORT, "child", child, {}, []) == (
         "No views yet. Still awaited: Local authority, Police, Health (ICB). These are the partners' views; the "
         "Business Manager decides, once every statutory partner has given a view or the decision deadline has passed.")
-    dudley = dudley_meeting_decides()
+    dudley = load_preset("dudley")
     stage = dudley.stage_for("cspr")
     assert stage is not None
     assert views_text(dudley, "cspr", stage, {"no_review": 1, "cspr": 2}, ["police"]) == (
@@ -230,7 +232,7 @@ def test_the_card_words_for_advice() -> None:
 
 
 def test_only_the_business_manager_records_a_meeting_s_decision() -> None:
-    dudley = dudley_meeting_decides()
+    dudley = load_preset("dudley")
     stage = dudley.stage_for("cspr")
     assert stage is not None
     with pytest.raises(NotAllowed) as refused:

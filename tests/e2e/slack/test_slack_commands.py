@@ -1,6 +1,8 @@
 """`/panel` and its forms, end to end against the fake Slack: filing through the modal, the business
 manager's commands, refusals to everyone else, help and usage lines, set-up, App Home, and the escaping
-that keeps typed text from pinging `@channel` or mentioning people."""
+that keeps typed text from pinging `@channel` or mentioning people. Dudley as shipped decides a child's referral at
+the rapid review meeting; the two tests that need votes to escalate to the chair use the panel whose vote
+decides (tests/stage_presets.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import json
 
 from slack_fake import PANEL_CHANNEL, Harness, flat_blocks, seen
 from sqlalchemy import func, select
-from test_slack_voting import dudley, file_referral, salford, vote
+from test_slack_voting import dudley, file_referral, salford, vote, voting_dudley
 
 from storage.models import Referral
 
@@ -129,12 +131,13 @@ async def test_help_lists_the_commands_with_examples_and_bad_arguments_get_a_usa
 
 
 async def test_status_overdue_show_and_members(slack, clock) -> None:
+    # Dudley's child referral is decided at the rapid review meeting; a vote on it is a view, shown as advice.
     h = await dudley(slack)
     ref = await file_referral(h)
     await h.slash("U0LA", "status")
     assert h.said_to("U0LA").startswith(
         f"{ref} · Young Person C (Serious incident: child safeguarding practice review referral): with the panel; "
-        "waiting for votes from Local authority, Police, Health (ICB)."
+        "waiting for the rapid review meeting."
     )
     await h.slash("U0LA", f"show {ref}")
     shown = h.fake.private[-1]
@@ -142,7 +145,8 @@ async def test_status_overdue_show_and_members(slack, clock) -> None:
     assert [b["label"] for b in shown.buttons][-1] == "Recuse"  # the card, with its buttons, privately
     await h.press("U0LA", shown, "Undertake a child safeguarding practice review")
     await h.submit("U0LA", h.modal(), {"reason": ""})
-    assert "1 of 3 statutory partners have voted" in h.card(ref).shown
+    assert ("Views so far: Undertake a child safeguarding practice review 1. These votes are advice for the rapid "
+            "review meeting, which decides; they close nothing.") in h.card(ref).shown
     clock.advance(days=10)
     await h.slash("U0BM", "overdue")
     assert "Overdue since" in h.said_to("U0BM") and ref in h.said_to("U0BM")
@@ -229,7 +233,7 @@ async def test_app_home_shows_the_business_manager_open_referrals_and_overdue_it
     assert home["type"] == "home"
     text = seen(flat_blocks(home["blocks"]))
     assert "You are Bea, Business Manager." in text
-    assert f"Open referrals {ref} · Young Person C" in text and "waiting for votes from Local authority" in text
+    assert f"Open referrals {ref} · Young Person C" in text and "waiting for the rapid review meeting" in text
     assert "Overdue Overdue since" in text
     await h.press_home("U0BM", "File a referral")
     assert h.modal()["callback_id"] == "panel_new"
@@ -275,7 +279,7 @@ async def test_a_possible_name_is_confirmed_once_on_the_form_and_the_referrer_ot
 
 
 async def test_typed_text_cannot_ping_channels_or_mention_people(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)  # three different votes escalate to the chair, whose message carries a reason
     ref = await file_referral(h, referrer="<!channel> <!here|here> @here @channel <@U0LA> <#C0PANEL>")
     await vote(h, "U0LA", ref, "No review required", "<!everyone> agreed with <@U0POL> and <!subteam^S1>")
     await vote(h, "U0POL", ref, "Undertake a child safeguarding practice review")
@@ -294,7 +298,7 @@ async def test_typed_text_cannot_ping_channels_or_mention_people(slack) -> None:
 
 
 async def test_long_text_is_cut_to_fit_block_kit(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)  # three different votes escalate to the chair, whose message carries them
     ref = await file_referral(h)
     long_reason = "Because " + "the chronology shows repeated missed appointments and " * 60
     await vote(h, "U0LA", ref, "No review required", long_reason[:2990])

@@ -1,8 +1,10 @@
 """Votes arriving all at once through Slack's front door: signed `block_actions` button presses and
 `view_submission`s to `/slack/events` on the bot's real aiohttp server and bolt app, with Slack's retries.
 
-Dudley (one vote each from the local authority, police and health decides), 25 referrals posted to the
-panel channel. For every referral at the same time: the local authority member presses a button, submits
+Dudley's panel whose vote decides (one vote each from the local authority, police and health decides; the test
+preset of tests/stage_presets.py, Dudley's preset without its `[[stages]]` entry: the shipped Dudley has a child's
+referral decided at the rapid review meeting, where the votes are advice and close nothing), 25 referrals posted
+to the panel channel. For every referral at the same time: the local authority member presses a button, submits
 the vote modal, presses the other outcome and submits again (a change of mind, racing the others); the
 police and health members each press and submit once. Every submission is sent twice at once, the second
 time marked as Slack's retry (`X-Slack-Retry-Num: 1`), as Slack does when the first answer seems slow:
@@ -25,6 +27,7 @@ from urllib.parse import urlencode
 
 from slack_fake import PANEL_CHANNEL, Harness, Message, sign
 from sqlalchemy import select
+from stage_presets import dudley_panel_votes
 
 from bot.service import Actor
 from flows.referrals import ReferralDraft
@@ -38,7 +41,7 @@ ALREADY = "That vote was already recorded; nothing has changed."
 
 
 async def dudley(slack) -> Harness:  # type: ignore[no-untyped-def]
-    h = await slack("dudley")
+    h = await slack(dudley_panel_votes())
     await h.member("Bea", "business_manager", "U0BM")
     await h.member("Lou", "local_authority", "U0LA")
     await h.member("Pat", "police", "U0POL")

@@ -6,6 +6,9 @@ vote submissions and slash commands are answered 503 (so Slack offers "try again
 retried by Slack itself), nobody is told anything half-true, and nothing is written. After `restore()` the
 same engine reconnects by itself (no restart, no dispose), and the same submissions re-sent as Slack's
 retries are each recorded exactly once.
+Dudley here is the test preset of a partnership whose panel decides by vote (tests/stage_presets.py: Dudley's
+preset without its `[[stages]]` entry): the shipped Dudley has a child's referral decided at the rapid review
+meeting, where the votes are advice and close nothing, and what is tested here is votes reaching the record.
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ from faultproxy import FaultProxy, counts, postgres_behind_proxy
 from slack_fake import PANEL_CHANNEL, FakeSlack, Harness, Payloads, sign
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from stage_presets import dudley_panel_votes
 
 from bot.notify import OutboxPump, Sender
 from bot.service import Actor, Panel
 from bot.service.bootstrap import open_panel
 from bot.slack.app import SlackBot, SlackConfig
-from flows.preset import load_preset
 from flows.referrals import ReferralDraft
 from storage.models import AuditEntry, Vote
 
@@ -68,7 +71,7 @@ async def test_votes_sent_while_the_database_is_away_get_a_5xx_write_nothing_and
     proxy, proxied, direct = outage
     fake = FakeSlack()
     await fake.start()
-    panel = await open_panel(proxied, load_preset("dudley"), clock=clock)
+    panel = await open_panel(proxied, dudley_panel_votes(), clock=clock)
     h = await Harness(panel, fake).start()
     try:
         for name, role, user in [("Bea", "business_manager", "U0BM"), ("Lou", "local_authority", "U0LA"),
@@ -137,7 +140,7 @@ async def test_after_a_database_restart_with_no_request_in_between_the_next_vote
     proxy, proxied, direct = outage
     fake = FakeSlack()
     await fake.start()
-    panel = await open_panel(proxied, load_preset("dudley"), clock=clock)
+    panel = await open_panel(proxied, dudley_panel_votes(), clock=clock)
     h = await Harness(panel, fake).start()
     try:
         await h.member("Bea", "business_manager", "U0BM")
@@ -165,7 +168,7 @@ async def test_socket_mode_leaves_requests_unacknowledged_while_the_database_is_
     proxy, proxied, direct = outage
     fake = FakeSlack()
     await fake.start()
-    panel = await open_panel(proxied, load_preset("dudley"), clock=clock)
+    panel = await open_panel(proxied, dudley_panel_votes(), clock=clock)
     config = SlackConfig(bot_token="xoxb-test-token", app_token="xapp-test-token", api_url=fake.api_url)
     bot = SlackBot(panel, config)
     sender = Sender(panel, [bot.adapter])

@@ -6,6 +6,10 @@ timestamp, cut short, upper case, a non-numeric timestamp), a captured request r
 window has passed, and replays inside the window, which Slack's signature cannot stop: the same vote
 submitted again (as an attacker would, or as Slack does with `X-Slack-Retry-Num`) counts once, because the
 vote carries the modal's id as its delivery key, and a replayed slash-command vote changes nothing.
+Dudley here is the test preset of a partnership whose panel decides by vote (tests/stage_presets.py: Dudley's
+preset without its `[[stages]]` entry): the shipped Dudley has a child's referral decided at the rapid review
+meeting, where the votes are advice and close nothing, and what is tested here is whether a forged or replayed
+vote counts.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from fuzzing import database_state
 from slack_fake import SECRET, Harness, sign
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
-from test_slack_voting import dudley, file_referral
+from test_slack_voting import file_referral, voting_dudley
 
 from storage.models import Vote
 
@@ -43,7 +47,7 @@ async def vote_submission(h: Harness, user: str, ref: str, label: str, reason: s
 
 
 async def test_signature_header_forgeries_are_refused_and_change_nothing(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     body = await vote_submission(h, "U0LA", ref, CSPR)
     good = sign(body)
@@ -74,7 +78,7 @@ async def test_signature_header_forgeries_are_refused_and_change_nothing(slack) 
 async def test_a_captured_vote_replayed_after_five_minutes_is_refused(slack) -> None:
     """Slack signs the timestamp with the body: a request captured and replayed once 5 minutes have passed is
     refused, though every byte and the signature are Slack's own."""
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     body = await vote_submission(h, "U0LA", ref, CSPR)
     captured = sign(body, timestamp=int(time.time()) - 5 * 60 - 1)
@@ -89,7 +93,7 @@ async def test_a_captured_vote_replayed_after_five_minutes_is_refused(slack) -> 
 async def test_a_vote_replayed_inside_the_window_counts_once(slack) -> None:
     """The exact bytes and signature of a vote submission, sent again three times (twice as Slack's retries):
     all answered 200, one vote, one audit entry, the card updated once."""
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     body = await vote_submission(h, "U0LA", ref, CSPR, reason="Multi-agency concerns")
     headers = sign(body)
@@ -109,7 +113,7 @@ async def test_a_vote_replayed_inside_the_window_counts_once(slack) -> None:
 async def test_a_replayed_slash_command_vote_changes_nothing(slack) -> None:
     """`/panel vote REF OUTCOME` carries no delivery key, but voting the same way again is no change: the
     replay is answered, and nothing is recorded twice."""
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     body = urlencode(h.slash_payload("U0POL", f"vote {ref} cspr Police hold relevant history"))
     headers = sign(body)

@@ -2,6 +2,9 @@
 signature is a 401 and changes nothing), Socket Mode through the same listeners, and the outbox's
 delivery to the Web API: a 429 waits exactly the Retry-After, a 5xx backs off, nothing is posted twice,
 and a retried card update never puts an older state over a newer one.
+Dudley here is the test preset of a partnership whose panel decides by vote (tests/stage_presets.py: Dudley's
+preset without its `[[stages]]` entry): the shipped Dudley has a child's referral decided at the rapid review
+meeting, where the votes are advice and close nothing, and what is tested here is how votes and their cards travel.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
 from slack_fake import PANEL_CHANNEL, SECRET, Harness, Payloads, sign
 from slack_sdk.socket_mode.request import SocketModeRequest
 from sqlalchemy import func, select
-from test_slack_voting import dudley, file_referral, vote
+from stage_presets import dudley_panel_votes
+from test_slack_voting import file_referral, vote, voting_dudley
 
 from bot.app import panel_from_settings, serve
 from bot.notify import OutboxPump, Sender
@@ -43,7 +47,7 @@ async def counts(h: Harness) -> tuple[int, int]:
 
 
 async def test_a_forged_signature_is_refused_and_changes_nothing(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     await h.press("U0LA", h.card(ref), "Undertake a child safeguarding practice review")
     modal = h.modal()
@@ -63,7 +67,7 @@ async def test_a_forged_signature_is_refused_and_changes_nothing(slack) -> None:
 
 
 async def test_a_stale_signature_is_refused_and_changes_nothing(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     await h.press("U0LA", h.card(ref), "Undertake a child safeguarding practice review")
     modal = h.modal()
@@ -80,7 +84,7 @@ async def test_a_stale_signature_is_refused_and_changes_nothing(slack) -> None:
 
 
 async def test_no_signing_secret_means_no_http_route(fake_slack, make_panel) -> None:
-    panel = await make_panel("dudley")
+    panel = await make_panel(dudley_panel_votes())
     bot = SlackBot(panel, SlackConfig(bot_token="xoxb-test-token", app_token="xapp-test-token",
                                       api_url=fake_slack.api_url))
     from bot.server import make_app
@@ -92,7 +96,7 @@ async def test_no_signing_secret_means_no_http_route(fake_slack, make_panel) -> 
 
 async def test_slack_gets_its_acknowledgement_before_the_slow_work(slack) -> None:
     # Slack allows 3 seconds. The ack goes back at once; opening the form and answering come after it.
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     h.fake.gates["views.open"] = asyncio.Event()  # Slack's Web API is slow today
     body = urlencode(h.slash_payload("U0BM", "new"))
     headers = {**sign(body), "Content-Type": "application/x-www-form-urlencoded"}
@@ -105,7 +109,7 @@ async def test_slack_gets_its_acknowledgement_before_the_slow_work(slack) -> Non
 
 
 async def test_a_form_that_cannot_open_in_time_is_explained_in_one_sentence(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     h.fake.fail("views.open", 200, error="expired_trigger_id")
     assert await h.slash("U0BM", "new") == 200
     assert h.said_to("U0BM") == "Slack took too long to open the form, so nothing was changed. Please try again."
@@ -115,7 +119,7 @@ async def test_a_form_that_cannot_open_in_time_is_explained_in_one_sentence(slac
 
 
 async def test_a_rate_limited_card_waits_for_retry_after_and_is_posted_once(slack, clock) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     h.fake.fail("chat.postMessage", 429, retry_after=7)
     ref = await file_referral(h)
     assert [m for m in h.fake.in_channel(PANEL_CHANNEL) if ref in m.raw] == []
@@ -140,7 +144,7 @@ async def test_a_rate_limited_card_waits_for_retry_after_and_is_posted_once(slac
 
 
 async def test_a_server_error_backs_off_and_is_retried(slack, clock) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     h.fake.fail("chat.postMessage", 500)
     ref = await file_referral(h)
     assert not [m for m in h.fake.in_channel(PANEL_CHANNEL) if ref in m.raw]
@@ -153,7 +157,7 @@ async def test_a_server_error_backs_off_and_is_retried(slack, clock) -> None:
 
 
 async def test_a_failed_card_update_is_retried_and_never_overwrites_a_newer_one(slack, clock) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     h.fake.fail("chat.update", 500)
     await vote(h, "U0LA", ref, "Undertake a child safeguarding practice review")
@@ -172,7 +176,7 @@ async def test_a_failed_card_update_is_retried_and_never_overwrites_a_newer_one(
 
 
 async def test_a_deleted_card_is_not_retried_for_ever(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     card = h.card(ref)
     h.fake.messages.remove(card)  # someone deleted the card in Slack; a member still has it on screen
@@ -189,7 +193,7 @@ async def test_a_deleted_card_is_not_retried_for_ever(slack) -> None:
 
 
 async def test_socket_mode_requests_go_through_the_same_listeners(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
 
     async def dispatch(kind: str, payload: dict) -> int:
@@ -206,7 +210,7 @@ async def test_socket_mode_requests_go_through_the_same_listeners(slack) -> None
 
 
 async def test_socket_mode_end_to_end_over_a_websocket(fake_slack, make_panel) -> None:
-    panel = await make_panel("dudley")
+    panel = await make_panel(dudley_panel_votes())
     config = SlackConfig(bot_token="xoxb-test-token", app_token="xapp-test-token", api_url=fake_slack.api_url)
     bot = SlackBot(panel, config)
     sender = Sender(panel, [bot.adapter])
@@ -257,7 +261,7 @@ def test_settings_name_every_slack_setting(monkeypatch) -> None:
 
 async def test_logs_never_carry_tokens_secrets_or_what_people_typed(slack, caplog) -> None:
     caplog.set_level(logging.DEBUG)
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     await vote(h, "U0LA", ref, "No review required", "Mother disclosed a new partner")
     await h.slash("U0BM", "new", secret="forged")

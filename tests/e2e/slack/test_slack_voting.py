@@ -2,8 +2,11 @@
 real bolt app, Panel and outbox. Each test checks what people see: the card in the panel channel (posted,
 then updated in place), the thread reply, the chair's direct message, and what each person is told privately.
 
-Presets: Dudley (role quorum: one vote each from local authority, police and health; Independent Chair
-breaks ties) and Salford 7.5 (count quorum of 2 among four voting roles; the Independent Adviser decides a
+Presets: a partnership whose panel decides by vote, Dudley's preset without its `[[stages]]` entry
+(tests/stage_presets.py; role quorum: one vote each from local authority, police and health; Independent Chair
+breaks ties), since these tests are about the vote and the shipped Dudley has a child's referral decided at the
+rapid review meeting, with the votes before it as advice (test_slack_meeting.py walks that through Slack); and
+Salford 7.5 (count quorum of 2 among four voting roles; the Independent Adviser decides a
 tie; 48 hours to decide).
 """
 
@@ -11,7 +14,9 @@ from __future__ import annotations
 
 from slack_fake import PANEL_CHANNEL, Harness
 from sqlalchemy import func, select
+from stage_presets import dudley_panel_votes
 
+from flows.preset import Preset
 from storage.models import Vote
 
 SUMMARY = "Unexplained injuries reported by the school nurse"
@@ -41,8 +46,9 @@ async def vote(h: Harness, user: str, reference: str, label: str, reason: str = 
     return h.said_to(user)
 
 
-async def dudley(slack) -> Harness:  # type: ignore[no-untyped-def]
-    h = await slack("dudley")
+async def dudley(slack, preset: str | Preset = "dudley") -> Harness:  # type: ignore[no-untyped-def]
+    """Dudley's members on Slack; the shipped Dudley unless `preset` says otherwise."""
+    h = await slack(preset)
     await h.member("Bea", "business_manager", "U0BM")
     await h.member("Lou", "local_authority", "U0LA")
     await h.member("Pat", "police", "U0POL")
@@ -50,6 +56,11 @@ async def dudley(slack) -> Harness:  # type: ignore[no-untyped-def]
     await h.member("Ivy", "independent_chair", "U0CHAIR")
     await h.slash("U0BM", "setup")
     return h
+
+
+async def voting_dudley(slack) -> Harness:  # type: ignore[no-untyped-def]
+    """Dudley's members on the panel whose vote decides (tests/stage_presets.py)."""
+    return await dudley(slack, dudley_panel_votes())
 
 
 async def salford(slack) -> Harness:  # type: ignore[no-untyped-def]
@@ -64,7 +75,7 @@ async def salford(slack) -> Harness:  # type: ignore[no-untyped-def]
 
 async def test_three_votes_from_the_statutory_partners_decide_and_the_card_loses_its_buttons(slack) -> None:
     # Dudley: quorum is one vote from each statutory partner; all three agreeing decides at once.
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     card = h.card(ref)
     labels = [b["label"] for b in card.buttons]
@@ -165,7 +176,7 @@ async def test_a_tie_with_a_bm_channel_set_tells_the_business_manager_too(slack)
 
 
 async def test_someone_not_on_the_panel_cannot_vote(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     views_before = len(h.fake.views)
     await h.press("U0STRANGER", h.card(ref), "Undertake a child safeguarding practice review")
@@ -178,14 +189,14 @@ async def test_someone_not_on_the_panel_cannot_vote(slack) -> None:
 
 
 async def test_a_member_who_does_not_vote_is_told_so(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     told = await vote(h, "U0CHAIR", ref, "No review required", "Not needed")
     assert told == "As Independent Chair you are not a voting member of this panel, so your vote was not counted."
 
 
 async def test_changing_a_vote_keeps_the_history(slack, engine) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     await vote(h, "U0LA", ref, "Undertake a child safeguarding practice review")
     told = await vote(h, "U0LA", ref, "No CSPR: alternative learning review", "On reflection, an audit")
@@ -200,7 +211,7 @@ async def test_changing_a_vote_keeps_the_history(slack, engine) -> None:
 
 
 async def test_the_same_submission_delivered_twice_counts_once(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     await h.press("U0LA", h.card(ref), "Undertake a child safeguarding practice review")
     modal = h.modal()
@@ -213,7 +224,7 @@ async def test_the_same_submission_delivered_twice_counts_once(slack) -> None:
 
 
 async def test_a_vote_after_the_close_changes_nothing(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     stale_card = h.card(ref)
     stale = type(stale_card)(**{**stale_card.__dict__, "blocks": list(stale_card.blocks)})  # an old screen
@@ -228,7 +239,7 @@ async def test_a_vote_after_the_close_changes_nothing(slack) -> None:
 
 
 async def test_a_reason_the_procedure_requires_cannot_be_left_out(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     await h.press("U0POL", h.card(ref), "No review required")
     modal = h.modal()
@@ -244,7 +255,7 @@ async def test_a_reason_the_procedure_requires_cannot_be_left_out(slack) -> None
 
 
 async def test_a_reason_with_a_postcode_is_refused_on_the_field_and_nothing_is_recorded(slack) -> None:
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     await h.press("U0POL", h.card(ref), "No review required")
     status = await h.submit("U0POL", h.modal(), {"reason": "Family moved to M5 4WT"})
@@ -272,7 +283,7 @@ async def test_recusal_from_the_card(slack) -> None:
 
 async def test_a_recusal_that_leaves_a_role_empty_escalates(slack) -> None:
     # Dudley: with the only police member recused, the role quorum can never be met (BALLOTS.md).
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     ref = await file_referral(h)
     await h.press("U0POL", h.card(ref), "Recuse")
     await h.submit("U0POL", h.modal(), {"reason": "I know the family"})
@@ -287,7 +298,7 @@ async def test_a_missing_quorum_at_the_deadline_goes_to_the_chair_and_the_busine
 ) -> None:
     # Dudley: 13 working days to decide; at the deadline only the local authority has voted, so there is no
     # quorum and the Independent Chair decides. The BM's channel is their own direct message with the app.
-    h = await dudley(slack)
+    h = await voting_dudley(slack)
     await h.panel.set_channel(actor=await h.panel.actor_named("Bea"), purpose="bm", platform_id="slack:U0BM")
     ref = await file_referral(h)
     await vote(h, "U0LA", ref, "No review required", "Threshold not met")

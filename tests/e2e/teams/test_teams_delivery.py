@@ -1,6 +1,8 @@
 """Teams delivery, end to end: reminders and requests that reach agencies and members proactively, the
 Bot Connector's 429 and 500 answers (retried by the outbox, nothing lost or doubled), and JWT validation
-(a request without a valid token is refused with 401 and changes nothing)."""
+(a request without a valid token is refused with 401 and changes nothing). The 429 test follows a card that counts
+the votes towards quorum, so it uses a partnership whose panel decides by vote (tests/stage_presets.py: Dudley's
+preset without its `[[stages]]` entry); the shipped Dudley's child referral shows the votes as advice."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import pytest
 from aiohttp import ClientError, ClientSession
 from sqlalchemy import func, select
 from teams_fake import AGENCY_CHAT, PANEL, Harness, person, response_text
-from test_teams_panel import BEA, HAL, IVY, LOU, PAT, dudley, file_referral
+from test_teams_panel import BEA, HAL, IVY, LOU, PAT, dudley, file_referral, voting_dudley
 
 from bot.app import serve
 from bot.settings import Settings
@@ -89,7 +91,7 @@ async def test_requests_and_reminders_reach_the_agency_proactively_and_mark_as_r
 
 
 async def test_a_429_is_retried_after_retry_after_and_the_card_is_posted_once(teams, connector, clock) -> None:
-    h = await dudley(teams)
+    h = await voting_dudley(teams)
     connector.fail("POST", f"/v3/conversations/{PANEL}/activities", 429, retry_after=7)
     ref = await file_referral(h)
     assert connector.in_conversation(PANEL) == []

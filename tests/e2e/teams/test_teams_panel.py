@@ -6,14 +6,18 @@ proactively, and what the person who pressed a button is shown.
 
 Presets: Dudley (role quorum: one vote each from local authority, police and health; the Independent Chair
 breaks ties) and Salford 7.5 (count quorum of 2 among four voting roles; the Independent Adviser decides a
-tie).
+tie). The shipped Dudley has a child's referral decided at the rapid review meeting, the votes before it being
+advice; the tests of votes that decide or escalate use a partnership whose panel decides by vote, Dudley's
+preset without its `[[stages]]` entry (tests/stage_presets.py, `voting_dudley`).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from stage_presets import dudley_panel_votes
 from teams_fake import PANEL, Harness, Posted, person, reference_in, response_buttons, response_text
 
+from flows.preset import Preset
 from storage.models import ConversationState, Vote
 
 SUMMARY = "Unexplained injuries reported by the school nurse"
@@ -49,8 +53,9 @@ async def file_referral(h: Harness, **answers: str) -> str:
     return reference_in(told)
 
 
-async def dudley(teams) -> Harness:  # type: ignore[no-untyped-def]
-    h = await teams("dudley")
+async def dudley(teams, preset: str | Preset = "dudley") -> Harness:  # type: ignore[no-untyped-def]
+    """Dudley's members on Teams; the shipped Dudley unless `preset` says otherwise."""
+    h = await teams(preset)
     await h.member("Bea", "business_manager", BEA)
     await h.member("Lou", "local_authority", LOU)
     await h.member("Pat", "police", PAT)
@@ -60,6 +65,11 @@ async def dudley(teams) -> Harness:  # type: ignore[no-untyped-def]
     answer = (await h.say(BEA, "setup"))[0]
     assert "This is now the Dudley Safeguarding People Partnership panel channel" in answer.shown
     return h
+
+
+async def voting_dudley(teams) -> Harness:  # type: ignore[no-untyped-def]
+    """Dudley's members on the panel whose vote decides (tests/stage_presets.py)."""
+    return await dudley(teams, dudley_panel_votes())
 
 
 async def salford(teams) -> Harness:  # type: ignore[no-untyped-def]
@@ -74,8 +84,8 @@ async def salford(teams) -> Harness:  # type: ignore[no-untyped-def]
 
 
 async def test_filed_through_the_card_three_votes_decide_and_the_card_is_updated_in_place(teams, connector) -> None:
-    # Dudley: quorum is one vote from each statutory partner; all three agreeing decides at once.
-    h = await dudley(teams)
+    # Quorum is one vote from each statutory partner; all three agreeing decides at once.
+    h = await voting_dudley(teams)
     ref = await file_referral(h)
     assert ref == "DUD-2026-001"
     card = h.card(ref)
@@ -144,12 +154,13 @@ async def test_a_reason_the_procedure_requires_is_asked_for_and_nothing_is_recor
     told = response_text(response)
     assert told.startswith('Please give a reason for "No review required"; the procedure asks for one.')
     assert "Your vote was not recorded." in told
-    assert "0 of 3 statutory partners have voted" in h.card(ref).shown
+    assert ("No views yet. These votes are advice for the rapid review meeting, which decides; they close nothing."
+            in h.card(ref).shown)  # Dudley's child referral: the meeting decides
 
 
 async def test_a_tie_goes_to_the_tie_break_role_in_a_new_1_to_1_chat(teams, connector) -> None:
     # Dudley with two police members: 2-2 is a tie, and the Independent Chair decides, with a reason.
-    h = await dudley(teams)
+    h = await voting_dudley(teams)
     await h.member("Poppy", "police", POPPY)
     h.fake.join(PANEL, POPPY)
     ref = await file_referral(h)
@@ -269,7 +280,9 @@ async def test_typed_commands_answer_in_the_thread(teams) -> None:
     prompt = (await h.say(BEA, f"decide {ref} cspr"))[0]
     assert prompt.inputs[0]["isRequired"] is True
     response = await h.press(BEA, prompt, "Decide", {"reason": "Obviously a review"})
-    assert "does not let the business manager decide at once" in response_text(response)
+    assert response_text(response) == (  # Dudley: the rapid review meeting decides a child's referral
+        f"{ref} is decided at the rapid review meeting, not by the business manager at once: record the meeting's "
+        f"decision with meeting held {ref} ROLE... outcome OUTCOME. Nothing was changed.")  # as Teams shows it
     assert "Only the business manager can set channels." in (await h.say(PAT, "setup"))[0].shown
     # return REF: a card asks what is missing, and the reason reaches the command exactly as typed.
     prompt = (await h.say(BEA, f"return {ref}"))[0]

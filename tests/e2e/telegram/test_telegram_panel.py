@@ -2,11 +2,15 @@
 
 The real python-telegram-bot Application runs against the fake Bot API server; updates arrive by webhook
 (Dudley) and by long polling (Salford). Dudley's quorum is one vote from each statutory partner; Salford's
-is any two of its four voters, with the Independent Adviser breaking a tie (Salford 7.5).
+is any two of its four voters, with the Independent Adviser breaking a tie (Salford 7.5). The Dudley scenario,
+whose votes decide, runs on a partnership whose panel decides by vote: Dudley's preset without its `[[stages]]`
+entry (tests/stage_presets.py), since the shipped Dudley has a child's referral decided at the rapid review
+meeting, the votes before it being advice.
 """
 
 from __future__ import annotations
 
+from stage_presets import dudley_panel_votes
 from telegram_harness import BEA, CY, HAL, LEE, MALLORY, PAT, POPPY
 
 from flows.referrals import ReferralDraft
@@ -82,7 +86,7 @@ async def file_by_telegram(tg, chat: dict, *, group: bool = False) -> str:
 
 
 async def test_dudley_by_webhook_file_vote_with_reason_role_quorum_close(telegram):
-    tg = await telegram("dudley", mode="webhook", members=DUDLEY)
+    tg = await telegram(dudley_panel_votes(), mode="webhook", members=DUDLEY)
     api = tg.api
     group = api.group(GROUP, "Dudley virtual panel")
     bea = api.private(BEA)
