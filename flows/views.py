@@ -87,6 +87,7 @@ class StatusLine:
     waiting_for: str
     next_due: datetime | None
     next_due_label: str | None  # a request's return names its agency: "... returned (Greater Manchester Police)"
+    to_do: tuple[str, ...] = ()  # milestones without a clock, still to do: whole lines (`flows.milestones`)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ async def status_lines(panel: Panel, reference: str | None) -> list[str]:
         out.append(
             f"**{r.reference} · {r.subject}** ({r.type_label}): {r.status_label}; waiting for {r.waiting_for}.{due}"
         )
+        out += list(r.to_do)
     return out
 
 
@@ -38,9 +39,8 @@ async def _overdue(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 
 async def overdue_lines(panel: Panel) -> list[str]:
     rows = await panel.overdue()
-    if not rows:
-        return ["Nothing is overdue."]
-    out = []
+    left = await panel.still_to_do()  # milestones without a clock: never overdue, but not done either
+    out = [] if rows else ["Nothing is overdue."]
     for r in rows:
         late = (
             f"{plural(r.working_days_late, 'working day')} late"
@@ -51,7 +51,7 @@ async def overdue_lines(panel: Panel) -> list[str]:
             f"**Overdue since {panel.fmt(r.due)}** ({late}): {r.label} for {r.reference} · {r.subject} "
             f"(waiting on {r.owner})."
         )
-    return out
+    return out + left
 
 
 @command("show", "show REF", "the referral card", "show SAL-2026-001", 1)

@@ -81,7 +81,7 @@ class StageCommands(Handler):
             await self.clocks._finish_clock(uow, referral, self.preset.decision_clock, actor, at=when)
             await self.decisions._record_decision(uow, referral, outcome.id, how="meeting", actor=actor,
                                                   reason=choice.reason, at=when)
-            self.decisions._decision_notice(uow, referral)
+            await self.decisions._decision_notice(uow, referral)
         else:
             await uow.stage_decisions.add(StageDecision(
                 partnership_id=self.partnership_id, referral_id=referral.id, stage=stage.id, outcome=outcome.id,
@@ -150,7 +150,7 @@ class StageCommands(Handler):
             await self.decisions._record_decision(uow, referral, outcome_id, how="bm_views", actor=actor,
                                                   reason=reason)
             self.decisions._card_update(uow, referral)
-            self.decisions._decision_notice(uow, referral)
+            await self.decisions._decision_notice(uow, referral)
             await self.finish(uow)
         return f"{referral.reference} is decided: {self.preset.outcome(outcome_id).label}. The panel has been told."
 

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.preset.clocks import ClockReaders
+from flows.preset.milestones import MilestoneReaders
 from flows.preset.model import (
     NATIONS,
     STATUTORY_ROLES,
@@ -74,7 +75,7 @@ def parse_preset(data: dict[str, Any], *, source: str = "<preset>") -> Preset:
     return p.preset(data)
 
 
-class _Parser(ClockReaders, StageReaders):
+class _Parser(ClockReaders, StageReaders, MilestoneReaders):
     """Reads one preset file; the readers it is built on are in `readers.py` and `clocks.py`."""
 
     # The preset --------------------------------------------------------------------------------------
@@ -258,6 +259,7 @@ class _Parser(ClockReaders, StageReaders):
             monthly_panel=monthly,
             meeting_quorate_by=quorate_by,
             stages=stages,
+            milestones=self._milestones(data, type_ids, [o.id for o in outcomes], clock_ids),
             source_file=self.source,
         )
 

@@ -33,6 +33,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
         "clocks",
         "agencies",
         "stages",
+        "milestones",
     ),
     "working_hours": ("start", "end"),
     "roles": ("id", "label", "votes", "statutory"),
@@ -59,9 +60,10 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     ),
     "agencies": ("id", "label"),
     "stages": ("id", "label", "by", "outcomes", "referral_types", "after", "source"),
+    "milestones": ("id", "label", "after", "referral_types", "source"),
 }
 _TABLES = ("working_hours", "panel")  # written [name]
-_ARRAYS = ("roles", "referral_types", "outcomes", "clocks", "agencies", "stages")  # written [[name]]
+_ARRAYS = ("roles", "referral_types", "outcomes", "clocks", "agencies", "stages", "milestones")  # written [[name]]
 
 
 class Readers:

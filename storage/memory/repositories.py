@@ -12,6 +12,7 @@ from flows.referrals import OPEN_STATUSES, Status
 from storage.memory.base import MemoryRepository, is_open, soonest
 from storage.memory.delivery import ConversationRepository, OutboxRepository, PostedMessageRepository
 from storage.memory.events import AgendaReads, ScheduledEventRepository, StoppedClockRepository
+from storage.memory.milestones import MilestoneRepository
 from storage.memory.records import (
     AgencyMessageRepository,
     ContactRepository,
@@ -304,6 +305,7 @@ MEMORY: dict[str, type] = {
     "stopped_clocks": StoppedClockRepository,
     "agenda": AgendaReads,
     "stage_decisions": StageDecisionRepository,
+    "milestones": MilestoneRepository,
 }
 
 

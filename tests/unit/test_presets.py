@@ -247,7 +247,8 @@ def test_salford_7_5_quorum_of_two_and_the_bms_immediate_decision():
 # out independently.
 
 TOP_KEYS = {"id", "name", "reference_prefix", "nation", "timezone", "themes", "working_hours", "roles",
-            "referral_types", "panel", "outcomes", "clocks", "agencies", "request_template", "stages"}
+            "referral_types", "panel", "outcomes", "clocks", "agencies", "request_template", "stages",
+            "milestones"}
 TABLE_KEYS = {
     "roles": {"id", "label", "votes", "statutory"},
     "referral_types": {"id", "label", "request_template"},
@@ -256,6 +257,7 @@ TABLE_KEYS = {
                "owner", "referral_types", "reminders"},
     "agencies": {"id", "label"},
     "stages": {"id", "label", "by", "outcomes", "referral_types", "after", "source"},
+    "milestones": {"id", "label", "after", "referral_types", "source"},
 }
 PANEL_KEYS = {"quorum", "tie_break", "immediate_decision", "decision_clock", "monthly"}
 
