@@ -32,7 +32,7 @@ async def status_lines(panel: Panel, reference: str | None) -> list[str]:
     return out
 
 
-@command("overdue", "overdue", "everything past its deadline, oldest first", "overdue")
+@command("overdue", "overdue", "everything past its deadline, oldest first, then what is still to do", "overdue")
 async def _overdue(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     return Reply(await overdue_lines(panel))
 
