@@ -25,6 +25,12 @@ def to_do_line(reference: str, milestone_id: str, label: str) -> str:
     return f"Still to do (no deadline): {label}. When it is done: `done {reference} {milestone_id}`."
 
 
+def status_words(reference: str, to_do: list[tuple[str, str]]) -> str:
+    """The milestones still to do, at the end of a referral's one `status` line: (id, label) pairs."""
+    items = "; ".join(f"{label} (`done {reference} {mid}`)" for mid, label in to_do)
+    return f"Still to do (no deadline): {items}."
+
+
 def opened_notice(reference: str, subject: str, milestone_id: str, label: str, source: str) -> str:
     """What the business manager is told as a milestone is opened."""
     why = f" (the procedure, {source})" if source else ""

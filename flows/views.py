@@ -87,7 +87,7 @@ class StatusLine:
     waiting_for: str
     next_due: datetime | None
     next_due_label: str | None  # a request's return names its agency: "... returned (Greater Manchester Police)"
-    to_do: tuple[str, ...] = ()  # milestones without a clock, still to do: whole lines (`flows.milestones`)
+    to_do: tuple[tuple[str, str], ...] = ()  # milestones without a clock still to do: (id, label) pairs
 
 
 @dataclass(frozen=True)

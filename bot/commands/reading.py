@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands.registry import Reply, command
 from bot.service import Actor, Panel
+from flows.milestones import status_words
 from flows.views import due_line, plural
 
 
@@ -25,10 +26,11 @@ async def status_lines(panel: Panel, reference: str | None) -> list[str]:
     for r in rows:
         # One line a referral: what it is, what it waits for, and its next deadline (or since when it is late).
         due = f" {due_line(r.next_due_label or '', r.next_due, now, panel.cal)}." if r.next_due else ""
+        left = f" {status_words(r.reference, list(r.to_do))}" if r.to_do else ""
         out.append(
             f"**{r.reference} · {r.subject}** ({r.type_label}): {r.status_label}; waiting for {r.waiting_for}.{due}"
+            f"{left}"
         )
-        out += list(r.to_do)
     return out
 
 

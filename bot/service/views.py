@@ -151,7 +151,7 @@ class Views(Handler):
             lines = []
             for r in referrals:
                 mine = [d for d in deadlines if d.referral_id == r.id]
-                left = tuple(to_do_line(r.reference, m.milestone, m.label) for m in to_do if m.referral_id == r.id)
+                left = tuple((m.milestone, m.label) for m in to_do if m.referral_id == r.id)
                 nxt = mine[0] if mine else None
                 lines.append(
                     StatusLine(

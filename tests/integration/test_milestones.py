@@ -80,8 +80,8 @@ async def test_the_family_letter_is_still_to_do_until_the_bm_marks_it_done(make_
 
     line = f"Still to do (no deadline): {FAMILY}. When it is done: `done {ref} tell_family`."
     assert await say(panel, "status") == [
-        f"{ref} · Young Person C (Child safeguarding referral (CSPR)): decided; waiting for the business manager.",
-        line,
+        f"{ref} · Young Person C (Child safeguarding referral (CSPR)): decided; waiting for the business manager. "
+        f"Still to do (no deadline): {FAMILY} (`done {ref} tell_family`).",
     ]
     assert line in card_lines(await panel.card(ref), panel.cal)
     assert await say(panel, "overdue") == ["Nothing is overdue.", f"{ref} · Young Person C: {line}"]
@@ -117,8 +117,8 @@ async def test_a_referrer_panelbot_cannot_reach_is_a_milestone_for_the_bm(make_p
     await decide_child(panel, ref, "rapid_review", "threshold met")  # not yet the position on a CSPR: no letter
     referrer = "Tell the referrer (the school nurse) the decision and what happens next"
     assert await say(panel, f"status {ref}") == [
-        f"{ref} · Young Person C (Child safeguarding referral (CSPR)): decided; waiting for the business manager.",
-        f"Still to do (no deadline): {referrer}. When it is done: `done {ref} tell_referrer`.",
+        f"{ref} · Young Person C (Child safeguarding referral (CSPR)): decided; waiting for the business manager. "
+        f"Still to do (no deadline): {referrer} (`done {ref} tell_referrer`).",
     ]
     (notice,) = [n for n in await bm_notices(panel) if "Please tell the referrer" in n]
     assert notice.endswith(f"This shows in `status` until you mark it done with `done {ref} tell_referrer`.")

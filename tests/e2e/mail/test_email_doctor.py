@@ -44,7 +44,8 @@ async def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
     await panel.set_channel(actor=OP, purpose="panel", platform_id="email:panel@partnership.example")
     await panel.set_channel(actor=OP, purpose="bm", platform_id="email:bea@partnership.example")
     for agency in preset.agencies:
-        await panel.set_channel(actor=OP, purpose=f"agency:{agency.id}", platform_id=f"email:{agency.id}@agency.example")
+        address = f"email:{agency.id}@agency.example"
+        await panel.set_channel(actor=OP, purpose=f"agency:{agency.id}", platform_id=address)
     await engine.dispose()
     yield {"PANELBOT_DATABASE_URL": url, "PANELBOT_PRESET": "salford"}
 

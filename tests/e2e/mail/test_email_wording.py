@@ -33,7 +33,7 @@ async def world(make_panel) -> AsyncIterator[MailWorld]:  # type: ignore[no-unty
         await relay.stop()
 
 
-async def test_a_request_and_its_reminder_by_email_say_press_the_link_and_contact_the_bm(world: MailWorld, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_a_request_and_its_reminder_by_email_say_press_the_link_and_contact_the_bm(world: MailWorld, clock):  # type: ignore[no-untyped-def]
     panel = world.panel
     await panel.set_channel(actor=OP, purpose="agency:police", platform_id=f"email:{POLICE}")
     await panel.set_channel(actor=OP, purpose="bm", platform_id=f"email:{BM}")
