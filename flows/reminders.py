@@ -30,6 +30,10 @@ from datetime import datetime, time, timedelta
 
 from flows.calendar import WorkingCalendar
 
+# Said under a reminder to an agency in its chat channel, where the business manager reads what is written there.
+# By email it is said otherwise (`bot.email.compose`): nobody reads replies to the bot's emails.
+QUESTIONS_IN_CHAT = "Questions: reply here and the business manager will see it."
+
 KINDS = ("before", "due", "overdue", "escalation")
 _OFFSET = re.compile(r"^(\d+)\s*(h|wd)$")
 

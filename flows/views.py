@@ -91,6 +91,7 @@ class StatusLine:
     next_due: datetime | None
     next_due_label: str | None  # a request's return names its agency: "... returned (Greater Manchester Police)"
     outstanding: tuple[str, ...] = ()  # a required notification not yet made, one line each (issue 23)
+    to_do: tuple[tuple[str, str], ...] = ()  # milestones without a clock still to do: (id, label) pairs
 
 
 @dataclass(frozen=True)

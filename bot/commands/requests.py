@@ -37,7 +37,7 @@ async def _event(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command(
     "done",
     "done REF CLOCK",
-    "BM: mark a milestone met (e.g. info_request_send)",
+    "BM: mark a milestone met (e.g. info_request_send), or one without a deadline (e.g. tell_referrer)",
     "done SAL-2026-001 info_request_send",
     2,
 )

@@ -97,9 +97,10 @@ def platforms_on(settings: Settings) -> list[str]:
     return sorted(cls.name for cls in platform_classes() if cls.enabled(settings))
 
 
-def check_platforms(settings: Settings) -> Check:
-    on = platforms_on(settings)
+def check_platforms(on: list[str]) -> Check:
+    """The platforms switched on: by the settings, and email by the record too (`bot.doctor.email`)."""
     if not on:
         return fail("Platforms", "no chat platform is switched on, so nobody is told anything.",
-                    "Set SLACK_BOT_TOKEN, TELEGRAM_BOT_TOKEN or the Teams app registration (see the README).")
+                    "Set SLACK_BOT_TOKEN, TELEGRAM_BOT_TOKEN or the Teams app registration (see the README), or give "
+                    "someone an email address.")
     return ok("Platforms", f"switched on: {', '.join(on)}.")

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from bot.doctor.checks import FAIL, OK, Check, not_set_up
 from bot.doctor.core import check_database, check_platforms, check_preset, check_settings, platforms_on
+from bot.doctor.email import check_email, email_can_post, email_in_use
 from bot.doctor.panel import check_agencies, check_channels, check_roles, read_panel
 from bot.doctor.safety import check_addresses, check_secrets, scrub, secret_values
 from bot.doctor.slack import Slack
@@ -31,7 +32,7 @@ async def _after_settings(settings: Settings) -> list[Check]:
     preset_check, preset = check_preset(settings)
     checks.append(preset_check)
     on = platforms_on(settings)
-    checks.append(check_platforms(settings))
+    platforms_at = len(checks)  # the Platforms line goes here, once the record says whether email is on
 
     posters: dict[str, Callable[[str, str], Awaitable[Check]]] = {}
     slack = telegram = None
@@ -54,14 +55,21 @@ async def _after_settings(settings: Settings) -> list[Check]:
         teams = await teams_credentials(settings)
         checks.append(teams)
 
+        panel = await read_panel(engine, preset, settings) if engine is not None and preset is not None else None
+        channels = await panel.list_channels() if panel is not None else []
+        members = await panel.list_members() if panel is not None else []
+        mail = email_in_use(settings, channels, members)
+        checks.append(await check_email(settings, mail))
+        if mail and "email" not in on:  # switched on by the record: an address is a channel like any other
+            on = sorted([*on, "email"])
+        if mail:
+            posters["email"] = lambda name, target: email_can_post(settings, name, target)
+        checks.insert(platforms_at, check_platforms(on))
         if engine is None or preset is None:
             why = "the database is not ready" if engine is None else "the preset is not valid"
             for name in ("Panel channel", "BM channel", "Voting roles", "Agencies"):
                 checks.append(not_set_up(name, f"not checked: {why} (see above)."))
         else:
-            panel = await read_panel(engine, preset, settings)
-            channels = await panel.list_channels() if panel is not None else []
-            members = await panel.list_members() if panel is not None else []
             if teams.status == OK and panel is not None:
                 posters["teams"] = lambda name, target: teams_can_post(panel, name, target)
             checks += await check_channels(channels, on, posters)

@@ -23,10 +23,19 @@ from markupsafe import Markup, escape
 from bot.email.links import Links
 from bot.notify import Outgoing
 from flows.anonymity import find_identifying_detail
+from flows.reminders import QUESTIONS_IN_CHAT
 
 TEMPLATE = "message.j2"
 WITHHELD = "(A line of this message is not repeated by email because it may identify someone; please ask the " \
            "business manager.)"
+# Nobody reads replies to the bot's emails, and an email has no buttons: what a channel's message says about
+# replying or pressing a button is said, by email, as what to do instead (press the link; contact the business
+# manager).
+QUESTIONS_BY_EMAIL = "Questions: please contact the business manager; replies to this email are not read."
+FOOTER = ("Sent by Panelbot for {name}. Replies to this email are not read: for anything about it, contact the "
+          "business manager. Never put a name, date of birth, address, postcode or NHS number in an email about a "
+          "referral.")
+_PRESS = re.compile(r"\b([Pp])ress Mark as returned\b")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`]+)`")
 
@@ -65,6 +74,15 @@ class Letter:
     link_note: str | None = None
     commands: tuple[str, ...] = ()
     commands_intro: str = "Where you use Panelbot, type:"
+
+
+def by_email(line: str, link: bool) -> str:
+    """A channel's words as email says them: the link to press instead of the button, the business manager to
+    contact instead of a reply nobody reads."""
+    line = line.replace(QUESTIONS_IN_CHAT, QUESTIONS_BY_EMAIL)
+    if link:
+        return _PRESS.sub(lambda m: f"{m[1]}ress the Mark as returned link below", line)
+    return _PRESS.sub(lambda m: f"{'T' if m[1] == 'P' else 't'}ell the business manager", line)
 
 
 def screened(line: str) -> str:
@@ -119,12 +137,9 @@ class Composer:
         return Letter(
             subject=f"{practice}{prefix}{title}",
             heading=title,
-            paragraphs=tuple(screened(p) for p in paragraphs),
+            paragraphs=tuple(screened(by_email(p, link is not None)) for p in paragraphs),
             facts=tuple((k, screened(v)) for k, v in facts),
-            footer=(
-                f"Sent by Panelbot for {self.panel.preset.name}. Please never put a name, date of birth, address, "
-                "postcode or NHS number in a reply."
-            ),
+            footer=FOOTER.format(name=self.panel.preset.name),
             link=link,
             link_label=label,
             link_note=note,

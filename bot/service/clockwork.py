@@ -14,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.service import milestones
 from bot.service.base import Actor, Handler
 from flows import reminders
 from flows.casefile import publication_notes
 from flows.clocks import check_window, clock_due, due, next_panel_meeting, window_words
 from flows.errors import InvalidInput, WrongState
 from flows.meetings import MEETING_EVENTS, attendance_line
+from flows.milestones import trigger
 from flows.preset import EVENTS, Clock
 from flows.referrals import Status
 from flows.views import plural
@@ -112,6 +114,7 @@ class ClockCommands(Handler):
             await uow.events.add(self._event_row(referral, event, when, actor, status="held", held_at=when))
         started = await self._start_event_clocks(uow, referral, event, when, actor)
         met, flagged = await self._meet_event_clocks(uow, referral, event, when, actor)
+        await milestones.after(self.core, uow, referral, trigger("event", event))
         return EventRecord(started, met, flagged)
 
     async def schedule_event(self, *, actor: Actor, reference: str, event: str, on: date) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.service import milestones
 from bot.service.base import Actor, Core, Handler, facts
 from bot.service.clockwork import ClockCommands
 from bot.service.referrer import tell_referrer
@@ -15,6 +16,7 @@ from flows import ballots as rules
 from flows import permissions
 from flows.anonymity import IdentifyingDetail, check_free_text
 from flows.errors import InvalidInput
+from flows.milestones import trigger
 from flows.referrals import Status, check_transition
 from flows.views import result_text
 from storage.models import Ballot, Member, Referral, Vote
@@ -294,6 +296,8 @@ class DecisionRules(Handler):
     async def _decision_notice(self, uow: UnitOfWork, referral: Referral) -> None:
         """The decision to the panel and the business manager, and to the referring agency (`referrer`)."""
         await tell_referrer(self.core, uow, referral)
+        if referral.outcome:
+            await milestones.after(self.core, uow, referral, trigger("outcome", referral.outcome))
         for purpose in ("panel", "bm"):
             uow.outbox(
                 partnership_id=self.partnership_id,

@@ -311,6 +311,9 @@ class Panel(SharesCore):
     async def overdue(self) -> list[OverdueLine]:
         return await self._h.views.overdue()
 
+    async def still_to_do(self) -> list[str]:
+        return await self._h.views.still_to_do()
+
     # The monthly panel's agenda --------------------------------------------------------------------------
     def next_panel(self, today: date | None = None) -> date | None:
         return self._h.agenda.next_panel(today)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.service import milestones
 from bot.service.base import Actor, Core, Handler
 from bot.service.casefile import meet_notifications
 from bot.service.clockwork import ClockCommands
@@ -14,6 +15,7 @@ from bot.service.stages import StageCommands
 from flows.clocks import due
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.meetings import meeting_event, meeting_name
+from flows.milestones import trigger
 from flows.referrals import ReferralDraft, Status, check_transition, clean_draft, format_reference
 from flows.views import literal, plural
 from storage.models import Ballot, Referral
@@ -271,11 +273,16 @@ class ReferralCommands(Handler):
         self.require_bm(actor, "mark milestones done")
         async with self.uow() as uow:
             referral = await self.referral(uow, reference, lock=True)
+            said = await milestones.mark_done(self.core, uow, referral, clock_id, actor)  # one without a clock
+            if said is not None:
+                await self.finish(uow)
+                return said
             rows = await uow.deadlines.running(referral, [clock_id])
             if not rows:
                 open_ids = sorted({d.clock_id for d in await uow.deadlines.running(referral)})
+                open_ids += await milestones.open_ids(uow, referral)
                 raise NotFound(
-                    f'{referral.reference} has no open "{clock_id}" deadline. '
+                    f'{referral.reference} has no open "{clock_id}" deadline or milestone. '
                     f"Open ones: {', '.join(open_ids) or 'none'}."
                 )
             if clock_id == self.preset.decision_clock:
@@ -285,6 +292,7 @@ class ReferralCommands(Handler):
                 row.done_by_id = actor.member_id
             late = self.cal.working_days_late(rows[0].due_at, self.now())
             await self.audit(uow, actor, "milestone_done", referral.reference, clock=clock_id, working_days_late=late)
+            await milestones.after(self.core, uow, referral, trigger("done", clock_id))
             await self.finish(uow)
         return f"{referral.reference}: {rows[0].label} marked done" + (
             f", {plural(late, 'working day')} late." if late else ", on time."

@@ -1,12 +1,15 @@
 """Telling the referring agency the panel's decision and what happens next (Salford 7.13; Suffolk section 3,
 "feed back to the referrer the decision and next steps"; Dudley; Stockport 5), on its own channel, chat or
 email, with the reason where the outcome requires one. Where the referrer has no channel (or is not one of the
-partnership's agencies), the business manager is asked to tell them instead. Called as a decision is queued
-(`DecisionRules._decision_notice`), in the same transaction."""
+partnership's agencies), the business manager is asked to tell them instead, and that is a milestone without a
+clock on the referral (`tell_referrer`, `bot.service.milestones`) until they mark it done. Called as a decision
+is queued (`DecisionRules._decision_notice`), in the same transaction."""
 
 from __future__ import annotations
 
+from bot.service import milestones
 from bot.service.base import Core
+from flows.milestones import TELL_REFERRER, tell_referrer_label
 from flows.preset import Choice
 from storage.models import Referral
 from storage.uow import UnitOfWork
@@ -38,10 +41,14 @@ async def tell_referrer(core: Core, uow: UnitOfWork, referral: Referral) -> None
         return
     why = (f"{agency.label} has no channel set" if agency is not None
            else f'"{referral.referrer}" is not one of the partnership\'s agencies')
+    label = tell_referrer_label(referral.referrer or "not named")
+    if await milestones.open_one(core, uow, referral, TELL_REFERRER, label, "no_channel") is None:
+        return  # asked once already (a decision made again after a resubmission): still to do, or done
     core.notice(
         uow,
         "bm",
         f"Please tell the referrer ({referral.referrer}) the decision on {referral.reference} · {referral.subject} "
-        f"and what happens next: Panelbot cannot, as {why}. What it would have said: " + " ".join(words[:-1]),
+        f"and what happens next: Panelbot cannot, as {why}. What it would have said: " + " ".join(words[:-1])
+        + f" This shows in `status` until you mark it done with `done {referral.reference} {TELL_REFERRER}`.",
         referral,
     )

@@ -21,6 +21,7 @@ from bot.service.decisions import DecisionRules
 from bot.service.requests import RequestCommands
 from flows import reminders as plans
 from flows.referrals import Status
+from flows.reminders import QUESTIONS_IN_CHAT
 from flows.views import plural
 from storage.models import Deadline, Referral, ReminderLog
 from storage.uow import UnitOfWork
@@ -205,8 +206,7 @@ class ReminderCommands(Handler):
                 )
             return (
                 f"Reminder: {what} for {ref} is due **{due}** ({self._when(row.due_at, now)}). "
-                "Press Mark as returned once it is sent. Questions: reply here and the business manager will "
-                "see it.",
+                f"Press Mark as returned once it is sent. {QUESTIONS_IN_CHAT}",
                 actions,
             )
         done = [{"label": "Mark done", "command": f"done {referral.reference} {row.clock_id}", "style": "primary"}]

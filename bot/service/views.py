@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.service import milestones
 from bot.service.base import Core, Handler
 from bot.service.casefile import card_facts, outstanding_lines
 from bot.service.clockwork import ClockCommands
@@ -12,6 +13,7 @@ from flows.anonymity import CATEGORY_LABELS, SubjectCategory
 from flows.ballots import ResultKind
 from flows.errors import NotFound
 from flows.meetings import labels, meeting_event
+from flows.milestones import to_do_line
 from flows.preset import EVENTS
 from flows.referrals import STATUS_LABELS, Status
 from flows.stages import views_awaited, views_text
@@ -116,7 +118,7 @@ class Views(Handler):
             decided_at=referral.decided_at,
             decided_by=decided_by,
             decision_reason=referral.decision_reason if status != Status.WITHDRAWN else None,
-            next_steps=tuple(await self._next_steps(uow, referral)),
+            next_steps=tuple(await self._next_steps(uow, referral) + await milestones.open_lines(uow, referral)),
             hold_until=referral.hold_until,
             missing_info=referral.missing_info if status == Status.RETURNED else None,
             reason_required=tuple(o.id for o in p.outcomes_for(referral.referral_type) if o.reason_required),
@@ -144,10 +146,14 @@ class Views(Handler):
         async with self.uow() as uow:
             one = None if reference is None else (await self.referral(uow, reference)).id
             referrals = await uow.referrals.waiting(one)
+            to_do = await uow.milestones.open(None if one is None else [one])
+            known = {r.id for r in referrals}  # a decided referral with only a milestone left is still listed
+            referrals += await uow.referrals.by_ids(sorted({m.referral_id for m in to_do} - known))
             deadlines = await uow.deadlines.open([r.id for r in referrals])
             lines = []
             for r in referrals:
                 mine = [d for d in deadlines if d.referral_id == r.id]
+                left = tuple((m.milestone, m.label) for m in to_do if m.referral_id == r.id)
                 nxt = mine[0] if mine else None
                 lines.append(
                     StatusLine(
@@ -158,11 +164,13 @@ class Views(Handler):
                         waiting_for=(
                             self._waiting_on(mine)
                             if r.status == Status.DECIDED and mine
+                            else "the business manager" if r.status == Status.DECIDED and left
                             else await self._waiting_for(uow, r)
                         ),
                         next_due=nxt.due_at if nxt else None,
                         next_due_label=self.clocks.deadline_label(nxt) if nxt else None,
                         outstanding=tuple(outstanding_lines(self, r)),
+                        to_do=left,
                     )
                 )
             return lines
@@ -238,3 +246,11 @@ class Views(Handler):
             for d in deadlines
         ]
         return sorted(lines, key=lambda x: x.due)
+
+    async def still_to_do(self) -> list[str]:
+        """Every milestone without a clock still to do, oldest first: never overdue, so listed after `overdue`."""
+        async with self.uow() as uow:
+            rows = await uow.milestones.open()
+            refs = {r.id: r for r in await uow.referrals.by_ids(sorted({m.referral_id for m in rows}))}
+        return [f"{refs[m.referral_id].reference} · {subject_of(refs[m.referral_id])}: "
+                + to_do_line(refs[m.referral_id].reference, m.milestone, m.label) for m in rows]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.preset.clocks import ClockReaders
 from flows.preset.intake import IntakeReaders
+from flows.preset.milestones import MilestoneReaders
 from flows.preset.model import (
     NATIONS,
     STATUTORY_ROLES,
@@ -75,7 +76,7 @@ def parse_preset(data: dict[str, Any], *, source: str = "<preset>") -> Preset:
     return p.preset(data)
 
 
-class _Parser(ClockReaders, StageReaders, IntakeReaders):
+class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders):
     """Reads one preset file; the readers it is built on are in `readers.py` and `clocks.py`."""
 
     # The preset --------------------------------------------------------------------------------------
@@ -263,6 +264,7 @@ class _Parser(ClockReaders, StageReaders, IntakeReaders):
             stages=stages,
             intake=intake,
             complaints=complaints,
+            milestones=self._milestones(data, type_ids, [o.id for o in outcomes], clock_ids),
             source_file=self.source,
         )
 

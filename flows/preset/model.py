@@ -180,6 +180,24 @@ class Clock:
 
 
 @dataclass(frozen=True)
+class Milestone:
+    """Something the business manager must do that has no clock (the seed sets no time): Stockport 11, the family
+    told in writing whether a review will be conducted. It is opened on a referral when one of `after` happens
+    (`outcome:ID` the panel's decision, `event:EVENT` an event recorded, `done:CLOCK` a clock marked done) and is
+    shown as still to do until the business manager marks it done (`done REF ID`). Never overdue, never
+    reminded."""
+
+    id: str
+    label: str
+    after: tuple[str, ...]
+    source: str
+    referral_types: tuple[str, ...] = ()  # opened only for these referral types; empty means every type
+
+    def applies_to(self, referral_type: str) -> bool:
+        return not self.referral_types or referral_type in self.referral_types
+
+
+@dataclass(frozen=True)
 class Quorum:
     """`count: k` (at least k votes) or `roles: [...]` (at least one vote from each listed role)."""
 
@@ -240,6 +258,7 @@ class Preset:
     complaints: ComplaintRules | None = None
     request_template: str = "information about the agency's involvement"
     stages: tuple[Stage, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
     source_file: str = ""
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -279,6 +298,10 @@ class Preset:
     def reminder_plan(self, clock: Clock) -> Plan:
         """When this clock nags, and whom (flows/reminders.py): the defaults with the preset's overrides."""
         return plan_from(clock.reminders, clock.unit, clock.owner, decision_clock=clock.id == self.decision_clock)
+
+    def milestones_after(self, trigger: str, referral_type: str) -> tuple[Milestone, ...]:
+        """The milestones `trigger` ("outcome:no_review", "event:review_commissioned", "done:CLOCK") opens."""
+        return tuple(m for m in self.milestones if trigger in m.after and m.applies_to(referral_type))
 
     def has_clock(self, clock_id: str) -> bool:
         return any(c.id == clock_id for c in self.clocks)

@@ -35,6 +35,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
         "stages",
         "intake",
         "complaints",
+        "milestones",
     ),
     "working_hours": ("start", "end"),
     "roles": ("id", "label", "votes", "statutory"),
@@ -68,9 +69,10 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "intake.parallel": ("id", "label", "before_publication", "source"),
     "intake.notifications": ("id", "label", "required_for", "looked_after", "meets", "source"),
     "complaints": ("response_clock", "escalation_clock", "subjects", "ombudsman", "source"),
+    "milestones": ("id", "label", "after", "referral_types", "source"),
 }
 _TABLES = ("working_hours", "panel")  # written [name]
-_ARRAYS = ("roles", "referral_types", "outcomes", "clocks", "agencies", "stages")  # written [[name]]
+_ARRAYS = ("roles", "referral_types", "outcomes", "clocks", "agencies", "stages", "milestones")  # written [[name]]
 
 
 class Readers:

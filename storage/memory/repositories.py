@@ -13,6 +13,7 @@ from storage.memory.base import MemoryRepository, is_open, soonest
 from storage.memory.complaints import ComplaintRepository
 from storage.memory.delivery import ConversationRepository, OutboxRepository, PostedMessageRepository
 from storage.memory.events import AgendaReads, ScheduledEventRepository, StoppedClockRepository
+from storage.memory.milestones import MilestoneRepository
 from storage.memory.records import (
     AgencyMessageRepository,
     ContactRepository,
@@ -306,6 +307,7 @@ MEMORY: dict[str, type] = {
     "stopped_clocks": StoppedClockRepository,
     "agenda": AgendaReads,
     "stage_decisions": StageDecisionRepository,
+    "milestones": MilestoneRepository,
 }
 
 

@@ -15,6 +15,7 @@ from storage.models.delivery import (
     ProcessedDelivery,
     StuckNotice,
 )
+from storage.models.milestones import Milestone
 from storage.models.panel import Channel, Identity, Member, Partnership
 from storage.models.requests import AgencyContact, AgencyMessage, InfoRequest, ReminderLog
 from storage.models.stages import StageDecision
@@ -33,6 +34,7 @@ __all__ = [
     "Identity",
     "InfoRequest",
     "Member",
+    "Milestone",
     "OutboxMessage",
     "Partnership",
     "PostedMessage",

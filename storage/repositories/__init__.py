@@ -15,6 +15,7 @@ from storage.repositories.deadlines import DeadlineRepository, ReminderLogReposi
 from storage.repositories.delivery import ConversationRepository, OutboxRepository, PostedMessageRepository
 from storage.repositories.events import AgendaReads, ScheduledEventRepository, StoppedClockRepository
 from storage.repositories.members import ChannelRepository, MemberRepository
+from storage.repositories.milestones import MilestoneRepository
 from storage.repositories.outbox import OutboxReads, StuckNoticeRepository
 from storage.repositories.records import DisagreementRepository, RecordReads
 from storage.repositories.referrals import PartnershipRepository, ReferralRepository
@@ -46,6 +47,7 @@ REPOSITORIES: dict[str, type] = {
     "stopped_clocks": StoppedClockRepository,
     "agenda": AgendaReads,
     "stage_decisions": StageDecisionRepository,
+    "milestones": MilestoneRepository,
 }
 
 
@@ -75,6 +77,7 @@ class Repositories:
     stopped_clocks: StoppedClockRepository
     agenda: AgendaReads
     stage_decisions: StageDecisionRepository
+    milestones: MilestoneRepository
 
     def open_repositories(self, session: AsyncSession, partnership_id: int | None) -> None:
         for name, cls in REPOSITORIES.items():

@@ -40,7 +40,8 @@ async def test_status_is_one_short_line_a_referral_with_the_next_deadline(term: 
     assert lines == [
         "**SAL-2026-001 · Young Person C** (Rapid review): decided; waiting for the business manager, the local "
         "authority, Greater Manchester Police and Health (ICB). Next: Agency summary and chronology requests sent "
-        "by **Wed 25 Nov 2026, 17:00**.",
+        "by **Wed 25 Nov 2026, 17:00**. Still to do (no deadline): Tell the referrer (Children's Social Care) the "
+        "decision and what happens next (`done SAL-2026-001 tell_referrer`).",  # no channel: the BM tells them
         # Issue 23: a required notification not yet made (Salford 7.4) is a line under its referral until it is.
         "  **Not yet recorded as notified: National Panel (by the local authority)** (once made: `notified "
         "SAL-2026-001 national_panel on DATE`)",
@@ -60,7 +61,9 @@ async def test_a_passed_deadline_is_overdue_since_not_next(term: Terminal) -> No
     # The next deadline of SAL-2026-001 is the police return (Mon 30 Nov, 17:00): passed, and it names its agency.
     assert lines[0].endswith(
         "waiting for Greater Manchester Police, Health (ICB) and the business manager. **Overdue since Mon 30 Nov "
-        "2026, 17:00**: Agency summary and chronology returned (Greater Manchester Police)."
+        "2026, 17:00**: Agency summary and chronology returned (Greater Manchester Police). Still to do (no "
+        "deadline): Tell the referrer (Children's Social Care) the decision and what happens next (`done "
+        "SAL-2026-001 tell_referrer`)."
     )
     assert "Next:" not in lines[0]
 
