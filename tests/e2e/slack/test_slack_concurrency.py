@@ -59,15 +59,21 @@ class Client:
         self.gate = asyncio.Semaphore(in_flight)
 
     async def post(self, payload: dict, **headers: str) -> None:
+        """Send it; a 503 (the bot could not reach its database in time and asks to be sent again) is sent
+        again as Slack does, with X-Slack-Retry-Num, up to Slack's three retries. The last status is kept."""
         body = urlencode({"payload": json.dumps(payload)})
         async with self.gate:
-            response = await self.h.client.post(
-                "/slack/events",
-                data=body.encode(),
-                headers={**sign(body), **headers, "Content-Type": "application/x-www-form-urlencoded"},
-            )
+            for attempt in range(4):
+                retry = {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_error"} if attempt else {}
+                response = await self.h.client.post(
+                    "/slack/events",
+                    data=body.encode(),
+                    headers={**sign(body), **headers, **retry, "Content-Type": "application/x-www-form-urlencoded"},
+                )
+                await response.read()
+                if response.status != 503:
+                    break
             self.statuses.append(response.status)
-            await response.read()
 
     async def press(self, user: str, card: Message, label: str) -> dict:
         """Press an outcome button; returns the vote modal Slack opened for that press."""
