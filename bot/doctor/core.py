@@ -25,7 +25,9 @@ def check_settings(load: Callable[[], Settings] = Settings) -> tuple[Check, Sett
             None,
         )
     on = platforms_on(settings)
-    return ok("Settings", f"read; platforms switched on: {', '.join(on) if on else 'none'}."), settings
+    listed = ", ".join(on) if on else "none"
+    return ok("Settings", f"read; platforms with settings: {listed} (email is on too wherever an address is "
+                          "in use: see Platforms)."), settings
 
 
 async def check_database(settings: Settings) -> tuple[Check, Any]:
