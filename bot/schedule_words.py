@@ -42,7 +42,8 @@ async def agenda_lines(panel: Panel) -> list[str]:
 
 
 async def meeting_lines(panel: Panel) -> list[str]:
-    """`meeting list`: every scheduled meeting, with its referral, window and the partners confirmed to attend."""
+    """`meeting list`: every scheduled meeting, with its referral, window and the partners confirmed to attend, and,
+    for a meeting that decides its referral's current stage, the views given so far (or the stage still to decide)."""
     from flows.meetings import attendance_line, labels
 
     rows = await panel.list_meetings()
@@ -65,5 +66,7 @@ async def meeting_lines(panel: Panel) -> list[str]:
                      f"{labels(panel.preset, missing)}).")
         else:
             line += f" {attendance_line(panel.preset, m.attending)}"
+        if m.decides:
+            line += f" {m.decides}"
         out.append(line)
     return out

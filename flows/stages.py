@@ -9,6 +9,7 @@ and at the meeting, they close nothing and decide nothing.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -101,15 +102,26 @@ def already_decided(reference: str, stage: Stage, outcome_label: str, when: str)
                       "at each stage, so nothing was changed.")
 
 
+def view_counts(outcomes: Iterable[str | None]) -> dict[str, int]:
+    """How many current views (votes while they are advice) name each outcome."""
+    return dict(Counter(o for o in outcomes if o))
+
+
+def views_so_far(preset: Preset, counts: dict[str, int]) -> str:
+    """The views given so far, most named first, in one short sentence: "Views so far: Undertake a child
+    safeguarding practice review 2, No review required 1." (the card's, and `meeting list`'s), or "No views
+    yet."."""
+    if not counts:
+        return "No views yet."
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return f"Views so far: {', '.join(f'{preset.outcome(o).label} {n}' for o, n in ranked)}."
+
+
 def views_text(preset: Preset, referral_type: str, stage: Stage, counts: dict[str, int], view_roles: Iterable[str]
                ) -> str:
     """The card's words under the votes while they are advice: the views so far, what is still awaited (where
     the business manager waits for every statutory partner), and who decides."""
-    if counts:
-        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
-        parts = [f"Views so far: {', '.join(f'{preset.outcome(o).label} {n}' for o, n in ranked)}."]
-    else:
-        parts = ["No views yet."]
+    parts = [views_so_far(preset, counts)]
     if stage.by == "bm_after_views":
         awaited = views_awaited(preset, view_roles)
         parts.append(f"Still awaited: {', '.join(preset.role_label(r) for r in awaited)}." if awaited

@@ -38,7 +38,8 @@ meeting_app = typer.Typer(help="Meetings of referrals (the rapid review meeting,
 
 @meeting_app.command("list")
 def meeting_list(preset_name: str | None = PRESET) -> None:
-    """Every scheduled meeting, with its referral, window, attendance and quorum."""
+    """Every scheduled meeting, with its referral, window, attendance and quorum, and, where the meeting decides,
+    the views given so far."""
     from bot.console.render import styled
     from bot.schedule_words import meeting_lines
 

@@ -1,9 +1,10 @@
 """The decision record as an archive (`panelbot export --format json|csv`), and the proof that an archive is
 complete (`panelbot audit verify --export PATH`).
 
-An export holds every table of the record (referrals, decisions, ballots, votes with their reasons,
-deadlines, information requests and their returns, reminders sent, disagreements, complaints) and the whole audit
-chain with each entry's hash, plus a manifest naming the chain's head hash at the moment of export.
+An export holds every table of the record (referrals, decisions, later stages' decisions, ballots, votes with
+their reasons, deadlines, information requests and their returns, reminders sent, disagreements, complaints) and
+the whole audit chain with each entry's hash, plus a manifest naming the chain's head hash at the moment of
+export.
 
 Later, `panelbot audit verify --export PATH` proves three things: the archive's own chain is unbroken (no
 entry was edited or dropped from the file); every vote in the archive is the one its audit entry recorded,
@@ -26,6 +27,7 @@ from storage.models import AuditEntry
 TABLES = (
     "referrals",
     "decisions",
+    "stage_decisions",
     "ballots",
     "votes",
     "deadlines",

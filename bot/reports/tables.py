@@ -53,6 +53,11 @@ def show(value: Cell) -> str:
     return "–" if value is None else str(value)
 
 
+def _cap(text: str) -> str:
+    """The first letter in capitals, the rest as written ("The rapid review meeting's decision")."""
+    return text[:1].upper() + text[1:]
+
+
 def _counts(rows: Sequence[tuple[str, int]], total: bool = True) -> tuple[tuple[Cell, ...], ...]:
     out: list[tuple[Cell, ...]] = [(label, n) for label, n in rows]
     if total:
@@ -121,6 +126,14 @@ def report_tables(report: Report, preset: Preset, cal: WorkingCalendar, *, for_c
         Table("reviews_by_type_and_outcome", "Reviews by type and outcome", cite("Salford 10.3 (b)"), columns, rows,
               "Decided referrals: the type of review asked for, by the decision made.")
     )
+    for stage in report.later_stages:
+        after = " or ".join(f'"{a}"' for a in stage.after)
+        tables.append(
+            Table(f"stage_{stage.stage}", f"{_cap(stage.label)}, by outcome", "", ("Outcome", "Referrals"),
+                  _counts(stage.by_outcome),
+                  "The referrals received in the period that the panel's decision"
+                  + (f" ({after})" if after else "") + " sent to this stage, by its decision as it stands now.")
+        )
     tables.append(
         Table("decisions_by_who", "Decisions by who made them", cite("Salford 7.5"), ("Decided by", "Referrals"),
               _counts(report.decided_by))
@@ -310,6 +323,8 @@ def chat_lines(report: Report, preset: Preset, cal: WorkingCalendar) -> list[str
             if parts:
                 reviews.append(f"{row}: " + ", ".join(parts))
         lines.append("Reviews by type and outcome: " + ("; ".join(reviews) if reviews else "none decided yet") + ".")
+        for stage in report.later_stages:
+            lines.append(f"{_cap(stage.label)}: {_pairs(stage.by_outcome)}.")
     lines.append(f"Disagreements: {_pairs(report.disagreements_by_party, skip_zero=False)}.")
     if report.complaints:
         total = dict(zip(COMPLAINT_COLUMNS, report.complaints[-1][1:], strict=True))

@@ -19,6 +19,7 @@ from storage.models import (
     Member,
     Referral,
     ReminderLog,
+    StageDecision,
     Vote,
 )
 
@@ -39,6 +40,7 @@ async def export_record(self: Handler) -> dict[str, Any]:
         members = {m.id: m for m in await uow.records.every(Member)}
         referrals = await uow.records.every(Referral)
         refs = {r.id: r.reference for r in referrals}
+        types = {r.id: r.referral_type for r in referrals}
         ballots = await uow.records.every(Ballot)
         ballot_refs = {b.id: (refs[b.referral_id], b.round) for b in ballots}
         votes = await uow.records.every(Vote)
@@ -46,6 +48,7 @@ async def export_record(self: Handler) -> dict[str, Any]:
         deadline_refs = {d.id: d for d in deadlines}
         requests = await uow.records.every(InfoRequest)
         reminders = await uow.records.every(ReminderLog)
+        stage_decisions = await uow.records.every(StageDecision)
         disputes = await uow.records.every(Disagreement)
         complaints = await uow.records.every(Complaint)
         audit = await uow.records.audit_log()
@@ -56,6 +59,10 @@ async def export_record(self: Handler) -> dict[str, Any]:
     def who(member_id: int | None) -> str | None:
         m = members.get(member_id) if member_id is not None else None
         return f"{m.name} ({self.preset.role_label(m.role)})" if m else None
+
+    def stage_label(d: StageDecision) -> str | None:
+        stage = self.preset.stage_for(types[d.referral_id], d.stage)
+        return stage.label if stage is not None else None
 
     tables: dict[str, list[dict[str, Any]]] = {
         "referrals": [
@@ -100,6 +107,25 @@ async def export_record(self: Handler) -> dict[str, Any]:
             }
             for e in audit
             if e.action == "decided" and e.partnership_id == pid
+        ],
+        # A later stage's decision (Salford 7.12: the rapid review meeting's, after the panel's "commence rapid
+        # review"), one row per referral and stage; the panel's own decisions are `decisions` above.
+        "stage_decisions": [
+            {
+                "stage_decision_id": d.id,
+                "reference": refs[d.referral_id],
+                "stage": d.stage,
+                "stage_label": stage_label(d),
+                "outcome": d.outcome,
+                "outcome_label": labels.get(d.outcome, None),
+                "how": d.how,
+                "attended": "; ".join(d.attended or ()),
+                "reason": d.reason,
+                "decided_at": when(d.decided_at),
+                "recorded_at": when(d.recorded_at),
+                "recorded_by": who(d.recorded_by_id),
+            }
+            for d in stage_decisions
         ],
         "ballots": [
             {

@@ -39,6 +39,9 @@ class MeetingLine:
     needed: tuple[str, ...]  # the statutory partners the quorum needs
     attending: tuple[str, ...] = ()  # the partners confirmed to attend
     of_partnership: bool = False  # the partnership's own meeting (the monthly panel), not a referral's
+    # Where the meeting decides its referral's current stage, in the card's words: the views so far (the votes
+    # before it are advice) or the later stage still to decide (`StageCommands._meeting_words`).
+    decides: str | None = None
 
 
 class MeetingCommands(Handler):
@@ -202,10 +205,12 @@ class MeetingCommands(Handler):
                 if clock is not None and (start := await self._window_start(uow, referral, clock)) is not None:
                     check = check_window(self.preset, self.cal, clock, start, row.at)
                     window = window_words(self.preset, self.cal, clock, check)
+                deciding = row.event == rules.meeting_event(self.preset, referral.referral_type)
                 out.append(MeetingLine(
                     referral.reference, referral.subject, rules.meeting_name(row.event), row.at, row.place, window,
                     row.window_override, tuple(row.attended or ()), row.quorate is False,
                     rules.statutory_roles(self.preset), tuple(row.attending or ()),
+                    decides=await self.stages._meeting_words(uow, referral) if deciding else None,
                 ))
         return out
 

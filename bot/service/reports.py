@@ -25,6 +25,7 @@ from flows.reports import (
     Period,
     ReferralRow,
     Report,
+    StageDecisionRow,
     build_report,
     waits_on,
 )
@@ -107,9 +108,14 @@ class ReportCommands(Handler):
             ]
             disagreements = await self._disagreement_rows(uow, start=start, until=until)
             complaints = await read_complaints(uow, start=start, until=until)
+            stage_decisions = [
+                StageDecisionRow(reference=d.reference, stage=d.stage, outcome=d.outcome, how=d.how,
+                                 decided_at=d.decided_at)
+                for d in await uow.records.stage_decisions_received(start, until)
+            ]
         return build_report(
             self.preset, self.cal, period, self.now(), referrals, deadlines, disagreements, practice=self.practice,
-            complaints=complaints,
+            complaints=complaints, stage_decisions=stage_decisions,
         )
 
     async def _disagreement_rows(

@@ -165,12 +165,37 @@ class StageCommands(Handler):
             because = f" Reason: {d.reason}" if d.reason else ""
             out.append(f"**{name[0].upper()}{name[1:]}: {self.preset.outcome(d.outcome).label}** "
                        f"({self.fmt(d.decided_at)}; attended by {labels(self.preset, d.attended or [])}).{because}")
-        stage = self._stage_of(referral)
-        if referral.status == Status.DECIDED and stage.id != PANEL_STAGE and stage.id not in decided:
-            choices = ", ".join(o.label for o in self.preset.outcomes_for(referral.referral_type, stage.id))
-            who = meeting_name(meeting_event(self.preset, referral.referral_type))
-            out.append(f"Still to decide: {who} decides ({choices}).")
+        if (still := self._still_to_decide(referral, set(decided))) is not None:
+            out.append(still)
         return out
+
+    def _still_to_decide(self, referral: Referral, decided: set[str]) -> str | None:
+        """"Still to decide: the rapid review meeting decides (...)." for a referral at a later stage not yet
+        decided (the card, and `meeting list`); None otherwise."""
+        stage = self._stage_of(referral)
+        if referral.status != Status.DECIDED or stage.id == PANEL_STAGE or stage.id in decided:
+            return None
+        choices = ", ".join(o.label for o in self.preset.outcomes_for(referral.referral_type, stage.id))
+        who = meeting_name(meeting_event(self.preset, referral.referral_type))
+        return f"Still to decide: {who} decides ({choices})."
+
+    # For `meeting list` ------------------------------------------------------------------------------------------
+    async def _meeting_words(self, uow: UnitOfWork, referral: Referral) -> str | None:
+        """What `meeting list` says of a meeting that decides its referral's current stage, in the card's words:
+        the views given so far where the votes before it are advice (Dudley: "Views so far: ... 2, ... 1."), or
+        the later stage still to decide (Salford 7.12, after the panel's decision, when there are no views to
+        show). None where the meeting decides nothing now (the panel's vote or the business manager does)."""
+        stage = self._stage_of(referral)
+        if stage.by != "meeting":
+            return None
+        if stage.id != PANEL_STAGE:
+            decided = {d.stage for d in await uow.stage_decisions.of(referral)}
+            return self._still_to_decide(referral, decided)
+        if referral.status not in (Status.WITH_PANEL, Status.ON_HOLD):
+            return None
+        ballot = await uow.ballots.current(referral)
+        votes = await uow.votes.current(ballot) if ballot is not None else []
+        return rules.views_so_far(self.preset, rules.view_counts(v.outcome for v in votes if v.kind == "vote"))
 
     # Helpers -----------------------------------------------------------------------------------------------------
     async def _refuse_second(self, uow: UnitOfWork, referral: Referral, stage: Stage) -> None:

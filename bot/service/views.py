@@ -16,7 +16,7 @@ from flows.meetings import labels, meeting_event
 from flows.milestones import to_do_line
 from flows.preset import EVENTS
 from flows.referrals import STATUS_LABELS, Status
-from flows.stages import views_awaited, views_text
+from flows.stages import view_counts, views_awaited, views_text
 from flows.views import CardView, OverdueLine, StatusLine, VoteLine, due_line, plural, result_text, tally_text
 from storage.models import Deadline, Referral
 from storage.uow import UnitOfWork
@@ -73,7 +73,7 @@ class Views(Handler):
             stage = p.stage_for(referral.referral_type)
             if stage is not None and stage.advisory_ballot:  # the votes are views: nothing closes on them
                 views = [v for v in current.values() if v.kind == "vote" and v.outcome]
-                counts = {o: sum(v.outcome == o for v in views) for o in {v.outcome for v in views if v.outcome}}
+                counts = view_counts(v.outcome for v in views)
                 tally = views_text(p, referral.referral_type, stage, counts, {v.role for v in views})
         result = None
         decided_by = None

@@ -10,7 +10,9 @@ the section of the seed it comes from. A preset that sets none keeps the panel's
     source = "Rapid Reviews: The Rapid Review Meeting"
 
 A later stage (Salford 7.12) names the panel outcomes it follows (`after`) and is decided by a meeting; its
-outcomes are offered only there, never to the panel's vote.
+outcomes are offered only there, never to the panel's vote. `ballot` and `bm_after_views` are for the panel's
+stage only: both rest on the partners' votes, and the partners vote once on a referral (a later stage's votes
+would need a second ballot for the referral, with its stage, which the record does not hold).
 """
 
 from __future__ import annotations
@@ -83,7 +85,11 @@ class StageReaders(Readers):
                 raise self.fail(f"{where}after", "a later stage names the panel outcomes it follows, e.g. "
                                 '["commence_rapid_review"]')
             if by != "meeting":
-                raise self.fail(f"{where}by", "a later stage is decided by a meeting (by = \"meeting\")")
+                # The partners vote once on a referral (one ballot a round, at the panel's stage): views or a vote
+                # on a later stage would need a second ballot for it, which the record does not hold.
+                raise self.fail(f"{where}by", f'a later stage is decided by a meeting only (by = "meeting"); by = '
+                                f'"{by}" needs the partners\' votes, and they vote once on a referral, at the panel\'s '
+                                "stage (which may be decided by ballot, meeting or bm_after_views)")
             if len(chosen) < 2:
                 raise self.fail(f"{where}outcomes", "a later stage needs at least two outcomes to choose between")
             if any(known[o].incomplete for o in chosen):

@@ -14,6 +14,7 @@ from flows.reports.figures import (
     decisions_by_who,
     disagreements_by_party,
     in_period,
+    later_stage_decisions,
     outcome_group,
     outcome_groups,
     referrals_by_outcome,
@@ -34,6 +35,7 @@ from flows.reports.rows import (
     ReferralRow,
     Report,
     SarQuarter,
+    StageDecisionRow,
 )
 
 
@@ -88,8 +90,10 @@ def build_report(
     *,
     practice: bool = False,
     complaints: Sequence[complaint_rules.ComplaintRow] = (),
+    stage_decisions: Sequence[StageDecisionRow] = (),
 ) -> Report:
-    """Every measure for the period. Rows outside the period are ignored, so callers may pass more."""
+    """Every measure for the period. Rows outside the period are ignored, so callers may pass more (a later
+    stage's decision counts with its referral: received in the period)."""
     refs = in_period(cal, period, referrals, "received_at")
     dues = in_period(cal, period, deadlines, "due_at")
     disputes = sorted(in_period(cal, period, disagreements, "recorded_at"), key=lambda d: (d.recorded_at, d.reference))
@@ -133,4 +137,5 @@ def build_report(
         complaints=() if preset.complaints is None else tuple(
             complaint_rules.figures(preset.complaints, in_period(cal, period, complaints, "received_at"), now)
         ),
+        later_stages=tuple(later_stage_decisions(preset, refs, stage_decisions)),
     )

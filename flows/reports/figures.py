@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from flows.calendar import WorkingCalendar
-from flows.preset import Preset
+from flows.preset import PANEL_STAGE, Preset
 from flows.reports.periods import Period
 from flows.reports.rows import (
     NO_THEME,
@@ -22,6 +22,8 @@ from flows.reports.rows import (
     Lateness,
     MeetingRow,
     ReferralRow,
+    StageDecisionRow,
+    StageFigures,
     Timeliness,
 )
 
@@ -137,6 +139,42 @@ def decisions_by_who(preset: Preset, rows: Sequence[ReferralRow]) -> list[tuple[
     labels = {**DECIDED_BY, "chair": chair}
     out = [(labels[k], counts.pop(k, 0)) for k in ("panel", "bm", "chair")]
     return out + [(labels.get(k, k), n) for k, n in sorted(counts.items())]
+
+
+def later_stage_decisions(
+    preset: Preset, rows: Sequence[ReferralRow], decisions: Sequence[StageDecisionRow]
+) -> list[StageFigures]:
+    """Issue 21 (Salford 7.12): each later stage of the preset, over the referrals of `rows` (those received in
+    the period) that reached it, the panel having decided an outcome it follows: its decisions by the stage's own
+    outcomes as they stand now, then those not yet decided. The panel's own counts are left as they are."""
+    stage_ids: list[str] = []
+    for stage in preset.stages:
+        if stage.id != PANEL_STAGE and stage.id not in stage_ids:
+            stage_ids.append(stage.id)
+    ours = {r.reference for r in rows}
+    mine = [d for d in decisions if d.reference in ours]
+    stage_ids += sorted({d.stage for d in mine} - set(stage_ids))  # a stage since removed from the preset
+    out = []
+    for stage_id in stage_ids:
+        entries = [s for s in preset.stages if s.id == stage_id]
+        outcomes: list[str] = []
+        after: list[str] = []
+        for entry in entries:
+            outcomes += [o for o in entry.outcomes if o not in outcomes]
+            after += [o for o in entry.after if o not in after]
+        decided = {d.reference: d.outcome for d in mine if d.stage == stage_id}
+        reached = {
+            r.reference for r in rows
+            if r.status == "decided" and r.outcome
+            and getattr(preset.later_stage(r.referral_type, r.outcome), "id", None) == stage_id
+        }
+        counts = Counter(decided.values())
+        by_outcome = [(_label(preset.outcomes, o), counts.pop(o, 0)) for o in outcomes]
+        by_outcome += [(_label(preset.outcomes, o), n) for o, n in sorted(counts.items())]
+        by_outcome.append((NOT_DECIDED, len(reached - set(decided))))
+        label = entries[0].label if entries else _label((), stage_id)
+        out.append(StageFigures(stage_id, label, tuple(by_outcome), tuple(_label(preset.outcomes, o) for o in after)))
+    return out
 
 
 def disagreements_by_party(rows: Sequence[DisagreementRow]) -> list[tuple[str, int]]:

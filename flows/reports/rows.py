@@ -74,6 +74,18 @@ class DisagreementRow:
 
 
 @dataclass(frozen=True)
+class StageDecisionRow:
+    """A later stage's decision (Salford 7.12: the rapid review meeting's, after the panel commenced a rapid
+    review), read with its referral's reference."""
+
+    reference: str
+    stage: str  # the preset's stage id
+    outcome: str
+    how: str  # meeting
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
 class MeetingRow:
     """A meeting held (issue 21, section 5): whether it was inside its window, quorate, and had its papers on
     time. None: the measure does not apply to it (no window, no papers clock)."""
@@ -129,6 +141,21 @@ class Lateness:
 
 
 @dataclass(frozen=True)
+class StageFigures:
+    """One later stage over the referrals received in the period that reached it (the panel decided an outcome
+    it follows): its decisions by outcome, in the preset's order, then those not yet decided."""
+
+    stage: str  # the preset's stage id
+    label: str  # "the rapid review meeting's decision"
+    by_outcome: tuple[tuple[str, int], ...]  # (label, count)
+    after: tuple[str, ...] = ()  # the labels of the panel outcomes that lead to it
+
+    @property
+    def decided(self) -> int:
+        return sum(n for label, n in self.by_outcome if label != NOT_DECIDED)
+
+
+@dataclass(frozen=True)
 class SarQuarter:
     period: Period
     received: int
@@ -166,3 +193,6 @@ class Report:
     by_source: tuple[tuple[str, int], ...] = ()
     by_parallel: tuple[tuple[str, int], ...] = ()
     complaints: tuple[tuple[str | int, ...], ...] = ()
+    # Issue 21: each later stage's decisions (Salford 7.12's rapid review meeting), by outcome, over the referrals
+    # received in the period that reached it; empty where the preset has no later stage.
+    later_stages: tuple[StageFigures, ...] = ()

@@ -20,6 +20,7 @@ from storage.models import (
     InfoRequest,
     OutboxMessage,
     Referral,
+    StageDecision,
     StuckNotice,
     Vote,
 )
@@ -131,6 +132,13 @@ class RecordReads(MemoryRepository):
         return sorted(
             (r for r in self.ours(Referral) if start <= r.received_at < until), key=lambda r: (r.received_at, r.id)
         )
+
+    async def stage_decisions_received(self, start: datetime, until: datetime) -> list[Any]:
+        refs = {r.id: r for r in self.ours(Referral) if start <= r.received_at < until}
+        rows = sorted((d for d in self.ours(StageDecision) if d.referral_id in refs),
+                      key=lambda d: (d.decided_at, d.id))
+        return [SimpleNamespace(reference=refs[d.referral_id].reference, stage=d.stage, outcome=d.outcome, how=d.how,
+                                decided_at=d.decided_at) for d in rows]
 
     async def deadlines_due(self, start: datetime, until: datetime) -> list[Any]:
         return [

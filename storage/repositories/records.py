@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, select
 
 from storage.audit import VerifyReport, verify
-from storage.models import AuditEntry, Deadline, Disagreement, Referral
+from storage.models import AuditEntry, Deadline, Disagreement, Referral, StageDecision
 from storage.repositories.base import Repository
 
 
@@ -71,6 +71,24 @@ class RecordReads(Repository):
                 )
                 .where(Referral.partnership_id == self.pid, Referral.received_at >= start, Referral.received_at < until)
                 .order_by(Referral.received_at, Referral.id)
+            )
+        )
+
+    async def stage_decisions_received(self, start: datetime, until: datetime) -> list[Row[Any]]:
+        """The later stages' decisions of the referrals received in [start, until), with their reference."""
+        return list(
+            await self.session.execute(
+                select(
+                    Referral.reference,
+                    StageDecision.stage,
+                    StageDecision.outcome,
+                    StageDecision.how,
+                    StageDecision.decided_at,
+                )
+                .join(Referral, Referral.id == StageDecision.referral_id)
+                .where(StageDecision.partnership_id == self.pid, Referral.received_at >= start,
+                       Referral.received_at < until)
+                .order_by(StageDecision.decided_at, StageDecision.id)
             )
         )
 

@@ -97,8 +97,8 @@ async def test_dudley_meeting_walked_through_from_schedule_to_held(make_panel, c
     )
     assert await say(panel, "meeting list") == (
         f"{ref} · Baby A: the rapid review meeting Tue 5 Jan 2027, 14:00, Room 2. {DUDLEY_WINDOW} Tue 5 Jan 2027 is "
-        "inside it. Attending: Local authority, Police. Still needed: Health (ICB)."
-    )
+        "inside it. Attending: Local authority, Police. Still needed: Health (ICB). No views yet."
+    )  # the meeting decides this child's referral: the views before it, none so far, are listed with it
     # Attendance must be known by the working day before, Mon 4 Jan 2027, 17:00 (Fri 1 Jan is a bank holiday):
     # then the business manager is told, once, that the meeting would not be quorate.
     clock.set(uk("2027-01-04T16:59"))
@@ -225,7 +225,8 @@ async def test_a_withdrawn_confirmation_is_kept_and_the_partner_reminded_again(m
     )
     assert await say(panel, "meeting list") == (
         f"{ref} · Baby A: the rapid review meeting Wed 30 Dec 2026, 10:00, Room 2. {DUDLEY_WINDOW} Wed 30 Dec 2026 is "
-        "inside it. Attending: nobody has confirmed yet. Still needed: Local authority, Police, Health (ICB)."
+        "inside it. Attending: nobody has confirmed yet. Still needed: Local authority, Police, Health (ICB). No "
+        "views yet."
     )
     assert [await panel.remind_meetings(), await panel.remind_meetings()] == [1, 0]
     async with panel.uow() as uow:

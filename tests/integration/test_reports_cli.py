@@ -85,6 +85,8 @@ def test_report_prints_a_table_per_measure(db: Path) -> None:
     assert re.search(r"Rapid review\s*│\s*2", out)
     assert re.search(r"Commence rapid review\s*│\s*1", out)
     assert re.search(r"Not yet decided\s*│\s*1", out)
+    assert "The rapid review meeting's decision, by outcome" in out  # Salford 7.12, after commencing one
+    assert re.search(r"Recommend a child safeguarding practice review\s*│\s*0", out)
     assert "Timeliness by clock (Salford 10.3 (d))" in out
     assert "Information returns by agency" in out
 
@@ -92,8 +94,11 @@ def test_report_prints_a_table_per_measure(db: Path) -> None:
 def test_report_writes_one_csv_per_measure(db: Path, tmp_path: Path) -> None:
     result = invoke("report", "2026-Q4", "--format", "csv", "--out", str(tmp_path / "q4"))
     assert result.exit_code == 0, result.output
-    # No disagreements were recorded, so there is no list of them: 11 files.
-    assert f"Wrote 13 CSV files to {tmp_path / 'q4'}" in said(result)
+    # No disagreements were recorded, so there is no list of them: 14 files, the rapid review meeting's decisions
+    # (Salford 7.12) among them.
+    assert f"Wrote 14 CSV files to {tmp_path / 'q4'}" in said(result)
+    meeting = (tmp_path / "q4" / "stage_rapid_review_meeting.csv").read_text("utf-8-sig").splitlines()
+    assert list(csv.reader(meeting))[-2:] == [["Not yet decided", "1"], ["Total", "1"]]  # commenced, not yet met
     assert "disagreements.csv" in said(result) and "disagreements_list.csv" not in said(result)
     rows = list(csv.reader((tmp_path / "q4" / "referrals_by_outcome.csv").read_text("utf-8-sig").splitlines()))
     assert rows[0] == ["Outcome", "Referrals"]
@@ -164,8 +169,8 @@ def test_export_then_prove_the_archive_complete(db: Path, tmp_path: Path) -> Non
     result = invoke("export", "--format", "csv", "--out", str(tmp_path / "archive"))
     assert result.exit_code == 0, result.output
     assert {p.name for p in (tmp_path / "archive").iterdir()} == {
-        "manifest.csv", "referrals.csv", "decisions.csv", "ballots.csv", "votes.csv", "deadlines.csv",
-        "requests.csv", "reminders.csv", "disagreements.csv", "complaints.csv", "audit_log.csv",
+        "manifest.csv", "referrals.csv", "decisions.csv", "stage_decisions.csv", "ballots.csv", "votes.csv",
+        "deadlines.csv", "requests.csv", "reminders.csv", "disagreements.csv", "complaints.csv", "audit_log.csv",
     }
     assert invoke("audit", "verify", "--export", str(tmp_path / "archive")).exit_code == 0
 
@@ -185,3 +190,41 @@ def test_export_then_prove_the_archive_complete(db: Path, tmp_path: Path) -> Non
 def test_export_refuses_an_unknown_format(db: Path) -> None:
     result = invoke("export", "--format", "xml")
     assert result.exit_code == 2 and '--format "xml" is not one of json, csv.' in said(result)
+
+
+def test_meeting_list_on_the_command_line_gives_the_views_before_a_deciding_meeting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`panelbot meeting list` says what `meeting list` says in chat (one shared wording): for Dudley's rapid review
+    meeting, which decides a child's referral, the views the partners have given so far."""
+    for name in ("PANELBOT_PRESET", "PANELBOT_CONFIG", "PANELBOT_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'd.db'}"
+    monkeypatch.setenv("PANELBOT_DATABASE_URL", url)
+
+    async def seed() -> str:
+        engine = make_engine(url)
+        await upgrade(engine)
+        try:
+            panel = await open_panel(engine, load_preset("dudley"),
+                                     clock=lambda: datetime(2026, 12, 14, 10, 0, tzinfo=UTC))
+            for name, role in [("Lia", "local_authority"), ("Pol", "police"), ("Hal", "health")]:
+                await panel.add_member(actor=OP, name=name, role=role)
+            draft = ReferralDraft(referral_type="cspr", referrer="School", category="baby", letter="A",
+                                  summary="Bruising noticed by the nursery.")
+            ref = await panel.file_referral(actor=OP, draft=draft)
+            for name, outcome in (("Lia", "cspr"), ("Pol", "no_review")):
+                await panel.vote(actor=await panel.actor_named(name), reference=ref, outcome=outcome,
+                                 reason="no new learning" if outcome == "no_review" else "")
+            await panel.schedule_meeting(actor=OP, reference=ref, at=datetime(2026, 12, 30, 10, 0, tzinfo=UTC))
+            return ref
+        finally:
+            await engine.dispose()
+
+    ref = asyncio.run(seed())
+    result = invoke("meeting", "list")
+    assert result.exit_code == 0, result.output
+    out = said(result)
+    assert out.startswith(f"{ref} · Baby A: the rapid review meeting Wed 30 Dec 2026, 10:00.")
+    assert out.endswith("Views so far: Undertake a child safeguarding practice review 1, No review required 1.")

@@ -121,6 +121,15 @@ async def test_dudley_the_meeting_decides_and_the_votes_before_it_are_advice(eng
         f"decision with `meeting held {ref} ROLE... outcome OUTCOME`. Nothing was changed.")
 
     await say(panel, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
+    # `meeting list` gives the views so far in the card's words, for the meeting that will decide.
+    listed = await say(panel, "meeting list")
+    assert listed.startswith(f"{ref} · Young Person C: the rapid review meeting Wed 30 Dec 2026, 10:00, Room 2.")
+    assert listed.endswith("Views so far: Undertake a child safeguarding practice review 2, No CSPR: alternative "
+                           "learning review or audit (for example a table top review) 1.")
+    await vote(panel, "Pol", ref, "alternative_review")  # a view changed shows at once
+    assert (await say(panel, "meeting list")).endswith(
+        "Views so far: No CSPR: alternative learning review or audit (for example a table top review) 2, Undertake "
+        "a child safeguarding practice review 1.")
     clock.set(uk("2026-12-30T12:00"))
     # Not quorate: a meeting without health cannot decide, and nothing is recorded.
     assert await refused(panel, f"meeting held {ref} local_authority police outcome cspr agreed") == (
@@ -166,6 +175,7 @@ async def test_dudley_advice_stays_open_past_the_deadline_and_meeting_decide_fol
     panel = await dudley(engine, clock)
     ref = await file(panel, "cspr")
     await say(panel, f"meeting schedule {ref} 2027-01-05 14:00")
+    assert (await say(panel, "meeting list")).endswith("No views yet.")
     clock.set(uk("2027-01-05T17:01"))  # the decision clock has passed: advice is not escalated
     assert await panel.check_deadlines() == []
     assert (await vote(panel, "Lia", ref, "no_review", "no new learning")).message.startswith(
@@ -234,6 +244,55 @@ async def test_salford_the_rapid_review_meeting_decides_after_the_panel_commence
         "Only the business manager can record a meeting's decision. Nothing was changed.")
 
 
+async def test_salford_meeting_list_then_the_report_and_export_count_the_panel_s_and_the_meeting_s_decisions(
+    make_panel, clock
+):
+    """Salford 7.5 then 7.12, as the business manager sees it: the virtual panel votes to commence a rapid review
+    (the meeting has no views to show: the panel's votes decided the panel's own stage, and `meeting list` says
+    instead what the meeting still decides, as the card does); the meeting decides a CSPR; December's report
+    counts the panel's decisions as before and the meeting's beside them, and the export lists it."""
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await panel_with(make_panel, "salford", SALFORD)
+    ref = await file(panel, "rapid_review")
+    other = await file(panel, "rapid_review", letter="D")
+    await say(panel, f"meeting schedule {ref} 2026-12-22 14:00 Room 2")
+    listed = await say(panel, "meeting list")
+    assert listed.endswith("Still needed: Local authority, Police, Health (ICB).")  # the panel's vote decides now
+    assert not (await vote(panel, "Ann", ref, "commence_rapid_review")).closed
+    assert (await vote(panel, "Ben", ref, "commence_rapid_review")).closed  # 7.5: two agree, quorate: decided
+    await say(panel, f"decide {other} commence_rapid_review obviously a rapid review")  # 7.5, at once
+    listed = await say(panel, "meeting list")
+    assert listed.endswith(
+        "Still to decide: the rapid review meeting decides (Recommend a child safeguarding practice review, Other "
+        "local review or learning event, No further action).")
+    assert "Views so far" not in listed and "No views yet" not in listed
+
+    clock.set(uk("2026-12-22T16:00"))
+    await say(panel, f"meeting held {ref} {ALL_THREE} outcome cspr learning of national importance")
+    assert "Still to decide" not in await say(panel, "meeting list")
+
+    clock.set(uk("2027-01-11T12:00"))
+    report = await say(panel, "report 2026-12")
+    assert "By outcome: Commence rapid review 2." in report  # the panel's decisions, counted as they were
+    assert "Reviews by type and outcome: Rapid review: Commence rapid review 2." in report
+    assert ("The rapid review meeting's decision: Recommend a child safeguarding practice review 1 · Not yet "
+            "decided 1.") in report
+    async with panel.uow() as uow:
+        (row,) = (await uow.session.execute(select(StageDecision))).scalars()
+    data = await panel.export_record()
+    assert [(d["reference"], d["outcome"], d["how"]) for d in data["decisions"]] == [
+        (ref, "commence_rapid_review", "panel"), (other, "commence_rapid_review", "bm")]
+    assert data["stage_decisions"] == [{
+        "stage_decision_id": row.id, "reference": ref, "stage": "rapid_review_meeting",
+        "stage_label": "the rapid review meeting's decision", "outcome": "cspr",
+        "outcome_label": "Recommend a child safeguarding practice review", "how": "meeting",
+        "attended": "local_authority; police; health", "reason": "learning of national importance",
+        "decided_at": "2026-12-22T14:00:00+00:00", "recorded_at": "2026-12-22T16:00:00+00:00",
+        "recorded_by": None,
+    }]
+    assert data["manifest"]["rows"]["stage_decisions"] == 1
+
+
 STOCKPORT = [("Lia", "local_authority"), ("Pol", "police"), ("Hal", "health"), ("Bea", "business_manager")]
 
 
@@ -255,6 +314,10 @@ async def test_stockport_the_bm_decides_the_pathway_after_the_partners_views(mak
     assert [s.waiting_for for s in await panel.status()] == ["views from Police, Health (ICB)"]
     await vote(panel, "Pol", ref, "rapid_review")
     assert not (await vote(panel, "Hal", ref, "practice_review")).closed  # the ballot does not close the referral
+    # A meeting of the referral decides nothing here (the Business Manager does), so `meeting list` gives no views.
+    await say(panel, f"meeting schedule {ref} 2026-12-17 10:00", bea)
+    listed = await say(panel, "meeting list")
+    assert listed.startswith(f"{ref} · Young Person C: ") and "Views so far" not in listed
     assert [s.waiting_for for s in await panel.status()] == ["the Business Manager's decision"]
     assert ("Views so far: Rapid review 2, Practice review 1. Every statutory partner has given a view."
             in await card(panel, ref))

@@ -10,7 +10,7 @@ import base64
 from datetime import UTC, date, datetime
 
 from icalendar import Calendar
-from memory_panel import OP, actions, dudley, file, memory_panel, outbox, salford, uk
+from memory_panel import OP, actions, dudley, file, memory_panel, outbox, salford, uk, vote
 
 from bot.commands import run
 from bot.reports.ics import feed
@@ -254,6 +254,44 @@ async def test_salford_papers_shared_after_their_due_time_are_late_in_the_report
         ("Meetings quorate", 1, 0),
         ("Meeting papers shared on time", 0, 1),
     ]
+
+
+async def test_the_rapid_review_meeting_s_decision_is_in_the_report_and_the_export(clock):
+    # Salford 7.12 on the in-memory record, as on the database (tests/integration/test_stages.py): two referrals
+    # commenced at once by the business manager (7.5); one's meeting, Tue 22 Dec 2026, 10:00, decides a CSPR, and
+    # `meeting list` said beforehand what it still decides.
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await salford(clock)
+    ref, other = await file(panel), await file(panel, letter="D")
+    for r in (ref, other):
+        await say(panel, f"decide {r} commence_rapid_review obviously a rapid review")
+    await say(panel, f"meeting schedule {ref} 2026-12-22 10:00")
+    assert (await say(panel, "meeting list")).endswith(
+        "Still to decide: the rapid review meeting decides (Recommend a child safeguarding practice review, Other "
+        "local review or learning event, No further action).")
+    clock.set(uk("2026-12-22T12:00"))
+    await say(panel, f"meeting held {ref} local_authority police health outcome cspr national learning")
+    report = await panel.report(parse_period("2026-12", today=date(2027, 1, 4)))
+    lines = chat_lines(report, panel.preset, panel.cal)
+    assert "By outcome: Commence rapid review 2." in lines
+    assert ("The rapid review meeting's decision: Recommend a child safeguarding practice review 1 · Not yet "
+            "decided 1.") in lines
+    data = await panel.export_record()
+    assert [(d["reference"], d["stage"], d["outcome"], d["decided_at"]) for d in data["stage_decisions"]] == [
+        (ref, "rapid_review_meeting", "cspr", "2026-12-22T10:00:00+00:00")]
+
+
+async def test_a_deciding_meeting_is_listed_with_the_views_so_far(clock):
+    # Dudley: the rapid review meeting decides a child's referral; the partners' votes before it are advice.
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    await say(panel, f"meeting schedule {ref} 2026-12-30 10:00")
+    assert (await say(panel, "meeting list")).endswith("No views yet.")
+    for name in ("Lia", "Hal"):
+        await vote(panel, name, ref, "cspr")
+    assert (await say(panel, "meeting list")).endswith(
+        "Views so far: Undertake a child safeguarding practice review 2.")
 
 
 async def test_a_partner_withdraws_its_confirmation_and_is_reminded_again(clock):

@@ -24,9 +24,11 @@ from flows.reports import (
     LateCounter,
     Period,
     ReferralRow,
+    StageDecisionRow,
     build_report,
     decisions_by_who,
     disagreements_by_party,
+    later_stage_decisions,
     months_in,
     parse_period,
     quarters_in,
@@ -277,6 +279,36 @@ def test_decisions_by_who_made_them() -> None:
         ("The business manager, at once", 1),
         ("The Independent Adviser, after escalation", 1),
     ]
+
+
+def test_the_rapid_review_meeting_s_decisions_follow_the_panel_s_commencing_one() -> None:
+    # Salford 7.12: R1 (the panel) and R7 (the business manager at once) commenced a rapid review. R1's meeting
+    # decided a CSPR; R7's has not decided yet. A decision on R8, received before the period, is not counted, and
+    # the panel's own counts stay as they were.
+    decisions = [
+        StageDecisionRow("SAL-2026-001", "rapid_review_meeting", "cspr", "meeting", utc(2026, 11, 12, 14)),
+        StageDecisionRow("SAL-2026-008", "rapid_review_meeting", "local_review", "meeting", utc(2026, 11, 9, 14)),
+    ]
+    (stage,) = later_stage_decisions(SALFORD, IN_PERIOD, decisions)
+    assert (stage.stage, stage.label, stage.after) == (
+        "rapid_review_meeting", "the rapid review meeting's decision", ("Commence rapid review",))
+    assert stage.by_outcome == (
+        ("Recommend a child safeguarding practice review", 1),
+        ("Other local review or learning event", 0),
+        ("No further action", 0),
+        (NOT_DECIDED, 1),
+    )
+    assert stage.decided == 1
+    report = build_report(SALFORD, CAL, PERIOD, NOW, [*IN_PERIOD, R8_BEFORE], [], [], stage_decisions=decisions)
+    assert report.later_stages == (stage,)
+    assert report.by_outcome == tuple(referrals_by_outcome(SALFORD, IN_PERIOD))
+    assert report.reviews == reviews_by_type_and_outcome(SALFORD, IN_PERIOD)
+    # Stockport and Dudley have no later stage: nothing is added to their reports.
+    assert later_stage_decisions(STOCKPORT, IN_PERIOD, []) == []
+    assert later_stage_decisions(load_preset("dudley"), IN_PERIOD, []) == []
+    # A stage since taken out of the preset still counts the decisions it made, under its id in words.
+    (gone,) = later_stage_decisions(STOCKPORT, IN_PERIOD, decisions[:1])
+    assert (gone.label, gone.by_outcome) == ("Rapid review meeting", (("Cspr", 1), (NOT_DECIDED, 0)))
 
 
 def test_referrals_per_month_by_outcome() -> None:

@@ -85,6 +85,7 @@ def test_chat_lines_say_the_figures_in_a_few_lines() -> None:
     assert "By theme: Neglect 1 · No theme recorded 2." in lines
     assert ("Reviews by type and outcome: Rapid review: Commence rapid review 1; "
             "Case review: Meets neither threshold 1.") in lines
+    assert "The rapid review meeting's decision: Not yet decided 1." in lines  # Salford 7.12, after commencing
     assert "Disagreements: The referrer 1 · The National Panel 0." in lines
     assert "  Agency summary and chronology returned: 1 met, 1 missed; late by median 3, worst 3 working days." in (
         lines
@@ -97,8 +98,8 @@ def test_tables_follow_salford_10_3_and_say_where_each_comes_from() -> None:
     tables = {t.id: t for t in report_tables(REPORT, SALFORD, CAL)}
     assert list(tables) == [
         "referrals_by_type", "referrals_by_outcome", "referrals_by_referrer", "referrals_by_theme",
-        "referrals_by_source", "referrals_by_parallel", "reviews_by_type_and_outcome", "decisions_by_who",
-        "disagreements", "disagreements_list", "timeliness",
+        "referrals_by_source", "referrals_by_parallel", "reviews_by_type_and_outcome", "stage_rapid_review_meeting",
+        "decisions_by_who", "disagreements", "disagreements_list", "timeliness",
         "returns_by_agency", "missed_deadlines", "referrals_per_month",
     ]
     assert tables["referrals_by_type"].rows == (("Rapid review", 2), ("Case review", 1), ("Total", 3))
@@ -107,6 +108,14 @@ def test_tables_follow_salford_10_3_and_say_where_each_comes_from() -> None:
     assert tables["referrals_by_source"].rows[-2:] == (("Not recorded", 3), ("Total", 3))
     assert tables["referrals_by_parallel"].rows[-1] == ("None recorded", 3)
     assert tables["reviews_by_type_and_outcome"].rows[-1] == ("Total", 1, 0, 0, 1, 2)
+    # Salford 7.12: SAL-2026-001's panel commenced a rapid review, whose meeting has not decided yet.
+    meeting = tables["stage_rapid_review_meeting"]
+    assert meeting.heading == "The rapid review meeting's decision, by outcome"
+    assert meeting.rows == (("Recommend a child safeguarding practice review", 0),
+                            ("Other local review or learning event", 0), ("No further action", 0),
+                            ("Not yet decided", 1), ("Total", 1))
+    assert meeting.note == ('The referrals received in the period that the panel\'s decision ("Commence rapid '
+                            'review") sent to this stage, by its decision as it stands now.')
     timely = {row[0]: row[1:] for row in tables["timeliness"].rows}
     assert timely["Agency summary and chronology returned"] == (1, 1, 0, 3, 3)
     assert timely["Lead reviewer appointed"] == (0, 0, 0, None, None)
@@ -132,7 +141,9 @@ def test_markdown_has_one_section_per_measure() -> None:
 def test_csv_files_one_per_measure_with_uk_dates(tmp_path) -> None:  # type: ignore[no-untyped-def]
     paths = write_csv(REPORT, SALFORD, CAL, tmp_path / "q4")
     assert [p.name for p in paths][:2] == ["referrals_by_type.csv", "referrals_by_outcome.csv"]
-    assert len(paths) == 14  # with where referrals came from and what runs alongside (issue 23)
+    # With where referrals came from and what runs alongside (issue 23), and the rapid review meeting's
+    # decisions (issue 21, Salford 7.12).
+    assert len(paths) == 15
     raw = (tmp_path / "q4" / "timeliness.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # a byte-order mark, so Excel reads UTF-8
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))

@@ -136,7 +136,12 @@ def test_a_later_stage_takes_its_outcomes_from_the_panel_of_its_types_only() -> 
         pytest.param(LATER.replace('after = ["review"]\n', ""), "stages[0].after",
                      "a later stage names the panel outcomes it follows", id="later stage without after"),
         pytest.param(LATER.replace('by = "meeting"', 'by = "ballot"'), "stages[0].by",
-                     "a later stage is decided by a meeting", id="later stage by vote"),
+                     'a later stage is decided by a meeting only (by = "meeting"); by = "ballot" needs the '
+                     "partners' votes, and they vote once on a referral, at the panel's stage (which may be decided "
+                     "by ballot, meeting or bm_after_views)", id="later stage by vote"),
+        pytest.param(LATER.replace('by = "meeting"', 'by = "bm_after_views"'), "stages[0].by",
+                     'a later stage is decided by a meeting only (by = "meeting"); by = "bm_after_views" needs '
+                     "the partners' votes", id="later stage by the BM after views"),
         pytest.param(LATER.replace('["cspr", "local"]', '["cspr", "nope"]'), "stages[0].outcomes",
                      'names outcome "nope", which is not defined', id="unknown outcome"),
         pytest.param(LATER.replace('["cspr", "local"]', '["cspr"]'), "stages[0].outcomes",
