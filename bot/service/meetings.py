@@ -39,6 +39,7 @@ class MeetingLine:
     needed: tuple[str, ...]  # the statutory partners the quorum needs
     attending: tuple[str, ...] = ()  # the partners confirmed to attend
     of_partnership: bool = False  # the partnership's own meeting (the monthly panel), not a referral's
+    held: bool = False  # recorded as held, quorate (a monthly panel is listed on its day)
 
 
 class MeetingCommands(Handler):

@@ -41,10 +41,11 @@ async def test_the_monthly_panels_are_planned_ahead_once_listed_moved_and_cancel
     assert event.decoded("DTSTART") == datetime(2027, 1, 25, 10, 0, tzinfo=UTC)
     assert str(event["SUMMARY"]) == "Suffolk Safeguarding Partnership: monthly panel of January 2027"
 
+    nobody = "Attending: nobody has confirmed yet. Still needed: Local authority, Police, Health (ICB)."
     assert await say(panel, "meeting list") == (
-        "PANEL-2026-12: the monthly panel of December 2026, Thu 24 Dec 2026, 10:00. PANEL-2027-01: the monthly "
-        "panel of January 2027, Mon 25 Jan 2027, 10:00. PANEL-2027-02: the monthly panel of February 2027, Thu 25 "
-        "Feb 2027, 10:00."
+        f"PANEL-2026-12: the monthly panel of December 2026, Thu 24 Dec 2026, 10:00. {nobody} PANEL-2027-01: the "
+        f"monthly panel of January 2027, Mon 25 Jan 2027, 10:00. {nobody} PANEL-2027-02: the monthly panel of "
+        f"February 2027, Thu 25 Feb 2027, 10:00. {nobody}"
     )
     said = await say(panel, "agenda")
     assert said.startswith("Agenda for the panel of Thu 24 Dec 2026, 10:00 (PANEL-2026-12):")
@@ -57,6 +58,9 @@ async def test_the_monthly_panels_are_planned_ahead_once_listed_moved_and_cancel
     assert refused.lines == ["The monthly panel of June 2027 is not planned yet: Panelbot plans the monthly panels 3 "
                              "months ahead."]
     refused = await run(panel, OP, "meeting held PANEL-2027-01 police")
+    assert refused.lines == ["The monthly panel of January 2027 meets on Mon 25 Jan 2027, 10:00; record who attended "
+                             "once it has met. Nothing was recorded."]
+    refused = await run(panel, OP, "meeting invitation PANEL-2027-01")
     assert not refused.ok and refused.lines[0].startswith("PANEL-2027-01 is the partnership's monthly panel:")
 
     assert await say(panel, "meeting move panel-2027-01 2027-01-22 14:00") == (
@@ -90,7 +94,7 @@ async def test_the_monthly_panels_are_planned_ahead_once_listed_moved_and_cancel
 
 async def test_a_referral_for_the_moved_panel_is_on_its_agenda(clock):
     # Filed Mon 14 Dec 2026: in time for Thu 24 Dec (10 days before). December's panel moved to Wed 23 Dec:
-    # the referral is still on its agenda, which names the new date.
+    # the referral follows it (its decision is due then), so it is still on its agenda, which names the new date.
     clock.set(uk("2026-12-14T10:00"))
     panel = await memory_panel("suffolk", clock, SUFFOLK)
     await panel.plan_panels()
@@ -99,8 +103,11 @@ async def test_a_referral_for_the_moved_panel_is_on_its_agenda(clock):
     ref = await panel.file_referral(actor=OP, draft=draft)
     await say(panel, "meeting move PANEL-2026-12 2026-12-23 10:00")
     said = await say(panel, "agenda")
+    # A referral filed today, after the move, is counted to the real date: 9 days before Wed 23 Dec, so January's.
     assert " ".join(said.split()) == (f"Agenda for the panel of Wed 23 Dec 2026, 10:00 (PANEL-2026-12): New "
-                                      f"referrals (1): {ref} · Baby A (Children's case review referral) On hold: none.")
+                                      f"referrals (1): {ref} · Baby A (Children's case review referral) On hold: none. "
+                                      "A referral received today is past this panel's cut-off and goes to the panel "
+                                      "of Mon 25 Jan 2027.")
 
 
 async def test_a_partnership_without_a_monthly_panel_plans_none(clock):
