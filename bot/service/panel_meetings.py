@@ -132,7 +132,7 @@ class PanelMeetingCommands(Handler):
             await self.audit(uow, actor, "meeting_cancelled", _ref(row), event=PANEL, reason=reason,
                              clocks_moved=len(moved), to=following.day.isoformat())
             said = f" Its cases go to {goes}." if moved else ""
-            self._post(uow, [row], f"{_cap(_name(row))} on {self.fmt(row.at)} is cancelled: {reason}{said}"
+            self._post(uow, [row], f"{_cap(_name(row))} on {self.fmt(row.at)} is cancelled: {reason.rstrip('.')}.{said}"
                        + self._moved_words(moved), cancelled=True)
             await self.finish(uow)
         return [f"{_cap(_name(row))} ({_ref(row)}) on {self.fmt(row.at)} is cancelled."
@@ -268,13 +268,15 @@ class PanelMeetingCommands(Handler):
                 for r, d in moved]
 
     def _moved_words(self, moved: list[tuple[Referral, Deadline]]) -> str:
-        """For the panel channel: what moved with the panel, in one sentence."""
-        if not moved:
-            return ""
-        dues = sorted({d.due_at for _, d in moved})
-        refs = sorted({r.reference for r, _ in moved})
-        return (f" The deadlines of {', '.join(refs)} counted to it move with it (now due "
-                f"{' and '.join(self.fmt(d) for d in dues)}).")
+        """For the panel channel, in one sentence: the referrals whose deadlines moved with the panel."""
+        parts = []
+        for info, what in ((False, "due at the panel"), (True, "the agencies' information")):
+            rows = [(r, d) for r, d in moved if (d.clock_id == RETURN_CLOCK) == info]
+            if rows:
+                refs = ", ".join(sorted({r.reference for r, _ in rows}))
+                parts.append(f"{refs} ({what}), now due {self.fmt(rows[0][1].due_at)}" if not info else
+                             f"{what} for {refs}, now due {self.fmt(rows[0][1].due_at)}")
+        return f" Moved with it: {'; '.join(parts)}." if parts else ""
 
     def _bounds(self, day: date) -> tuple[datetime, datetime]:
         """A UK day as [its start, the next day's start)."""
