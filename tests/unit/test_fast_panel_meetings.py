@@ -11,11 +11,12 @@ import base64
 from datetime import UTC, datetime
 
 from icalendar import Calendar
-from memory_panel import OP, memory_panel, outbox, uk
+from memory_panel import OP, file, memory_panel, outbox, rows, uk
 
 from bot.commands import run
 from bot.reports.ics import feed
 from flows.referrals import ReferralDraft
+from storage.models import Deadline
 
 SUFFOLK = [("Bea", "business_manager"), ("Pol", "police")]
 
@@ -116,3 +117,55 @@ async def test_a_partnership_without_a_monthly_panel_plans_none(clock):
     assert await panel.plan_panels() == []
     refused = await run(panel, OP, "meeting cancel PANEL-2027-01 no panel")
     assert refused.lines == ["The Dudley Safeguarding People Partnership has no monthly panel."]
+
+
+async def dues(panel, ref: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The referral's running clocks, each with its due time as shown (UK time)."""
+    return {(f"{d.clock_id}:{d.agency}" if d.agency else d.clock_id): panel.fmt(d.due_at)
+            for d in await rows(panel, Deadline) if d.done_at is None and d.cancelled_at is None
+            and d.referral_id == int(ref.rsplit("-", 1)[1])}
+
+
+async def test_the_christmas_panel_moved_past_the_bank_holidays(clock):
+    # Filed Mon 7 Dec 2026 for Thu 24 Dec. Moved to Tue 29 Dec: decided then; the information collated for it is
+    # due the working day before, Thu 24 Dec (Fri 25 and Mon 28 Dec are bank holidays). The education lead's
+    # request, dated by the business manager, keeps its date.
+    clock.set(uk("2026-12-07T10:00"))
+    panel = await memory_panel("suffolk", clock, SUFFOLK)
+    await panel.plan_panels()
+    ref = await file(panel, "A", "adult")
+    await say(panel, f"request {ref} police")
+    await say(panel, f"request {ref} education due 2026-12-23")
+    assert await dues(panel, ref) == {"panel_decision": "Thu 24 Dec 2026, 17:00",
+                                      "agency_return:police": "Wed 23 Dec 2026, 17:00",
+                                      "agency_return:education": "Wed 23 Dec 2026, 17:00"}
+    assert await say(panel, "meeting move PANEL-2026-12 2026-12-29 10:00") == (
+        "The monthly panel of December 2026 (PANEL-2026-12) is moved to Tue 29 Dec 2026, 10:00 (was Thu 24 Dec 2026, "
+        f"10:00). {ref} · Young Person A: Case Review Panel decision (next monthly panel), now due Tue 29 Dec 2026, "
+        f"17:00. {ref} · Young Person A: Information for the panel returned by the agency (Suffolk Constabulary "
+        "safeguarding lead), now due Thu 24 Dec 2026, 17:00.")
+    assert await dues(panel, ref) == {"panel_decision": "Tue 29 Dec 2026, 17:00",
+                                      "agency_return:police": "Thu 24 Dec 2026, 17:00",
+                                      "agency_return:education": "Wed 23 Dec 2026, 17:00"}
+    # The police's request follows its clock: `returned` meets the moved one.
+    await say(panel, f"returned {ref} police")
+    assert "agency_return:police" not in await dues(panel, ref)
+
+
+async def test_a_panel_is_not_moved_onto_or_past_another(clock):
+    clock.set(uk("2026-12-07T10:00"))
+    panel = await memory_panel("suffolk", clock, SUFFOLK)
+    await panel.plan_panels()
+    ref = await file(panel, "A", "adult")
+    refused = await run(panel, OP, "meeting move PANEL-2026-12 2027-01-25 14:00")  # onto January's day
+    assert refused.lines == [
+        "The monthly panel of December 2026 must meet after the panel of Wed 25 Nov 2026 and before the panel of Mon "
+        "25 Jan 2027, so that the panels keep their order and each referral its panel; Mon 25 Jan 2027 is not. "
+        "Nothing was moved."]
+    refused = await run(panel, OP, "meeting move PANEL-2027-02 2027-01-22 10:00")  # before January's
+    assert refused.lines == [
+        "The monthly panel of February 2027 must meet after the panel of Mon 25 Jan 2027 and before the panel of Thu "
+        "25 Mar 2027, so that the panels keep their order and each referral its panel; Fri 22 Jan 2027 is not. "
+        "Nothing was moved."]
+    assert await dues(panel, ref) == {"panel_decision": "Thu 24 Dec 2026, 17:00"}
+    assert [m.body["text"][:8] for m in await outbox(panel, "notice") if m.purpose == "panel"] == ["Planned:"]
