@@ -238,26 +238,31 @@ class PanelMeetingCommands(Handler):
         """The open clocks counted to the panel of day `old` moved to the panel of day `new`, each once: those in
         monthly panels (due at the close of its day; an open ballot closing then closes at the new time) and the
         requests collated for it (the working day before; the agency is told). Returns the new deadlines."""
+        counted = {c.id: c for c in self.preset.clocks if c.unit == "panel_meeting"}
+        at, before = self._bounds(old), self._bounds(self.cal.local(due_before_panel(self.cal, old)).date())
+        # The referrals are locked first, in order, as every command on a referral locks it; their clocks are then
+        # read again under the locks.
+        found = [*await uow.deadlines.due_between(counted, *at),
+                 *await uow.deadlines.due_between([RETURN_CLOCK], *before)]
+        for referral in sorted({r.id: r for _, r in found}.values(), key=lambda r: r.id):
+            await self.referral(uow, referral.reference, lock=True)
+        targets = [(row, referral, counted[row.clock_id], panel_due(self.cal, new))
+                   for row, referral in await uow.deadlines.due_between(counted, *at, lock=True)]
+        targets += [(row, referral, PANEL_RETURN, due_before_panel(self.cal, new))
+                    for row, referral in await uow.deadlines.due_between([RETURN_CLOCK], *before, lock=True)
+                    if row.label == PANEL_RETURN.label]  # a due date the business manager gave stays
         out: list[tuple[Referral, Deadline]] = []
-        for clock in (c for c in self.preset.clocks if c.unit == "panel_meeting"):
-            for row, referral in await uow.deadlines.due_between([clock.id], *self._bounds(old), lock=True):
-                moved = await self.clocks._redue(uow, referral, clock, [row], panel_due(self.cal, new), actor)
-                assert moved is not None
-                ballot = await uow.ballots.current(referral, lock=True) if clock.id == self.preset.decision_clock \
-                    else None
+        for row, referral, clock, due_at in targets:
+            moved = await self.clocks._redue(uow, referral, clock, [row], due_at, actor)
+            assert moved is not None
+            if clock.id == self.preset.decision_clock:
+                ballot = await uow.ballots.current(referral, lock=True)
                 if ballot is not None and ballot.closed_at is None and self.cal.local(ballot.deadline_at).date() == old:
                     ballot.deadline_at = moved.due_at  # the vote closes when the panel decides
-                out.append((referral, moved))
-        before = self._bounds(self.cal.local(due_before_panel(self.cal, old)).date())
-        for row, referral in await uow.deadlines.due_between([RETURN_CLOCK], *before, lock=True):
-            if row.label != PANEL_RETURN.label:
-                continue  # a due date the business manager gave stays
-            moved = await self.clocks._redue(uow, referral, PANEL_RETURN, [row], due_before_panel(self.cal, new),
-                                             actor)
-            assert moved is not None and row.agency is not None
-            self.requests._tell_agency(uow, referral, row.agency, moved, f"{_cap(why)}: the information for "
-                                       f"**{referral.reference} · {referral.subject}** is now due "
-                                       f"**{self.fmt(moved.due_at)}**, the working day before the panel.")
+            if row.agency is not None:
+                self.requests._tell_agency(uow, referral, row.agency, moved, f"{_cap(why)}: the information for "
+                                           f"**{referral.reference} · {referral.subject}** is now due "
+                                           f"**{self.fmt(moved.due_at)}**, the working day before the panel.")
             out.append((referral, moved))
         for referral in {r.id: r for r, _ in out}.values():
             self.decisions._card_update(uow, referral)

@@ -255,7 +255,8 @@ class DeadlineRepository(MemoryRepository):
         self, clock_ids: Iterable[str], start: datetime, until: datetime, *, lock: bool = False
     ) -> list[tuple[Deadline, Referral]]:
         wanted = set(clock_ids)
-        rows = soonest(d for d in self.ours(Deadline) if is_open(d) and d.clock_id in wanted and start <= d.due_at < until)
+        rows = soonest(d for d in self.ours(Deadline)
+                       if is_open(d) and d.clock_id in wanted and start <= d.due_at < until)
         return [(d, self.store.get(Referral, d.referral_id)) for d in rows]
 
     async def overdue_count(self, now: datetime) -> int:

@@ -66,7 +66,8 @@ class DeadlineRepository(Repository):
         self, clock_ids: Iterable[str], start: datetime, until: datetime, *, lock: bool = False
     ) -> list[tuple[Deadline, Referral]]:
         """The partnership's open deadlines of these clocks due in [start, until) (a day: the clocks counted to a
-        monthly panel), soonest first, with their referrals; with `lock`, the deadline rows are locked."""
+        monthly panel), soonest first, with their referrals; with `lock`, the deadline rows are locked and read
+        afresh."""
         stmt = (
             select(Deadline, Referral)
             .join(Referral, Referral.id == Deadline.referral_id)
@@ -80,8 +81,8 @@ class DeadlineRepository(Repository):
             )
             .order_by(Deadline.due_at, Deadline.id)
         )
-        if lock:
-            stmt = stmt.with_for_update(of=Deadline)
+        if lock:  # read afresh: a row read earlier in this transaction may have changed since
+            stmt = stmt.with_for_update(of=Deadline).execution_options(populate_existing=True)
         return [(d, r) for d, r in (await self.session.execute(stmt)).all()]
 
     async def overdue_count(self, now: datetime) -> int:

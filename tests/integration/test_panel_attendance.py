@@ -46,8 +46,8 @@ async def january(panel) -> str:  # type: ignore[no-untyped-def]
 
 async def row(panel) -> tuple:  # type: ignore[no-untyped-def]
     async with panel.uow() as uow:
-        found = (await uow.session.execute(select(ScheduledEvent).where(ScheduledEvent.referral_id.is_(None)))).scalars()
-        r = next(e for e in found if str(e.slot) == "2027-01-25")
+        found = (await uow.session.execute(select(ScheduledEvent))).scalars()
+        r = next(e for e in found if e.referral_id is None and str(e.slot) == "2027-01-25")
         return r.status, list(r.attending), list(r.attended), r.quorate
 
 
