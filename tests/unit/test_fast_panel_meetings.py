@@ -36,6 +36,10 @@ async def test_the_monthly_panels_are_planned_ahead_once_listed_moved_and_cancel
     assert posted.body["text"].startswith(
         "Planned: the monthly panel of December 2026 (PANEL-2026-12): **Thu 24 Dec 2026, 10:00**; the monthly "
         "panel of January 2027 (PANEL-2027-01): **Mon 25 Jan 2027, 10:00**; ")
+    assert [(a["label"], a["command"]) for a in posted.body["actions"]] == [  # for the statutory partners
+        ("I attend the December 2026 panel", "meeting attend PANEL-2026-12"),
+        ("I attend the January 2027 panel", "meeting attend PANEL-2027-01"),
+        ("I attend the February 2027 panel", "meeting attend PANEL-2027-02")]
     names = [name for name, _ in posted.body["files"]]
     assert names == ["PANEL-2026-12-meeting.ics", "PANEL-2027-01-meeting.ics", "PANEL-2027-02-meeting.ics"]
     (event,) = Calendar.from_ical(base64.b64decode(posted.body["files"][1][1])).walk("VEVENT")
