@@ -93,6 +93,7 @@ class PanelMeetingCommands(Handler):
         if at <= self.now():
             raise InvalidInput("The meeting must be in the future. Nothing was moved.")
         async with self.uow() as uow:
+            await uow.partnerships.get(lock=True)  # one change to the panels' days at a time
             row = await self._panel(uow, reference)
             before, after = monthly_rules.neighbours(self.cal, self.preset.monthly_panel,  # type: ignore[arg-type]
                                                      await self.clocks._panel_plan(uow), row.slot)  # type: ignore[arg-type]
@@ -122,6 +123,7 @@ class PanelMeetingCommands(Handler):
             raise InvalidInput("Please give the reason for cancelling the meeting; the panel is told.")
         self.decisions._screen(reason, "reason")
         async with self.uow() as uow:
+            await uow.partnerships.get(lock=True)  # one change to the panels' days at a time
             row = await self._panel(uow, reference)
             row.status, row.cancel_reason = "cancelled", reason
             day = self.cal.local(row.at).date()
