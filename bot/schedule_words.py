@@ -4,7 +4,6 @@ line (`panelbot agenda`): plain English, UK time, a referral named by its refere
 from __future__ import annotations
 
 from bot.service import Panel
-from flows.clocks import panel_for
 
 
 async def agenda_lines(panel: Panel) -> list[str]:
@@ -31,19 +30,16 @@ async def agenda_lines(panel: Panel) -> list[str]:
             lines.append(f"  **{i.reference} · {i.subject}** ({i.type_label}){until}")
     else:
         lines.append("On hold: none.")
-    monthly = panel.preset.monthly_panel
-    assert monthly is not None
-    today = panel.cal.local(panel.now()).date()
-    goes_to = panel_for(panel.cal, monthly, today)
-    if goes_to != (agenda.slot or agenda.panel):
-        later = panel.cal.format(panel.cal.end_of_day(agenda.following or goes_to), with_time=False)
+    if agenda.goes_to is not None and agenda.goes_to != agenda.panel:
+        later = panel.cal.format(panel.cal.end_of_day(agenda.goes_to), with_time=False)
         lines.append(f"A referral received today is past this panel's cut-off and goes to the panel of {later}.")
     return lines
 
 
 async def meeting_lines(panel: Panel) -> list[str]:
-    """`meeting list`: every scheduled meeting, with its referral, window and the partners confirmed to attend, and,
-    for a meeting that decides its referral's current stage, the views given so far (or the stage still to decide)."""
+    """`meeting list`: every scheduled meeting, with its referral, window and the partners confirmed to attend (or,
+    once held, who attended and whether it was quorate), and, for a meeting that decides its referral's current
+    stage, the views given so far (or the stage still to decide); the monthly panels too."""
     from flows.meetings import attendance_line, labels
 
     rows = await panel.list_meetings()
@@ -52,15 +48,17 @@ async def meeting_lines(panel: Panel) -> list[str]:
     out = []
     for m in rows:
         place = f", {m.place}" if m.place else ""
-        if m.of_partnership:  # the monthly panel: the partnership's own, with no referral or quorum of its own
-            out.append(f"**{m.reference}**: {m.name}, {panel.fmt(m.at)}{place}.")
-            continue
-        line = f"**{m.reference} · {m.subject}**: {m.name} {panel.fmt(m.at)}{place}."
+        if m.of_partnership:  # the monthly panel: the partnership's own, with no referral
+            line = f"**{m.reference}**: {m.name}, {panel.fmt(m.at)}{place}."
+        else:
+            line = f"**{m.reference} · {m.subject}**: {m.name} {panel.fmt(m.at)}{place}."
         if m.window:
             line += f" {m.window}"
             if m.window_override:
                 line += f" Held then anyway: {m.window_override}"
-        if m.held_not_quorate:
+        if m.held:
+            line += f" Held: attended by {labels(panel.preset, m.attended)} (quorate)."
+        elif m.held_not_quorate:
             missing = [r for r in m.needed if r not in m.attended]
             line += (f" Held but not quorate (attended: {labels(panel.preset, m.attended)}; still needed: "
                      f"{labels(panel.preset, missing)}).")

@@ -2,14 +2,18 @@
 
 `flows.calendar` knows how to count hours, working days and months; this module knows which clock counts
 what from when, including the two things a plain calendar cannot: chains (a clock that starts when another
-falls due) and Suffolk's monthly panel (section 4: the panel meets on the 25th; a referral received after
-the 15th goes to the following month's panel).
+falls due) and Suffolk's monthly panel (section 3: the panel meets on the 25th; a referral goes to the first
+panel at least 10 days after it). A clock counted in monthly panels is counted to the panels as the business
+manager planned them (`PanelPlan`: a moved panel on its new day, a cancelled one skipped), and to the preset's
+dates beyond what is planned.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import islice
 
 from flows.calendar import WorkingCalendar
 from flows.preset import EVENTS, Clock, MonthlyPanel, Preset
@@ -45,29 +49,84 @@ def meets_cutoff(monthly: MonthlyPanel, received: date, panel: date) -> bool:
     return (panel.year, panel.month) != (received.year, received.month) or received.day <= monthly.cutoff_day
 
 
-def panel_dates(cal: WorkingCalendar, monthly: MonthlyPanel, after: date, count: int) -> list[date]:
-    """The `count` panels on or after `after`, in order."""
-    out: list[date] = []
-    year, month = after.year, after.month
-    while len(out) < count:
-        day = panel_day(cal, monthly, year, month)
-        if day >= after:
-            out.append(day)
+@dataclass(frozen=True)
+class PanelPlan:
+    """The monthly panels as planned (issue 21, section 3): for the date the preset gave a panel (its slot, which
+    names it: PANEL-2027-01), the day it really meets, or None where it was cancelled. A slot it does not hold
+    (beyond the planning horizon, or not planned yet) meets on the preset's date."""
+
+    days: Mapping[date, date | None] = field(default_factory=dict)
+
+    def day_of(self, slot: date) -> date | None:
+        return self.days.get(slot, slot)
+
+
+@dataclass(frozen=True)
+class PanelDay:
+    slot: date  # the date the preset gave it
+    day: date  # the day it meets (the slot, unless it was moved)
+
+
+def _panels_from(
+    cal: WorkingCalendar, monthly: MonthlyPanel, after: date, plan: PanelPlan | None
+) -> Iterator[PanelDay]:
+    """The panels meeting on or after `after`, in order, without end. A panel keeps its place among the others
+    when it is moved (the service refuses a move past a neighbour), so they come in the order of their slots;
+    the walk starts at the earliest slot moved to `after` or later, so a panel moved out of its month is found."""
+    plan = plan or PanelPlan()
+    start = min([after, *(slot for slot, day in plan.days.items() if day is not None and day >= after)])
+    year, month = start.year, start.month
+    while True:
+        slot = panel_day(cal, monthly, year, month)
+        day = plan.day_of(slot)
+        if day is not None and day >= after:
+            yield PanelDay(slot, day)
         year, month = _shift_month(year, month, 1)
-    return out
 
 
-def panel_for(cal: WorkingCalendar, monthly: MonthlyPanel, received: date, nth: int = 1) -> date:
-    """The date of the nth panel a referral received on `received` goes to: the first whose cut-off it meets."""
-    candidates = panel_dates(cal, monthly, received, 2)
-    first = candidates[0] if meets_cutoff(monthly, received, candidates[0]) else candidates[1]
-    return panel_dates(cal, monthly, first, max(nth, 1))[-1]
+def panels(
+    cal: WorkingCalendar, monthly: MonthlyPanel, after: date, count: int, plan: PanelPlan | None = None
+) -> list[PanelDay]:
+    """The `count` panels meeting on or after `after`, in order: the preset's dates as planned (a moved panel on
+    its day, a cancelled one left out)."""
+    return list(islice(_panels_from(cal, monthly, after, plan), count))
 
 
-def next_panel_meeting(cal: WorkingCalendar, monthly: MonthlyPanel, start: datetime, nth: int = 1) -> datetime:
-    """The nth monthly panel a referral received at `start` goes to, at the end of that working day."""
-    meeting = panel_for(cal, monthly, cal.local(start).date(), nth)
-    return cal.add(datetime.combine(meeting, time(0), tzinfo=cal.tz), 0, "working_days")
+def panel_dates(
+    cal: WorkingCalendar, monthly: MonthlyPanel, after: date, count: int, plan: PanelPlan | None = None
+) -> list[date]:
+    """The days of the `count` panels meeting on or after `after`, in order."""
+    return [p.day for p in panels(cal, monthly, after, count, plan)]
+
+
+def panel_for(
+    cal: WorkingCalendar, monthly: MonthlyPanel, received: date, nth: int = 1, plan: PanelPlan | None = None
+) -> date:
+    """The day of the nth panel a referral received on `received` goes to: the first whose cut-off it meets,
+    counted to the day the panel really meets."""
+    found = _panels_from(cal, monthly, received, plan)
+    panel = next(p for p in found if meets_cutoff(monthly, received, p.day))
+    for _ in range(max(nth, 1) - 1):
+        panel = next(found)
+    return panel.day
+
+
+def panel_due(cal: WorkingCalendar, day: date) -> datetime:
+    """A clock counted to the panel meeting on `day` is due at the close of that day."""
+    return cal.end_of_day(day)
+
+
+def due_before_panel(cal: WorkingCalendar, day: date) -> datetime:
+    """What is collated for the panel meeting on `day` (Suffolk 3: the agencies' returns) is due at the close of
+    the working day before it."""
+    return cal.end_of_day(cal.previous_working_day(day))
+
+
+def next_panel_meeting(
+    cal: WorkingCalendar, monthly: MonthlyPanel, start: datetime, nth: int = 1, plan: PanelPlan | None = None
+) -> datetime:
+    """The nth monthly panel a referral received at `start` goes to, at the close of its day."""
+    return panel_due(cal, panel_for(cal, monthly, cal.local(start).date(), nth, plan))
 
 
 def _shift_month(year: int, month: int, by: int) -> tuple[int, int]:
@@ -75,11 +134,14 @@ def _shift_month(year: int, month: int, by: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def due(preset: Preset, cal: WorkingCalendar, clock: Clock, start: datetime) -> datetime:
-    """When `clock` falls due if the event it starts from happened at `start`."""
+def due(
+    preset: Preset, cal: WorkingCalendar, clock: Clock, start: datetime, plan: PanelPlan | None = None
+) -> datetime:
+    """When `clock` falls due if the event it starts from happened at `start` (a clock counted in monthly panels:
+    to the panels as `plan` has them, else on the preset's dates)."""
     if clock.unit == "panel_meeting":
         assert preset.monthly_panel is not None  # guaranteed by preset validation
-        return next_panel_meeting(cal, preset.monthly_panel, start, clock.amount)
+        return next_panel_meeting(cal, preset.monthly_panel, start, clock.amount, plan)
     return cal.add(start, clock.amount, clock.unit)  # type: ignore[arg-type]
 
 
@@ -89,7 +151,8 @@ def due_before(cal: WorkingCalendar, clock: Clock, event_at: datetime) -> dateti
 
 
 def clock_due(
-    preset: Preset, cal: WorkingCalendar, clock: Clock, *, start: datetime | None, event_at: datetime | None
+    preset: Preset, cal: WorkingCalendar, clock: Clock, *, start: datetime | None, event_at: datetime | None,
+    plan: PanelPlan | None = None,
 ) -> datetime | None:
     """A clock's due time from what is known: counted forward from `start` (its starting event or clock),
     back from `event_at` (the scheduled event it is before), or, for a clock with both (Kirklees: "after
@@ -97,7 +160,7 @@ def clock_due(
     while neither is known (a clock before a meeting that is not scheduled yet)."""
     times = []
     if start is not None and clock.starts:
-        times.append(due(preset, cal, clock, start))
+        times.append(due(preset, cal, clock, start, plan))
     if event_at is not None and clock.before is not None:
         times.append(due_before(cal, clock, event_at))
     return min(times) if times else None

@@ -13,6 +13,8 @@ import re
 from datetime import date, datetime, time
 
 from flows.calendar import WorkingCalendar
+from flows.clocks import PanelPlan, panel_day
+from flows.preset import MonthlyPanel
 
 PANEL_EVENT = "monthly_panel"
 PANEL_TIME = time(10, 0)  # the seeds set no time of day; the business manager moves a panel to its own
@@ -44,3 +46,23 @@ def panel_name(slot: date) -> str:
 def planned_at(cal: WorkingCalendar, slot: date) -> datetime:
     """When a panel the preset gives for `slot` is planned: that day, at the usual time, UK time."""
     return datetime.combine(slot, PANEL_TIME, tzinfo=cal.tz)
+
+
+def neighbours(
+    cal: WorkingCalendar, monthly: MonthlyPanel, plan: PanelPlan, slot: date
+) -> tuple[date | None, date | None]:
+    """The days the panels either side of the panel of `slot` meet, as planned (a cancelled one skipped, one not
+    planned on the preset's date), looked for up to two years away. A moved panel stays strictly between them,
+    so the panels keep their order and no two meet on one day: each clock counted to a panel is due on that
+    panel's day, and is found by it."""
+
+    def walk(step: int) -> date | None:
+        index = slot.year * 12 + slot.month - 1
+        for _ in range(24):
+            index += step
+            day = plan.day_of(panel_day(cal, monthly, index // 12, index % 12 + 1))
+            if day is not None:
+                return day
+        return None
+
+    return walk(-1), walk(1)

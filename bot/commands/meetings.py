@@ -22,9 +22,9 @@ async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     "meeting schedule|move REF DATE TIME [PLACE] [override REASON], meeting cancel REF REASON, meeting held REF "
     "ROLE... [override REASON] [outcome OUTCOME [REASON]], meeting decide REF OUTCOME [REASON], meeting attend REF "
     "[withdraw], meeting invitation REF, or meeting list",
-    "BM: the rapid review (or screening) meeting of a referral, and its decision where it decides; a statutory "
-    "partner: confirm your agency attends (or withdraw that); anyone: the meetings scheduled, and a meeting's "
-    "calendar file",
+    "BM: the rapid review (or screening) meeting of a referral, and its decision where it decides, or a monthly "
+    "panel (REF as PANEL-2027-01: move, cancel, held); a statutory partner: confirm your agency attends (or withdraw "
+    "that); anyone: the meetings scheduled, and a meeting's calendar file",
     "meeting list",
     1,
 )
@@ -76,14 +76,23 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 
 
 async def _panel_meeting(panel: Panel, actor: Actor, what: str, reference: str, rest: list[str]) -> Reply:
-    """The partnership's monthly panel (`PANEL-2027-01`): planned by Panelbot, moved or cancelled by the BM."""
+    """The partnership's monthly panel (`PANEL-2027-01`): planned by Panelbot, moved or cancelled by the BM; the
+    statutory partners confirm who attends; the BM records who attended."""
     if what == "cancel":
-        return Reply([await panel.cancel_panel_meeting(actor=actor, reference=reference, reason=" ".join(rest))])
+        return Reply(await panel.cancel_panel_meeting(actor=actor, reference=reference, reason=" ".join(rest)))
     if what == "move" and len(rest) == 2:
         at = parse_moment(f"{rest[0]} {rest[1]}")
         at = at if at.tzinfo else at.replace(tzinfo=panel.cal.tz)  # typed times are UK time
-        return Reply([await panel.move_panel_meeting(actor=actor, reference=reference, at=at)])
+        return Reply(await panel.move_panel_meeting(actor=actor, reference=reference, at=at))
+    if what == "attend":
+        if rest and rest[0].lower() == "withdraw":
+            return Reply(await panel.withdraw_panel_attendance(actor=actor, reference=reference, roles=rest[1:]))
+        return Reply(await panel.attend_panel_meeting(actor=actor, reference=reference, roles=rest))
+    if what == "held":
+        roles, override = split_override(rest)
+        return Reply(await panel.panel_meeting_held(actor=actor, reference=reference, roles=roles, override=override))
     ref = reference.upper()
     return Reply([f"{ref} is the partnership's monthly panel: Panelbot plans it from the preset, and the business "
-                  f"manager moves it (`meeting move {ref} DATE TIME`) or cancels it (`meeting cancel {ref} REASON`)."],
-                 ok=False)
+                  f"manager moves it (`meeting move {ref} DATE TIME`), cancels it (`meeting cancel {ref} REASON`) or "
+                  f"records who attended (`meeting held {ref} ROLE...`); each statutory partner confirms who attends "
+                  f"(`meeting attend {ref}`)."], ok=False)

@@ -11,17 +11,18 @@ deadline row).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from bot.service import milestones
 from bot.service.base import Actor, Handler
 from flows import reminders
 from flows.casefile import publication_notes
-from flows.clocks import check_window, clock_due, due, next_panel_meeting, window_words
+from flows.clocks import PanelPlan, check_window, clock_due, due, due_before_panel, panel_for, window_words
 from flows.errors import InvalidInput, WrongState
 from flows.meetings import MEETING_EVENTS, attendance_line
 from flows.milestones import trigger
+from flows.monthly_meetings import PANEL_EVENT
 from flows.preset import EVENTS, Clock
 from flows.referrals import Status
 from flows.views import plural
@@ -42,6 +43,10 @@ DATED_RETURN = Clock(
     source="the business manager's due date",
     owner="agency",
 )
+# Where the preset has a monthly panel and sets no return time (Suffolk 3: the replies are collated for the panel),
+# the return is due the working day before the referral's panel, and moves when that panel moves.
+PANEL_RETURN = replace(DATED_RETURN, label="Information for the panel returned by the agency",
+                       source="the working day before the panel that considers it")
 
 
 @dataclass(frozen=True)
@@ -58,12 +63,24 @@ class ClockCommands(Handler):
             return self.preset.clock(clock_id)
         return DATED_RETURN if clock_id == RETURN_CLOCK else None
 
+    async def _panel_plan(self, uow: UnitOfWork) -> PanelPlan:
+        """The monthly panels as planned (a moved one on its day, a cancelled one None), for the clocks counted in
+        panels: a clock started after a move counts to the panel's real day."""
+        rows = await uow.events.of_partnership(PANEL_EVENT)
+        return PanelPlan({r.slot: None if r.status == "cancelled" else self.cal.local(r.at).date()
+                          for r in rows if r.slot is not None})
+
+    async def _due(self, uow: UnitOfWork, clock: Clock, start: datetime) -> datetime:
+        plan = await self._panel_plan(uow) if clock.unit == "panel_meeting" else None
+        return due(self.preset, self.cal, clock, start, plan)
+
     async def _return_timing(
         self, uow: UnitOfWork, referral: Referral, due: date | None
     ) -> tuple[Clock, datetime | None]:
         """The clock an information request runs on and its due time where it is not the clock's own: the date
         the business manager gave; else the preset's return clock; else, with a monthly panel (Suffolk 3: the
-        requests are collated for the panel), the close of the working day before the referral's panel."""
+        requests are collated for the panel), the close of the working day before the referral's panel (the one
+        its clocks counted in panels are due at, else the next whose cut-off today meets)."""
         own = self.preset.clock(RETURN_CLOCK) if self.preset.has_clock(RETURN_CLOCK) else None
         if due is not None:
             return own or DATED_RETURN, self.cal.end_of_day(due)
@@ -72,11 +89,13 @@ class ClockCommands(Handler):
         example = f"`request {referral.reference} police health due 2026-12-20`"
         monthly = self.preset.monthly_panel
         if monthly is not None:
-            start = referral.received_at if referral.status == Status.WITH_PANEL else self.now()
-            panel = self.cal.local(next_panel_meeting(self.cal, monthly, start)).date()
-            due_at = self.cal.end_of_day(self.cal.previous_working_day(panel))
+            counted = await uow.deadlines.running(referral, [c.id for c in self.preset.clocks
+                                                             if c.unit == "panel_meeting"])
+            panel = self.cal.local(counted[0].due_at).date() if counted else panel_for(
+                self.cal, monthly, self.cal.local(self.now()).date(), 1, await self._panel_plan(uow))
+            due_at = due_before_panel(self.cal, panel)
             if due_at > self.now():
-                return DATED_RETURN, due_at
+                return PANEL_RETURN, due_at
             raise InvalidInput(
                 f"The panel of {self.cal.format(self.cal.end_of_day(panel), with_time=False)} is too close for a "
                 f"request to be answered before it; give the date the information is due, e.g. {example}."
@@ -235,15 +254,33 @@ class ClockCommands(Handler):
             held = await uow.events.held(referral, clock.starts)
             start = held.held_at if held is not None else None
         planned = await uow.events.planned(referral, clock.before or "")
-        due_at = clock_due(self.preset, self.cal, clock, start=start, event_at=planned.at if planned else None)
+        plan = await self._panel_plan(uow) if clock.unit == "panel_meeting" else None
+        due_at = clock_due(self.preset, self.cal, clock, start=start, event_at=planned.at if planned else None,
+                           plan=plan)
         running = await uow.deadlines.running(referral, [clock.id])
         if running and running[0].due_at == due_at:
             return running[0]
-        for row in running:
+        return await self._redue(uow, referral, clock, running, due_at, actor)
+
+    async def _redue(
+        self, uow: UnitOfWork, referral: Referral, clock: Clock, rows: list[Deadline], due_at: datetime | None,
+        actor: Actor,
+    ) -> Deadline | None:
+        """A running clock whose due time changes (the event it is before, or the monthly panel it is counted to,
+        moved): its rows are cancelled and it starts again due at `due_at` (None: it stops), keeping its start
+        and agency, so the reminders planned for the old time stop and those for the new are each sent once. An
+        agency's request follows its clock."""
+        for row in rows:
             row.cancelled_at = self.now()
         if due_at is None:
             return None
-        return await self._start_clock(uow, referral, clock, self.now(), actor, due_at=due_at)
+        agency = rows[0].agency if rows else None
+        new = await self._start_clock(uow, referral, clock, self.now(), actor, agency=agency, due_at=due_at)
+        for row in rows:
+            new.started_at = min(new.started_at, row.started_at)
+            if (request := await uow.requests.for_deadline(row)) is not None:
+                request.deadline_id = new.id
+        return new
 
     # Clocks used by several commands (the decision's, a request's, a follow-up's) --------------------
     async def _start_clock(
@@ -271,7 +308,7 @@ class ClockCommands(Handler):
             owner=clock.owner,
             agency=agency,
             started_at=start,
-            due_at=due_at or due(self.preset, self.cal, clock, start),
+            due_at=due_at or await self._due(uow, clock, start),
             last_reminder_at=start,  # nothing planned before the clock started is ever sent
         )
         self.schedule_reminders(row, clock, after=start)

@@ -3,17 +3,19 @@ scheduler's release of holds that have run their time, and the held-cases notice
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from bot.service.base import Actor, Core, Handler
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
 from bot.service.referrals import ReferralCommands
-from flows.clocks import panel_day
+from flows.clocks import panel_dates
 from flows.errors import InvalidInput, WrongState
 from flows.referrals import Status, check_transition
 from storage.models import Referral
 from storage.uow import UnitOfWork
+
+LATE_AGENDA = timedelta(days=7)  # how late the held-cases notice of a panel's day may still go
 
 
 class HoldCommands(Handler):
@@ -95,20 +97,21 @@ class HoldCommands(Handler):
         return [r.reference for r in rows]
 
     async def hold_agenda(self) -> list[str]:
-        """Suffolk section 4: every case on hold comes back at each monthly panel. On the panel's day the
-        panel channel and the BM get the list of held cases, once per meeting."""
+        """Suffolk section 4: every case on hold comes back at each monthly panel. On the panel's day (its real
+        day: a moved panel's new one; a cancelled panel has none) the panel channel and the BM get the list of
+        held cases, once per meeting; a sweep that runs late (up to a week) still names the panel's own date."""
         monthly = self.preset.monthly_panel
         if monthly is None:
             return []
-        now = self.now()
-        today = self.cal.local(now).date()
-        meeting = panel_day(self.cal, monthly, today.year, today.month)  # this month's panel
-        if today < meeting:
-            return []
+        today = self.cal.local(self.now()).date()
         async with self.uow() as uow:
             partnership = await uow.partnerships.get(lock=True)
             assert partnership is not None
-            if partnership.hold_agenda_sent_for is not None and partnership.hold_agenda_sent_for >= meeting:
+            plan = await self.clocks._panel_plan(uow)
+            met = [d for d in panel_dates(self.cal, monthly, today - LATE_AGENDA, 3, plan) if d <= today]
+            meeting = met[-1] if met else None
+            if meeting is None or (partnership.hold_agenda_sent_for is not None
+                                   and partnership.hold_agenda_sent_for >= meeting):
                 return []
             partnership.hold_agenda_sent_for = meeting
             held = await uow.referrals.on_hold()

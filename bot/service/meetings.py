@@ -42,6 +42,7 @@ class MeetingLine:
     # Where the meeting decides its referral's current stage, in the card's words: the views so far (the votes
     # before it are advice) or the later stage still to decide (`StageCommands._meeting_words`).
     decides: str | None = None
+    held: bool = False  # recorded as held, quorate (a monthly panel is listed on its day)
 
 
 class MeetingCommands(Handler):

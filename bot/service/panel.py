@@ -253,11 +253,24 @@ class Panel(SharesCore):
     async def plan_panels(self) -> list[str]:
         return await self._h.panel_meetings.plan_panels()
 
-    async def move_panel_meeting(self, *, actor: Actor, reference: str, at: datetime) -> str:
+    async def move_panel_meeting(self, *, actor: Actor, reference: str, at: datetime) -> list[str]:
         return await self._h.panel_meetings.move_panel_meeting(actor=actor, reference=reference, at=at)
 
-    async def cancel_panel_meeting(self, *, actor: Actor, reference: str, reason: str) -> str:
+    async def cancel_panel_meeting(self, *, actor: Actor, reference: str, reason: str) -> list[str]:
         return await self._h.panel_meetings.cancel_panel_meeting(actor=actor, reference=reference, reason=reason)
+
+    async def attend_panel_meeting(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
+        return await self._h.panel_meetings.attend_panel_meeting(actor=actor, reference=reference, roles=roles)
+
+    async def withdraw_panel_attendance(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
+        return await self._h.panel_meetings.withdraw_panel_attendance(actor=actor, reference=reference, roles=roles)
+
+    async def panel_meeting_held(
+        self, *, actor: Actor, reference: str, roles: list[str], override: str | None = None
+    ) -> list[str]:
+        return await self._h.panel_meetings.panel_meeting_held(
+            actor=actor, reference=reference, roles=roles, override=override
+        )
 
     async def panels_ahead(self, today: date) -> list[ScheduledEvent]:
         return await self._h.panel_meetings.panels_ahead(today)
@@ -315,8 +328,8 @@ class Panel(SharesCore):
         return await self._h.views.still_to_do()
 
     # The monthly panel's agenda --------------------------------------------------------------------------
-    def next_panel(self, today: date | None = None) -> date | None:
-        return self._h.agenda.next_panel(today)
+    async def next_panel(self, today: date | None = None) -> date | None:
+        return await self._h.agenda.next_panel(today)
 
     async def agenda(self) -> Agenda:
         return await self._h.agenda.agenda()

@@ -12,7 +12,6 @@ from bot.service.casefile import meet_notifications
 from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
 from bot.service.stages import StageCommands
-from flows.clocks import due
 from flows.errors import InvalidInput, NotFound, WrongState
 from flows.meetings import meeting_event, meeting_name
 from flows.milestones import trigger
@@ -123,7 +122,7 @@ class ReferralCommands(Handler):
         """Open a new ballot round. Its deadline is the preset's decision clock from `start`."""
         last = await uow.ballots.current(referral)
         clock = self.preset.clock(self.preset.decision_clock)
-        deadline = due(self.preset, self.cal, clock, start)
+        deadline = await self.clocks._due(uow, clock, start)  # a monthly panel as planned
         ballot = Ballot(
             partnership_id=self.partnership_id,
             referral_id=referral.id,

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.service.base import Actor, Core, Handler
-from bot.service.clockwork import ClockCommands
+from bot.service.clockwork import PANEL_RETURN, ClockCommands
 from bot.service.decisions import DecisionRules
 from bot.service.members import parse_platform_id
 from flows.errors import InvalidInput, NotFound, WrongState
-from flows.preset import Choice
+from flows.preset import Choice, Clock
 from flows.referrals import Status, normalise_reference
 from flows.returns import Delivered, Origin, ReturnMarker, earlier_link, who_marks_return
 from storage.models import AgencyContact, Deadline, InfoRequest, Referral
@@ -110,7 +110,7 @@ class RequestCommands(Handler):
                     f"Information request for **{referral.reference} · {referral.subject}** "
                     f"({self.preset.referral_type(referral.referral_type).label}). Please send "
                     f"{self.preset.request_template_for(referral.referral_type)} by **{self.fmt(deadline.due_at)}** "
-                    f"({clock.describe() if due_at is None else 'the date the business manager set'}). When it is "
+                    f"({self._due_words(clock, due_at)}). When it is "
                     "sent, press Mark as returned.",
                 )
                 note = (
@@ -126,6 +126,13 @@ class RequestCommands(Handler):
             await self.clocks._finish_clock(uow, referral, SEND_CLOCK, actor)
             await self.finish(uow)
         return lines
+
+    @staticmethod
+    def _due_words(clock: Clock, due_at: datetime | None) -> str:
+        if due_at is None:
+            return clock.describe()
+        return "the working day before the panel that considers it" if clock is PANEL_RETURN else \
+            "the date the business manager set"
 
     def _tell_agency(self, uow: UnitOfWork, referral: Referral, agency: str, deadline: Deadline, text: str) -> None:
         """A message to the agency about its request, with its Mark as returned button."""

@@ -251,6 +251,14 @@ class DeadlineRepository(MemoryRepository):
         wanted = None if referral_ids is None else set(referral_ids)
         return soonest(d for d in self.ours(Deadline) if is_open(d) and (wanted is None or d.referral_id in wanted))
 
+    async def due_between(
+        self, clock_ids: Iterable[str], start: datetime, until: datetime, *, lock: bool = False
+    ) -> list[tuple[Deadline, Referral]]:
+        wanted = set(clock_ids)
+        rows = soonest(d for d in self.ours(Deadline)
+                       if is_open(d) and d.clock_id in wanted and start <= d.due_at < until)
+        return [(d, self.store.get(Referral, d.referral_id)) for d in rows]
+
     async def overdue_count(self, now: datetime) -> int:
         return sum(1 for d in self.ours(Deadline) if is_open(d) and d.due_at < now)
 

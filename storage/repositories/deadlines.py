@@ -62,6 +62,29 @@ class DeadlineRepository(Repository):
             stmt = stmt.where(Deadline.referral_id.in_(list(referral_ids)))
         return list((await self.session.execute(stmt)).scalars())
 
+    async def due_between(
+        self, clock_ids: Iterable[str], start: datetime, until: datetime, *, lock: bool = False
+    ) -> list[tuple[Deadline, Referral]]:
+        """The partnership's open deadlines of these clocks due in [start, until) (a day: the clocks counted to a
+        monthly panel), soonest first, with their referrals; with `lock`, the deadline rows are locked and read
+        afresh."""
+        stmt = (
+            select(Deadline, Referral)
+            .join(Referral, Referral.id == Deadline.referral_id)
+            .where(
+                Deadline.partnership_id == self.pid,
+                Deadline.clock_id.in_(list(clock_ids)),
+                Deadline.done_at.is_(None),
+                Deadline.cancelled_at.is_(None),
+                Deadline.due_at >= start,
+                Deadline.due_at < until,
+            )
+            .order_by(Deadline.due_at, Deadline.id)
+        )
+        if lock:  # read afresh: a row read earlier in this transaction may have changed since
+            stmt = stmt.with_for_update(of=Deadline).execution_options(populate_existing=True)
+        return [(d, r) for d, r in (await self.session.execute(stmt)).all()]
+
     async def overdue_count(self, now: datetime) -> int:
         """How many open deadlines have passed (`/metrics`)."""
         return int(

@@ -659,3 +659,48 @@ async def test_subcommand(world: World, name: str, who: str, caplog: pytest.LogC
         assert case.sees.format(ref=ref) in answer.text, where
     else:
         assert BM_ONLY in answer.text, where
+
+
+# The monthly panel's forms of `meeting` (issue 21, section 3), on every platform: a Suffolk panel of its own, on
+# the day of January 2027's panel (Mon 25 Jan 2027), where the member who types holds the police's role. A member
+# confirms their agency attends, and is refused recording who attended; the business manager records attendance
+# for the partners who said so elsewhere, moves February's panel and records January's as held; `meeting list`
+# shows it.
+PANEL_NOW = datetime(2027, 1, 25, 12, 0, tzinfo=UTC)
+PANEL_FORMS = [  # (who types, the line, what they see)
+    (MEMBER, "meeting attend PANEL-2027-01", "Recorded: Police attends the monthly panel of January 2027"),
+    (MEMBER, "meeting held PANEL-2027-01 local_authority police health", BM_ONLY),
+    (MEMBER, "meeting attend PANEL-2027-02 withdraw", "Police had not confirmed attending the monthly panel of "
+                                                      "February 2027, so there is nothing to withdraw"),
+    (BM, "meeting attend PANEL-2027-01 health local_authority", "Every statutory partner is attending."),
+    (BM, "meeting move PANEL-2027-02 2027-02-24 14:00", "(PANEL-2027-02) is moved to Wed 24 Feb 2027, 14:00"),
+    (BM, "meeting held PANEL-2027-01 local_authority police health",
+     "held Mon 25 Jan 2027, 10:00, attended by Local authority, Police, Health (ICB) (quorate)"),
+    (MEMBER, "meeting list", "PANEL-2027-01: the monthly panel of January 2027, Mon 25 Jan 2027, 10:00. Held: "
+                             "attended by Local authority, Police, Health (ICB) (quorate)."),
+]
+
+
+@pytest.mark.parametrize("platform_name", PLATFORMS)
+async def test_the_monthly_panels_forms(platform_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setitem(ROLES, MEMBER, "police")
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'panel.db'}")
+    platform = PLATFORM_CLASSES[platform_name]()
+    try:
+        await upgrade(engine)
+        await platform.start(await open_panel(engine, load_preset("suffolk"), clock=lambda: PANEL_NOW))
+        assert await platform.panel.plan_panels() == ["PANEL-2027-01", "PANEL-2027-02", "PANEL-2027-03"]
+        for who, line, sees in PANEL_FORMS:
+            answer = await platform.run(who, line)
+            await platform.settle()
+            where = f"{line!r} as {'the BM' if who == BM else 'a member'} on {platform_name}: {answer.text[:600]!r}"
+            assert "something went wrong" not in answer.text.lower(), where
+            assert all(s < 500 for s in answer.statuses), where
+            assert sees in answer.text, where
+        failures = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+        assert not failures, [(r.name, r.getMessage()) for r in failures]
+    finally:
+        await platform.close()
+        await engine.dispose()

@@ -11,7 +11,18 @@ from datetime import date, datetime
 
 import pytest
 
-from flows.clocks import calendar_for, next_panel_meeting, panel_dates, panel_for
+from flows.clocks import (
+    PanelDay,
+    PanelPlan,
+    calendar_for,
+    due_before_panel,
+    next_panel_meeting,
+    panel_dates,
+    panel_due,
+    panel_for,
+    panels,
+)
+from flows.monthly_meetings import neighbours
 from flows.preset import PresetError, load_preset, parse_preset
 
 SUFFOLK = load_preset("suffolk")
@@ -87,3 +98,47 @@ def test_the_older_cut_off_day_still_reads():
     assert preset.monthly_panel is not None
     assert panel_for(CAL, preset.monthly_panel, date(2026, 12, 15)) == date(2026, 12, 24)
     assert panel_for(CAL, preset.monthly_panel, date(2026, 12, 16)) == date(2027, 1, 25)
+
+
+# The panels as the business manager planned them (issue 21, section 3): a moved panel meets on its new day, a
+# cancelled one not at all; beyond what is planned, the preset's dates.
+MOVED_JANUARY = PanelPlan({date(2026, 12, 24): date(2026, 12, 24), date(2027, 1, 25): date(2027, 2, 1),
+                           date(2027, 2, 25): date(2027, 2, 25)})
+CANCELLED_DECEMBER = PanelPlan({date(2026, 12, 24): None, date(2027, 1, 25): date(2027, 1, 25)})
+
+
+def test_the_panels_as_planned_moved_cancelled_and_beyond_the_plan():
+    assert panels(CAL, MONTHLY, date(2027, 1, 26), 3, MOVED_JANUARY) == [
+        PanelDay(date(2027, 1, 25), date(2027, 2, 1)),  # January's, moved into February, is found from the 26th
+        PanelDay(date(2027, 2, 25), date(2027, 2, 25)),
+        PanelDay(date(2027, 3, 25), date(2027, 3, 25)),  # not planned: the preset's date
+    ]
+    assert panel_dates(CAL, MONTHLY, date(2026, 12, 1), 2, CANCELLED_DECEMBER) == [date(2027, 1, 25), date(2027, 2, 25)]
+
+
+@pytest.mark.parametrize(
+    ("received", "plan", "panel", "why"),
+    [
+        (date(2027, 1, 21), MOVED_JANUARY, date(2027, 2, 1), "11 days before Mon 1 Feb: in time (4 before the 25th)"),
+        (date(2027, 1, 22), MOVED_JANUARY, date(2027, 2, 1), "10 days before Mon 1 Feb: in time"),
+        (date(2027, 1, 23), MOVED_JANUARY, date(2027, 2, 25), "9 days before Mon 1 Feb: February's"),
+        (date(2026, 12, 7), CANCELLED_DECEMBER, date(2027, 1, 25), "December's cancelled: January's"),
+    ],
+)
+def test_a_referral_goes_to_the_first_real_panel_whose_cut_off_it_meets(received, plan, panel, why):
+    assert panel_for(CAL, MONTHLY, received, 1, plan) == panel, why
+
+
+def test_the_clocks_due_at_and_before_a_panel():
+    # Moved to Tue 29 Dec 2026, after Christmas: the working day before it is Thu 24 Dec (25 and 28 Dec are bank
+    # holidays); moved to Tue 30 Mar 2027 (British Summer Time, after Easter), the Thursday before Good Friday.
+    assert CAL.format(panel_due(CAL, date(2026, 12, 29))) == "Tue 29 Dec 2026, 17:00"
+    assert CAL.format(due_before_panel(CAL, date(2026, 12, 29))) == "Thu 24 Dec 2026, 17:00"
+    assert panel_due(CAL, date(2027, 3, 30)) == datetime.fromisoformat("2027-03-30T16:00:00+00:00")
+    assert due_before_panel(CAL, date(2027, 3, 30)) == datetime.fromisoformat("2027-03-25T17:00:00+00:00")
+
+
+def test_a_moved_panel_stays_between_its_neighbours():
+    assert neighbours(CAL, MONTHLY, MOVED_JANUARY, date(2027, 2, 25)) == (date(2027, 2, 1), date(2027, 3, 25))
+    # December's cancelled: January's neighbours are November's and February's.
+    assert neighbours(CAL, MONTHLY, CANCELLED_DECEMBER, date(2027, 1, 25)) == (date(2026, 11, 25), date(2027, 2, 25))
