@@ -138,7 +138,8 @@ SUBCOMMANDS: dict[str, Case] = {
     # may have; publication planned for a date; a request given its due date. Salford: no window, papers due 24 hours
     # before the meeting (7.11), the National Panel told a week before publication (8.3).
     "meeting schedule": Case("with_panel", "is scheduled for Tue 1 Dec 2026, 10:00, Room 2. Rapid review meeting "
-                             "papers shared: due Mon 30 Nov 2026, 10:00.", args="schedule {ref} 2026-12-01 10:00 Room 2"),
+                             "papers shared: due Mon 30 Nov 2026, 10:00.",
+                             args="schedule {ref} 2026-12-01 10:00 Room 2"),
     "meeting move": Case("rr_meeting", "is moved to Thu 3 Dec 2026, 14:00", args="move {ref} 2026-12-03 14:00"),
     "meeting cancel": Case("rr_meeting", "on Tue 1 Dec 2026, 10:12 is cancelled",
                            args="cancel {ref} the family asked for a later date"),
@@ -146,11 +147,13 @@ SUBCOMMANDS: dict[str, Case] = {
                          args="held {ref} local_authority police health"),
     "meeting attend": Case("rr_meeting", "Recorded: Police attends the rapid review meeting for {ref}",
                            args="attend {ref} police"),
-    "meeting attend withdraw": Case("attending", "Withdrawn: Police no longer attends the rapid review meeting for {ref}",
+    "meeting attend withdraw": Case("attending",
+                                    "Withdrawn: Police no longer attends the rapid review meeting for {ref}",
                                     args="attend {ref} withdraw police"),
     "meeting invitation": Case("rr_meeting", "The meeting's calendar file", args="invitation {ref}"),
     "event ... on": Case("decided", "Publication of {ref} is planned for Wed 13 Jan 2027. Report sent to the National "
-                         "Panel (before publication): due Wed 6 Jan 2027, 17:00.", args="{ref} publication on 2027-01-13"),
+                         "Panel (before publication): due Wed 6 Jan 2027, 17:00.",
+                         args="{ref} publication on 2027-01-13"),
     "request ... due": Case("decided", "Greater Manchester Police: requested, due Sun 20 Dec 2026, 17:00",
                             args="{ref} police due 2026-12-20"),
     "meeting held ... outcome": Case("rr_meeting", "Decided at the rapid review meeting for {ref}",
