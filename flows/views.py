@@ -62,7 +62,7 @@ class CardView:
     status: str  # flows.referrals.Status value
     status_label: str
     deadline: datetime | None  # the panel decision deadline while voting is open
-    deadline_rule: str  # "48 hours", "the next monthly panel"
+    deadline_rule: str  # "48 hours", "its monthly panel"
     outcomes: tuple[tuple[str, str], ...]  # (id, label), in the preset's order; buttons while open
     votes: tuple[VoteLine, ...]
     tally_text: str

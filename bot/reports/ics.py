@@ -4,7 +4,8 @@ can subscribe from Outlook or Google Calendar (`panelbot calendar --out deadline
 
 An event carries the reference, the anonymised subject, what is due and from whom: never the referral's
 summary. Times are UTC (`...Z`), so no calendar has to know the partnership's time zone rules; a deadline
-starts at its due time and lasts 30 minutes, a meeting at its time for an hour. The UID is the deadline's (or
+starts at its due time and lasts 30 minutes (a window, such as Dudley's rapid review meeting, says in its
+summary and description the day it opens), a meeting at its time for an hour. The UID is the deadline's (or
 meeting's) row id and the partnership, so it stays the same from one fetch to the next and a calendar updates
 an event instead of duplicating it (an extension or a moved meeting moves the same event). A meeting's UID is
 the one its invitation carries (`flows.ics`), so a calendar with both shows it once.
@@ -50,11 +51,18 @@ def feed(
         event.add("dtstamp", stamp)
         event.add("dtstart", due)
         event.add("dtend", due + EVENT_LENGTH)
-        event.add("summary", f"{'OVERDUE: ' if overdue else ''}{e.reference} · {e.subject}: {e.label}")
+        window = ""
+        if e.opens_at is not None:  # a window (Dudley's rapid review meeting): met any time from it opens
+            window = f" (window {cal.format(e.opens_at, with_time=False)} to {cal.format(e.due_at, with_time=False)})"
+        event.add("summary", f"{'OVERDUE: ' if overdue else ''}{e.reference} · {e.subject}: {e.label}{window}")
+        opens = "" if e.opens_at is None else (
+            f" The window opens {cal.format(e.opens_at, with_time=False)}: it can be met from then, and is late "
+            "only after the due time."
+        )
         event.add(
             "description",
             f"{e.label} for {e.reference} · {e.subject}, due {cal.format(e.due_at)} (UK time), "
-            f"waiting on {e.owner}. Started {cal.format(e.started_at)}.",
+            f"waiting on {e.owner}. Started {cal.format(e.started_at)}.{opens}",
         )
         event.add("categories", ["Panelbot", e.clock_id])
         event.add("transp", "TRANSPARENT")

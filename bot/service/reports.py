@@ -16,6 +16,7 @@ from bot.service.base import Actor, Handler
 from bot.service.complaints import read_complaints
 from bot.service.export import export_record
 from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
+from flows.clocks import window_opens
 from flows.errors import InvalidInput, WrongState
 from flows.referrals import Status
 from flows.reports import (
@@ -68,6 +69,7 @@ class CalendarEntry:
     owner: str  # who it waits on, in words
     due_at: datetime
     started_at: datetime
+    opens_at: datetime | None = None  # a window's first moment (Dudley: the 7th working day); None for a deadline
 
 
 class ReportCommands(Handler):
@@ -221,9 +223,16 @@ class ReportCommands(Handler):
                     owner=waits_on(self.preset, r.owner, r.agency),
                     due_at=r.due_at,
                     started_at=r.started_at,
+                    opens_at=self._window_opens(r.clock_id, r.started_at),
                 )
                 for r in rows
             ]
+
+    def _window_opens(self, clock_id: str, started_at: datetime) -> datetime | None:
+        """When a window clock's window opens (it is met from then, and late only after its due time)."""
+        if not self.preset.has_clock(clock_id) or not (clock := self.preset.clock(clock_id)).is_window:
+            return None
+        return window_opens(self.cal, clock, started_at)
 
     # The export ----------------------------------------------------------------------------------------
     async def export_record(self) -> dict[str, Any]:

@@ -99,7 +99,8 @@ class Views(Handler):
             result = "Withdrawn"
         open_ = status == Status.WITH_PANEL and ballot is not None and ballot.closed_at is None
         clock = p.clock(p.decision_clock)
-        rule = "the next monthly panel" if clock.unit == "panel_meeting" else clock.describe()
+        # A referral past the cut-off goes to the panel after the next: "its" panel, whose date is beside it.
+        rule = "its monthly panel" if clock.unit == "panel_meeting" else clock.describe()
         return CardView(
             reference=referral.reference,
             subject=subject_of(referral),

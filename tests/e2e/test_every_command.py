@@ -133,11 +133,40 @@ CASES: dict[str, Case] = {
 # Subcommands that change the record, each run like a command below on every platform, as the BM and a member:
 # issue 21 section 1, the rapid review meeting's decision (Salford 7.12), recorded with who attended.
 SUBCOMMANDS: dict[str, Case] = {
+    # Issue 21, sections 1, 2 and 4, typed: the referral's meeting scheduled, moved, cancelled and held; the partners
+    # who attend named by the business manager (and one taken back); its calendar file, which anyone on the panel
+    # may have; publication planned for a date; a request given its due date. Salford: no window, papers due 24 hours
+    # before the meeting (7.11), the National Panel told a week before publication (8.3).
+    "meeting schedule": Case("with_panel", "is scheduled for Tue 1 Dec 2026, 10:00, Room 2. Rapid review meeting "
+                             "papers shared: due Mon 30 Nov 2026, 10:00.",
+                             args="schedule {ref} 2026-12-01 10:00 Room 2"),
+    "meeting move": Case("rr_meeting", "is moved to Thu 3 Dec 2026, 14:00", args="move {ref} 2026-12-03 14:00"),
+    "meeting cancel": Case("rr_meeting", "on Tue 1 Dec 2026, 10:12 is cancelled",
+                           args="cancel {ref} the family asked for a later date"),
+    "meeting held": Case("rr_meeting", "attended by Local authority, Police, Health (ICB) (quorate)",
+                         args="held {ref} local_authority police health"),
+    "meeting attend": Case("rr_meeting", "Recorded: Police attends the rapid review meeting for {ref}",
+                           args="attend {ref} police"),
+    "meeting attend withdraw": Case("attending",
+                                    "Withdrawn: Police no longer attends the rapid review meeting for {ref}",
+                                    args="attend {ref} withdraw police"),
+    "meeting invitation": Case("rr_meeting", "The meeting's calendar file", args="invitation {ref}"),
+    "event ... on": Case("decided", "Publication of {ref} is planned for Wed 13 Jan 2027. Report sent to the National "
+                         "Panel (before publication): due Wed 6 Jan 2027, 17:00.",
+                         args="{ref} publication on 2027-01-13"),
+    "request ... due": Case("decided", "Greater Manchester Police: requested, due Sun 20 Dec 2026, 17:00",
+                            args="{ref} police due 2026-12-20"),
     "meeting held ... outcome": Case("rr_meeting", "Decided at the rapid review meeting for {ref}",
                                      args="held {ref} local_authority police health outcome cspr the partners agreed"),
     "meeting decide": Case("rr_meeting_held", "Decided at the rapid review meeting for {ref}",
                            args="decide {ref} cspr the partners agreed"),
 }
+
+
+# A subcommand a member (Salford's chair) may run too, and the refusal of one that is not the business manager's alone.
+SUB_MEMBER_MAY = {"meeting invitation"}
+SUB_REFUSED = {"meeting attend": "Only a statutory partner's members", "meeting attend withdraw":
+               "Only a statutory partner's members"}
 
 
 def command_line(name: str, ref: str | None) -> str:
@@ -499,11 +528,13 @@ async def prepare(w: World, state: str) -> str:
         await p.return_incomplete(actor=OP, reference=ref, missing="no chronology attached")
     elif state == "on_hold":
         await p.hold(actor=OP, reference=ref)
-    elif state in ("rr_meeting", "rr_meeting_held"):  # Salford 7.12: the panel commenced a rapid review
+    elif state in ("rr_meeting", "rr_meeting_held", "attending"):  # Salford 7.12: the panel commenced a rapid review
         await p.decide_now(actor=OP, reference=ref, outcome="commence_rapid_review", reason="obvious")
         await p.schedule_meeting(actor=OP, reference=ref, at=NOW + timedelta(days=8), place="Room 2")
         if state == "rr_meeting_held":
             await p.meeting_held(actor=OP, reference=ref, roles=["local_authority", "police", "health"])
+        if state == "attending":  # the police said they attend
+            await p.attend_meeting(actor=OP, reference=ref, roles=["police"])
     elif state in ("decided", "requested"):
         await p.decide_now(actor=OP, reference=ref, outcome="commence_rapid_review", reason="obvious")
         if state == "requested":
@@ -640,8 +671,8 @@ async def test_command(world: World, name: str, who: str, caplog: pytest.LogCapt
 @pytest.mark.parametrize(("name", "who"), [pytest.param(n, w, id=f"{n}|{'bm' if w == BM else 'member'}")
                                            for n in SUBCOMMANDS for w in (BM, MEMBER)])
 async def test_subcommand(world: World, name: str, who: str, caplog: pytest.LogCaptureFixture) -> None:
-    """A subcommand that changes the record works for the business manager and is refused to a member, on every
-    platform, with nothing logged as an error."""
+    """A subcommand that changes the record works for the business manager and is refused to a member (a read, such
+    as a meeting's calendar file, works for both), on every platform, with nothing logged as an error."""
     caplog.set_level(logging.INFO)
     case = SUBCOMMANDS[name]
     assert case.state is not None and case.args is not None
@@ -655,10 +686,10 @@ async def test_subcommand(world: World, name: str, who: str, caplog: pytest.LogC
     assert all(s < 500 for s in answer.statuses), f"{answer.statuses} for {where}"
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert not failures, f"{where}: logged {[(r.name, r.getMessage()) for r in failures]}"
-    if who == BM:
+    if who == BM or name in SUB_MEMBER_MAY:
         assert case.sees.format(ref=ref) in answer.text, where
     else:
-        assert BM_ONLY in answer.text, where
+        assert SUB_REFUSED.get(name, BM_ONLY) in answer.text, where
 
 
 # The monthly panel's forms of `meeting` (issue 21, section 3), on every platform: a Suffolk panel of its own, on

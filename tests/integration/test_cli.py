@@ -146,6 +146,30 @@ def test_clocks_suffolk_monthly_panel_after_the_cut_off_moves_off_christmas_day(
     assert clocks_json("suffolk", "2026-10-15T23:30+00:00")["panel_decision"]["due"] == "2026-11-25T17:00:00+00:00"
 
 
+def test_clocks_show_a_window_with_the_day_it_opens() -> None:
+    # Dudley, "Setting the Date of the Rapid Review Meeting": 7 to 13 working days after a referral of Mon 14 Dec
+    # 2026. The 7th is Wed 23 Dec; the 13th, past the bank holidays of 25 and 28 Dec and 1 Jan, Tue 5 Jan 2027.
+    row = clocks_json("dudley", "2026-12-14T10:00+00:00")["rr_meeting"]
+    assert (row["earliest"], row["amount"], row["opens"], row["due"]) == (
+        7, 13, "2026-12-23T00:00:00+00:00", "2027-01-05T17:00:00+00:00")
+    result = invoke("clocks", "--preset", "dudley", "--start", "2026-12-14T10:00+00:00")
+    assert result.exit_code == 0, result.output
+    assert ("rr_meeting Tue 5 Jan 2027, 17:00 7 to 13 working days from referral_received; window opens Wed 23 Dec "
+            "2026") in flat(result.stdout)
+
+
+def test_clocks_show_a_clock_before_an_event_counted_back_across_the_clock_change() -> None:
+    # Salford 7.11: papers 24 real hours before a meeting taken as Sun 28 Mar 2027, 12:00 BST (the clocks went
+    # forward at 01:00 GMT that day): Sat 27 Mar, 11:00 GMT. Kirklees: 7 working days after completion or before
+    # publication, both taken as Mon 14 Dec 2026, 15:00: before is sooner, Thu 3 Dec (Fri 11 =1 ... Thu 3 =7).
+    row = clocks_json("salford", "2027-03-28T12:00+01:00")["rr_papers"]
+    assert (row["before"], row["due"]) == ("rr_meeting", "2027-03-27T11:00:00+00:00")
+    result = invoke("clocks", "--preset", "salford", "--start", "2027-03-28T12:00+01:00")
+    assert "rr_papers Sat 27 Mar 2027, 11:00 24 hours before the rapid review meeting" in flat(result.stdout)
+    row = clocks_json("kirklees", "2026-12-14T15:00+00:00")["publication_notice"]
+    assert (row["starts"], row["before"], row["due"]) == ("board_sign_off", "publication", "2026-12-03T17:00:00+00:00")
+
+
 def test_clocks_start_without_an_offset_is_read_as_uk_time() -> None:
     # 1 Jul 2026 10:00 with no offset is 10:00 BST; 48 hours later is Fri 3 Jul 10:00 BST.
     rows = clocks_json("salford", "2026-07-01T10:00")

@@ -263,3 +263,90 @@ async def test_salford_return_stops_an_agency_return_already_requested(make_pane
     assert "Agency summary and chronology returned (Greater Manchester Police): due Wed 30 Dec 2026, 17:00" in text
     text = await say(panel, f"returned {ref} police")
     assert "is recorded" in text
+
+
+async def test_salford_resubmission_across_the_end_of_bst_restarts_the_requests_clock(make_panel, clock):
+    """Salford 7.5 and 7.7 across the clock change: filed Thu 22 Oct 2026, 10:00 BST, the requests are due out by
+    Mon 26 Oct. Returned as incomplete at 11:00, resubmitted Fri 23 Oct, 10:00 BST: 2 working days from then are
+    Mon 26 Oct (=1, GMT from Sun 25 Oct) and Tue 27 Oct (=2), due 17:00 GMT."""
+    clock.set(datetime.fromisoformat("2026-10-22T10:00+01:00"))
+    panel = await make_panel("salford")
+    ref = await file(panel)
+    (row,) = await running(panel, ref, "info_request_send")
+    assert panel.fmt(row.due_at) == "Mon 26 Oct 2026, 17:00"
+    clock.set(datetime.fromisoformat("2026-10-22T11:00+01:00"))
+    await say(panel, f"return {ref} no chronology attached")
+    assert await running(panel, ref, "info_request_send") == []
+    clock.set(datetime.fromisoformat("2026-10-23T10:00+01:00"))
+    text = await say(panel, f"resubmit {ref}")
+    assert "Started again: Agency summary and chronology requests sent: due Tue 27 Oct 2026, 17:00." in text
+    (row,) = await running(panel, ref, "info_request_send")
+    assert row.due_at == uk("2026-10-27T17:00")  # 17:00 GMT, the clocks gone back
+
+
+async def test_dudley_sar_returned_incomplete_stops_its_scoping_clocks_until_resubmitted(make_panel, clock):
+    """Dudley SARs ("Referrals": incomplete referrals are returned to the sender, before scoping is agreed). Filed
+    Mon 14 Dec 2026: scoping from all partners within 20 working days (Thu 14 Jan 2027, past the bank holidays of
+    25 and 28 Dec and 1 Jan) and the sub-group's decision within 8 weeks (Mon 8 Feb 2027). Returned Tue 15 Dec,
+    both stop and the card says so. Resubmitted Wed 23 Dec, they start again from then: 20 working days are Thu 24
+    (=1), Tue 29, Wed 30, Thu 31 Dec (=4), Mon 4 to Fri 8 Jan (=9), 11 to 15 (=14), 18 to 22 (=19), Mon 25 Jan
+    2027 (=20); 8 weeks are Wed 17 Feb 2027."""
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await make_panel("dudley")
+    ref = await file(panel, "sar")
+    assert [panel.fmt(r.due_at) for r in await running(panel, ref, "sar_scoping_returns")] == [
+        "Thu 14 Jan 2027, 17:00"]
+    assert [panel.fmt(r.due_at) for r in await running(panel, ref, "sar_subgroup_decision")] == [
+        "Mon 8 Feb 2027, 17:00"]
+    clock.set(uk("2026-12-15T10:00"))
+    text = await say(panel, f"return {ref} the authorising safeguarding lead is not named")
+    stopped = ("Stopped until it is resubmitted: SAR scoping returned by all partners; SAR sub-group decides whether "
+               "to convene a SAR.")
+    assert text == f"{ref} is returned as incomplete. {stopped}"
+    assert stopped in (await panel.card(ref)).next_steps
+    assert await running(panel, ref, "sar_scoping_returns") == []
+    assert await running(panel, ref, "sar_subgroup_decision") == []
+    clock.set(uk("2026-12-23T10:00"))
+    text = await say(panel, f"resubmit {ref}")
+    assert text == (
+        f"{ref} is resubmitted and back with the panel. Started again: SAR scoping returned by all partners: due Mon "
+        "25 Jan 2027, 17:00; SAR sub-group decides whether to convene a SAR: due Wed 17 Feb 2027, 17:00."
+    )
+    assert not any("Stopped" in line for line in (await panel.card(ref)).next_steps)
+
+
+async def test_a_dated_request_across_the_end_of_bst_is_reminded_in_uk_time(make_panel, clock):
+    """Stockport sets no return time. Sent Thu 22 Oct 2026, 10:00 BST, due Mon 26 Oct: reminded the working day
+    before (Fri 23 Oct, 09:00 BST) and on the morning it is due (09:00 GMT: the clocks went back on Sun 25 Oct),
+    overdue from Tue 27 Oct, escalated to the BM two working days after (Wed 28 Oct)."""
+    clock.set(datetime.fromisoformat("2026-10-22T10:00+01:00"))
+    panel = await make_panel("stockport")
+    ref = await file(panel, "child")
+    text = await say(panel, f"request {ref} police due 2026-10-26")
+    assert "Greater Manchester Police: requested, due Mon 26 Oct 2026, 17:00." in text
+    await sweep_hourly(panel, clock, uk("2026-10-28T12:00"))
+    assert await reminders_about(panel, "agency_return") == [
+        ("Fri 23 Oct 2026, 09:00", "reminder", "agency:police"),
+        ("Mon 26 Oct 2026, 09:00", "reminder", "agency:police"),
+        ("Tue 27 Oct 2026, 09:00", "reminder", "agency:police"),
+        ("Wed 28 Oct 2026, 09:00", "reminder", "agency:police"),
+        ("Wed 28 Oct 2026, 09:00", "escalation", "bm"),
+    ]
+
+
+async def test_suffolk_request_dated_on_a_bank_holiday_is_reminded_on_working_days(make_panel, clock):
+    """Suffolk sets no return time either; a date the business manager gives replaces the panel's. Sent Mon 21 Dec
+    2026, due Mon 28 Dec (Boxing Day, observed): reminded on Thu 24 Dec (the working day before; Fri 25 Dec is
+    Christmas Day), overdue from Tue 29 Dec, escalated to the BM two working days after the due day (Wed 30 Dec)."""
+    clock.set(uk("2026-12-21T10:00"))
+    panel = await make_panel("suffolk")
+    ref = await file(panel, "child")
+    text = await say(panel, f"request {ref} police due 2026-12-28")
+    assert "Suffolk Constabulary safeguarding lead: requested, due Mon 28 Dec 2026, 17:00." in text
+    await sweep_hourly(panel, clock, uk("2026-12-30T12:00"))
+    assert await reminders_about(panel, "agency_return") == [
+        ("Thu 24 Dec 2026, 09:00", "reminder", "agency:police"),
+        ("Tue 29 Dec 2026, 09:00", "reminder", "agency:police"),
+        ("Wed 30 Dec 2026, 09:00", "reminder", "agency:police"),
+        ("Wed 30 Dec 2026, 09:00", "escalation", "bm"),
+    ]

@@ -237,3 +237,26 @@ async def test_a_withdrawn_confirmation_is_kept_and_the_partner_reminded_again(m
     assert texts == [f"Please confirm who attends the rapid review meeting for **{ref} · Baby A** on Wed 30 Dec 2026, "
                      "10:00 for Police: its confirmation was withdrawn."]
     assert (audit.actor, audit.payload["roles"]) == ("Pol (police)", ["police"])
+
+
+async def test_the_place_and_reasons_are_screened_like_every_text_and_a_refusal_changes_nothing(make_panel, clock):
+    """Issue 21 section 1: the place or call link is free text, screened like every text; so are the reasons for an
+    override and a cancellation. What was typed is not repeated, and nothing is scheduled, moved or cancelled."""
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await make_panel("dudley")
+    ref = await file(panel)
+    said = await refused(panel, f"meeting schedule {ref} 2026-12-30 10:00 14 Acacia Avenue DY1 4AB")
+    assert said == ("The place looks like it contains a postcode, which is not repeated here. Please remove it; "
+                    "nothing was saved.")
+    assert "No meetings are scheduled" in await say(panel, "meeting list")
+    await say(panel, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
+    said = await refused(panel, f"meeting move {ref} 2026-12-22 10:00 override the child was born 01/02/2015")
+    assert said.startswith("The reason looks like it contains a date of birth, which is not repeated here.")
+    assert "01/02/2015" not in said
+    said = await refused(panel, f"meeting cancel {ref} NHS number 943 476 5919 was wrong")
+    assert said.startswith("The reason looks like it contains an NHS number") and "5919" not in said
+    assert (await say(panel, "meeting list")).startswith(
+        f"{ref} · Baby A: the rapid review meeting Wed 30 Dec 2026, 10:00, Room 2.")
+    async with panel.uow() as uow:
+        actions = [a.action for a in (await uow.session.execute(select(AuditEntry))).scalars()]
+    assert "meeting_moved" not in actions and "meeting_cancelled" not in actions

@@ -120,7 +120,7 @@ async def test_moving_the_january_panel_moves_its_clocks_and_reminders_once(make
     assert await say(panel, "meeting move PANEL-2027-01 2027-02-01 14:00") == [
         "The monthly panel of January 2027 (PANEL-2027-01) is moved to Mon 1 Feb 2027, 14:00 (was Mon 25 Jan 2027, "
         "10:00).",
-        f"{a} · Adult A: Case Review Panel decision (next monthly panel), now due Mon 1 Feb 2027, 17:00.",
+        f"{a} · Adult A: Case Review Panel decision (at its monthly panel), now due Mon 1 Feb 2027, 17:00.",
         f"{b} · Adult B: Case on hold reviewed at the next panel, now due Mon 1 Feb 2027, 17:00.",
         f"{a} · Adult A: Information for the panel returned by the agency (Suffolk Constabulary safeguarding lead), "
         "now due Fri 29 Jan 2027, 17:00.",
@@ -213,7 +213,7 @@ async def test_cancelling_the_christmas_panel_sends_its_clocks_to_january(make_p
     assert await say(panel, "meeting cancel PANEL-2026-12 the chair is away") == [
         "The monthly panel of December 2026 (PANEL-2026-12) on Thu 24 Dec 2026, 10:00 is cancelled. Its cases go to "
         "the monthly panel of January 2027 (Mon 25 Jan 2027):",
-        f"{a} · Adult A: Case Review Panel decision (next monthly panel), now due Mon 25 Jan 2027, 17:00.",
+        f"{a} · Adult A: Case Review Panel decision (at its monthly panel), now due Mon 25 Jan 2027, 17:00.",
         f"{a} · Adult A: Information for the panel returned by the agency (Suffolk Constabulary safeguarding lead), "
         "now due Fri 22 Jan 2027, 17:00.",
     ]

@@ -318,3 +318,32 @@ async def _live(panel) -> dict[int, str]:  # type: ignore[no-untyped-def]
     async with panel.uow() as uow:
         rows = await uow.session.execute(select(AuditEntry.seq, AuditEntry.hash))
         return {seq: hash_ for seq, hash_ in rows}
+
+
+async def test_the_calendar_shows_when_a_window_opens(make_panel, clock) -> None:  # type: ignore[no-untyped-def]
+    """Dudley's rapid review meeting is a window, 7 to 13 working days after the referral (issue 21, section 2).
+    Filed Thu 22 Oct 2026, 11:00 BST: the window opens on the 7th working day, Mon 2 Nov (GMT from Sun 25 Oct),
+    and closes on the 13th, Tue 10 Nov, 17:00. The feed says both, so nobody reads the window's start as a
+    deadline or the meeting as late before its end; an ordinary deadline has no window."""
+    from icalendar import Calendar
+
+    from bot.reports.ics import feed
+
+    clock.set(datetime.fromisoformat("2026-10-22T11:00+01:00"))
+    panel = await make_panel("dudley")
+    draft = ReferralDraft(referral_type="cspr", referrer="Health visitor", category="baby", letter="A",
+                          summary="Fracture found at a routine check.")
+    ref = await panel.file_referral(actor=Actor.operator(), draft=draft)
+    entries = {e.clock_id: e for e in await panel.calendar_entries()}
+    window = entries["rr_meeting"]
+    assert (panel.fmt(window.opens_at), panel.fmt(window.due_at)) == ("Mon 2 Nov 2026, 00:00", "Tue 10 Nov 2026, 17:00")
+    assert entries["info_request_send"].opens_at is None
+    events = {str(e["CATEGORIES"].cats[1]): e
+              for e in Calendar.from_ical(feed(panel.preset, panel.cal, list(entries.values()), panel.now())).walk(
+                  "VEVENT")}
+    assert str(events["rr_meeting"]["SUMMARY"]) == (
+        f"{ref} · Baby A: Rapid review meeting held (window Mon 2 Nov 2026 to Tue 10 Nov 2026)")
+    assert ("due Tue 10 Nov 2026, 17:00 (UK time), waiting on the business manager. Started Thu 22 Oct 2026, 11:00. "
+            "The window opens Mon 2 Nov 2026: it can be met from then, and is late only after the due time."
+            ) == str(events["rr_meeting"]["DESCRIPTION"]).split(f"{ref} · Baby A, ", 1)[1]
+    assert "window" not in str(events["info_request_send"]["SUMMARY"])

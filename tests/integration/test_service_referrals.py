@@ -241,7 +241,7 @@ async def test_suffolk_hold_pauses_voting_and_resume_moves_the_deadline(make_pan
     Mon 25 Jan 2027."""
     panel = await panel_with(make_panel, "suffolk", SUFFOLK)
     ref = await file(panel)
-    assert "Panel decision due **Thu 24 Dec 2026, 17:00** (the next monthly panel)" in await card(panel, ref)
+    assert "Panel decision due **Thu 24 Dec 2026, 17:00** (its monthly panel)" in await card(panel, ref)
 
     said = await panel.hold(actor=OP, reference=ref, reason="Awaiting the police disclosure")
     assert said == f"{ref} is on hold until you resume it."
@@ -262,7 +262,7 @@ async def test_suffolk_hold_pauses_voting_and_resume_moves_the_deadline(make_pan
     assert await panel.resume(actor=OP, reference=ref) == f"{ref} is back with the panel."
     view = await panel.card(ref)
     assert view.open and view.status == Status.WITH_PANEL
-    assert "Panel decision due **Mon 25 Jan 2027, 17:00** (the next monthly panel)" in card_lines(view, panel.cal)
+    assert "Panel decision due **Mon 25 Jan 2027, 17:00** (its monthly panel)" in card_lines(view, panel.cal)
     assert fmt(panel, (await deadlines(panel, ref))["panel_decision"].due_at) == "Mon 25 Jan 2027, 17:00"
     receipt = await panel.vote(actor=await panel.actor_named("Lia"), reference=ref, outcome="partnership_review")
     assert receipt.changed
@@ -304,7 +304,7 @@ async def test_suffolk_hold_with_end_date_is_released_by_the_scheduler(make_pane
     assert await panel.release_holds() == [ref]
     view = await panel.card(ref)
     assert view.status == Status.WITH_PANEL and view.open and view.hold_until is None
-    assert "Panel decision due **Thu 24 Dec 2026, 17:00** (the next monthly panel)" in card_lines(view, panel.cal)
+    assert "Panel decision due **Thu 24 Dec 2026, 17:00** (its monthly panel)" in card_lines(view, panel.cal)
     async with panel.uow() as uow:
         notices = list((await uow.session.execute(select(OutboxMessage).where(
             OutboxMessage.purpose == "bm", OutboxMessage.kind == "notice"))).scalars())

@@ -21,7 +21,7 @@ async def test_referral_after_the_15th_goes_to_next_months_panel(make_panel, clo
     ref = await panel.file_referral(actor=Actor.operator(), draft=draft())
     card = await panel.card(ref)
     assert panel.fmt(card.deadline) == "Thu 24 Dec 2026, 17:00"
-    assert card.deadline_rule == "the next monthly panel"
+    assert card.deadline_rule == "its monthly panel"
 
 
 async def test_referral_before_the_cut_off_goes_to_this_months_panel(make_panel, clock):

@@ -129,7 +129,11 @@ def test_a_window_is_never_overdue_before_its_latest_day():
         ("salford", "2027-03-31T09:00:00+01:00", "2027-03-24T17:00:00+00:00",
          "Salford 8.3: one week before, across the start of BST"),
         ("stockport", "2027-01-13T09:00:00+00:00", "2026-12-30T17:00:00+00:00",
-         "Stockport Appendix 2: two weeks in advance of publication"),
+         "Stockport Appendix 2: two weeks in advance of publication, over two weekends and the bank holidays"),
+        ("stockport", "2026-11-03T09:00:00+00:00", "2026-10-20T17:00:00+01:00",
+         "Stockport Appendix 2: two weeks before, across the end of BST (17:00 BST on Tue 20 Oct)"),
+        ("stockport", "2027-04-06T09:00:00+01:00", "2027-03-23T17:00:00+00:00",
+         "Stockport Appendix 2: two weeks before, across the start of BST and Easter (17:00 GMT on Tue 23 Mar)"),
     ],
 )
 def test_report_before_publication(preset_name, event_at, expected, rule):
@@ -170,6 +174,19 @@ def test_papers_reminder_for_a_meeting_after_christmas_comes_before_the_bank_hol
     due = due_before(cal, clock, T("2026-12-29T10:00:00+00:00"))
     sent = reminders.occurrences(preset.reminder_plan(clock), cal, due, until=due)
     assert [(o.kind, _iso(cal, o.at)) for o in sent] == [("before", "2026-12-24T16:30:00+00:00")]
+
+
+def test_papers_for_a_monday_meeting_are_due_on_the_sunday_and_reminded_before_the_weekend():
+    """A meeting on Mon 4 Jan 2027 at 10:00: the papers are due 24 real hours before, Sun 3 Jan at 10:00. The
+    heads-up comes in the last working half hour before that: not the weekend, nor Fri 1 Jan (New Year's Day),
+    but Thu 31 Dec 16:30."""
+    preset = load_preset("salford")
+    cal = calendar_for(preset)
+    clock = preset.clock("rr_papers")
+    due = due_before(cal, clock, T("2027-01-04T10:00:00+00:00"))
+    assert _iso(cal, due) == "2027-01-03T10:00:00+00:00"
+    sent = reminders.occurrences(preset.reminder_plan(clock), cal, due, until=due)
+    assert [(o.kind, _iso(cal, o.at)) for o in sent] == [("before", "2026-12-31T16:30:00+00:00")]
 
 
 def test_zero_working_days_before_an_event_is_the_event_itself():

@@ -145,7 +145,7 @@ async def test_the_christmas_panel_moved_past_the_bank_holidays(clock):
                                       "agency_return:education": "Wed 23 Dec 2026, 17:00"}
     assert await say(panel, "meeting move PANEL-2026-12 2026-12-29 10:00") == (
         "The monthly panel of December 2026 (PANEL-2026-12) is moved to Tue 29 Dec 2026, 10:00 (was Thu 24 Dec 2026, "
-        f"10:00). {ref} · Young Person A: Case Review Panel decision (next monthly panel), now due Tue 29 Dec 2026, "
+        f"10:00). {ref} · Young Person A: Case Review Panel decision (at its monthly panel), now due Tue 29 Dec 2026, "
         f"17:00. {ref} · Young Person A: Information for the panel returned by the agency (Suffolk Constabulary "
         "safeguarding lead), now due Thu 24 Dec 2026, 17:00.")
     assert await dues(panel, ref) == {"panel_decision": "Tue 29 Dec 2026, 17:00",

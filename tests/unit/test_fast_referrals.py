@@ -142,7 +142,7 @@ async def test_a_hold_pauses_voting_and_its_end_date_releases_it(clock):
     assert await panel.release_holds() == []
     clock.set(uk("2026-12-01T00:01"))
     assert await panel.release_holds() == [ref]
-    assert "Panel decision due **Thu 24 Dec 2026, 17:00** (the next monthly panel)" in await card(panel, ref)
+    assert "Panel decision due **Thu 24 Dec 2026, 17:00** (its monthly panel)" in await card(panel, ref)
     assert [m.body["text"] for m in await outbox(panel, "notice") if m.purpose == "bm"] == [
         f"{ref} · Young Person C: the hold has ended and it is back with the panel."
     ]
