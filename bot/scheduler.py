@@ -91,8 +91,8 @@ JOBS = (
     Job("close_due_ballots", 60, "close ballots whose decision deadline has passed", _close_due_ballots),
     Job("release_holds", 300, "bring back referrals whose hold has ended", _release_holds),
     Job("hold_agenda", 900, "on a monthly panel's day, list the cases on hold (Suffolk 4)", _hold_agenda),
-    Job("meeting_reminders", 300, "remind the partners not yet attending a meeting; warn if it is not quorate",
-        _remind_meetings),
+    Job("meeting_reminders", 300, "remind the partners not yet attending a meeting or monthly panel; warn if it "
+        "is not quorate", _remind_meetings),
     Job("plan_panels", 3600, "plan the next monthly panels as meetings (Suffolk 3)", _plan_panels),
     Job("send_reminders", 60, "send the reminders and escalations that have fallen due", _send_reminders),
     Job("flush_outbox", 5, "deliver queued messages, retrying failures with backoff", _flush_outbox),

@@ -1,8 +1,11 @@
 """Who attends a meeting (issue 21, section 1): a statutory partner's member confirms their agency attends, or
 withdraws that confirmation (the business manager records either for a partner who said so elsewhere, by
-naming it); the card says who is attending and who is still needed; and the sweep before each meeting reminds
-the partners still missing (a partner that withdraws is reminded again) and tells the business manager once if
-the meeting would not be quorate by the preset's time."""
+naming it); the card says who is attending and who is still needed; and the sweep before each meeting, a
+referral's or the partnership's monthly panel, reminds the partners still missing (a partner that withdraws is
+reminded again) and tells the business manager once if the meeting would not be quorate by the preset's time.
+
+`confirm` and `withdraw` are what a confirmation and its withdrawal change on a meeting's row, whichever meeting
+it is (`PanelMeetingCommands` uses them for the monthly panel)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,23 @@ from bot.service.base import Actor, Core, Handler
 from bot.service.decisions import DecisionRules
 from bot.service.meetings import MeetingCommands
 from flows import meetings as rules
+from flows import monthly_meetings as monthly_rules
 from flows.errors import WrongState
+from storage.models import Member, Referral, ScheduledEvent
+from storage.uow import UnitOfWork
+
+
+def confirm(row: ScheduledEvent, roles: tuple[str, ...]) -> None:
+    """The partners `roles` confirmed to attend the meeting `row`."""
+    row.attending = [*(row.attending or []), *(r for r in roles if r not in (row.attending or []))]
+
+
+def withdraw(row: ScheduledEvent, roles: tuple[str, ...]) -> None:
+    """The partners `roles` (each confirmed) no longer attend: each is needed again, reminded again at the next
+    sweep, and the business manager is told again if the meeting would not be quorate."""
+    row.attending = [r for r in (row.attending or []) if r not in roles]
+    row.reminded_roles = [r for r in (row.reminded_roles or []) if r not in roles]
+    row.quorum_warned_for = None
 
 
 class AttendanceCommands(Handler):
@@ -27,7 +46,7 @@ class AttendanceCommands(Handler):
         async with self.uow() as uow:
             referral = await self.meetings._meeting_referral(uow, reference)
             event, row = await self.meetings._the_meeting(uow, referral)
-            row.attending = [*(row.attending or []), *(r for r in confirming if r not in (row.attending or []))]
+            confirm(row, confirming)
             await self.audit(uow, actor, "meeting_attending", referral.reference, event=event, roles=list(confirming))
             self.decisions._card_update(uow, referral)
             await self.finish(uow)
@@ -52,9 +71,7 @@ class AttendanceCommands(Handler):
                     f"{rules.labels(self.preset, not_confirmed)} had not confirmed attending {name} for "
                     f"{referral.reference}, so there is nothing to withdraw. Nothing was changed."
                 )
-            row.attending = [r for r in attending if r not in withdrawing]
-            row.reminded_roles = [r for r in (row.reminded_roles or []) if r not in withdrawing]
-            row.quorum_warned_for = None
+            withdraw(row, withdrawing)
             await self.audit(uow, actor, "meeting_attendance_withdrawn", referral.reference, event=event,
                              roles=list(withdrawing))
             self.decisions._card_update(uow, referral)
@@ -65,44 +82,62 @@ class AttendanceCommands(Handler):
                 rules.attendance_line(self.preset, row.attending)]
 
     async def remind_meetings(self) -> int:
-        """The sweep before each scheduled meeting: the members of the statutory partners not yet confirmed are
-        reminded (the working day before attendance must be known), and, if the meeting would still not be
-        quorate when it must be known (the preset's time, default the working day before, 17:00), the business
-        manager is told. Each once for the meeting's planned time, a partner again after it withdraws. Returns
-        how many messages were queued."""
-        now, queued = self.now(), 0
+        """The sweep before each planned meeting, a referral's or the partnership's monthly panel: the members of
+        the statutory partners not yet confirmed are reminded (the working day before attendance must be known),
+        and, if the meeting would still not be quorate when it must be known (the preset's time, default the
+        working day before, 17:00), the business manager is told. Each once for the meeting's planned time, a
+        partner again after it withdraws. Returns how many messages were queued."""
+        queued = 0
         async with self.uow() as uow:
-            members = None
+            members: list[Member] | None = None
             for row, referral in await uow.events.planned_of(rules.MEETING_EVENTS, lock=True):
-                missing = rules.still_needed(self.preset, row.attending or [])
-                if row.at <= now or not missing:
-                    continue
-                name = f"{rules.meeting_name(row.event)} for **{referral.reference} · {referral.subject}** on " \
-                       f"{self.fmt(row.at)}"
-                if now >= rules.attendance_reminder_at(self.preset, self.cal, row.at):
-                    # A new planned time: everyone missing is reminded. A partner reminded later in the same
-                    # time's round was attending at its start, so it has withdrawn.
-                    again = row.attendance_reminded_for == row.at
-                    if not again:
-                        row.attendance_reminded_for, row.reminded_roles = row.at, []
-                    due = [r for r in missing if r not in (row.reminded_roles or [])]
-                    if due:
-                        row.reminded_roles = [*(row.reminded_roles or []), *due]
-                        members = members if members is not None else await uow.members.active()
-                    for m in (m for m in members or () if m.role in due):
-                        uow.outbox(partnership_id=self.partnership_id, now=now, purpose=f"member:{m.id}",
-                                   kind="notice", referral_id=referral.id,
-                                     body={"text": f"Please confirm who attends {name} for "
-                                                 f"{self.preset.role_label(m.role)}: "
-                                                 f"{'its confirmation was withdrawn' if again else 'nobody has yet'}.",
-                                         "actions": [self.meetings._attend_button(referral)]})
-                        queued += 1
-                by = rules.quorate_by(self.preset, self.cal, row.at)
-                if row.quorum_warned_for != row.at and now >= by:
-                    row.quorum_warned_for = row.at
-                    self.notice(uow, "bm", f"{name[0].upper()}{name[1:]} would not be quorate: "
-                                f"{rules.attendance_line(self.preset, row.attending or [])} The statutory partners "
-                                f"were asked to confirm by {self.fmt(by)}.", referral)
-                    queued += 1
+                name = f"{rules.meeting_name(row.event)} for **{referral.reference} · {referral.subject}**"
+                sent, members = await self._remind(uow, row, name, referral.reference, referral, members)
+                queued += sent
+            if self.preset.monthly_panel is not None:
+                for row in await uow.events.planned_own(monthly_rules.PANEL_EVENT, lock=True):
+                    ref = monthly_rules.panel_reference(row.slot)  # type: ignore[arg-type]
+                    name = f"{monthly_rules.panel_name(row.slot)} (**{ref}**)"  # type: ignore[arg-type]
+                    sent, members = await self._remind(uow, row, name, ref, None, members)
+                    queued += sent
             await self.finish(uow)
         return queued
+
+    async def _remind(
+        self, uow: UnitOfWork, row: ScheduledEvent, what: str, reference: str, referral: Referral | None,
+        members: list[Member] | None,
+    ) -> tuple[int, list[Member] | None]:
+        """One meeting's reminders and quorum warning, as they fall due now. `what` names the meeting ("the rapid
+        review meeting for **REF · subject**"), `reference` is what `meeting attend` takes; the current members
+        are read once per sweep, when first needed. Returns how many messages were queued, and the members."""
+        now, queued = self.now(), 0
+        missing = rules.still_needed(self.preset, row.attending or [])
+        # Past, everyone confirmed, or already recorded as held at this time: nothing to ask for.
+        if row.at <= now or not missing or row.held_at == row.at:
+            return 0, members
+        name = f"{what} on {self.fmt(row.at)}"
+        if now >= rules.attendance_reminder_at(self.preset, self.cal, row.at):
+            # A new planned time: everyone missing is reminded. A partner reminded later in the same time's round
+            # was attending at its start, so it has withdrawn.
+            again = row.attendance_reminded_for == row.at
+            if not again:
+                row.attendance_reminded_for, row.reminded_roles = row.at, []
+            due = [r for r in missing if r not in (row.reminded_roles or [])]
+            if due:
+                row.reminded_roles = [*(row.reminded_roles or []), *due]
+                members = members if members is not None else await uow.members.active()
+            for m in (m for m in members or () if m.role in due):
+                uow.outbox(partnership_id=self.partnership_id, now=now, purpose=f"member:{m.id}", kind="notice",
+                           referral_id=referral.id if referral is not None else None,
+                           body={"text": f"Please confirm who attends {name} for {self.preset.role_label(m.role)}: "
+                                         f"{'its confirmation was withdrawn' if again else 'nobody has yet'}.",
+                                 "actions": [self.meetings._attend_button(reference)]})
+                queued += 1
+        by = rules.quorate_by(self.preset, self.cal, row.at)
+        if row.quorum_warned_for != row.at and now >= by:
+            row.quorum_warned_for = row.at
+            self.notice(uow, "bm", f"{name[0].upper()}{name[1:]} would not be quorate: "
+                        f"{rules.attendance_line(self.preset, row.attending or [])} The statutory partners were "
+                        f"asked to confirm by {self.fmt(by)}.", referral)
+            queued += 1
+        return queued, members

@@ -273,15 +273,16 @@ class MeetingCommands(Handler):
         if not cancelled:
             if row.attending:
                 body["text"] += " " + rules.attendance_line(self.preset, row.attending)
-            body["actions"] = [self._attend_button(referral), {"label": "Send me the calendar file",
+            body["actions"] = [self._attend_button(referral.reference), {"label": "Send me the calendar file",
                                                                "command": f"meeting invitation {referral.reference}"}]
         uow.outbox(partnership_id=self.partnership_id, now=self.now(), purpose="panel", kind="notice",
                    referral_id=referral.id, body=body)
 
     @staticmethod
-    def _attend_button(referral: Referral) -> dict:
-        return {"label": "I attend for my agency", "command": f"meeting attend {referral.reference}",
-                "style": "primary"}
+    def _attend_button(reference: str, label: str = "I attend for my agency") -> dict:
+        """The statutory partners' button to confirm who attends the meeting `meeting attend REFERENCE` names (a
+        referral's, or a monthly panel's: PANEL-2027-01)."""
+        return {"label": label, "command": f"meeting attend {reference}", "style": "primary"}
 
     def _meeting_texts(self, place: str, override: str | None, *, what: str = "a time outside the window"):  # type: ignore[no-untyped-def]
         place = place.strip()

@@ -7,13 +7,16 @@ The clocks counted to a panel follow it: a referral's decision and a held case's
 are due at the close of the panel's day, and a request collated for it at the close of the working day before. A
 move starts each of them again at the new day, once (`ClockCommands._redue`: their reminders are sent once, for
 the new time); a cancellation moves them to the next panel. The statutory partners confirm who attends a panel
-for their agency, and the business manager records who attended, against the meeting's quorum."""
+for their agency (those still missing are reminded before it, and the business manager told if it would not be
+quorate, by the referrals' meetings' sweep: `AttendanceCommands.remind_meetings`), and the business manager records
+who attended, against the meeting's quorum."""
 
 from __future__ import annotations
 
 import base64
 from datetime import date, datetime, timedelta
 
+from bot.service.attendance import confirm, withdraw
 from bot.service.base import Actor, Core, Handler
 from bot.service.clockwork import PANEL_RETURN, RETURN_CLOCK, ClockCommands
 from bot.service.decisions import DecisionRules
@@ -148,7 +151,7 @@ class PanelMeetingCommands(Handler):
         confirming = rules.who_attends(self.preset, actor.role, roles)
         async with self.uow() as uow:
             row = await self._panel(uow, reference)
-            row.attending = [*(row.attending or []), *(r for r in confirming if r not in (row.attending or []))]
+            confirm(row, confirming)
             await self.audit(uow, actor, "meeting_attending", _ref(row), event=PANEL, roles=list(confirming))
             await self.finish(uow)
         who, verb = rules.labels(self.preset, confirming), "attends" if len(confirming) == 1 else "attend"
@@ -156,7 +159,8 @@ class PanelMeetingCommands(Handler):
                 rules.attendance_line(self.preset, row.attending)]
 
     async def withdraw_panel_attendance(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
-        """`meeting attend PANEL-2027-01 withdraw`: a statutory partner takes back its confirmation."""
+        """`meeting attend PANEL-2027-01 withdraw`: a statutory partner takes back its confirmation; it is needed
+        again, and reminded again (`AttendanceCommands.remind_meetings`)."""
         self.require_panel(actor, "withdraw a confirmation of attendance")
         withdrawing = rules.who_attends(self.preset, actor.role, roles)
         async with self.uow() as uow:
@@ -165,13 +169,14 @@ class PanelMeetingCommands(Handler):
             if not_confirmed := [r for r in withdrawing if r not in attending]:
                 raise WrongState(f"{rules.labels(self.preset, not_confirmed)} had not confirmed attending "
                                  f"{_name(row)}, so there is nothing to withdraw. Nothing was changed.")
-            row.attending = [r for r in attending if r not in withdrawing]
+            withdraw(row, withdrawing)
             await self.audit(uow, actor, "meeting_attendance_withdrawn", _ref(row), event=PANEL,
                              roles=list(withdrawing))
             await self.finish(uow)
         verb = "attends" if len(withdrawing) == 1 else "attend"
         return [f"Withdrawn: {rules.labels(self.preset, withdrawing)} no longer {verb} {_name(row)} ({_ref(row)}) "
-                f"on {self.fmt(row.at)}.", rules.attendance_line(self.preset, row.attending)]
+                f"on {self.fmt(row.at)}; the partner is needed again and will be reminded.",
+                rules.attendance_line(self.preset, row.attending)]
 
     async def panel_meeting_held(
         self, *, actor: Actor, reference: str, roles: list[str], override: str | None = None
@@ -326,7 +331,7 @@ class PanelMeetingCommands(Handler):
                                               cancelled=cancelled)).decode("ascii")] for r in rows]
         body: dict = {"text": text, "files": files}
         if not cancelled:
-            body["actions"] = [{"label": f"I attend the {_name(r).removeprefix('the monthly panel of ')} panel"
-                                if len(rows) > 1 else "I attend for my agency", "command": f"meeting attend {_ref(r)}",
-                                "style": "primary"} for r in rows]
+            button = self.meetings._attend_button
+            body["actions"] = [button(_ref(r), f"I attend the {_name(r).removeprefix('the monthly panel of ')} panel")
+                               if len(rows) > 1 else button(_ref(r)) for r in rows]
         uow.outbox(partnership_id=self.partnership_id, now=self.now(), purpose="panel", kind="notice", body=body)

@@ -40,6 +40,12 @@ class ScheduledEventRepository(MemoryRepository):
         )
         return [(e, self.store.get(Referral, e.referral_id)) for e in rows if e.referral_id is not None]
 
+    async def planned_own(self, event: str, *, lock: bool = False) -> list[ScheduledEvent]:
+        return sorted(
+            (e for e in self.ours(ScheduledEvent)
+             if e.referral_id is None and e.event == event and e.status == "scheduled"),
+            key=lambda e: (e.at, e.id),
+        )
 
     async def of_partnership(self, event: str, *, lock: bool = False) -> list[ScheduledEvent]:
         return sorted(

@@ -77,6 +77,22 @@ class ScheduledEventRepository(Repository):
             stmt = stmt.with_for_update(of=ScheduledEvent)
         return [(e, r) for e, r in (await self.session.execute(stmt)).all()]
 
+    async def planned_own(self, event: str, *, lock: bool = False) -> list[ScheduledEvent]:
+        """The partnership's own meetings of `event` (no referral: the monthly panel) still planned, neither held
+        nor cancelled, soonest first; with `lock`, the rows are locked (the attendance sweep)."""
+        stmt = (
+            select(ScheduledEvent)
+            .where(
+                ScheduledEvent.partnership_id == self.pid,
+                ScheduledEvent.referral_id.is_(None),
+                ScheduledEvent.event == event,
+                ScheduledEvent.status == "scheduled",
+            )
+            .order_by(ScheduledEvent.at, ScheduledEvent.id)
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return list((await self.session.execute(stmt)).scalars())
 
     async def of_partnership(self, event: str, *, lock: bool = False) -> list[ScheduledEvent]:
         """The partnership's own meetings of `event` (no referral: the monthly panel), whatever their status, in
