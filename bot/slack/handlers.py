@@ -22,13 +22,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import (
-    GUEST_COMMANDS,
-    Reply,
-    forms,
-    run,
-    wording,
-)
+from bot.commands import GUEST_COMMANDS, Reply, forms, run, wording
 from bot.service import Actor, Panel
 from bot.slack import blocks as b
 from bot.slack import modals as m
@@ -58,7 +52,6 @@ from bot.slack.payload import (  # noqa: F401
 )
 from flows import intake
 from flows.errors import PanelError
-from flows.intake import check_form
 from flows.referrals import normalise_reference
 
 log = logging.getLogger(__name__)
@@ -257,19 +250,17 @@ class Handlers(Listening):
 
     # Modals ------------------------------------------------------------------------------------------------
     async def form_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        """A command's form sent (the intake form, the meeting form): checked field by field, each error beside
-        its box with everything typed kept; then the shared `forms.submit`, the typed command's own call, whose
-        refusal of one answer (a day outside the meeting's window) is shown beside that answer too. The form
-        closes, and the person is told, only once that has committed."""
+        """A command's form sent (the intake form, the meeting form): checked field by field, then the shared
+        `forms.submit`. Each refusal of one answer (a day outside the meeting's window, too) is shown beside its
+        box, everything typed kept; the form closes, and the person is told, only once the work has committed."""
         preset, view = self.panel.preset, submitted(body)
         meta = m.Meta.load(view.get("private_metadata"))
-        form = forms.form_from(preset, meta.form_data())
-        if form is None:
+        if (form := forms.form_from(preset, meta.form_data())) is None:
             await ack(response_action="errors", errors={first_block(body): forms.OUT_OF_DATE})
             return
         values, confirmed = m.form_values(form, view), m.names_confirmed(view)
-        check = check_form(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
-                           names_confirmed=bool(confirmed), form=form)
+        check = form.check(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
+                           names_confirmed=bool(confirmed))
         if check.errors:
             if confirmed is None and set(check.errors) == set(check.possible_names):
                 # Only a possible name is wrong: ask once, on the same form, whether it names anyone.

@@ -294,8 +294,8 @@ class Handlers:
         values = {f.key: _text(data.get(f.key)) for f in form.fields}
         shown = intake.CONFIRM_KEY in data
         confirmed = _text(data.get(intake.CONFIRM_KEY)) == "true"
-        check = intake.check_form(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
-                                  names_confirmed=confirmed, form=form)
+        check = form.check(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
+                           names_confirmed=confirmed)
         if check.errors:
             errors = dict(check.errors)
             if check.possible_names and shown:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from flows.anonymity import (
     CATEGORY_LABELS,
@@ -20,9 +20,6 @@ from flows.anonymity import (
 )
 from flows.errors import InvalidInput
 from flows.preset import Preset
-
-if TYPE_CHECKING:
-    from flows.intake.spec import FormSpec
 
 REFERRAL_FORM = "referral"  # the intake form's kind (`FormSpec.kind`)
 Kind = Literal["choice", "choices", "text", "date", "time", "letter"]
@@ -328,14 +325,14 @@ class FormCheck:
 
 
 def check_form(preset: Preset, raw: Mapping[str, Any], *, today: date, names_confirmed: bool = False,
-               form: FormSpec | None = None) -> FormCheck:
+               fields: tuple[Field, ...] | None = None) -> FormCheck:
     """Every field of a submitted form at once: what passed, and a sentence for each field that did not.
-    `form` is the form sent (None: the intake form)."""
+    `fields` are another form's (`FormSpec.check`); by default the intake form's."""
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
     names: list[str] = []
-    fields = form.fields if form is not None else intake_fields(preset)
-    if form is None or form.kind == REFERRAL_FORM:
+    if fields is None:
+        fields = intake_fields(preset)
         agency = preset.intake.agency_source
         if agency is not None and not as_text(raw.get("source")) and as_text(raw.get("referrer")):
             raw = {**raw, "source": agency.id}  # an agency chosen, where it came from left blank: that agency

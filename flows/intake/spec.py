@@ -10,9 +10,12 @@ a platform keeps between opening the form and its submission (`data`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from flows.intake.fields import INTRO, REFERRAL_FORM, Field, intake_fields
+from flows.intake.fields import INTRO, REFERRAL_FORM, Field, FormCheck, check_form, intake_fields
 from flows.preset import Preset
 
 
@@ -31,6 +34,12 @@ class FormSpec:
 
     def field(self, key: str) -> Field | None:
         return next((f for f in self.fields if f.key == key), None)
+
+    def check(self, preset: Preset, raw: Mapping[str, Any], *, today: date,
+              names_confirmed: bool = False) -> FormCheck:
+        """The whole form sent, checked field by field (`check_form`)."""
+        fields = None if self.kind == REFERRAL_FORM else self.fields  # the intake form's own rules, as ever
+        return check_form(preset, raw, today=today, names_confirmed=names_confirmed, fields=fields)
 
     def data(self) -> dict[str, str]:
         """What a platform keeps to know the form again at its submission (`bot.commands.forms.form_from`)."""
