@@ -3,7 +3,7 @@
 A command opens a form by answering with `Reply.form`, a `flows.intake.FormSpec`: `new` the intake form, `meeting
 schedule REF` (no day) the meeting form. Each platform shows it in its own idiom (a Slack modal, a Teams card, one
 question at a time on Telegram and in the terminal), keeps `FormSpec.data()` until it is sent, knows the form
-again with `form_from`, checks the answers field by field (`flows.intake.check_form` or an `Interview`), and
+again with `form_from`, checks the answers field by field (`FormSpec.check` or an `Interview`), and
 hands them to `submit`. `submit` makes the service call the typed command makes, so who may, the screening and
 the rules are checked in one place; a refusal about one answer names its field (`PanelError.field`), and
 `refused_field` says whether this form has it, to show it there.
@@ -22,6 +22,7 @@ from bot.service import Actor, Panel
 from flows.errors import InvalidInput, PanelError
 from flows.intake import REFERRAL_FORM, FormSpec, draft_from, referral_form
 from flows.meetings import MEETING_FORM, schedule_form
+from flows.preset import Preset
 from flows.referrals import normalise_reference
 
 log = logging.getLogger("bot.commands")
@@ -29,7 +30,7 @@ log = logging.getLogger("bot.commands")
 OUT_OF_DATE = "That form is out of date, so nothing was changed. Please open it again."
 
 
-def form_from(preset: Any, data: object) -> FormSpec | None:
+def form_from(preset: Preset, data: object) -> FormSpec | None:
     """The form a platform kept (`FormSpec.data()`), or None when it is not one of ours (an old or forged one).
     Kept data without a kind is the intake form, as every form was before the meeting form."""
     if data is None:

@@ -31,11 +31,11 @@ from bot.commands import clean_text
 from bot.slack.blocks import cut, sections
 from flows import intake
 from flows.anonymity import IdentifyingDetail, check_free_text
-from flows.intake import REFERRAL_FORM, Field, FormSpec
+from flows.intake import Field, FormSpec
 from flows.preset import Preset
 
-NEW_REFERRAL = "panel_new"  # the intake form
-FORM = "panel_form"  # any other command's form (the meeting form): which one is in its metadata
+FORM = "panel_form"  # a command's form (the intake form, the meeting form): which one is in its metadata
+NEW_REFERRAL = "panel_new"  # the intake form as opened before there were others: still sent by an open modal
 VOTE = "panel_vote"
 RECUSE = "panel_recuse"
 REASON = "panel_reason"  # a reason appended to a shared command (decide, return, a message's button)
@@ -157,8 +157,7 @@ def form_view(form: FormSpec, meta: Meta, values: dict[str, Any] | None = None,
             element=CheckboxesElement(action_id=VALUE, options=[_option("yes", intake.CONFIRM_LABEL)]),
             hint="Tick only if it names no one (an agency or a place Panelbot does not know); otherwise rewrite it "
                  "as a role."))
-    callback = NEW_REFERRAL if form.kind == REFERRAL_FORM else FORM
-    return _view(callback, form.title, form.submit, blocks, meta)
+    return _view(FORM, form.title, form.submit, blocks, meta)
 
 
 def _dict(value: Any) -> dict:

@@ -26,7 +26,7 @@ from bot.commands import Reply
 from bot.notify import Action, Outgoing
 from flows import intake
 from flows.calendar import WorkingCalendar
-from flows.intake import REFERRAL_FORM, Field, FormSpec
+from flows.intake import Field, FormSpec
 from flows.views import CardView, card_lines, decision_lines, reasons_lines
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -38,8 +38,8 @@ TEXT_MAX = 2000  # per text block; a Teams message holds about 28 KB in all
 VOTE = "panel.vote"  # data: ref, outcome; input: reason
 RECUSE = "panel.recuse"  # data: ref; input: reason
 RUN = "panel.run"  # data: command, needs_reason, label; input: reason
-NEW_REFERRAL = "panel.new_referral"  # data: the intake form's inputs
 FORM = "panel.form"  # data: form (which form, `FormSpec.data()`), and the form's inputs
+NEW_REFERRAL = "panel.new_referral"  # the intake form's inputs, from a card posted before there were other forms
 
 REASON_INPUT = "reason"
 
@@ -297,8 +297,4 @@ def form_card(form: FormSpec, values: dict[str, Any] | None = None, errors: dict
                      "valueOn": "true", "valueOff": "false", "value": "false"})
         if intake.CONFIRM_KEY in errors and intake.CONFIRM_KEY not in keys:
             body.append(text_block(neutral(errors[intake.CONFIRM_KEY]), color="attention"))
-    if form.kind == REFERRAL_FORM:  # the verb cards already posted carry
-        action = execute(form.submit, NEW_REFERRAL, {}, "positive")
-    else:
-        action = execute(form.submit, FORM, {"form": form.data()}, "positive")
-    return card(body, [action])
+    return card(body, [execute(form.submit, FORM, {"form": form.data()}, "positive")])

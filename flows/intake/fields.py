@@ -21,7 +21,6 @@ from flows.anonymity import (
 from flows.errors import InvalidInput
 from flows.preset import Preset
 
-REFERRAL_FORM = "referral"  # the intake form's kind (`FormSpec.kind`)
 Kind = Literal["choice", "choices", "text", "date", "time", "letter"]
 
 # The referrer list's last choice: an agency or service the preset does not list, named in free text.
@@ -85,8 +84,6 @@ class Field:
             return ", ".join(labels.get(v, v) for v in value or []) or "none"
         if self.kind == "choice":
             return {c.value: c.label for c in self.choices}.get(value, str(value))
-        if self.kind == "time":
-            return str(value or "")
         if self.kind == "letter" and value:
             return str(value).upper()
         return str(value or "")

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flows.intake.fields import INTRO, REFERRAL_FORM, Field, FormCheck, check_form, intake_fields
+from flows.intake.fields import INTRO, Field, FormCheck, check_form, intake_fields
 from flows.preset import Preset
+
+REFERRAL_FORM = "referral"  # the intake form's kind
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,3 @@ def referral_form(preset: Preset) -> FormSpec:
     """The intake form of `new`: there is deliberately no field for a name, date of birth or address."""
     return FormSpec(REFERRAL_FORM, "New referral", (f"New referral to the {preset.name} panel.", INTRO),
                     "File referral", intake_fields(preset))
-
-
-__all__ = ["REFERRAL_FORM", "FormSpec", "referral_form"]
