@@ -259,7 +259,12 @@ class WorkingCalendar:
         English abbreviations regardless of locale, no leading zero on the day, 24-hour clock.
         """
         loc = self.local(dt)
-        text = f"{_WEEKDAY_ABBR[loc.weekday()]} {loc.day} {_MONTH_ABBR[loc.month - 1]} {loc.year}"
+        text = self.format_day(loc.date())
         if with_time:
             text += f", {loc.hour:02d}:{loc.minute:02d}"
         return text
+
+    @staticmethod
+    def format_day(d: date) -> str:
+        """A day as "Tue 5 Jan 2027" (a form's date answer, read back before it is sent)."""
+        return f"{_WEEKDAY_ABBR[d.weekday()]} {d.day} {_MONTH_ABBR[d.month - 1]} {d.year}"

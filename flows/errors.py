@@ -7,7 +7,22 @@ privately where the platform allows; nothing changes when one is raised.
 
 
 class PanelError(Exception):
-    """A request was refused. `str(error)` is the message for the person who made it."""
+    """A request was refused. `str(error)` is the message for the person who made it.
+
+    A refusal that is about one answer of a form (a meeting day outside its window, a place holding a date of
+    birth) names that form field (`field`), so a platform shows it beside the field, or asks that question
+    again; `in_form` is what it says there, where the typed command's wording ("add `override REASON`") does not
+    fit a form."""
+
+    def __init__(self, *args: object, field: str | None = None, in_form: str | None = None) -> None:
+        super().__init__(*args)
+        self.field = field
+        self.in_form = in_form
+
+    @property
+    def beside(self) -> str:
+        """The refusal as a form shows it."""
+        return self.in_form or str(self)
 
 
 class NotFound(PanelError):

@@ -14,6 +14,7 @@ from datetime import datetime, time
 
 from flows.calendar import WorkingCalendar
 from flows.errors import InvalidInput, NotAllowed
+from flows.intake import Field, FormSpec
 from flows.permissions import BM_ROLE
 from flows.preset import EVENTS, Clock, Preset
 
@@ -144,3 +145,38 @@ def who_attends(preset: Preset, role: str, typed: list[str]) -> tuple[str, ...]:
         raise NotAllowed(f"You confirm for your own agency, {preset.role_label(role)}, only: `meeting attend REF`. "
                          "Nothing was recorded.")
     return (role,)
+
+
+# The business manager's form (`meeting schedule REF` with no date), on every platform -------------------------
+
+MEETING_FORM = "meeting"
+PLACE_MAX = 500
+OVERRIDE_MAX = 2000
+
+
+def schedule_form(reference: str, subject: str) -> FormSpec:
+    """The form that schedules a referral's meeting: its day and time (read as the typed command reads them),
+    where it is held or its call link, and the reason for a day outside the preset's window. The window is the
+    service's to check when the form is sent; its refusal comes back beside the day. The place and the reason
+    are screened as the typed command screens them (a date of birth, a postcode, an NHS number)."""
+    fields = (
+        Field("date", "Day", "Which day is the meeting? Write it like 2026-12-22 or 22/12/2026.", "date",
+              hint="The day, in UK time.", short="Day"),
+        Field("time", "Time", "At what time (UK time)? Write it like 10:00 or 14:30.", "time",
+              hint="24-hour clock, UK time, like 10:00 or 14:30.", short="Time"),
+        Field("place", "Place or call link", "Where is it held, or its call link?", "text", required=False,
+              max_length=PLACE_MAX, hint="A room or a call link. No names, dates of birth or addresses of anyone.",
+              skip="None", short="Where", screen_names=False, what="place"),
+        Field("override", "Reason for a day outside the window",
+              "If the day is outside the window the procedure sets for this meeting, why is it held then? "
+              "Otherwise skip this.", "text", required=False, max_length=OVERRIDE_MAX, multiline=True,
+              hint="Only when the day is outside the window the procedure sets; it is recorded.", skip="None",
+              short="Held outside the window because", screen_names=False, what="reason"),
+    )
+    about = f"**{reference} · {subject}**" if subject else f"**{reference}**"
+    return FormSpec(MEETING_FORM, "Schedule the meeting",
+                    (f"{about}: when its meeting is held, and where. Panelbot checks the day against the procedure's "
+                     "window, posts the meeting to the panel with a calendar invitation, and asks each statutory "
+                     "partner who attends.",),
+                    "Schedule meeting", fields, reference, subject, what="meeting", nothing="nothing was scheduled",
+                    cancelled="Cancelled; nothing was scheduled.")

@@ -11,12 +11,13 @@ moments, outcomes, safe text), `dispatch` (`run` and `help`), and the handlers b
 (status, overdue, show), `decisions` (votes and the business manager's handling of a case), `requests`
 (events, milestones, agencies' information), `meetings` (meetings and the monthly panel's agenda) and
 `oversight` (members, reports, disagreements) and `casefile` (notifications, parallel processes,
-complaints). `help` lists the commands in the order they are registered,
-which is the order the modules are imported below.
+complaints); `forms` is what a form's answers do once sent (the intake form, the meeting form). `help` lists
+the commands in the order they are registered, which is the order the modules are imported below.
 """
 
 # Each handler module registers its commands as it is imported, and `help` lists them in that order.
 from bot.commands import dispatch, reading, decisions, requests, meetings, oversight, casefile  # noqa: F401  # isort: skip
+from bot.commands import forms  # noqa: F401  # isort: skip
 from bot.commands.dispatch import MAX_LINE, MAX_WORD, command_fields, not_a_command, run
 from bot.commands.parsing import clean_text, parse_date, parse_moment, split_outcome
 from bot.commands.reading import overdue_lines, status_lines

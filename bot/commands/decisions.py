@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from bot.commands.parsing import parse_date, split_outcome
-from bot.commands.registry import REFERRAL_FORM, AskReason, Reply, command
+from bot.commands.registry import AskReason, Reply, command
 from bot.service import Actor, Panel
 from flows.errors import InvalidInput
+from flows.intake import referral_form
 
 
 def needs_reason(panel: Panel, cmd: str, reference: str, outcome: str) -> Reply | None:
@@ -40,7 +41,7 @@ async def _recuse(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 @command("new", "new", "BM: file a referral (a form, or a few questions)", "new")
 async def _new(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     panel.require_bm(actor, "file a referral")
-    return Reply(form=REFERRAL_FORM)
+    return Reply(form=referral_form(panel.preset))
 
 
 def outcome_label(panel: Panel, outcome: str) -> str:

@@ -1,14 +1,19 @@
 """Meetings and the monthly panel: `agenda` (the next panel's new referrals and cases on hold) and `meeting`
 (schedule, move, cancel, record as held, list). What they say is `bot.schedule_words`, shared with the command
-line (`panelbot agenda`, `panelbot meeting list`)."""
+line (`panelbot agenda`, `panelbot meeting list`).
+
+`meeting schedule REF` with no day opens the meeting form (`flows.meetings.schedule_form`) for the business
+manager; its answers come back through `schedule`, the typed command's own call."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from bot.commands.parsing import parse_moment, split_outcome
 from bot.commands.registry import COMMANDS, Reply, command, example_reference
 from bot.schedule_words import agenda_lines, meeting_lines
 from bot.service import Actor, Panel
-from flows.meetings import split_override
+from flows.meetings import schedule_form, split_override
 from flows.monthly_meetings import is_panel_reference
 
 
@@ -19,7 +24,8 @@ async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 
 @command(
     "meeting",
-    "meeting schedule|move REF DATE TIME [PLACE] [override REASON], meeting cancel REF REASON, meeting held REF "
+    "meeting schedule REF [DATE TIME [PLACE] [override REASON]] (no date: a form), meeting move REF DATE TIME "
+    "[override REASON], meeting cancel REF REASON, meeting held REF "
     "ROLE... [override REASON] [outcome OUTCOME [REASON]], meeting decide REF OUTCOME [REASON], meeting attend REF "
     "[withdraw], meeting invitation REF, or meeting list",
     "BM: the rapid review (or screening) meeting of a referral, and its decision where it decides, or a monthly "
@@ -39,6 +45,10 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     reference, rest = rest[0], rest[1:]
     if is_panel_reference(reference):
         return await _panel_meeting(panel, actor, what, reference, rest)
+    if what == "schedule" and not rest:  # the form, for the business manager only
+        panel.require_bm(actor, "schedule meetings")
+        card = await panel.card(reference)
+        return Reply(form=schedule_form(card.reference, card.subject))
     if what == "decide":
         if not rest:
             return usage
@@ -67,12 +77,23 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
                                               outcome=outcome, reason=reason))
     if len(rest) < 2:
         return usage
-    at = parse_moment(f"{rest[0]} {rest[1]}")
-    at = at if at.tzinfo else at.replace(tzinfo=panel.cal.tz)  # typed times are UK time
     if what == "move":
+        at = _moment(panel, rest[0], rest[1])
         return Reply(await panel.move_meeting(actor=actor, reference=reference, at=at, override=override))
-    return Reply(await panel.schedule_meeting(actor=actor, reference=reference, at=at, place=" ".join(rest[2:]),
-                                              override=override))
+    return await schedule(panel, actor, reference, rest[0], rest[1], " ".join(rest[2:]), override)
+
+
+def _moment(panel: Panel, day: str, clock: str) -> datetime:
+    at = parse_moment(f"{day} {clock}")
+    return at if at.tzinfo else at.replace(tzinfo=panel.cal.tz)  # typed times are UK time
+
+
+async def schedule(panel: Panel, actor: Actor, reference: str, day: str, clock: str, place: str = "",
+                   override: str | None = None) -> Reply:
+    """Schedule a referral's meeting, typed (`meeting schedule REF DATE TIME [PLACE] [override REASON]`) or sent
+    from the meeting form: one call, so who may, the screening and the window are checked once, by the service."""
+    return Reply(await panel.schedule_meeting(actor=actor, reference=reference, at=_moment(panel, day, clock),
+                                              place=place, override=override))
 
 
 async def _panel_meeting(panel: Panel, actor: Actor, what: str, reference: str, rest: list[str]) -> Reply:
@@ -81,9 +102,7 @@ async def _panel_meeting(panel: Panel, actor: Actor, what: str, reference: str, 
     if what == "cancel":
         return Reply(await panel.cancel_panel_meeting(actor=actor, reference=reference, reason=" ".join(rest)))
     if what == "move" and len(rest) == 2:
-        at = parse_moment(f"{rest[0]} {rest[1]}")
-        at = at if at.tzinfo else at.replace(tzinfo=panel.cal.tz)  # typed times are UK time
-        return Reply(await panel.move_panel_meeting(actor=actor, reference=reference, at=at))
+        return Reply(await panel.move_panel_meeting(actor=actor, reference=reference, at=_moment(panel, *rest)))
     if what == "attend":
         if rest and rest[0].lower() == "withdraw":
             return Reply(await panel.withdraw_panel_attendance(actor=actor, reference=reference, roles=rest[1:]))

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, time
 
 from flows.errors import InvalidInput
-from flows.intake import parse_date  # dates as people type them, the same everywhere
+from flows.intake import parse_date, parse_time  # dates and times as people type them, the same everywhere
 from flows.preset import Preset
 
 
@@ -26,8 +26,8 @@ def parse_moment(text: str) -> datetime:
         pass
     day, _, clock = text.replace("T", " ").rpartition(" ")
     try:
-        return datetime.combine(parse_date(day), datetime.strptime(clock, "%H:%M").time())
-    except (InvalidInput, ValueError):
+        return datetime.combine(parse_date(day), parse_time(clock))
+    except InvalidInput:
         raise refusal from None
 
 

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.service import Actor, Panel
+from flows.intake import REFERRAL_FORM as REFERRAL_FORM  # the intake form's kind (`FormSpec.kind`)
+from flows.intake import FormSpec
 from flows.preset import Preset
 from flows.views import CardView
 
@@ -24,13 +26,12 @@ class AskReason:
     button: str  # what the person presses to send it: "Decide"
 
 
-REFERRAL_FORM = "referral"  # Reply.form: the intake form (`flows.intake`), in the platform's own idiom
-
-
 @dataclass
 class Reply:
     """The answer to a command, as typed steps a platform renders in its own idiom: lines to say (a refusal when
-    not ok), a card to show, files to attach, a reason to ask for, or a form to open."""
+    not ok), a card to show, files to attach, a reason to ask for, or a form to open (`form`: the intake form of
+    `new`, the meeting form of `meeting schedule REF`), which a platform renders in its own idiom and whose answers
+    it hands to `bot.commands.forms.submit`."""
 
     lines: list[str] = field(default_factory=list)
     card: CardView | None = None
@@ -39,7 +40,7 @@ class Reply:
     # files_upload_v2, Telegram send_photo, a Teams attachment); the terminal saves them to a folder.
     files: tuple[tuple[str, bytes], ...] = ()
     ask: AskReason | None = None
-    form: str | None = None
+    form: FormSpec | None = None
 
 
 Handler = Callable[[Panel, Actor, list[str]], Awaitable[Reply]]

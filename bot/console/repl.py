@@ -11,14 +11,14 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 from rich.text import Text
 
-from bot.commands import COMMANDS, REFERRAL_FORM, Reply, not_a_command, parse_moment, run, wording
+from bot.commands import COMMANDS, Reply, forms, not_a_command, parse_moment, run, wording
 from bot.console.render import card_panel, styled
 from bot.notify import Sender
 from bot.scheduler import run_due_jobs
 from bot.service import Actor, Panel
 from flows.anonymity import unquote_details
 from flows.errors import InvalidInput, PanelError
-from flows.intake import INTRO, Ask, ConfirmName, Interview, Review, Step
+from flows.intake import Ask, ConfirmName, FormSpec, Interview, Review, Step
 
 InputFn = Callable[[str], Awaitable[str]]
 
@@ -148,8 +148,8 @@ class ConsoleSession:
             folder = save_files(reply.files, self.panel.cal.local(self.panel.now()))
             what = "Charts" if all(name.endswith(".png") for name, _ in reply.files) else "Files"
             self.say(f"{what} saved in {folder}: " + ", ".join(name for name, _ in reply.files))
-        if reply.form == REFERRAL_FORM:
-            await self._new()
+        if reply.form is not None:
+            await self._form(reply.form)
         if reply.ask is not None:
             for text in reply.ask.intro:
                 self.say(text)
@@ -186,28 +186,44 @@ class ConsoleSession:
                 self.say(f"    {i}. {c.label}")
         question = f.label
         if f.kind == "date":
-            question += " (e.g. 2026-11-23; blank for today)"
+            question += " (e.g. 2026-11-23; blank for today)" if not f.required else " (e.g. 2026-12-22)"
+        elif f.kind == "time":
+            question += " (UK time, e.g. 10:00)"
+        elif f.kind == "text" and not f.required:
+            question += " (blank for none)"
         elif f.kind == "choices":
             question += f", comma-separated, blank for none ({', '.join(c.label for c in f.choices)})"
         elif f.key == "summary":
             question += " (no names, dates of birth or addresses)"
         return f"  {question}: "
 
-    async def _new(self) -> None:
-        """The intake form, one question at a time (`flows.intake`): each answer is checked as it is given and
-        asked again when refused, so one wrong answer never costs the rest."""
-        assert self.actor is not None  # `new` has checked who is filing
-        self.say(f"New referral. {INTRO} Type `cancel` to stop.")
-        interview = Interview(self.panel.preset)
+    async def _form(self, form: FormSpec) -> None:
+        """A command's form (the intake form, the meeting form), one question at a time: each answer is checked as
+        it is given and asked again when refused, so one wrong answer never costs the rest. Sent through the
+        shared `forms.submit`; its refusal of one answer (a meeting day outside its window) asks that again."""
+        assert self.actor is not None  # the command has checked who may
+        self.say(f"{' '.join(form.intro)} Type `cancel` to stop.")
+        interview = Interview(self.panel.preset, form=form)
         today = self.panel.cal.local(self.panel.now()).date()
-        step = interview.step(self.panel.cal.format)
-        while not isinstance(step, Review):
-            answer = (await self._input(self._ask_lines(step))).strip()
-            if answer.lower() == "cancel":
-                raise InvalidInput("Filing cancelled; nothing was saved.")
-            step = interview.give(answer, today=today, fmt_date=self.panel.cal.format)
-        reference = await self.panel.file_referral(actor=self.actor, draft=interview.draft())
-        self.say(wording.filed(reference, wording.TERMINAL, True), "green")
+        fmt = self.panel.cal.format_day
+        step = interview.step(fmt)
+        while True:
+            while not isinstance(step, Review):
+                answer = (await self._input(self._ask_lines(step))).strip()
+                if answer.lower() == "cancel":
+                    raise InvalidInput(form.cancelled)
+                step = interview.give(answer, today=today, fmt_date=fmt)
+            try:
+                reply = await forms.submit(self.panel, self.actor, form, interview.answers,
+                                           names_confirmed=interview.names_confirmed, idiom=wording.TERMINAL)
+            except PanelError as exc:
+                if (key := forms.refused_field(form, exc)) is None:
+                    raise
+                step = interview.reopen(key, exc.beside, fmt)
+                continue
+            break
+        for line in reply.lines:
+            self.say(line, "green")
 
     async def _sample(self) -> None:
         p = self.panel.preset

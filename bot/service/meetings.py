@@ -62,7 +62,7 @@ class MeetingCommands(Handler):
         self.require_bm(actor, "schedule meetings")
         place, override = self._meeting_texts(place, override)
         if at <= self.now():
-            raise InvalidInput("The meeting must be in the future. Nothing was scheduled.")
+            raise InvalidInput("The meeting must be in the future. Nothing was scheduled.", field="date")
         async with self.uow() as uow:
             referral = await self._meeting_referral(uow, reference)
             event = rules.meeting_event(self.preset, referral.referral_type)
@@ -285,15 +285,23 @@ class MeetingCommands(Handler):
         return {"label": label, "command": f"meeting attend {reference}", "style": "primary"}
 
     def _meeting_texts(self, place: str, override: str | None, *, what: str = "a time outside the window"):  # type: ignore[no-untyped-def]
+        """The place and the override's reason, screened; a refusal names the meeting form's field it is about."""
         place = place.strip()
         if place:
-            self.decisions._screen(place, "place")
+            self._screen(place, "place")
         if override is not None:
             override = override.strip()
             if not override:
-                raise InvalidInput(f"Give the reason for {what} after `override`. Nothing was changed.")
-            self.decisions._screen(override, "reason")
+                raise InvalidInput(f"Give the reason for {what} after `override`. Nothing was changed.",
+                                   field="override")
+            self._screen(override, "override")
         return place, override
+
+    def _screen(self, text: str, field: str) -> None:
+        try:
+            self.decisions._screen(text, "reason" if field == "override" else field)
+        except InvalidInput as exc:
+            raise InvalidInput(str(exc), field=field) from None
 
     async def _meeting_referral(self, uow: UnitOfWork, reference: str) -> Referral:
         referral = await self.referral(uow, reference, lock=True)
@@ -329,5 +337,7 @@ class MeetingCommands(Handler):
         if check.position == "inside":
             return [words]
         if override is None:
-            raise InvalidInput(f"{words} To hold it then anyway, add `override REASON`. Nothing was changed.")
+            raise InvalidInput(f"{words} To hold it then anyway, add `override REASON`. Nothing was changed.",
+                               field="date", in_form=f"{words} Choose a day inside it, or keep this one and give the "
+                               "reason for holding it then. Nothing was scheduled.")
         return [f"{words} Held then anyway: {override}"]

@@ -22,13 +22,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import (
-    GUEST_COMMANDS,
-    REFERRAL_FORM,
-    Reply,
-    run,
-    wording,
-)
+from bot.commands import GUEST_COMMANDS, Reply, forms, run, wording
 from bot.service import Actor, Panel
 from bot.slack import blocks as b
 from bot.slack import modals as m
@@ -58,7 +52,6 @@ from bot.slack.payload import (  # noqa: F401
 )
 from flows import intake
 from flows.errors import PanelError
-from flows.intake import check_form
 from flows.referrals import normalise_reference
 
 log = logging.getLogger(__name__)
@@ -96,10 +89,11 @@ class Handlers(Listening):
         await self.show(reply, trigger(body), where)
 
     async def show(self, reply: Reply, trigger_id: str, where: Where) -> None:
-        """A reply's steps in Slack's idiom: the intake form or a reason as a modal, the rest as messages."""
-        if reply.form == REFERRAL_FORM:
-            meta = m.Meta(channel=where.channel, response_url=where.response_url)
-            await where.client.views_open(trigger_id=trigger_id, view=m.new_referral_view(self.panel.preset, meta))
+        """A reply's steps in Slack's idiom: a form (the intake form, the meeting form) or a reason as a modal, the
+        rest as messages."""
+        if reply.form is not None:
+            meta = m.Meta.of_form(reply.form, where.channel, where.response_url)
+            await where.client.views_open(trigger_id=trigger_id, view=m.form_view(reply.form, meta))
         elif reply.ask is not None:
             await self.open_reason(trigger_id, where, command=reply.ask.command, title=reply.ask.button,
                                    intro=list(reply.ask.intro), label=reply.ask.label)
@@ -255,36 +249,43 @@ class Handlers(Listening):
         await self.show(await run(self.panel, actor, "new"), trigger(body), where)
 
     # Modals ------------------------------------------------------------------------------------------------
-    async def new_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+    async def form_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        """A command's form sent (the intake form, the meeting form): checked field by field, then the shared
+        `forms.submit`. Each refusal of one answer (a day outside the meeting's window, too) is shown beside its
+        box, everything typed kept; the form closes, and the person is told, only once the work has committed."""
         preset, view = self.panel.preset, submitted(body)
-        values, confirmed = m.form_values(preset, view), m.names_confirmed(view)
-        check = check_form(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
+        meta = m.Meta.load(view.get("private_metadata"))
+        if (form := forms.form_from(preset, meta.form_data())) is None:
+            await ack(response_action="errors", errors={first_block(body): forms.OUT_OF_DATE})
+            return
+        values, confirmed = m.form_values(form, view), m.names_confirmed(view)
+        check = form.check(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
                            names_confirmed=bool(confirmed))
         if check.errors:
             if confirmed is None and set(check.errors) == set(check.possible_names):
                 # Only a possible name is wrong: ask once, on the same form, whether it names anyone.
                 notes = [check.errors[k] for k in check.possible_names]
-                meta = m.Meta.load(view.get("private_metadata"))
-                await ack(response_action="update", view=m.new_referral_view(preset, meta, values, notes))
+                await ack(response_action="update", view=m.form_view(form, meta, values, notes))
                 return
             errors = {k: b.cut(v, 2000) for k, v in check.errors.items()}
             if check.possible_names and confirmed is not None:
                 errors[intake.CONFIRM_KEY] = intake.confirm_names_hint()
             await ack(response_action="errors", errors=errors)
             return
-        draft = intake.draft_from(preset, check.answers, names_confirmed=bool(confirmed))
         where = self.where(client, body)
         actor = await self.actor(where.user) or self.guest(where.user)
         try:
-            reference = await self.panel.file_referral(actor=actor, draft=draft)
+            reply = await forms.submit(self.panel, actor, form, check.answers, names_confirmed=bool(confirmed),
+                                       idiom=wording.SLACK)
         except PanelError as exc:
+            if (key := forms.refused_field(form, exc)) is not None:
+                await ack(response_action="errors", errors={key: b.cut(exc.beside, 2000)})
+                return
             await ack()
             await where.say([str(exc)])
             return
         await ack()
-        channels = await self.panel.list_channels()
-        set_up = any(purpose == "panel" and platform == "slack" for purpose, platform, _ in channels)
-        await where.say([wording.filed(reference, wording.SLACK, set_up)])
+        await where.reply(reply)
 
     async def reason_form(self, ack: Any, body: dict, client: AsyncWebClient) -> tuple[dict, str, m.Meta, Where] | None:
         """A submitted form with a reason box (vote, recuse, chair's reason): an unusable reason is shown on
@@ -387,7 +388,8 @@ def register(app: AsyncApp, panel: Panel, tasks: set[asyncio.Task] | None = None
     app.action(b.RECUSE)(h.listener(h.recuse_button))
     app.action(re.compile("^" + re.escape(b.RUN)))(h.listener(h.run_button))
     app.action(b.HOME_NEW)(h.listener(h.home_new_button))
-    app.view(m.NEW_REFERRAL)(h.listener(h.new_submitted))
+    app.view(m.NEW_REFERRAL)(h.listener(h.form_submitted))
+    app.view(m.FORM)(h.listener(h.form_submitted))
     app.view(m.VOTE)(h.listener(h.vote_submitted))
     app.view(m.RECUSE)(h.listener(h.recuse_submitted))
     app.view(m.REASON)(h.listener(h.reason_submitted))

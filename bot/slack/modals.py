@@ -1,10 +1,10 @@
-"""The forms: filing a referral, choosing the agencies for information requests, and the modal that asks for a
-reason (a vote, a recusal, a decision, what is missing). They collect what the shared `Panel` methods take;
-they decide nothing themselves.
+"""The forms: a command's form (filing a referral, scheduling a meeting), choosing the agencies for information
+requests, and the modal that asks for a reason (a vote, a recusal, a decision, what is missing). They collect
+what the shared `Panel` methods take; they decide nothing themselves.
 
-The referral form is `flows.intake`'s, rendered as blocks: it has no field for a name, a date of birth or an
-address, and its own field-by-field check (`check_form`) places each refusal beside the box it is about, with
-everything typed kept.
+A command's form is a `flows.intake.FormSpec` (the intake form, the meeting form), rendered as blocks by one
+function (`form_view`): the intake form has no field for a name, a date of birth or an address, and the form's
+field-by-field check (`check_form`) places each refusal beside the box it is about, with everything typed kept.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     StaticMultiSelectElement,
     StaticSelectElement,
+    TimePickerElement,
 )
 from slack_sdk.models.views import View
 
@@ -30,10 +31,11 @@ from bot.commands import clean_text
 from bot.slack.blocks import cut, sections
 from flows import intake
 from flows.anonymity import IdentifyingDetail, check_free_text
-from flows.intake import Field
+from flows.intake import Field, FormSpec
 from flows.preset import Preset
 
-NEW_REFERRAL = "panel_new"
+FORM = "panel_form"  # a command's form (the intake form, the meeting form): which one is in its metadata
+NEW_REFERRAL = "panel_new"  # the intake form as opened before there were others: still sent by an open modal
 VOTE = "panel_vote"
 RECUSE = "panel_recuse"
 REASON = "panel_reason"  # a reason appended to a shared command (decide, return, a message's button)
@@ -57,6 +59,22 @@ class Meta:
     reference: str | None = None
     outcome: str | None = None
     command: str | None = None
+    form: str | None = None  # a command's form: its kind (`FormSpec.kind`), and the subject of its referral
+    subject: str | None = None
+
+    @classmethod
+    def of_form(cls, form: FormSpec, channel: str | None, response_url: str | None) -> Meta:
+        data = form.data()
+        return cls(channel=channel, response_url=response_url, form=data["form"], reference=data.get("reference"),
+                   subject=data.get("subject"))
+
+    def form_data(self) -> dict[str, str] | None:
+        """What `bot.commands.forms.form_from` knows the form by (None: the intake form, as before there were
+        others)."""
+        if self.form is None:
+            return None
+        return {k: v for k, v in (("form", self.form), ("reference", self.reference), ("subject", self.subject))
+                if v is not None}
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
@@ -90,9 +108,10 @@ def _view(callback_id: str, title: str, submit: str, blocks: list[Block], meta: 
     ).to_dict()
 
 
-# Filing a referral ---------------------------------------------------------------------------------------
-# The fields, their choices and their rules are `flows.intake`'s; here they only become Slack's blocks. Each
-# block's id is its field's key, so the form's errors (keyed by field) are shown beside the right box.
+# A command's form ------------------------------------------------------------------------------------------
+# The fields, their choices and their rules are the form's (`flows.intake.FormSpec`); here they only become
+# Slack's blocks. Each block's id is its field's key, so the form's errors (keyed by field) are shown beside
+# the right box.
 
 
 def _input(f: Field, value: Any) -> InputBlock:
@@ -110,6 +129,8 @@ def _input(f: Field, value: Any) -> InputBlock:
             element = StaticMultiSelectElement(action_id=VALUE, options=options, initial_options=chosen or None)
     elif f.kind == "date":
         element = DatePickerElement(action_id=VALUE, initial_date=value or None)
+    elif f.kind == "time":
+        element = TimePickerElement(action_id=VALUE, initial_time=value or None)
     else:
         limit = min(f.max_length or SUMMARY_MAX, SUMMARY_MAX)
         element = PlainTextInputElement(action_id=VALUE, multiline=f.multiline, max_length=limit,
@@ -122,14 +143,13 @@ def _input(f: Field, value: Any) -> InputBlock:
                       optional=not f.required or f.only_when is not None)
 
 
-def new_referral_view(preset: Preset, meta: Meta, values: dict[str, Any] | None = None,
-                      possible_names: list[str] | None = None) -> dict:
-    """The intake form; with `values`, filled in as submitted; with `possible_names` (the messages about
-    what may name a person), ending in the box that confirms it names no one."""
+def form_view(form: FormSpec, meta: Meta, values: dict[str, Any] | None = None,
+              possible_names: list[str] | None = None) -> dict:
+    """A command's form as a modal; with `values`, filled in as submitted; with `possible_names` (the messages
+    about what may name a person), ending in the box that confirms it names no one."""
     values = values or {}
-    intro = [f"New referral to the {preset.name} panel.", intake.INTRO]
-    blocks: list[Block] = [*sections(intro)]
-    blocks += [_input(f, values.get(f.key)) for f in intake.intake_fields(preset)]
+    blocks: list[Block] = [*sections(list(form.intro))]
+    blocks += [_input(f, values.get(f.key)) for f in form.fields]
     if possible_names:
         blocks += sections(possible_names)
         blocks.append(InputBlock(
@@ -137,7 +157,7 @@ def new_referral_view(preset: Preset, meta: Meta, values: dict[str, Any] | None 
             element=CheckboxesElement(action_id=VALUE, options=[_option("yes", intake.CONFIRM_LABEL)]),
             hint="Tick only if it names no one (an agency or a place Panelbot does not know); otherwise rewrite it "
                  "as a role."))
-    return _view(NEW_REFERRAL, "New referral", "File referral", blocks, meta)
+    return _view(FORM, form.title, form.submit, blocks, meta)
 
 
 def _dict(value: Any) -> dict:
@@ -161,20 +181,18 @@ def _options(value: Any) -> list[str]:
         if isinstance(value, list) else []
 
 
-def form_values(preset: Preset, view: dict) -> dict[str, Any]:
+def form_values(form: FormSpec, view: dict) -> dict[str, Any]:
     """What was submitted, by field key, as `flows.intake.check_form` reads it."""
     state = _state(view)
     values: dict[str, Any] = {}
-    for f in intake.intake_fields(preset):
+    for f in form.fields:
         entry = state.get(f.key, {})
-        if f.kind == "choice":
-            value = _dict(entry.get("selected_option")).get("value")
+        if f.kind in ("choice", "date", "time"):
+            value = {"choice": _dict(entry.get("selected_option")).get("value"), "date": entry.get("selected_date"),
+                     "time": entry.get("selected_time")}[f.kind]
             values[f.key] = clean_text(value) if isinstance(value, str) else ""
         elif f.kind == "choices":
             values[f.key] = _options(entry.get("selected_options"))
-        elif f.kind == "date":
-            value = entry.get("selected_date")
-            values[f.key] = clean_text(value) if isinstance(value, str) else ""
         else:
             values[f.key] = text_value(view, f.key)
     return values

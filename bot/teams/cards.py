@@ -8,7 +8,8 @@ The words come from `flows.views` and `bot.commands`; this module only changes t
   the card states the result;
 * any other message (a decision, an escalation, a request, a reminder, a notice): its headline, text and
   buttons; a button that needs a reason brings a reason box;
-* the replies to typed commands, the intake form of `new` and the reason prompts.
+* the replies to typed commands, a command's form (the intake form of `new`, the meeting form of `meeting
+  schedule REF`) and the reason prompts.
 
 Text a person typed (a referrer, a reason, a member's name) can never become a link or a mention: link
 markup is broken up and nothing is sent as an `<at>` mention.
@@ -25,8 +26,7 @@ from bot.commands import Reply
 from bot.notify import Action, Outgoing
 from flows import intake
 from flows.calendar import WorkingCalendar
-from flows.intake import Field
-from flows.preset import Preset
+from flows.intake import Field, FormSpec
 from flows.views import CardView, card_lines, decision_lines, reasons_lines
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -38,7 +38,8 @@ TEXT_MAX = 2000  # per text block; a Teams message holds about 28 KB in all
 VOTE = "panel.vote"  # data: ref, outcome; input: reason
 RECUSE = "panel.recuse"  # data: ref; input: reason
 RUN = "panel.run"  # data: command, needs_reason, label; input: reason
-NEW_REFERRAL = "panel.new_referral"  # data: the form's inputs
+FORM = "panel.form"  # data: form (which form, `FormSpec.data()`), and the form's inputs
+NEW_REFERRAL = "panel.new_referral"  # the intake form's inputs, from a card posted before there were other forms
 
 REASON_INPUT = "reason"
 
@@ -244,7 +245,8 @@ def reason_prompt(command: str, intro: Sequence[str], label: str, button: str) -
 
 
 def _form_input(f: Field, value: Any) -> dict[str, Any]:
-    """One field of `flows.intake` as an Adaptive Card input, holding `value` when the form comes back."""
+    """One field of a form (`flows.intake.Field`) as an Adaptive Card input, holding `value` when the form comes
+    back."""
     label = f.label if f.required or f.only_when else f"{f.label} (optional)"
     if f.only_when is not None:  # a card cannot show a box only when another is chosen: it says so instead
         label = f"{f.label} (only if {f.when_hint})"
@@ -257,6 +259,8 @@ def _form_input(f: Field, value: Any) -> dict[str, Any]:
             value = ",".join(value) if isinstance(value, list) else value
     elif f.kind == "date":
         element["type"] = "Input.Date"
+    elif f.kind == "time":
+        element["type"] = "Input.Time"
     else:
         element.update(type="Input.Text", maxLength=f.max_length, isMultiline=f.multiline)
         if f.hint:
@@ -268,23 +272,22 @@ def _form_input(f: Field, value: Any) -> dict[str, Any]:
     return element
 
 
-def new_referral_form(preset: Preset, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                      possible_names: bool = False) -> dict[str, Any]:
-    """The intake form of `new` (`flows.intake`'s fields). Given back after a refusal, it holds what was typed,
-    with each error under its own field, and, when something may name a person, the box that confirms it
-    names no one. There is deliberately no field for a name, date of birth or address."""
+def form_card(form: FormSpec, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+              possible_names: bool = False) -> dict[str, Any]:
+    """A command's form (the intake form of `new`, the meeting form of `meeting schedule REF`). Given back after
+    a refusal, it holds what was typed, with each error under its own field, and, when something may name a
+    person, the box that confirms it names no one. The intake form deliberately has no field for a name, date of
+    birth or address."""
     values, errors = values or {}, errors or {}
-    body: list[dict[str, Any]] = [
-        text_block(f"**New referral · {preset.name}**", size="medium"),
-        text_block(f"{intake.INTRO} {intake.NO_IDENTIFIERS}"),
-    ]
+    body: list[dict[str, Any]] = [text_block(f"**{form.title}**", size="medium"), *blocks(form.intro)]
     if errors:
-        body.append(text_block("Nothing was filed yet: please change what is marked below.", color="attention"))
-    keys = [f.key for f in intake.intake_fields(preset)]
-    for f in intake.intake_fields(preset):
+        body.append(text_block(f"{form.nothing.capitalize()} yet: please change what is marked below.",
+                               color="attention"))
+    keys = [f.key for f in form.fields]
+    for f in form.fields:
         value = values.get(f.key)
-        if f.key == "referral_type" and not value:
-            value = preset.referral_types[0].id
+        if f.key == "referral_type" and not value and f.choices:
+            value = f.choices[0].value  # chosen in advance: a card's choice set shows its first choice anyway
         value = value or f.default or None
         body.append(_form_input(f, value))
         if f.key in errors:
@@ -294,4 +297,4 @@ def new_referral_form(preset: Preset, values: dict[str, Any] | None = None, erro
                      "valueOn": "true", "valueOff": "false", "value": "false"})
         if intake.CONFIRM_KEY in errors and intake.CONFIRM_KEY not in keys:
             body.append(text_block(neutral(errors[intake.CONFIRM_KEY]), color="attention"))
-    return card(body, [execute("File referral", NEW_REFERRAL, {}, "positive")])
+    return card(body, [execute(form.submit, FORM, {"form": form.data()}, "positive")])

@@ -2,10 +2,11 @@
 
 * A message (an @-mention in a channel or group chat, anything in a 1:1 chat) is a text command: `new`
   answers with the intake form, `setup` makes this conversation the panel's (or the BM's, or an agency's),
-  everything else is the shared commands of `bot.commands`, run as the sender.
+  everything else is the shared commands of `bot.commands`, run as the sender (`meeting schedule REF` answers
+  with the meeting form).
 * `Action.Execute` presses arrive as `adaptiveCard/action` invokes, routed by verb: a vote or a recusal
   on the referral card (answered with the refreshed card for the voter; the channel's copy is updated for
-  everyone through the outbox), a button that runs a shared command, and the intake form's submission.
+  everyone through the outbox), a button that runs a shared command, and a form's submission.
 
 Every turn first stores where it happened, for proactive messages later. People are matched by their Entra
 object id (`aadObjectId`); someone not on the panel acts as a guest, whom the core refuses whatever they
@@ -30,7 +31,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 from microsoft_agents.hosting.core.app import RouteRank
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 
-from bot.commands import COMMANDS, REFERRAL_FORM, Reply, clean_text, run, wording
+from bot.commands import COMMANDS, Reply, clean_text, forms, run, wording
 from bot.service import Actor
 from bot.teams import cards as c
 from bot.teams.files import INVOKE as FILE_CONSENT
@@ -127,10 +128,11 @@ class Handlers:
         await context.send_activity(cards_activity([c.lines_card(lines, ok)], c.plain(lines[0]) if lines else ""))
 
     async def answer(self, context: TurnContext, reply: Reply, command: str = "") -> None:
-        """A reply's steps in Teams' idiom: the intake form or a reason as a card, the rest as cards and images,
-        and any other file (a meeting's `.ics`) offered in a 1:1 chat (`bot.teams.files`)."""
-        if reply.form == REFERRAL_FORM:
-            await context.send_activity(cards_activity([c.new_referral_form(self.panel.preset)], "New referral"))
+        """A reply's steps in Teams' idiom: a form (the intake form, the meeting form) or a reason as a card, the
+        rest as cards and images, and any other file (a meeting's `.ics`) offered in a 1:1 chat
+        (`bot.teams.files`)."""
+        if reply.form is not None:
+            await context.send_activity(cards_activity([c.form_card(reply.form)], reply.form.title))
             return
         if reply.ask is not None:
             ask = reply.ask
@@ -278,31 +280,36 @@ class Handlers:
         await self.outbound.remember(context)
         await self.files.on_consent(context, state, await self.actor(context))
 
-    async def on_new_referral(self, context: TurnContext, state: TurnState, data: Any) -> AdaptiveCardInvokeResponse:
-        return await self.guarded(context, self._new_referral(context, data if isinstance(data, dict) else {}))
+    async def on_form(self, context: TurnContext, state: TurnState, data: Any) -> AdaptiveCardInvokeResponse:
+        return await self.guarded(context, self._form(context, data if isinstance(data, dict) else {}))
 
-    async def _new_referral(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
-        # A refused form comes back as it was filled in, each error under its own field: nothing is lost.
+    async def _form(self, context: TurnContext, data: dict) -> AdaptiveCardInvokeResponse:
+        """A command's form sent (the intake form, the meeting form). A refused form comes back as it was filled
+        in, each error under its own field, the service's refusal of one answer (a day outside the meeting's
+        window) too: nothing is lost. The answer comes once the shared `forms.submit` has committed."""
         preset = self.panel.preset
-        values = {f.key: _text(data.get(f.key)) for f in intake.intake_fields(preset)}
+        form = forms.form_from(preset, data.get("form"))
+        if form is None:
+            return factory.message(forms.OUT_OF_DATE)
+        values = {f.key: _text(data.get(f.key)) for f in form.fields}
         shown = intake.CONFIRM_KEY in data
         confirmed = _text(data.get(intake.CONFIRM_KEY)) == "true"
-        check = intake.check_form(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
-                                  names_confirmed=confirmed)
+        check = form.check(preset, values, today=self.panel.cal.local(self.panel.now()).date(),
+                           names_confirmed=confirmed)
         if check.errors:
             errors = dict(check.errors)
             if check.possible_names and shown:
                 errors[intake.CONFIRM_KEY] = intake.confirm_names_hint()
-            form = c.new_referral_form(preset, values, errors, possible_names=bool(check.possible_names))
-            return factory.adaptive_card(form)  # type: ignore[arg-type]
+            return factory.adaptive_card(c.form_card(form, values, errors, bool(check.possible_names)))  # type: ignore[arg-type]
         try:
-            draft = intake.draft_from(preset, check.answers, names_confirmed=confirmed)
-            reference = await self.panel.file_referral(actor=await self.actor(context), draft=draft)
+            reply = await forms.submit(self.panel, await self.actor(context), form, check.answers,
+                                       names_confirmed=confirmed, idiom=wording.TEAMS)
         except PanelError as exc:
+            if (key := forms.refused_field(form, exc)) is not None:
+                card = c.form_card(form, values, {key: exc.beside}, shown)
+                return factory.adaptive_card(card)  # type: ignore[arg-type]
             return factory.message(str(exc))
-        channels = await self.panel.list_channels()
-        set_up = any(purpose == "panel" and platform == "teams" for purpose, platform, _ in channels)
-        return factory.adaptive_card(c.lines_card([wording.filed(reference, wording.TEAMS, set_up)]))  # type: ignore[arg-type]
+        return factory.adaptive_card(c.lines_card(reply.lines))  # type: ignore[arg-type]
 
 
 OUT_OF_DATE = "That button is out of date. Use **status** to see where things stand."
@@ -353,7 +360,8 @@ def register(app: AgentApplication, panel: Panel, outbound: Outbound) -> Handler
     app.adaptive_card.action_execute(c.VOTE)(h.on_vote)
     app.adaptive_card.action_execute(c.RECUSE)(h.on_recuse)
     app.adaptive_card.action_execute(c.RUN)(h.on_run)
-    app.adaptive_card.action_execute(c.NEW_REFERRAL)(h.on_new_referral)
+    app.adaptive_card.action_execute(c.NEW_REFERRAL)(h.on_form)
+    app.adaptive_card.action_execute(c.FORM)(h.on_form)
     app.conversation_update("membersAdded")(h.on_members_added)
     app.activity([ActivityTypes.installation_update, ActivityTypes.conversation_update], rank=RouteRank.LAST)(
         h.on_other

@@ -1,8 +1,9 @@
-"""Conversations kept in the database (`conversation_state`), so a bot restart loses nothing: the guided
-`/new`, and the replies the bot is waiting for (a vote's reason, the reason for a button's command).
+"""Conversations kept in the database (`conversation_state`), so a bot restart loses nothing: a command's form
+asked one question at a time (the guided `/new`, the meeting form of `/meeting schedule REF`), and the replies
+the bot is waiting for (a vote's reason, the reason for a button's command).
 
-Telegram has no forms, so `/new` asks the intake's questions one at a time (`flows.intake.Interview`). Each
-answer is checked as it is given, so one bad answer is asked again and never costs the person the form.
+Telegram has no forms, so a form's questions are asked one at a time (`flows.intake.Interview`). Each answer is
+checked as it is given, so one bad answer is asked again and never costs the person the form.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.commands.forms import form_from
 from bot.service import Panel
 from bot.telegram import callbacks
 from flows.errors import InvalidInput
-from flows.intake import CONFIRM_LABEL, ConfirmName, Interview, Review, Step
+from flows.intake import CONFIRM_LABEL, ConfirmName, FormSpec, Interview, Review, Step, referral_form
 from storage.models import ConversationState
 
 PLATFORM = "telegram"
+# A command's form being answered, one question at a time; its state names which form (the intake form when
+# it does not: the name is the intake form's, from before there were others).
 NEW_REFERRAL = "new_referral"
 VOTE_REASON = "vote_reason"
 ACTION_REASON = "action_reason"
@@ -79,29 +83,38 @@ class ConversationStore:
         return None if state is None else state.data.get("command")
 
 
-# The guided /new --------------------------------------------------------------------------------------
-# The questions, their choices and their rules are `flows.intake`'s; here they only become messages with
-# buttons. A button's data names the question it answers, so a button left on an old question is refused.
+# A form, one question at a time ----------------------------------------------------------------------
+# The questions, their choices and their rules are the form's (`flows.intake.FormSpec`); here they only become
+# messages with buttons. A button's data names the question it answers, so a button left on an old question
+# is refused.
 
 
 @dataclass
 class Question:
     lines: list[str]
     buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, callback_data)
-    review: bool = False  # the last step: the answers, with File referral and Cancel
+    review: bool = False  # the last step: the answers, with the form's button (File referral) and Cancel
 
 
 REVIEW = "review"
 
 
 class Intake:
-    """The intake form asked one question at a time, its state kept with the conversation."""
+    """A command's form asked one question at a time, its state kept with the conversation."""
 
     def __init__(self, panel: Panel) -> None:
         self.panel = panel
 
-    def interview(self, data: dict) -> Interview:
-        return Interview.from_data(self.panel.preset, data)
+    def interview(self, data: dict, form: FormSpec | None = None) -> Interview:
+        """The interview kept in `data` (or a new one of `form`)."""
+        if form is None:
+            form = form_from(self.panel.preset, data.get("form")) or referral_form(self.panel.preset)
+        return Interview.from_data(self.panel.preset, data, form)
+
+    @staticmethod
+    def form(interview: Interview) -> FormSpec:
+        assert interview.form is not None  # `interview` always gives one
+        return interview.form
 
     def today(self) -> date:
         return self.panel.cal.local(self.panel.now()).date()
@@ -110,11 +123,11 @@ class Intake:
         f = interview.current()
         return REVIEW if f is None else f.key
 
-    def question(self, step: Step) -> Question:
+    def question(self, step: Step, form: FormSpec) -> Question:
         if isinstance(step, Review):
             return Question(
-                ["**Please check the referral, then press File referral.**", *step.lines],
-                [("File referral", callbacks.encode_intake("f")), ("Cancel", callbacks.encode_intake("x"))],
+                [f"**Please check the {form.what}, then press {form.submit}.**", *step.lines],
+                [(form.submit, callbacks.encode_intake("f")), ("Cancel", callbacks.encode_intake("x"))],
                 review=True,
             )
         if isinstance(step, ConfirmName):
@@ -137,7 +150,7 @@ class Intake:
         current = interview.current()
         if current is None or current.key != key:
             raise InvalidInput("That question has already been answered.")
-        fmt = self.panel.cal.format
+        fmt = self.fmt_date
         if pressed == "k":
             return interview.keep(today=self.today(), fmt_date=fmt)
         if pressed == "s":
@@ -146,6 +159,9 @@ class Intake:
             return interview.give(current.choices[int(index)].value, today=self.today(), fmt_date=fmt)
         raise InvalidInput("That question has already been answered.")
 
+    def fmt_date(self, day: date) -> str:
+        return self.panel.cal.format_day(day)
+
     def shown_answer(self, interview: Interview, key: str) -> str:
         f = next(f for f in interview.fields if f.key == key)
-        return f.shown(interview.answers.get(key), self.panel.cal.format)
+        return f.shown(interview.answers.get(key), self.fmt_date)

@@ -115,8 +115,8 @@ class Handlers(IntakeChat):
         name, rest = split_command(msg.text)
         # Someone not on the panel is a guest: the shared commands decide what a guest may do.
         reply = await commands.run(self.panel, await self.actor(user), f"{name} {rest}".strip(), idiom=wording.TELEGRAM)
-        if reply.form == commands.REFERRAL_FORM:
-            await self._start_intake(context.bot, msg, user)
+        if reply.form is not None:  # a form (the intake form, the meeting form): one question at a time
+            await self._start_intake(context.bot, msg, user, reply.form)
             return
         if reply.ask is not None:  # the words the command still needs, asked for in a reply
             await self.say(context.bot, chat.id, list(reply.ask.intro), reply_to=msg)

@@ -1,5 +1,7 @@
-"""The guided `/new` on Telegram: the intake form (`flows.intake`) asked one question at a time, with buttons
-where there are choices, its state kept in the database so a restart loses nothing."""
+"""A command's form on Telegram (the guided `/new`, the meeting form of `/meeting schedule REF`): its questions
+(`flows.intake.FormSpec`) asked one at a time, with buttons where there are choices, its state kept in the
+database so a restart loses nothing. Its answers go to the shared `bot.commands.forms.submit`; a refusal of one
+answer when it is sent (a meeting day outside its window) asks that question again."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from telegram import (
 from telegram.constants import ChatType
 
 from bot import commands
-from bot.commands import wording
+from bot.commands import forms, wording
 from bot.telegram import callbacks, render
 from bot.telegram.conversation import (
     NEW_REFERRAL,
@@ -25,31 +27,28 @@ from bot.telegram.conversation import (
 )
 from bot.telegram.sending import Markup, Sending, is_group
 from flows.errors import PanelError
-from flows.intake import Interview, Step
+from flows.intake import FormSpec, Interview, Step
 
 log = logging.getLogger("bot.telegram.handlers")
 
 
 class IntakeChat(Sending):
-    # The guided /new -----------------------------------------------------------------------------------
-    async def _start_intake(self, bot: Bot, msg: Message, user: User) -> None:
-        """`/new`, once the shared command has checked who is filing: the form's first question."""
+    # A form, one question at a time --------------------------------------------------------------------
+    async def _start_intake(self, bot: Bot, msg: Message, user: User, form: FormSpec) -> None:
+        """The form a command opened, once the shared command has checked who may: its first question."""
         chat = msg.chat
         old = await self.store.get(str(chat.id), str(user.id))
         if old is not None and old.flow == NEW_REFERRAL:
             await self.unbutton(bot, chat.id, old.data.get("_q"))
-        intro = [
-            "**New referral.** There is no field for a name, date of birth or address: the subject is shown "
-            "only by category and letter. Nothing is saved until you press File referral; send /cancel to stop."
-        ]
+        intro = [f"{' '.join(form.intro)} Nothing is saved until you press {form.submit}; send /cancel to stop."]
         if is_group(chat.type):
             intro.append("In a group, answer each question by replying to it.")
         await self.say(bot, chat.id, intro, reply_to=msg)
-        interview = self.intake.interview({})
-        await self._ask(bot, chat.id, chat.type, user, interview, interview.step(self.panel.cal.format))
+        interview = self.intake.interview({}, form)
+        await self._ask(bot, chat.id, chat.type, user, interview, interview.step(self.intake.fmt_date))
 
     async def _ask(self, bot: Bot, chat_id: int, chat_type: str, user: User, interview: Interview, step: Step) -> None:
-        question = self.intake.question(step)
+        question = self.intake.question(step, self.intake.form(interview))
         markup: Markup = None
         if question.buttons:
             buttons = [InlineKeyboardButton(label, callback_data=cb) for label, cb in question.buttons]
@@ -67,13 +66,14 @@ class IntakeChat(Sending):
         chat = msg.chat
         text = commands.clean_text(msg.text or "")
         interview = self.intake.interview(state.data)
+        form = self.intake.form(interview)
         if interview.current() is None:
-            if text.strip().lower() in ("file", "yes", "file referral"):
-                await self._file(bot, chat.id, user, state)
+            if text.strip().lower() in ("file", "yes", "send", form.submit.lower()):
+                await self._file(bot, chat.id, chat.type, user, state)
             else:
-                await self.say(bot, chat.id, ["Please press File referral, or send /cancel."], reply_to=msg)
+                await self.say(bot, chat.id, [f"Please press {form.submit}, or send /cancel."], reply_to=msg)
             return
-        step = interview.give(text, today=self.intake.today(), fmt_date=self.panel.cal.format)
+        step = interview.give(text, today=self.intake.today(), fmt_date=self.intake.fmt_date)
         await self.unbutton(bot, chat.id, state.data.get("_q"))
         await self._ask(bot, chat.id, chat.type, user, interview, step)
 
@@ -95,7 +95,7 @@ class IntakeChat(Sending):
                 await self.answer(query, ["Please answer the questions first."], ok=False)
                 return
             await self.answer(query, [])
-            await self._file(bot, chat_id, user, state)
+            await self._file(bot, chat_id, chat_type, user, state)
             return
         key = interview.current().key if interview.current() is not None else ""
         try:
@@ -109,15 +109,23 @@ class IntakeChat(Sending):
         await self.unbutton(bot, chat_id, query.message.message_id if query.message else None, done)
         await self._ask(bot, chat_id, chat_type, user, interview, step)
 
-    async def _file(self, bot: Bot, chat_id: int, user: User, state: State) -> None:
+    async def _file(self, bot: Bot, chat_id: int, chat_type: str, user: User, state: State) -> None:
+        """Send the form: the shared `forms.submit`, as the typed command would. A refusal of one answer asks that
+        question again, with the reason, keeping the rest; any other refusal is said, and the form kept."""
+        interview = self.intake.interview(state.data)
+        form = self.intake.form(interview)
         try:
             actor = await self.actor(user)
-            reference = await self.panel.file_referral(actor=actor, draft=self.intake.interview(state.data).draft())
+            reply = await forms.submit(self.panel, actor, form, interview.answers,
+                                       names_confirmed=interview.names_confirmed, idiom=wording.TELEGRAM)
         except PanelError as exc:
-            await self.say(bot, chat_id, [str(exc), "Press File referral to try again, or send /cancel."])
+            if (key := forms.refused_field(form, exc)) is not None:
+                step = interview.reopen(key, exc.beside, self.intake.fmt_date)
+                await self.unbutton(bot, chat_id, state.data.get("_q"))
+                await self._ask(bot, chat_id, chat_type, user, interview, step)
+                return
+            await self.say(bot, chat_id, [str(exc), f"Press {form.submit} to try again, or send /cancel."])
             return
         await self.store.delete(str(chat_id), str(user.id))
-        await self.unbutton(bot, chat_id, state.data.get("_q"), [f"Filed **{reference}**."])
-        channels = await self.panel.list_channels()
-        set_up = any(purpose == "panel" and platform == "telegram" for purpose, platform, _ in channels)
-        await self.say(bot, chat_id, [wording.filed(reference, wording.TELEGRAM, set_up)])
+        await self.unbutton(bot, chat_id, state.data.get("_q"), interview.review(self.intake.fmt_date))
+        await self.say(bot, chat_id, reply.lines)

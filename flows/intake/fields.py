@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 from flows.anonymity import (
@@ -21,7 +21,7 @@ from flows.anonymity import (
 from flows.errors import InvalidInput
 from flows.preset import Preset
 
-Kind = Literal["choice", "choices", "text", "date", "letter"]
+Kind = Literal["choice", "choices", "text", "date", "time", "letter"]
 
 # The referrer list's last choice: an agency or service the preset does not list, named in free text.
 OTHER = "other_agency"
@@ -64,6 +64,10 @@ class Field:
     short: str = ""  # its name when the answers are read back ("Referred by")
     when_hint: str = ""  # on a whole form, which cannot hide a box: when to fill it ("you choose ... above")
     default: str = ""  # a whole form's choice made in advance (an agency, where most referrals come from)
+    # Free text is screened for names too (a possible name is asked about once); off where the typed command
+    # screens only dates of birth, postcodes and NHS numbers (a meeting's place), so form and command agree.
+    screen_names: bool = True
+    what: str = ""  # the free text's name in a refusal ("place"), where it is not the label's
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
         if self.only_when is None:
@@ -187,6 +191,15 @@ def parse_date(text: str) -> date:
     raise InvalidInput(f'"{text}" is not a date; write it like 2026-12-25 or 25/12/2026.')
 
 
+def parse_time(text: str) -> time:
+    """A time of day as people type it, and as the Slack and Teams pickers send it: 10:00, 9:30, 14:05."""
+    text = text.strip()
+    try:
+        return datetime.strptime(text, "%H:%M").time()
+    except ValueError:
+        raise InvalidInput(f'"{text}" is not a time of day; write it like 10:00 or 14:30.') from None
+
+
 # -- one answer ------------------------------------------------------------------------------------------
 
 
@@ -252,6 +265,8 @@ def check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any], 
         if day > today and f.key in _FUTURE:
             raise InvalidInput(_FUTURE[f.key])
         return day.isoformat()
+    if f.kind == "time":
+        return parse_time(text).strftime("%H:%M")
     if f.kind == "letter":
         try:
             subject_label(SubjectCategory.ADULT, text)
@@ -261,9 +276,9 @@ def check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any], 
         return text.upper()
     if f.max_length is not None and len(text) > f.max_length:
         raise InvalidInput(f"The {f.label.lower()} is longer than {f.max_length:,} characters. Please shorten it.")
-    what = {"referrer": "referring agency", "referrer_other": "referring agency",
-            "authorised_by": "authorising role"}.get(f.key, f.label.lower())
-    check_free_text(what, text, screen_names=not names_confirmed)
+    what = f.what or {"referrer": "referring agency", "referrer_other": "referring agency",
+                      "authorised_by": "authorising role"}.get(f.key, f.label.lower())
+    check_free_text(what, text, screen_names=f.screen_names and not names_confirmed)
     return text
 
 
@@ -306,15 +321,19 @@ class FormCheck:
         return not self.errors
 
 
-def check_form(preset: Preset, raw: Mapping[str, Any], *, today: date, names_confirmed: bool = False) -> FormCheck:
-    """Every field of a submitted form at once: what passed, and a sentence for each field that did not."""
+def check_form(preset: Preset, raw: Mapping[str, Any], *, today: date, names_confirmed: bool = False,
+               fields: tuple[Field, ...] | None = None) -> FormCheck:
+    """Every field of a submitted form at once: what passed, and a sentence for each field that did not.
+    `fields` are another form's (`FormSpec.check`); by default the intake form's."""
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
     names: list[str] = []
-    agency = preset.intake.agency_source
-    if agency is not None and not as_text(raw.get("source")) and as_text(raw.get("referrer")):
-        raw = {**raw, "source": agency.id}  # an agency chosen, where it came from left blank: that agency
-    for f in intake_fields(preset):
+    if fields is None:
+        fields = intake_fields(preset)
+        agency = preset.intake.agency_source
+        if agency is not None and not as_text(raw.get("source")) and as_text(raw.get("referrer")):
+            raw = {**raw, "source": agency.id}  # an agency chosen, where it came from left blank: that agency
+    for f in fields:
         if not f.applies(answers):
             if f.when_hint and as_text(raw.get(f.key)):
                 errors[f.key] = f"Leave this blank unless {f.when_hint}; nothing was filed."

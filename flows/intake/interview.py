@@ -1,5 +1,5 @@
-"""The intake form asked one question at a time: each answer checked as it is given, and asked again when
-refused, so one wrong answer never costs the rest."""
+"""A form asked one question at a time (the intake form unless told another `FormSpec`): each answer checked as
+it is given, and asked again when refused, so one wrong answer never costs the rest."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from flows.intake.fields import (
     intake_fields,
     refusal,
 )
+from flows.intake.spec import FormSpec
 from flows.preset import Preset
 
 
@@ -65,16 +66,17 @@ Step = Ask | ConfirmName | Review
 @dataclass
 class Interview:
     """The form asked one question at a time. Its state is plain data (`to_data` / `from_data`), so a platform
-    can keep it between messages and across restarts."""
+    can keep it between messages and across restarts. `form` is the form asked (None: the intake form)."""
 
     preset: Preset
     answers: dict[str, Any] = field(default_factory=dict)
     pending: dict[str, str] | None = None  # {"key": field, "text": answer} awaiting "it names no one"
     names_confirmed: bool = False
+    form: FormSpec | None = None
 
     @property
     def fields(self) -> tuple[Field, ...]:
-        return intake_fields(self.preset)
+        return self.form.fields if self.form is not None else intake_fields(self.preset)
 
     def current(self) -> Field | None:
         for f in self.fields:
@@ -117,6 +119,20 @@ class Interview:
             return self.step(fmt_date, problem=refusal(exc, raw, today))
         return self.step(fmt_date)
 
+    def reopen(self, key: str, problem: str, fmt_date: Callable[[date], str] = str) -> Step:
+        """The form was refused when sent, because of this answer (the service's own check: a meeting day outside
+        its window): ask it again with the reason, and again any later question left blank, which may now be
+        wanted (the reason for a day outside the window). Every other answer is kept."""
+        keys = [f.key for f in self.fields]
+        if key not in keys:
+            return self.step(fmt_date)
+        self.pending = None
+        for later in keys[keys.index(key) + 1 :]:
+            if later in self.answers and self.answers[later] in (None, "", []):
+                del self.answers[later]
+        self.answers.pop(key, None)
+        return self.step(fmt_date, problem=problem)
+
     def keep(self, *, today: date, fmt_date: Callable[[date], str] = str) -> Step:
         """"It names no one": keep the answer that may have named a person, and go on."""
         if self.pending is None:
@@ -144,11 +160,14 @@ class Interview:
         return draft_from(self.preset, self.answers, names_confirmed=self.names_confirmed)
 
     def to_data(self) -> dict[str, Any]:
-        return {"answers": dict(self.answers), "pending": self.pending, "names_confirmed": self.names_confirmed}
+        data = {"answers": dict(self.answers), "pending": self.pending, "names_confirmed": self.names_confirmed}
+        return data if self.form is None else {**data, "form": self.form.data()}
 
     @classmethod
-    def from_data(cls, preset: Preset, data: Mapping[str, Any]) -> Interview:
+    def from_data(cls, preset: Preset, data: Mapping[str, Any], form: FormSpec | None = None) -> Interview:
+        """The interview kept as `to_data`; `form` is the form it asks, known again from `data["form"]` by the
+        caller (`bot.commands.forms.form_from`)."""
         answers = data.get("answers")
         pending = data.get("pending")
         return cls(preset, dict(answers) if isinstance(answers, dict) else {},
-                   dict(pending) if isinstance(pending, dict) else None, bool(data.get("names_confirmed")))
+                   dict(pending) if isinstance(pending, dict) else None, bool(data.get("names_confirmed")), form)

@@ -160,7 +160,11 @@ SUBCOMMANDS: dict[str, Case] = {
                                      args="held {ref} local_authority police health outcome cspr the partners agreed"),
     "meeting decide": Case("rr_meeting_held", "Decided at the rapid review meeting for {ref}",
                            args="decide {ref} cspr the partners agreed"),
+    # With no day, the meeting form opens (for the business manager only); filled in on every platform:
+    # tests/e2e/test_meeting_form.py.
+    "meeting schedule (form)": Case("with_panel", "when its meeting is held, and where", args="schedule {ref}"),
 }
+FORM_LINES = re.compile(r"new|meeting schedule \S+")  # a command that opens a form
 
 
 # A subcommand a member (Salford's chair) may run too, and the refusal of one that is not the business manager's alone.
@@ -285,7 +289,7 @@ class ConsolePlatform(Platform):
         assert await self.session.handle(f"as {who}")
         assert self.session.actor is not None and self.session.actor.name == who
         start = self.buffer.tell()
-        self.answers = ["cancel"] if line == "new" else []  # the form's first question: leave it there
+        self.answers = ["cancel"] if FORM_LINES.fullmatch(line) else []  # the form's first question: leave it there
         assert await self.session.handle(line)
         return Answer(seen(self.buffer.getvalue()[start:]))
 
@@ -312,7 +316,8 @@ class SlackPlatform(Platform):
         before, views = len(self.fake.private), len(self.fake.views)
         status = await self.h.slash(user, line, channel="C0ELSEWHERE")
         shown = [m.shown for m in self.fake.private[before:] if m.to_user == user]
-        shown += [view["title"]["text"] for view in self.fake.views[views:]]  # a form it opened
+        shown += [f'{view["title"]["text"]} {slack_fake.flat_blocks(view["blocks"])}'  # a form it opened
+                  for view in self.fake.views[views:]]
         return Answer(" ".join(shown), [status])
 
     async def settle(self) -> None:

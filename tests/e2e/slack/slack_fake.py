@@ -444,6 +444,9 @@ def fill(view: dict, values: dict[str, Any], *, client_checks: bool = True) -> d
             entry = {"type": kind, "selected_options": [offered[v] for v in value]}
         elif kind == "datepicker":
             entry = {"type": kind, "selected_date": value}
+        elif kind == "timepicker":
+            assert re.fullmatch(r"\d{2}:\d{2}", value), f"Slack's time picker sends HH:MM, not {value!r}"
+            entry = {"type": kind, "selected_time": value}
         else:
             raise AssertionError(f"the fake client cannot fill a {kind}")
         state[block_id] = {action_id: entry}

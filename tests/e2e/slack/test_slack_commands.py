@@ -236,7 +236,7 @@ async def test_app_home_shows_the_business_manager_open_referrals_and_overdue_it
     assert f"Open referrals {ref} · Young Person C" in text and "waiting for the rapid review meeting" in text
     assert "Overdue Overdue since" in text
     await h.press_home("U0BM", "File a referral")
-    assert h.modal()["callback_id"] == "panel_new"
+    assert h.modal()["callback_id"] == "panel_form"
     await h.submit("U0BM", h.modal(), {"referral_type": "cspr", "referrer": "police", "category": "adult",
                                        "letter": "B",
                                        "summary": "Found at home"})

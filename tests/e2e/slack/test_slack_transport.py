@@ -105,7 +105,7 @@ async def test_slack_gets_its_acknowledgement_before_the_slow_work(slack) -> Non
     assert h.fake.views == [] and h.bot.tasks  # the listener is still working after the ack
     h.fake.gates["views.open"].set()
     await h.settle()
-    assert h.modal()["callback_id"] == "panel_new"
+    assert h.modal()["callback_id"] == "panel_form"
 
 
 async def test_a_form_that_cannot_open_in_time_is_explained_in_one_sentence(slack) -> None:

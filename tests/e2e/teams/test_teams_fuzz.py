@@ -106,12 +106,17 @@ async def test_text_commands_with_hostile_text(teams, caplog, text, command, who
 
 
 @FUZZ
-@given(verb=st.one_of(st.sampled_from([c.VOTE, c.RECUSE, c.RUN, c.NEW_REFERRAL]), odd_text, junk),
+@given(verb=st.one_of(st.sampled_from([c.VOTE, c.RECUSE, c.RUN, c.NEW_REFERRAL, c.FORM]), odd_text, junk),
        data=st.one_of(junk, st.fixed_dictionaries({}, optional={
            "ref": st.one_of(junk, st.just("REF")), "outcome": st.one_of(junk, st.just("cspr")),
            "reason": junk, "command": st.one_of(junk, st.sampled_from(["close REF", "withdraw REF x", "status"])),
            "needs_reason": junk, "referral_type": junk, "referrer": junk, "summary": junk, "letter": junk,
-           "category": junk, "aware_on": junk, "themes": junk})),
+           "category": junk, "aware_on": junk, "themes": junk,
+           # the meeting form: which form, and its answers
+           "form": st.one_of(junk, st.fixed_dictionaries({
+               "form": st.just("meeting"), "reference": st.just("DUD-2026-001"), "subject": junk})),
+           "date": st.one_of(junk, st.just("2026-12-30")), "time": st.one_of(junk, st.just("10:00")),
+           "place": junk, "override": junk})),
        who=st.sampled_from([HAL, MAL]))
 async def test_action_execute_with_hostile_data(teams, caplog, verb, data, who) -> None:  # type: ignore[no-untyped-def]
     """A vote on a made-up outcome, a recusal of no referral, a BM's command run by someone else, a referral

@@ -1,0 +1,83 @@
+"""What a form's answers do once sent, the same on every platform.
+
+A command opens a form by answering with `Reply.form`, a `flows.intake.FormSpec`: `new` the intake form, `meeting
+schedule REF` (no day) the meeting form. Each platform shows it in its own idiom (a Slack modal, a Teams card, one
+question at a time on Telegram and in the terminal), keeps `FormSpec.data()` until it is sent, knows the form
+again with `form_from`, checks the answers field by field (`FormSpec.check` or an `Interview`), and
+hands them to `submit`. `submit` makes the service call the typed command makes, so who may, the screening and
+the rules are checked in one place; a refusal about one answer names its field (`PanelError.field`), and
+`refused_field` says whether this form has it, to show it there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from bot.commands.meetings import schedule
+from bot.commands.registry import Reply
+from bot.commands.wording import PLAIN, Idiom, filed
+from bot.service import Actor, Panel
+from flows.errors import InvalidInput, PanelError
+from flows.intake import REFERRAL_FORM, FormSpec, draft_from, referral_form
+from flows.meetings import MEETING_FORM, schedule_form
+from flows.preset import Preset
+from flows.referrals import normalise_reference
+
+log = logging.getLogger("bot.commands")
+
+OUT_OF_DATE = "That form is out of date, so nothing was changed. Please open it again."
+
+
+def form_from(preset: Preset, data: object) -> FormSpec | None:
+    """The form a platform kept (`FormSpec.data()`), or None when it is not one of ours (an old or forged one).
+    Kept data without a kind is the intake form, as every form was before the meeting form."""
+    if data is None:
+        return referral_form(preset)
+    if not isinstance(data, Mapping):
+        return None
+    kind = data.get("form")
+    if kind in (None, REFERRAL_FORM):
+        return referral_form(preset)
+    if kind == MEETING_FORM:
+        reference, subject = data.get("reference"), data.get("subject")
+        if not isinstance(reference, str) or not isinstance(subject, str):
+            return None
+        try:
+            reference = normalise_reference(reference)
+        except PanelError:
+            return None
+        return schedule_form(reference, subject[:100])
+    return None
+
+
+async def submit(panel: Panel, actor: Actor, form: FormSpec, answers: Mapping[str, Any], *,
+                 names_confirmed: bool = False, idiom: Idiom = PLAIN) -> Reply:
+    """Act on a form's checked answers, as `actor`: file the referral, or schedule the meeting. The answer comes
+    once the service has committed; a refusal is raised as the service's `PanelError` (with the field it is
+    about, where it is about one), and nothing is changed."""
+    try:
+        if form.kind == REFERRAL_FORM:
+            reference = await panel.file_referral(actor=actor, draft=draft_from(
+                panel.preset, answers, names_confirmed=names_confirmed))
+            channels = await panel.list_channels()
+            set_up = any(purpose == "panel" and platform == idiom.platform for purpose, platform, _ in channels)
+            reply = Reply([filed(reference, idiom, set_up)])
+        elif form.kind == MEETING_FORM:
+            reply = await schedule(panel, actor, form.reference, str(answers.get("date") or ""),
+                                   str(answers.get("time") or ""), str(answers.get("place") or ""),
+                                   answers.get("override") or None)
+        else:
+            raise InvalidInput(OUT_OF_DATE)
+    except PanelError:
+        log.info("form %s: refused", form.kind, extra={"command": f"form {form.kind}"})
+        raise
+    log.info("form %s: done", form.kind, extra={"command": f"form {form.kind}"})
+    return reply
+
+
+def refused_field(form: FormSpec, exc: PanelError) -> str | None:
+    """The field of `form` a refusal is about, to show it beside that field or ask it again; None when it is
+    about the whole form (not the business manager, a referral already decided), to say as a message."""
+    return exc.field if exc.field is not None and form.field(exc.field) is not None else None

@@ -1,0 +1,118 @@
+"""The meeting form's rules (issue 21, section 1), with no platform: its fields as one question at a time and as a
+whole form, a refusal sent back to the answer it is about, and what `meeting schedule REF` answers and `forms.submit`
+does on the in-memory record. The platforms themselves: tests/e2e/test_meeting_form.py.
+
+Dudley: filed Mon 14 Dec 2026; its rapid review meeting's window is Wed 23 Dec 2026 to Tue 5 Jan 2027."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from memory_panel import actions, dudley, file, uk
+
+from bot.commands import forms, run
+from flows.errors import InvalidInput, NotAllowed, PanelError
+from flows.intake import Ask, Interview, Review, parse_time, referral_form
+from flows.meetings import schedule_form
+from flows.preset import load_preset
+
+TODAY = date(2026, 12, 14)
+FORM = schedule_form("DUD-2026-001", "Young Person C")
+
+
+def fmt(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def test_the_form_is_asked_one_question_at_a_time_and_checked_as_it_goes() -> None:
+    interview = Interview(load_preset("dudley"), form=FORM)
+    step = interview.step(fmt)
+    assert isinstance(step, Ask) and step.field.key == "date"
+    step = interview.give("30/12/2026", today=TODAY, fmt_date=fmt)  # as the typed command reads it
+    assert isinstance(step, Ask) and step.field.key == "time"
+    step = interview.give("ten", today=TODAY, fmt_date=fmt)
+    assert isinstance(step, Ask) and step.problem == '"ten" is not a time of day; write it like 10:00 or 14:30.'
+    step = interview.give("9:30", today=TODAY, fmt_date=fmt)
+    assert isinstance(step, Ask) and step.field.key == "place"
+    step = interview.give("Room 2, born 03/04/2015", today=TODAY, fmt_date=fmt)
+    assert isinstance(step, Ask) and step.field.key == "place"
+    assert step.problem == ("The place looks like it contains a date of birth, which is not repeated here. Please "
+                            "remove it; nothing was saved.")
+    interview.give("None", today=TODAY, fmt_date=fmt)
+    step = interview.give("skip", today=TODAY, fmt_date=fmt)
+    assert isinstance(step, Review) and step.lines == ["Day: Wed 30 Dec 2026", "Time: 09:30"]
+    assert interview.answers == {"date": "2026-12-30", "time": "09:30", "place": None, "override": None}
+
+    # Sent and refused at the day (outside the window): the day is asked again with the refusal, and the reason
+    # left blank after it too; the time is kept.
+    step = interview.reopen("date", "Tue 22 Dec 2026 is before the window.", fmt)
+    assert isinstance(step, Ask) and (step.field.key, step.problem) == ("date", "Tue 22 Dec 2026 is before the window.")
+    interview.give("2026-12-22", today=TODAY, fmt_date=fmt)
+    assert interview.current() is not None and interview.current().key == "place"  # type: ignore[union-attr]
+    assert interview.answers["time"] == "09:30"
+
+
+def test_a_whole_form_is_checked_at_once_and_screened_as_the_typed_command_is() -> None:
+    preset = load_preset("dudley")
+    check = FORM.check(preset, {"date": "2026-12-30", "time": "25:00", "place": "dob 1 January 2001",
+                                "override": ""}, today=TODAY)
+    assert set(check.errors) == {"time", "place"}
+    assert "1 January 2001" not in check.errors["place"]
+    # A place is screened for dates of birth, postcodes and NHS numbers, as the typed command screens it; not
+    # for names (a room named after someone is a place).
+    check = FORM.check(preset, {"date": "2026-12-30", "time": "10:00", "place": "Mary Seacole House, Room 2"},
+                       today=TODAY)
+    assert check.ok and check.answers["place"] == "Mary Seacole House, Room 2"
+    assert parse_time("14:05").isoformat() == "14:05:00"
+    with pytest.raises(InvalidInput):
+        parse_time("2pm")
+
+
+def test_a_form_is_known_again_from_what_a_platform_kept() -> None:
+    preset = load_preset("dudley")
+    assert forms.form_from(preset, FORM.data()) == FORM
+    assert forms.form_from(preset, None) == referral_form(preset)  # kept before there were other forms
+    assert forms.form_from(preset, {"form": "meeting", "reference": "not a reference", "subject": ""}) is None
+    assert forms.form_from(preset, {"form": "something else"}) is None
+    assert forms.form_from(preset, "meeting") is None
+
+
+async def test_the_command_opens_the_form_for_the_business_manager_only(clock) -> None:
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    reply = await run(panel, await panel.actor_named("Bob"), f"meeting schedule {ref}")
+    assert reply.ok and reply.form == schedule_form(ref, "Young Person C")
+    reply = await run(panel, await panel.actor_named("Pol"), f"meeting schedule {ref}")
+    assert not reply.ok and reply.form is None
+    assert reply.lines == ["Only the business manager can schedule meetings. Nothing was changed."]
+    reply = await run(panel, await panel.actor_named("Bob"), "meeting schedule DUD-2026-999")
+    assert not reply.ok and reply.form is None
+
+
+async def test_the_answers_go_through_the_typed_commands_call(clock) -> None:
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    form = schedule_form(ref, "Young Person C")
+    bob, pol = await panel.actor_named("Bob"), await panel.actor_named("Pol")
+    with pytest.raises(NotAllowed):
+        await forms.submit(panel, pol, form, {"date": "2026-12-30", "time": "10:00"})
+    with pytest.raises(InvalidInput) as refused:
+        await forms.submit(panel, bob, form, {"date": "2026-12-22", "time": "10:00"})
+    assert forms.refused_field(form, refused.value) == "date"
+    assert refused.value.beside.endswith("Tue 22 Dec 2026 is before the window. Choose a day inside it, or keep "
+                                         "this one and give the reason for holding it then. Nothing was scheduled.")
+    assert "meeting_scheduled" not in await actions(panel)
+    with pytest.raises(InvalidInput) as refused:
+        await forms.submit(panel, bob, form, {"date": "2026-12-10", "time": "10:00"})
+    assert forms.refused_field(form, refused.value) == "date" and "must be in the future" in str(refused.value)
+    reply = await forms.submit(panel, bob, form, {"date": "2026-12-22", "time": "10:00", "place": "Room 2",
+                                                  "override": "the chair is away from 23 Dec"})
+    assert reply.lines[0] == f"The rapid review meeting for {ref} is scheduled for Tue 22 Dec 2026, 10:00, Room 2."
+    assert "meeting_scheduled" in await actions(panel)
+    # A refusal of the whole form names no field: a platform says it as a message.
+    with pytest.raises(PanelError) as again:
+        await forms.submit(panel, bob, form, {"date": "2026-12-30", "time": "10:00"})
+    assert forms.refused_field(form, again.value) is None and "already scheduled" in str(again.value)
