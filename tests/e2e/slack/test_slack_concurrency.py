@@ -30,6 +30,7 @@ from sqlalchemy import select
 from stage_presets import dudley_panel_votes
 
 from bot.service import Actor
+from bot.slack.listener import NOT_IN_TIME
 from flows.referrals import ReferralDraft
 from storage.audit import verify
 from storage.models import AuditEntry, Ballot, Member, Referral, Vote
@@ -57,8 +58,9 @@ class Client:
         self.h = h
         self.statuses: list[int] = []
         self.gate = asyncio.Semaphore(in_flight)
+        self.not_in_time = 0  # forms answered "not recorded in time, please try again" (a loaded machine)
 
-    async def post(self, payload: dict, **headers: str) -> None:
+    async def post(self, payload: dict, **headers: str) -> str:
         """Send it; a 503 (the bot could not reach its database in time and asks to be sent again) is sent
         again as Slack does, with X-Slack-Retry-Num, up to Slack's three retries. The last status is kept."""
         body = urlencode({"payload": json.dumps(payload)})
@@ -70,10 +72,11 @@ class Client:
                     data=body.encode(),
                     headers={**sign(body), **headers, **retry, "Content-Type": "application/x-www-form-urlencoded"},
                 )
-                await response.read()
+                answer = (await response.read()).decode()
                 if response.status != 503:
                     break
             self.statuses.append(response.status)
+            return answer
 
     async def press(self, user: str, card: Message, label: str) -> dict:
         """Press an outcome button; returns the vote modal Slack opened for that press."""
@@ -97,10 +100,14 @@ class Client:
         """Press, then submit the modal, and Slack's retry of the same submission at the same moment."""
         view = await self.press(user, card, label)
         submission = self.h.submit_payload(user, view, {"reason": "Agree with the scoping"})
-        await asyncio.gather(
-            self.post(submission),
-            self.post(submission, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}),
-        )
+        for _ in range(4):  # the form said it could not record in time: the person presses Submit again
+            answers = await asyncio.gather(
+                self.post(submission),
+                self.post(submission, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}),
+            )
+            if not any(NOT_IN_TIME in a for a in answers):
+                return
+            self.not_in_time += 1
 
 
 async def test_hundreds_of_concurrent_signed_votes_and_retries_are_each_counted_once(slack) -> None:
@@ -133,7 +140,7 @@ async def test_hundreds_of_concurrent_signed_votes_and_retries_are_each_counted_
     await h.flush()
     elapsed = time.perf_counter() - started
 
-    assert len(client.statuses) == 12 * REFERRALS and set(client.statuses) == {200}
+    assert len(client.statuses) == 12 * REFERRALS + 2 * client.not_in_time and set(client.statuses) == {200}
     refs = [re.search(r"DUD-\d{4}-\d{3}", c.raw).group(0) for c in cards]  # type: ignore[union-attr]
     async with h.panel.uow() as uow:
         s = uow.session
@@ -155,7 +162,8 @@ async def test_hundreds_of_concurrent_signed_votes_and_retries_are_each_counted_
     # What each voter was told: for every submission and its retry, "recorded" (or "changed") once and
     # "already recorded" once; or, both times, that voting had closed.
     told = [(m.to_user, m.shown) for m in h.fake.private]
-    assert sum(1 for _, t in told if t == ALREADY) == len(votes)
+    already = sum(1 for _, t in told if t == ALREADY)  # a form sent again after "not in time" may hear it twice
+    assert len(votes) <= already <= len(votes) + 2 * client.not_in_time
     for user, name in (("U0LA", "Lou"), ("U0POL", "Pat"), ("U0HEA", "Hal")):
         for ref in refs:
             mine = [t for u, t in told if u == user and ref in t]
