@@ -1,8 +1,11 @@
 """Meetings of a referral (issue 21, section 1): the business manager schedules, moves and cancels the rapid
 review meeting (or a SAR screening meeting), checked against the preset's window in plain words and held
 outside it only with a reason; the clocks due before it (Salford 7.11: papers 24 hours before) move with it;
-and `meeting held` records who attended, checks the meeting's quorum (one of each statutory partner), and,
-when quorate or overridden with a reason, records the meeting as the event every later clock starts from."""
+and `meeting held` records who attended, checks the meeting's own quorum (the preset's `[[meetings]]`: one of
+each statutory partner unless it names other roles, as Stockport's screening meeting and review panel do), and,
+when quorate or overridden with a reason, records the meeting as the event every later clock starts from. A
+referral's meeting is its first (the rapid review or screening meeting), or, once the event a later meeting
+follows is recorded, that meeting (Stockport: the review panel, once the review is commissioned)."""
 
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ class MeetingLine:
     window_override: str | None
     attended: tuple[str, ...]
     held_not_quorate: bool
-    needed: tuple[str, ...]  # the statutory partners the quorum needs
+    needed: tuple[str, ...]  # the roles the meeting's quorum needs (by default the statutory partners)
     attending: tuple[str, ...] = ()  # the partners confirmed to attend
     of_partnership: bool = False  # the partnership's own meeting (the monthly panel), not a referral's
     # Where the meeting decides its referral's current stage, in the card's words: the views so far (the votes
@@ -65,7 +68,7 @@ class MeetingCommands(Handler):
             raise InvalidInput("The meeting must be in the future. Nothing was scheduled.")
         async with self.uow() as uow:
             referral = await self._meeting_referral(uow, reference)
-            event = rules.meeting_event(self.preset, referral.referral_type)
+            event = await self._current_event(uow, referral)
             name = rules.meeting_name(event)
             if (row := await uow.events.planned(referral, event, lock=True)) is not None:
                 raise WrongState(
@@ -80,12 +83,13 @@ class MeetingCommands(Handler):
                              window_override=override)
             moved = await self.clocks._retime_before(uow, referral, event, actor)
             where = f", {place}" if place else ""
-            needed = rules.labels(self.preset, rules.statutory_roles(self.preset))
+            quorum = self._quorum(referral, event)
+            who = "who attends for your agency" if rules.of_partners(self.preset, quorum) else "you attend"
             self._post_meeting(
                 uow, referral, row,
                 f"{name.capitalize()} for **{referral.reference} · {referral.subject}**: **{self.fmt(at)}**{where}. "
-                f"It is quorate with one representative of each statutory partner: {needed}; each, please confirm "
-                f"who attends for your agency (the button, or `meeting attend {referral.reference}`).",
+                f"{rules.quorum_words(self.preset, quorum)}; each, please confirm {who} (the button, or "
+                f"`meeting attend {referral.reference}`).",
             )
             self.decisions._card_update(uow, referral)
             await self.finish(uow)
@@ -148,11 +152,12 @@ class MeetingCommands(Handler):
             raise InvalidInput(
                 f"Say who attended, by role: `meeting held {reference.upper()} local_authority police health`."
             )
-        present = rules.attendance(self.preset, roles)
+        rules.attendance(self.preset, roles)  # a role the partnership does not have is refused before anything
         async with self.uow() as uow:
             referral = await self._meeting_referral(uow, reference)
             choice = None if outcome is None else self.stages._meeting_choice(actor, referral, outcome, reason)
             event, row = await self._the_meeting(uow, referral)
+            present = rules.attendance(self.preset, roles, self._quorum(referral, event))
             if choice is not None and not present.quorate and override is None:
                 raise WrongState(
                     f"{rules.meeting_name(event).capitalize()} for {referral.reference} was not quorate (still needed: "
@@ -210,7 +215,7 @@ class MeetingCommands(Handler):
                 out.append(MeetingLine(
                     referral.reference, referral.subject, rules.meeting_name(row.event), row.at, row.place, window,
                     row.window_override, tuple(row.attended or ()), row.quorate is False,
-                    rules.statutory_roles(self.preset), tuple(row.attending or ()),
+                    self._quorum(referral, row.event), tuple(row.attending or ()),
                     decides=await self.stages._meeting_words(uow, referral) if deciding else None,
                 ))
         return out
@@ -249,14 +254,14 @@ class MeetingCommands(Handler):
 
     def _invite(self, referral: Referral, row: ScheduledEvent, *, cancelled: bool = False) -> MeetingInvite:
         name = rules.meeting_name(row.event)
-        needed = rules.labels(self.preset, rules.statutory_roles(self.preset))
+        quorum = rules.quorum_words(self.preset, self._quorum(referral, row.event))
         return MeetingInvite(
             event_id=row.id,
             partnership=self.preset.id,
             title=f"{name.removeprefix('the ').capitalize()}: {referral.reference} · {referral.subject}",
             description=(
                 f"{name.capitalize()} for {referral.reference} · {referral.subject}, {self.fmt(row.at)} (UK time). "
-                f"It is quorate with one representative of each statutory partner: {needed}."
+                f"{quorum}."
             ),
             at=row.at,
             place=row.place,
@@ -267,21 +272,23 @@ class MeetingCommands(Handler):
         self, uow: UnitOfWork, referral: Referral, row: ScheduledEvent, text: str, *, cancelled: bool = False
     ) -> None:
         """Post to the panel channel with the meeting's `.ics` invitation (or its cancellation) as a file, and,
-        while it stands, the statutory partners' button to confirm who attends."""
+        while it stands, the button for those its quorum needs to confirm who attends."""
         data = invitation(self._invite(referral, row, cancelled=cancelled), self.now(), cancelled=cancelled)
         body: dict = {"text": text, "files": [[file_name(referral.reference), base64.b64encode(data).decode("ascii")]]}
         if not cancelled:
+            quorum = self._quorum(referral, row.event)
             if row.attending:
-                body["text"] += " " + rules.attendance_line(self.preset, row.attending)
-            body["actions"] = [self._attend_button(referral.reference), {"label": "Send me the calendar file",
+                body["text"] += " " + rules.attendance_line(self.preset, row.attending, quorum)
+            label = "I attend for my agency" if rules.of_partners(self.preset, quorum) else "I attend"
+            body["actions"] = [self._attend_button(referral.reference, label), {"label": "Send me the calendar file",
                                                                "command": f"meeting invitation {referral.reference}"}]
         uow.outbox(partnership_id=self.partnership_id, now=self.now(), purpose="panel", kind="notice",
                    referral_id=referral.id, body=body)
 
     @staticmethod
     def _attend_button(reference: str, label: str = "I attend for my agency") -> dict:
-        """The statutory partners' button to confirm who attends the meeting `meeting attend REFERENCE` names (a
-        referral's, or a monthly panel's: PANEL-2027-01)."""
+        """The button for those a meeting's quorum needs to confirm who attends the meeting `meeting attend
+        REFERENCE` names (a referral's, or a monthly panel's: PANEL-2027-01)."""
         return {"label": label, "command": f"meeting attend {reference}", "style": "primary"}
 
     def _meeting_texts(self, place: str, override: str | None, *, what: str = "a time outside the window"):  # type: ignore[no-untyped-def]
@@ -301,15 +308,30 @@ class MeetingCommands(Handler):
             raise WrongState(f"{referral.reference} is withdrawn.")
         return referral
 
+    def _quorum(self, referral: Referral, event: str) -> tuple[str, ...]:
+        """The roles that must each be present for this meeting of the referral to be quorate."""
+        return rules.quorum_of(self.preset, event, referral.referral_type)
+
+    async def _current_event(self, uow: UnitOfWork, referral: Referral) -> str:
+        """The referral's meeting now: its first, or the later meeting whose event has been recorded (Stockport:
+        the review panel, once the review is commissioned)."""
+        later = rules.meetings_of(self.preset, referral.referral_type)[1:]
+        recorded = {after for _, after in later if after and await uow.events.held(referral, after) is not None}
+        return rules.current_meeting(self.preset, referral.referral_type, recorded)
+
     async def _the_meeting(self, uow: UnitOfWork, referral: Referral) -> tuple[str, ScheduledEvent]:
-        event = rules.meeting_event(self.preset, referral.referral_type)
-        row = await uow.events.planned(referral, event, lock=True)
-        if row is None:
-            raise NotFound(
-                f"No {rules.meeting_name(event).removeprefix('the ')} is scheduled for {referral.reference}; "
-                f"schedule one with `meeting schedule {referral.reference} DATE TIME`."
-            )
-        return event, row
+        """The referral's planned meeting: its current one, or, if only an earlier one is still planned (a
+        screening meeting planned before the review was commissioned), that one."""
+        event = await self._current_event(uow, referral)
+        others = [e for e, _ in reversed(rules.meetings_of(self.preset, referral.referral_type)) if e != event]
+        for each in (event, *others):
+            row = await uow.events.planned(referral, each, lock=True)
+            if row is not None:
+                return each, row
+        raise NotFound(
+            f"No {rules.meeting_name(event).removeprefix('the ')} is scheduled for {referral.reference}; "
+            f"schedule one with `meeting schedule {referral.reference} DATE TIME`."
+        )
 
     async def _window_start(self, uow: UnitOfWork, referral: Referral, clock) -> datetime | None:  # type: ignore[no-untyped-def]
         row = await uow.deadlines.latest(referral, clock.id)
