@@ -59,6 +59,12 @@ def meeting_name(event: str) -> str:
     return EVENTS.get(event, event)
 
 
+def cap(text: str) -> str:
+    """The first letter in capitals and the rest as it is ("The SAR screening meeting", where `str.capitalize`
+    would write "The sar screening meeting")."""
+    return text[:1].upper() + text[1:]
+
+
 def window_clock(preset: Preset, referral_type: str, event: str) -> Clock | None:
     """The window clock this meeting meets (Dudley: 7 to 13 working days), if the preset has one."""
     for clock in preset.clocks:

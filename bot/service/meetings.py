@@ -72,7 +72,7 @@ class MeetingCommands(Handler):
             name = rules.meeting_name(event)
             if (row := await uow.events.planned(referral, event, lock=True)) is not None:
                 raise WrongState(
-                    f"{name.capitalize()} for {referral.reference} is already scheduled for {self.fmt(row.at)}; "
+                    f"{rules.cap(name)} for {referral.reference} is already scheduled for {self.fmt(row.at)}; "
                     f"use `meeting move {referral.reference} DATE TIME` to change it."
                 )
             window = await self._window_words(uow, referral, event, at, override)
@@ -87,13 +87,13 @@ class MeetingCommands(Handler):
             who = "who attends for your agency" if rules.of_partners(self.preset, quorum) else "you attend"
             self._post_meeting(
                 uow, referral, row,
-                f"{name.capitalize()} for **{referral.reference} · {referral.subject}**: **{self.fmt(at)}**{where}. "
+                f"{rules.cap(name)} for **{referral.reference} · {referral.subject}**: **{self.fmt(at)}**{where}. "
                 f"{rules.quorum_words(self.preset, quorum)}; each, please confirm {who} (the button, or "
                 f"`meeting attend {referral.reference}`).",
             )
             self.decisions._card_update(uow, referral)
             await self.finish(uow)
-        head = f"{name.capitalize()} for {referral.reference} is scheduled for {self.fmt(at)}{where}."
+        head = f"{rules.cap(name)} for {referral.reference} is scheduled for {self.fmt(at)}{where}."
         return [head, *window, *(f"{d.label}: due {self.fmt(d.due_at)}." for d in moved)]
 
     async def move_meeting(
@@ -111,7 +111,7 @@ class MeetingCommands(Handler):
             await self.audit(uow, actor, "meeting_moved", referral.reference, event=event, at=at.isoformat(),
                              was=was.isoformat(), window_override=override)
             moved = await self.clocks._retime_before(uow, referral, event, actor)
-            name = rules.meeting_name(event).capitalize()
+            name = rules.cap(rules.meeting_name(event))
             self._post_meeting(uow, referral, row, f"{name} for **{referral.reference} · {referral.subject}** is "
                                f"moved from {self.fmt(was)} to **{self.fmt(at)}**.")
             self.decisions._card_update(uow, referral)
@@ -131,7 +131,7 @@ class MeetingCommands(Handler):
             row.status, row.cancel_reason = "cancelled", reason
             await self.audit(uow, actor, "meeting_cancelled", referral.reference, event=event, reason=reason)
             await self.clocks._retime_before(uow, referral, event, actor)  # nothing is due before a cancelled meeting
-            name = rules.meeting_name(event).capitalize()
+            name = rules.cap(rules.meeting_name(event))
             self._post_meeting(uow, referral, row, f"{name} for **{referral.reference} · {referral.subject}** on "
                                f"{self.fmt(row.at)} is cancelled.", cancelled=True)
             self.decisions._card_update(uow, referral)
@@ -160,7 +160,7 @@ class MeetingCommands(Handler):
             present = rules.attendance(self.preset, roles, self._quorum(referral, event))
             if choice is not None and not present.quorate and override is None:
                 raise WrongState(
-                    f"{rules.meeting_name(event).capitalize()} for {referral.reference} was not quorate (still needed: "
+                    f"{rules.cap(rules.meeting_name(event))} for {referral.reference} was not quorate (still needed: "
                     f"{rules.labels(self.preset, present.missing)}), so it cannot decide; add `override REASON` before "
                     "`outcome` to count it anyway. Nothing was recorded.")
             now = self.now()
@@ -173,7 +173,7 @@ class MeetingCommands(Handler):
             if not present.quorate and override is None:
                 await self.finish(uow)
                 return [
-                    f"{name.capitalize()} for {referral.reference} on {self.fmt(when)} is recorded as not quorate "
+                    f"{rules.cap(name)} for {referral.reference} on {self.fmt(when)} is recorded as not quorate "
                     f"(attended: {who}; still needed: {rules.labels(self.preset, present.missing)}). It does not "
                     f"count as {name}; to count it anyway, add `override REASON`."
                 ]
@@ -184,7 +184,7 @@ class MeetingCommands(Handler):
             self.decisions._card_update(uow, referral)
             await self.finish(uow)
         quorum = "quorate" if present.quorate else f"not quorate, counted by the business manager: {override}"
-        lines = [f"{name.capitalize()} for {referral.reference} is recorded: held {self.fmt(when)}, attended by "
+        lines = [f"{rules.cap(name)} for {referral.reference} is recorded: held {self.fmt(when)}, attended by "
                  f"{who} ({quorum})."]
         if record.started:
             lines.append(f"Clocks started: {', '.join(record.started)}.")
@@ -258,9 +258,9 @@ class MeetingCommands(Handler):
         return MeetingInvite(
             event_id=row.id,
             partnership=self.preset.id,
-            title=f"{name.removeprefix('the ').capitalize()}: {referral.reference} · {referral.subject}",
+            title=f"{rules.cap(name.removeprefix('the '))}: {referral.reference} · {referral.subject}",
             description=(
-                f"{name.capitalize()} for {referral.reference} · {referral.subject}, {self.fmt(row.at)} (UK time). "
+                f"{rules.cap(name)} for {referral.reference} · {referral.subject}, {self.fmt(row.at)} (UK time). "
                 f"{quorum}."
             ),
             at=row.at,
