@@ -157,6 +157,10 @@ class MeetingCommands(Handler):
             referral = await self._meeting_referral(uow, reference)
             choice = None if outcome is None else self.stages._meeting_choice(actor, referral, outcome, reason)
             event, row = await self._the_meeting(uow, referral)
+            if choice is not None and event != rules.meeting_event(self.preset, referral.referral_type):
+                raise WrongState(f"{rules.cap(rules.meeting_name(event))} does not decide {referral.reference}; only "
+                                 f"{rules.meeting_name(rules.meeting_event(self.preset, referral.referral_type))} "
+                                 "does. Nothing was recorded.")
             present = rules.attendance(self.preset, roles, self._quorum(referral, event))
             if choice is not None and not present.quorate and override is None:
                 raise WrongState(
