@@ -20,10 +20,9 @@ from datetime import datetime, time
 from flows.calendar import WorkingCalendar
 from flows.errors import InvalidInput, NotAllowed
 from flows.permissions import BM_ROLE
-from flows.preset import EVENTS, MEETING_EVENTS, MONTHLY_PANEL_EVENT, Clock, MeetingRule, Preset
+from flows.preset import EVENTS, MONTHLY_PANEL_EVENT, Clock, MeetingRule, Preset
+from flows.preset import MEETING_EVENTS as MEETING_EVENTS  # the events a meeting of a referral can be
 from flows.preset.meetings import first_meeting
-
-__all__ = ["MEETING_EVENTS"]  # the events a meeting of a referral can be (kept in `flows.preset`)
 
 
 def meeting_event(preset: Preset, referral_type: str) -> str:
