@@ -63,7 +63,7 @@ async def meeting_lines(panel: Panel) -> list[str]:
             line += (f" Held but not quorate (attended: {labels(panel.preset, m.attended)}; still needed: "
                      f"{labels(panel.preset, missing)}).")
         else:
-            line += f" {attendance_line(panel.preset, m.attending)}"
+            line += f" {attendance_line(panel.preset, m.attending, m.needed)}"
         if m.decides:
             line += f" {m.decides}"
         out.append(line)

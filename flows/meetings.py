@@ -1,10 +1,15 @@
 """Meetings of a referral (issue 21, section 1): which event a meeting is, who makes it quorate, and what a
 schedule or attendance typed by the business manager means. Pure: no database, no clock.
 
-The seeds set the meeting's own quorum apart from the virtual panel's vote: "at least one representative of
-each statutory partner" (Salford 7.12, Dudley "The Rapid Review Meeting"; Stockport's review panel: police,
-health and the local authority). So a meeting is quorate when each statutory partner of the preset (the
-roles marked `statutory = true`) attended.
+The seeds set each meeting's own quorum apart from the virtual panel's vote. Salford 7.12 and Dudley ("The Rapid
+Review Meeting"): a rapid review meeting "will only be quorate if at least one representative is present from
+each of the [three] safeguarding partners". Stockport section 10: "The Review Panel will be quorate when the
+police, health and local authority representatives are present, together with the Review Panel Chair/Report
+Author". Stockport section 8 sets no such quorum for the SAR screening panel (the Head of Safeguarding and
+Learning as its chair, the Board Business Manager, agency representatives case by case). So a meeting's quorum is
+the roles its preset's `[[meetings]]` entry names (`meeting_rule`), one member of each present; a meeting
+without an entry is quorate when each statutory partner of the preset (the roles marked `statutory = true`)
+attended.
 """
 
 from __future__ import annotations
@@ -16,25 +21,48 @@ from flows.calendar import WorkingCalendar
 from flows.errors import InvalidInput, NotAllowed
 from flows.intake import Field, FormSpec
 from flows.permissions import BM_ROLE
-from flows.preset import EVENTS, Clock, Preset
-
-# The events a meeting of a referral can be, in the order they are looked for in a preset's clocks.
-MEETING_EVENTS = ("rr_meeting", "screening_meeting")
+from flows.preset import EVENTS, MONTHLY_PANEL_EVENT, Clock, MeetingRule, Preset
+from flows.preset import MEETING_EVENTS as MEETING_EVENTS  # the events a meeting of a referral can be
+from flows.preset.meetings import first_meeting
 
 
 def meeting_event(preset: Preset, referral_type: str) -> str:
-    """The meeting a referral of this type has: the first meeting event a clock of the preset starts from,
-    falls before or is met by, for this type (Stockport's SARs: the screening meeting); else the rapid
-    review meeting."""
-    for event in MEETING_EVENTS:
-        for clock in preset.clocks:
-            if clock.applies_to(referral_type) and event in (clock.starts, clock.before, clock.met_by):
-                return event
-    return MEETING_EVENTS[0]
+    """The meeting a referral of this type has from the start (the one that may decide it): the first meeting
+    event a clock of the preset starts from, falls before or is met by, for this type (Stockport's SARs: the
+    screening meeting); else the one a `[[meetings]]` entry names for the type; else the rapid review meeting."""
+    return first_meeting(preset.clocks, preset.meetings, referral_type)
+
+
+def meetings_of(preset: Preset, referral_type: str) -> tuple[tuple[str, str | None], ...]:
+    """Every meeting a referral of this type can have, in order, each with the event after which it is held: its
+    first meeting (after nothing), then each `[[meetings]]` entry with `after` (Stockport: the review panel)."""
+    later = tuple((m.event, m.after) for m in preset.meetings if m.after is not None and m.applies_to(referral_type))
+    return ((meeting_event(preset, referral_type), None), *later)
+
+
+def meeting_rule(preset: Preset, event: str, referral_type: str | None = None) -> MeetingRule | None:
+    """The `[[meetings]]` entry that sets this meeting's quorum, if the preset has one."""
+    return next((m for m in preset.meetings if m.event == event and m.applies_to(referral_type)), None)
+
+
+def current_meeting(preset: Preset, referral_type: str, recorded: set[str] | frozenset[str]) -> str:
+    """The meeting a referral has now: its first meeting, or the last of its later meetings whose `after` event
+    is among those recorded (Stockport 9 and 10: the review panel, once the review is commissioned)."""
+    now = meeting_event(preset, referral_type)
+    for event, after in meetings_of(preset, referral_type)[1:]:
+        if after in recorded:
+            now = event
+    return now
 
 
 def meeting_name(event: str) -> str:
     return EVENTS.get(event, event)
+
+
+def cap(text: str) -> str:
+    """The first letter in capitals and the rest as it is ("The SAR screening meeting", where `str.capitalize`
+    would write "The sar screening meeting")."""
+    return text[:1].upper() + text[1:]
 
 
 def window_clock(preset: Preset, referral_type: str, event: str) -> Clock | None:
@@ -49,19 +77,42 @@ def statutory_roles(preset: Preset) -> tuple[str, ...]:
     return tuple(r.id for r in preset.roles if r.statutory)
 
 
+def quorum_of(preset: Preset, event: str, referral_type: str | None = None) -> tuple[str, ...]:
+    """The roles that must each be present for this meeting to be quorate: its `[[meetings]]` entry's, or, where
+    the preset gives it none, one representative of each statutory partner."""
+    rule = meeting_rule(preset, event, referral_type)
+    return rule.quorum if rule is not None else statutory_roles(preset)
+
+
+def of_partners(preset: Preset, quorum: tuple[str, ...] | None) -> bool:
+    """Whether the quorum is the default one, each statutory partner (the words then speak of partners)."""
+    return quorum is None or set(quorum) == set(statutory_roles(preset))
+
+
+def quorum_words(preset: Preset, quorum: tuple[str, ...] | None = None) -> str:
+    """What makes the meeting quorate, as the invitation says it: "It is quorate with one representative of
+    each statutory partner: Local authority, Police, Health (ICB)", or, for a quorum of its own, "It is quorate
+    only with each of these present: ..."."""
+    if of_partners(preset, quorum):
+        partners = labels(preset, statutory_roles(preset))
+        return f"It is quorate with one representative of each statutory partner: {partners}"
+    return f"It is quorate only with each of these present: {labels(preset, quorum or ())}"
+
+
 @dataclass(frozen=True)
 class Attendance:
     attended: tuple[str, ...]  # role ids, in the preset's order
-    missing: tuple[str, ...]  # statutory roles not there
+    missing: tuple[str, ...]  # roles of the meeting's quorum not there
 
     @property
     def quorate(self) -> bool:
         return not self.missing
 
 
-def attendance(preset: Preset, words: list[str]) -> Attendance:
+def attendance(preset: Preset, words: list[str], quorum: tuple[str, ...] | None = None) -> Attendance:
     """The roles typed (`local_authority police`, or labels such as `Health (ICB)` as one word each), checked
-    against the preset's roles; an unknown one is refused naming the roles there are."""
+    against the preset's roles (an unknown one is refused naming the roles there are) and against the meeting's
+    quorum (`quorum_of`; by default each statutory partner)."""
     ids = {r.id: r.id for r in preset.roles}
     ids.update({r.label.lower(): r.id for r in preset.roles})
     seen: list[str] = []
@@ -75,7 +126,7 @@ def attendance(preset: Preset, words: list[str]) -> Attendance:
             seen.append(role)
     order = [r.id for r in preset.roles]
     attended = tuple(sorted(seen, key=order.index))
-    return Attendance(attended, tuple(r for r in statutory_roles(preset) if r not in attended))
+    return Attendance(attended, still_needed(preset, attended, quorum))
 
 
 def labels(preset: Preset, roles: tuple[str, ...] | list[str]) -> str:
@@ -91,20 +142,28 @@ def split_override(words: list[str]) -> tuple[list[str], str | None]:
     return words[:at], " ".join(words[at + 1 :]).strip()
 
 
-def attendance_line(preset: Preset, attending: list[str] | tuple[str, ...]) -> str:
-    """What the card and `meeting list` say of the partners confirmed to attend: "Attending: Local authority,
-    Police. Still needed: Health." (or "... Every statutory partner is attending.")."""
+def attendance_line(
+    preset: Preset, attending: list[str] | tuple[str, ...], quorum: tuple[str, ...] | None = None
+) -> str:
+    """What the card and `meeting list` say of those confirmed to attend, against the meeting's quorum: "Attending:
+    Local authority, Police. Still needed: Health." (or "... Every statutory partner is attending.", or, for a
+    quorum of its own, "... Everyone the meeting needs is attending.")."""
     order = [r.id for r in preset.roles]
     confirmed = sorted((r for r in set(attending) if r in order), key=order.index)
-    needed = [r for r in statutory_roles(preset) if r not in confirmed]
+    needed = still_needed(preset, confirmed, quorum)
     head = f"Attending: {labels(preset, confirmed)}." if confirmed else "Attending: nobody has confirmed yet."
     if needed:
         return f"{head} Still needed: {labels(preset, needed)}."
-    return f"{head} Every statutory partner is attending."
+    if of_partners(preset, quorum):
+        return f"{head} Every statutory partner is attending."
+    return f"{head} Everyone the meeting needs is attending."
 
 
-def still_needed(preset: Preset, attending: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(r for r in statutory_roles(preset) if r not in attending)
+def still_needed(
+    preset: Preset, attending: list[str] | tuple[str, ...], quorum: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
+    """The roles of the meeting's quorum (by default each statutory partner) not among `attending`."""
+    return tuple(r for r in (quorum or statutory_roles(preset)) if r not in attending)
 
 
 def quorate_by(preset: Preset, cal: WorkingCalendar, at: datetime) -> datetime:
@@ -125,26 +184,59 @@ def attendance_reminder_at(preset: Preset, cal: WorkingCalendar, at: datetime) -
     return datetime.combine(day, cal.day_start, tzinfo=cal.tz)
 
 
-def who_attends(preset: Preset, role: str, typed: list[str]) -> tuple[str, ...]:
-    """The partners a `meeting attend` records: a statutory partner's member confirms their own agency (the
-    role they hold), the business manager names the partners it records for them. Anyone else is refused."""
-    statutory = statutory_roles(preset)
-    partners = labels(preset, statutory)
+def who_attends(
+    preset: Preset, role: str, typed: list[str], quorum: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
+    """Those a `meeting attend` records: a member of a role the meeting's quorum names (by default a statutory
+    partner) confirms their own (their agency, or themselves: Stockport's review panel chair), the business
+    manager names those it records for them. Anyone else is refused."""
+    needs = quorum or statutory_roles(preset)
+    partners = of_partners(preset, quorum)
+    needed = labels(preset, needs)
     if role == BM_ROLE and typed:
         named = attendance(preset, typed).attended
-        if other := [r for r in named if r not in statutory]:
-            raise InvalidInput(f"{labels(preset, other)} is not a statutory partner; the meeting needs {partners}. "
+        if other := [r for r in named if r not in needs]:
+            what = "a statutory partner" if partners else "needed for this meeting's quorum"
+            raise InvalidInput(f"{labels(preset, other)} is not {what}; the meeting needs {needed}. "
                                "Nothing was recorded.")
         return named
-    if role not in statutory:
-        hint = (" As the business manager, name the partners: `meeting attend REF police`." if role == BM_ROLE
-                else "")
-        raise NotAllowed(f"Only a statutory partner's members ({partners}) confirm who attends for their agency."
-                         f"{hint} Nothing was recorded.")
+    if role not in needs:
+        example = "police" if partners else needs[0]
+        hint = (f" As the business manager, name {'the partners' if partners else 'them'}: `meeting attend REF "
+                f"{example}`." if role == BM_ROLE else "")
+        if partners:
+            raise NotAllowed(f"Only a statutory partner's members ({needed}) confirm who attends for their agency."
+                             f"{hint} Nothing was recorded.")
+        raise NotAllowed(f"Only the members of the roles this meeting needs ({needed}) confirm they attend.{hint} "
+                         "Nothing was recorded.")
     if typed and attendance(preset, typed).attended != (role,):
-        raise NotAllowed(f"You confirm for your own agency, {preset.role_label(role)}, only: `meeting attend REF`. "
+        if preset.role(role).statutory:
+            raise NotAllowed(f"You confirm for your own agency, {preset.role_label(role)}, only: `meeting attend "
+                             "REF`. Nothing was recorded.")
+        raise NotAllowed(f"You confirm for yourself, as {preset.role_label(role)}, only: `meeting attend REF`. "
                          "Nothing was recorded.")
     return (role,)
+
+
+def meetings_said(preset: Preset) -> str:
+    """Each referral type's meetings and what makes each quorate, in one sentence (`panelbot preset check`)."""
+
+    def quorate(event: str, type_id: str | None) -> str:
+        quorum = quorum_of(preset, event, type_id)
+        if of_partners(preset, quorum):
+            return "quorate with one representative of each statutory partner"
+        return f"quorate with {labels(preset, quorum)}"
+
+    parts = []
+    for kind in preset.referral_types:
+        (first, _), *later = meetings_of(preset, kind.id)
+        words = f"{meeting_name(first)} ({quorate(first, kind.id)})"
+        for event, after in later:
+            words += f", then, once {EVENTS.get(after or '', after)}, {meeting_name(event)} ({quorate(event, kind.id)})"
+        parts.append(f"{kind.label}: {words}")
+    if preset.monthly_panel is not None:
+        parts.append(f"the monthly panel ({quorate(MONTHLY_PANEL_EVENT, None)})")
+    return "Meetings: " + "; ".join(parts) + "."
 
 
 # The business manager's form (`meeting schedule REF` with no date), on every platform -------------------------

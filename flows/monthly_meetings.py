@@ -14,9 +14,9 @@ from datetime import date, datetime, time
 
 from flows.calendar import WorkingCalendar
 from flows.clocks import PanelPlan, panel_day
-from flows.preset import MonthlyPanel
+from flows.preset import MONTHLY_PANEL_EVENT, MonthlyPanel
 
-PANEL_EVENT = "monthly_panel"
+PANEL_EVENT = MONTHLY_PANEL_EVENT  # "monthly_panel"
 PANEL_TIME = time(10, 0)  # the seeds set no time of day; the business manager moves a panel to its own
 PLAN_MONTHS = 3  # how many panels ahead are planned as meetings
 _REFERENCE = re.compile(r"^PANEL-(\d{4})-(\d{2})$", re.IGNORECASE)

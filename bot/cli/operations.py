@@ -15,6 +15,7 @@ from rich.table import Table
 import bot.cli.common as cli
 from bot.cli.common import ADD_PARTNERSHIP, PRESET, call, configure_logging, fail, settings, with_panel
 from flows.errors import PanelError
+from flows.meetings import meetings_said
 from flows.preset import PresetError, available_presets, load_preset
 from flows.stages import who_decides
 
@@ -153,7 +154,7 @@ def preset_check(file: Path = typer.Argument(..., help="A preset TOML file, or a
     cli.out.print(
         f"{p.source_file}: OK. {p.name}: {len(p.roles)} roles, {len(p.outcomes)} outcomes, "
         f"{len(p.clocks)} clocks; quorum {p.quorum.describe(p.role_labels)}; ties go to the "
-        f"{p.role_label(p.tie_break_role)}. {who_decides(p)}",
+        f"{p.role_label(p.tie_break_role)}. {who_decides(p)} {meetings_said(p)}",
         markup=False,
         highlight=False,
     )

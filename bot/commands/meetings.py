@@ -28,9 +28,10 @@ async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     "[override REASON], meeting cancel REF REASON, meeting held REF "
     "ROLE... [override REASON] [outcome OUTCOME [REASON]], meeting decide REF OUTCOME [REASON], meeting attend REF "
     "[withdraw], meeting invitation REF, or meeting list",
-    "BM: the rapid review (or screening) meeting of a referral, and its decision where it decides, or a monthly "
-    "panel (REF as PANEL-2027-01: move, cancel, held); a statutory partner: confirm your agency attends (or withdraw "
-    "that); anyone: the meetings scheduled, and a meeting's calendar file",
+    "BM: a referral's meeting (rapid review, screening or review panel), and its decision where it decides, or a "
+    "monthly panel (REF as PANEL-2027-01: move, cancel, held); whoever the meeting's quorum needs (a statutory "
+    "partner, for its agency): confirm you attend (or withdraw that); anyone: the meetings scheduled, and a "
+    "meeting's calendar file",
     "meeting list",
     1,
 )

@@ -1,8 +1,11 @@
 """Meetings of a referral (issue 21, section 1): the business manager schedules, moves and cancels the rapid
 review meeting (or a SAR screening meeting), checked against the preset's window in plain words and held
 outside it only with a reason; the clocks due before it (Salford 7.11: papers 24 hours before) move with it;
-and `meeting held` records who attended, checks the meeting's quorum (one of each statutory partner), and,
-when quorate or overridden with a reason, records the meeting as the event every later clock starts from."""
+and `meeting held` records who attended, checks the meeting's own quorum (the preset's `[[meetings]]`: one of
+each statutory partner unless it names other roles, as Stockport's screening meeting and review panel do), and,
+when quorate or overridden with a reason, records the meeting as the event every later clock starts from. A
+referral's meeting is its first (the rapid review or screening meeting), or, once the event a later meeting
+follows is recorded, that meeting (Stockport: the review panel, once the review is commissioned)."""
 
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ class MeetingLine:
     window_override: str | None
     attended: tuple[str, ...]
     held_not_quorate: bool
-    needed: tuple[str, ...]  # the statutory partners the quorum needs
+    needed: tuple[str, ...]  # the roles the meeting's quorum needs (by default the statutory partners)
     attending: tuple[str, ...] = ()  # the partners confirmed to attend
     of_partnership: bool = False  # the partnership's own meeting (the monthly panel), not a referral's
     # Where the meeting decides its referral's current stage, in the card's words: the views so far (the votes
@@ -65,11 +68,11 @@ class MeetingCommands(Handler):
             raise InvalidInput("The meeting must be in the future. Nothing was scheduled.", field="date")
         async with self.uow() as uow:
             referral = await self._meeting_referral(uow, reference)
-            event = rules.meeting_event(self.preset, referral.referral_type)
+            event = await self._current_event(uow, referral)
             name = rules.meeting_name(event)
             if (row := await uow.events.planned(referral, event, lock=True)) is not None:
                 raise WrongState(
-                    f"{name.capitalize()} for {referral.reference} is already scheduled for {self.fmt(row.at)}; "
+                    f"{rules.cap(name)} for {referral.reference} is already scheduled for {self.fmt(row.at)}; "
                     f"use `meeting move {referral.reference} DATE TIME` to change it."
                 )
             window = await self._window_words(uow, referral, event, at, override)
@@ -80,16 +83,17 @@ class MeetingCommands(Handler):
                              window_override=override)
             moved = await self.clocks._retime_before(uow, referral, event, actor)
             where = f", {place}" if place else ""
-            needed = rules.labels(self.preset, rules.statutory_roles(self.preset))
+            quorum = self._quorum(referral, event)
+            who = "who attends for your agency" if rules.of_partners(self.preset, quorum) else "you attend"
             self._post_meeting(
                 uow, referral, row,
-                f"{name.capitalize()} for **{referral.reference} · {referral.subject}**: **{self.fmt(at)}**{where}. "
-                f"It is quorate with one representative of each statutory partner: {needed}; each, please confirm "
-                f"who attends for your agency (the button, or `meeting attend {referral.reference}`).",
+                f"{rules.cap(name)} for **{referral.reference} · {referral.subject}**: **{self.fmt(at)}**{where}. "
+                f"{rules.quorum_words(self.preset, quorum)}; each, please confirm {who} (the button, or "
+                f"`meeting attend {referral.reference}`).",
             )
             self.decisions._card_update(uow, referral)
             await self.finish(uow)
-        head = f"{name.capitalize()} for {referral.reference} is scheduled for {self.fmt(at)}{where}."
+        head = f"{rules.cap(name)} for {referral.reference} is scheduled for {self.fmt(at)}{where}."
         return [head, *window, *(f"{d.label}: due {self.fmt(d.due_at)}." for d in moved)]
 
     async def move_meeting(
@@ -107,7 +111,7 @@ class MeetingCommands(Handler):
             await self.audit(uow, actor, "meeting_moved", referral.reference, event=event, at=at.isoformat(),
                              was=was.isoformat(), window_override=override)
             moved = await self.clocks._retime_before(uow, referral, event, actor)
-            name = rules.meeting_name(event).capitalize()
+            name = rules.cap(rules.meeting_name(event))
             self._post_meeting(uow, referral, row, f"{name} for **{referral.reference} · {referral.subject}** is "
                                f"moved from {self.fmt(was)} to **{self.fmt(at)}**.")
             self.decisions._card_update(uow, referral)
@@ -127,7 +131,7 @@ class MeetingCommands(Handler):
             row.status, row.cancel_reason = "cancelled", reason
             await self.audit(uow, actor, "meeting_cancelled", referral.reference, event=event, reason=reason)
             await self.clocks._retime_before(uow, referral, event, actor)  # nothing is due before a cancelled meeting
-            name = rules.meeting_name(event).capitalize()
+            name = rules.cap(rules.meeting_name(event))
             self._post_meeting(uow, referral, row, f"{name} for **{referral.reference} · {referral.subject}** on "
                                f"{self.fmt(row.at)} is cancelled.", cancelled=True)
             self.decisions._card_update(uow, referral)
@@ -148,14 +152,19 @@ class MeetingCommands(Handler):
             raise InvalidInput(
                 f"Say who attended, by role: `meeting held {reference.upper()} local_authority police health`."
             )
-        present = rules.attendance(self.preset, roles)
+        rules.attendance(self.preset, roles)  # a role the partnership does not have is refused before anything
         async with self.uow() as uow:
             referral = await self._meeting_referral(uow, reference)
             choice = None if outcome is None else self.stages._meeting_choice(actor, referral, outcome, reason)
             event, row = await self._the_meeting(uow, referral)
+            if choice is not None and event != rules.meeting_event(self.preset, referral.referral_type):
+                raise WrongState(f"{rules.cap(rules.meeting_name(event))} does not decide {referral.reference}; only "
+                                 f"{rules.meeting_name(rules.meeting_event(self.preset, referral.referral_type))} "
+                                 "does. Nothing was recorded.")
+            present = rules.attendance(self.preset, roles, self._quorum(referral, event))
             if choice is not None and not present.quorate and override is None:
                 raise WrongState(
-                    f"{rules.meeting_name(event).capitalize()} for {referral.reference} was not quorate (still needed: "
+                    f"{rules.cap(rules.meeting_name(event))} for {referral.reference} was not quorate (still needed: "
                     f"{rules.labels(self.preset, present.missing)}), so it cannot decide; add `override REASON` before "
                     "`outcome` to count it anyway. Nothing was recorded.")
             now = self.now()
@@ -168,7 +177,7 @@ class MeetingCommands(Handler):
             if not present.quorate and override is None:
                 await self.finish(uow)
                 return [
-                    f"{name.capitalize()} for {referral.reference} on {self.fmt(when)} is recorded as not quorate "
+                    f"{rules.cap(name)} for {referral.reference} on {self.fmt(when)} is recorded as not quorate "
                     f"(attended: {who}; still needed: {rules.labels(self.preset, present.missing)}). It does not "
                     f"count as {name}; to count it anyway, add `override REASON`."
                 ]
@@ -179,7 +188,7 @@ class MeetingCommands(Handler):
             self.decisions._card_update(uow, referral)
             await self.finish(uow)
         quorum = "quorate" if present.quorate else f"not quorate, counted by the business manager: {override}"
-        lines = [f"{name.capitalize()} for {referral.reference} is recorded: held {self.fmt(when)}, attended by "
+        lines = [f"{rules.cap(name)} for {referral.reference} is recorded: held {self.fmt(when)}, attended by "
                  f"{who} ({quorum})."]
         if record.started:
             lines.append(f"Clocks started: {', '.join(record.started)}.")
@@ -210,7 +219,7 @@ class MeetingCommands(Handler):
                 out.append(MeetingLine(
                     referral.reference, referral.subject, rules.meeting_name(row.event), row.at, row.place, window,
                     row.window_override, tuple(row.attended or ()), row.quorate is False,
-                    rules.statutory_roles(self.preset), tuple(row.attending or ()),
+                    self._quorum(referral, row.event), tuple(row.attending or ()),
                     decides=await self.stages._meeting_words(uow, referral) if deciding else None,
                 ))
         return out
@@ -249,14 +258,14 @@ class MeetingCommands(Handler):
 
     def _invite(self, referral: Referral, row: ScheduledEvent, *, cancelled: bool = False) -> MeetingInvite:
         name = rules.meeting_name(row.event)
-        needed = rules.labels(self.preset, rules.statutory_roles(self.preset))
+        quorum = rules.quorum_words(self.preset, self._quorum(referral, row.event))
         return MeetingInvite(
             event_id=row.id,
             partnership=self.preset.id,
-            title=f"{name.removeprefix('the ').capitalize()}: {referral.reference} · {referral.subject}",
+            title=f"{rules.cap(name.removeprefix('the '))}: {referral.reference} · {referral.subject}",
             description=(
-                f"{name.capitalize()} for {referral.reference} · {referral.subject}, {self.fmt(row.at)} (UK time). "
-                f"It is quorate with one representative of each statutory partner: {needed}."
+                f"{rules.cap(name)} for {referral.reference} · {referral.subject}, {self.fmt(row.at)} (UK time). "
+                f"{quorum}."
             ),
             at=row.at,
             place=row.place,
@@ -267,21 +276,23 @@ class MeetingCommands(Handler):
         self, uow: UnitOfWork, referral: Referral, row: ScheduledEvent, text: str, *, cancelled: bool = False
     ) -> None:
         """Post to the panel channel with the meeting's `.ics` invitation (or its cancellation) as a file, and,
-        while it stands, the statutory partners' button to confirm who attends."""
+        while it stands, the button for those its quorum needs to confirm who attends."""
         data = invitation(self._invite(referral, row, cancelled=cancelled), self.now(), cancelled=cancelled)
         body: dict = {"text": text, "files": [[file_name(referral.reference), base64.b64encode(data).decode("ascii")]]}
         if not cancelled:
+            quorum = self._quorum(referral, row.event)
             if row.attending:
-                body["text"] += " " + rules.attendance_line(self.preset, row.attending)
-            body["actions"] = [self._attend_button(referral.reference), {"label": "Send me the calendar file",
+                body["text"] += " " + rules.attendance_line(self.preset, row.attending, quorum)
+            label = "I attend for my agency" if rules.of_partners(self.preset, quorum) else "I attend"
+            body["actions"] = [self._attend_button(referral.reference, label), {"label": "Send me the calendar file",
                                                                "command": f"meeting invitation {referral.reference}"}]
         uow.outbox(partnership_id=self.partnership_id, now=self.now(), purpose="panel", kind="notice",
                    referral_id=referral.id, body=body)
 
     @staticmethod
     def _attend_button(reference: str, label: str = "I attend for my agency") -> dict:
-        """The statutory partners' button to confirm who attends the meeting `meeting attend REFERENCE` names (a
-        referral's, or a monthly panel's: PANEL-2027-01)."""
+        """The button for those a meeting's quorum needs to confirm who attends the meeting `meeting attend
+        REFERENCE` names (a referral's, or a monthly panel's: PANEL-2027-01)."""
         return {"label": label, "command": f"meeting attend {reference}", "style": "primary"}
 
     def _meeting_texts(self, place: str, override: str | None, *, what: str = "a time outside the window"):  # type: ignore[no-untyped-def]
@@ -309,15 +320,30 @@ class MeetingCommands(Handler):
             raise WrongState(f"{referral.reference} is withdrawn.")
         return referral
 
+    def _quorum(self, referral: Referral, event: str) -> tuple[str, ...]:
+        """The roles that must each be present for this meeting of the referral to be quorate."""
+        return rules.quorum_of(self.preset, event, referral.referral_type)
+
+    async def _current_event(self, uow: UnitOfWork, referral: Referral) -> str:
+        """The referral's meeting now: its first, or the later meeting whose event has been recorded (Stockport:
+        the review panel, once the review is commissioned)."""
+        later = rules.meetings_of(self.preset, referral.referral_type)[1:]
+        recorded = {after for _, after in later if after and await uow.events.held(referral, after) is not None}
+        return rules.current_meeting(self.preset, referral.referral_type, recorded)
+
     async def _the_meeting(self, uow: UnitOfWork, referral: Referral) -> tuple[str, ScheduledEvent]:
-        event = rules.meeting_event(self.preset, referral.referral_type)
-        row = await uow.events.planned(referral, event, lock=True)
-        if row is None:
-            raise NotFound(
-                f"No {rules.meeting_name(event).removeprefix('the ')} is scheduled for {referral.reference}; "
-                f"schedule one with `meeting schedule {referral.reference} DATE TIME`."
-            )
-        return event, row
+        """The referral's planned meeting: its current one, or, if only an earlier one is still planned (a
+        screening meeting planned before the review was commissioned), that one."""
+        event = await self._current_event(uow, referral)
+        others = [e for e, _ in reversed(rules.meetings_of(self.preset, referral.referral_type)) if e != event]
+        for each in (event, *others):
+            row = await uow.events.planned(referral, each, lock=True)
+            if row is not None:
+                return each, row
+        raise NotFound(
+            f"No {rules.meeting_name(event).removeprefix('the ')} is scheduled for {referral.reference}; "
+            f"schedule one with `meeting schedule {referral.reference} DATE TIME`."
+        )
 
     async def _window_start(self, uow: UnitOfWork, referral: Referral, clock) -> datetime | None:  # type: ignore[no-untyped-def]
         row = await uow.deadlines.latest(referral, clock.id)

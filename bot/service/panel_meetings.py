@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 from datetime import date, datetime, timedelta
 
-from bot.service.attendance import confirm, withdraw
+from bot.service.attendance import confirm, needed_again, withdraw
 from bot.service.base import Actor, Core, Handler
 from bot.service.clockwork import PANEL_RETURN, RETURN_CLOCK, ClockCommands
 from bot.service.decisions import DecisionRules
@@ -83,9 +83,12 @@ class PanelMeetingCommands(Handler):
                 await self.audit(uow, Actor.system(), "panels_planned", ", ".join(refs),
                                  panels=[r.at.isoformat() for r in added])
                 lines = "; ".join(f"{_name(r)} ({_ref(r)}): **{self.fmt(r.at)}**" for r in added)
+                quorum = self._quorum()
+                ask = ("each statutory partner, please confirm who attends" if rules.of_partners(self.preset, quorum)
+                       else f"{rules.quorum_words(self.preset, quorum)}; each, please confirm you attend")
                 self._post(uow, added, f"Planned: {lines}. The business manager moves or cancels one with `meeting "
-                                       f"move {refs[0]} DATE TIME` or `meeting cancel {refs[0]} REASON`; each "
-                                       f"statutory partner, please confirm who attends (`meeting attend {refs[0]}`).")
+                                       f"move {refs[0]} DATE TIME` or `meeting cancel {refs[0]} REASON`; {ask} "
+                                       f"(`meeting attend {refs[0]}`).")
             await self.finish(uow)
         return [_ref(r) for r in added]
 
@@ -146,9 +149,11 @@ class PanelMeetingCommands(Handler):
     # Who attends a panel, and who attended ------------------------------------------------------------------
     async def attend_panel_meeting(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
         """A statutory partner's member confirms their agency attends the panel (`meeting attend PANEL-2027-01`);
-        the business manager records it for partners who said so elsewhere, by naming them."""
+        the business manager records it for partners who said so elsewhere, by naming them. (Whoever the panel's
+        own quorum needs, where the preset gives it one.)"""
         self.require_panel(actor, "confirm who attends a meeting")
-        confirming = rules.who_attends(self.preset, actor.role, roles)
+        quorum = self._quorum()
+        confirming = rules.who_attends(self.preset, actor.role, roles, quorum)
         async with self.uow() as uow:
             row = await self._panel(uow, reference)
             confirm(row, confirming)
@@ -156,13 +161,14 @@ class PanelMeetingCommands(Handler):
             await self.finish(uow)
         who, verb = rules.labels(self.preset, confirming), "attends" if len(confirming) == 1 else "attend"
         return [f"Recorded: {who} {verb} {_name(row)} ({_ref(row)}) on {self.fmt(row.at)}.",
-                rules.attendance_line(self.preset, row.attending)]
+                rules.attendance_line(self.preset, row.attending, quorum)]
 
     async def withdraw_panel_attendance(self, *, actor: Actor, reference: str, roles: list[str]) -> list[str]:
         """`meeting attend PANEL-2027-01 withdraw`: a statutory partner takes back its confirmation; it is needed
         again, and reminded again (`AttendanceCommands.remind_meetings`)."""
         self.require_panel(actor, "withdraw a confirmation of attendance")
-        withdrawing = rules.who_attends(self.preset, actor.role, roles)
+        quorum = self._quorum()
+        withdrawing = rules.who_attends(self.preset, actor.role, roles, quorum)
         async with self.uow() as uow:
             row = await self._panel(uow, reference)
             attending = list(row.attending or [])
@@ -175,14 +181,15 @@ class PanelMeetingCommands(Handler):
             await self.finish(uow)
         verb = "attends" if len(withdrawing) == 1 else "attend"
         return [f"Withdrawn: {rules.labels(self.preset, withdrawing)} no longer {verb} {_name(row)} ({_ref(row)}) "
-                f"on {self.fmt(row.at)}; the partner is needed again and will be reminded.",
-                rules.attendance_line(self.preset, row.attending)]
+                f"on {self.fmt(row.at)}; {needed_again(self.preset, withdrawing)}",
+                rules.attendance_line(self.preset, row.attending, quorum)]
 
     async def panel_meeting_held(
         self, *, actor: Actor, reference: str, roles: list[str], override: str | None = None
     ) -> list[str]:
-        """Who attended the panel, checked against the meeting's quorum (one of each statutory partner). A quorate
-        panel is recorded as held; one that was not quorate is recorded as such, and can be recorded again."""
+        """Who attended the panel, checked against the meeting's quorum (by default one of each statutory partner;
+        the preset's `[[meetings]]` entry for `monthly_panel`, where it has one). A quorate panel is recorded as
+        held; one that was not quorate is recorded as such, and can be recorded again."""
         self.require_bm(actor, "record meetings")
         ref = reference.strip().upper()
         if override is not None:
@@ -190,7 +197,7 @@ class PanelMeetingCommands(Handler):
                                "for anything, so leave out `override`. Nothing was recorded.")
         if not roles:
             raise InvalidInput(f"Say who attended, by role: `meeting held {ref} local_authority police health`.")
-        present = rules.attendance(self.preset, roles)
+        present = rules.attendance(self.preset, roles, self._quorum())
         async with self.uow() as uow:
             row = await self._panel(uow, reference)
             if self.cal.local(row.at).date() > self.cal.local(self.now()).date():
@@ -219,7 +226,7 @@ class PanelMeetingCommands(Handler):
                     if r.status != "cancelled" and self.cal.local(r.at).date() >= today]
         own = [
             MeetingLine(_ref(r), "", _name(r), r.at, r.place, None, None, tuple(r.attended or ()),
-                        r.quorate is False, rules.statutory_roles(self.preset), tuple(r.attending or ()),
+                        r.quorate is False, self._quorum(), tuple(r.attending or ()),
                         of_partnership=True, held=r.status == "held")
             for r in rows
         ]
@@ -313,6 +320,13 @@ class PanelMeetingCommands(Handler):
             raise WrongState(f"{_cap(monthly_rules.panel_name(slot))} was {row.status}. Nothing was changed.")
         return row
 
+    def _button_label(self) -> str:
+        return "I attend for my agency" if rules.of_partners(self.preset, self._quorum()) else "I attend"
+
+    def _quorum(self) -> tuple[str, ...]:
+        """The roles that must each be present for a monthly panel to be quorate."""
+        return rules.quorum_of(self.preset, PANEL)
+
     def _invite(self, row: ScheduledEvent, *, cancelled: bool = False) -> MeetingInvite:
         return MeetingInvite(
             event_id=row.id, partnership=self.preset.id,
@@ -333,5 +347,5 @@ class PanelMeetingCommands(Handler):
         if not cancelled:
             button = self.meetings._attend_button
             body["actions"] = [button(_ref(r), f"I attend the {_name(r).removeprefix('the monthly panel of ')} panel")
-                               if len(rows) > 1 else button(_ref(r)) for r in rows]
+                               if len(rows) > 1 else button(_ref(r), self._button_label()) for r in rows]
         uow.outbox(partnership_id=self.partnership_id, now=self.now(), purpose="panel", kind="notice", body=body)

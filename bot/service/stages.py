@@ -17,7 +17,7 @@ from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
 from flows import stages as rules
 from flows.errors import InvalidInput, NotFound, WrongState
-from flows.meetings import labels, meeting_event, meeting_name
+from flows.meetings import cap, labels, meeting_event, meeting_name
 from flows.preset import PANEL_STAGE, Outcome, Stage
 from flows.referrals import Status, check_transition
 from storage.models import Referral, ScheduledEvent, StageDecision
@@ -50,7 +50,7 @@ class StageCommands(Handler):
         stage = self._stage_of(referral)
         name = meeting_name(meeting_event(self.preset, referral.referral_type))
         if stage.by != "meeting":
-            raise WrongState(f"{name.capitalize()} does not decide {referral.reference}: "
+            raise WrongState(f"{cap(name)} does not decide {referral.reference}: "
                              f"{self._who_words(referral, stage)}. Nothing was recorded.")
         rules.require_decider(actor.role, self.preset, referral.referral_type, stage)
         outcome_id = self.decisions._any_outcome_id(outcome)
@@ -116,11 +116,11 @@ class StageCommands(Handler):
             event = meeting_event(self.preset, referral.referral_type)
             row = await uow.events.held(referral, event)
             if row is None:
-                raise NotFound(f"{meeting_name(event).capitalize()} for {referral.reference} is not recorded as held "
+                raise NotFound(f"{cap(meeting_name(event))} for {referral.reference} is not recorded as held "
                                f"yet; record it with its decision: `meeting held {referral.reference} ROLE... outcome "
                                "OUTCOME`.")
             if not row.quorate and not row.quorum_override:
-                raise WrongState(f"{meeting_name(event).capitalize()} for {referral.reference} on {self.fmt(row.at)} "
+                raise WrongState(f"{cap(meeting_name(event))} for {referral.reference} on {self.fmt(row.at)} "
                                  "was not quorate, so it cannot decide. Nothing was recorded.")
             lines = await self._record_meeting_decision(uow, actor, referral, row, choice)
             await self.finish(uow)

@@ -9,8 +9,8 @@ manager or an administrator editing a TOML file, not a Python developer.
 
 The package, by concern: `model` (the preset's parts as data, and `PresetError`), `loader` (finding, reading
 and validating a preset file), `readers` (the small readers and the settings each part may hold), `clocks`
-(reading the clocks and checking their chains). The shipped files are in `flows/presets/`. Every name is
-imported from here: `from flows.preset import load_preset`.
+(reading the clocks and checking their chains), `meetings` (each meeting's own quorum). The shipped files are
+in `flows/presets/`. Every name is imported from here: `from flows.preset import load_preset`.
 """
 
 from flows.preset.loader import PRESET_DIR, available_presets, load_preset, parse_preset, resolve_preset_path
@@ -18,6 +18,8 @@ from flows.preset.model import (
     AMOUNT_MAX,
     DECIDERS,
     EVENTS,
+    MEETING_EVENTS,
+    MONTHLY_PANEL_EVENT,
     NATIONS,
     OWNERS,
     PANEL_STAGE,
@@ -25,6 +27,7 @@ from flows.preset.model import (
     UNITS,
     Choice,
     Clock,
+    MeetingRule,
     Milestone,
     MonthlyPanel,
     Outcome,
@@ -42,6 +45,8 @@ __all__ = [
     "AMOUNT_MAX",
     "DECIDERS",
     "EVENTS",
+    "MEETING_EVENTS",
+    "MONTHLY_PANEL_EVENT",
     "NATIONS",
     "OWNERS",
     "PANEL_STAGE",
@@ -52,6 +57,7 @@ __all__ = [
     "UNITS",
     "Choice",
     "Clock",
+    "MeetingRule",
     "Milestone",
     "MonthlyPanel",
     "QuorateBy",

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.preset.clocks import ClockReaders
 from flows.preset.intake import IntakeReaders
+from flows.preset.meetings import MeetingReaders
 from flows.preset.milestones import MilestoneReaders
 from flows.preset.model import (
     NATIONS,
@@ -76,7 +77,7 @@ def parse_preset(data: dict[str, Any], *, source: str = "<preset>") -> Preset:
     return p.preset(data)
 
 
-class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders):
+class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders, MeetingReaders):
     """Reads one preset file; the readers it is built on are in `readers.py` and `clocks.py`."""
 
     # The preset --------------------------------------------------------------------------------------
@@ -226,6 +227,7 @@ class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders):
         immediate = self.flag(panel, "immediate_decision", "panel.")
         stages = self._stages(data, type_ids, outcomes, roles)
         quorate_by = self._quorate_by(panel)
+        meetings = self._meetings(data, roles, type_ids, clocks, monthly)
 
         agencies = [
             Choice(self.text(a, "id", where), self.text(a, "label", where))
@@ -265,6 +267,7 @@ class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders):
             intake=intake,
             complaints=complaints,
             milestones=self._milestones(data, type_ids, [o.id for o in outcomes], clock_ids),
+            meetings=meetings,
             source_file=self.source,
         )
 

@@ -32,6 +32,7 @@ EVENTS = {
     "review_commissioned": "a review is commissioned",
     "rr_meeting": "the rapid review meeting",
     "screening_meeting": "the SAR screening meeting",
+    "review_panel": "the review panel meeting",
     "recommendation": "the recommendation is sent to the Independent Chair",
     "scoping_review": "the scoping review",
     "reviewers_appointed": "the reviewers are appointed",
@@ -42,6 +43,13 @@ EVENTS = {
     "complaint_escalated": "the complainant asks for the complaint to go to the Independent Chair",
 }
 
+
+# The meetings of a referral (issue 21 section 1), in the order a referral type's first meeting is looked for
+# in the preset's clocks; a `[[meetings]]` entry with `after` adds a meeting held once that event is recorded
+# (Stockport 9 and 10: the review panel, once the review is commissioned). The partnership's own monthly panel
+# (Suffolk section 3) is a meeting too, of no referral.
+MEETING_EVENTS = ("rr_meeting", "screening_meeting", "review_panel")
+MONTHLY_PANEL_EVENT = "monthly_panel"
 
 _LONG_QUOTE = re.compile(r'"([^"]{80,})"')
 
@@ -211,6 +219,24 @@ class Quorum:
 
 
 @dataclass(frozen=True)
+class MeetingRule:
+    """A meeting's own quorum (issue 21 section 1), from a `[[meetings]]` entry: the roles that must each be
+    present (one member of each) for the meeting `event` of a referral of `referral_types` (none listed: every
+    type), with the section of the seed it comes from. With `after`, the meeting is held once that event is
+    recorded (Stockport 9 and 10: the review panel, once a review is commissioned), beside the referral's first
+    meeting. A meeting the preset gives no entry needs one representative of each statutory partner."""
+
+    event: str  # a MEETING_EVENTS key, or MONTHLY_PANEL_EVENT
+    quorum: tuple[str, ...]  # role ids, in the preset's order of roles
+    source: str
+    referral_types: tuple[str, ...] = ()
+    after: str | None = None  # an EVENTS key
+
+    def applies_to(self, referral_type: str | None) -> bool:
+        return referral_type is None or not self.referral_types or referral_type in self.referral_types
+
+
+@dataclass(frozen=True)
 class MonthlyPanel:
     """Suffolk section 3: the panel meets monthly on `day` (moved to the working day before when that is not a
     working day). A referral goes to the first panel at least `cutoff_days_before` calendar days after it (the
@@ -259,6 +285,7 @@ class Preset:
     request_template: str = "information about the agency's involvement"
     stages: tuple[Stage, ...] = ()
     milestones: tuple[Milestone, ...] = ()
+    meetings: tuple[MeetingRule, ...] = ()  # each meeting's own quorum, where it is not the statutory partners'
     source_file: str = ""
     notes: dict[str, Any] = field(default_factory=dict)
 

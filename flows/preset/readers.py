@@ -36,6 +36,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
         "intake",
         "complaints",
         "milestones",
+        "meetings",
     ),
     "working_hours": ("start", "end"),
     "roles": ("id", "label", "votes", "statutory"),
@@ -70,9 +71,11 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "intake.notifications": ("id", "label", "required_for", "looked_after", "meets", "source"),
     "complaints": ("response_clock", "escalation_clock", "subjects", "ombudsman", "source"),
     "milestones": ("id", "label", "after", "referral_types", "source"),
+    "meetings": ("event", "quorum", "referral_types", "after", "source"),
 }
 _TABLES = ("working_hours", "panel")  # written [name]
-_ARRAYS = ("roles", "referral_types", "outcomes", "clocks", "agencies", "stages", "milestones")  # written [[name]]
+# written [[name]]
+_ARRAYS = ("roles", "referral_types", "outcomes", "clocks", "agencies", "stages", "milestones", "meetings")
 
 
 class Readers:

@@ -35,10 +35,11 @@ def uk(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-async def memory_panel(name: str, clock, members=()) -> Panel:  # type: ignore[no-untyped-def]
-    """A panel for preset `name` on an empty in-memory record, with `members` (name, role) added."""
+async def memory_panel(name: str | Preset, clock, members=()) -> Panel:  # type: ignore[no-untyped-def]
+    """A panel for preset `name` (or the preset itself) on an empty in-memory record, with `members` (name, role)
+    added."""
     store = MemoryStore()
-    chosen = preset(name)
+    chosen = name if isinstance(name, Preset) else preset(name)
     store.insert(Partnership(id=PARTNERSHIP, preset_id=chosen.id, name=chosen.name, created_at=clock(), practice=False))
     panel = build_panel(
         preset=chosen,

@@ -248,7 +248,7 @@ def test_salford_7_5_quorum_of_two_and_the_bms_immediate_decision():
 
 TOP_KEYS = {"id", "name", "reference_prefix", "nation", "timezone", "themes", "working_hours", "roles",
             "referral_types", "panel", "outcomes", "clocks", "agencies", "request_template", "intake", "complaints",
-            "stages", "milestones"}
+            "stages", "milestones", "meetings"}
 INTAKE_KEYS = {
     "sources": {"id", "label", "agency", "source"},
     "parallel": {"id", "label", "before_publication", "source"},
@@ -263,6 +263,7 @@ TABLE_KEYS = {
     "agencies": {"id", "label"},
     "stages": {"id", "label", "by", "outcomes", "referral_types", "after", "source"},
     "milestones": {"id", "label", "after", "referral_types", "source"},
+    "meetings": {"event", "quorum", "referral_types", "after", "source"},
 }
 PANEL_KEYS = {"quorum", "tie_break", "immediate_decision", "decision_clock", "monthly"}
 
