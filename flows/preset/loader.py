@@ -161,6 +161,10 @@ class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders):
             for clock_id in stops:
                 if clock_id not in clock_ids:
                     raise self.fail(f"{where}stops", f'names clock "{clock_id}", which is not defined')
+            hold = self.flag(item, "hold", where)
+            if hold and self.flag(item, "incomplete", where):
+                raise self.fail(f"{where}hold", "an outcome either returns the referral (incomplete) or puts it on "
+                                "hold, not both")
             outcomes.append(
                 Outcome(
                     id=outcome_id,
@@ -169,6 +173,7 @@ class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders):
                     reason_required=self.flag(item, "reason_required", where),
                     follow_up=follow_up,
                     incomplete=self.flag(item, "incomplete", where),
+                    hold=hold,
                     referral_types=tuple(applies),
                 )
             )
