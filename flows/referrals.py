@@ -44,7 +44,7 @@ DECISION_STATUSES = frozenset({Status.DECIDED, Status.RETURNED, Status.ON_HOLD})
 
 
 def has_decision(status: str, outcome: str | None) -> bool:
-    """Whether a referral in `status` with `outcome` has a decision that stands (the card shows it, reports count it)."""
+    """Whether a referral in `status` with `outcome` has a decision that stands (shown on the card, counted)."""
     return bool(outcome) and status in DECISION_STATUSES
 
 _TRANSITIONS: dict[Status, frozenset[Status]] = {
