@@ -131,7 +131,8 @@ class Views(Handler):
         """After a decision (one that put the case on hold too: its review at the next panel): the decided
         outcome's own follow-up first, then the nearest other deadlines."""
         planned = await self.clocks.planned_lines(uow, referral)  # a meeting or publication, whatever the stage
-        if not has_decision(referral.status, referral.outcome):
+        if referral.status not in (Status.DECIDED, Status.RETURNED) and not has_decision(referral.status,
+                                                                                       referral.outcome):
             return planned
         planned = await self.stages._card_lines(uow, referral) + planned  # a later stage: decided, or still to come
         follow_up = self.preset.outcome(referral.outcome).follow_up if referral.outcome else None
