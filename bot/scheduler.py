@@ -15,8 +15,9 @@ is then made safe twice over:
   when a new outbox row points at a locked referral, and deadlock a vote against the reminder sweep):
   `close_due_ballots` locks the due referral and ballot rows with SKIP LOCKED, and PostgreSQL re-checks them
   once locked; `send_reminders` locks due deadline rows with SKIP LOCKED and logs each reminder under a unique
-  key; `hold_agenda` locks the partnership row and records the meeting it covered; `release_holds` locks the
-  held referrals with SKIP LOCKED; `flush_outbox` claims outbox rows `FOR UPDATE SKIP LOCKED` with a
+  key; `hold_agenda` locks the referrals whose held-case review a panel has passed (each starts again
+  for the next panel once), then the partnership row, and records the meeting it covered; `release_holds` locks
+  the held referrals with SKIP LOCKED; `flush_outbox` claims outbox rows `FOR UPDATE SKIP LOCKED` with a
   two-minute lease and records each target reached (bot/notify/); `tell_stuck` records each notice of a
   stuck target under a unique key (target, UK day) in the transaction that queues it (bot/service/stuck.py).
 
@@ -90,7 +91,8 @@ async def _tell_stuck(panel: Panel, sender: Sender) -> object:
 JOBS = (
     Job("close_due_ballots", 60, "close ballots whose decision deadline has passed", _close_due_ballots),
     Job("release_holds", 300, "bring back referrals whose hold has ended", _release_holds),
-    Job("hold_agenda", 900, "on a monthly panel's day, list the cases on hold (Suffolk 4)", _hold_agenda),
+    Job("hold_agenda", 900, "on a monthly panel's day, list the cases on hold; after it, their reviews are due at "
+        "the next panel (Suffolk 3)", _hold_agenda),
     Job("meeting_reminders", 300, "remind the partners not yet attending a meeting or monthly panel; warn if it "
         "is not quorate", _remind_meetings),
     Job("plan_panels", 3600, "plan the next monthly panels as meetings (Suffolk 3)", _plan_panels),

@@ -3,16 +3,19 @@
 `flows.calendar` knows how to count hours, working days and months; this module knows which clock counts
 what from when, including the two things a plain calendar cannot: chains (a clock that starts when another
 falls due) and Suffolk's monthly panel (section 3: the panel meets on the 25th; a referral goes to the first
-panel at least 10 days after it). A clock counted in monthly panels is counted to the panels as the business
-manager planned them (`PanelPlan`: a moved panel on its new day, a cancelled one skipped), and to the preset's
-dates beyond what is planned.
+panel at least 10 days after it; a case on hold comes back at each panel). A clock counted in monthly panels is
+counted to the panels as the business manager planned them (`PanelPlan`: a moved panel on its new day, a
+cancelled one skipped), and to the preset's dates beyond what is planned. The cut-off is a new referral's (its
+papers must go out 10 days before the panel that discusses it): only a clock that starts when the referral is
+received honours it; any other clock in monthly panels (the review of a case the panel put on hold) falls at the
+first panel after the day it starts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from itertools import islice
 
 from flows.calendar import WorkingCalendar
@@ -111,6 +114,24 @@ def panel_for(
     return panel.day
 
 
+def panel_after(
+    cal: WorkingCalendar, monthly: MonthlyPanel, day: date, nth: int = 1, plan: PanelPlan | None = None
+) -> date:
+    """The day of the nth panel meeting after `day` (not on it), with no cut-off: Suffolk 3, a case on hold
+    comes back at each panel, so one put on hold on Mon 21 Dec 2026 is back at the panel of Thu 24 Dec, and one
+    put on hold at that panel is back at the next."""
+    found = _panels_from(cal, monthly, day + timedelta(days=1), plan)
+    panel = next(found)
+    for _ in range(max(nth, 1) - 1):
+        panel = next(found)
+    return panel.day
+
+
+# The events after which a clock counted in monthly panels honours the panel's cut-off: a new referral's papers
+# go out before the panel that discusses it (Suffolk 3). Counted from anything else, it has none.
+CUTOFF_STARTS = ("referral_received",)
+
+
 def panel_due(cal: WorkingCalendar, day: date) -> datetime:
     """A clock counted to the panel meeting on `day` is due at the close of that day."""
     return cal.end_of_day(day)
@@ -138,10 +159,14 @@ def due(
     preset: Preset, cal: WorkingCalendar, clock: Clock, start: datetime, plan: PanelPlan | None = None
 ) -> datetime:
     """When `clock` falls due if the event it starts from happened at `start` (a clock counted in monthly panels:
-    to the panels as `plan` has them, else on the preset's dates)."""
+    to the panels as `plan` has them, else on the preset's dates; from a referral's receipt, to the first whose
+    cut-off it meets, else to the first panel after the day of `start`)."""
     if clock.unit == "panel_meeting":
         assert preset.monthly_panel is not None  # guaranteed by preset validation
-        return next_panel_meeting(cal, preset.monthly_panel, start, clock.amount, plan)
+        if clock.starts in CUTOFF_STARTS:
+            return next_panel_meeting(cal, preset.monthly_panel, start, clock.amount, plan)
+        day = panel_after(cal, preset.monthly_panel, cal.local(start).date(), clock.amount, plan)
+        return panel_due(cal, day)
     return cal.add(start, clock.amount, clock.unit)  # type: ignore[arg-type]
 
 

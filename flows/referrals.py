@@ -13,8 +13,8 @@ from enum import StrEnum
 from flows.errors import InvalidInput, WrongState
 from flows.intake import CleanReferral, ReferralDraft, clean_draft
 
-__all__ = ["CleanReferral", "ReferralDraft", "Status", "check_transition", "clean_draft", "format_reference",
-           "normalise_reference"]
+__all__ = ["DECISION_STATUSES", "CleanReferral", "ReferralDraft", "Status", "check_transition", "clean_draft",
+           "format_reference", "has_decision", "normalise_reference"]
 
 
 class Status(StrEnum):
@@ -38,6 +38,14 @@ STATUS_LABELS = {
 }
 
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.WITH_PANEL, Status.ESCALATED, Status.RETURNED, Status.ON_HOLD})
+# Where the referral's decision stands with its outcome: decided, returned as incomplete, or put on hold by the
+# decision (an outcome with `hold = true`, Suffolk 3). A hold the business manager makes (`hold REF`) has no outcome.
+DECISION_STATUSES = frozenset({Status.DECIDED, Status.RETURNED, Status.ON_HOLD})
+
+
+def has_decision(status: str, outcome: str | None) -> bool:
+    """Whether a referral in `status` with `outcome` has a decision that stands (shown on the card, counted)."""
+    return bool(outcome) and status in DECISION_STATUSES
 
 _TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.WITH_PANEL, Status.WITHDRAWN}),

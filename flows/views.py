@@ -204,7 +204,7 @@ def card_lines(view: CardView, cal: WorkingCalendar) -> list[str]:
             votes.append(f"{v.role} ({literal(v.member)}): {v.outcome}")
     if votes:
         lines.append("Votes: " + " · ".join(votes))
-    if view.tally_text and (view.open or view.status == "on_hold"):
+    if view.tally_text and (view.open or (view.status == "on_hold" and not view.result_text)):  # paused, not decided
         lines.append(view.tally_text)
     if view.result_text:
         when = f" ({fmt(view.decided_at)})" if view.decided_at else ""

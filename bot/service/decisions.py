@@ -17,7 +17,7 @@ from flows import permissions
 from flows.anonymity import IdentifyingDetail, check_free_text
 from flows.errors import InvalidInput
 from flows.milestones import trigger
-from flows.referrals import Status, check_transition
+from flows.referrals import Status, check_transition, has_decision
 from flows.views import result_text
 from storage.models import Ballot, Member, Referral, Vote
 from storage.uow import UnitOfWork
@@ -51,7 +51,7 @@ class DecisionRules(Handler):
 
     def _closed_message(self, referral: Referral, ballot: Ballot) -> str:
         when = self.fmt(ballot.closed_at) if ballot.closed_at else "earlier"
-        if referral.status == Status.DECIDED and referral.outcome:
+        if referral.outcome and has_decision(referral.status, referral.outcome) and referral.status != Status.RETURNED:
             what = f"decided: {self.preset.outcome(referral.outcome).label.lower()}"
         else:
             what = {
@@ -206,10 +206,14 @@ class DecisionRules(Handler):
         outcome = self.preset.outcome(outcome_id)
         if outcome.incomplete:  # before the outcome's own `stops` cancel them for good
             await self.clocks._stop_for_return(uow, referral)
-        new_status = Status.RETURNED if outcome.incomplete else Status.DECIDED
+        # Suffolk 3: an outcome that puts the case on hold leaves it on hold, as `hold REF` does: on each panel's
+        # agenda and held cases' notice until the business manager resumes it (`HoldCommands.resume`).
+        new_status = Status.RETURNED if outcome.incomplete else Status.ON_HOLD if outcome.hold else Status.DECIDED
         check_transition(referral.reference, Status(referral.status), Status.DECIDED)
         now = at or self.now()
         referral.status = new_status
+        if outcome.hold:
+            referral.hold_until = None  # indefinitely: reviewed at each panel until it is resumed
         referral.outcome = outcome_id
         referral.decided_how = how
         referral.decided_by_id = actor.member_id
@@ -278,7 +282,7 @@ class DecisionRules(Handler):
             raise InvalidInput(str(exc)) from None
 
     def _state_words(self, referral: Referral) -> str:
-        if referral.outcome and referral.status in (Status.DECIDED, Status.RETURNED):
+        if referral.outcome and has_decision(referral.status, referral.outcome):
             return "decided: " + self.preset.outcome(referral.outcome).label
         if referral.status == Status.ESCALATED:
             return "escalated to the " + self.preset.role_label(self.preset.tie_break_role)

@@ -1,5 +1,12 @@
 """Holding a referral and resuming it: the business manager's `hold REF [until DATE]` and `resume REF`, the
-scheduler's release of holds that have run their time, and the held-cases notice of a monthly panel's day."""
+scheduler's release of holds that have run their time, and the held-cases notice of a monthly panel's day.
+
+A case is on hold either by the business manager's `hold` (voting pauses, the ballot is kept) or by a decision of
+an outcome with `hold = true` (Suffolk 3: "Cases on hold will be reviewed at each Panel meeting to ensure the need
+continues or else to take a different decision"; `DecisionRules._record_decision`). Both are on each panel's
+agenda and in its held cases' notice, and `resume REF` takes either off hold. A decided hold's review clock (in
+monthly panels) is due at the first panel after the day it was decided; after each panel it is due again at the
+next (`hold_agenda`), and resuming the case stops it and opens a new round of voting, to decide again."""
 
 from __future__ import annotations
 
@@ -60,24 +67,76 @@ class HoldCommands(Handler):
             referral = await self.referral(uow, reference, lock=True)
             if referral.status != Status.ON_HOLD:
                 raise WrongState(f"{referral.reference} is not on hold.")
-            await self._resume(uow, referral, actor)
+            decided = referral.outcome is not None
+            deadline = await self._resume(uow, referral, actor)
             await self.finish(uow)
+        if decided and deadline is not None:  # the panel's hold: it decides again, on a new round of voting
+            return (f"{referral.reference} is back with the panel, to decide again: voting is open until "
+                    f"{self.fmt(deadline)}.")
         return f"{referral.reference} is back with the panel."
 
-    async def _resume(self, uow: UnitOfWork, referral: Referral, actor: Actor) -> None:
-        """Back to the panel: the votes already cast stand, and the decision clock starts again from now."""
+    async def _resume(self, uow: UnitOfWork, referral: Referral, actor: Actor) -> datetime | None:
+        """Back to the panel. After the business manager's hold the votes already cast stand, and the decision clock
+        starts again from now; after the panel's decision to hold it, its review stops and a new round of voting
+        opens, for the panel to decide again. Returns the vote's deadline."""
         now = self.now()
         ballot = await uow.ballots.current(referral, lock=True)
-        referral.status = Status.WITH_PANEL
         referral.hold_until = None
-        if ballot is not None and ballot.closed_at is None:
-            clock = self.preset.clock(self.preset.decision_clock)
-            row = await self.clocks._start_clock(uow, referral, clock, now, actor)
-            ballot.deadline_at = row.due_at
+        if referral.outcome is not None:  # decided on hold: the decision gives way to the one to come
+            for row in await uow.deadlines.running(referral, self._review_clocks(every=True)):
+                row.cancelled_at = now
+            referral.outcome = referral.decided_how = referral.decided_by_id = referral.decision_reason = None
+            referral.decided_at = None
+            ballot = await self.referrals._open_round(uow, referral, now, actor)
+        else:
+            referral.status = Status.WITH_PANEL
+            if ballot is not None and ballot.closed_at is None:
+                clock = self.preset.clock(self.preset.decision_clock)
+                row = await self.clocks._start_clock(uow, referral, clock, now, actor)
+                ballot.deadline_at = row.due_at
         await self.audit(
             uow, actor, "resumed", referral.reference, deadline=ballot.deadline_at.isoformat() if ballot else None
         )
         self.decisions._card_update(uow, referral)
+        return ballot.deadline_at if ballot is not None else None
+
+    def _review_clocks(self, *, every: bool = False) -> list[str]:
+        """The review clocks the preset's hold outcomes start (with `every`), or those of them counted in monthly
+        panels, which fall due again at the next panel after each one (Suffolk 3: reviewed at each panel)."""
+        ids = {o.follow_up for o in self.preset.outcomes if o.hold and o.follow_up}
+        return sorted(i for i in ids if every or self.preset.clock(i).unit == "panel_meeting")
+
+    async def _review_again(self) -> list[str]:
+        """After a panel, each case still on hold by the panel's decision is due again at the next panel: its review
+        counted to the panel just gone is met there (at its due time) and one counted to the next starts, once
+        (a sweep that runs late, past several panels, counts on to the next still to come). Returns references."""
+        ids = self._review_clocks()
+        if not ids:
+            return []
+        now = self.now()
+        since = datetime(2000, 1, 1, tzinfo=self.cal.tz)
+        again: list[str] = []
+        async with self.uow() as uow:
+            # The referrals are locked first, in order, as every command on a referral locks it; their reviews are
+            # then read again under the locks (a `resume` a moment ago has stopped its review).
+            found = await uow.deadlines.due_between(ids, since, now)
+            for referral in sorted({r.id: r for _, r in found}.values(), key=lambda r: r.id):
+                await self.referral(uow, referral.reference, lock=True)
+            system = Actor.system()
+            for row, referral in await uow.deadlines.due_between(ids, since, now, lock=True):
+                if referral.status != Status.ON_HOLD:
+                    continue
+                clock = self.preset.clock(row.clock_id)
+                new = row
+                while new.due_at <= now:
+                    new.done_at = new.due_at  # reviewed at that panel
+                    new = await self.clocks._start_clock(uow, referral, clock, new.due_at, system)
+                await self.audit(uow, system, "hold_reviewed", referral.reference, clock=clock.id,
+                                 at=row.due_at.isoformat(), next=new.due_at.isoformat())
+                self.decisions._card_update(uow, referral)
+                again.append(referral.reference)
+            await self.finish(uow)
+        return again
 
     async def release_holds(self) -> list[str]:
         """The scheduler's job: a hold with an end date ends by itself, and the BM is told."""
@@ -99,10 +158,12 @@ class HoldCommands(Handler):
     async def hold_agenda(self) -> list[str]:
         """Suffolk section 4: every case on hold comes back at each monthly panel. On the panel's day (its real
         day: a moved panel's new one; a cancelled panel has none) the panel channel and the BM get the list of
-        held cases, once per meeting; a sweep that runs late (up to a week) still names the panel's own date."""
+        held cases, once per meeting; a sweep that runs late (up to a week) still names the panel's own date.
+        First, after a panel, the review of each case the panel put on hold is due again at the next panel."""
         monthly = self.preset.monthly_panel
         if monthly is None:
             return []
+        await self._review_again()  # the panel gone: a held case's review is due at the next one
         today = self.cal.local(self.now()).date()
         async with self.uow() as uow:
             partnership = await uow.partnerships.get(lock=True)

@@ -18,7 +18,7 @@ from bot.service.export import export_record
 from flows.anonymity import CATEGORY_LABELS, IdentifyingDetail, SubjectCategory, check_free_text
 from flows.clocks import window_opens
 from flows.errors import InvalidInput, WrongState
-from flows.referrals import Status
+from flows.referrals import has_decision
 from flows.reports import (
     PARTIES,
     DeadlineRow,
@@ -158,7 +158,7 @@ class ReportCommands(Handler):
         now = self.now()
         async with self.uow() as uow:
             referral = await self.referral(uow, reference, lock=True)
-            if referral.status not in (Status.DECIDED, Status.RETURNED) or not referral.outcome:
+            if not has_decision(referral.status, referral.outcome):
                 raise WrongState(
                     f"{referral.reference} has not been decided, so there is no decision to disagree with yet."
                 )

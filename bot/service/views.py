@@ -15,7 +15,7 @@ from flows.errors import NotFound
 from flows.meetings import labels, meeting_event
 from flows.milestones import to_do_line
 from flows.preset import EVENTS
-from flows.referrals import STATUS_LABELS, Status
+from flows.referrals import STATUS_LABELS, Status, has_decision
 from flows.stages import view_counts, views_awaited, views_text
 from flows.views import CardView, OverdueLine, StatusLine, VoteLine, due_line, plural, result_text, tally_text
 from storage.models import Deadline, Referral
@@ -77,7 +77,7 @@ class Views(Handler):
                 tally = views_text(p, referral.referral_type, stage, counts, {v.role for v in views})
         result = None
         decided_by = None
-        if status in (Status.DECIDED, Status.RETURNED) and referral.outcome:
+        if referral.outcome and has_decision(status, referral.outcome):  # a case the panel put on hold too
             result = result_text(p, ResultKind.DECIDED, referral.outcome)
             who = members.get(referral.decided_by_id) if referral.decided_by_id else None
             decided_by = {
@@ -128,9 +128,11 @@ class Views(Handler):
         )
 
     async def _next_steps(self, uow: UnitOfWork, referral: Referral) -> list[str]:
-        """After a decision: the decided outcome's own follow-up first, then the nearest other deadlines."""
+        """After a decision (one that put the case on hold too: its review at the next panel): the decided
+        outcome's own follow-up first, then the nearest other deadlines."""
         planned = await self.clocks.planned_lines(uow, referral)  # a meeting or publication, whatever the stage
-        if Status(referral.status) not in (Status.DECIDED, Status.RETURNED):
+        if referral.status not in (Status.DECIDED, Status.RETURNED) and not has_decision(referral.status,
+                                                                                       referral.outcome):
             return planned
         planned = await self.stages._card_lines(uow, referral) + planned  # a later stage: decided, or still to come
         follow_up = self.preset.outcome(referral.outcome).follow_up if referral.outcome else None
@@ -215,6 +217,8 @@ class Views(Handler):
         if status == Status.RETURNED:
             return f"resubmission by {r.referrer}"
         if status == Status.ON_HOLD:
+            if r.outcome:  # the panel's decision: Suffolk 3, reviewed at each panel meeting
+                return "its review at each panel, until the business manager resumes it"
             return "the end of the hold" if r.hold_until else "the business manager to resume it"
         if status == Status.DECIDED:
             return "nothing: decided"

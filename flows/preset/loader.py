@@ -162,6 +162,10 @@ class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders, Meeti
             for clock_id in stops:
                 if clock_id not in clock_ids:
                     raise self.fail(f"{where}stops", f'names clock "{clock_id}", which is not defined')
+            hold = self.flag(item, "hold", where)
+            if hold and self.flag(item, "incomplete", where):
+                raise self.fail(f"{where}hold", "an outcome either returns the referral (incomplete) or puts it on "
+                                "hold, not both")
             outcomes.append(
                 Outcome(
                     id=outcome_id,
@@ -170,6 +174,7 @@ class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders, Meeti
                     reason_required=self.flag(item, "reason_required", where),
                     follow_up=follow_up,
                     incomplete=self.flag(item, "incomplete", where),
+                    hold=hold,
                     referral_types=tuple(applies),
                 )
             )

@@ -96,6 +96,9 @@ class Outcome:
     follow_up: str | None = None  # clock id started by this decision
     stops: tuple[str, ...] = ()  # clocks this decision makes unnecessary (e.g. no rapid review: no RR clocks)
     incomplete: bool = False  # deciding this returns the referral to the referrer
+    # Deciding this puts the case on hold (Suffolk 3): it comes back at each monthly panel until the business
+    # manager resumes it (`resume REF`), as a hold the business manager makes (`hold REF`) does.
+    hold: bool = False
     referral_types: tuple[str, ...] = ()  # offered only for these referral types; empty means every type
 
     def applies_to(self, referral_type: str) -> bool:

@@ -45,7 +45,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "panel.meeting_quorate_by": ("working_days_before", "at"),
     "panel.quorum": ("count", "roles"),
     "panel.monthly": ("day", "cutoff_day", "cutoff_days_before"),
-    "outcomes": ("id", "label", "reason_required", "follow_up", "incomplete", "stops", "referral_types"),
+    "outcomes": ("id", "label", "reason_required", "follow_up", "incomplete", "hold", "stops", "referral_types"),
     "clocks": (
         "id",
         "label",

@@ -47,6 +47,9 @@ class StageReaders(Readers):
                     if outcome_id not in offered or outcome_id in stage.outcomes:
                         raise self.fail(f"{where}after", f'"{outcome_id}" is not a panel outcome of a "{type_id}" '
                                         "referral, so nothing leads to this stage")
+                    if any(o.id == outcome_id and o.hold for o in outcomes):
+                        raise self.fail(f"{where}after", f'"{outcome_id}" puts the referral on hold (hold = true), '
+                                        "so nothing follows it until it is decided again")
         self._check_panel_outcomes(stages, type_ids, outcomes)
         voting = {r.id for r in roles if r.votes}
         statutory = [r.id for r in roles if r.statutory]
@@ -95,6 +98,9 @@ class StageReaders(Readers):
             if any(known[o].incomplete for o in chosen):
                 raise self.fail(f"{where}outcomes", "an incomplete outcome returns the referral, which only the panel "
                                 "can do")
+            if any(known[o].hold for o in chosen):
+                raise self.fail(f"{where}outcomes", "an outcome with hold = true puts the referral on hold, which only "
+                                "the panel's decision can do")
             label = self.text(item, "label", where)
         return Stage(stage_id, by, tuple(chosen), types, tuple(after), label, source)
 

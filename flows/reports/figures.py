@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from flows.calendar import WorkingCalendar
 from flows.preset import PANEL_STAGE, Preset
+from flows.referrals import has_decision
 from flows.reports.periods import Period
 from flows.reports.rows import (
     NO_THEME,
@@ -43,7 +44,7 @@ def outcome_group(preset: Preset, row: ReferralRow) -> str:
     """What a referral is counted under "by outcome": its decision's label, withdrawn, or not yet decided."""
     if row.status == "withdrawn":
         return WITHDRAWN
-    if row.outcome and row.status in ("decided", "returned"):
+    if has_decision(row.status, row.outcome):
         return _label(preset.outcomes, row.outcome)
     return NOT_DECIDED
 
@@ -115,7 +116,7 @@ def referrals_by_parallel(preset: Preset, rows: Sequence[ReferralRow]) -> list[t
 
 def reviews_by_type_and_outcome(preset: Preset, rows: Sequence[ReferralRow]) -> CrossTab:
     """Salford 10.3 (b): the decided referrals, by the type of review asked for and the decision made."""
-    decided = [r for r in rows if r.outcome and r.status in ("decided", "returned")]
+    decided = [r for r in rows if has_decision(r.status, r.outcome)]
     types = [t.id for t in preset.referral_types]
     types += sorted({r.referral_type for r in decided} - set(types))
     outcomes = [o.id for o in preset.panel_outcomes]
@@ -134,7 +135,7 @@ DECIDED_BY = {"panel": "The panel, by majority", "bm": "The business manager, at
 
 
 def decisions_by_who(preset: Preset, rows: Sequence[ReferralRow]) -> list[tuple[str, int]]:
-    counts = Counter(r.decided_how for r in rows if r.outcome and r.decided_how and r.status in ("decided", "returned"))
+    counts = Counter(r.decided_how for r in rows if r.decided_how and has_decision(r.status, r.outcome))
     chair = f"The {preset.role_label(preset.tie_break_role)}, after escalation"
     labels = {**DECIDED_BY, "chair": chair}
     out = [(labels[k], counts.pop(k, 0)) for k in ("panel", "bm", "chair")]

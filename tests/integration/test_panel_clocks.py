@@ -140,12 +140,13 @@ async def test_moving_the_january_panel_moves_its_clocks_and_reminders_once(make
     assert f"{a} · Adult A (Safeguarding adults review referral): with the panel; waiting for votes from Local " \
            "authority, Police, Health (ICB). Next: Information for the panel returned by the agency (Suffolk " \
            "Constabulary safeguarding lead) by Fri 29 Jan 2027, 17:00." in status
-    assert f"{b} · Adult B (Safeguarding adults review referral): decided; waiting for the panel. Next: Case on " \
-           "hold reviewed at the next panel by Mon 1 Feb 2027, 17:00." in status
+    assert f"{b} · Adult B (Safeguarding adults review referral): on hold; waiting for its review at each panel, " \
+           "until the business manager resumes it. Next: Case on hold reviewed at the next panel by Mon 1 Feb 2027, " \
+           "17:00." in status
     assert await say(panel, "agenda") == [
         "Agenda for the panel of Mon 1 Feb 2027, 14:00 (PANEL-2027-01):", "New referrals (1):",
-        f"{a} · Adult A (Safeguarding adults review referral)", "On hold, back at this panel (1):",
-        f"{c} · Adult C (Safeguarding adults review referral)"]
+        f"{a} · Adult A (Safeguarding adults review referral)", "On hold, back at this panel (2):",
+        f"{b} · Adult B (Safeguarding adults review referral)", f"{c} · Adult C (Safeguarding adults review referral)"]
 
     # Another hour on the same day moves no clock, and starts none again.
     async with panel.uow() as uow:
@@ -184,8 +185,9 @@ async def test_moving_the_january_panel_moves_its_clocks_and_reminders_once(make
     clock.set(at("2027-01-25T10:00"))
     assert await panel.hold_agenda() == []
     clock.set(at("2027-02-01T09:00"))
-    assert await panel.hold_agenda() == [c]
-    assert (await texts(panel, "bm"))[-1] == f"Cases on hold, back at the panel of Mon 1 Feb 2027: {c} · Adult C."
+    assert await panel.hold_agenda() == [b, c]  # the panel's hold and the business manager's
+    assert (await texts(panel, "bm"))[-1] == (
+        f"Cases on hold, back at the panel of Mon 1 Feb 2027: {b} · Adult B; {c} · Adult C.")
     assert await panel.hold_agenda() == []
 
     clock.set(at("2027-02-01T18:00"))

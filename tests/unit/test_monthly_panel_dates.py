@@ -15,8 +15,10 @@ from flows.clocks import (
     PanelDay,
     PanelPlan,
     calendar_for,
+    due,
     due_before_panel,
     next_panel_meeting,
+    panel_after,
     panel_dates,
     panel_due,
     panel_for,
@@ -142,3 +144,33 @@ def test_a_moved_panel_stays_between_its_neighbours():
     assert neighbours(CAL, MONTHLY, MOVED_JANUARY, date(2027, 2, 25)) == (date(2027, 2, 1), date(2027, 3, 25))
     # December's cancelled: January's neighbours are November's and February's.
     assert neighbours(CAL, MONTHLY, CANCELLED_DECEMBER, date(2027, 1, 25)) == (date(2026, 11, 25), date(2027, 2, 25))
+
+
+# A case the panel puts on hold (Suffolk 3: "Cases on hold will be reviewed at each Panel meeting"): its review
+# has no cut-off, which is a new referral's. It falls at the first panel after the day it was decided, as planned.
+@pytest.mark.parametrize(
+    ("decided", "plan", "panel", "why"),
+    [
+        (date(2026, 12, 21), None, date(2026, 12, 24), "Mon 21 Dec 2026: the Christmas panel, Thu 24 Dec (no cut-off)"),
+        (date(2026, 12, 23), None, date(2026, 12, 24), "the day before the panel: that panel"),
+        (date(2026, 12, 24), None, date(2027, 1, 25), "on the panel's day (at the panel): the next one"),
+        (date(2026, 10, 22), None, date(2026, 10, 23), "Thu 22 Oct 2026: Fri 23 Oct (the 25th is a Sunday)"),
+        (date(2026, 12, 21), CANCELLED_DECEMBER, date(2027, 1, 25), "December's cancelled: January's"),
+        (date(2027, 1, 26), MOVED_JANUARY, date(2027, 2, 1), "after the 25th, January's moved to Mon 1 Feb: that"),
+    ],
+)
+def test_a_case_on_hold_comes_back_at_the_first_panel_after_the_day_it_was_decided(decided, plan, panel, why):
+    assert panel_after(CAL, MONTHLY, decided, 1, plan) == panel, why
+
+
+def test_the_review_of_a_case_on_hold_has_no_cut_off_and_the_decision_clock_keeps_it():
+    review, decision = SUFFOLK.clock("on_hold_review"), SUFFOLK.clock("panel_decision")
+    monday = datetime.fromisoformat("2026-12-21T15:00:00+00:00")  # Mon 21 Dec 2026, 15:00 GMT
+    assert CAL.format(due(SUFFOLK, CAL, review, monday)) == "Thu 24 Dec 2026, 17:00"
+    assert CAL.format(due(SUFFOLK, CAL, decision, monday)) == "Mon 25 Jan 2027, 17:00"  # 3 days: past the cut-off
+    # Across the end of British Summer Time (Sun 25 Oct 2026): due Fri 23 Oct, 17:00 BST, which is 16:00 UTC; the
+    # next, after that panel, Wed 25 Nov, 17:00 GMT.
+    thursday = datetime.fromisoformat("2026-10-22T13:00:00+00:00")  # 14:00 BST
+    first = due(SUFFOLK, CAL, review, thursday)
+    assert first == datetime.fromisoformat("2026-10-23T16:00:00+00:00")
+    assert due(SUFFOLK, CAL, review, first) == datetime.fromisoformat("2026-11-25T17:00:00+00:00")

@@ -257,7 +257,7 @@ INTAKE_KEYS = {
 TABLE_KEYS = {
     "roles": {"id", "label", "votes", "statutory"},
     "referral_types": {"id", "label", "request_template"},
-    "outcomes": {"id", "label", "reason_required", "follow_up", "incomplete", "stops", "referral_types"},
+    "outcomes": {"id", "label", "reason_required", "follow_up", "incomplete", "hold", "stops", "referral_types"},
     "clocks": {"id", "label", "amount", "unit", "starts", "before", "whichever", "earliest", "met_by", "source",
                "owner", "referral_types", "reminders"},
     "agencies": {"id", "label"},

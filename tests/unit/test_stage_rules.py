@@ -169,6 +169,33 @@ def test_the_checker_refuses_a_stage_naming_the_key_and_the_problem(extra: str, 
     assert problem in caught.value.problem
 
 
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        pytest.param(BASE.replace("incomplete = true", "incomplete = true\nhold = true"), "outcomes.more.hold",
+                     "an outcome either returns the referral (incomplete) or puts it on hold, not both",
+                     id="incomplete and on hold"),
+        pytest.param(BASE.replace('label = "Local review"', 'label = "Local review"\nhold = true') + LATER,
+                     "stages[0].outcomes",
+                     "an outcome with hold = true puts the referral on hold, which only the panel's decision can do",
+                     id="on hold at a later stage"),
+        pytest.param(BASE.replace('label = "Review"', 'label = "Review"\nhold = true') + LATER, "stages[0].after",
+                     '"review" puts the referral on hold (hold = true), so nothing follows it until it is decided '
+                     "again", id="a later stage after a hold"),
+    ],
+)
+def test_the_checker_refuses_a_hold_outcome_where_it_cannot_hold(text: str, key: str, problem: str) -> None:
+    with pytest.raises(PresetError) as caught:
+        load(text)
+    assert (caught.value.key, caught.value.problem) == (key, problem)
+
+
+def test_an_outcome_can_put_the_case_on_hold() -> None:
+    preset = load(BASE.replace('label = "No review"', 'label = "No review"\nhold = true'))
+    assert preset.outcome("no_review").hold and not preset.outcome("review").hold
+    assert load_preset("suffolk").outcome("on_hold").hold  # Suffolk 3: cases on hold come back at each panel
+
+
 def test_the_panel_keeps_two_outcomes_to_choose_between() -> None:
     with pytest.raises(PresetError) as caught:
         load(BASE + '[[stages]]\nid = "panel"\nby = "meeting"\noutcomes = ["review"]\nsource = "s"\n')
