@@ -11,25 +11,18 @@ deadline row).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.service import milestones
+from bot.service import milestones, request_due
 from bot.service.base import Actor, Handler
+from bot.service.request_due import DATED_RETURN, ReturnTiming
+from bot.service.request_due import PANEL_RETURN as PANEL_RETURN
 from flows import reminders
 from flows.casefile import publication_notes
-from flows.clocks import (
-    PanelPlan,
-    check_window,
-    clock_due,
-    due,
-    due_before_meeting,
-    due_before_panel,
-    panel_for,
-    window_words,
-)
+from flows.clocks import PanelPlan, check_window, clock_due, due, window_words
 from flows.errors import InvalidInput, WrongState
-from flows.meetings import MEETING_EVENTS, attendance_line, meeting_event, meeting_name
+from flows.meetings import MEETING_EVENTS, attendance_line, meeting_name
 from flows.milestones import trigger
 from flows.monthly_meetings import PANEL_EVENT
 from flows.preset import EVENTS, RETURN_CLOCK, Clock
@@ -41,52 +34,11 @@ from storage.uow import UnitOfWork
 FILING_EVENTS = ("referral_received", "became_aware")
 # Events the business manager plans with `event REF EVENT on DATE`; meetings are planned as meetings.
 SCHEDULABLE = ("publication",)
-# An agency's return where the preset sets no time for it: the business manager gives the date.
-DATED_RETURN = Clock(
-    id=RETURN_CLOCK,
-    label="Information returned by the agency",
-    amount=0,
-    unit="working_days",
-    starts="request_sent",
-    source="the business manager's due date",
-    owner="agency",
-)
-# Where the preset has a monthly panel and sets no return time (Suffolk 3: the replies are collated for the panel),
-# the return is due the working day before the referral's panel, and moves when that panel moves.
-PANEL_RETURN = replace(DATED_RETURN, label="Information for the panel returned by the agency",
-                       source="the working day before the panel that considers it")
-# Where no return clock applies to the referral's type and its meeting is scheduled (Stockport 8: the agencies'
-# information is "submitted in advance of screening meeting"), the return is due by the same rule, the working day
-# before the meeting, and moves when the meeting moves. The label tells these requests apart from dated ones.
-MEETING_RETURN = replace(DATED_RETURN, label="Information for the meeting returned by the agency",
-                         source="the working day before the meeting that considers it")
-
-
-@dataclass(frozen=True)
-class ReturnTiming:
-    """The clock an information request runs on, its due time where that is not counted by the clock from the
-    request (None: it is), and the words that say to the agency how the date was set."""
-
-    clock: Clock
-    due_at: datetime | None
-    words: str
-
-
 @dataclass(frozen=True)
 class EventRecord:
     started: list[str] = field(default_factory=list)  # clock ids started
     met: list[str] = field(default_factory=list)  # "LABEL, on time" / "LABEL, 2 working days late"
     flagged: list[str] = field(default_factory=list)  # a window met early, in plain words
-
-
-def _cap(words: str) -> str:
-    """The first letter in capitals and the rest as written ("The SAR screening meeting")."""
-    return words[:1].upper() + words[1:]
-
-
-def returned_action(referral: Referral, agency: str) -> dict[str, object]:
-    """The button on a message to an agency about its request."""
-    return {"label": "Mark as returned", "command": f"returned {referral.reference} {agency}", "style": "primary"}
 
 
 class ClockCommands(Handler):
@@ -108,78 +60,8 @@ class ClockCommands(Handler):
         return due(self.preset, self.cal, clock, start, plan)
 
     async def _return_timing(self, uow: UnitOfWork, referral: Referral, due: date | None) -> ReturnTiming:
-        """When an information request for this referral is due (issue 21, section 4), the first of: the date the
-        business manager gave; the return clock for the referral's type (`Preset.return_clock_for`); with a
-        monthly panel (Suffolk 3: the requests are collated for the panel), the close of the working day before
-        the referral's panel (the one its clocks counted in panels are due at, else the next whose cut-off today
-        meets); the close of the working day before the referral's meeting, where one is scheduled (Stockport 8).
-        With none of these, refused in one sentence saying what to type."""
-        own = self.preset.return_clock_for(referral.referral_type)
-        if due is not None:
-            return ReturnTiming(own or DATED_RETURN, self.cal.end_of_day(due), "the date the business manager set")
-        if own is not None:
-            return await self._own_return(uow, referral, own)
-        ref = referral.reference
-        example = f"`request {ref} police health due 2026-12-20`"
-        monthly = self.preset.monthly_panel
-        if monthly is not None:
-            counted = await uow.deadlines.running(referral, [c.id for c in self.preset.clocks
-                                                             if c.unit == "panel_meeting"])
-            panel = self.cal.local(counted[0].due_at).date() if counted else panel_for(
-                self.cal, monthly, self.cal.local(self.now()).date(), 1, await self._panel_plan(uow))
-            due_at = due_before_panel(self.cal, panel)
-            if due_at > self.now():
-                return ReturnTiming(PANEL_RETURN, due_at, "the working day before the panel that considers it")
-            raise InvalidInput(
-                f"The panel of {self.cal.format(self.cal.end_of_day(panel), with_time=False)} is too close for a "
-                f"request to be answered before it; give the date the information is due, e.g. {example}."
-            )
-        meeting = await self._next_meeting(uow, referral)
-        if meeting is not None:
-            due_at = due_before_meeting(self.cal, meeting.at)
-            if due_at > self.now():
-                return ReturnTiming(MEETING_RETURN, due_at, f"the working day before {meeting_name(meeting.event)} "
-                                    "that considers it")
-            raise InvalidInput(
-                f"{_cap(meeting_name(meeting.event))} for {ref} on {self.fmt(meeting.at)} is too close for a request "
-                f"to be answered before it; give the date the information is due, e.g. {example}. Nothing was sent."
-            )
-        event = meeting_event(self.preset, referral.referral_type)
-        if self._has_meeting(referral.referral_type, event):
-            raise InvalidInput(
-                f"The {self.preset.name} procedure sets no time for agency returns and no "
-                f"{meeting_name(event).removeprefix('the ')} is scheduled for {ref}, so give the date the "
-                f"information is due, e.g. {example}, or schedule the meeting that will consider it first "
-                f"(`meeting schedule {ref} DATE TIME`). Nothing was sent."
-            )
-        raise InvalidInput(
-            f"The {self.preset.name} procedure sets no time for agency returns, so give the date the information "
-            f"is due, e.g. {example}. Nothing was sent."
-        )
-
-    async def _own_return(self, uow: UnitOfWork, referral: Referral, clock: Clock) -> ReturnTiming:
-        """A request on the preset's return clock. One counted from the request (`starts = "request_sent"`) is due
-        by it from now. One counted from something else is the referral's own deadline for every agency's
-        information (Dudley's SARs: scoping from all partners within 20 working days of receipt), so the request is
-        due when that deadline is, however late in it the request goes; where that deadline is not running, or has
-        passed, the agency has the clock's full time from now."""
-        if clock.starts != "request_sent":
-            rows = [r for r in await uow.deadlines.running(referral, [clock.id]) if r.agency is None]
-            if rows and rows[0].due_at > self.now():
-                start = EVENTS.get(clock.starts, clock.starts)
-                return ReturnTiming(clock, rows[0].due_at, f"{clock.describe()} after {start}")
-        return ReturnTiming(clock, None, clock.describe())
-
-    async def _next_meeting(self, uow: UnitOfWork, referral: Referral) -> ScheduledEvent | None:
-        """The referral's next meeting as planned (the one that will consider what the agencies send), if any: one
-        whose time has passed (held, or recorded as not quorate and not moved since) considers nothing more."""
-        rows = [r for r in await uow.events.all_planned(referral) if r.event in MEETING_EVENTS and r.at > self.now()]
-        return rows[0] if rows else None
-
-    def _has_meeting(self, referral_type: str, event: str) -> bool:
-        """Whether the preset's clocks for this type hang on its meeting (Stockport's SARs: the screening meeting),
-        so that a refusal may suggest scheduling it."""
-        return any(c.applies_to(referral_type) and event in (c.starts, c.before, c.met_by) for c in self.preset.clocks)
+        """When an information request for this referral is due (`request_due.return_timing`)."""
+        return await request_due.return_timing(self.core, uow, referral, due, self._panel_plan)
 
     # Events -------------------------------------------------------------------------------------------
     async def happened(
@@ -208,7 +90,7 @@ class ClockCommands(Handler):
         row = await uow.events.planned(referral, event)
         if row is None:
             return
-        ref, name = referral.reference, _cap(meeting_name(event))
+        ref, name = referral.reference, request_due.cap(meeting_name(event))
         if row.quorate is False:
             raise WrongState(
                 f"{name} for {ref} on {self.fmt(row.held_at or row.at)} was recorded as not quorate, so "
@@ -340,48 +222,7 @@ class ClockCommands(Handler):
                 row = await self._retime(uow, referral, clock, actor)
                 if row is not None:
                     out.append(row)
-        return out + await self._retime_meeting_returns(uow, referral, event, actor)
-
-    async def _retime_meeting_returns(
-        self, uow: UnitOfWork, referral: Referral, event: str, actor: Actor
-    ) -> list[Deadline]:
-        """The requests due before the referral's meeting (`MEETING_RETURN`) follow it when it is moved, or
-        scheduled again after a cancellation, each once: the old deadline closes and a new one starts for the new
-        time (`_redue`), so its reminders are sent once, for the new time, and the agency is told the new date. A
-        cancelled meeting leaves them due when they were (the agencies were told that date); a date the business
-        manager gave a request stays."""
-        if event not in MEETING_EVENTS:
-            return []
-        meeting = await uow.events.planned(referral, event)
-        if meeting is None:
-            return []
-        due_at = due_before_meeting(self.cal, meeting.at)
-        out = []
-        for row in await uow.deadlines.running(referral, [RETURN_CLOCK]):
-            if row.label != MEETING_RETURN.label or row.due_at == due_at:
-                continue
-            moved = await self._redue(uow, referral, MEETING_RETURN, [row], due_at, actor)
-            assert moved is not None
-            if moved.agency is not None:
-                self.tell_agency(
-                    uow, referral, moved.agency, moved,
-                    f"{_cap(meeting_name(event))} for **{referral.reference} · {referral.subject}** is now "
-                    f"planned for {self.fmt(meeting.at)}: your information for it is now due **{self.fmt(due_at)}**, "
-                    "the working day before the meeting.",
-                )
-            out.append(moved)
-        return out
-
-    def tell_agency(self, uow: UnitOfWork, referral: Referral, agency: str, deadline: Deadline, text: str) -> None:
-        """A message to the agency about its request, with its Mark as returned button."""
-        uow.outbox(
-            partnership_id=self.partnership_id,
-            now=self.now(),
-            purpose=f"agency:{agency}",
-            kind="request",
-            referral_id=referral.id,
-            body={"deadline_id": deadline.id, "text": text, "actions": [returned_action(referral, agency)]},
-        )
+        return out + await request_due.retime_meeting_returns(self.core, uow, referral, event, actor, self._redue)
 
     async def _retime(
         self, uow: UnitOfWork, referral: Referral, clock: Clock, actor: Actor, *, start: datetime | None = None

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.service import request_due
 from bot.service.base import Actor, Core, Handler
-from bot.service.clockwork import ClockCommands, returned_action
+from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
 from bot.service.members import parse_platform_id
 from flows.errors import InvalidInput, NotFound, WrongState
@@ -131,10 +132,10 @@ class RequestCommands(Handler):
 
     def _tell_agency(self, uow: UnitOfWork, referral: Referral, agency: str, deadline: Deadline, text: str) -> None:
         """A message to the agency about its request, with its Mark as returned button."""
-        self.clocks.tell_agency(uow, referral, agency, deadline, text)
+        request_due.tell_agency(self.core, uow, referral, agency, deadline, text)
 
     def _returned_action(self, referral: Referral, agency: str) -> dict[str, object]:
-        return returned_action(referral, agency)
+        return request_due.returned_action(referral, agency)
 
     async def _open_request(self, uow: UnitOfWork, referral: Referral, agency: Choice) -> tuple[InfoRequest, Deadline]:
         found = await uow.requests.latest(referral, agency.id)
