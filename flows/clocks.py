@@ -143,6 +143,13 @@ def due_before_panel(cal: WorkingCalendar, day: date) -> datetime:
     return cal.end_of_day(cal.previous_working_day(day))
 
 
+def due_before_meeting(cal: WorkingCalendar, at: datetime) -> datetime:
+    """What a referral's meeting at `at` considers (Stockport 8: the agencies' information, "submitted in advance
+    of screening meeting") is due, by the rule for the monthly panel, at the close of the working day before the
+    meeting's day."""
+    return due_before_panel(cal, cal.local(at).date())
+
+
 def next_panel_meeting(
     cal: WorkingCalendar, monthly: MonthlyPanel, start: datetime, nth: int = 1, plan: PanelPlan | None = None
 ) -> datetime:

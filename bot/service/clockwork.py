@@ -11,19 +11,21 @@ deadline row).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.service import milestones
+from bot.service import milestones, request_due
 from bot.service.base import Actor, Handler
+from bot.service.request_due import DATED_RETURN, ReturnTiming
+from bot.service.request_due import PANEL_RETURN as PANEL_RETURN
 from flows import reminders
 from flows.casefile import publication_notes
-from flows.clocks import PanelPlan, check_window, clock_due, due, due_before_panel, panel_for, window_words
+from flows.clocks import PanelPlan, check_window, clock_due, due, window_words
 from flows.errors import InvalidInput, WrongState
-from flows.meetings import MEETING_EVENTS, attendance_line
+from flows.meetings import MEETING_EVENTS, attendance_line, meeting_name, quorum_of
 from flows.milestones import trigger
 from flows.monthly_meetings import PANEL_EVENT
-from flows.preset import EVENTS, Clock
+from flows.preset import EVENTS, RETURN_CLOCK, Clock
 from flows.referrals import Status
 from flows.views import plural
 from storage.models import Deadline, Referral, ScheduledEvent, StoppedClock
@@ -32,23 +34,6 @@ from storage.uow import UnitOfWork
 FILING_EVENTS = ("referral_received", "became_aware")
 # Events the business manager plans with `event REF EVENT on DATE`; meetings are planned as meetings.
 SCHEDULABLE = ("publication",)
-RETURN_CLOCK = "agency_return"
-# An agency's return where the preset sets no time for it: the business manager gives the date.
-DATED_RETURN = Clock(
-    id=RETURN_CLOCK,
-    label="Information returned by the agency",
-    amount=0,
-    unit="working_days",
-    starts="request_sent",
-    source="the business manager's due date",
-    owner="agency",
-)
-# Where the preset has a monthly panel and sets no return time (Suffolk 3: the replies are collated for the panel),
-# the return is due the working day before the referral's panel, and moves when that panel moves.
-PANEL_RETURN = replace(DATED_RETURN, label="Information for the panel returned by the agency",
-                       source="the working day before the panel that considers it")
-
-
 @dataclass(frozen=True)
 class EventRecord:
     started: list[str] = field(default_factory=list)  # clock ids started
@@ -74,36 +59,9 @@ class ClockCommands(Handler):
         plan = await self._panel_plan(uow) if clock.unit == "panel_meeting" else None
         return due(self.preset, self.cal, clock, start, plan)
 
-    async def _return_timing(
-        self, uow: UnitOfWork, referral: Referral, due: date | None
-    ) -> tuple[Clock, datetime | None]:
-        """The clock an information request runs on and its due time where it is not the clock's own: the date
-        the business manager gave; else the preset's return clock; else, with a monthly panel (Suffolk 3: the
-        requests are collated for the panel), the close of the working day before the referral's panel (the one
-        its clocks counted in panels are due at, else the next whose cut-off today meets)."""
-        own = self.preset.clock(RETURN_CLOCK) if self.preset.has_clock(RETURN_CLOCK) else None
-        if due is not None:
-            return own or DATED_RETURN, self.cal.end_of_day(due)
-        if own is not None:
-            return own, None
-        example = f"`request {referral.reference} police health due 2026-12-20`"
-        monthly = self.preset.monthly_panel
-        if monthly is not None:
-            counted = await uow.deadlines.running(referral, [c.id for c in self.preset.clocks
-                                                             if c.unit == "panel_meeting"])
-            panel = self.cal.local(counted[0].due_at).date() if counted else panel_for(
-                self.cal, monthly, self.cal.local(self.now()).date(), 1, await self._panel_plan(uow))
-            due_at = due_before_panel(self.cal, panel)
-            if due_at > self.now():
-                return PANEL_RETURN, due_at
-            raise InvalidInput(
-                f"The panel of {self.cal.format(self.cal.end_of_day(panel), with_time=False)} is too close for a "
-                f"request to be answered before it; give the date the information is due, e.g. {example}."
-            )
-        raise InvalidInput(
-            f"The {self.preset.name} procedure sets no time for agency returns, so give the date the information "
-            f"is due, e.g. {example}. Nothing was sent."
-        )
+    async def _return_timing(self, uow: UnitOfWork, referral: Referral, due: date | None) -> ReturnTiming:
+        """When an information request for this referral is due (`request_due.return_timing`)."""
+        return await request_due.return_timing(self.core, uow, referral, due, self._panel_plan)
 
     # Events -------------------------------------------------------------------------------------------
     async def happened(
@@ -118,9 +76,32 @@ class ClockCommands(Handler):
             referral = await self.referral(uow, reference, lock=True)
             if referral.status == Status.WITHDRAWN:
                 raise WrongState(f"{referral.reference} is withdrawn.")
+            await self._refuse_planned_meeting(uow, referral, event)
             record = await self._record_happened(uow, referral, event, when, actor)
             await self.finish(uow)
         return record
+
+    async def _refuse_planned_meeting(self, uow: UnitOfWork, referral: Referral, event: str) -> None:
+        """A meeting scheduled as a meeting (or recorded as not quorate) is recorded held with who attended, so that
+        its quorum is checked: the raw `event REF rr_meeting` would skip that check and start the clocks after it
+        with no reason recorded."""
+        if event not in MEETING_EVENTS:
+            return
+        row = await uow.events.planned(referral, event)
+        if row is None:
+            return
+        ref, name = referral.reference, request_due.cap(meeting_name(event))
+        if row.quorate is False:
+            raise WrongState(
+                f"{name} for {ref} on {self.fmt(row.held_at or row.at)} was recorded as not quorate, so "
+                f"it counts only with who attended and a reason, `meeting held {ref} ROLE... override REASON`; "
+                "nothing was recorded."
+            )
+        raise WrongState(
+            f"{name} for {ref} is scheduled for {self.fmt(row.at)}, so record it with who attended, "
+            f"`meeting held {ref} ROLE...` (or `meeting held {ref} ROLE... override REASON` to count it though not "
+            "quorate); nothing was recorded."
+        )
 
     async def _record_happened(
         self, uow: UnitOfWork, referral: Referral, event: str, when: datetime, actor: Actor
@@ -172,7 +153,7 @@ class ClockCommands(Handler):
         head = f"{EVENTS[event].capitalize()} of {referral.reference} is planned for {day}"
         head += f" (was {self.cal.format(was, with_time=False)})." if was else "."
         notes = publication_notes(self.preset, referral.parallel or ()) if event == "publication" else []
-        return [head] + [f"{d.label}: due {self.fmt(d.due_at)}." for d in moved] + notes
+        return [head] + [f"{self.deadline_label(d)}: due {self.fmt(d.due_at)}." for d in moved] + notes
 
     def _check_event(self, event: str) -> None:
         if event not in EVENTS or event in FILING_EVENTS:
@@ -233,14 +214,15 @@ class ClockCommands(Handler):
         return met, flagged
 
     async def _retime_before(self, uow: UnitOfWork, referral: Referral, event: str, actor: Actor) -> list[Deadline]:
-        """The clocks due before `event`, counted again from its planned time."""
+        """The clocks due before `event`, counted again from its planned time, and the agencies' information due
+        before it when it is the referral's meeting."""
         out = []
         for clock in self.preset.clocks:
             if clock.before == event and clock.applies_to(referral.referral_type):
                 row = await self._retime(uow, referral, clock, actor)
                 if row is not None:
                     out.append(row)
-        return out
+        return out + await request_due.retime_meeting_returns(self.core, uow, referral, event, actor, self._redue)
 
     async def _retime(
         self, uow: UnitOfWork, referral: Referral, clock: Clock, actor: Actor, *, start: datetime | None = None
@@ -382,7 +364,8 @@ class ClockCommands(Handler):
             place = f", {row.place}" if row.place else ""
             out.append(f"Planned: {EVENTS.get(row.event, row.event)}, {when}{place}.")
             if row.event in MEETING_EVENTS:
-                out.append(attendance_line(self.preset, row.attending or []))
+                quorum = quorum_of(self.preset, row.event, referral.referral_type)  # the meeting's own quorum
+                out.append(attendance_line(self.preset, row.attending or [], quorum))
         return out
 
     async def stopped_lines(self, uow: UnitOfWork, referral: Referral) -> list[str]:

@@ -94,7 +94,7 @@ class MeetingCommands(Handler):
             self.decisions._card_update(uow, referral)
             await self.finish(uow)
         head = f"{rules.cap(name)} for {referral.reference} is scheduled for {self.fmt(at)}{where}."
-        return [head, *window, *(f"{d.label}: due {self.fmt(d.due_at)}." for d in moved)]
+        return [head, *window, *(f"{self.clocks.deadline_label(d)}: due {self.fmt(d.due_at)}." for d in moved)]
 
     async def move_meeting(
         self, *, actor: Actor, reference: str, at: datetime, override: str | None = None
@@ -117,7 +117,7 @@ class MeetingCommands(Handler):
             self.decisions._card_update(uow, referral)
             await self.finish(uow)
         head = f"{name} for {referral.reference} is moved to {self.fmt(at)} (was {self.fmt(was)})."
-        return [head, *window, *(f"{d.label}: due {self.fmt(d.due_at)}." for d in moved)]
+        return [head, *window, *(f"{self.clocks.deadline_label(d)}: due {self.fmt(d.due_at)}." for d in moved)]
 
     async def cancel_meeting(self, *, actor: Actor, reference: str, reason: str) -> str:
         self.require_bm(actor, "cancel meetings")

@@ -286,6 +286,9 @@ class ReferralCommands(Handler):
                 )
             if clock_id == self.preset.decision_clock:
                 raise WrongState("The panel's decision deadline stops by itself when the panel decides.")
+            # The referral's own deadline, where agencies' requests run on the same clock (Dudley's SAR scoping):
+            # each agency's request is met by its own return (`returned REF AGENCY`), not by this.
+            rows = [r for r in rows if r.agency is None] or rows
             for row in rows:
                 row.done_at = self.now()
                 row.done_by_id = actor.member_id

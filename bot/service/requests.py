@@ -1,18 +1,21 @@
 """Information requests to agencies: send, mark returned, extend (Salford 7.7, Dudley's scoping template,
-Kirklees' information gathering tool). Each request's due time is the preset's `agency_return` clock, kept
-as a Deadline with the agency's name, so reminders and the overdue list treat it like any other clock."""
+Kirklees' information gathering tool). Each request's due time is the return clock for the referral's type (the
+preset's `agency_return`, or the type's own `return_clock`), or a date the business manager gives, or the working
+day before the panel or meeting that considers it (`ClockCommands._return_timing`), kept as a Deadline with the
+agency's name, so reminders and the overdue list treat it like any other clock."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.service import request_due
 from bot.service.base import Actor, Core, Handler
-from bot.service.clockwork import PANEL_RETURN, ClockCommands
+from bot.service.clockwork import ClockCommands
 from bot.service.decisions import DecisionRules
 from bot.service.members import parse_platform_id
 from flows.errors import InvalidInput, NotFound, WrongState
-from flows.preset import Choice, Clock
+from flows.preset import Choice
 from flows.referrals import Status, normalise_reference
 from flows.returns import Delivered, Origin, ReturnMarker, earlier_link, who_marks_return
 from storage.models import AgencyContact, Deadline, InfoRequest, Referral
@@ -61,8 +64,8 @@ class RequestCommands(Handler):
         self, *, actor: Actor, reference: str, agencies: list[str], due: date | None = None
     ) -> list[str]:
         """Send an information request to each agency. Returns one line per agency for the BM. The return is due
-        by the preset's `agency_return` clock, or by `due` where the BM gives a date (which a preset without
-        that clock needs, unless it has a monthly panel: then the day before the referral's panel)."""
+        by `due` where the BM gives a date, else by the return clock for the referral's type, else the working day
+        before the referral's monthly panel or its scheduled meeting; with none of these, refused."""
         self.require_bm(actor, "send information requests")
         if not agencies:
             raise InvalidInput(f"Name at least one agency, e.g. `request {reference.upper()} police health`.")
@@ -79,7 +82,7 @@ class RequestCommands(Handler):
             referral = await self.referral(uow, reference, lock=True)
             if Status(referral.status) == Status.WITHDRAWN:
                 raise WrongState(f"{referral.reference} is withdrawn, so no requests can be sent for it.")
-            clock, due_at = await self.clocks._return_timing(uow, referral, due)
+            timing = await self.clocks._return_timing(uow, referral, due)
             open_for = {r.agency for r in await uow.requests.unreturned(referral)}
             reachable = await uow.channels.purposes()
             for agency in chosen:
@@ -87,7 +90,7 @@ class RequestCommands(Handler):
                     lines.append(f"{agency.label}: a request is already open; nothing sent again.")
                     continue
                 deadline = await self.clocks._start_clock(
-                    uow, referral, clock, now, actor, agency=agency.id, due_at=due_at
+                    uow, referral, timing.clock, now, actor, agency=agency.id, due_at=timing.due_at
                 )
                 request = InfoRequest(
                     partnership_id=self.partnership_id,
@@ -110,7 +113,7 @@ class RequestCommands(Handler):
                     f"Information request for **{referral.reference} · {referral.subject}** "
                     f"({self.preset.referral_type(referral.referral_type).label}). Please send "
                     f"{self.preset.request_template_for(referral.referral_type)} by **{self.fmt(deadline.due_at)}** "
-                    f"({self._due_words(clock, due_at)}). When it is "
+                    f"({timing.words}). When it is "
                     "sent, press Mark as returned.",
                 )
                 note = (
@@ -127,26 +130,12 @@ class RequestCommands(Handler):
             await self.finish(uow)
         return lines
 
-    @staticmethod
-    def _due_words(clock: Clock, due_at: datetime | None) -> str:
-        if due_at is None:
-            return clock.describe()
-        return "the working day before the panel that considers it" if clock is PANEL_RETURN else \
-            "the date the business manager set"
-
     def _tell_agency(self, uow: UnitOfWork, referral: Referral, agency: str, deadline: Deadline, text: str) -> None:
         """A message to the agency about its request, with its Mark as returned button."""
-        uow.outbox(
-            partnership_id=self.partnership_id,
-            now=self.now(),
-            purpose=f"agency:{agency}",
-            kind="request",
-            referral_id=referral.id,
-            body={"deadline_id": deadline.id, "text": text, "actions": [self._returned_action(referral, agency)]},
-        )
+        request_due.tell_agency(self.core, uow, referral, agency, deadline, text)
 
     def _returned_action(self, referral: Referral, agency: str) -> dict[str, object]:
-        return {"label": "Mark as returned", "command": f"returned {referral.reference} {agency}", "style": "primary"}
+        return request_due.returned_action(referral, agency)
 
     async def _open_request(self, uow: UnitOfWork, referral: Referral, agency: Choice) -> tuple[InfoRequest, Deadline]:
         found = await uow.requests.latest(referral, agency.id)

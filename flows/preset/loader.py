@@ -16,6 +16,7 @@ from flows.preset.model import (
     NATIONS,
     STATUTORY_ROLES,
     Choice,
+    Clock,
     MonthlyPanel,
     Outcome,
     Preset,
@@ -130,7 +131,8 @@ class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders, Meeti
             raise self.fail("roles", "no role has votes = true, so nobody could vote")
 
         types = [
-            ReferralType(self.text(t, "id", where), self.text(t, "label", where), self._template(t, where))
+            ReferralType(self.text(t, "id", where), self.text(t, "label", where), self._template(t, where),
+                         self._return_clock(t, where))
             for where, t in self.numbered(data, "referral_types")
         ]
         type_ids = [t.id for t in types]
@@ -146,6 +148,7 @@ class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders, Meeti
                 raise self.fail(f"clocks.{clock.id}.starts", problem)
         self._check_chain(clocks)
         self._check_chain_types(clocks)
+        self._check_return_clocks(types, clocks)
 
         outcomes = []
         for i, item in enumerate(self.items(data, "outcomes")):
@@ -297,6 +300,33 @@ class _Parser(ClockReaders, StageReaders, IntakeReaders, MilestoneReaders, Meeti
             raise self.fail(f"{where}request_template", "must be text in quotes saying what agencies are asked for")
         self.printable(template, f"{where}request_template")
         return template.strip()
+
+    def _return_clock(self, item: dict[str, Any], where: str) -> str | None:
+        if "return_clock" not in item:
+            return None
+        return self.text(item, "return_clock", where)
+
+    def _check_return_clocks(self, types: list[ReferralType], clocks: list[Clock]) -> None:
+        """A referral type's `return_clock` is a clock of the preset that runs for that type, that an agency
+        owes, and that is counted forward (a request is never due before an event by its clock: with no return
+        clock, it is due before the panel or meeting that considers it)."""
+        by_id = {c.id: c for c in clocks}
+        for t in types:
+            if t.return_clock is None:
+                continue
+            key = f"referral_types.{t.id}.return_clock"
+            clock = by_id.get(t.return_clock)
+            if clock is None:
+                raise self.fail(key, f'names clock "{t.return_clock}", which is not defined')
+            if not clock.applies_to(t.id):
+                raise self.fail(key, f'clock "{clock.id}" does not run for "{t.id}" referrals; add "{t.id}" to '
+                                "its referral_types")
+            if clock.owner != "agency":
+                raise self.fail(key, f'clock "{clock.id}" waits on "{clock.owner}"; a return clock has owner = '
+                                '"agency"')
+            if not clock.starts or clock.after_clock is not None or clock.is_window:
+                raise self.fail(key, f'clock "{clock.id}" must be counted from an event (starts = "request_sent" '
+                                "or another event), not before one, after another clock, or as a window")
 
     def _quorum(self, table: dict[str, Any], roles: list[Role]) -> Quorum:
         count, role_list = table.get("count"), table.get("roles")

@@ -20,6 +20,8 @@ NATIONS = ("ENG", "NIR", "SCT", "WLS")
 # Who a clock waits on: the business manager, the panel, an agency, the (Independent) Chair, the local
 # authority.
 OWNERS = ("bm", "panel", "agency", "chair", "la")
+# The clock an information request is due by, unless the referral type names its own (`return_clock`).
+RETURN_CLOCK = "agency_return"
 
 # The events a clock may start from. A clock may also start from another clock's due time ("clock:ID"),
 # which is how chains such as Kirklees' chronology -> learning event -> first draft are written.
@@ -83,9 +85,12 @@ class Choice:
 
 @dataclass(frozen=True)
 class ReferralType(Choice):
-    """A referral type; what an information request asks agencies for, where it differs from the preset's."""
+    """A referral type; what an information request asks agencies for, where it differs from the preset's, and
+    the clock its requests are due by, where it is not the preset's `agency_return` (Dudley's SARs: the partners'
+    scoping, 20 working days from receipt)."""
 
     request_template: str | None = None
+    return_clock: str | None = None
 
 
 @dataclass(frozen=True)
@@ -372,6 +377,17 @@ class Preset:
         for stage in self.stages:
             if stage.id != PANEL_STAGE and outcome_id in stage.after and stage.applies_to(type_id):
                 return stage
+        return None
+
+    def return_clock_for(self, type_id: str) -> Clock | None:
+        """The clock an information request for a referral of this type is due by: the type's own `return_clock`,
+        else the preset's `agency_return` where it applies to the type, else None (the business manager gives the
+        date, or the request is due before the panel or meeting that considers it)."""
+        for choice in self.referral_types:
+            if choice.id == type_id and isinstance(choice, ReferralType) and choice.return_clock:
+                return self.clock(choice.return_clock)
+        if self.has_clock(RETURN_CLOCK) and self.clock(RETURN_CLOCK).applies_to(type_id):
+            return self.clock(RETURN_CLOCK)
         return None
 
     def request_template_for(self, type_id: str) -> str:

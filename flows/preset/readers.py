@@ -40,7 +40,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     ),
     "working_hours": ("start", "end"),
     "roles": ("id", "label", "votes", "statutory"),
-    "referral_types": ("id", "label", "request_template"),
+    "referral_types": ("id", "label", "request_template", "return_clock"),
     "panel": ("quorum", "tie_break", "immediate_decision", "decision_clock", "monthly", "meeting_quorate_by"),
     "panel.meeting_quorate_by": ("working_days_before", "at"),
     "panel.quorum": ("count", "roles"),

@@ -222,6 +222,10 @@ async def test_stockport_8_a_screening_meeting_held_by_the_chair_and_the_busines
         f"Recorded: Head of Safeguarding and Learning (screening panel chair) attends the SAR screening meeting for "
         f"{ref} on Tue 22 Dec 2026, 10:00. Attending: Head of Safeguarding and Learning (screening panel chair). Still "
         "needed: Business Manager.")
+    # The card says the same: the meeting's own quorum, not the statutory partners.
+    steps = " ".join((await panel.card(ref)).next_steps).replace("**", "")
+    assert ("Attending: Head of Safeguarding and Learning (screening panel chair). Still needed: Business Manager."
+            in steps), steps
     # The Business Manager, still missing, is reminded on Fri 18 Dec, 09:00 (and nobody else is).
     clock.set(uk("2026-12-18T09:00"))
     assert await panel.remind_meetings() == 1

@@ -256,7 +256,7 @@ INTAKE_KEYS = {
 }
 TABLE_KEYS = {
     "roles": {"id", "label", "votes", "statutory"},
-    "referral_types": {"id", "label", "request_template"},
+    "referral_types": {"id", "label", "request_template", "return_clock"},
     "outcomes": {"id", "label", "reason_required", "follow_up", "incomplete", "hold", "stops", "referral_types"},
     "clocks": {"id", "label", "amount", "unit", "starts", "before", "whichever", "earliest", "met_by", "source",
                "owner", "referral_types", "reminders"},
@@ -977,4 +977,65 @@ def test_a_preset_whose_types_cannot_be_decided_is_refused(tmp_path, change, key
     path = write(tmp_path, replaced(TWO_TYPES, *change))
     with pytest.raises(PresetError) as caught:
         load_preset(str(path))
+    assert_error(caught.value, str(path), key, problem)
+
+
+# A referral type's own return clock (issue 21, section 4: Dudley's SARs) --------------------------------------
+
+SCOPING = """
+[[clocks]]
+id = "sar_scoping"
+label = "SAR scoping returned by all partners"
+amount = 20
+unit = "working_days"
+starts = "referral_received"
+owner = "agency"
+referral_types = ["sar"]
+
+[[clocks]]
+id = "agency_return"
+label = "Information returned by the agency"
+amount = 5
+unit = "working_days"
+starts = "request_sent"
+owner = "agency"
+referral_types = ["rapid_review"]
+"""
+OWN_RETURN = replaced(TWO_TYPES, 'request_template = "the SAR scoping information"\n',
+                      'request_template = "the SAR scoping information"\nreturn_clock = "sar_scoping"\n') + SCOPING
+
+
+def test_a_referral_type_names_its_own_return_clock(tmp_path):
+    preset = load_preset(str(write(tmp_path, OWN_RETURN)))
+    assert preset.return_clock_for("sar").id == "sar_scoping"
+    assert preset.return_clock_for("rapid_review").id == "agency_return"
+    without = load_preset(str(write(tmp_path, replaced(OWN_RETURN, 'return_clock = "sar_scoping"\n', ""))))
+    assert without.return_clock_for("sar") is None  # agency_return is for rapid reviews only
+    dudley = load_preset("dudley")
+    assert (dudley.return_clock_for("cspr").id, dudley.return_clock_for("sar").id) == (
+        "agency_return", "sar_scoping_returns")
+    stockport = load_preset("stockport")
+    assert [stockport.return_clock_for(t.id) for t in stockport.referral_types] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        pytest.param(('return_clock = "sar_scoping"', 'return_clock = "sar_scopeing"'),
+                     'names clock "sar_scopeing", which is not defined', id="an unknown clock"),
+        pytest.param(('return_clock = "sar_scoping"', 'return_clock = "agency_return"'),
+                     'clock "agency_return" does not run for "sar" referrals', id="a clock for another type"),
+        pytest.param(('owner = "agency"\nreferral_types = ["sar"]', 'owner = "bm"\nreferral_types = ["sar"]'),
+                     'clock "sar_scoping" waits on "bm"; a return clock has owner = "agency"', id="not the agency's"),
+        pytest.param(('starts = "referral_received"\nowner = "agency"', 'before = "rr_meeting"\nowner = "agency"'),
+                     'clock "sar_scoping" must be counted from an event', id="a clock before an event"),
+        pytest.param(('return_clock = "sar_scoping"', "return_clock = 3"),
+                     "must be", id="not text"),
+    ],
+)
+def test_a_return_clock_that_cannot_time_a_request_is_refused(tmp_path, change, problem):
+    path = write(tmp_path, replaced(OWN_RETURN, *change))
+    with pytest.raises(PresetError) as caught:
+        load_preset(str(path))
+    key = "referral_types[1].return_clock" if change[1] == "return_clock = 3" else "referral_types.sar.return_clock"
     assert_error(caught.value, str(path), key, problem)
