@@ -26,7 +26,7 @@ def request_form(preset: Preset, reference: str, subject: str, *, offered: tuple
     fields = [Field(
         "agencies", "Agencies", "Which agencies should get an information request? Write their numbers or names, "
         "separated by commas.", "choices", choices=tuple(Choice(a, labels.get(a, a)) for a in offered),
-        hint="The agencies with a channel or a contact. To ask another, type its name in `request REF AGENCY`.",
+        hint="Only the agencies with a channel or a contact are listed; name any other in the typed command.",
         short="Sent to")]
     if return_clock is not None:
         words = f"the procedure's {return_clock.describe()}"
