@@ -1,22 +1,24 @@
 """What a form's answers do once sent, the same on every platform.
 
 A command opens a form by answering with `Reply.form`, a `flows.intake.FormSpec`: `new` the intake form, `meeting
-schedule REF` (no day) the meeting form. Each platform shows it in its own idiom (a Slack modal, a Teams card, one
-question at a time on Telegram and in the terminal), keeps `FormSpec.data()` until it is sent, knows the form
-again with `form_from`, checks the answers field by field (`FormSpec.check` or an `Interview`), and
-hands them to `submit`. `submit` makes the service call the typed command makes, so who may, the screening and
-the rules are checked in one place; a refusal about one answer names its field (`PanelError.field`), and
-`refused_field` says whether this form has it, to show it there.
+schedule REF` (no day) the meeting form, `request REF` (no agency) the information request form. Each platform
+shows it in its own idiom (a Slack modal, a Teams card, one question at a time on Telegram and in the terminal),
+keeps `FormSpec.data()` until it is sent, knows the form again with `form_from`, checks the answers field by field
+(`FormSpec.check` or an `Interview`), and hands them to `submit`. `submit` makes the service call the typed command
+makes, so who may, the screening and the rules are checked in one place; a refusal about one answer names its field
+(`PanelError.field`), and `refused_field` says whether this form has it, to show it there.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from bot.commands.meetings import schedule
 from bot.commands.registry import Reply
+from bot.commands.requests import form_for, send
 from bot.commands.wording import PLAIN, Idiom, filed
 from bot.service import Actor, Panel
 from flows.errors import InvalidInput, PanelError
@@ -24,6 +26,7 @@ from flows.intake import REFERRAL_FORM, FormSpec, draft_from, referral_form
 from flows.meetings import MEETING_FORM, schedule_form
 from flows.preset import Preset
 from flows.referrals import normalise_reference
+from flows.requests import KEPT_AGENCIES, KEPT_TYPE, REQUEST_FORM, request_form
 
 log = logging.getLogger("bot.commands")
 
@@ -40,23 +43,49 @@ def form_from(preset: Preset, data: object) -> FormSpec | None:
     kind = data.get("form")
     if kind in (None, REFERRAL_FORM):
         return referral_form(preset)
+    reference, subject = _reference(data.get("reference")), data.get("subject")
     if kind == MEETING_FORM:
-        reference, subject = data.get("reference"), data.get("subject")
-        if not isinstance(reference, str) or not isinstance(subject, str):
-            return None
-        try:
-            reference = normalise_reference(reference)
-        except PanelError:
+        if reference is None or not isinstance(subject, str):
             return None
         return schedule_form(reference, subject[:100])
+    if kind == REQUEST_FORM:
+        return _request_form(preset, data, reference, subject if isinstance(subject, str) else "")
     return None
+
+
+def _reference(text: object) -> str | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return normalise_reference(text)
+    except PanelError:
+        return None
+
+
+def _request_form(preset: Preset, data: Mapping[str, Any], reference: str | None, subject: str) -> FormSpec | None:
+    """The request form as it was shown: the agencies it offered, kept with it. Kept without them, it is Slack's
+    modal from before every platform had the form (still answered, so one open during an upgrade works): every
+    agency of the preset, and no due date."""
+    if reference is None:
+        return None
+    agencies, referral_type = data.get(KEPT_AGENCIES), data.get(KEPT_TYPE)
+    if agencies is None:
+        return request_form(preset, reference, subject[:100], offered=tuple(a.id for a in preset.agencies),
+                            ask_due=False)
+    known = {a.id for a in preset.agencies}
+    offered = tuple(a for a in agencies.split(",") if a in known) if isinstance(agencies, str) else ()
+    if not offered:
+        return None
+    if not isinstance(referral_type, str) or referral_type not in {t.id for t in preset.referral_types}:
+        referral_type = ""
+    return form_for(preset, reference, subject[:100], referral_type, offered)
 
 
 async def submit(panel: Panel, actor: Actor, form: FormSpec, answers: Mapping[str, Any], *,
                  names_confirmed: bool = False, idiom: Idiom = PLAIN) -> Reply:
-    """Act on a form's checked answers, as `actor`: file the referral, or schedule the meeting. The answer comes
-    once the service has committed; a refusal is raised as the service's `PanelError` (with the field it is
-    about, where it is about one), and nothing is changed."""
+    """Act on a form's checked answers, as `actor`: file the referral, schedule the meeting, or send the information
+    requests. The answer comes once the service has committed; a refusal is raised as the service's `PanelError`
+    (with the field it is about, where it is about one), and nothing is changed."""
     try:
         if form.kind == REFERRAL_FORM:
             reference = await panel.file_referral(actor=actor, draft=draft_from(
@@ -68,6 +97,10 @@ async def submit(panel: Panel, actor: Actor, form: FormSpec, answers: Mapping[st
             reply = await schedule(panel, actor, form.reference, str(answers.get("date") or ""),
                                    str(answers.get("time") or ""), str(answers.get("place") or ""),
                                    answers.get("override") or None)
+        elif form.kind == REQUEST_FORM:
+            due = answers.get("due")
+            reply = await send(panel, actor, form.reference, list(answers.get("agencies") or []),
+                               date.fromisoformat(due) if due else None, in_form=True)
         else:
             raise InvalidInput(OUT_OF_DATE)
     except PanelError:

@@ -30,8 +30,8 @@ class AskReason:
 class Reply:
     """The answer to a command, as typed steps a platform renders in its own idiom: lines to say (a refusal when
     not ok), a card to show, files to attach, a reason to ask for, or a form to open (`form`: the intake form of
-    `new`, the meeting form of `meeting schedule REF`), which a platform renders in its own idiom and whose answers
-    it hands to `bot.commands.forms.submit`."""
+    `new`, the meeting form of `meeting schedule REF`, the information request form of `request REF`), which a
+    platform renders in its own idiom and whose answers it hands to `bot.commands.forms.submit`."""
 
     lines: list[str] = field(default_factory=list)
     card: CardView | None = None

@@ -1,13 +1,20 @@
 """Events, milestones and agencies' information requests: `event`, `done`, `request`, `returned`, `contact`,
-`extend` and `requests`."""
+`extend` and `requests`.
+
+`request REF` with no agency opens the information request form (`flows.requests.request_form`) for the business
+manager; its answers come back through `send`, the typed command's own call."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from bot.commands.parsing import parse_date
 from bot.commands.registry import Reply, command
 from bot.service import Actor, Panel
 from flows.errors import InvalidInput
-from flows.preset import EVENTS
+from flows.intake import FormSpec
+from flows.preset import EVENTS, Preset
+from flows.requests import request_form
 from flows.returns import Origin
 
 
@@ -47,19 +54,65 @@ async def _done(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 
 @command(
     "request",
-    "request REF AGENCY... [due DATE]",
-    "BM: send information requests to agencies",
+    "request REF AGENCY... [due DATE] (no agency: a form)",
+    "BM: send information requests to agencies; with no agency named, a form to choose them (and the due date)",
     "request SAL-2026-001 police health",
-    2,
+    1,
 )
 async def _request(panel: Panel, actor: Actor, args: list[str]) -> Reply:
+    if len(args) == 1:  # the form, for the business manager only
+        return await _open_form(panel, actor, args[0])
     agencies, due = args[1:], None
     if len(agencies) >= 2 and agencies[-2].lower() == "due":
         agencies, due = agencies[:-2], parse_date(agencies[-1])
     elif agencies and agencies[-1].lower() == "due":
         raise InvalidInput(f"Say the date they are due, e.g. `request {args[0].upper()} police due 2026-12-20`.")
-    lines = await panel.send_requests(actor=actor, reference=args[0], agencies=agencies, due=due)
-    return Reply([f"Information requests for {args[0].upper()}:", *lines])
+    return await send(panel, actor, args[0], agencies, due)
+
+
+async def send(panel: Panel, actor: Actor, reference: str, agencies: list[str], due: date | None,
+               *, in_form: bool = False) -> Reply:
+    """Send a referral's information requests, typed (`request REF AGENCY... [due DATE]`) or from the request form:
+    one service call, so who may, the agencies and the due date are checked once, by the service.
+
+    From the form, a refusal of the input that names no field is about the due date: the form offers only the
+    preset's agencies and asks for at least one, so what is left for the service to refuse is when the requests
+    are due (a date past, a monthly panel too close); it is shown at that field. A refusal that names its field
+    is shown as it is."""
+    try:
+        lines = await panel.send_requests(actor=actor, reference=reference, agencies=agencies, due=due)
+    except InvalidInput as exc:
+        if not in_form or exc.field is not None:
+            raise
+        raise InvalidInput(str(exc), field="due", in_form=exc.in_form) from exc
+    return Reply([f"Information requests for {reference.upper()}:", *lines])
+
+
+def form_for(preset: Preset, reference: str, subject: str, referral_type: str, offered: tuple[str, ...]) -> FormSpec:
+    """The request form of a referral, offering `offered` (agency ids, in the preset's order)."""
+    return request_form(preset, reference, subject, offered=offered, referral_type=referral_type,
+                        return_clock=preset.return_clock_for(referral_type))
+
+
+async def _open_form(panel: Panel, actor: Actor, reference: str) -> Reply:
+    """The request form: the agencies that have a channel or a contact to choose from. Only the business manager
+    gets it, and only for a referral the panel has."""
+    panel.require_bm(actor, "send information requests")
+    card = await panel.card(reference)
+    preset = panel.preset
+    if not preset.agencies:
+        raise InvalidInput(f"The {preset.name} procedure lists no agencies to send information requests to.")
+    channels = {purpose for purpose, _, _ in await panel.list_channels()}
+    contacts = {c.agency for c in await panel.list_contacts(actor=actor)}
+    offered = tuple(a.id for a in preset.agencies if f"agency:{a.id}" in channels or a.id in contacts)
+    if not offered:
+        example = preset.agencies[0].id
+        raise InvalidInput(
+            f"No agency has a channel or a contact yet, so the form has none to offer. Name the agencies instead, "
+            f"e.g. `request {card.reference} {example}`, or set an agency's channel first: `panelbot channel set "
+            f"agency:{example} --id PLATFORM:ID`.")
+    referral_type = next((t.id for t in preset.referral_types if t.label == card.type_label), "")
+    return Reply(form=form_for(preset, card.reference, card.subject, referral_type, offered))
 
 
 @command(

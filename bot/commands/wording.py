@@ -35,7 +35,7 @@ _SETUP = (
 )
 
 SLACK = Idiom("slack", "Slack", "/panel ", "channel", "in a form", "run `/panel setup` in the panel's channel",
-              extras=(*_SETUP, ("request REF", "choose the agencies in a form")))
+              extras=_SETUP)
 TEAMS = Idiom("teams", "Teams", "@Panelbot ", "channel", "on a card",
               "type `@Panelbot setup` in the panel's channel", extras=_SETUP)
 TELEGRAM = Idiom("telegram", "Telegram", "/", "group", "in a reply", "send `/setup` in the panel's group",

@@ -186,21 +186,23 @@ class ConsoleSession:
                 self.say(f"    {i}. {c.label}")
         question = f.label
         if f.kind == "date":
-            question += " (e.g. 2026-11-23; blank for today)" if not f.required else " (e.g. 2026-12-22)"
+            question += f" (e.g. 2026-11-23; blank for {f.blank})" if not f.required and f.blank else \
+                " (e.g. 2026-12-22)"
         elif f.kind == "time":
             question += " (UK time, e.g. 10:00)"
         elif f.kind == "text" and not f.required:
             question += " (blank for none)"
         elif f.kind == "choices":
-            question += f", comma-separated, blank for none ({', '.join(c.label for c in f.choices)})"
+            blank = "" if f.required else ", blank for none"
+            question += f", comma-separated{blank} ({', '.join(c.label for c in f.choices)})"
         elif f.key == "summary":
             question += " (no names, dates of birth or addresses)"
         return f"  {question}: "
 
     async def _form(self, form: FormSpec) -> None:
-        """A command's form (the intake form, the meeting form), one question at a time: each answer is checked as
-        it is given and asked again when refused, so one wrong answer never costs the rest. Sent through the
-        shared `forms.submit`; its refusal of one answer (a meeting day outside its window) asks that again."""
+        """A command's form (the intake form, the meeting form, the request form), one question at a time: each answer
+        is checked as it is given and asked again when refused, so one wrong answer never costs the rest. Sent through
+        the shared `forms.submit`; its refusal of one answer (a meeting day outside its window) asks that again."""
         assert self.actor is not None  # the command has checked who may
         self.say(f"{' '.join(form.intro)} Type `cancel` to stop.")
         interview = Interview(self.panel.preset, form=form)

@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import shlex
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -53,6 +54,7 @@ from bot.slack.payload import (  # noqa: F401
 from flows import intake
 from flows.errors import PanelError
 from flows.referrals import normalise_reference
+from flows.requests import REQUEST_FORM
 
 log = logging.getLogger(__name__)
 
@@ -80,17 +82,13 @@ class Handlers(Listening):
         if sub == "setup":
             await self.setup(actor, words[1:], where, ack)
             return
-        if sub == "request" and len(words) == 2 and self.panel.preset.agencies:
-            await ack()  # nothing changes until the form is submitted
-            await self.open_request(actor, words[1], trigger(body), where)
-            return
         reply = await run(self.panel, actor, text)
         await ack()
         await self.show(reply, trigger(body), where)
 
     async def show(self, reply: Reply, trigger_id: str, where: Where) -> None:
-        """A reply's steps in Slack's idiom: a form (the intake form, the meeting form) or a reason as a modal, the
-        rest as messages."""
+        """A reply's steps in Slack's idiom: a form (the intake form, the meeting form, the request form) or a reason
+        as a modal, the rest as messages."""
         if reply.form is not None:
             meta = m.Meta.of_form(reply.form, where.channel, where.response_url)
             await where.client.views_open(trigger_id=trigger_id, view=m.form_view(reply.form, meta))
@@ -99,19 +97,6 @@ class Handlers(Listening):
                                    intro=list(reply.ask.intro), label=reply.ask.label)
         else:
             await where.reply(reply)
-
-    async def open_request(self, actor: Actor, reference: str, trigger_id: str, where: Where) -> None:
-        """`/panel request REF` with no agency: a form to tick the preset's agencies. The core refuses anyone
-        but the business manager, and a reference it does not know, before the form opens."""
-        try:
-            self.panel.require_bm(actor, "send information requests")
-            card = await self.panel.card(reference)
-        except PanelError as exc:
-            await where.say([str(exc)])
-            return
-        meta = m.Meta(channel=where.channel, response_url=where.response_url, reference=card.reference)
-        view = m.request_view(self.panel.preset, card.reference, card.subject, meta)
-        await where.client.views_open(trigger_id=trigger_id, view=view)
 
     async def setup(self, actor: Actor, args: list[str], where: Where, ack: Any) -> None:
         purpose = args[0] if args else "panel"
@@ -250,11 +235,21 @@ class Handlers(Listening):
 
     # Modals ------------------------------------------------------------------------------------------------
     async def form_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        """A command's form sent (the intake form, the meeting form): checked field by field, then the shared
-        `forms.submit`. Each refusal of one answer (a day outside the meeting's window, too) is shown beside its
-        box, everything typed kept; the form closes, and the person is told, only once the work has committed."""
+        """A command's form sent (the intake form, the meeting form, the request form): checked field by field, then
+        the shared `forms.submit`. Each refusal of one answer (a day outside the meeting's window, a due date past,
+        too) is shown beside its box, everything typed kept; the form closes, and the person is told, only once the
+        work has committed."""
+        view = submitted(body)
+        await self.form_sent(ack, body, client, m.Meta.load(view.get("private_metadata")))
+
+    async def old_request_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
+        """The agencies chosen on the request modal Slack showed before every platform had the request form (one
+        open during an upgrade): the request form as it asked then, sent like any other form."""
+        meta = m.Meta.load(submitted(body).get("private_metadata"))
+        await self.form_sent(ack, body, client, replace(meta, form=REQUEST_FORM, subject=None, kept=None))
+
+    async def form_sent(self, ack: Any, body: dict, client: AsyncWebClient, meta: m.Meta) -> None:
         preset, view = self.panel.preset, submitted(body)
-        meta = m.Meta.load(view.get("private_metadata"))
         if (form := forms.form_from(preset, meta.form_data())) is None:
             await ack(response_action="errors", errors={first_block(body): forms.OUT_OF_DATE})
             return
@@ -350,25 +345,6 @@ class Handlers(Listening):
         await ack()
         await where.reply(reply)
 
-    async def request_submitted(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
-        view = submitted(body)
-        agencies = m.agencies_from_view(view)
-        if not agencies:
-            await ack(response_action="errors", errors=m.agencies_error())
-            return
-        meta = m.Meta.load(view.get("private_metadata"))
-        where = self.where(client, body)
-        actor = await self.actor(where.user) or self.guest(where.user)
-        reference = meta.reference or ""
-        try:
-            lines = await self.panel.send_requests(actor=actor, reference=reference, agencies=agencies)
-        except PanelError as exc:
-            await ack()
-            await where.say([str(exc)])
-            return
-        await ack()
-        await where.reply(Reply([f"Information requests for {reference.upper()}:", *lines]))
-
     # Events ------------------------------------------------------------------------------------------------
     async def home_opened(self, ack: Any, body: dict, client: AsyncWebClient) -> None:
         event = _dict(body.get("event"))
@@ -393,6 +369,6 @@ def register(app: AsyncApp, panel: Panel, tasks: set[asyncio.Task] | None = None
     app.view(m.VOTE)(h.listener(h.vote_submitted))
     app.view(m.RECUSE)(h.listener(h.recuse_submitted))
     app.view(m.REASON)(h.listener(h.reason_submitted))
-    app.view(m.REQUEST)(h.listener(h.request_submitted))
+    app.view(m.REQUEST)(h.listener(h.old_request_submitted))
     app.event("app_home_opened")(h.listener(h.home_opened))
     return h

@@ -1,10 +1,11 @@
-"""The forms: a command's form (filing a referral, scheduling a meeting), choosing the agencies for information
-requests, and the modal that asks for a reason (a vote, a recusal, a decision, what is missing). They collect
-what the shared `Panel` methods take; they decide nothing themselves.
+"""The forms: a command's form (filing a referral, scheduling a meeting, sending information requests), and the
+modal that asks for a reason (a vote, a recusal, a decision, what is missing). They collect what the shared `Panel`
+methods take; they decide nothing themselves.
 
-A command's form is a `flows.intake.FormSpec` (the intake form, the meeting form), rendered as blocks by one
-function (`form_view`): the intake form has no field for a name, a date of birth or an address, and the form's
-field-by-field check (`check_form`) places each refusal beside the box it is about, with everything typed kept.
+A command's form is a `flows.intake.FormSpec` (the intake form, the meeting form, the request form), rendered as
+blocks by one function (`form_view`): the intake form has no field for a name, a date of birth or an address, and
+the form's field-by-field check (`check_form`) places each refusal beside the box it is about, with everything typed
+kept.
 """
 
 from __future__ import annotations
@@ -32,18 +33,18 @@ from bot.slack.blocks import cut, sections
 from flows import intake
 from flows.anonymity import IdentifyingDetail, check_free_text
 from flows.intake import Field, FormSpec
-from flows.preset import Preset
 
-FORM = "panel_form"  # a command's form (the intake form, the meeting form): which one is in its metadata
+FORM = "panel_form"  # a command's form (intake, meeting, request): which one is in its metadata
 NEW_REFERRAL = "panel_new"  # the intake form as opened before there were others: still sent by an open modal
 VOTE = "panel_vote"
 RECUSE = "panel_recuse"
 REASON = "panel_reason"  # a reason appended to a shared command (decide, return, a message's button)
-REQUEST = "panel_request"  # the agencies to send information requests to
+# The agencies for information requests, as Slack asked for them before every platform had the request form (its
+# block was `agencies`, the form's field): still sent by a modal open during an upgrade.
+REQUEST = "panel_request"
 
 VALUE = "value"  # every input's action id
 REASON_BLOCK = "reason"
-AGENCIES_BLOCK = "agencies"
 CHECKBOXES_MAX = 10  # Slack's most options in a checkboxes element; more agencies get a multi-select (100)
 SUMMARY_MAX = 3000  # Slack's longest plain text input
 REASON_MAX = SUMMARY_MAX  # the reason box is as long as Slack allows
@@ -61,20 +62,27 @@ class Meta:
     command: str | None = None
     form: str | None = None  # a command's form: its kind (`FormSpec.kind`), and the subject of its referral
     subject: str | None = None
+    kept: str | None = None  # the rest of what the form is known again by (`FormSpec.kept`), as JSON
 
     @classmethod
     def of_form(cls, form: FormSpec, channel: str | None, response_url: str | None) -> Meta:
         data = form.data()
         return cls(channel=channel, response_url=response_url, form=data["form"], reference=data.get("reference"),
-                   subject=data.get("subject"))
+                   subject=data.get("subject"), kept=json.dumps(dict(form.kept)) if form.kept else None)
 
     def form_data(self) -> dict[str, str] | None:
         """What `bot.commands.forms.form_from` knows the form by (None: the intake form, as before there were
         others)."""
         if self.form is None:
             return None
-        return {k: v for k, v in (("form", self.form), ("reference", self.reference), ("subject", self.subject))
-                if v is not None}
+        try:
+            kept = json.loads(self.kept) if self.kept else {}
+        except ValueError:
+            kept = {}
+        out = {k: v for k, v in kept.items() if isinstance(v, str)} if isinstance(kept, dict) else {}
+        out.update((k, v) for k, v in (("form", self.form), ("reference", self.reference), ("subject", self.subject))
+                   if v is not None)
+        return out
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
@@ -204,40 +212,6 @@ def names_confirmed(view: dict) -> bool | None:
     if intake.CONFIRM_KEY not in state:
         return None
     return "yes" in _options(state[intake.CONFIRM_KEY].get("selected_options"))
-
-
-# Information requests ------------------------------------------------------------------------------------
-
-
-def request_view(preset: Preset, reference: str, subject: str, meta: Meta) -> dict:
-    """Tick the agencies to send an information request to (the preset's agencies, in its order)."""
-    options = [_option(a.id, a.label) for a in preset.agencies]
-    element: CheckboxesElement | StaticMultiSelectElement = (
-        CheckboxesElement(action_id=VALUE, options=options)
-        if len(options) <= CHECKBOXES_MAX
-        else StaticMultiSelectElement(action_id=VALUE, options=options[:100], placeholder="Choose agencies")
-    )
-    blocks: list[Block] = [
-        *sections(
-            [
-                f"**{reference} · {subject}**: send an information request to each agency you choose.",
-                f"Each is asked for {preset.request_template}, told when it is due, and can press Mark as returned.",
-            ]
-        ),
-        InputBlock(block_id=AGENCIES_BLOCK, label="Agencies", element=element, hint="Choose at least one."),
-    ]
-    return _view(REQUEST, "Information requests", "Send requests", blocks, meta)
-
-
-def agencies_from_view(view: dict) -> list[str]:
-    """The agency ids chosen (checkboxes and a multi-select send them back alike)."""
-    return _options(_state(view).get(AGENCIES_BLOCK, {}).get("selected_options"))
-
-
-def agencies_error() -> dict[str, str]:
-    """The form's one required field left empty (Slack's client asks for it first; the core would refuse an
-    empty list as well)."""
-    return {AGENCIES_BLOCK: "Choose at least one agency to send a request to."}
 
 
 # A reason -----------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ The words come from `flows.views` and `bot.commands`; this module only changes t
 * any other message (a decision, an escalation, a request, a reminder, a notice): its headline, text and
   buttons; a button that needs a reason brings a reason box;
 * the replies to typed commands, a command's form (the intake form of `new`, the meeting form of `meeting
-  schedule REF`) and the reason prompts.
+  schedule REF`, the request form of `request REF`) and the reason prompts.
 
 Text a person typed (a referrer, a reason, a member's name) can never become a link or a mention: link
 markup is broken up and nothing is sent as an `<at>` mention.

@@ -1,6 +1,6 @@
 """Conversations kept in the database (`conversation_state`), so a bot restart loses nothing: a command's form
-asked one question at a time (the guided `/new`, the meeting form of `/meeting schedule REF`), and the replies
-the bot is waiting for (a vote's reason, the reason for a button's command).
+asked one question at a time (the guided `/new`, the meeting form of `/meeting schedule REF`, the request form of
+`/request REF`), and the replies the bot is waiting for (a vote's reason, the reason for a button's command).
 
 Telegram has no forms, so a form's questions are asked one at a time (`flows.intake.Interview`). Each answer is
 checked as it is given, so one bad answer is asked again and never costs the person the form.
@@ -135,6 +135,8 @@ class Intake:
         f = step.field
         lines = [step.problem, "Please answer again, or send /cancel."] if step.problem else []
         lines.append(f"**{f.question}**" + (" Choose below (or type its number)." if f.kind == "choice" else ""))
+        if f.kind == "choices":  # several may be chosen: typed, by number or name
+            lines.append("; ".join(f"{i}. {c.label}" for i, c in enumerate(f.choices, 1)))
         if f.hint and f.kind != "choice" and not f.skip:
             lines.append(f.hint)
         buttons = [(c.label, callbacks.encode_intake("c", f"{f.key}:{i}")) for i, c in enumerate(f.choices)] \

@@ -1,7 +1,8 @@
-"""A command's form on Telegram (the guided `/new`, the meeting form of `/meeting schedule REF`): its questions
-(`flows.intake.FormSpec`) asked one at a time, with buttons where there are choices, its state kept in the
-database so a restart loses nothing. Its answers go to the shared `bot.commands.forms.submit`; a refusal of one
-answer when it is sent (a meeting day outside its window) asks that question again."""
+"""A command's form on Telegram (the guided `/new`, the meeting form of `/meeting schedule REF`, the request form of
+`/request REF`): its questions (`flows.intake.FormSpec`) asked one at a time, with buttons where there are choices,
+its state kept in the database so a restart loses nothing. Its answers go to the shared `bot.commands.forms.submit`;
+a refusal of one answer when it is sent (a meeting day outside its window, a due date past) asks that question
+again."""
 
 from __future__ import annotations
 

@@ -68,6 +68,9 @@ class Field:
     # screens only dates of birth, postcodes and NHS numbers (a meeting's place), so form and command agree.
     screen_names: bool = True
     what: str = ""  # the free text's name in a refusal ("place"), where it is not the label's
+    # What a date left blank stands for, read back ("today"; a request's due date: "the procedure's 5 working days");
+    # "" when a blank one stands for nothing to read back.
+    blank: str = "today"
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
         if self.only_when is None:
@@ -78,7 +81,7 @@ class Field:
     def shown(self, value: Any, fmt_date: Callable[[date], str] = str) -> str:
         """An answer as the person reads it back: a choice's label, "today" for a blank date."""
         if self.kind == "date":
-            return fmt_date(date.fromisoformat(value)) if value else "today"
+            return fmt_date(date.fromisoformat(value)) if value else self.blank
         if self.kind == "choices":
             labels = {c.value: c.label for c in self.choices}
             return ", ".join(labels.get(v, v) for v in value or []) or "none"
@@ -241,6 +244,8 @@ def check_field(preset: Preset, f: Field, raw: Any, answers: Mapping[str, Any], 
                 raise InvalidInput(f'"{item}" is not one of the choices for "{f.label}": {_numbered(f.choices)}.')
             if value not in chosen:
                 chosen.append(value)
+        if f.required and not chosen:
+            raise InvalidInput(missing(f))
         return chosen
     text = as_text(raw)
     if not text or (not f.required and text.lower() in SKIP_WORDS):
@@ -295,6 +300,7 @@ _MISSING = {
     "summary": "Please give a short summary of the referral.",
     "source": "Please say where the referral came from.",
     "authorised_by": "Please say which role at the referring agency authorised the referral.",
+    "agencies": "Choose at least one agency to send a request to.",
 }
 
 

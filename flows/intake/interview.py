@@ -146,7 +146,8 @@ class Interview:
         "Subject: Baby A" (category and letter read together), the summary last."""
         a, lines, last = self.answers, [], []
         for f in self.fields:
-            if f.key not in a or f.key in ("referrer_other", "letter") or (a[f.key] is None and f.kind != "date"):
+            if f.key not in a or f.key in ("referrer_other", "letter") or (
+                    a[f.key] is None and (f.kind != "date" or not f.blank)):
                 continue
             shown = f.shown(a[f.key], fmt_date)
             if f.key == "referrer" and a[f.key] == OTHER:

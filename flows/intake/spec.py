@@ -3,9 +3,11 @@ it, defined once. A platform renders a `FormSpec` in its own idiom (a Slack moda
 time on Telegram and in the terminal) and never knows which form it is showing; what the answers then do is the
 shared command layer's (`bot.commands.forms`).
 
-Two forms use it: the intake form (`referral_form`, its fields `intake_fields`) and the business manager's meeting
-form (`flows.meetings.schedule_form`). A form about a referral carries its reference and anonymised subject, which
-a platform keeps between opening the form and its submission (`data`).
+Three forms use it: the intake form (`referral_form`, its fields `intake_fields`), and the business manager's meeting
+form (`flows.meetings.schedule_form`) and information request form (`flows.requests.request_form`). A form about a
+referral carries its reference and anonymised subject, and anything else it needs to be known again as it was shown
+(`kept`: the agencies the request form offers), which a platform keeps between opening the form and its submission
+(`data`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ REFERRAL_FORM = "referral"  # the intake form's kind
 
 @dataclass(frozen=True)
 class FormSpec:
-    kind: str  # which form: "referral", "meeting"
+    kind: str  # which form: "referral", "meeting", "request"
     title: str  # its name on a modal or card: "New referral" (Slack shows at most 24 characters)
     intro: tuple[str, ...]  # what it says before the first field
     submit: str  # the button that sends it: "File referral"
@@ -33,6 +35,8 @@ class FormSpec:
     what: str = "referral"  # what the interview asks to check before sending: "Please check the referral"
     nothing: str = "nothing was filed"  # what a form sent back to be changed has done so far
     cancelled: str = "Filing cancelled; nothing was saved."  # the terminal's answer to `cancel`
+    # What else the form is known again by, as text (the request form: the agencies it offers, the referral's type).
+    kept: tuple[tuple[str, str], ...] = ()
 
     def field(self, key: str) -> Field | None:
         return next((f for f in self.fields if f.key == key), None)
@@ -48,6 +52,7 @@ class FormSpec:
         out = {"form": self.kind}
         if self.reference:
             out.update(reference=self.reference, subject=self.subject)
+        out.update(self.kept)
         return out
 
 

@@ -163,8 +163,11 @@ SUBCOMMANDS: dict[str, Case] = {
     # With no day, the meeting form opens (for the business manager only); filled in on every platform:
     # tests/e2e/test_meeting_form.py.
     "meeting schedule (form)": Case("with_panel", "when its meeting is held, and where", args="schedule {ref}"),
+    # With no agency, the request form opens (for the business manager only), offering the police, who have a
+    # channel on every platform here; filled in on every platform: tests/e2e/test_request_form.py.
+    "request (form)": Case("decided", "send an information request to each agency you choose", args="{ref}"),
 }
-FORM_LINES = re.compile(r"new|meeting schedule \S+")  # a command that opens a form
+FORM_LINES = re.compile(r"new|meeting schedule \S+|request \S+")  # a command that opens a form
 
 
 # A subcommand a member (Salford's chair) may run too, and the refusal of one that is not the business manager's alone.
@@ -264,6 +267,7 @@ class ConsolePlatform(Platform):
         self.buffer = io.StringIO()
         console = Console(file=self.buffer, width=200, color_system=None, force_terminal=False)
         self.sender = Sender(panel, [ConsoleAdapter(panel, console)])
+        await panel.set_channel(actor=OP, purpose="agency:police", platform_id="console:police")
 
         self.answers: list[str] = []
 
@@ -452,6 +456,9 @@ class TeamsPlatform(Platform):
         self.fake.join(self.GENERAL, *self.PEOPLE.values())  # the stranger is in the team, not on the panel
         answer = await self.h.say(self.PEOPLE[BM], "setup")
         assert "This is now the" in answer[0].shown
+        self.fake.join(teams_fake.AGENCY_CHAT, self.PEOPLE[BM])
+        answer = await self.h.say(self.PEOPLE[BM], "setup agency:police", where="groupChat")
+        assert "Done: Panelbot will send the messages for police here." in answer[0].shown
 
     async def run(self, who: str, line: str) -> Answer:
         person = self.PEOPLE[who]

@@ -25,6 +25,8 @@ from hypothesis import strategies as st
 from slack_fake import Harness, sign
 from test_slack_voting import dudley, file_referral
 
+from bot.service import Actor
+
 FUZZ = settings(max_examples=15, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 WENT_WRONG = "Something went wrong inside Panelbot"
@@ -212,9 +214,13 @@ async def modals(h: Harness, ref: str) -> dict[str, tuple[dict, dict, str]]:
         new = h.modal()
         await h.slash("U0BM", f"return {ref}")
         reason = h.modal()
-        await h.slash("U0BM", f"request {ref}")
-        request = h.modal()
         agency = h.panel.preset.agencies[0].id
+        # The request form offers the agencies with a channel or a contact: give it one to offer.
+        await h.panel.set_channel(actor=Actor.operator(), purpose=f"agency:{agency}", platform_id="slack:C0AGENCY")
+        views = len(h.fake.views)
+        await h.slash("U0BM", f"request {ref}")
+        assert len(h.fake.views) == views + 1, "the request form did not open"
+        request = h.modal()
         # The BM's "return" form is submitted by a member who is not the BM, so the core refuses it.
         h.fuzz_modals = {
             "vote": (vote, {"reason": "because"}, "U0LA"),

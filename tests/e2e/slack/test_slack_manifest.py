@@ -11,6 +11,7 @@ from pathlib import Path
 from test_slack_voting import file_referral, salford, vote
 
 import bot.slack
+from bot.service import Actor
 from bot.slack.app import EVENTS_PATH
 
 MANIFEST = json.loads((Path(bot.slack.__file__).parent / "manifest.json").read_text())
@@ -53,7 +54,9 @@ async def test_the_manifest_asks_for_exactly_the_scopes_the_bot_uses(slack) -> N
     await h.submit("U0ADV", h.modal(), {"reason": "Clear concerns"})
     await h.event({"type": "app_home_opened", "user": "U0BM", "tab": "home", "channel": "D0BM"})
     await h.slash("U0BM", "status", channel="C0NOTIN")
+    await h.panel.set_channel(actor=Actor.operator(), purpose="agency:police", platform_id="slack:C0POLICE")
     await h.slash("U0BM", f"request {ref}")
+    assert h.modal()["title"]["text"] == "Information requests"
     await h.submit("U0BM", h.modal(), {"agencies": ["police"]})
     await h.slash("U0BM", "report")
     assert h.fake.shared("C0PANEL")

@@ -112,11 +112,14 @@ async def test_text_commands_with_hostile_text(teams, caplog, text, command, who
            "reason": junk, "command": st.one_of(junk, st.sampled_from(["close REF", "withdraw REF x", "status"])),
            "needs_reason": junk, "referral_type": junk, "referrer": junk, "summary": junk, "letter": junk,
            "category": junk, "aware_on": junk, "themes": junk,
-           # the meeting form: which form, and its answers
+           # the meeting form and the request form: which form (and what it was known by), and their answers
            "form": st.one_of(junk, st.fixed_dictionaries({
-               "form": st.just("meeting"), "reference": st.just("DUD-2026-001"), "subject": junk})),
+               "form": st.just("meeting"), "reference": st.just("DUD-2026-001"), "subject": junk}),
+               st.fixed_dictionaries({"form": st.just("request"), "reference": st.just("DUD-2026-001")}, optional={
+                   "subject": junk, "agencies": st.one_of(junk, st.just("police,health")), "type": junk})),
            "date": st.one_of(junk, st.just("2026-12-30")), "time": st.one_of(junk, st.just("10:00")),
-           "place": junk, "override": junk})),
+           "place": junk, "override": junk, "agencies": st.one_of(junk, st.just("police")),
+           "due": st.one_of(junk, st.just("2026-12-30"))})),
        who=st.sampled_from([HAL, MAL]))
 async def test_action_execute_with_hostile_data(teams, caplog, verb, data, who) -> None:  # type: ignore[no-untyped-def]
     """A vote on a made-up outcome, a recusal of no referral, a BM's command run by someone else, a referral
