@@ -123,7 +123,7 @@ async def test_many_agencies_get_a_multi_select_and_a_procedure_with_no_return_t
     agencies, _ = [blk for blk in h.modal()["blocks"] if blk["type"] == "input"]
     assert agencies["element"]["type"] == "multi_static_select"
     assert len(agencies["element"]["options"]) == len(h.panel.preset.agencies) > 10
-    assert "The procedure sets no time for agency returns, so give the date" in seen_view(h.modal())
+    assert "The procedure sets no time for agency returns: give the date the information is due" in seen_view(h.modal())
     await h.submit("U0BM", h.modal(), {"agencies": ["police", "housing"]})
     answer = json.loads(h.last_response)
     assert answer["response_action"] == "errors" and list(answer["errors"]) == ["due"]
