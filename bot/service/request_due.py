@@ -106,7 +106,7 @@ async def return_timing(
             return ReturnTiming(PANEL_RETURN, due_at, "the working day before the panel that considers it")
         raise InvalidInput(
             f"The panel of {cal.format(cal.end_of_day(panel), with_time=False)} is too close for a request to be "
-            f"answered before it; give the date the information is due, e.g. {example}."
+            f"answered before it; give the date the information is due, e.g. {example}.", field="due"
         )
     meeting = await next_meeting(uow, referral, now)
     if meeting is not None:
@@ -116,7 +116,7 @@ async def return_timing(
             return ReturnTiming(MEETING_RETURN, due_at, f"the working day before {name} that considers it")
         raise InvalidInput(
             f"{cap(name)} for {ref} on {core.fmt(meeting.at)} is too close for a request to be answered before "
-            f"it; give the date the information is due, e.g. {example}. Nothing was sent."
+            f"it; give the date the information is due, e.g. {example}. Nothing was sent.", field="due"
         )
     event = meeting_event(preset, referral.referral_type)
     if any(c.applies_to(referral.referral_type) and event in (c.starts, c.before, c.met_by) for c in preset.clocks):
@@ -126,11 +126,11 @@ async def return_timing(
             f"The {preset.name} procedure sets no time for agency returns and no "
             f"{meeting_name(event).removeprefix('the ')} is scheduled for {ref}, so give the date the information is "
             f"due, e.g. {example}, or schedule the meeting that will consider it first (`meeting schedule {ref} DATE "
-            "TIME`). Nothing was sent."
+            "TIME`). Nothing was sent.", field="due"
         )
     raise InvalidInput(
         f"The {preset.name} procedure sets no time for agency returns, so give the date the information is due, "
-        f"e.g. {example}. Nothing was sent."
+        f"e.g. {example}. Nothing was sent.", field="due"
     )
 
 

@@ -76,7 +76,7 @@ class RequestCommands(Handler):
                 chosen.append(agency)
         now = self.now()
         if due is not None and self.cal.end_of_day(due) <= now:
-            raise InvalidInput("The due date must be in the future.")
+            raise InvalidInput("The due date must be in the future.", field="due")
         lines = []
         async with self.uow() as uow:
             referral = await self.referral(uow, reference, lock=True)
