@@ -8,10 +8,12 @@ from the business manager. The bot knows it came from the agency in one of two w
   message the outbox recorded as delivered there (`Delivered`);
 - a person the business manager has registered as that agency's contact (`contact add agency:NAME
   PLATFORM:ID`), wherever they type or press it;
-- the button on the page a signed email link opens (bot/email/pages.py): the link names the request and the
-  address it was sent to (`Origin.link`), and that address must still be one of the agency's email addresses
-  (its channel's `email:` ids) or a registered contact's. The page checked the link's signature; this rule
-  checks that the address may still speak for the agency, and nothing else may then mark it.
+- the button on the page a signed email link opens (bot/email/pages.py): the link names the request and, by
+  an opaque key only, the address it was sent to. The page finds which of the agency's current addresses (its
+  channel's `email:` ids) or registered contacts' the key was made for (`link_address`); none, and the link
+  is refused. The press then names that address (`Origin.email_link`), and it must still be one of the
+  agency's or a contact's when the command runs. The page checked the link's signature; this rule checks that
+  the address may still speak for the agency, and nothing else may then mark it.
 
 Anyone else, including a panel member of the same agency typing the command, is refused in one sentence.
 No preset names anyone else who may record a return, so apart from these it is the business manager alone.
@@ -19,7 +21,7 @@ No preset names anyone else who may record a return, so apart from these it is t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flows.errors import NotAllowed
@@ -108,15 +110,28 @@ def earlier_link(agency_label: str, reference: str) -> str:
     )
 
 
+def agency_addresses(addresses: Iterable[str], contacts: Iterable[str]) -> list[str]:
+    """The addresses that may speak for an agency by email, lower-cased, once each, in order: its own (its
+    channel's `email:` ids), then its registered contacts' (`email:ADDRESS` accounts)."""
+    known = [a.strip().lower() for a in addresses] + [
+        c.partition(":")[2].strip().lower() for c in contacts if c.lower().startswith("email:")
+    ]
+    return list(dict.fromkeys(a for a in known if a))
+
+
+def link_address(sent_to: Callable[[str], bool], addresses: Iterable[str], contacts: Iterable[str]) -> str | None:
+    """Which of the agency's current addresses (`agency_addresses`) a signed link was sent to, by its key
+    (`sent_to`); None when it was sent to none of them (an address since taken off, or another agency's)."""
+    return next((a for a in agency_addresses(addresses, contacts) if sent_to(a)), None)
+
+
 def by_email_link(
     origin: Origin, agency_label: str, account: str | None, addresses: Iterable[str], contacts: Iterable[str]
 ) -> ReturnMarker:
     """A signed link's press: the address it was sent to must be the person's account and still one of the
     agency's addresses or a registered contact's; anything else is refused (NotAllowed), whoever they are."""
     address = (origin.channel or "").strip().lower()
-    known = {a.strip().lower() for a in addresses} | {
-        c.partition(":")[2].strip().lower() for c in contacts if c.lower().startswith("email:")
-    }
+    known = set(agency_addresses(addresses, contacts))
     if address and account is not None and account.lower() == f"email:{address}" and address in known:
         return ReturnMarker("email_link", address)
     raise NotAllowed(link_refusal(agency_label))

@@ -10,9 +10,12 @@ person does, and some run the page's scripts. So:
   not serve for this very link, or served more than `PAGE_LIFETIME` ago, changes nothing.
 * The pages have no JavaScript at all (nothing submits the form by itself) and load nothing from elsewhere:
   the styles are inline and allowed by their hash in the `Content-Security-Policy`.
+* A link names the address it was sent to only by an opaque key (`bot.email.links`): the page finds which
+  of the agency's or member's current addresses it was made for (`Panel.return_link`, `Panel.ballot_link`),
+  and an address since taken off matches none, so the link is refused.
 * What a press does is decided by the command every platform runs (`mark_returned`, `vote`, `recuse`), given
-  where the press came from (`Origin.email_link`, the ballot's id): the shared layer checks the address the
-  link went to may still act. The confirmation is rendered only after that command has committed.
+  where the press came from (`Origin.email_link` with the address found, the ballot's id): the shared layer
+  checks the address may still act. The confirmation is rendered only after that command has committed.
 
 The token is never logged: log lines name the route's pattern (`/email/return/{token}`), and the access log
 writes `/email/return/TOKEN` (`bot.server.RedactedAccessLogger`).
@@ -151,10 +154,10 @@ class Pages:
         if not await database_ok(self.panel):
             return sentence(self.panel, "Please try again shortly", DOWN, status=503)
         try:
-            view = await self.panel.return_link(request_id=claim.target_id, address=claim.recipient)
+            view = await self.panel.return_link(request_id=claim.target_id, sent_to=claim.sent_to)
         except PanelError as exc:
             return self.failed(exc, "This link cannot be used")
-        return self.return_page(request, view, claim.recipient)
+        return self.return_page(request, view, view.address)
 
     def return_page(self, request: web.Request, view: Any, address: str, note: str | None = None,
                     kind: str = "") -> web.Response:
@@ -178,17 +181,17 @@ class Pages:
         if not await database_ok(self.panel):
             return sentence(self.panel, "Please try again shortly", DOWN, status=503)
         try:
-            view = await self.panel.return_link(request_id=claim.target_id, address=claim.recipient)
+            view = await self.panel.return_link(request_id=claim.target_id, sent_to=claim.sent_to)
             said = await self.panel.mark_returned(
-                actor=Actor.guest("email", claim.recipient), reference=view.reference, agency=view.agency,
-                origin=Origin.email_link(claim.target_id, claim.recipient),
+                actor=Actor.guest("email", view.address), reference=view.reference, agency=view.agency,
+                origin=Origin.email_link(claim.target_id, view.address),
             )
-            view = await self.panel.return_link(request_id=claim.target_id, address=claim.recipient)
+            view = await self.panel.return_link(request_id=claim.target_id, sent_to=claim.sent_to)
         except PanelError as exc:
             log.info("%s: a return was refused (%s)", ROUTE, type(exc).__name__)
             return self.failed(exc, "Nothing was changed")
         log.info("%s: the return for request %d was pressed", ROUTE, claim.target_id)
-        return self.return_page(request, view, claim.recipient, said, "done")
+        return self.return_page(request, view, view.address, said, "done")
 
     # Vote -----------------------------------------------------------------------------------------------
     async def show_vote(self, request: web.Request) -> web.Response:
@@ -199,7 +202,7 @@ class Pages:
         if not await database_ok(self.panel):
             return sentence(self.panel, "Please try again shortly", DOWN, status=503)
         try:
-            view = await self.panel.ballot_link(ballot_id=claim.target_id, address=claim.recipient)
+            view = await self.panel.ballot_link(ballot_id=claim.target_id, sent_to=claim.sent_to)
         except PanelError as exc:
             return self.failed(exc, "This link cannot be used")
         return self.vote_page(request, view)
@@ -231,13 +234,13 @@ class Pages:
             return sentence(self.panel, "Please try again shortly", DOWN, status=503)
         intent, outcome, reason = form.get("intent", "vote"), form.get("outcome", ""), form.get("reason", "")
         try:
-            view = await self.panel.ballot_link(ballot_id=claim.target_id, address=claim.recipient)
+            view = await self.panel.ballot_link(ballot_id=claim.target_id, sent_to=claim.sent_to)
         except PanelError as exc:
             return self.failed(exc, "Your vote was not recorded")
         if len(reason) > REASON_MAX:
             return self.vote_page(request, view, error=f"The reason is longer than {REASON_MAX:,} characters. "
                                   "Please shorten it.", chosen=outcome, reason=reason, status=400)
-        actor = Actor.of_account("email", claim.recipient)  # looked up in the command's own transaction
+        actor = Actor.of_account("email", view.address)  # looked up in the command's own transaction
         try:
             if intent == "recuse":
                 receipt = await self.panel.recuse(actor=actor, reference=view.reference, reason=reason,
@@ -260,7 +263,7 @@ class Pages:
         log.info("%s: a %s on ballot %d was pressed", ROUTE, "recusal" if intent == "recuse" else "vote",
                  claim.target_id)
         try:
-            view = await self.panel.ballot_link(ballot_id=claim.target_id, address=claim.recipient)
+            view = await self.panel.ballot_link(ballot_id=claim.target_id, sent_to=claim.sent_to)
         except PanelError:
             return sentence(self.panel, f"Vote on {view.reference}", receipt.message, status=200, kind="done")
         return self.vote_page(request, view, note=receipt.message, kind="done" if receipt.changed else "")

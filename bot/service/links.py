@@ -1,11 +1,16 @@
 """What the pages of signed email links show (bot/email/pages.py): an information request to mark returned,
-and a ballot to vote on. Each view is read only after the same rule that binds the action has allowed the
-address the link was sent to, so a page shows nothing to an address that may no longer act:
+and a ballot to vote on. A link names the address it was sent to only by an opaque key (`sent_to`, from
+`bot.email.links.LinkClaim`): each view first finds which current address the key was made for, then reads
+only after the same rule that binds the action has allowed that address, so a page shows nothing to an address
+that may no longer act:
 
 * a return link: the address must still be one of the agency's email addresses, or a registered contact's
-  (`flows.returns`, through `RequestCommands._return_marker`), and the request the latest one to that agency;
+  (`flows.returns.link_address`, then `RequestCommands._return_marker`), and the request the latest one to
+  that agency;
 * a vote link: the address must be a current voting member's `email:` identity (`flows.permissions`), and the
   ballot the referral's current round.
+
+The view names the address found (`address`), for the page's press.
 
 Pressing the page's button then runs the command every platform runs (`mark_returned`, `vote`, `recuse`),
 which checks all of it again inside its own transaction.
@@ -13,6 +18,7 @@ which checks all of it again inside its own transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +29,7 @@ from bot.service.views import Views
 from flows import permissions
 from flows.errors import NotAllowed, NotFound, PanelError, WrongState
 from flows.referrals import Status
-from flows.returns import Origin, earlier_link
+from flows.returns import Origin, earlier_link, link_address, link_refusal
 from flows.views import CardView
 from storage.models import Ballot, Referral
 
@@ -47,6 +53,7 @@ class ReturnLinkView:
     due_at: datetime
     returned_at: datetime | None
     returned_by: str | None
+    address: str  # the agency's (or its contact's) address the link was sent to, lower-cased
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class BallotLinkView:
     my_outcome: str | None  # the label of the member's current vote
     my_reason: str | None
     recused: bool
+    address: str  # the member's `email:` id the link was sent to
 
 
 class LinkViews(Handler):
@@ -78,9 +86,11 @@ class LinkViews(Handler):
         self.views = views
         self.decisions = decisions
 
-    async def return_link(self, *, request_id: int, address: str) -> ReturnLinkView:
-        """The request a return link names, if the address it went to may still mark it (NotAllowed otherwise;
-        NotFound when the request is not this partnership's; WrongState for an earlier request)."""
+    async def return_link(self, *, request_id: int, sent_to: Callable[[str], bool]) -> ReturnLinkView:
+        """The request a return link names, if the address it went to (the one of the agency's or its contacts'
+        addresses `sent_to` accepts) may still mark it (NotAllowed otherwise, an address since taken off or
+        another agency's among them; NotFound when the request is not this partnership's; WrongState for an
+        earlier request)."""
         async with self.uow() as uow:
             request = await uow.requests.get(request_id)
             if request is None:
@@ -89,6 +99,10 @@ class LinkViews(Handler):
                 agency = self.requests.agency(request.agency)
             except PanelError:  # the preset no longer lists the agency
                 raise NotFound(GONE) from None
+            address = link_address(sent_to, await self.requests._email_addresses(uow, agency),
+                                   await self.requests._email_contacts(uow, agency))
+            if address is None:
+                raise NotAllowed(link_refusal(agency.label))
             origin = Origin.email_link(request_id, address)
             await self.requests._return_marker(uow, Actor.guest(EMAIL, origin.channel or ""), "", agency, origin)
             referral = await uow.referrals.get(request.referral_id)
@@ -101,21 +115,22 @@ class LinkViews(Handler):
             return ReturnLinkView(
                 request.id, referral.reference, referral.subject,
                 self.preset.referral_type(referral.referral_type).label, agency.id, agency.label, request.asked,
-                deadline.due_at, request.returned_at, request.returned_by,
+                deadline.due_at, request.returned_at, request.returned_by, address,
             )
 
-    async def ballot_link(self, *, ballot_id: int, address: str) -> BallotLinkView:
-        """The ballot a vote link names, with the referral's card, if the address is a current voting member's
-        (NotAllowed otherwise; NotFound when the ballot is not this partnership's; WrongState for a round that is
-        no longer the current one)."""
-        address = address.strip().lower()
+    async def ballot_link(self, *, ballot_id: int, sent_to: Callable[[str], bool]) -> BallotLinkView:
+        """The ballot a vote link names, with the referral's card, if the address it went to (the one of the
+        members' `email:` ids `sent_to` accepts) is a current voting member's (NotAllowed otherwise; NotFound
+        when the ballot is not this partnership's; WrongState for a round that is no longer the current one)."""
         async with self.uow() as uow:
             ballot = await uow.ballots.get(ballot_id)
             referral = await uow.referrals.get(ballot.referral_id) if ballot is not None else None
             if ballot is None or referral is None:
                 raise NotFound(GONE)
-            member = await uow.members.by_platform_id(EMAIL, address)
-            if member is None:
+            address = next((i.external_id for i in await uow.members.identities()
+                            if i.platform == EMAIL and sent_to(i.external_id)), None)
+            member = await uow.members.by_platform_id(EMAIL, address) if address is not None else None
+            if member is None or address is None:
                 raise NotAllowed(NOT_A_MEMBER)
             permissions.check_voter(facts(member), self.preset)
             current = await uow.ballots.current(referral)
@@ -135,6 +150,7 @@ class LinkViews(Handler):
         return BallotLinkView(
             ballot.id, referral.reference, member.name, card, outcomes, closed is None, closed, ballot.deadline_at,
             my_outcome, mine.reason if mine is not None else None, mine is not None and mine.kind == "recuse",
+            address,
         )
 
     def _closed(self, referral: Referral, ballot: Ballot) -> str | None:

@@ -17,6 +17,7 @@ from bot.service.base import Actor, Core
 from bot.service.shared import SharesCore
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date, datetime
     from typing import Any
 
@@ -306,11 +307,11 @@ class Panel(SharesCore):
 
     # Reads: the card, status, overdue --------------------------------------------------------------------
     # The pages of signed email links (bot/email/pages.py) --------------------------------------------------
-    async def return_link(self, *, request_id: int, address: str) -> ReturnLinkView:
-        return await self._h.links.return_link(request_id=request_id, address=address)
+    async def return_link(self, *, request_id: int, sent_to: Callable[[str], bool]) -> ReturnLinkView:
+        return await self._h.links.return_link(request_id=request_id, sent_to=sent_to)
 
-    async def ballot_link(self, *, ballot_id: int, address: str) -> BallotLinkView:
-        return await self._h.links.ballot_link(ballot_id=ballot_id, address=address)
+    async def ballot_link(self, *, ballot_id: int, sent_to: Callable[[str], bool]) -> BallotLinkView:
+        return await self._h.links.ballot_link(ballot_id=ballot_id, sent_to=sent_to)
 
     async def card(self, reference: str) -> CardView:
         return await self._h.views.card(reference)

@@ -6,6 +6,7 @@ pages in a real browser: test_email_pages_browser.py.
 
 from __future__ import annotations
 
+import base64
 import html
 import logging
 from datetime import timedelta
@@ -16,6 +17,7 @@ from email_pages import (
     AGENCY_MAIL,
     DEPUTY_MAIL,
     OP,
+    SECRET,
     SUMMARY,
     Site,
     form_fields,
@@ -26,6 +28,7 @@ from bot.commands import run
 from bot.email.pages import PAGE_MAX_BODY
 from bot.server import RedactedAccessLogger
 from bot.service import Actor
+from storage.models import InfoRequest
 
 HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -169,6 +172,60 @@ async def test_a_link_for_an_earlier_request_or_another_partnerships_changes_not
         page = await get_page(s, s.return_path(target=health), 403)
         assert "no longer one of Health (ICB)'s" in page
         assert await s.everything() == before
+
+
+HEALTH_MAIL = "safeguarding@health.example"
+
+
+async def test_a_link_names_no_address_and_one_agencys_link_cannot_act_for_anothers_request(make_panel) -> None:  # type: ignore[no-untyped-def]
+    async with site(make_panel) as s:
+        await s.panel.set_channel(actor=OP, purpose="agency:health", platform_id=f"email:{HEALTH_MAIL}")
+        (health,) = [r.id for r in await s.rows(InfoRequest) if r.agency == "health"]
+        token = s.return_path().rsplit("/", 1)[1]
+        payload = base64.urlsafe_b64decode(token.split(".")[0] + "==").decode()
+        assert "@" not in payload and "police" not in payload and "safeguarding" not in payload
+        before = await s.everything()
+
+        # The police's address on a link for the health request (say a page the bot served for it while the
+        # address was health's): its key matches none of health's addresses, so showing and pressing refuse.
+        crossed = s.return_path(AGENCY_MAIL, target=health)
+        page = await get_page(s, crossed, 403)
+        assert "no longer one of Health (ICB)'s" in page and s.returning not in page
+        form = s.links.new_page_key("return", crossed.rsplit("/", 1)[1], s.panel.now())
+        fields = dict(zip(("issued", "nonce", "key"), map(str, form), strict=True))
+        assert "no longer one of Health (ICB)'s" in await press(s, crossed, fields, 403)
+        # Health's address on the police's request, likewise.
+        assert "no longer one of Greater Manchester Police's" in await get_page(
+            s, s.return_path(HEALTH_MAIL), 403)
+        # The police page's own form, sent to the health link, is not that page's.
+        police_fields = form_fields(await get_page(s, s.return_path()))
+        assert STALE in await press(s, s.return_path(HEALTH_MAIL, target=health), police_fields, 403)
+        assert await s.everything() == before
+
+        # Health's own link records health's return only.
+        own = s.return_path(HEALTH_MAIL, target=health)
+        assert "Thank you" in await press(s, own, form_fields(await get_page(s, own)))
+        returned = {r.agency: r.returned_by for r in await s.rows(InfoRequest)}
+        assert returned == {"police": None, "health": f"{HEALTH_MAIL} (by email)"}
+
+
+async def test_a_link_sent_with_the_address_in_it_still_works_until_it_expires(make_panel, clock) -> None:  # type: ignore[no-untyped-def]
+    from itsdangerous import URLSafeSerializer
+
+    async with site(make_panel) as s:
+        def old(address: str, expires: int) -> str:  # the payload links had before they dropped the address
+            signed = URLSafeSerializer(SECRET, salt="panelbot-email-return").dumps([s.request_id, address, expires])
+            return f"/email/return/{signed}"
+
+        until = int((s.due + timedelta(days=14)).timestamp())
+        assert "no longer one of Greater Manchester Police's" in await get_page(s, old(DEPUTY_MAIL, until), 403)
+        path = old(AGENCY_MAIL, until)
+        page = await get_page(s, path)
+        assert "Mark as returned" in page and AGENCY_MAIL in page
+        assert "Thank you" in await press(s, path, form_fields(page))
+        assert (await s.request()).returned_by == f"{AGENCY_MAIL} (by email)"
+        clock.advance(seconds=until - int(clock.now.timestamp()))
+        assert "This link has expired." in await get_page(s, path, 410)
 
 
 async def test_bodies_that_are_not_the_pages_form_are_refused(make_panel) -> None:  # type: ignore[no-untyped-def]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from itsdangerous import URLSafeSerializer
 
 from bot.email.links import LinkRefused, Links, link_secret, public_url
 from bot.settings import Settings
@@ -19,8 +24,72 @@ def test_a_link_reads_back_as_what_it_was_made_for() -> None:
     url = links.url("return", 17, "Safeguarding@Police.example", NOW + timedelta(days=3))
     assert url.startswith("https://panel.example.org/email/return/")
     claim = links.read("return", url.rsplit("/", 1)[1], NOW)
-    assert (claim.action, claim.target_id, claim.recipient) == ("return", 17, "safeguarding@police.example")
+    assert (claim.action, claim.target_id) == ("return", 17)
+    assert claim.sent_to("safeguarding@police.example") and claim.sent_to(" SAFEGUARDING@police.EXAMPLE")
+    assert not claim.sent_to("deputy@police.example") and not claim.sent_to("")
     assert claim.expires == NOW + timedelta(days=3)
+
+
+def payload_of(token: str) -> str:
+    """What anyone who sees the link can read: the token's payload, base64-decoded (itsdangerous signs it but
+    does not encrypt it)."""
+    part = token.split(".")[0]
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)).decode("utf-8")
+
+
+@pytest.mark.parametrize("action", ["return", "vote"])
+def test_a_token_carries_nothing_readable_about_the_person(action: str) -> None:
+    links = Links(SECRET, "https://panel.example.org")
+    address = "Jo.Bloggs-Safeguarding@West-Police.example.org"
+    token = links.token(action, 17, address, NOW + timedelta(days=3))
+    payload = payload_of(token)
+    named, target, key, expires = json.loads(payload)
+    assert (named, target, expires) == (action, 17, int((NOW + timedelta(days=3)).timestamp()))
+    assert "@" not in payload and "%40" not in payload
+    lowered = payload.lower()
+    for part in ("jo", "bloggs", "safeguarding", "west", "police", "example", "org"):
+        assert part not in lowered, part
+    assert len(key) == 22  # 16 bytes of HMAC, base64url
+    # The key differs from link to link, so two links cannot even be told apart as the same person's.
+    assert links.recipient_key(action, 18, address) != key
+    assert links.recipient_key("vote" if action == "return" else "return", 17, address) != key
+    # ... and it is not the plain hash of the address, nor keyed by the secret itself.
+    plain = hashlib.sha256(address.lower().encode()).digest()
+    by_secret = hmac.new(SECRET.encode(), address.lower().encode(), hashlib.sha256).digest()
+    assert key not in {base64.urlsafe_b64encode(d[:16]).decode().rstrip("=") for d in (plain, by_secret)}
+
+
+def test_a_key_made_with_another_secret_names_nobody() -> None:
+    token = Links("t" * 43, "https://x").token("return", 17, "a@b.example", NOW + timedelta(days=1))
+    forged_payload = json.loads(payload_of(token))
+    # Re-signed with the right secret, a key made with another secret still matches no address.
+    links = Links(SECRET, "https://x")
+    forged = URLSafeSerializer(SECRET, salt="panelbot-email-return").dumps(forged_payload)
+    assert not links.read("return", forged, NOW).sent_to("a@b.example")
+
+
+def test_a_link_sent_before_tokens_dropped_the_address_still_works_until_it_expires() -> None:
+    links = Links(SECRET, "https://panel.example.org")
+    old = URLSafeSerializer(SECRET, salt="panelbot-email-return").dumps(
+        [17, "safeguarding@police.example", int((NOW + timedelta(days=3)).timestamp())]
+    )
+    claim = links.read("return", old, NOW)
+    assert (claim.action, claim.target_id, claim.expires) == ("return", 17, NOW + timedelta(days=3))
+    assert claim.sent_to("Safeguarding@Police.example") and not claim.sent_to("deputy@police.example")
+    assert claim == links.read("return", links.token("return", 17, "safeguarding@police.example",
+                                                     NOW + timedelta(days=3)), NOW)
+    with pytest.raises(LinkRefused, match="expired"):
+        links.read("return", old, NOW + timedelta(days=3))
+    with pytest.raises(LinkRefused, match="not one Panelbot made"):
+        links.read("vote", old, NOW)
+
+
+def test_a_token_naming_another_action_in_its_payload_is_refused() -> None:
+    links = Links(SECRET, "https://x")
+    payload = ["vote", 17, links.recipient_key("vote", 17, "a@b.example"), int((NOW + timedelta(days=1)).timestamp())]
+    signed = URLSafeSerializer(SECRET, salt="panelbot-email-return").dumps(payload)
+    with pytest.raises(LinkRefused, match="not one Panelbot made"):
+        links.read("return", signed, NOW)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from bot.email.setup import secret_home as secret_folder
 from bot.server import SECRET_PATHS
 from bot.settings import Settings
 from flows.errors import NotAllowed
-from flows.returns import Delivered, Origin, who_marks_return
+from flows.returns import Delivered, Origin, link_address, who_marks_return
 
 NOW = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)
 MAIL = "safeguarding@police.example"
@@ -56,6 +56,18 @@ def test_a_signed_link_from_an_address_that_may_no_longer_act_is_refused(how: st
     assert str(refused.value).startswith(
         "This link was sent to an address that is no longer one of Greater Manchester Police's, so nothing"
     )
+
+
+def test_a_link_finds_its_address_by_key_among_the_agencys_current_addresses_only() -> None:
+    links = Links("s" * 43, "https://panel.example.org")
+    claim = links.read("return", links.token("return", 7, "Deputy@Police.example", NOW + timedelta(days=3)), NOW)
+    contacts = ("slack:U0DEP", "email:DEPUTY@police.example")
+    assert link_address(claim.sent_to, (MAIL,), contacts) == "deputy@police.example"
+    assert link_address(claim.sent_to, ("deputy@police.example", MAIL), ()) == "deputy@police.example"
+    assert link_address(claim.sent_to, (MAIL,), ("email:new@police.example",)) is None  # taken off since
+    assert link_address(claim.sent_to, ("safeguarding@health.example",), ()) is None  # another agency's
+    other = links.read("return", links.token("return", 8, "deputy@police.example", NOW + timedelta(days=3)), NOW)
+    assert other.sent_to("deputy@police.example") and other.recipient_key != claim.recipient_key
 
 
 def test_an_origin_is_a_signed_link_only_when_the_page_says_so() -> None:

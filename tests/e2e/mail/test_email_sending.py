@@ -40,7 +40,7 @@ async def test_an_information_request_goes_out_by_email_with_its_return_link(wor
     assert f"{ref} · Young Person C" in plain and f"{panel.fmt(due)} (UK time)" in plain
     assert SUMMARY not in plain and SUMMARY not in html and "**" not in plain
     action, claim = world.claim(mail)
-    assert action == "return" and claim.recipient == POLICE
+    assert action == "return" and claim.sent_to(POLICE)
     assert world.claim(mail, "html")[1] == claim
     assert str(mail.message["Message-ID"]).startswith("<panelbot.")
 

@@ -66,7 +66,7 @@ async def test_an_agency_by_email_is_asked_reminded_and_its_return_marked(world:
     [request] = world.relay.to(POLICE)
     assert request.subject == f"[{ref}] Information request: return due Mon 30 Nov 2026, 17:00"
     action, claim = world.claim(request)
-    assert (action, claim.recipient) == ("return", POLICE)
+    assert action == "return" and claim.sent_to(POLICE)
 
     # 3. The days pass: a reminder the working day before, on the day, then each day it is overdue; each is
     #    one email per address.
@@ -90,7 +90,7 @@ async def test_an_agency_by_email_is_asked_reminded_and_its_return_marked(world:
     for mail in world.relay.to(POLICE) + world.relay.to(LEAD):
         action, reminded = world.claim(mail)
         assert (action, reminded.target_id) == ("return", claim.target_id)
-        assert reminded.recipient == mail.to[0]
+        assert reminded.sent_to(mail.to[0]) and not reminded.sent_to(BM)
     assert all("/email/" not in m.part("plain") for m in world.relay.to(BM))
     # None of it names anyone: the reference and "Young Person C", never the summary.
     for mail in world.relay.received:
