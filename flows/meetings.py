@@ -246,29 +246,85 @@ PLACE_MAX = 500
 OVERRIDE_MAX = 2000
 
 
+# The fields the meeting forms share: the day and time (read as the typed command reads them), and the reason for a
+# day outside the preset's window (the service checks the window when the form is sent; its refusal comes back
+# beside the day).
+DAY = Field("date", "Day", "Which day is the meeting? Write it like 2026-12-22 or 22/12/2026.", "date",
+            hint="The day, in UK time.", short="Day")
+TIME = Field("time", "Time", "At what time (UK time)? Write it like 10:00 or 14:30.", "time",
+             hint="24-hour clock, UK time, like 10:00 or 14:30.", short="Time")
+OUTSIDE_WINDOW = Field(
+    "override", "Reason for a day outside the window",
+    "If the day is outside the window the procedure sets for this meeting, why is it held then? Otherwise skip this.",
+    "text", required=False, max_length=OVERRIDE_MAX, multiline=True,
+    hint="Only when the day is outside the window the procedure sets; it is recorded.", skip="None",
+    short="Held outside the window because", screen_names=False, what="reason")
+
+
+def _about(reference: str, subject: str) -> str:
+    return f"**{reference} · {subject}**" if subject else f"**{reference}**"
+
+
 def schedule_form(reference: str, subject: str) -> FormSpec:
     """The form that schedules a referral's meeting: its day and time (read as the typed command reads them),
     where it is held or its call link, and the reason for a day outside the preset's window. The window is the
     service's to check when the form is sent; its refusal comes back beside the day. The place and the reason
     are screened as the typed command screens them (a date of birth, a postcode, an NHS number)."""
     fields = (
-        Field("date", "Day", "Which day is the meeting? Write it like 2026-12-22 or 22/12/2026.", "date",
-              hint="The day, in UK time.", short="Day"),
-        Field("time", "Time", "At what time (UK time)? Write it like 10:00 or 14:30.", "time",
-              hint="24-hour clock, UK time, like 10:00 or 14:30.", short="Time"),
+        DAY,
+        TIME,
         Field("place", "Place or call link", "Where is it held, or its call link?", "text", required=False,
               max_length=PLACE_MAX, hint="A room or a call link. No names, dates of birth or addresses of anyone.",
               skip="None", short="Where", screen_names=False, what="place"),
-        Field("override", "Reason for a day outside the window",
-              "If the day is outside the window the procedure sets for this meeting, why is it held then? "
-              "Otherwise skip this.", "text", required=False, max_length=OVERRIDE_MAX, multiline=True,
-              hint="Only when the day is outside the window the procedure sets; it is recorded.", skip="None",
-              short="Held outside the window because", screen_names=False, what="reason"),
+        OUTSIDE_WINDOW,
     )
-    about = f"**{reference} · {subject}**" if subject else f"**{reference}**"
+    about = _about(reference, subject)
     return FormSpec(MEETING_FORM, "Schedule the meeting",
                     (f"{about}: when its meeting is held, and where. Panelbot checks the day against the procedure's "
                      "window, posts the meeting to the panel with a calendar invitation, and asks each statutory "
                      "partner who attends.",),
                     "Schedule meeting", fields, reference, subject, what="meeting", nothing="nothing was scheduled",
                     cancelled="Cancelled; nothing was scheduled.")
+
+
+# Moving and cancelling it (`meeting move REF`, `meeting cancel REF` with nothing more), for the business manager -----
+
+MOVE_FORM = "meeting_move"
+CANCEL_FORM = "meeting_cancel"
+REASON_MAX = 2000
+# What the move and cancel forms keep to be known again as they were shown (`FormSpec.kept`): which meeting, and
+# when it is now, as the intro says them ("the rapid review meeting", "Tue 22 Dec 2026, 10:00, Room 2").
+KEPT_MEETING, KEPT_NOW = "meeting", "now"
+KEPT_MAX = 200  # kept text comes back from a platform: no longer than this is shown
+
+
+def _kept(name: str, now: str) -> tuple[tuple[str, str], ...]:
+    return ((KEPT_MEETING, name[:KEPT_MAX]), (KEPT_NOW, now[:KEPT_MAX]))
+
+
+def move_form(reference: str, subject: str, name: str, now: str) -> FormSpec:
+    """The form that moves a referral's scheduled meeting: its new day and time, and the reason for a day outside
+    the preset's window. `name` is the meeting ("the rapid review meeting") and `now` when (and where) it is held
+    now ("Tue 22 Dec 2026, 10:00, Room 2"), both said in its opening line. Its answers go through the typed
+    `meeting move REF DATE TIME [override REASON]`'s own call."""
+    intro = (f"{_about(reference, subject)}: {name} is now on {now}. Choose its new day and time. Panelbot checks "
+             "the day against the procedure's window, tells the panel with an updated calendar invitation, and moves "
+             "what is due before the meeting.")
+    return FormSpec(MOVE_FORM, "Move the meeting", (intro,), "Move meeting", (DAY, TIME, OUTSIDE_WINDOW),
+                    reference, subject, what="new time", nothing="nothing was moved",
+                    cancelled="Cancelled; the meeting was not moved.", kept=_kept(name, now))
+
+
+def cancel_form(reference: str, subject: str, name: str, now: str) -> FormSpec:
+    """The form that cancels a referral's scheduled meeting: the reason (required, screened for a date of birth, a
+    postcode or an NHS number as the typed command screens it), through the typed `meeting cancel REF REASON`'s own
+    call."""
+    reason = Field("reason", "Reason for cancelling", "Why is the meeting cancelled?", "text",
+                   max_length=REASON_MAX, multiline=True,
+                   hint="It is recorded. No names, dates of birth or addresses of anyone.",
+                   short="Cancelled because", screen_names=False, what="reason")
+    intro = (f"{_about(reference, subject)}: cancel {name} on {now}. The panel is told, with the calendar "
+             "cancellation, and nothing is due before the meeting any more; the reason is recorded.")
+    return FormSpec(CANCEL_FORM, "Cancel the meeting", (intro,), "Confirm cancellation", (reason,), reference,
+                    subject, what="cancellation", nothing="nothing was cancelled",
+                    cancelled="Stopped; the meeting was not cancelled.", kept=_kept(name, now))

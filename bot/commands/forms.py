@@ -1,7 +1,8 @@
 """What a form's answers do once sent, the same on every platform.
 
 A command opens a form by answering with `Reply.form`, a `flows.intake.FormSpec`: `new` the intake form, `meeting
-schedule REF` (no day) the meeting form, `request REF` (no agency) the information request form. Each platform
+schedule REF` (no day) the meeting form, `meeting move REF` (no day) and `meeting cancel REF` (no reason) the forms
+that move or cancel it, `request REF` (no agency) the information request form. Each platform
 shows it in its own idiom (a Slack modal, a Teams card, one question at a time on Telegram and in the terminal),
 keeps `FormSpec.data()` until it is sent, knows the form again with `form_from`, checks the answers field by field
 (`FormSpec.check` or an `Interview`), and hands them to `submit`. `submit` makes the service call the typed command
@@ -16,14 +17,24 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.commands.meetings import schedule
+from bot.commands.meetings import cancel, move, schedule
 from bot.commands.registry import Reply
 from bot.commands.requests import form_for, send
 from bot.commands.wording import PLAIN, Idiom, filed
 from bot.service import Actor, Panel
 from flows.errors import InvalidInput, PanelError
 from flows.intake import REFERRAL_FORM, FormSpec, draft_from, referral_form
-from flows.meetings import MEETING_FORM, schedule_form
+from flows.meetings import (
+    CANCEL_FORM,
+    KEPT_MAX,
+    KEPT_MEETING,
+    KEPT_NOW,
+    MEETING_FORM,
+    MOVE_FORM,
+    cancel_form,
+    move_form,
+    schedule_form,
+)
 from flows.preset import Preset
 from flows.referrals import normalise_reference
 from flows.requests import KEPT_AGENCIES, KEPT_TYPE, REQUEST_FORM, request_form
@@ -48,6 +59,12 @@ def form_from(preset: Preset, data: object) -> FormSpec | None:
         if reference is None or not isinstance(subject, str):
             return None
         return schedule_form(reference, subject[:100])
+    if kind in (MOVE_FORM, CANCEL_FORM):
+        name, now = data.get(KEPT_MEETING), data.get(KEPT_NOW)
+        if reference is None or not all(isinstance(t, str) for t in (subject, name, now)):
+            return None
+        make = move_form if kind == MOVE_FORM else cancel_form
+        return make(reference, subject[:100], name[:KEPT_MAX], now[:KEPT_MAX])  # type: ignore[index]
     if kind == REQUEST_FORM:
         return _request_form(preset, data, reference, subject if isinstance(subject, str) else "")
     return None
@@ -83,9 +100,9 @@ def _request_form(preset: Preset, data: Mapping[str, Any], reference: str | None
 
 async def submit(panel: Panel, actor: Actor, form: FormSpec, answers: Mapping[str, Any], *,
                  names_confirmed: bool = False, idiom: Idiom = PLAIN) -> Reply:
-    """Act on a form's checked answers, as `actor`: file the referral, schedule the meeting, or send the information
-    requests. The answer comes once the service has committed; a refusal is raised as the service's `PanelError`
-    (with the field it is about, where it is about one), and nothing is changed."""
+    """Act on a form's checked answers, as `actor`: file the referral, schedule, move or cancel the meeting, or send
+    the information requests. The answer comes once the service has committed; a refusal is raised as the service's
+    `PanelError` (with the field it is about, where it is about one), and nothing is changed."""
     try:
         if form.kind == REFERRAL_FORM:
             reference = await panel.file_referral(actor=actor, draft=draft_from(
@@ -97,6 +114,11 @@ async def submit(panel: Panel, actor: Actor, form: FormSpec, answers: Mapping[st
             reply = await schedule(panel, actor, form.reference, str(answers.get("date") or ""),
                                    str(answers.get("time") or ""), str(answers.get("place") or ""),
                                    answers.get("override") or None)
+        elif form.kind == MOVE_FORM:
+            reply = await move(panel, actor, form.reference, str(answers.get("date") or ""),
+                               str(answers.get("time") or ""), answers.get("override") or None)
+        elif form.kind == CANCEL_FORM:
+            reply = await cancel(panel, actor, form.reference, str(answers.get("reason") or ""))
         elif form.kind == REQUEST_FORM:
             due = answers.get("due")
             reply = await send(panel, actor, form.reference, list(answers.get("agencies") or []),

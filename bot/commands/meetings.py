@@ -3,7 +3,9 @@
 line (`panelbot agenda`, `panelbot meeting list`).
 
 `meeting schedule REF` with no day opens the meeting form (`flows.meetings.schedule_form`) for the business
-manager; its answers come back through `schedule`, the typed command's own call."""
+manager; its answers come back through `schedule`, the typed command's own call. So do `meeting move REF` with no
+day (`move_form`, through `move`) and `meeting cancel REF` with no reason (`cancel_form`, through `cancel`), for a
+referral's meeting; a monthly panel's are typed only."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from bot.commands.parsing import parse_moment, split_outcome
 from bot.commands.registry import COMMANDS, Reply, command, example_reference
 from bot.schedule_words import agenda_lines, meeting_lines
 from bot.service import Actor, Panel
-from flows.meetings import schedule_form, split_override
+from flows.meetings import cancel_form, move_form, schedule_form, split_override
 from flows.monthly_meetings import is_panel_reference
 
 
@@ -24,8 +26,8 @@ async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
 
 @command(
     "meeting",
-    "meeting schedule REF [DATE TIME [PLACE] [override REASON]] (no date: a form), meeting move REF DATE TIME "
-    "[override REASON], meeting cancel REF REASON, meeting held REF "
+    "meeting schedule REF [DATE TIME [PLACE] [override REASON]] (no date: a form), meeting move REF [DATE TIME "
+    "[override REASON]] (no date: a form), meeting cancel REF [REASON] (no reason: a form), meeting held REF "
     "ROLE... [override REASON] [outcome OUTCOME [REASON]], meeting decide REF OUTCOME [REASON], meeting attend REF "
     "[withdraw], meeting invitation REF, or meeting list",
     "BM: a referral's meeting (rapid review, screening or review panel), and its decision where it decides, or a "
@@ -50,6 +52,10 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
         panel.require_bm(actor, "schedule meetings")
         card = await panel.card(reference)
         return Reply(form=schedule_form(card.reference, card.subject))
+    if what in ("move", "cancel") and not rest:  # the form, for the business manager only, of the meeting there is
+        now = await panel.meeting_to_change(actor=actor, reference=reference, doing=f"{what} meetings")
+        make = move_form if what == "move" else cancel_form
+        return Reply(form=make(now.reference, now.subject, now.name, now.when))
     if what == "decide":
         if not rest:
             return usage
@@ -64,7 +70,7 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
             return Reply(await panel.withdraw_attendance(actor=actor, reference=reference, roles=rest[1:]))
         return Reply(await panel.attend_meeting(actor=actor, reference=reference, roles=rest))
     if what == "cancel":
-        return Reply([await panel.cancel_meeting(actor=actor, reference=reference, reason=" ".join(rest))])
+        return await cancel(panel, actor, reference, " ".join(rest))
     decision = None
     if what == "held" and "outcome" in (lowered := [w.lower() for w in rest]):
         at = lowered.index("outcome")  # `outcome OUTCOME [REASON]` comes last: its reason may say anything
@@ -79,8 +85,7 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     if len(rest) < 2:
         return usage
     if what == "move":
-        at = _moment(panel, rest[0], rest[1])
-        return Reply(await panel.move_meeting(actor=actor, reference=reference, at=at, override=override))
+        return await move(panel, actor, reference, rest[0], rest[1], override)
     return await schedule(panel, actor, reference, rest[0], rest[1], " ".join(rest[2:]), override)
 
 
@@ -95,6 +100,18 @@ async def schedule(panel: Panel, actor: Actor, reference: str, day: str, clock: 
     from the meeting form: one call, so who may, the screening and the window are checked once, by the service."""
     return Reply(await panel.schedule_meeting(actor=actor, reference=reference, at=_moment(panel, day, clock),
                                               place=place, override=override))
+
+
+async def move(panel: Panel, actor: Actor, reference: str, day: str, clock: str, override: str | None = None) -> Reply:
+    """Move a referral's meeting, typed (`meeting move REF DATE TIME [override REASON]`) or sent from the move form:
+    one call, so who may, the screening and the window are checked once, by the service."""
+    return Reply(await panel.move_meeting(actor=actor, reference=reference, at=_moment(panel, day, clock),
+                                          override=override))
+
+
+async def cancel(panel: Panel, actor: Actor, reference: str, reason: str) -> Reply:
+    """Cancel a referral's meeting, typed (`meeting cancel REF REASON`) or sent from the cancel form: one call."""
+    return Reply([await panel.cancel_meeting(actor=actor, reference=reference, reason=reason)])
 
 
 async def _panel_meeting(panel: Panel, actor: Actor, what: str, reference: str, rest: list[str]) -> Reply:

@@ -48,6 +48,16 @@ class MeetingLine:
     held: bool = False  # recorded as held, quorate (a monthly panel is listed on its day)
 
 
+@dataclass(frozen=True)
+class MeetingNow:
+    """A referral's scheduled meeting as a form about changing it says it."""
+
+    reference: str
+    subject: str
+    name: str  # "the rapid review meeting"
+    when: str  # "Tue 22 Dec 2026, 10:00, Room 2": UK time, and where, if it was given
+
+
 class MeetingCommands(Handler):
     def __init__(
         self, core: Core, clocks: ClockCommands, decisions: DecisionRules, reports: ReportCommands,
@@ -102,11 +112,11 @@ class MeetingCommands(Handler):
         self.require_bm(actor, "move meetings")
         _, override = self._meeting_texts("", override)
         if at <= self.now():
-            raise InvalidInput("The meeting must be in the future. Nothing was moved.")
+            raise InvalidInput("The meeting must be in the future. Nothing was moved.", field="date")
         async with self.uow() as uow:
             referral = await self._meeting_referral(uow, reference)
             event, row = await self._the_meeting(uow, referral)
-            window = await self._window_words(uow, referral, event, at, override)
+            window = await self._window_words(uow, referral, event, at, override, nothing="Nothing was moved.")
             was, row.at, row.moves, row.window_override = row.at, at, row.moves + 1, override
             await self.audit(uow, actor, "meeting_moved", referral.reference, event=event, at=at.isoformat(),
                              was=was.isoformat(), window_override=override)
@@ -119,12 +129,23 @@ class MeetingCommands(Handler):
         head = f"{name} for {referral.reference} is moved to {self.fmt(at)} (was {self.fmt(was)})."
         return [head, *window, *(f"{self.clocks.deadline_label(d)}: due {self.fmt(d.due_at)}." for d in moved)]
 
+    async def meeting_to_change(self, *, actor: Actor, reference: str, doing: str) -> MeetingNow:
+        """The referral's scheduled meeting as the move and cancel forms say it, for the business manager only
+        (`doing`: "move meetings"): refused in one sentence when the referral has none."""
+        self.require_bm(actor, doing)
+        async with self.uow() as uow:
+            referral = await self._meeting_referral(uow, reference)
+            event, row = await self._the_meeting(uow, referral)
+        where = f", {row.place}" if row.place else ""
+        return MeetingNow(referral.reference, referral.subject, rules.meeting_name(event), f"{self.fmt(row.at)}{where}")
+
     async def cancel_meeting(self, *, actor: Actor, reference: str, reason: str) -> str:
         self.require_bm(actor, "cancel meetings")
         reason = reason.strip()
         if not reason:
-            raise InvalidInput("Please give the reason for cancelling the meeting; the panel is told.")
-        self.decisions._screen(reason, "reason")
+            raise InvalidInput("Please give the reason for cancelling the meeting; the panel is told.", field="reason",
+                               in_form="Please give the reason for cancelling the meeting. Nothing was cancelled.")
+        self._screen(reason, "reason")
         async with self.uow() as uow:
             referral = await self._meeting_referral(uow, reference)
             event, row = await self._the_meeting(uow, referral)
@@ -310,7 +331,7 @@ class MeetingCommands(Handler):
 
     def _screen(self, text: str, field: str) -> None:
         try:
-            self.decisions._screen(text, "reason" if field == "override" else field)
+            self.decisions._screen(text, "reason" if field in ("override", "reason") else field)
         except InvalidInput as exc:
             raise InvalidInput(str(exc), field=field) from None
 
@@ -352,9 +373,11 @@ class MeetingCommands(Handler):
         return referral.received_at if clock.starts == "referral_received" else None
 
     async def _window_words(
-        self, uow: UnitOfWork, referral: Referral, event: str, at: datetime, override: str | None
+        self, uow: UnitOfWork, referral: Referral, event: str, at: datetime, override: str | None,
+        nothing: str = "Nothing was scheduled.",
     ) -> list[str]:
-        """The window in plain words. A time outside it is refused unless the business manager gives a reason."""
+        """The window in plain words. A time outside it is refused unless the business manager gives a reason;
+        `nothing` is what a form then says was done (scheduled, moved)."""
         clock = rules.window_clock(self.preset, referral.referral_type, event)
         if clock is None or (start := await self._window_start(uow, referral, clock)) is None:
             return []
@@ -365,5 +388,5 @@ class MeetingCommands(Handler):
         if override is None:
             raise InvalidInput(f"{words} To hold it then anyway, add `override REASON`. Nothing was changed.",
                                field="date", in_form=f"{words} Choose a day inside it, or keep this one and give the "
-                               "reason for holding it then. Nothing was scheduled.")
+                               f"reason for holding it then. {nothing}")
         return [f"{words} Held then anyway: {override}"]

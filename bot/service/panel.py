@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bot.service.complaints import ComplaintCommands, ComplaintLine
     from bot.service.holds import HoldCommands
     from bot.service.links import BallotLinkView, LinkViews, ReturnLinkView
-    from bot.service.meetings import MeetingCommands, MeetingLine
+    from bot.service.meetings import MeetingCommands, MeetingLine, MeetingNow
     from bot.service.members import MemberCommands, MemberInfo
     from bot.service.panel_meetings import PanelMeetingCommands
     from bot.service.referrals import ReferralCommands
@@ -211,6 +211,9 @@ class Panel(SharesCore):
 
     async def cancel_meeting(self, *, actor: Actor, reference: str, reason: str) -> str:
         return await self._h.meetings.cancel_meeting(actor=actor, reference=reference, reason=reason)
+
+    async def meeting_to_change(self, *, actor: Actor, reference: str, doing: str) -> MeetingNow:
+        return await self._h.meetings.meeting_to_change(actor=actor, reference=reference, doing=doing)
 
     async def meeting_held(
         self,

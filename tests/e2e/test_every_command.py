@@ -163,11 +163,17 @@ SUBCOMMANDS: dict[str, Case] = {
     # With no day, the meeting form opens (for the business manager only); filled in on every platform:
     # tests/e2e/test_meeting_form.py.
     "meeting schedule (form)": Case("with_panel", "when its meeting is held, and where", args="schedule {ref}"),
+    # With no day, the move form opens, saying when the meeting is now; with no reason, the cancel form (for the
+    # business manager only); filled in on every platform: tests/e2e/test_meeting_form.py.
+    "meeting move (form)": Case("rr_meeting", "the rapid review meeting is now on Tue 1 Dec 2026, 10:12, Room 2",
+                                args="move {ref}"),
+    "meeting cancel (form)": Case("rr_meeting", "cancel the rapid review meeting on Tue 1 Dec 2026, 10:12, Room 2",
+                                  args="cancel {ref}"),
     # With no agency, the request form opens (for the business manager only), offering the police, who have a
     # channel on every platform here; filled in on every platform: tests/e2e/test_request_form.py.
     "request (form)": Case("decided", "send an information request to each agency you choose", args="{ref}"),
 }
-FORM_LINES = re.compile(r"new|meeting schedule \S+|request \S+")  # a command that opens a form
+FORM_LINES = re.compile(r"new|meeting (schedule|move|cancel) \S+|request \S+")  # a command that opens a form
 
 
 # A subcommand a member (Salford's chair) may run too, and the refusal of one that is not the business manager's alone.

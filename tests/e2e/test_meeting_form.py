@@ -49,7 +49,7 @@ from bot.notify import Sender
 from bot.service import Actor, Panel
 from bot.service.bootstrap import open_panel
 from flows.intake import parse_date
-from flows.meetings import schedule_form
+from flows.meetings import cancel_form, move_form, schedule_form
 from flows.preset import load_preset
 from flows.referrals import ReferralDraft
 from storage.db import make_engine, upgrade
@@ -73,11 +73,11 @@ PRESET = "dudley"
 PLATFORMS = ("console", "slack", "telegram", "teams")
 BM, MEMBER, STRANGER = "Bea", "Pat", "Mallory"  # the business manager, the police's member, someone not on the panel
 ROLES = {BM: "business_manager", MEMBER: "police"}
-FIELDS = schedule_form("DUD-2026-001", "").fields  # the form's questions, to know which one is asked
+# Each form by the subcommand that opens it: its questions, to know which one is asked, and its button.
+FORMS = {"schedule": schedule_form("DUD-2026-001", ""), "move": move_form("DUD-2026-001", "", "", ""),
+         "cancel": cancel_form("DUD-2026-001", "", "", "")}
 WINDOW = ("Dudley Safeguarding People Partnership holds the rapid review meeting 7 to 13 working days after the "
           "referral is received: Wed 23 Dec 2026 to Tue 5 Jan 2027.")
-TITLE = "Schedule the meeting"
-SUBMIT = "Schedule meeting"
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -103,17 +103,19 @@ def picked(values: dict[str, str]) -> dict[str, str]:
 
 
 class Driver:
-    """One platform with the panel on it. `open(who, ref)` types `meeting schedule REF` as that person: whether a
-    form opened, and what they saw. `send(values)` fills the open form with `values` (by field key; a key left
-    out is left blank, or skipped) and sends it, or answers the questions asked until it is sent, or until one is
-    asked again because it was refused: what the person then saw. `channel()` is the panel's place as read."""
+    """One platform with the panel on it. `open(who, ref, what)` types `meeting schedule REF` (or `meeting move
+    REF`, `meeting cancel REF`) as that person: whether a form opened, and what they saw. `send(values)` fills the
+    open form with `values` (by field key; a key left out is left blank, or skipped) and sends it, or answers the
+    questions asked until it is sent, or until one is asked again because it was refused: what the person then saw.
+    `channel()` is the panel's place as read."""
 
     panel: Panel
+    form = FORMS["schedule"]  # the form the last command opened (or would have)
 
     async def start(self, panel: Panel) -> None:
         raise NotImplementedError
 
-    async def open(self, who: str, ref: str) -> tuple[bool, str]:
+    async def open(self, who: str, ref: str, what: str = "schedule") -> tuple[bool, str]:
         raise NotImplementedError
 
     async def send(self, values: dict[str, str]) -> str:
@@ -129,9 +131,9 @@ class Driver:
         pass
 
 
-def key_of(question: str, by: str) -> str:
+def key_of(question: str, by: str, fields: tuple) -> str:
     """The field a question asks, by its label (the terminal's prompt) or its question (Telegram's message)."""
-    found = [f.key for f in FIELDS if (f.question in question if by == "question" else
+    found = [f.key for f in fields if (f.question in question if by == "question" else
                                          question.strip().startswith(f.label))]
     assert len(found) == 1, f"which field does {question!r} ask? {found}"
     return found[0]
@@ -171,17 +173,17 @@ class ConsoleDriver(Driver):
         self.task = None
         return None
 
-    async def open(self, who: str, ref: str) -> tuple[bool, str]:
+    async def open(self, who: str, ref: str, what: str = "schedule") -> tuple[bool, str]:
         assert await self.session.handle(f"as {who}")
-        start = self.buffer.tell()
-        self.task = asyncio.ensure_future(self.session.handle(f"meeting schedule {ref}"))
+        start, self.form = self.buffer.tell(), FORMS[what]
+        self.task = asyncio.ensure_future(self.session.handle(f"meeting {what} {ref}"))
         self.prompt = await self._next()
         return self.prompt is not None, seen(self.buffer.getvalue()[start:])
 
     async def send(self, values: dict[str, str]) -> str:
         start, asked = self.buffer.tell(), set()
         while self.prompt is not None:
-            key = key_of(self.prompt, "label")
+            key = key_of(self.prompt, "label", self.form.fields)
             if key in asked:  # asked again: the form refused an answer
                 break
             asked.add(key)
@@ -216,10 +218,10 @@ class SlackDriver(Driver):
                 await panel.add_member(actor=OP, name=name, role=ROLES[name], ids=[f"slack:{uid}"])
         assert await self.h.slash(self.IDS[BM], "setup") == 200
 
-    async def open(self, who: str, ref: str) -> tuple[bool, str]:
-        self.user = self.IDS[who]
+    async def open(self, who: str, ref: str, what: str = "schedule") -> tuple[bool, str]:
+        self.user, self.form = self.IDS[who], FORMS[what]
         before, views = len(self.fake.private), len(self.fake.views)
-        assert await self.h.slash(self.user, f"meeting schedule {ref}", channel="C0ELSEWHERE") == 200
+        assert await self.h.slash(self.user, f"meeting {what} {ref}", channel="C0ELSEWHERE") == 200
         shown = [m.shown for m in self.fake.private[before:] if m.to_user == self.user]
         opened = [view["title"]["text"] + " " + slack_fake.flat_blocks(view["blocks"])
                   for view in self.fake.views[views:]]
@@ -263,17 +265,17 @@ class TeamsDriver(Driver):
         self.fake.join(self.GENERAL, *self.PEOPLE.values())
         assert "This is now the" in (await self.h.say(self.PEOPLE[BM], "setup"))[0].shown
 
-    async def open(self, who: str, ref: str) -> tuple[bool, str]:
-        self.person = self.PEOPLE[who]
-        posted = await self.h.say(self.person, f"meeting schedule {ref}", conversation=self.GENERAL)
-        forms = [m for m in posted if SUBMIT in [b["title"] for b in m.buttons]]
+    async def open(self, who: str, ref: str, what: str = "schedule") -> tuple[bool, str]:
+        self.person, self.form = self.PEOPLE[who], FORMS[what]
+        posted = await self.h.say(self.person, f"meeting {what} {ref}", conversation=self.GENERAL)
+        forms = [m for m in posted if self.form.submit in [b["title"] for b in m.buttons]]
         self.card = forms[0] if forms else None
         return bool(forms), seen(" ".join(m.shown for m in posted))
 
     async def send(self, values: dict[str, str]) -> str:
         assert self.card is not None
-        response = await self.h.press(self.person, self.card, SUBMIT, picked(values))
-        if SUBMIT in teams_fake.response_buttons(response):  # the form again, each refusal under its field
+        response = await self.h.press(self.person, self.card, self.form.submit, picked(values))
+        if self.form.submit in teams_fake.response_buttons(response):  # the form again, each refusal under its field
             self.card = teams_fake.Posted(self.card.conversation, self.card.id,
                                           {"attachments": [{"content": response["value"]}]}, self.card.thread)
         return teams_fake.response_text(response)
@@ -317,20 +319,20 @@ class TelegramDriver(Driver):
         await self.api.wait_for(lambda: len(self.api.bot_messages(chat)) > before)
         return self.api.bot_messages(chat)[before]
 
-    async def open(self, who: str, ref: str) -> tuple[bool, str]:
+    async def open(self, who: str, ref: str, what: str = "schedule") -> tuple[bool, str]:
         """The person sends the command, then `/start`: updates are handled one at a time, so once `/start` is
         answered, everything the command said has been said."""
-        self.user = self.PEOPLE[who]
+        self.user, self.form = self.PEOPLE[who], FORMS[what]
         self.chat = self.api.chats[self.user["id"]]
         before = len(self.api.bot_messages(self.chat["id"]))
-        assert await self.h.post(self.api.text(self.chat, self.user, f"/meeting schedule {ref}")) == 200
+        assert await self.h.post(self.api.text(self.chat, self.user, f"/meeting {what} {ref}")) == 200
         assert await self.h.post(self.api.text(self.chat, self.user, "/start")) == 200
         sentinels = ("Send /help to see the commands", "Your Telegram user id is")
         await self.api.wait_for(lambda: any(s in m.get("text", "") for m in self.api.bot_messages(self.chat["id"])
                                             [before:] for s in sentinels))
         said = [m for m in self.api.bot_messages(self.chat["id"])[before:]
                 if not any(s in m.get("text", "") for s in sentinels)]
-        questions = [m for m in said if any(f.question in m.get("text", "") for f in FIELDS)]
+        questions = [m for m in said if any(f.question in m.get("text", "") for f in self.form.fields)]
         self.question = questions[-1] if questions else None
         return self.question is not None, seen(" ".join(m.get("text", "") for m in said))
 
@@ -339,13 +341,13 @@ class TelegramDriver(Driver):
         asked: set[str] = set()
         while self.question is not None:
             question = self.question
-            if "Please check the meeting" in question["text"]:  # every question answered: send it
-                answer = await self._after(lambda q=question: self.h.press(q, self.user, SUBMIT))
+            if f"Please check the {self.form.what}" in question["text"]:  # every question answered: send it
+                answer = await self._after(lambda q=question: self.h.press(q, self.user, self.form.submit))
                 said.append(answer.get("text", ""))
-                refused = any(f.question in answer.get("text", "") for f in FIELDS)
+                refused = any(f.question in answer.get("text", "") for f in self.form.fields)
                 self.question = answer if refused else None
                 break
-            key = key_of(question["text"], "question")
+            key = key_of(question["text"], "question", self.form.fields)
             if key in asked:  # asked again: the answer was refused
                 break
             asked.add(key)
@@ -517,4 +519,117 @@ async def test_only_the_business_manager_gets_the_form(world: World, caplog: pyt
         assert not opened, shown
         assert "You are not on this partnership's panel" in shown and ref not in shown, shown
     assert await world.meetings(ref) == []
+    no_failures(caplog)
+
+
+# Moving and cancelling it: `meeting move REF` with no day, `meeting cancel REF` with no reason ------------------------
+
+
+async def scheduled(world: World) -> str:
+    """A new referral whose meeting the business manager has scheduled (typed), for Wed 30 Dec 2026, 10:00, Room 2."""
+    ref = await world.referral()
+    await world.panel.schedule_meeting(actor=OP, reference=ref, at=datetime(2026, 12, 30, 10, tzinfo=UTC),
+                                       place="Room 2")
+    await world.platform.settle()
+    return ref
+
+
+async def audited(world: World, action: str, ref: str) -> list[dict]:
+    async with world.panel.uow() as uow:
+        rows = (await uow.session.execute(select(AuditEntry).where(
+            AuditEntry.action == action, AuditEntry.subject == ref))).scalars().all()
+    return [a.payload for a in rows]
+
+
+async def test_the_business_manager_moves_a_meeting_through_the_form(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    ref = await scheduled(world)
+    opened, shown = await world.platform.open(BM, ref, "move")
+    assert opened, shown
+    assert f"{ref} · Young Person" in shown, shown
+    assert "the rapid review meeting is now on Wed 30 Dec 2026, 10:00, Room 2. Choose its new day and time." in shown
+
+    said = await world.platform.send({"date": "04/01/2027", "time": "14:30"})
+    assert (f"The rapid review meeting for {ref} is moved to Mon 4 Jan 2027, 14:30 (was Wed 30 Dec 2026, 10:00). "
+            f"{WINDOW} Mon 4 Jan 2027 is inside it.") in said, said
+    await world.platform.settle()
+    posted = world.platform.channel()
+    subject = (await world.panel.card(ref)).subject
+    assert (f"The rapid review meeting for {ref} · {subject} is moved from Wed 30 Dec 2026, 10:00 to Mon 4 Jan "
+            "2027, 14:30.") in posted, posted
+    (meeting,) = await world.meetings(ref)
+    assert (meeting.at, meeting.place, meeting.window_override) == (datetime(2027, 1, 4, 14, 30, tzinfo=UTC),
+                                                                    "Room 2", None)
+    no_failures(caplog)
+
+
+async def test_a_day_outside_the_window_is_refused_in_the_move_form_and_nothing_moves(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    ref = await scheduled(world)
+    opened, shown = await world.platform.open(BM, ref, "move")
+    assert opened, shown
+
+    said = await world.platform.send({"date": "2027-01-06", "time": "10:00"})
+    assert (f"{WINDOW} Wed 6 Jan 2027 is after the window. Choose a day inside it, or keep this one and give the "
+            "reason for holding it then. Nothing was moved.") in said, said
+    assert "override REASON" not in said and "is moved to" not in said, said
+    (meeting,) = await world.meetings(ref)
+    assert meeting.at == datetime(2026, 12, 30, 10, tzinfo=UTC)
+    assert await audited(world, "meeting_moved", ref) == []
+
+    said = await world.platform.send({"date": "2027-01-06", "time": "10:00", "override": "the police lead is away"})
+    assert f"The rapid review meeting for {ref} is moved to Wed 6 Jan 2027, 10:00" in said, said
+    assert "Held then anyway: the police lead is away" in said, said
+    assert [a["window_override"] for a in await audited(world, "meeting_moved", ref)] == ["the police lead is away"]
+    no_failures(caplog)
+
+
+async def test_the_business_manager_cancels_a_meeting_through_the_form(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    ref = await scheduled(world)
+    opened, shown = await world.platform.open(BM, ref, "cancel")
+    assert opened, shown
+    assert "cancel the rapid review meeting on Wed 30 Dec 2026, 10:00, Room 2" in shown, shown
+
+    said = await world.platform.send({"reason": "the family's solicitor, born 03/04/1980"})
+    assert "The reason looks like it contains a date of birth, which is not repeated here." in said, said
+    assert "03/04/1980" not in said and "is cancelled" not in said, said
+    assert len(await world.meetings(ref)) == 1
+
+    said = await world.platform.send({"reason": "the chair is ill"})
+    assert f"The rapid review meeting for {ref} on Wed 30 Dec 2026, 10:00 is cancelled." in said, said
+    assert await world.meetings(ref) == []
+    assert [a["reason"] for a in await audited(world, "meeting_cancelled", ref)] == ["the chair is ill"]
+    await world.platform.settle()
+    posted = world.platform.channel()
+    subject = (await world.panel.card(ref)).subject
+    assert f"The rapid review meeting for {ref} · {subject} on Wed 30 Dec 2026, 10:00 is cancelled." in posted, posted
+    no_failures(caplog)
+
+
+async def test_only_the_business_manager_moves_or_cancels_through_a_form(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A member gets the usual refusal and no form; with no meeting scheduled, the business manager gets one
+    sentence and no form."""
+    caplog.set_level(logging.INFO)
+    ref = await world.referral()
+    for what in ("move", "cancel"):
+        opened, shown = await world.platform.open(BM, ref, what)
+        assert not opened, shown
+        assert f"No rapid review meeting is scheduled for {ref}; schedule one with " in shown, shown
+        assert f"meeting schedule {ref} DATE TIME." in shown, shown  # in the platform's idiom (/panel ...)
+    ref = await scheduled(world)
+    for what in ("move", "cancel"):
+        opened, shown = await world.platform.open(MEMBER, ref, what)
+        assert not opened, shown
+        assert f"Only the business manager can {what} meetings. Nothing was changed." in shown, shown
+    (meeting,) = await world.meetings(ref)
+    assert meeting.at == datetime(2026, 12, 30, 10, tzinfo=UTC)
     no_failures(caplog)

@@ -14,7 +14,7 @@ from memory_panel import actions, dudley, file, uk
 from bot.commands import forms, run
 from flows.errors import InvalidInput, NotAllowed, PanelError
 from flows.intake import Ask, Interview, Review, parse_time, referral_form
-from flows.meetings import schedule_form
+from flows.meetings import cancel_form, move_form, schedule_form
 from flows.preset import load_preset
 
 TODAY = date(2026, 12, 14)
@@ -116,3 +116,91 @@ async def test_the_answers_go_through_the_typed_commands_call(clock) -> None:
     with pytest.raises(PanelError) as again:
         await forms.submit(panel, bob, form, {"date": "2026-12-30", "time": "10:00"})
     assert forms.refused_field(form, again.value) is None and "already scheduled" in str(again.value)
+
+
+# Moving and cancelling the meeting through a form (`meeting move REF`, `meeting cancel REF` with nothing more) ------
+
+
+async def test_move_and_cancel_open_their_forms_for_the_business_manager_only(clock) -> None:
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    bob, pol = await panel.actor_named("Bob"), await panel.actor_named("Pol")
+    # No meeting scheduled yet: one sentence, no form.
+    for line in (f"meeting move {ref}", f"meeting cancel {ref}"):
+        reply = await run(panel, bob, line)
+        assert not reply.ok and reply.form is None
+        assert reply.lines == [f"No rapid review meeting is scheduled for {ref}; schedule one with `meeting schedule "
+                               f"{ref} DATE TIME`."]
+    await run(panel, bob, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
+    reply = await run(panel, bob, f"meeting move {ref}")
+    assert reply.ok and reply.form == move_form(ref, "Young Person C", "the rapid review meeting",
+                                                "Wed 30 Dec 2026, 10:00, Room 2")
+    assert [f.key for f in reply.form.fields] == ["date", "time", "override"]
+    assert reply.form.intro[0].startswith(f"**{ref} · Young Person C**: the rapid review meeting is now on Wed 30 Dec "
+                                          "2026, 10:00, Room 2. Choose its new day and time.")
+    assert forms.form_from(panel.preset, reply.form.data()) == reply.form
+    reply = await run(panel, bob, f"meeting cancel {ref}")
+    assert reply.ok and reply.form is not None and [f.key for f in reply.form.fields] == ["reason"]
+    assert reply.form.field("reason").required  # type: ignore[union-attr]
+    assert "cancel the rapid review meeting on Wed 30 Dec 2026, 10:00, Room 2" in reply.form.intro[0]
+    assert forms.form_from(panel.preset, reply.form.data()) == reply.form
+    assert forms.form_from(panel.preset, {**reply.form.data(), "now": 3}) is None  # not what we kept
+    for what in ("move", "cancel"):
+        reply = await run(panel, pol, f"meeting {what} {ref}")
+        assert not reply.ok and reply.form is None
+        assert reply.lines == [f"Only the business manager can {what} meetings. Nothing was changed."]
+
+
+async def test_the_move_and_cancel_answers_go_through_the_typed_commands_calls(clock) -> None:
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    bob, pol = await panel.actor_named("Bob"), await panel.actor_named("Pol")
+    await run(panel, bob, f"meeting schedule {ref} 2026-12-30 10:00")
+    moving = move_form(ref, "Young Person C", "the rapid review meeting", "Wed 30 Dec 2026, 10:00")
+    with pytest.raises(NotAllowed):
+        await forms.submit(panel, pol, moving, {"date": "2027-01-04", "time": "10:00"})
+    with pytest.raises(InvalidInput) as refused:
+        await forms.submit(panel, bob, moving, {"date": "2026-12-22", "time": "10:00"})
+    assert forms.refused_field(moving, refused.value) == "date"
+    assert refused.value.beside.endswith("Tue 22 Dec 2026 is before the window. Choose a day inside it, or keep "
+                                         "this one and give the reason for holding it then. Nothing was moved.")
+    with pytest.raises(InvalidInput) as refused:
+        await forms.submit(panel, bob, moving, {"date": "2026-12-10", "time": "10:00"})
+    assert forms.refused_field(moving, refused.value) == "date" and "must be in the future" in str(refused.value)
+    assert "meeting_moved" not in await actions(panel)
+    reply = await forms.submit(panel, bob, moving, {"date": "2027-01-04", "time": "14:30"})
+    assert reply.lines[0] == (f"The rapid review meeting for {ref} is moved to Mon 4 Jan 2027, 14:30 (was Wed 30 Dec "
+                              "2026, 10:00).")
+    assert "meeting_moved" in await actions(panel)
+
+    cancelling = cancel_form(ref, "Young Person C", "the rapid review meeting", "Mon 4 Jan 2027, 14:30")
+    check = cancelling.check(panel.preset, {"reason": ""}, today=TODAY)
+    assert set(check.errors) == {"reason"}
+    check = cancelling.check(panel.preset, {"reason": "the family's solicitor, born 03/04/1980"}, today=TODAY)
+    assert set(check.errors) == {"reason"} and "03/04/1980" not in check.errors["reason"]
+    with pytest.raises(NotAllowed):
+        await forms.submit(panel, pol, cancelling, {"reason": "the chair is ill"})
+    with pytest.raises(InvalidInput) as refused:  # screened by the service too, and named as the form's field
+        await forms.submit(panel, bob, cancelling, {"reason": "born 03/04/1980"})
+    assert forms.refused_field(cancelling, refused.value) == "reason"
+    with pytest.raises(InvalidInput) as refused:
+        await forms.submit(panel, bob, cancelling, {"reason": "  "})
+    assert forms.refused_field(cancelling, refused.value) == "reason"
+    assert refused.value.beside == "Please give the reason for cancelling the meeting. Nothing was cancelled."
+    assert "meeting_cancelled" not in await actions(panel)
+    reply = await forms.submit(panel, bob, cancelling, {"reason": "the chair is ill"})
+    assert reply.lines == [f"The rapid review meeting for {ref} on Mon 4 Jan 2027, 14:30 is cancelled."]
+    assert "meeting_cancelled" in await actions(panel)
+    # Sent again, with no meeting left: a refusal of the whole form, said as a message.
+    with pytest.raises(PanelError) as again:
+        await forms.submit(panel, bob, cancelling, {"reason": "the chair is ill"})
+    assert forms.refused_field(cancelling, again.value) is None and "No rapid review meeting" in str(again.value)
+
+
+async def test_a_monthly_panel_is_moved_and_cancelled_typed_only(clock) -> None:
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    reply = await run(panel, await panel.actor_named("Bob"), "meeting move PANEL-2027-01")
+    assert not reply.ok and reply.form is None and "`meeting move PANEL-2027-01 DATE TIME`" in reply.lines[0]
