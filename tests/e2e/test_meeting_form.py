@@ -685,23 +685,14 @@ async def test_the_business_manager_records_a_meeting_held_with_its_decision_thr
 async def test_a_meeting_not_quorate_is_recorded_as_not_quorate_through_the_form(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Without health and without a reason to count it, the meeting is recorded as not quorate and decides nothing;
-    with a decision as well, it is refused beside the reason to count it, and nothing is recorded."""
+    """Without health and without a reason to count it, the meeting is recorded as not quorate and decides nothing
+    (refused with a decision: tests/unit/test_meeting_form_rules.py)."""
     caplog.set_level(logging.INFO)
     ref = await scheduled(world)
     opened, shown = await world.platform.open(BM, ref, "held")
     assert opened, shown
 
-    said = await world.platform.send({"roles": ["local_authority", "police"], "outcome": "cspr", "reason": "agreed"})
-    assert ("The rapid review meeting was not quorate (still needed: Health (ICB)), so it cannot decide: give the "
-            "reason to count it anyway, or leave the decision blank. Nothing was recorded.") in said, said
-    assert "override REASON" not in said and "is recorded" not in said, said
-    assert await audited(world, "meeting_held", ref) == []
-
-    if isinstance(world.platform, (ConsoleDriver, TelegramDriver)):  # asked again from the question refused on
-        said = await world.platform.send({"override": "", "outcome": "", "reason": ""})
-    else:  # a whole form, sent again
-        said = await world.platform.send({"roles": ["local_authority", "police"]})
+    said = await world.platform.send({"roles": ["local_authority", "police"]})
     assert (f"The rapid review meeting for {ref} on Mon 14 Dec 2026, 10:00 is recorded as not quorate (attended: Local "
             "authority, Police; still needed: Health (ICB)). It does not count as the rapid review meeting; to count "
             "it anyway, record it again with the reason to count it.") in said, said
