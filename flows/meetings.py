@@ -19,7 +19,7 @@ from datetime import datetime, time
 
 from flows.calendar import WorkingCalendar
 from flows.errors import InvalidInput, NotAllowed
-from flows.intake import Field, FormSpec
+from flows.intake import Choice, Field, FormSpec
 from flows.permissions import BM_ROLE
 from flows.preset import EVENTS, MONTHLY_PANEL_EVENT, Clock, MeetingRule, Preset
 from flows.preset import MEETING_EVENTS as MEETING_EVENTS  # the events a meeting of a referral can be
@@ -328,3 +328,55 @@ def cancel_form(reference: str, subject: str, name: str, now: str) -> FormSpec:
     return FormSpec(CANCEL_FORM, "Cancel the meeting", (intro,), "Confirm cancellation", (reason,), reference,
                     subject, what="cancellation", nothing="nothing was cancelled",
                     cancelled="Stopped; the meeting was not cancelled.", kept=_kept(name, now))
+
+
+# Recording it as held (`meeting held REF` with nothing more), for the business manager ---------------------------
+
+HELD_FORM = "meeting_held"
+# What the held form also keeps to be known again as it was shown: the roles of the meeting's quorum it offers, and
+# the outcomes it offers where the meeting decides its referral's current stage (ids, comma-separated, in order).
+KEPT_QUORUM, KEPT_OUTCOMES = "quorum", "outcomes"
+
+
+def held_form(preset: Preset, reference: str, subject: str, name: str, now: str, quorum: tuple[str, ...],
+              outcomes: tuple[str, ...] = ()) -> FormSpec:
+    """The form that records a referral's meeting as held: who attended (the roles of the meeting's own quorum,
+    several ticked), the reason to count it though not quorate (optional), and, where the meeting decides its
+    referral's current stage (`outcomes`: that stage's outcome ids), the decision (a single choice, optional) and
+    its reason (optional here: the service refuses a missing one where the outcome needs it, beside this field).
+    Its answers go through the typed `meeting held REF ROLE... [override REASON] [outcome OUTCOME [REASON]]`'s own
+    call."""
+    offered = tuple(Choice(r, preset.role_label(r)) for r in quorum)
+    partners = of_partners(preset, quorum)
+    fields = [
+        Field("roles", "Who attended", "Who attended? Write their numbers or names, separated by commas.", "choices",
+              choices=offered, short="Attended",
+              hint=("It is quorate with one representative of each statutory partner." if partners else
+                    "It is quorate only with each of these present.")),
+        Field("override", "Reason to count it though not quorate",
+              "If not everyone the meeting needs attended and it should count anyway, why? Otherwise skip this.",
+              "text", required=False, max_length=OVERRIDE_MAX, multiline=True,
+              hint="Only when it was not quorate and should still count; it is recorded.", skip="None",
+              short="Counted though not quorate because", screen_names=False, what="reason"),
+    ]
+    if outcomes:
+        chosen = [preset.outcome(o) for o in outcomes]
+        needs = [o.label for o in chosen if o.reason_required]
+        fields += [
+            Field("outcome", "Decision", "What did the meeting decide? Skip this to record the decision later.",
+                  "choice", required=False, choices=tuple(Choice(o.id, o.label) for o in chosen), skip="None",
+                  short="Decided", hint="Leave blank to record the decision later (`meeting decide`)."),
+            Field("reason", "Reason for the decision", "Why did the meeting decide that? Skip this if there is no "
+                  "decision, or none is needed.", "text", required=False, max_length=REASON_MAX, multiline=True,
+                  hint=(f"Needed for: {', '.join(needs)}. " if needs else "") +
+                  "No names, dates of birth or addresses of anyone.",
+                  skip="None", short="Because", screen_names=False, what="reason"),
+        ]
+    intro = (f"{_about(reference, subject)}: record {name} on {now} as held: who attended"
+             + (", and what it decided." if outcomes else ".") +
+             f" {quorum_words(preset, quorum)}. A meeting that was not quorate counts for nothing unless you give the "
+             "reason to count it anyway.")
+    kept = (*_kept(name, now), (KEPT_QUORUM, ",".join(quorum)), (KEPT_OUTCOMES, ",".join(outcomes)))
+    return FormSpec(HELD_FORM, "Record the meeting", (intro,), "Record meeting", tuple(fields), reference, subject,
+                    what="record", nothing="nothing was recorded", cancelled="Cancelled; nothing was recorded.",
+                    kept=kept)

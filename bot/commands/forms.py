@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.commands.meetings import cancel, move, schedule
+from bot.commands.meetings import cancel, held, move, schedule
 from bot.commands.registry import Reply
 from bot.commands.requests import form_for, send
 from bot.commands.wording import PLAIN, Idiom, filed
@@ -26,12 +26,16 @@ from flows.errors import InvalidInput, PanelError
 from flows.intake import REFERRAL_FORM, FormSpec, draft_from, referral_form
 from flows.meetings import (
     CANCEL_FORM,
+    HELD_FORM,
     KEPT_MAX,
     KEPT_MEETING,
     KEPT_NOW,
+    KEPT_OUTCOMES,
+    KEPT_QUORUM,
     MEETING_FORM,
     MOVE_FORM,
     cancel_form,
+    held_form,
     move_form,
     schedule_form,
 )
@@ -65,6 +69,8 @@ def form_from(preset: Preset, data: object) -> FormSpec | None:
             return None
         make = move_form if kind == MOVE_FORM else cancel_form
         return make(reference, subject[:100], name[:KEPT_MAX], now[:KEPT_MAX])  # type: ignore[index]
+    if kind == HELD_FORM:
+        return _held_form(preset, data, reference, subject)
     if kind == REQUEST_FORM:
         return _request_form(preset, data, reference, subject if isinstance(subject, str) else "")
     return None
@@ -77,6 +83,21 @@ def _reference(text: object) -> str | None:
         return normalise_reference(text)
     except PanelError:
         return None
+
+
+def _held_form(preset: Preset, data: Mapping[str, Any], reference: str | None, subject: object) -> FormSpec | None:
+    """The held form as it was shown: the roles of the meeting's quorum and the outcomes it offered, kept with it
+    (only those the preset still has)."""
+    name, now, quorum, outcomes = (data.get(k) for k in (KEPT_MEETING, KEPT_NOW, KEPT_QUORUM, KEPT_OUTCOMES))
+    if reference is None or not all(isinstance(t, str) for t in (subject, name, now, quorum, outcomes)):
+        return None
+    roles, known = {r.id for r in preset.roles}, {o.id for o in preset.outcomes}
+    offered = tuple(r for r in quorum.split(",") if r in roles)  # type: ignore[union-attr]
+    if not offered:
+        return None
+    decided = tuple(o for o in outcomes.split(",") if o in known)  # type: ignore[union-attr]
+    return held_form(preset, reference, subject[:100], name[:KEPT_MAX], now[:KEPT_MAX],  # type: ignore[index]
+                     offered, decided)
 
 
 def _request_form(preset: Preset, data: Mapping[str, Any], reference: str | None, subject: str) -> FormSpec | None:
@@ -101,8 +122,9 @@ def _request_form(preset: Preset, data: Mapping[str, Any], reference: str | None
 async def submit(panel: Panel, actor: Actor, form: FormSpec, answers: Mapping[str, Any], *,
                  names_confirmed: bool = False, idiom: Idiom = PLAIN) -> Reply:
     """Act on a form's checked answers, as `actor`: file the referral, schedule, move or cancel the meeting, or send
-    the information requests. The answer comes once the service has committed; a refusal is raised as the service's
-    `PanelError` (with the field it is about, where it is about one), and nothing is changed."""
+    the information requests, or record the meeting as held. The answer comes once the service has committed; a
+    refusal is raised as the service's `PanelError` (with the field it is about, where it is about one), and
+    nothing is changed."""
     try:
         if form.kind == REFERRAL_FORM:
             reference = await panel.file_referral(actor=actor, draft=draft_from(
@@ -119,6 +141,10 @@ async def submit(panel: Panel, actor: Actor, form: FormSpec, answers: Mapping[st
                                str(answers.get("time") or ""), answers.get("override") or None)
         elif form.kind == CANCEL_FORM:
             reply = await cancel(panel, actor, form.reference, str(answers.get("reason") or ""))
+        elif form.kind == HELD_FORM:
+            reply = await held(panel, actor, form.reference, list(answers.get("roles") or []),
+                               answers.get("override") or None, answers.get("outcome") or None,
+                               str(answers.get("reason") or ""), in_form=True)
         elif form.kind == REQUEST_FORM:
             due = answers.get("due")
             reply = await send(panel, actor, form.reference, list(answers.get("agencies") or []),

@@ -4,8 +4,9 @@ line (`panelbot agenda`, `panelbot meeting list`).
 
 `meeting schedule REF` with no day opens the meeting form (`flows.meetings.schedule_form`) for the business
 manager; its answers come back through `schedule`, the typed command's own call. So do `meeting move REF` with no
-day (`move_form`, through `move`) and `meeting cancel REF` with no reason (`cancel_form`, through `cancel`), for a
-referral's meeting; a monthly panel's are typed only."""
+day (`move_form`, through `move`), `meeting cancel REF` with no reason (`cancel_form`, through `cancel`) and
+`meeting held REF` with no roles (`held_form`: who attended, and the decision where the meeting decides, through
+`held`), for a referral's meeting; a monthly panel's are typed only."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bot.commands.parsing import parse_moment, split_outcome
 from bot.commands.registry import COMMANDS, Reply, command, example_reference
 from bot.schedule_words import agenda_lines, meeting_lines
 from bot.service import Actor, Panel
-from flows.meetings import cancel_form, move_form, schedule_form, split_override
+from flows.meetings import cancel_form, held_form, move_form, schedule_form, split_override
 from flows.monthly_meetings import is_panel_reference
 
 
@@ -28,7 +29,8 @@ async def _agenda(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     "meeting",
     "meeting schedule REF [DATE TIME [PLACE] [override REASON]] (no date: a form), meeting move REF [DATE TIME "
     "[override REASON]] (no date: a form), meeting cancel REF [REASON] (no reason: a form), meeting held REF "
-    "ROLE... [override REASON] [outcome OUTCOME [REASON]], meeting decide REF OUTCOME [REASON], meeting attend REF "
+    "[ROLE... [override REASON] [outcome OUTCOME [REASON]]] (no roles: a form), meeting decide REF OUTCOME "
+    "[REASON], meeting attend REF "
     "[withdraw], meeting invitation REF, or meeting list",
     "BM: a referral's meeting (rapid review, screening or review panel), and its decision where it decides, or a "
     "monthly panel (REF as PANEL-2027-01: move, cancel, held); whoever the meeting's quorum needs (a statutory "
@@ -56,6 +58,10 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
         now = await panel.meeting_to_change(actor=actor, reference=reference, doing=f"{what} meetings")
         make = move_form if what == "move" else cancel_form
         return Reply(form=make(now.reference, now.subject, now.name, now.when))
+    if what == "held" and not rest:  # the form, for the business manager only, of the meeting there is
+        now = await panel.meeting_to_record(actor=actor, reference=reference)
+        return Reply(form=held_form(panel.preset, now.reference, now.subject, now.name, now.when, now.quorum,
+                                    now.outcomes))
     if what == "decide":
         if not rest:
             return usage
@@ -80,8 +86,7 @@ async def _meeting(panel: Panel, actor: Actor, args: list[str]) -> Reply:
     rest, override = split_override(rest)
     if what == "held":
         outcome, reason = split_outcome(panel.preset, decision) if decision else (None, "")
-        return Reply(await panel.meeting_held(actor=actor, reference=reference, roles=rest, override=override,
-                                              outcome=outcome, reason=reason))
+        return await held(panel, actor, reference, rest, override, outcome, reason)
     if len(rest) < 2:
         return usage
     if what == "move":
@@ -112,6 +117,14 @@ async def move(panel: Panel, actor: Actor, reference: str, day: str, clock: str,
 async def cancel(panel: Panel, actor: Actor, reference: str, reason: str) -> Reply:
     """Cancel a referral's meeting, typed (`meeting cancel REF REASON`) or sent from the cancel form: one call."""
     return Reply([await panel.cancel_meeting(actor=actor, reference=reference, reason=reason)])
+
+
+async def held(panel: Panel, actor: Actor, reference: str, roles: list[str], override: str | None = None,
+               outcome: str | None = None, reason: str = "", *, in_form: bool = False) -> Reply:
+    """Record a referral's meeting as held, typed (`meeting held REF ROLE... [override REASON] [outcome OUTCOME
+    [REASON]]`) or sent from the held form: one call, so who may, the quorum and the decision are checked once."""
+    return Reply(await panel.meeting_held(actor=actor, reference=reference, roles=roles, override=override,
+                                          outcome=outcome, reason=reason, in_form=in_form))
 
 
 async def _panel_meeting(panel: Panel, actor: Actor, what: str, reference: str, rest: list[str]) -> Reply:

@@ -56,6 +56,10 @@ class MeetingNow:
     subject: str
     name: str  # "the rapid review meeting"
     when: str  # "Tue 22 Dec 2026, 10:00, Room 2": UK time, and where, if it was given
+    quorum: tuple[str, ...] = ()  # the roles the meeting's quorum needs (the held form offers them)
+    # Where the meeting decides its referral's current stage and it is not decided yet, that stage's outcome ids
+    # (the held form offers them); empty otherwise.
+    outcomes: tuple[str, ...] = ()
 
 
 class MeetingCommands(Handler):
@@ -139,6 +143,20 @@ class MeetingCommands(Handler):
         where = f", {row.place}" if row.place else ""
         return MeetingNow(referral.reference, referral.subject, rules.meeting_name(event), f"{self.fmt(row.at)}{where}")
 
+    async def meeting_to_record(self, *, actor: Actor, reference: str) -> MeetingNow:
+        """The referral's scheduled meeting as the held form says it, with the roles of its quorum and, where it
+        decides its referral's current stage, that stage's outcomes; for the business manager only, refused in one
+        sentence when the referral has no meeting scheduled."""
+        self.require_bm(actor, "record meetings")
+        async with self.uow() as uow:
+            referral = await self._meeting_referral(uow, reference)
+            event, row = await self._the_meeting(uow, referral)
+            deciding = event == rules.meeting_event(self.preset, referral.referral_type)
+            outcomes = await self.stages._outcomes_to_decide(uow, referral) if deciding else ()
+        where = f", {row.place}" if row.place else ""
+        return MeetingNow(referral.reference, referral.subject, rules.meeting_name(event), f"{self.fmt(row.at)}{where}",
+                          self._quorum(referral, event), outcomes)
+
     async def cancel_meeting(self, *, actor: Actor, reference: str, reason: str) -> str:
         self.require_bm(actor, "cancel meetings")
         reason = reason.strip()
@@ -161,12 +179,13 @@ class MeetingCommands(Handler):
 
     async def meeting_held(
         self, *, actor: Actor, reference: str, roles: list[str], override: str | None = None,
-        outcome: str | None = None, reason: str = "",
+        outcome: str | None = None, reason: str = "", in_form: bool = False,
     ) -> list[str]:
         """Who attended, checked against the meeting's quorum. A quorate meeting (or one the business manager
         counts anyway, with a reason) is the meeting every later clock starts from; one that was not quorate is
         kept as such and counts for nothing. Where the meeting decides (the preset's stages), `outcome` is its
-        decision, recorded with who attended (`StageCommands.record_meeting_decision`)."""
+        decision, recorded with who attended (`StageCommands.record_meeting_decision`). `in_form`: sent from the
+        held form, whose refusals name its fields and whose answer speaks of the form, not of `override REASON`."""
         self.require_bm(actor, "record meetings")
         _, override = self._meeting_texts("", override, what="counting a meeting that was not quorate")
         if not roles:
@@ -174,6 +193,9 @@ class MeetingCommands(Handler):
                 f"Say who attended, by role: `meeting held {reference.upper()} local_authority police health`."
             )
         rules.attendance(self.preset, roles)  # a role the partnership does not have is refused before anything
+        if outcome is None and reason.strip():  # only the form can send a reason without its decision
+            raise InvalidInput("Choose the decision the reason is for, or leave the reason blank. Nothing was "
+                               "recorded.", field="outcome")
         async with self.uow() as uow:
             referral = await self._meeting_referral(uow, reference)
             choice = None if outcome is None else self.stages._meeting_choice(actor, referral, outcome, reason)
@@ -187,7 +209,10 @@ class MeetingCommands(Handler):
                 raise WrongState(
                     f"{rules.cap(rules.meeting_name(event))} for {referral.reference} was not quorate (still needed: "
                     f"{rules.labels(self.preset, present.missing)}), so it cannot decide; add `override REASON` before "
-                    "`outcome` to count it anyway. Nothing was recorded.")
+                    "`outcome` to count it anyway. Nothing was recorded.", field="override",
+                    in_form=f"{rules.cap(rules.meeting_name(event))} was not quorate (still needed: "
+                    f"{rules.labels(self.preset, present.missing)}), so it cannot decide: give the reason to count it "
+                    "anyway, or leave the decision blank. Nothing was recorded.")
             now = self.now()
             when = row.at if row.at <= now else now
             row.attended, row.quorate, row.held_at = list(present.attended), present.quorate, when
@@ -200,7 +225,8 @@ class MeetingCommands(Handler):
                 return [
                     f"{rules.cap(name)} for {referral.reference} on {self.fmt(when)} is recorded as not quorate "
                     f"(attended: {who}; still needed: {rules.labels(self.preset, present.missing)}). It does not "
-                    f"count as {name}; to count it anyway, add `override REASON`."
+                    f"count as {name}; to count it anyway, "
+                    + ("record it again with the reason to count it." if in_form else "add `override REASON`.")
                 ]
             row.quorum_override = override if not present.quorate else None
             record = await self.clocks._record_happened(uow, referral, event, when, actor)

@@ -224,10 +224,15 @@ class Panel(SharesCore):
         override: str | None = None,
         outcome: str | None = None,
         reason: str = "",
+        in_form: bool = False,
     ) -> list[str]:
         return await self._h.meetings.meeting_held(
-            actor=actor, reference=reference, roles=roles, override=override, outcome=outcome, reason=reason
+            actor=actor, reference=reference, roles=roles, override=override, outcome=outcome, reason=reason,
+            in_form=in_form,
         )
+
+    async def meeting_to_record(self, *, actor: Actor, reference: str) -> MeetingNow:
+        return await self._h.meetings.meeting_to_record(actor=actor, reference=reference)
 
     async def meeting_decide(self, *, actor: Actor, reference: str, outcome: str, reason: str = "") -> list[str]:
         return await self._h.stages.meeting_decide(actor=actor, reference=reference, outcome=outcome, reason=reason)

@@ -53,16 +53,37 @@ class StageCommands(Handler):
             raise WrongState(f"{cap(name)} does not decide {referral.reference}: "
                              f"{self._who_words(referral, stage)}. Nothing was recorded.")
         rules.require_decider(actor.role, self.preset, referral.referral_type, stage)
-        outcome_id = self.decisions._any_outcome_id(outcome)
-        chosen = self.preset.outcome(outcome_id)
-        rules.check_outcome(self.preset, referral.referral_type, stage, chosen)
+        try:
+            outcome_id = self.decisions._any_outcome_id(outcome)
+            chosen = self.preset.outcome(outcome_id)
+            rules.check_outcome(self.preset, referral.referral_type, stage, chosen)
+        except (InvalidInput, WrongState) as exc:  # named as the held form's field
+            raise type(exc)(str(exc), field="outcome") from None
         reason = reason.strip()
         if chosen.reason_required and not reason:
             raise InvalidInput(f'Please give a reason for "{chosen.label}" after it; the procedure asks for one. '
+                               "Nothing was recorded.", field="reason",
+                               in_form=f'Please give the reason for "{chosen.label}"; the procedure asks for one. '
                                "Nothing was recorded.")
         if reason:
-            self.decisions._screen(reason, "reason")
+            try:
+                self.decisions._screen(reason, "reason")
+            except InvalidInput as exc:
+                raise InvalidInput(str(exc), field="reason") from None
         return MeetingChoice(stage, chosen, reason or None)
+
+    async def _outcomes_to_decide(self, uow: UnitOfWork, referral: Referral) -> tuple[str, ...]:
+        """The outcome ids of the stage the referral's meeting decides now, for the held form to offer; none where
+        the meeting decides nothing now, or that stage is decided already."""
+        stage = self._stage_of(referral)
+        if stage.by != "meeting":
+            return ()
+        if stage.id == PANEL_STAGE:
+            if referral.status == Status.DECIDED:
+                return ()
+        elif stage.id in {d.stage for d in await uow.stage_decisions.of(referral)}:
+            return ()
+        return tuple(o.id for o in self.preset.outcomes_for(referral.referral_type, stage.id))
 
     async def _record_meeting_decision(
         self, uow: UnitOfWork, actor: Actor, referral: Referral, row: ScheduledEvent, choice: MeetingChoice

@@ -4,7 +4,7 @@ time on Telegram and in the terminal) and never knows which form it is showing; 
 shared command layer's (`bot.commands.forms`).
 
 It is used by the intake form (`referral_form`, its fields `intake_fields`), and the business manager's meeting
-forms (`flows.meetings.schedule_form`, `move_form`, `cancel_form`) and information request form
+forms (`flows.meetings.schedule_form`, `move_form`, `cancel_form`, `held_form`) and information request form
 (`flows.requests.request_form`). A form about a
 referral carries its reference and anonymised subject, and anything else it needs to be known again as it was shown
 (`kept`: the agencies the request form offers), which a platform keeps between opening the form and its submission
@@ -26,7 +26,7 @@ REFERRAL_FORM = "referral"  # the intake form's kind
 
 @dataclass(frozen=True)
 class FormSpec:
-    kind: str  # which form: "referral", "meeting", "meeting_move", "meeting_cancel", "request"
+    kind: str  # which form: "referral", "meeting", "meeting_move", "meeting_cancel", "meeting_held", "request"
     title: str  # its name on a modal or card: "New referral" (Slack shows at most 24 characters)
     intro: tuple[str, ...]  # what it says before the first field
     submit: str  # the button that sends it: "File referral"

@@ -169,11 +169,16 @@ SUBCOMMANDS: dict[str, Case] = {
                                 args="move {ref}"),
     "meeting cancel (form)": Case("rr_meeting", "cancel the rapid review meeting on Tue 1 Dec 2026, 10:12, Room 2",
                                   args="cancel {ref}"),
+    # With no roles, the held form opens (for the business manager only), asking who attended and, as Salford's rapid
+    # review meeting decides the stage after the panel's, what it decided; filled in on every platform:
+    # tests/e2e/test_meeting_form.py.
+    "meeting held (form)": Case("rr_meeting", "record the rapid review meeting on Tue 1 Dec 2026, 10:12, Room 2 as "
+                                "held: who attended, and what it decided.", args="held {ref}"),
     # With no agency, the request form opens (for the business manager only), offering the police, who have a
     # channel on every platform here; filled in on every platform: tests/e2e/test_request_form.py.
     "request (form)": Case("decided", "send an information request to each agency you choose", args="{ref}"),
 }
-FORM_LINES = re.compile(r"new|meeting (schedule|move|cancel) \S+|request \S+")  # a command that opens a form
+FORM_LINES = re.compile(r"new|meeting (schedule|move|cancel|held) \S+|request \S+")  # a command that opens a form
 
 
 # A subcommand a member (Salford's chair) may run too, and the refusal of one that is not the business manager's alone.

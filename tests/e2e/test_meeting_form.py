@@ -49,9 +49,10 @@ from bot.notify import Sender
 from bot.service import Actor, Panel
 from bot.service.bootstrap import open_panel
 from flows.intake import parse_date
-from flows.meetings import cancel_form, move_form, schedule_form
+from flows.meetings import cancel_form, held_form, move_form, schedule_form
 from flows.preset import load_preset
 from flows.referrals import ReferralDraft
+from flows.views import card_lines
 from storage.db import make_engine, upgrade
 from storage.models import AuditEntry
 
@@ -74,8 +75,12 @@ PLATFORMS = ("console", "slack", "telegram", "teams")
 BM, MEMBER, STRANGER = "Bea", "Pat", "Mallory"  # the business manager, the police's member, someone not on the panel
 ROLES = {BM: "business_manager", MEMBER: "police"}
 # Each form by the subcommand that opens it: its questions, to know which one is asked, and its button.
+ALL_THREE = ("local_authority", "police", "health")  # Dudley's statutory partners: its rapid review meeting's quorum
+_DUDLEY = load_preset(PRESET)
 FORMS = {"schedule": schedule_form("DUD-2026-001", ""), "move": move_form("DUD-2026-001", "", "", ""),
-         "cancel": cancel_form("DUD-2026-001", "", "", "")}
+         "cancel": cancel_form("DUD-2026-001", "", "", ""),
+         "held": held_form(_DUDLEY, "DUD-2026-001", "", "", "", ALL_THREE,
+                           tuple(o.id for o in _DUDLEY.outcomes_for(_DUDLEY.referral_types[0].id)))}
 WINDOW = ("Dudley Safeguarding People Partnership holds the rapid review meeting 7 to 13 working days after the "
           "referral is received: Wed 23 Dec 2026 to Tue 5 Jan 2027.")
 
@@ -91,7 +96,16 @@ def seen(text: str) -> str:
     return " ".join(text.split())
 
 
-def picked(values: dict[str, str]) -> dict[str, str]:
+def typed(form: Any, key: str, value: Any) -> str:
+    """An answer as typed one question at a time: several choices as their numbers in the list the form shows."""
+    if isinstance(value, list):
+        field = form.field(key)
+        ids = [c.value for c in field.choices]
+        return ", ".join(str(ids.index(v) + 1) for v in value)
+    return value or ""
+
+
+def picked(values: dict[str, Any]) -> dict[str, Any]:
     """The answers as a whole form's pickers send them: the day as 2026-12-30, the time as 10:00."""
     out = dict(values)
     if out.get("date"):
@@ -187,7 +201,7 @@ class ConsoleDriver(Driver):
             if key in asked:  # asked again: the form refused an answer
                 break
             asked.add(key)
-            await self.answers.put(values.get(key, ""))
+            await self.answers.put(typed(self.form, key, values.get(key)))
             self.prompt = await self._next()
         return seen(self.buffer.getvalue()[start:])
 
@@ -274,7 +288,8 @@ class TeamsDriver(Driver):
 
     async def send(self, values: dict[str, str]) -> str:
         assert self.card is not None
-        response = await self.h.press(self.person, self.card, self.form.submit, picked(values))
+        inputs = {k: ",".join(v) if isinstance(v, list) else v for k, v in picked(values).items()}
+        response = await self.h.press(self.person, self.card, self.form.submit, inputs)
         if self.form.submit in teams_fake.response_buttons(response):  # the form again, each refusal under its field
             self.card = teams_fake.Posted(self.card.conversation, self.card.id,
                                           {"attachments": [{"content": response["value"]}]}, self.card.thread)
@@ -352,7 +367,8 @@ class TelegramDriver(Driver):
                 break
             asked.add(key)
             if values.get(key):
-                answer = await self._after(lambda k=key: self.h.say(self.chat, self.user, values[k]))
+                answer = await self._after(lambda k=key: self.h.say(self.chat, self.user,
+                                                                    typed(self.form, k, values[k])))
             else:
                 answer = await self._after(lambda q=question: self.h.press(q, self.user, "None"))
             said.append(answer.get("text", ""))
@@ -632,4 +648,73 @@ async def test_only_the_business_manager_moves_or_cancels_through_a_form(
         assert f"Only the business manager can {what} meetings. Nothing was changed." in shown, shown
     (meeting,) = await world.meetings(ref)
     assert meeting.at == datetime(2026, 12, 30, 10, tzinfo=UTC)
+    no_failures(caplog)
+
+
+# Recording it as held: `meeting held REF` with no roles ------------------------------------------------------------
+
+
+async def test_the_business_manager_records_a_meeting_held_with_its_decision_through_the_form(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Dudley's rapid review meeting decides the referral: recorded held with all three partners and its decision.
+    It was scheduled for a later day, so it is recorded as held now (Mon 14 Dec 2026, 10:00 UK time)."""
+    caplog.set_level(logging.INFO)
+    ref = await scheduled(world)
+    opened, shown = await world.platform.open(BM, ref, "held")
+    assert opened, shown
+    assert (f"{ref} · Young Person" in shown and "record the rapid review meeting on Wed 30 Dec 2026, 10:00, Room 2 as "
+            "held: who attended, and what it decided.") in shown, shown
+
+    said = await world.platform.send({"roles": list(ALL_THREE), "outcome": "cspr",
+                                      "reason": "the partners agreed on the learning"})
+    assert (f"The rapid review meeting for {ref} is recorded: held Mon 14 Dec 2026, 10:00, attended by Local "
+            "authority, Police, Health (ICB) (quorate).") in said, said
+    assert (f"Decided at the rapid review meeting for {ref}: Undertake a child safeguarding practice review (attended "
+            "by Local authority, Police, Health (ICB)).") in said, said
+    card = " ".join(card_lines(await world.panel.card(ref), world.panel.cal)).replace("**", "")
+    assert "Decided: Undertake a child safeguarding practice review (Mon 14 Dec 2026, 10:00)" in card, card
+    assert ("Decided by the rapid review meeting (attended by Local authority, Police, Health (ICB)). Reason: the "
+            "partners agreed on the learning") in card, card
+    (held,) = await audited(world, "meeting_held", ref)
+    assert (held["attended"], held["quorate"]) == (list(ALL_THREE), True)
+    assert await world.meetings(ref) == []  # held: no longer among the meetings to come
+    no_failures(caplog)
+
+
+async def test_a_meeting_not_quorate_is_recorded_as_not_quorate_through_the_form(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without health and without a reason to count it, the meeting is recorded as not quorate and decides nothing
+    (refused with a decision: tests/unit/test_meeting_form_rules.py)."""
+    caplog.set_level(logging.INFO)
+    ref = await scheduled(world)
+    opened, shown = await world.platform.open(BM, ref, "held")
+    assert opened, shown
+
+    said = await world.platform.send({"roles": ["local_authority", "police"]})
+    assert (f"The rapid review meeting for {ref} on Mon 14 Dec 2026, 10:00 is recorded as not quorate (attended: Local "
+            "authority, Police; still needed: Health (ICB)). It does not count as the rapid review meeting; to count "
+            "it anyway, record it again with the reason to count it.") in said, said
+    (held,) = await audited(world, "meeting_held", ref)
+    assert (held["attended"], held["quorate"], held["quorum_override"]) == (["local_authority", "police"], False, None)
+    assert (await world.panel.card(ref)).status == "with_panel"  # it decided nothing
+    no_failures(caplog)
+
+
+async def test_only_the_business_manager_records_a_meeting_through_a_form(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A member gets the usual refusal and no form; with no meeting scheduled, the business manager gets one
+    sentence and no form."""
+    caplog.set_level(logging.INFO)
+    ref = await world.referral()
+    opened, shown = await world.platform.open(BM, ref, "held")
+    assert not opened, shown
+    assert f"No rapid review meeting is scheduled for {ref}; schedule one with " in shown, shown
+    ref = await scheduled(world)
+    opened, shown = await world.platform.open(MEMBER, ref, "held")
+    assert not opened, shown
+    assert "Only the business manager can record meetings. Nothing was changed." in shown, shown
+    assert await audited(world, "meeting_held", ref) == []
     no_failures(caplog)

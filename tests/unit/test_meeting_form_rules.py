@@ -204,3 +204,96 @@ async def test_a_monthly_panel_is_moved_and_cancelled_typed_only(clock) -> None:
     panel = await dudley(clock)
     reply = await run(panel, await panel.actor_named("Bob"), "meeting move PANEL-2027-01")
     assert not reply.ok and reply.form is None and "`meeting move PANEL-2027-01 DATE TIME`" in reply.lines[0]
+
+
+# Recording the meeting as held through a form (`meeting held REF` with no roles) ----------------------------------
+
+ALL_THREE = ("local_authority", "police", "health")
+
+
+async def test_held_opens_its_form_for_the_business_manager_only_with_the_quorum_and_the_outcomes(clock) -> None:
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    bob, pol = await panel.actor_named("Bob"), await panel.actor_named("Pol")
+    reply = await run(panel, bob, f"meeting held {ref}")  # no meeting scheduled: one sentence, no form
+    assert not reply.ok and reply.form is None
+    assert reply.lines == [f"No rapid review meeting is scheduled for {ref}; schedule one with `meeting schedule "
+                           f"{ref} DATE TIME`."]
+    await run(panel, bob, f"meeting schedule {ref} 2026-12-30 10:00 Room 2")
+    reply = await run(panel, pol, f"meeting held {ref}")
+    assert not reply.ok and reply.form is None
+    assert reply.lines == ["Only the business manager can record meetings. Nothing was changed."]
+    reply = await run(panel, bob, f"meeting held {ref}")
+    form = reply.form
+    assert reply.ok and form is not None and form.kind == "meeting_held"
+    assert [f.key for f in form.fields] == ["roles", "override", "outcome", "reason"]
+    assert [(c.value, c.label) for c in form.field("roles").choices] == [  # type: ignore[union-attr]
+        ("local_authority", "Local authority"), ("police", "Police"), ("health", "Health (ICB)")]
+    assert form.field("roles").kind == "choices" and form.field("roles").required  # type: ignore[union-attr]
+    outcome = form.field("outcome")
+    assert outcome is not None and outcome.kind == "choice" and not outcome.required
+    assert [c.value for c in outcome.choices] == [o.id for o in panel.preset.outcomes_for(
+        panel.preset.referral_types[0].id)]
+    assert not form.field("reason").required and not form.field("override").required  # type: ignore[union-attr]
+    assert "Needed for: No review required" in form.field("reason").hint  # type: ignore[union-attr]
+    assert form.intro[0].startswith(f"**{ref} · Young Person C**: record the rapid review meeting on Wed 30 Dec 2026, "
+                                    "10:00, Room 2 as held: who attended, and what it decided.")
+    assert forms.form_from(panel.preset, form.data()) == form
+    assert forms.form_from(panel.preset, {**form.data(), "quorum": "nobody"}) is None  # not what we kept
+    assert forms.form_from(panel.preset, {**form.data(), "outcomes": 3}) is None
+    # The monthly panel stays typed.
+    reply = await run(panel, bob, "meeting held PANEL-2027-01")
+    assert not reply.ok and reply.form is None
+
+
+async def test_the_held_answers_go_through_the_typed_commands_call(clock) -> None:
+    clock.set(uk("2026-12-14T10:00"))
+    panel = await dudley(clock)
+    ref = await file(panel)
+    bob, pol = await panel.actor_named("Bob"), await panel.actor_named("Pol")
+    await run(panel, bob, f"meeting schedule {ref} 2026-12-30 10:00")
+    clock.set(uk("2026-12-30T12:00"))
+    form = (await run(panel, bob, f"meeting held {ref}")).form
+    assert form is not None
+    with pytest.raises(NotAllowed):
+        await forms.submit(panel, pol, form, {"roles": list(ALL_THREE)})
+    # Not quorate with a decision: refused beside the reason to count it.
+    with pytest.raises(PanelError) as refused:
+        await forms.submit(panel, bob, form, {"roles": ["local_authority", "police"], "outcome": "cspr",
+                                              "reason": "agreed"})
+    assert forms.refused_field(form, refused.value) == "override"
+    assert refused.value.beside == ("The rapid review meeting was not quorate (still needed: Health (ICB)), so it "
+                                    "cannot decide: give the reason to count it anyway, or leave the decision blank. "
+                                    "Nothing was recorded.")
+    # A decision the procedure wants a reason for, without one: refused beside the reason.
+    with pytest.raises(InvalidInput) as refused:
+        await forms.submit(panel, bob, form, {"roles": list(ALL_THREE), "outcome": "no_review"})
+    assert forms.refused_field(form, refused.value) == "reason"
+    assert refused.value.beside == ('Please give the reason for "No review required"; the procedure asks for one. '
+                                    "Nothing was recorded.")
+    with pytest.raises(InvalidInput) as refused:  # screened as the typed command screens it
+        await forms.submit(panel, bob, form, {"roles": list(ALL_THREE), "outcome": "no_review",
+                                              "reason": "the boy born 03/04/2015"})
+    assert forms.refused_field(form, refused.value) == "reason" and "03/04/2015" not in str(refused.value)
+    with pytest.raises(InvalidInput) as refused:  # a reason with no decision
+        await forms.submit(panel, bob, form, {"roles": list(ALL_THREE), "reason": "agreed"})
+    assert forms.refused_field(form, refused.value) == "outcome"
+    assert "meeting_held" not in await actions(panel)
+
+    # Not quorate and not counted: recorded as such, and the answer speaks of the form.
+    reply = await forms.submit(panel, bob, form, {"roles": ["local_authority", "police"]})
+    assert reply.lines == [f"The rapid review meeting for {ref} on Wed 30 Dec 2026, 10:00 is recorded as not quorate "
+                           "(attended: Local authority, Police; still needed: Health (ICB)). It does not count as the "
+                           "rapid review meeting; to count it anyway, record it again with the reason to count it."]
+    # Recorded again, with everyone and the decision.
+    reply = await forms.submit(panel, bob, form, {"roles": list(ALL_THREE), "outcome": "cspr",
+                                                  "reason": "the partners agreed on the learning"})
+    assert reply.lines[0] == (f"The rapid review meeting for {ref} is recorded: held Wed 30 Dec 2026, 10:00, attended "
+                              "by Local authority, Police, Health (ICB) (quorate).")
+    assert (f"Decided at the rapid review meeting for {ref}: Undertake a child safeguarding practice review (attended "
+            "by Local authority, Police, Health (ICB)).") in reply.lines
+    assert (await panel.card(ref)).status == "decided"
+    # Held now: no meeting is left to record, so no form.
+    again = await run(panel, bob, f"meeting held {ref}")
+    assert not again.ok and again.form is None and again.lines[0].startswith("No rapid review meeting is scheduled")
