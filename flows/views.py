@@ -252,3 +252,37 @@ def reasons_lines(card: CardView) -> list[str]:
         else:
             out.append(f"{who}: {v.outcome}" + (f". Reason: {literal(v.reason)}" if v.reason else ""))
     return ["**Votes and reasons**", *out] if out else []
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    reference: str
+    subject: str
+    name: str  # "the rapid review meeting"
+    at: datetime
+    place: str | None
+    window: str | None  # the window in plain words, with where the meeting falls in it
+    window_override: str | None
+    attended: tuple[str, ...]
+    held_not_quorate: bool
+    needed: tuple[str, ...]  # the roles the meeting's quorum needs (by default the statutory partners)
+    attending: tuple[str, ...] = ()  # the partners confirmed to attend
+    of_partnership: bool = False  # the partnership's own meeting (the monthly panel), not a referral's
+    # Where the meeting decides its referral's current stage, in the card's words: the views so far (the votes
+    # before it are advice) or the later stage still to decide (`StageCommands._meeting_words`).
+    decides: str | None = None
+    held: bool = False  # recorded as held, quorate (a monthly panel is listed on its day)
+
+
+@dataclass(frozen=True)
+class MeetingNow:
+    """A referral's scheduled meeting as a form about changing it says it."""
+
+    reference: str
+    subject: str
+    name: str  # "the rapid review meeting"
+    when: str  # "Tue 22 Dec 2026, 10:00, Room 2": UK time, and where, if it was given
+    quorum: tuple[str, ...] = ()  # the roles the meeting's quorum needs (the held form offers them)
+    # Where the meeting decides its referral's current stage and it is not decided yet, that stage's outcome ids
+    # (the held form offers them); empty otherwise.
+    outcomes: tuple[str, ...] = ()
