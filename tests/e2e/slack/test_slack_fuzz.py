@@ -181,12 +181,13 @@ async def test_block_actions_with_unknown_action_ids_and_odd_values(slack, caplo
 
 
 @FUZZ
-@given(which=st.sampled_from(["vote", "recuse", "new", "reason", "request"]), path=st.sampled_from([
+@given(which=st.sampled_from(["vote", "recuse", "new", "reason", "request", "meeting"]), path=st.sampled_from([
     ("view", "state"), ("view", "state", "values"), ("view", "private_metadata"), ("view", "id"), ("user",),
     ("view", "state", "values", "reason"), ("view", "state", "values", "reason", "value"),
     ("view", "state", "values", "reason", "value", "value"), ("view", "state", "values", "summary"),
     ("view", "state", "values", "aware", "value", "selected_date"), ("view", "state", "values", "type"),
     ("view", "state", "values", "agencies", "value", "selected_options"),
+    ("view", "state", "values", "date", "value", "selected_date"), ("view", "state", "values", "time"),
 ]), value=junk, delete=st.booleans())
 async def test_view_submissions_with_missing_blocks_and_values(slack, caplog, which, path, value, delete) -> None:  # type: ignore[no-untyped-def]
     """The modals a member or the BM could have open, submitted with something broken. The form either shows
@@ -221,6 +222,10 @@ async def modals(h: Harness, ref: str) -> dict[str, tuple[dict, dict, str]]:
         await h.slash("U0BM", f"request {ref}")
         assert len(h.fake.views) == views + 1, "the request form did not open"
         request = h.modal()
+        await h.slash("U0BM", f"meeting schedule {ref}")  # the meeting form: every form goes through one callback
+        assert len(h.fake.views) == views + 2, "the meeting form did not open"
+        meeting = h.modal()
+        assert meeting["title"]["text"].startswith("Schedule"), meeting["title"]
         # The BM's "return" form is submitted by a member who is not the BM, so the core refuses it.
         h.fuzz_modals = {
             "vote": (vote, {"reason": "because"}, "U0LA"),
@@ -230,6 +235,7 @@ async def modals(h: Harness, ref: str) -> dict[str, tuple[dict, dict, str]]:
                           "letter": "B", "summary": "Injury seen at nursery"}, "U0NOBODY"),
             "reason": (reason, {"reason": "no chronology"}, "U0LA"),
             "request": (request, {"agencies": [agency]}, "U0LA"),
+            "meeting": (meeting, {"date": "2026-12-30", "time": "10:00"}, "U0LA"),
         }
     return h.fuzz_modals
 
