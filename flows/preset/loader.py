@@ -47,7 +47,10 @@ def _is_file(path: Path) -> bool:
 
 def resolve_preset_path(name_or_path: str) -> Path:
     """A preset is named (`salford`) or given by path (`/etc/panelbot/ours.toml`)."""
-    candidate = Path(name_or_path).expanduser()
+    try:
+        candidate = Path(name_or_path).expanduser()
+    except RuntimeError:  # "~name" for a user this machine does not have: no home folder to expand it to
+        raise PresetError(name_or_path, "file", "no such preset file (no home folder for that user)") from None
     if candidate.suffix == ".toml" or "/" in name_or_path:
         if not _is_file(candidate):
             raise PresetError(str(candidate), "file", "no such preset file")

@@ -19,7 +19,8 @@ runner = CliRunner()
 # (No lone surrogates here: a non-UTF-8 byte in a file name that is then printed is a known gap, see
 # test_arguments_that_crashed_before for the one that reaches the database.)
 HOSTILE = ["", "\x00", "🙂", "a" * 5000, "-1", "0000", "9999/00", "9999-12-31T23:59", "0000-01-01",
-           "2026-02-30", ":", "slack:", "agency:" + "p" * 300, "../../x", "/dev/null", "'", "nan", "SAL-2026-001"]
+           "2026-02-30", ":", "slack:", "agency:" + "p" * 300, "../../x", "/dev/null", "'", "nan", "SAL-2026-001",
+           "~0"]
 COMMANDS = [
     ["clocks", "--preset", "{}", "--start", "2026-11-23T10:00"],
     ["clocks", "--preset", "salford", "--start", "{}"],
@@ -68,6 +69,7 @@ def test_the_command_line_with_hostile_arguments(cli_db: Path, command: list[str
 
 @pytest.mark.parametrize("args", [
     ["clocks", "--preset", "a" * 5000, "--start", "2026-11-23T10:00"],  # OSError: file name too long
+    ["clocks", "--preset", "~0", "--start", "2026-11-23T10:00"],  # RuntimeError: no home folder for user "0"
     ["clocks", "--preset", "salford", "--start", "9999-12-31T23:59"],  # OverflowError
     ["clocks", "--preset", "salford", "--start", "2026-11-23T10:00", "--timezone", "\x00"],  # ValueError
     ["member", "add", "\udcff", "--role", "chair"],  # a non-UTF-8 byte in argv: UnicodeEncodeError
