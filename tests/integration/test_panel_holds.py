@@ -17,53 +17,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from suffolk_panel import OP, at, file, refused, say
+from suffolk_panel import PEOPLE as BASE_PEOPLE
+from suffolk_panel import suffolk as suffolk_panel
 
-from bot.commands import run
-from bot.service import Actor
-from flows.referrals import ReferralDraft
 from flows.views import card_lines, decision_lines
 from storage.models import OutboxMessage
 
-OP = Actor.operator()
-PEOPLE = [("Bea", "business_manager"), ("Lia", "local_authority"), ("Pol", "police"), ("Hal", "health"),
-          ("Ian", "independent_chair")]
+PEOPLE = [*BASE_PEOPLE, ("Ian", "independent_chair")]
 REASONS = {"Lia": "waiting for the strategy meeting's minutes", "Pol": "the police enquiry is still open",
            "Hal": "the GP records are not in yet"}
 STATUS = "(Safeguarding adults review referral): on hold; waiting for its review at each panel, until the business " \
          "manager resumes it. Next: Case on hold reviewed at the next panel by"
 
 
-def at(text: str) -> datetime:
-    """A UTC instant: UK time is GMT in winter and one hour ahead (BST) until Sun 25 Oct 2026."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
 async def suffolk(make_panel, clock, when: str):  # type: ignore[no-untyped-def]
-    clock.set(at(when))
-    panel = await make_panel("suffolk")
-    for name, role in PEOPLE:
-        await panel.add_member(actor=OP, name=name, role=role)
-    assert len(await panel.plan_panels()) == 3
-    return panel
-
-
-async def file(panel, letter: str) -> str:  # type: ignore[no-untyped-def]
-    draft = ReferralDraft(referral_type="adult", referrer="Adult social care", category="adult", letter=letter,
-                          summary="Found at home after a fall; no carer had called for a week.")
-    return await panel.file_referral(actor=OP, draft=draft)
-
-
-async def say(panel, line: str, actor: Actor = OP) -> list[str]:  # type: ignore[no-untyped-def]
-    reply = await run(panel, actor, line)
-    lines = [" ".join(x.replace("**", "").split()) for x in reply.lines]
-    assert reply.ok, lines
-    return lines
-
-
-async def refused(panel, line: str, actor: Actor) -> str:  # type: ignore[no-untyped-def]
-    reply = await run(panel, actor, line)
-    assert not reply.ok, reply.lines
-    return " ".join(reply.lines).replace("**", "")
+    return await suffolk_panel(make_panel, clock, when, PEOPLE)
 
 
 async def vote_on_hold(panel, ref: str) -> None:  # type: ignore[no-untyped-def]
